@@ -1,0 +1,74 @@
+import { UserError } from "../errors.js";
+
+// A column-oriented table: the in-memory form of a CSV after type detection.
+// Numeric columns hold NaN for missing values; text columns hold null.
+
+export interface NumericColumn {
+  readonly kind: "numeric";
+  readonly name: string;
+  readonly values: Float64Array;
+}
+
+export interface TextColumn {
+  readonly kind: "text";
+  readonly name: string;
+  readonly values: ReadonlyArray<string | null>;
+}
+
+export type Column = NumericColumn | TextColumn;
+
+export class Frame {
+  readonly columns: ReadonlyMap<string, Column>;
+  readonly nrow: number;
+  /** where the data came from, for error messages ("sleepstudy.csv") */
+  readonly source: string;
+
+  constructor(columns: Column[], nrow: number, source = "data") {
+    const m = new Map<string, Column>();
+    for (const c of columns) {
+      if (c.values.length !== nrow) throw new Error(`column ${c.name} has ${c.values.length} values, expected ${nrow}`);
+      m.set(c.name, c);
+    }
+    this.columns = m;
+    this.nrow = nrow;
+    this.source = source;
+  }
+
+  get names(): string[] {
+    return [...this.columns.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.columns.has(name);
+  }
+
+  /** The column, or a user error naming the missing column and the available ones. */
+  column(name: string): Column {
+    const c = this.columns.get(name);
+    if (!c) throw new UserError(`column '${name}' not found in ${this.source} (columns: ${this.names.join(", ")})`);
+    return c;
+  }
+
+  /** Build a Frame from plain records (library use, browser). */
+  static fromRecords(records: ReadonlyArray<Record<string, unknown>>, source = "data"): Frame {
+    const names: string[] = [];
+    const seen = new Set<string>();
+    for (const r of records) for (const k of Object.keys(r)) if (!seen.has(k)) { seen.add(k); names.push(k); }
+    const n = records.length;
+    const cols: Column[] = names.map((name) => {
+      const raw = records.map((r) => r[name]);
+      const numeric = raw.every((v) => v === null || v === undefined || (typeof v === "number"));
+      if (numeric) {
+        const values = new Float64Array(n);
+        for (let i = 0; i < n; i++) { const v = raw[i]; values[i] = typeof v === "number" ? v : NaN; }
+        return { kind: "numeric", name, values } as NumericColumn;
+      }
+      return { kind: "text", name, values: raw.map((v) => (v === null || v === undefined ? null : String(v))) } as TextColumn;
+    });
+    return new Frame(cols, n, source);
+  }
+}
+
+export function isMissingNumber(x: number): boolean {
+  return Number.isNaN(x);
+}

@@ -1,0 +1,60 @@
+// The contract between the formula layer (formula text + Frame → model structure) and the model
+// layers (lmm, glmm, gee, ...). Everything numeric is a typed array; matrices are column-major.
+
+/** The response as the families need it. */
+export interface Response {
+  /** "numeric": a number per row; "binary-text": a two-level text column, second level = 1;
+   *  "cbind": cbind(successes, failures), y = successes / trials */
+  readonly kind: "numeric" | "binary-text" | "cbind";
+  /** the response's text as written in the formula, e.g. "Reaction", "cbind(incidence, size - incidence)" */
+  readonly name: string;
+  readonly y: Float64Array;
+  /** binomial trials per row for "cbind" (successes + failures); null otherwise */
+  readonly trials: Float64Array | null;
+  /** for "binary-text": [failureLevel, successLevel] */
+  readonly levels?: readonly [string, string];
+}
+
+/** One random-effect term `(expr | group)`, in MixedModels.jl's ReMat form. */
+export interface ReTerm {
+  /** grouping factor name as lme4 prints it: "Subject", "cask:batch" */
+  readonly group: string;
+  /** level labels in factor order (sorted as R sorts factor levels) */
+  readonly levels: readonly string[];
+  /** per row: 0-based level index into `levels` */
+  readonly refs: Int32Array;
+  /** column names of the term's model matrix: "(Intercept)", "Days", ... */
+  readonly cnames: readonly string[];
+  /** row-major n × cnames.length: the term's per-row model matrix */
+  readonly z: Float64Array;
+}
+
+export interface ModelStructure {
+  readonly formula: string;
+  /** rows in the data before dropping missing values */
+  readonly nobsTotal: number;
+  /** frame row index of each row used */
+  readonly rows: Int32Array;
+  /** rows removed because a variable the model uses is missing */
+  readonly dropped: number;
+  readonly n: number;
+  /** null when the formula has no left-hand side (e.g. "~ disease + (1 | patient)") */
+  readonly response: Response | null;
+  /** column-major n × p fixed-effects model matrix, rank-deficient columns already removed */
+  readonly X: Float64Array;
+  readonly p: number;
+  readonly xnames: readonly string[];
+  /** columns removed as linearly dependent on earlier ones (pivoted QR), with a warning */
+  readonly droppedColumns: readonly string[];
+  /** sum of offset() terms, or null */
+  readonly offset: Float64Array | null;
+  /** random-effect terms in formula order; `(x || g)` already split into one term per column */
+  readonly reTerms: readonly ReTerm[];
+  /** notes for the user: rows dropped, columns dropped, ... */
+  readonly warnings: string[];
+}
+
+export interface BuildOptions {
+  /** reference level per factor column (`--ref COL=LEVEL`) */
+  readonly refLevels?: Readonly<Record<string, string>>;
+}
