@@ -48,13 +48,21 @@ export interface ModelStructure {
   readonly droppedColumns: readonly string[];
   /** sum of offset() terms, or null */
   readonly offset: Float64Array | null;
-  /** random-effect terms in formula order; `(x || g)` already split into one term per column */
+  /** random-effect terms in formula order, expanded as lme4 expands them: `(x || g)` into `(1 | g)` and
+   *  one `(0 + term | g)` per term of the left side (one per column for numeric variables);
+   *  `(1 | a/b)` into `(1 | b:a)` then `(1 | a)` */
   readonly reTerms: readonly ReTerm[];
   /** notes for the user: rows dropped, columns dropped, ... */
   readonly warnings: string[];
+  /** per column of X: 0 for the intercept, k for the k-th entry of `termLabels` (R's "assign") */
+  readonly assign?: Int32Array;
+  /** fixed-effect term labels in R's order ("Days", "FoodTreatment:SexParent") */
+  readonly termLabels?: readonly string[];
 }
 
 export interface BuildOptions {
   /** reference level per factor column (`--ref COL=LEVEL`) */
   readonly refLevels?: Readonly<Record<string, string>>;
+  /** further columns whose missing values drop rows, e.g. the GEE cluster id or a weights column */
+  readonly extraVariables?: readonly string[];
 }

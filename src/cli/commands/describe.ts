@@ -1,5 +1,86 @@
-import { NotImplementedError } from "../../errors.js";
+// `glmm describe`: what a model would use (rows, response, fixed-effect columns, random-effect
+// terms) without fitting it.
+import { UserError } from "../../errors.js";
+import { buildModel } from "../../formula/index.js";
+import type { ModelStructure } from "../../formula/types.js";
+import { readFrameFile } from "../io.js";
 
-export async function describeCommand(_opts: Record<string, unknown>): Promise<void> {
-  throw new NotImplementedError("glmm describe");
+export interface DescribeOptions {
+  data: string;
+  formula: string;
+  ref?: string[];
+  format?: string;
+}
+
+/** Parse repeated `--ref COL=LEVEL` flags. */
+export function parseRefFlags(refs: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const r of refs ?? []) {
+    const eq = r.indexOf("=");
+    if (eq <= 0 || eq === r.length - 1) throw new UserError(`--ref '${r}': expected COLUMN=LEVEL`);
+    out[r.slice(0, eq)] = r.slice(eq + 1);
+  }
+  return out;
+}
+
+export interface Description {
+  nobs: number;
+  dropped: number;
+  response: { name: string; kind: string; levels?: string[] } | null;
+  fixef: string[];
+  droppedColumns: string[];
+  offset: boolean;
+  groups: Record<string, number>;
+  reTerms: { group: string; terms: string[]; nlevels: number }[];
+  warnings: string[];
+}
+
+export function describeModel(m: ModelStructure): Description {
+  const groups: Record<string, number> = {};
+  for (const t of m.reTerms) groups[t.group] = t.levels.length;
+  const r = m.response;
+  return {
+    nobs: m.n,
+    dropped: m.dropped,
+    response: r ? { name: r.name, kind: r.kind, ...(r.levels ? { levels: [...r.levels] } : {}) } : null,
+    fixef: [...m.xnames],
+    droppedColumns: [...m.droppedColumns],
+    offset: m.offset !== null,
+    groups,
+    reTerms: m.reTerms.map((t) => ({ group: t.group, terms: [...t.cnames], nlevels: t.levels.length })),
+    warnings: [...m.warnings],
+  };
+}
+
+function formatText(d: Description, source: string): string {
+  const lines: string[] = [];
+  lines.push(`data: ${source}: ${d.nobs} rows used, ${d.dropped} dropped`);
+  if (d.response) {
+    const kind = d.response.kind === "binary-text"
+      ? `two levels, '${d.response.levels![1]}' = 1, '${d.response.levels![0]}' = 0`
+      : d.response.kind === "cbind" ? "successes and failures" : "numeric";
+    lines.push(`response: ${d.response.name} (${kind})`);
+  } else {
+    lines.push("response: none (one-sided formula)");
+  }
+  lines.push(`fixed effects (${d.fixef.length}): ${d.fixef.join(", ") || "none"}`);
+  if (d.droppedColumns.length) lines.push(`dropped as linearly dependent: ${d.droppedColumns.join(", ")}`);
+  if (d.offset) lines.push("offset: yes");
+  if (d.reTerms.length) {
+    lines.push("random effects:");
+    for (const t of d.reTerms) lines.push(`  ${t.group} (${t.nlevels} levels): ${t.terms.join(", ")}`);
+  } else {
+    lines.push("random effects: none");
+  }
+  for (const w of d.warnings) lines.push(`warning: ${w}`);
+  return lines.join("\n") + "\n";
+}
+
+export async function describeCommand(opts: DescribeOptions): Promise<void> {
+  const format = opts.format ?? "text";
+  if (format !== "text" && format !== "json") throw new UserError(`--format must be text or json, got '${format}'`);
+  const frame = readFrameFile(opts.data);
+  const model = buildModel(frame, opts.formula, { refLevels: parseRefFlags(opts.ref) });
+  const d = describeModel(model);
+  process.stdout.write(format === "json" ? JSON.stringify(d, null, 2) + "\n" : formatText(d, frame.source));
 }

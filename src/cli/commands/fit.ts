@@ -1,5 +1,58 @@
-import { NotImplementedError } from "../../errors.js";
+import { UserError } from "../../errors.js";
+import { fit } from "../../fit.js";
+import { fitSummary } from "../../report/summary.js";
+import { readFrameFile } from "../io.js";
+import { parseRefs } from "../options.js";
+import { basename } from "node:path";
 
-export async function fitCommand(_opts: Record<string, unknown>): Promise<void> {
-  throw new NotImplementedError("glmm fit");
+export interface FitCommandOptions {
+  data: string;
+  formula: string;
+  family: string;
+  link?: string;
+  reml?: boolean;
+  ml?: boolean;
+  nagq: string;
+  ref: string[];
+  covariance: string[];
+  weights?: string;
+  format: string;
+}
+
+export async function fitCommand(o: FitCommandOptions): Promise<void> {
+  if (o.reml && o.ml) throw new UserError("--reml and --ml exclude each other");
+  if (o.format !== "json" && o.format !== "text") throw new UserError(`--format must be text or json, not '${o.format}'`);
+  const nAGQ = Number(o.nagq);
+  if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
+  if (o.covariance.length) throw new UserError("--covariance (phylogenetic / known covariance) is not implemented yet");
+  const frame = readFrameFile(o.data);
+  const res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, refLevels: parseRefs(o.ref), weights: o.weights });
+  if (o.format === "json") {
+    process.stdout.write(JSON.stringify(res.json) + "\n");
+    return;
+  }
+  const f = res.fit;
+  let scaled: Float64Array;
+  let corr: Float64Array | null = null;
+  const p = res.model.p;
+  const V = f.vcov;
+  if (p > 0 && V.length === p * p) {
+    corr = new Float64Array(p * p);
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) corr[a + b * p] = V[a + b * p] / Math.sqrt(V[a + a * p] * V[b + b * p]);
+  }
+  if (f.kind === "lmm") scaled = f.residuals.map((r) => r / f.sigma);
+  else {
+    const y = res.model.response!.y;
+    const tr = res.model.response!.trials;
+    scaled = new Float64Array(f.fitted.length);
+    const fam = f.family;
+    for (let i = 0; i < scaled.length; i++) {
+      const mu = f.fitted[i];
+      const w = tr ? tr[i] : 1;
+      const v = fam === "binomial" ? (mu * (1 - mu)) / w : fam === "poisson" ? mu : fam === "negative_binomial" ? mu + (mu * mu) / f.nbSize! : fam === "Gamma" ? mu * mu * f.dispersion : f.dispersion;
+      scaled[i] = (y[i] - mu) / Math.sqrt(v);
+    }
+  }
+  const dropped = res.model.dropped ? `\n(${res.model.dropped} of ${res.model.nobsTotal} rows removed for missing values)` : "";
+  process.stdout.write(fitSummary({ json: res.json, formula: o.formula, dataName: basename(o.data), scaledResiduals: scaled, corrFixef: corr }) + dropped + "\n");
 }

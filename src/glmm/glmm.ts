@@ -1,0 +1,368 @@
+// Generalized linear mixed models: the Laplace approximation (and adaptive Gauss–Hermite
+// quadrature for one scalar random-effect term) to the marginal likelihood, optimized in lme4's two
+// stages: (1) θ by BOBYQA with β estimated inside PIRLS (lme4's nAGQ = 0), then (2) (θ, β) jointly
+// with PIRLS over u only. A negative binomial size (or a gaussian/Gamma dispersion) is one more
+// parameter, on the log scale, of both stages (glmmTMB estimates it jointly as well).
+import { UserError } from "../errors.js";
+import { type Family, makeFamily, NB_POISSON_LIMIT } from "../families/family.js";
+import { pnormUpper } from "../families/special.js";
+import type { ModelStructure } from "../formula/types.js";
+import { cholLower, cholInverse } from "../linalg/dense.js";
+import { type SysTerm, sortTerms, thetaLower, thetaStart } from "../lmm/reterms.js";
+import { isSingular, varCorr, type RanefTable, type VarCorrEntry } from "../lmm/lmm.js";
+import { bobyqa } from "../optim/index.js";
+import { gaussHermite } from "./gauss-hermite.js";
+import { GLMMState } from "./pirls.js";
+import { hessianFD } from "./hessian.js";
+import { conditionalVariances } from "../lmm/condvar.js";
+
+export interface GLMMOptions {
+  readonly family: string | Family;
+  readonly link?: string;
+  /** quadrature points (1 = Laplace) */
+  readonly nAGQ?: number;
+  /** prior weights per row (in the model structure's row order) */
+  readonly weights?: Float64Array;
+  /** skip the Hessian (standard errors) */
+  readonly noHessian?: boolean;
+  readonly maxfun?: number;
+}
+
+export interface FixefRow {
+  readonly term: string;
+  readonly estimate: number;
+  readonly se: number;
+  readonly statistic: number;
+  readonly p: number;
+}
+
+export interface FittedGLMM {
+  readonly kind: "glmm";
+  readonly family: string;
+  readonly link: string;
+  readonly method: string;
+  readonly nAGQ: number;
+  readonly nobs: number;
+  readonly xnames: readonly string[];
+  readonly beta: Float64Array;
+  readonly vcov: Float64Array;
+  readonly fixef: FixefRow[];
+  readonly theta: Float64Array;
+  readonly terms: readonly SysTerm[];
+  readonly logLik: number;
+  readonly df: number;
+  readonly AIC: number;
+  readonly BIC: number;
+  readonly deviance: number;
+  readonly varcorr: VarCorrEntry[];
+  readonly ranef: RanefTable[];
+  readonly nbSize: number | null;
+  readonly dispersion: number;
+  readonly singular: boolean;
+  readonly converged: boolean;
+  readonly warnings: string[];
+  readonly fitted: Float64Array;
+  readonly eta: Float64Array;
+  readonly evaluations: number;
+}
+
+type ExtraKind = "none" | "nbsize" | "dispersion";
+
+export class GeneralizedLinearMixedModel {
+  readonly ms: ModelStructure;
+  readonly terms: SysTerm[];
+  readonly state: GLMMState;
+  readonly nAGQ: number;
+  readonly extra: ExtraKind;
+  readonly family: Family;
+  evaluations = 0;
+  /** Σ over rows of the constant c_i = log p(y_i | μ = y_i) is not used: we use full densities. */
+
+  constructor(ms: ModelStructure, options: GLMMOptions) {
+    const fam = typeof options.family === "string" ? makeFamily(options.family, options.link) : options.family;
+    if (!ms.response) throw new UserError("a GLMM needs a response (left-hand side of the formula)");
+    if (ms.reTerms.length === 0) throw new UserError("the formula has no random-effect terms such as (1 | group)");
+    this.ms = ms;
+    this.family = fam;
+    const n = ms.n;
+    const resp = ms.response;
+    const y = Float64Array.from(resp.y);
+    const prior = new Float64Array(n).fill(1);
+    if (options.weights) for (let i = 0; i < n; i++) prior[i] = options.weights[i];
+    if (fam.name === "binomial") {
+      if (resp.trials) for (let i = 0; i < n; i++) prior[i] *= resp.trials[i];
+      for (let i = 0; i < n; i++) {
+        if (!(y[i] >= 0 && y[i] <= 1)) throw new UserError(`binomial response must be in [0, 1] (or cbind(successes, failures)); row ${ms.rows[i] + 2} has ${y[i]}`);
+      }
+    } else if (resp.kind !== "numeric") {
+      throw new UserError(`family ${fam.name} needs a numeric response; '${resp.name}' is ${resp.kind === "cbind" ? "cbind()" : "text"}`);
+    }
+    if (fam.name === "poisson" || fam.name === "negative_binomial") {
+      for (let i = 0; i < n; i++)
+        if (!(y[i] >= 0) || Math.floor(y[i]) !== y[i]) throw new UserError(`family ${fam.name} needs non-negative integer counts; data row ${ms.rows[i] + 1} of '${resp.name}' is ${y[i]}`);
+    }
+    if (fam.name === "Gamma") {
+      for (let i = 0; i < n; i++) if (!(y[i] > 0)) throw new UserError(`family Gamma needs a positive response; data row ${ms.rows[i] + 1} of '${resp.name}' is ${y[i]}`);
+    }
+    this.terms = sortTerms(ms.reTerms);
+    this.state = new GLMMState(ms, this.terms, fam, y, prior);
+    // glmmTMB's Laplace uses the observed information; it matters only for non-canonical links (NB2)
+    this.state.observedInformation = fam.name === "negative_binomial";
+    this.nAGQ = options.nAGQ ?? 1;
+    if (this.nAGQ > 1 && (this.terms.length !== 1 || this.terms[0].s !== 1))
+      throw new UserError(`--nagq ${this.nAGQ} needs a single scalar random-effect term such as (1 | group); use --nagq 1 (Laplace)`);
+    if (this.nAGQ < 1 || this.nAGQ > 100 || !Number.isInteger(this.nAGQ)) throw new UserError(`--nagq must be an integer from 1 to 100`);
+    this.extra = fam.name === "negative_binomial" ? "nbsize" : fam.estimatesDispersion ? "dispersion" : "none";
+  }
+
+  private setExtra(v: number): void {
+    if (this.extra === "nbsize") this.state.family = this.family.withSize!(Math.exp(v));
+    else if (this.extra === "dispersion") this.state.phi = Math.exp(v);
+  }
+
+  /**
+   * −2 log-likelihood (Laplace or AGQ) at θ with β either estimated by PIRLS (stage 1) or fixed.
+   */
+  deviance(theta: ArrayLike<number>, beta: Float64Array | null): number {
+    this.evaluations++;
+    const st = this.state;
+    if (beta) st.beta.set(beta);
+    const r = st.pirls(theta, beta === null);
+    if (!Number.isFinite(r.pdev)) return Infinity;
+    const sys = beta === null ? st.sysBeta : st.sysU;
+    if (!sys.ok) return Infinity;
+    if (this.nAGQ > 1) return this.agqDeviance();
+    return st.minus2LogDensity() + st.sqrU() + sys.logdetZ();
+  }
+
+  /** Adaptive Gauss–Hermite quadrature for one scalar term, around the PIRLS mode. */
+  private agqDeviance(): number {
+    const st = this.state;
+    const t = this.terms[0];
+    const nl = t.nl;
+    const refs = t.term.refs, zz = t.term.z;
+    const th = t.lambda[0];
+    const L = st.sysU.ok ? st.sysU.L00 : st.sysBeta.L00;
+    const { nodes, weights } = gaussHermite(this.nAGQ);
+    const K = nodes.length;
+    const fam = st.family, link = fam.link;
+    const n = st.n;
+    // log-sum per level and node
+    const acc = new Float64Array(nl * K);
+    const etaHat = st.eta;
+    for (let i = 0; i < n; i++) {
+      if (st.prior[i] === 0) continue;
+      const l = refs[i];
+      const sd = 1 / L[l];
+      const dz = zz[i] * th * Math.SQRT2 * sd;
+      for (let k = 0; k < K; k++) {
+        const eta = etaHat[i] + dz * nodes[k];
+        acc[l * K + k] += fam.logDensity(st.y[i], link.linkinv(eta), st.prior[i], st.phi);
+      }
+    }
+    let total = 0;
+    for (let l = 0; l < nl; l++) {
+      const uh = st.u[l];
+      const sd = 1 / L[l];
+      let mx = -Infinity;
+      const terms = new Float64Array(K);
+      for (let k = 0; k < K; k++) {
+        const uk = uh + Math.SQRT2 * sd * nodes[k];
+        const v = Math.log(weights[k]) + nodes[k] * nodes[k] + acc[l * K + k] - (uk * uk) / 2;
+        terms[k] = v;
+        if (v > mx) mx = v;
+      }
+      let s = 0;
+      for (let k = 0; k < K; k++) s += Math.exp(terms[k] - mx);
+      total += mx + Math.log(s) + Math.log(Math.SQRT2 * sd) - 0.5 * Math.log(2 * Math.PI);
+    }
+    return -2 * total;
+  }
+
+  fit(options: GLMMOptions): FittedGLMM {
+    const st = this.state;
+    const terms = this.terms;
+    const nth = terms.reduce((a, t) => a + t.diagMask.length, 0);
+    const p = this.ms.p;
+    const warnings: string[] = [];
+    const maxfun = options.maxfun ?? 20000;
+    // starting β: a GLM fit (θ = 0 makes PIRLS an IRLS for β)
+    let extra0 = 0;
+    if (this.extra === "nbsize") extra0 = Math.log(this.momentSize());
+    if (this.extra === "dispersion") extra0 = 0;
+    this.setExtra(extra0);
+    // ---- stage 1: θ (and the extra parameter) with β inside PIRLS
+    const lower1 = thetaLower(terms);
+    const th0 = thetaStart(terms);
+    const hasExtra = this.extra !== "none";
+    const x1 = hasExtra ? Float64Array.from([...th0, extra0]) : th0;
+    const lo1 = hasExtra ? Float64Array.from([...lower1, -Infinity]) : lower1;
+    const f1 = (x: Float64Array) => {
+      if (hasExtra) this.setExtra(x[nth]);
+      return this.laplaceStage1(x.subarray(0, nth));
+    };
+    const r1 = bobyqa(f1, x1, { lower: lo1, rhobeg: 0.2, rhoend: 1e-4, maxfun });
+    if (hasExtra) this.setExtra(r1.x[nth]);
+    f1(r1.x);
+    const beta1 = Float64Array.from(st.beta);
+    // ---- stage 2: (θ, β, extra) jointly, PIRLS over u
+    const x2 = new Float64Array(nth + p + (hasExtra ? 1 : 0));
+    x2.set(r1.x.subarray(0, nth), 0);
+    x2.set(beta1, nth);
+    if (hasExtra) x2[nth + p] = r1.x[nth];
+    const lo2 = new Float64Array(x2.length).fill(-Infinity);
+    lo2.set(lower1, 0);
+    const f2 = (x: Float64Array) => this.objective2(x, nth, p);
+    const r2 = bobyqa(f2, x2, { lower: lo2, rhobeg: 0.05, rhoend: 1e-7, maxfun });
+    let xs = Float64Array.from(r2.x);
+    let fval = r2.fval;
+    if (r1.fval < fval - 1e-8 && this.nAGQ === 1) {
+      // stage 2 must not end worse than its start
+      xs = x2; fval = f2(x2);
+    }
+    // snap tiny θ to the boundary when that costs nothing
+    let snappedAny = false;
+    const snapped = Float64Array.from(xs);
+    for (const t of terms) {
+      let k = t.thetaOffset;
+      for (const d of t.diagMask) {
+        if (d && snapped[k] > 0 && snapped[k] < 1e-4) { snapped[k] = 0; snappedAny = true; }
+        k++;
+      }
+    }
+    if (snappedAny) {
+      const fs = f2(snapped);
+      if (fs <= fval + 1e-6) { xs = snapped; fval = fs; }
+    }
+    let converged = r1.converged && r2.converged;
+    if (!r2.converged) warnings.push(`the optimizer did not converge (${r2.message}); try rescaling covariates`);
+    // ---- Hessian in (θ, β[, extra]) by finite differences, as lme4 (and glmmTMB's sdreport) use
+    let vcov = new Float64Array(p * p).fill(NaN);
+    const npar = xs.length;
+    if (!options.noHessian) {
+      const h = hessianFD((x) => f2(x), xs, lo2);
+      // the β block of 2·H⁻¹ (H is the Hessian of the deviance = −2 logLik)
+      const H = Float64Array.from(h.hessian);
+      const Lh = Float64Array.from(H);
+      const active = new Array(npar).fill(true);
+      // parameters on the boundary are held fixed (θ = 0)
+      for (let k = 0; k < nth; k++) if (xs[k] === lo2[k]) active[k] = false;
+      const idx = active.map((a, i) => (a ? i : -1)).filter((i) => i >= 0);
+      const na = idx.length;
+      const Hs = new Float64Array(na * na);
+      for (let a = 0; a < na; a++) for (let b = 0; b < na; b++) Hs[a + b * na] = Lh[idx[a] + idx[b] * npar];
+      const Lc = Float64Array.from(Hs);
+      if (cholLower(Lc, na) < 0) {
+        const inv = cholInverse(Lc, na);
+        vcov = new Float64Array(p * p);
+        for (let a = 0; a < p; a++)
+          for (let b = 0; b < p; b++) {
+            const ia = idx.indexOf(nth + a), ib = idx.indexOf(nth + b);
+            vcov[a + b * p] = 2 * inv[ia + ib * na];
+          }
+        // convergence check: scaled gradient H⁻¹g (lme4's check.conv.grad)
+        let maxScaled = 0;
+        for (let a = 0; a < na; a++) {
+          let acc = 0;
+          for (let b = 0; b < na; b++) acc += inv[a + b * na] * h.gradient[idx[b]];
+          maxScaled = Math.max(maxScaled, Math.abs(acc));
+        }
+        if (maxScaled > 2e-3) {
+          warnings.push(`model may not have converged: max|scaled gradient| = ${maxScaled.toPrecision(3)} (> 0.002); try rescaling covariates or a simpler random-effect structure`);
+          converged = false;
+        }
+      } else {
+        warnings.push("the Hessian of the deviance is not positive definite: standard errors unavailable; the model may be overparameterized or not converged");
+        converged = false;
+      }
+    }
+    // final state at the optimum
+    f2(xs);
+    return this.summarize(xs, nth, p, vcov, converged, warnings);
+  }
+
+  /** stage 1 objective: θ with β from PIRLS (always Laplace, as lme4's nAGQ = 0 stage) */
+  private laplaceStage1(theta: ArrayLike<number>): number {
+    this.evaluations++;
+    const st = this.state;
+    const r = st.pirls(theta, true);
+    if (!Number.isFinite(r.pdev) || !st.sysBeta.ok) return Infinity;
+    return st.minus2LogDensity() + st.sqrU() + st.sysBeta.logdetZ();
+  }
+
+  private objective2(x: Float64Array, nth: number, p: number): number {
+    if (this.extra !== "none") this.setExtra(x[nth + p]);
+    return this.deviance(x.subarray(0, nth), x.subarray(nth, nth + p));
+  }
+
+  /** A moment estimate of the NB size from a Poisson-type fit's residuals, for a start. */
+  private momentSize(): number {
+    const st = this.state;
+    const y = st.y;
+    let m = 0, v = 0;
+    for (const yi of y) m += yi;
+    m /= y.length;
+    for (const yi of y) v += (yi - m) * (yi - m);
+    v /= Math.max(1, y.length - 1);
+    const k = v > m ? (m * m) / (v - m) : 10;
+    return Math.min(Math.max(k, 0.05), 1e3);
+  }
+
+  private summarize(xs: Float64Array, nth: number, p: number, vcov: Float64Array, converged: boolean, warnings: string[]): FittedGLMM {
+    const st = this.state;
+    const ms = this.ms;
+    const theta = Float64Array.from(xs.subarray(0, nth));
+    const beta = Float64Array.from(xs.subarray(nth, nth + p));
+    const dev = this.deviance(theta, beta);
+    const logLik = -dev / 2;
+    const npar = xs.length;
+    const n = ms.n;
+    const fixef: FixefRow[] = [];
+    for (let j = 0; j < p; j++) {
+      const se = Math.sqrt(vcov[j + j * p]);
+      const z = beta[j] / se;
+      fixef.push({ term: ms.xnames[j], estimate: beta[j], se, statistic: z, p: 2 * pnormUpper(Math.abs(z)) });
+    }
+    const varcorr = varCorr(this.terms, this.extra === "dispersion" && this.family.name === "gaussian" ? st.phi : 1);
+    // ranef with conditional SDs from the factor at the mode (σ = 1 scale)
+    const bs = st.currentB();
+    const ranef: RanefTable[] = [];
+    const order = this.terms.map((_, i) => i).sort((a, b) => this.terms[a].formulaIndex - this.terms[b].formulaIndex);
+    const cv = condVarGLMM(st);
+    for (const ti of order) {
+      const t = this.terms[ti];
+      const values: Float64Array[] = [];
+      const condsd: Float64Array[] = [];
+      for (let c = 0; c < t.s; c++) {
+        const v = new Float64Array(t.nl), sd = new Float64Array(t.nl);
+        for (let l = 0; l < t.nl; l++) {
+          v[l] = bs[ti][l * t.s + c];
+          if (cv) sd[l] = Math.sqrt(Math.max(0, cv[ti][l * t.s * t.s + c + c * t.s]));
+        }
+        values.push(v);
+        condsd.push(sd);
+      }
+      ranef.push({ group: t.term.group, levels: t.term.levels, cnames: t.term.cnames, values, condsd: cv ? condsd : null });
+    }
+    const nbSize = this.extra === "nbsize" ? st.family.size! : null;
+    if (nbSize !== null && nbSize > NB_POISSON_LIMIT / 10) warnings.push("the negative binomial size is at the Poisson limit: the data show no overdispersion beyond the random effects; a Poisson GLMM fits as well");
+    const singular = isSingular(this.terms, theta);
+    return {
+      kind: "glmm", family: this.family.name, link: this.family.link.name,
+      method: this.nAGQ > 1 ? `Adaptive Gauss-Hermite Quadrature (nAGQ = ${this.nAGQ})` : "Laplace",
+      nAGQ: this.nAGQ, nobs: n, xnames: ms.xnames, beta, vcov, fixef, theta, terms: this.terms,
+      logLik, df: npar, AIC: -2 * logLik + 2 * npar, BIC: -2 * logLik + Math.log(n) * npar, deviance: dev,
+      varcorr, ranef, nbSize, dispersion: st.phi, singular, converged, warnings,
+      fitted: Float64Array.from(st.mu), eta: Float64Array.from(st.eta), evaluations: this.evaluations,
+    };
+  }
+}
+
+function condVarGLMM(st: GLMMState): Float64Array[] | null {
+  return st.sysU.ok ? conditionalVariances(st.sysU, 1) : null;
+}
+
+/** Fit a GLMM (library entry point). */
+export function fitGLMM(ms: ModelStructure, options: GLMMOptions): FittedGLMM {
+  return new GeneralizedLinearMixedModel(ms, options).fit(options);
+}

@@ -1,0 +1,247 @@
+// Penalized iteratively reweighted least squares (PIRLS) for the conditional modes of a GLMM
+// (Bates et al., lme4's glmer; MixedModels.jl's pirls!). For given θ (and β when it is held
+// fixed) it finds u maximizing p(y | u) p(u): each step solves the weighted PLS problem on the
+// same blocked system as the LMM, with step-halving on the penalized deviance.
+import type { Family } from "../families/family.js";
+import type { ModelStructure } from "../formula/types.js";
+import { PLSSystem } from "../lmm/system.js";
+import { type SysTerm, setLambdas } from "../lmm/reterms.js";
+
+export interface PirlsResult {
+  /** penalized deviance Σ devResid/φ + ‖u‖² at the mode */
+  readonly pdev: number;
+  readonly iterations: number;
+  readonly converged: boolean;
+}
+
+/** Per-model working storage shared by the PIRLS runs of one fit. */
+export class GLMMState {
+  readonly ms: ModelStructure;
+  readonly terms: SysTerm[];
+  readonly n: number;
+  readonly p: number;
+  readonly q: number;
+  family: Family;
+  /** dispersion φ (1 for binomial, Poisson, negative binomial) */
+  phi = 1;
+  readonly y: Float64Array;
+  /** prior weights (binomial: trials × user weights) */
+  readonly prior: Float64Array;
+  readonly offset: Float64Array;
+  /** stage-1 system (β inside PIRLS) and stage-2 system (β fixed) */
+  readonly sysBeta: PLSSystem;
+  readonly sysU: PLSSystem;
+  // working vectors
+  readonly eta: Float64Array;
+  readonly mu: Float64Array;
+  readonly w: Float64Array;
+  readonly z: Float64Array;
+  /** current conditional modes (spherical), in system order; warm start for the next call */
+  u: Float64Array;
+  beta: Float64Array;
+  private readonly etaFixed: Float64Array;
+  private readonly b: Float64Array;
+  private readonly termOffset: Int32Array;
+
+  constructor(ms: ModelStructure, terms: SysTerm[], family: Family, y: Float64Array, prior: Float64Array) {
+    this.ms = ms;
+    this.terms = terms;
+    this.n = ms.n;
+    this.p = ms.p;
+    this.family = family;
+    this.y = y;
+    this.prior = prior;
+    this.offset = ms.offset ?? new Float64Array(ms.n);
+    this.sysBeta = new PLSSystem(terms, ms.n, ms.p);
+    this.sysU = new PLSSystem(terms, ms.n, 0);
+    this.termOffset = new Int32Array(terms.length + 1);
+    for (let t = 0; t < terms.length; t++) this.termOffset[t + 1] = this.termOffset[t] + terms[t].q;
+    this.q = this.termOffset[terms.length];
+    const n = ms.n;
+    this.eta = new Float64Array(n);
+    this.mu = new Float64Array(n);
+    this.w = new Float64Array(n);
+    this.z = new Float64Array(n);
+    this.etaFixed = new Float64Array(n);
+    this.b = new Float64Array(this.q);
+    this.u = new Float64Array(this.q);
+    this.beta = new Float64Array(ms.p);
+  }
+
+  /** η_fixed = offset + Xβ */
+  private fixedPart(beta: Float64Array, out: Float64Array): void {
+    const { n, p } = this;
+    const X = this.ms.X;
+    out.set(this.offset);
+    for (let j = 0; j < p; j++) {
+      const bj = beta[j];
+      if (bj === 0) continue;
+      const c = j * n;
+      for (let i = 0; i < n; i++) out[i] += X[c + i] * bj;
+    }
+  }
+
+  /** η = η_fixed + Z Λ u (λ must be set), μ = g⁻¹(η); returns Σ devResid/φ + ‖u‖² */
+  private evaluate(u: Float64Array, etaFixed: Float64Array): number {
+    const { n, terms, b, eta, mu, y, prior, family, phi } = this;
+    // b = Λu
+    for (let t = 0; t < terms.length; t++) {
+      const { s, nl, lambda } = terms[t];
+      const off = this.termOffset[t];
+      if (s === 1) {
+        const th = lambda[0];
+        for (let l = 0; l < nl; l++) b[off + l] = th * u[off + l];
+      } else {
+        for (let l = 0; l < nl; l++)
+          for (let r = 0; r < s; r++) {
+            let acc = 0;
+            for (let k = 0; k <= r; k++) acc += lambda[r + k * s] * u[off + l * s + k];
+            b[off + l * s + r] = acc;
+          }
+      }
+    }
+    eta.set(etaFixed);
+    for (let t = 0; t < terms.length; t++) {
+      const { s, term } = terms[t];
+      const off = this.termOffset[t];
+      const refs = term.refs, zz = term.z;
+      if (s === 1) for (let i = 0; i < n; i++) eta[i] += zz[i] * b[off + refs[i]];
+      else
+        for (let i = 0; i < n; i++) {
+          const bo = off + refs[i] * s;
+          let acc = 0;
+          for (let c = 0; c < s; c++) acc += zz[i * s + c] * b[bo + c];
+          eta[i] += acc;
+        }
+    }
+    const link = family.link;
+    let dev = 0;
+    for (let i = 0; i < n; i++) {
+      const m = link.linkinv(eta[i]);
+      mu[i] = m;
+      if (prior[i] !== 0) dev += family.devResid(y[i], m, prior[i]);
+    }
+    let uu = 0;
+    for (let k = 0; k < u.length; k++) uu += u[k] * u[k];
+    return dev / phi + uu;
+  }
+
+  /** working weights and response at the current η, μ; zOffset is subtracted from z */
+  private weights(zOffset: Float64Array): void {
+    const { n, eta, mu, w, z, y, prior, family, phi } = this;
+    const link = family.link;
+    for (let i = 0; i < n; i++) {
+      const me = link.muEta(eta[i]);
+      const v = family.variance(mu[i]);
+      w[i] = prior[i] === 0 ? 0 : (prior[i] * me * me) / (v * phi);
+      z[i] = eta[i] - zOffset[i] + (y[i] - mu[i]) / me;
+    }
+  }
+
+  /**
+   * PIRLS at θ. With updateBeta, β is re-estimated with u (stage 1); otherwise β = this.beta is
+   * fixed. Leaves the system factored at the mode's weights (for log|L|) and u, β, η, μ current.
+   */
+  pirls(theta: ArrayLike<number>, updateBeta: boolean, maxIter = 60, tol = 1e-10): PirlsResult {
+    const sys = updateBeta ? this.sysBeta : this.sysU;
+    setLambdas(this.terms, theta);
+    const { q, p } = this;
+    let u = this.u;
+    let beta = this.beta;
+    const ef = this.etaFixed;
+    this.fixedPart(beta, ef);
+    let pdev = this.evaluate(u, ef);
+    if (!Number.isFinite(pdev)) {
+      // a bad warm start (e.g. after an extreme θ): restart from u = 0
+      u = this.u = new Float64Array(q);
+      pdev = this.evaluate(u, ef);
+    }
+    const uNew = new Float64Array(q);
+    const bNew = new Float64Array(p);
+    const efTry = new Float64Array(this.n);
+    let converged = false;
+    let it = 0;
+    for (; it < maxIter; it++) {
+      this.weights(updateBeta ? this.offset : ef);
+      sys.accumulate(this.w, updateBeta ? this.ms.X : null, this.z);
+      if (!sys.updateL(theta)) break;
+      const sol = sys.solve();
+      uNew.set(sol.u);
+      if (updateBeta) bNew.set(sol.beta);
+      // step-halving on the penalized deviance
+      let f = 1;
+      let accepted = false;
+      let pdevTry = pdev;
+      const uTry = new Float64Array(q);
+      const bTry = new Float64Array(p);
+      for (let h = 0; h < 12; h++) {
+        for (let k = 0; k < q; k++) uTry[k] = u[k] + f * (uNew[k] - u[k]);
+        if (updateBeta) {
+          for (let j = 0; j < p; j++) bTry[j] = beta[j] + f * (bNew[j] - beta[j]);
+          this.fixedPart(bTry, efTry);
+          pdevTry = this.evaluate(uTry, efTry);
+        } else pdevTry = this.evaluate(uTry, ef);
+        if (Number.isFinite(pdevTry) && pdevTry <= pdev + 1e-12 * Math.abs(pdev)) { accepted = true; break; }
+        f /= 2;
+      }
+      if (!accepted) {
+        // no decrease possible along the step: we are at the mode up to rounding
+        if (updateBeta) this.fixedPart(beta, ef);
+        this.evaluate(u, ef);
+        converged = true;
+        break;
+      }
+      const change = pdev - pdevTry;
+      u = uTry;
+      if (updateBeta) { beta = bTry; ef.set(efTry); }
+      pdev = pdevTry;
+      if (change < tol * (Math.abs(pdev) + 0.1)) { converged = true; it++; break; }
+    }
+    this.u = u;
+    this.beta = beta;
+    // factor at the mode's weights, for log|L_Z|
+    this.weights(updateBeta ? this.offset : ef);
+    if (this.observedInformation) this.observedWeights();
+    sys.accumulate(this.w, updateBeta ? this.ms.X : null, this.z);
+    sys.updateL(theta);
+    return { pdev, iterations: it, converged };
+  }
+
+  /**
+   * Use the observed (not expected) information in the Laplace log-determinant, as glmmTMB/TMB
+   * do. It differs from PIRLS' Fisher weights only for non-canonical links (NB2 with log link).
+   */
+  observedInformation = false;
+
+  /** w = −∂² log p / ∂η² at the current μ (NB2, log link: k μ (k + y) / (k + μ)²) */
+  private observedWeights(): void {
+    const { n, mu, w, y, prior, family } = this;
+    if (family.name !== "negative_binomial" || family.link.name !== "log") return;
+    const k = family.size!;
+    if (!(k < 1e12)) return;
+    for (let i = 0; i < n; i++) {
+      const kk = k + mu[i];
+      w[i] = (prior[i] * k * mu[i] * (k + y[i])) / (kk * kk);
+    }
+  }
+
+  /** −2 Σ log p(y | μ) at the current μ, with every constant */
+  minus2LogDensity(): number {
+    const { n, y, mu, prior, family, phi } = this;
+    let s = 0;
+    for (let i = 0; i < n; i++) if (prior[i] !== 0) s += family.logDensity(y[i], mu[i], prior[i], phi);
+    return -2 * s;
+  }
+
+  /** ‖u‖² */
+  sqrU(): number {
+    let s = 0;
+    for (const v of this.u) s += v * v;
+    return s;
+  }
+
+  /** b = Λu for the current θ (set by the last pirls call), per term in system order */
+  currentB(): Float64Array[] {
+    return this.terms.map((t, ti) => Float64Array.from(this.b.subarray(this.termOffset[ti], this.termOffset[ti + 1])));
+  }
+}

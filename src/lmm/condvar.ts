@@ -1,0 +1,112 @@
+// Conditional variances of the random effects: the diagonal blocks of σ² Λ (L_Z L_Zᵀ)⁻¹ Λᵀ, as
+// lme4's ranef(condVar = TRUE). Uses the blocked factor: for a term-0 level the column of L⁻¹ is
+// sparse in the term-0 part and dense (through L_RR⁻¹) in the rest, so the cost is the inverse of
+// the dense rest block plus O(nnz · q_rest) per level — never a q×q inverse of the whole Z part.
+import type { PLSSystem } from "./system.js";
+
+/** Largest dense rest part for which conditional variances are computed (q_rest³/6 flops). */
+export const CONDVAR_MAX_REST = 6000;
+
+/**
+ * Per system term, per level l, the s×s conditional covariance block at offset l·s·s
+ * (column-major), or null when the rest part is too large.
+ */
+export function conditionalVariances(sys: PLSSystem, sigma2: number): Float64Array[] | null {
+  const { terms, qR, m, LRR, LR0, L00, s0, nl0, rowPtr, rowIdx } = sys;
+  if (qR > CONDVAR_MAX_REST) return null;
+  // Minv = L_RR[0:qR, 0:qR]⁻¹ (lower triangular), column-major qR×qR
+  const Minv = new Float64Array(qR * qR);
+  for (let j = 0; j < qR; j++) {
+    const cj = j * qR;
+    Minv[cj + j] = 1;
+    for (let k = j; k < qR; k++) {
+      const xk = (Minv[cj + k] /= LRR[k + k * m]);
+      if (xk === 0) continue;
+      const ck = k * m;
+      for (let i = k + 1; i < qR; i++) Minv[cj + i] -= LRR[ck + i] * xk;
+    }
+  }
+  const out: Float64Array[] = [];
+  // term 0
+  {
+    const t = terms[0];
+    const blocks = new Float64Array(nl0 * s0 * s0);
+    const W = new Float64Array(s0 * s0);
+    const XR = new Float64Array(qR * s0);
+    const B = new Float64Array(s0 * s0);
+    for (let l = 0; l < nl0; l++) {
+      // W = L00[l]⁻¹
+      W.fill(0);
+      const o = l * s0 * s0;
+      for (let c = 0; c < s0; c++) {
+        W[c + c * s0] = 1;
+        for (let k = c; k < s0; k++) {
+          const xk = (W[k + c * s0] /= L00[o + k + k * s0]);
+          for (let i = k + 1; i < s0; i++) W[i + c * s0] -= L00[o + i + k * s0] * xk;
+        }
+      }
+      // block = WᵀW + X_Rᵀ X_R, X_R = −Minv · (L_R0[l] W)
+      for (let a = 0; a < s0; a++)
+        for (let b = 0; b < s0; b++) {
+          let acc = 0;
+          for (let k = 0; k < s0; k++) acc += W[k + a * s0] * W[k + b * s0];
+          B[a + b * s0] = acc;
+        }
+      if (qR > 0) {
+        XR.fill(0);
+        const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0;
+        const vb = s0 * r0;
+        for (let c = 0; c < s0; c++) {
+          for (let a = 0; a < nr; a++) {
+            const row = rowIdx[r0 + a];
+            if (row >= qR) break;
+            let g = 0;
+            for (let k = 0; k < s0; k++) g += LR0[vb + a + k * nr] * W[k + c * s0];
+            if (g === 0) continue;
+            const mc = row * qR;
+            const xc = c * qR;
+            for (let i = row; i < qR; i++) XR[xc + i] -= Minv[mc + i] * g;
+          }
+        }
+        for (let a = 0; a < s0; a++)
+          for (let b = 0; b < s0; b++) {
+            let acc = 0;
+            for (let i = 0; i < qR; i++) acc += XR[i + a * qR] * XR[i + b * qR];
+            B[a + b * s0] += acc;
+          }
+      }
+      lambdaSandwich(t.lambda, s0, B, blocks, o, sigma2);
+    }
+    out.push(blocks);
+  }
+  // rest terms: (L_RR⁻ᵀ L_RR⁻¹) blocks = Minvᵀ Minv restricted to the term's rows
+  for (let ti = 1; ti < terms.length; ti++) {
+    const t = terms[ti];
+    const s = t.s;
+    const blocks = new Float64Array(t.nl * s * s);
+    const B = new Float64Array(s * s);
+    const off = sys.roff[ti];
+    for (let l = 0; l < t.nl; l++) {
+      for (let a = 0; a < s; a++)
+        for (let b = 0; b < s; b++) {
+          const ca = (off + l * s + a) * qR, cb = (off + l * s + b) * qR;
+          let acc = 0;
+          for (let i = off + l * s; i < qR; i++) acc += Minv[ca + i] * Minv[cb + i];
+          B[a + b * s] = acc;
+        }
+      lambdaSandwich(t.lambda, s, B, blocks, l * s * s, sigma2);
+    }
+    out.push(blocks);
+  }
+  return out;
+}
+
+/** out[o..] = σ² λ B λᵀ (s×s) */
+function lambdaSandwich(lam: Float64Array, s: number, B: Float64Array, out: Float64Array, o: number, sigma2: number): void {
+  for (let i = 0; i < s; i++)
+    for (let j = 0; j < s; j++) {
+      let acc = 0;
+      for (let a = 0; a <= i; a++) for (let b = 0; b <= j; b++) acc += lam[i + a * s] * B[a + b * s] * lam[j + b * s];
+      out[o + i + j * s] = acc * sigma2;
+    }
+}

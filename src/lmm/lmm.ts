@@ -1,0 +1,239 @@
+// Linear mixed models: lme4's profiled deviance / REML criterion over θ (Bates et al. 2015),
+// evaluated from the blocked Cholesky factor of PLSSystem and minimized by BOBYQA.
+import { UserError } from "../errors.js";
+import type { ModelStructure } from "../formula/types.js";
+import { cholInverse } from "../linalg/dense.js";
+import { bobyqa } from "../optim/index.js";
+import { PLSSystem } from "./system.js";
+import { type SysTerm, sortTerms, thetaLower, thetaStart, relCovariance } from "./reterms.js";
+import { conditionalVariances } from "./condvar.js";
+
+export interface LMMOptions {
+  /** REML (default) or ML */
+  readonly reml?: boolean;
+  /** starting θ (lme4 order over the system's sorted terms) */
+  readonly thetaStart?: ArrayLike<number>;
+  /** compute conditional variances of the random effects (default true) */
+  readonly condVar?: boolean;
+  /** maximum objective evaluations */
+  readonly maxfun?: number;
+}
+
+export interface VarCorrEntry {
+  readonly group: string;
+  readonly term1: string;
+  readonly term2: string | null;
+  readonly variance?: number;
+  readonly sd?: number;
+  readonly corr?: number;
+}
+
+export interface RanefTable {
+  readonly group: string;
+  readonly levels: readonly string[];
+  readonly cnames: readonly string[];
+  /** per column: values per level */
+  readonly values: Float64Array[];
+  /** per column: conditional SD per level (null when not computed) */
+  readonly condsd: Float64Array[] | null;
+}
+
+export interface FittedLMM {
+  readonly kind: "lmm";
+  readonly reml: boolean;
+  readonly nobs: number;
+  readonly p: number;
+  readonly xnames: readonly string[];
+  readonly beta: Float64Array;
+  /** p×p column-major */
+  readonly vcov: Float64Array;
+  readonly sigma: number;
+  readonly theta: Float64Array;
+  readonly terms: readonly SysTerm[];
+  /** −2 log-likelihood (REML criterion for REML fits) */
+  readonly objective: number;
+  readonly logLik: number;
+  /** number of parameters: p + θ + σ */
+  readonly df: number;
+  readonly AIC: number;
+  readonly BIC: number;
+  readonly varcorr: VarCorrEntry[];
+  readonly ranef: RanefTable[];
+  readonly fitted: Float64Array;
+  readonly residuals: Float64Array;
+  readonly singular: boolean;
+  readonly converged: boolean;
+  readonly evaluations: number;
+  readonly warnings: string[];
+}
+
+export class LinearMixedModel {
+  readonly ms: ModelStructure;
+  readonly terms: SysTerm[];
+  readonly system: PLSSystem;
+  readonly reml: boolean;
+  readonly y: Float64Array;
+  evaluations = 0;
+
+  constructor(ms: ModelStructure, options: LMMOptions = {}) {
+    if (!ms.response) throw new UserError("a linear mixed model needs a response (left-hand side of the formula)");
+    if (ms.reTerms.length === 0) throw new UserError("the formula has no random-effect terms such as (1 | group)");
+    this.ms = ms;
+    this.reml = options.reml ?? true;
+    this.terms = sortTerms(ms.reTerms);
+    const n = ms.n;
+    let y = ms.response.y;
+    if (ms.offset) {
+      y = Float64Array.from(y);
+      for (let i = 0; i < n; i++) y[i] -= ms.offset[i];
+    }
+    this.y = y;
+    this.system = new PLSSystem(this.terms, n, ms.p);
+    this.system.accumulate(null, ms.X, y);
+  }
+
+  /** −2 log-likelihood (ML) or the REML criterion at θ; +∞ when Ω(θ) is not positive definite. */
+  objective(theta: ArrayLike<number>): number {
+    this.evaluations++;
+    const sys = this.system;
+    if (!sys.updateL(theta)) return Infinity;
+    const n = this.ms.n, p = this.ms.p;
+    const r2 = sys.pwrss();
+    const ldZ = sys.logdetZ();
+    if (this.reml) {
+      const nmp = n - p;
+      return ldZ + sys.logdetX() + nmp * (1 + Math.log((2 * Math.PI * r2) / nmp));
+    }
+    return ldZ + n * (1 + Math.log((2 * Math.PI * r2) / n));
+  }
+
+  fit(options: LMMOptions = {}): FittedLMM {
+    const th0 = options.thetaStart ? Float64Array.from(options.thetaStart) : thetaStart(this.terms);
+    const lower = thetaLower(this.terms);
+    const f = (th: Float64Array) => this.objective(th);
+    const res = bobyqa(f, th0, { lower, rhobeg: 0.2, rhoend: 2e-7, maxfun: options.maxfun ?? 10000 });
+    let theta = Float64Array.from(res.x);
+    let fval = res.fval;
+    const warnings: string[] = [];
+    // snap diagonal θ that are essentially zero onto the boundary (lme4/MixedModels do the same)
+    const snapped = Float64Array.from(theta);
+    let changed = false;
+    for (const t of this.terms) {
+      let k = t.thetaOffset;
+      for (const d of t.diagMask) {
+        if (d && snapped[k] !== 0 && snapped[k] < 1e-5) { snapped[k] = 0; changed = true; }
+        k++;
+      }
+    }
+    if (changed) {
+      const fs = this.objective(snapped);
+      if (fs <= fval + 1e-6) { theta = snapped; fval = fs; }
+    }
+    if (!res.converged) warnings.push(`the optimizer did not converge (${res.message})`);
+    return this.summarize(theta, fval, res.nfev, res.converged, warnings, options.condVar ?? true);
+  }
+
+  /** Everything a fitted model reports, at θ. */
+  summarize(theta: Float64Array, fval: number, nfev: number, converged: boolean, warnings: string[], condVar = true): FittedLMM {
+    const ms = this.ms, sys = this.system, n = ms.n, p = ms.p;
+    const obj = this.objective(theta);
+    if (!Number.isFinite(obj)) throw new Error("objective not finite at the optimum");
+    const { u, beta } = sys.solve();
+    const r2 = sys.pwrss();
+    const sigma2 = r2 / (this.reml ? n - p : n);
+    const sigma = Math.sqrt(sigma2);
+    // vcov(β) = σ² (L_X L_Xᵀ)⁻¹
+    const LX = new Float64Array(p * p);
+    for (let j = 0; j < p; j++) for (let i = j; i < p; i++) LX[i + j * p] = sys.LRR[sys.qR + i + (sys.qR + j) * sys.m];
+    const vcov = p > 0 ? cholInverse(LX, p) : new Float64Array(0);
+    for (let i = 0; i < vcov.length; i++) vcov[i] *= sigma2;
+    // random effects
+    const bs = sys.bFromU(u);
+    const cv = condVar ? conditionalVariances(sys, sigma2) : null;
+    const ranef: RanefTable[] = [];
+    const order = this.terms.map((t, i) => i).sort((a, b) => this.terms[a].formulaIndex - this.terms[b].formulaIndex);
+    for (const ti of order) {
+      const t = this.terms[ti];
+      const values: Float64Array[] = [];
+      const condsd: Float64Array[] = [];
+      for (let c = 0; c < t.s; c++) {
+        const v = new Float64Array(t.nl);
+        const sd = new Float64Array(t.nl);
+        for (let l = 0; l < t.nl; l++) {
+          v[l] = bs[ti][l * t.s + c];
+          if (cv) sd[l] = Math.sqrt(Math.max(0, cv[ti][l * t.s * t.s + c + c * t.s]));
+        }
+        values.push(v);
+        condsd.push(sd);
+      }
+      ranef.push({ group: t.term.group, levels: t.term.levels, cnames: t.term.cnames, values, condsd: cv ? condsd : null });
+    }
+    // fitted values
+    const fitted = new Float64Array(n);
+    for (let j = 0; j < p; j++) {
+      const bj = beta[j];
+      for (let i = 0; i < n; i++) fitted[i] += ms.X[i + j * n] * bj;
+    }
+    if (ms.offset) for (let i = 0; i < n; i++) fitted[i] += ms.offset[i];
+    this.terms.forEach((t, ti) => {
+      const { s, term } = t;
+      const b = bs[ti];
+      for (let i = 0; i < n; i++) {
+        const l = term.refs[i];
+        let acc = 0;
+        for (let c = 0; c < s; c++) acc += term.z[i * s + c] * b[l * s + c];
+        fitted[i] += acc;
+      }
+    });
+    const yv = ms.response!.y;
+    const residuals = new Float64Array(n);
+    for (let i = 0; i < n; i++) residuals[i] = yv[i] - fitted[i];
+    const varcorr = varCorr(this.terms, sigma2);
+    const singular = isSingular(this.terms, theta);
+    const nth = theta.length;
+    const df = p + nth + 1;
+    const logLik = -obj / 2;
+    return {
+      kind: "lmm", reml: this.reml, nobs: n, p, xnames: ms.xnames, beta, vcov, sigma, theta, terms: this.terms,
+      objective: obj, logLik, df, AIC: -2 * logLik + 2 * df, BIC: -2 * logLik + Math.log(n) * df,
+      varcorr, ranef, fitted, residuals, singular, converged, evaluations: nfev, warnings,
+    };
+  }
+}
+
+/** Variances, SDs and correlations per term, in formula order, scaled by σ². */
+export function varCorr(terms: readonly SysTerm[], sigma2: number): VarCorrEntry[] {
+  const out: VarCorrEntry[] = [];
+  const sorted = [...terms].sort((a, b) => a.formulaIndex - b.formulaIndex);
+  for (const t of sorted) {
+    const C = relCovariance(t);
+    const s = t.s;
+    const sd = (i: number) => Math.sqrt(C[i + i * s] * sigma2);
+    for (let i = 0; i < s; i++) {
+      out.push({ group: t.term.group, term1: t.term.cnames[i], term2: null, variance: C[i + i * s] * sigma2, sd: sd(i) });
+    }
+    for (let j = 0; j < s; j++)
+      for (let i = j + 1; i < s; i++) {
+        const den = Math.sqrt(C[i + i * s] * C[j + j * s]);
+        out.push({ group: t.term.group, term1: t.term.cnames[j], term2: t.term.cnames[i], corr: den > 0 ? C[i + j * s] / den : NaN });
+      }
+  }
+  return out;
+}
+
+/** lme4's isSingular: a diagonal element of some λ at (or within 1e-4 of) zero. */
+export function isSingular(terms: readonly SysTerm[], theta: ArrayLike<number>, tol = 1e-4): boolean {
+  for (const t of terms) {
+    let k = t.thetaOffset;
+    for (const d of t.diagMask) {
+      if (d && theta[k] < tol) return true;
+      k++;
+    }
+  }
+  return false;
+}
+
+/** Fit a linear mixed model (library entry point). */
+export function fitLMM(ms: ModelStructure, options: LMMOptions = {}): FittedLMM {
+  return new LinearMixedModel(ms, options).fit(options);
+}

@@ -1,0 +1,479 @@
+// The penalized least-squares system of a mixed model in blocked form (Bates et al. 2015; storage
+// after MixedModels.jl). Columns are ordered [Z₀ | Z_rest | X | y] where Z₀ is the term with the
+// most random effects. A = [Z X y]ᵀW[Z X y] is kept as
+//   A₀₀  per level of term 0, an s₀×s₀ block (uniform block diagonal; diagonal for scalar terms),
+//   A_R0 per level of term 0, the rows of the other terms' levels that co-occur with it plus the X, y
+//        rows: a sparse column block whose pattern is fixed by the data,
+//   A_RR dense (the other terms, X and y), m×m.
+// For each θ the factor L of Ω = ΛᵀAΛ + I (I on the Z part) is
+//   L₀₀ = chol(Ω₀₀) per level,  L_R0 = Ω_R0 L₀₀⁻ᵀ (same sparsity),  L_RR = chol(Ω_RR − L_R0 L_R0ᵀ) dense.
+// The last diagonal element of L is √(penalized RSS). No n×n or dense q₀×q₀ work is ever done.
+import { cholLower } from "../linalg/dense.js";
+import { type SysTerm, setLambdas } from "./reterms.js";
+
+export class PLSSystem {
+  readonly terms: readonly SysTerm[];
+  readonly n: number;
+  /** number of X columns in the system (0 when β is held fixed, as in the second GLMM stage) */
+  readonly p: number;
+  readonly s0: number;
+  readonly nl0: number;
+  /** size of the Z_rest part */
+  readonly qR: number;
+  /** size of the dense part: qR + p + 1 */
+  readonly m: number;
+  /** offset of each term's rows in the rest index space (term 0: unused) */
+  readonly roff: Int32Array;
+
+  // sparse column blocks of term 0: for level l, rows rowIdx[rowPtr[l] .. rowPtr[l+1]) (rest indices,
+  // ascending, the last p+1 being X and y), values nr×s₀ column-major at valPtr[l] = s₀·rowPtr[l]
+  readonly rowPtr: Int32Array;
+  readonly rowIdx: Int32Array;
+  /** per data row and rest term t ≥ 1: local row offset of the (t, level) unit in its term-0 column block */
+  private readonly unitPos: Int32Array[];
+  // unit list per level for applying λ_tᵀ: unitPtr[l]..unitPtr[l+1) → (term, local row)
+  private readonly unitPtr: Int32Array;
+  private readonly unitTerm: Int32Array;
+  private readonly unitLocal: Int32Array;
+
+  // A
+  readonly A00: Float64Array;
+  readonly AR0: Float64Array;
+  readonly ARR: Float64Array;
+  // L
+  readonly L00: Float64Array;
+  readonly LR0: Float64Array;
+  readonly LRR: Float64Array;
+  /** true after the last updateL succeeded */
+  ok = false;
+
+  constructor(terms: readonly SysTerm[], n: number, p: number) {
+    this.terms = terms;
+    this.n = n;
+    this.p = p;
+    const t0 = terms[0];
+    this.s0 = t0.s;
+    this.nl0 = t0.nl;
+    const K = terms.length;
+    this.roff = new Int32Array(K + 1);
+    let qR = 0;
+    for (let t = 1; t < K; t++) {
+      this.roff[t] = qR;
+      qR += terms[t].q;
+    }
+    this.roff[K] = qR;
+    this.qR = qR;
+    this.m = qR + p + 1;
+
+    // pattern: for each rest term, the distinct (level0, level_t) pairs
+    const nl0 = this.nl0;
+    const refs0 = t0.term.refs;
+    const counts = new Int32Array(nl0);
+    const pairLists: Int32Array[] = []; // per rest term: sorted unique keys l0*nl_t + lt
+    for (let t = 1; t < K; t++) {
+      const nlt = terms[t].nl;
+      const refs = terms[t].term.refs;
+      const keys = new Float64Array(n);
+      for (let i = 0; i < n; i++) keys[i] = refs0[i] * nlt + refs[i];
+      keys.sort();
+      let u = 0;
+      for (let i = 0; i < n; i++) if (i === 0 || keys[i] !== keys[i - 1]) keys[u++] = keys[i];
+      const uniq = new Int32Array(u);
+      for (let i = 0; i < u; i++) uniq[i] = keys[i];
+      pairLists.push(uniq);
+      for (let i = 0; i < u; i++) counts[Math.floor(uniq[i] / nlt)] += terms[t].s;
+    }
+    const rowPtr = new Int32Array(nl0 + 1);
+    for (let l = 0; l < nl0; l++) rowPtr[l + 1] = rowPtr[l] + counts[l] + p + 1;
+    const rowIdx = new Int32Array(rowPtr[nl0]);
+    const fill = Int32Array.from(rowPtr.subarray(0, nl0));
+    // units per level (for λ application) and a per-pair lookup of local positions
+    const nUnits = pairLists.reduce((a, b) => a + b.length, 0);
+    const unitPtr = new Int32Array(nl0 + 1);
+    for (let t = 1; t < K; t++) {
+      const nlt = terms[t].nl;
+      for (const key of pairLists[t - 1]) unitPtr[Math.floor(key / nlt) + 1]++;
+    }
+    for (let l = 0; l < nl0; l++) unitPtr[l + 1] += unitPtr[l];
+    const unitTerm = new Int32Array(nUnits);
+    const unitLocal = new Int32Array(nUnits);
+    const ufill = Int32Array.from(unitPtr.subarray(0, nl0));
+    const pairLocal: Int32Array[] = [];
+    // terms in increasing rest order, levels ascending within a term: rows come out sorted
+    for (let t = 1; t < K; t++) {
+      const { nl: nlt, s } = terms[t];
+      const list = pairLists[t - 1];
+      const loc = new Int32Array(list.length);
+      for (let k = 0; k < list.length; k++) {
+        const key = list[k];
+        const l0 = Math.floor(key / nlt);
+        const lt = key - l0 * nlt;
+        const pos = fill[l0];
+        loc[k] = pos - rowPtr[l0];
+        for (let c = 0; c < s; c++) rowIdx[pos + c] = this.roff[t] + lt * s + c;
+        fill[l0] += s;
+        const u = ufill[l0]++;
+        unitTerm[u] = t;
+        unitLocal[u] = pos - rowPtr[l0];
+      }
+      pairLocal.push(loc);
+    }
+    for (let l = 0; l < nl0; l++) for (let j = 0; j <= p; j++) rowIdx[fill[l] + j] = qR + j;
+    // per data row: local position of its (t, level) unit, by binary search in the sorted pair list
+    this.unitPos = [];
+    for (let t = 1; t < K; t++) {
+      const nlt = terms[t].nl;
+      const refs = terms[t].term.refs;
+      const list = pairLists[t - 1];
+      const loc = pairLocal[t - 1];
+      const pos = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const key = refs0[i] * nlt + refs[i];
+        let lo = 0, hi = list.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (list[mid] < key) lo = mid + 1; else hi = mid;
+        }
+        pos[i] = loc[lo];
+      }
+      this.unitPos.push(pos);
+    }
+    this.rowPtr = rowPtr;
+    this.rowIdx = rowIdx;
+    this.unitPtr = unitPtr;
+    this.unitTerm = unitTerm;
+    this.unitLocal = unitLocal;
+    const s0 = this.s0;
+    this.A00 = new Float64Array(nl0 * s0 * s0);
+    this.L00 = new Float64Array(nl0 * s0 * s0);
+    this.AR0 = new Float64Array(rowPtr[nl0] * s0);
+    this.LR0 = new Float64Array(rowPtr[nl0] * s0);
+    this.ARR = new Float64Array(this.m * this.m);
+    this.LRR = new Float64Array(this.m * this.m);
+  }
+
+  /**
+   * Form A from the rows: weights w (null = 1), the X columns (column-major n×p, or null when p = 0)
+   * and the response vector (y, or PIRLS' working response).
+   */
+  accumulate(w: Float64Array | null, X: Float64Array | null, y: Float64Array): void {
+    const { n, p, terms, s0, m, qR, rowPtr } = this;
+    const K = terms.length;
+    const A00 = this.A00.fill(0), AR0 = this.AR0.fill(0), ARR = this.ARR.fill(0);
+    const z0 = terms[0].term.z;
+    const refs0 = terms[0].term.refs;
+    // the rest-row vector of one data row: indices and values
+    let restLen = p + 1;
+    for (let t = 1; t < K; t++) restLen += terms[t].s;
+    const ridx = new Int32Array(restLen);
+    const rval = new Float64Array(restLen);
+    const rloc = new Int32Array(restLen); // local row in the term-0 column block
+    for (let i = 0; i < n; i++) {
+      const wi = w === null ? 1 : w[i];
+      if (wi === 0) continue;
+      const l0 = refs0[i];
+      const nr = rowPtr[l0 + 1] - rowPtr[l0];
+      // term 0 block
+      const a0 = l0 * s0 * s0;
+      const zb = i * s0;
+      for (let c = 0; c < s0; c++) {
+        const zc = z0[zb + c] * wi;
+        for (let r = c; r < s0; r++) A00[a0 + r + c * s0] += zc * z0[zb + r];
+      }
+      // rest vector
+      let k = 0;
+      for (let t = 1; t < K; t++) {
+        const { s, term } = terms[t];
+        const lt = term.refs[i];
+        const loc = this.unitPos[t - 1][i];
+        for (let c = 0; c < s; c++) {
+          ridx[k] = this.roff[t] + lt * s + c;
+          rval[k] = term.z[i * s + c];
+          rloc[k] = loc + c;
+          k++;
+        }
+      }
+      for (let j = 0; j < p; j++) {
+        ridx[k] = qR + j;
+        rval[k] = X![i + j * n];
+        rloc[k] = nr - p - 1 + j;
+        k++;
+      }
+      ridx[k] = qR + p;
+      rval[k] = y[i];
+      rloc[k] = nr - 1;
+      // A_R0: rows rloc × s0 columns
+      const vb = s0 * rowPtr[l0];
+      for (let c = 0; c < s0; c++) {
+        const zc = z0[zb + c] * wi;
+        const col = vb + c * nr;
+        for (let a = 0; a < restLen; a++) AR0[col + rloc[a]] += rval[a] * zc;
+      }
+      // A_RR lower triangle (ridx ascending)
+      for (let b = 0; b < restLen; b++) {
+        const vb2 = rval[b] * wi;
+        if (vb2 === 0) continue;
+        const col = ridx[b] * m;
+        for (let a = b; a < restLen; a++) ARR[col + ridx[a]] += rval[a] * vb2;
+      }
+    }
+  }
+
+  /** Factor Ω(θ). Returns false if a pivot is not positive (θ infeasible numerically). */
+  updateL(theta: ArrayLike<number>): boolean {
+    const { terms, s0, nl0, m, qR, rowPtr, rowIdx } = this;
+    const K = terms.length;
+    setLambdas(terms, theta);
+    const lam0 = terms[0].lambda;
+    const { A00, L00, AR0, LR0, ARR, LRR } = this;
+    // --- term 0 diagonal blocks: L00 = chol(λ₀ᵀ A00 λ₀ + I)
+    if (s0 === 1) {
+      const th = lam0[0], th2 = th * th;
+      for (let l = 0; l < nl0; l++) L00[l] = Math.sqrt(th2 * A00[l] + 1);
+    } else {
+      const tmp = new Float64Array(s0 * s0);
+      for (let l = 0; l < nl0; l++) {
+        const o = l * s0 * s0;
+        congruence(A00, o, lam0, s0, tmp);
+        for (let c = 0; c < s0; c++) tmp[c + c * s0] += 1;
+        if (cholLower(tmp, s0) >= 0) { this.ok = false; return false; }
+        L00.set(tmp, o);
+      }
+    }
+    // --- L_R0 = Λ_Rᵀ A_R0 λ₀ L00⁻ᵀ, level by level
+    LR0.set(AR0);
+    const scratch = new Float64Array(Math.max(...terms.map((t) => t.s)));
+    for (let l = 0; l < nl0; l++) {
+      const nr = rowPtr[l + 1] - rowPtr[l];
+      const vb = s0 * rowPtr[l];
+      // rows of rest terms: left-multiply each unit by λ_tᵀ
+      for (let u = this.unitPtr[l]; u < this.unitPtr[l + 1]; u++) {
+        const t = terms[this.unitTerm[u]];
+        const loc = this.unitLocal[u];
+        const s = t.s, lam = t.lambda;
+        for (let c = 0; c < s0; c++) {
+          const col = vb + c * nr + loc;
+          if (s === 1) { LR0[col] *= lam[0]; continue; }
+          for (let r = 0; r < s; r++) {
+            let acc = 0;
+            for (let k = r; k < s; k++) acc += lam[k + r * s] * LR0[col + k];
+            scratch[r] = acc;
+          }
+          for (let r = 0; r < s; r++) LR0[col + r] = scratch[r];
+        }
+      }
+      // right-multiply by λ₀ then solve with L00ᵀ from the right: X ← X λ₀ L00⁻ᵀ
+      if (s0 === 1) {
+        const f = lam0[0] / L00[l];
+        for (let a = 0; a < nr; a++) LR0[vb + a] *= f;
+      } else {
+        const o = l * s0 * s0;
+        for (let a = 0; a < nr; a++) {
+          // row vector x (length s0) at LR0[vb + a + c*nr]
+          for (let c = 0; c < s0; c++) {
+            let acc = 0;
+            for (let k = c; k < s0; k++) acc += LR0[vb + a + k * nr] * lam0[k + c * s0];
+            scratch[c] = acc;
+          }
+          // solve y L00ᵀ = x  ⇔  L00 yᵀ = xᵀ (forward substitution)
+          for (let c = 0; c < s0; c++) {
+            let acc = scratch[c];
+            for (let k = 0; k < c; k++) acc -= L00[o + c + k * s0] * scratch[k];
+            scratch[c] = acc / L00[o + c + c * s0];
+          }
+          for (let c = 0; c < s0; c++) LR0[vb + a + c * nr] = scratch[c];
+        }
+      }
+    }
+    // --- Ω_RR = Λ_Rᵀ A_RR Λ_R + I (RE part), lower triangle
+    LRR.set(ARR);
+    for (let t = 1; t < K; t++) scaleRestBlock(LRR, m, this.roff[t], terms[t]);
+    for (let i = 0; i < qR; i++) LRR[i + i * m] += 1;
+    // --- subtract L_R0 L_R0ᵀ
+    for (let l = 0; l < nl0; l++) {
+      const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0;
+      const vb = s0 * r0;
+      for (let c = 0; c < s0; c++) {
+        const col = vb + c * nr;
+        for (let b = 0; b < nr; b++) {
+          const vbv = LR0[col + b];
+          if (vbv === 0) continue;
+          const dst = rowIdx[r0 + b] * m;
+          for (let a = b; a < nr; a++) LRR[dst + rowIdx[r0 + a]] -= LR0[col + a] * vbv;
+        }
+      }
+    }
+    // --- dense Cholesky of the rest (the y pivot may be ~0 for a perfect fit: allow it)
+    const bad = cholLower(LRR, m);
+    if (bad >= 0 && bad < m - 1) { this.ok = false; return false; }
+    if (bad === m - 1) LRR[m * m - 1] = 0;
+    this.ok = true;
+    return true;
+  }
+
+  /** log|L_Z|² (the Z part: term 0 blocks and the rest's RE rows) */
+  logdetZ(): number {
+    const { s0, nl0, L00, LRR, m, qR } = this;
+    let s = 0;
+    if (s0 === 1) for (let l = 0; l < nl0; l++) s += Math.log(L00[l]);
+    else for (let l = 0; l < nl0; l++) for (let c = 0; c < s0; c++) s += Math.log(L00[l * s0 * s0 + c + c * s0]);
+    for (let i = 0; i < qR; i++) s += Math.log(LRR[i + i * m]);
+    return 2 * s;
+  }
+
+  /** log|L_X|² */
+  logdetX(): number {
+    const { LRR, m, qR, p } = this;
+    let s = 0;
+    for (let i = qR; i < qR + p; i++) s += Math.log(LRR[i + i * m]);
+    return 2 * s;
+  }
+
+  /** penalized residual sum of squares r² */
+  pwrss(): number {
+    const r = this.LRR[this.m * this.m - 1];
+    return r * r;
+  }
+
+  /**
+   * Back-substitution for the conditional modes u (spherical) and β, from the current factor.
+   * Returns u in the system's column order (term 0 level-major, then the rest terms) and β.
+   */
+  solve(): { u: Float64Array; beta: Float64Array } {
+    const { m, qR, p, s0, nl0, rowPtr, rowIdx, LRR, LR0, L00 } = this;
+    const mm = m - 1; // without y
+    // x_R solves L_RR[0:mm,0:mm]ᵀ x = (y row of L_RR)
+    const x = new Float64Array(mm);
+    for (let j = 0; j < mm; j++) x[j] = LRR[mm + j * m];
+    for (let j = mm - 1; j >= 0; j--) {
+      const cj = j * m;
+      let s = x[j];
+      for (let i = j + 1; i < mm; i++) s -= LRR[cj + i] * x[i];
+      x[j] = s / LRR[cj + j];
+    }
+    const q0 = nl0 * s0;
+    const u = new Float64Array(q0 + qR);
+    u.set(x.subarray(0, qR), q0);
+    const beta = x.slice(qR, qR + p);
+    // term 0: L00ᵀ u0 = (y row of L_R0) − L_R0(rows < y)ᵀ x_R
+    const rhs = new Float64Array(s0);
+    for (let l = 0; l < nl0; l++) {
+      const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0;
+      const vb = s0 * r0;
+      for (let c = 0; c < s0; c++) {
+        const col = vb + c * nr;
+        let s = LR0[col + nr - 1];
+        for (let a = 0; a < nr - 1; a++) s -= LR0[col + a] * x[rowIdx[r0 + a]];
+        rhs[c] = s;
+      }
+      if (s0 === 1) u[l] = rhs[0] / L00[l];
+      else {
+        const o = l * s0 * s0;
+        for (let c = s0 - 1; c >= 0; c--) {
+          let s = rhs[c];
+          for (let k = c + 1; k < s0; k++) s -= L00[o + k + c * s0] * rhs[k];
+          rhs[c] = s / L00[o + c + c * s0];
+        }
+        for (let c = 0; c < s0; c++) u[l * s0 + c] = rhs[c];
+      }
+    }
+    return { u, beta };
+  }
+
+  /** b = Λu, per term (in the system's term order), each level-major (level l, column c at l·s + c). */
+  bFromU(u: Float64Array): Float64Array[] {
+    const out: Float64Array[] = [];
+    let off = 0;
+    for (const t of this.terms) {
+      const { s, nl, lambda } = t;
+      const b = new Float64Array(s * nl);
+      for (let l = 0; l < nl; l++)
+        for (let r = 0; r < s; r++) {
+          let acc = 0;
+          for (let k = 0; k <= r; k++) acc += lambda[r + k * s] * u[off + l * s + k];
+          b[l * s + r] = acc;
+        }
+      out.push(b);
+      off += t.q;
+    }
+    return out;
+  }
+}
+
+/** out = λᵀ B λ for the s×s block of B at offset o (lower triangle of B read; out full). */
+function congruence(B: Float64Array, o: number, lam: Float64Array, s: number, out: Float64Array): void {
+  const full = (i: number, j: number) => (i >= j ? B[o + i + j * s] : B[o + j + i * s]);
+  const tmp = new Float64Array(s * s); // B λ
+  for (let i = 0; i < s; i++)
+    for (let j = 0; j < s; j++) {
+      let acc = 0;
+      for (let k = j; k < s; k++) acc += full(i, k) * lam[k + j * s];
+      tmp[i + j * s] = acc;
+    }
+  for (let i = 0; i < s; i++)
+    for (let j = 0; j < s; j++) {
+      let acc = 0;
+      for (let k = i; k < s; k++) acc += lam[k + i * s] * tmp[k + j * s];
+      out[i + j * s] = acc;
+    }
+}
+
+/**
+ * Apply Λ_t to the rows and columns of term t in the lower triangle of the dense rest matrix:
+ * M ← Λᵀ M Λ restricted to the block rows/columns of this term (Λ = I elsewhere).
+ */
+function scaleRestBlock(M: Float64Array, m: number, off: number, t: SysTerm): void {
+  const { s, nl, lambda } = t;
+  if (s === 1) {
+    const th = lambda[0];
+    const end = off + nl;
+    // columns of the term: rows ≥ col; rows of the term in earlier columns
+    for (let j = 0; j < m; j++) {
+      const cj = j * m;
+      if (j >= off && j < end) {
+        for (let i = j; i < m; i++) M[cj + i] *= i < end ? th * th : th;
+      } else if (j < off) {
+        for (let i = off; i < end; i++) M[cj + i] *= th;
+      }
+    }
+    return;
+  }
+  // general: symmetrize the affected lines, transform, write back lower triangle
+  const q = t.q;
+  const get = (i: number, j: number) => (i >= j ? M[i + j * m] : M[j + i * m]);
+  const set = (i: number, j: number, v: number) => { if (i >= j) M[i + j * m] = v; else M[j + i * m] = v; };
+  // rows block R = M[off:off+q, :]; new R' = Λᵀ R (columns outside), then the diagonal block ΛᵀDΛ
+  const col = new Float64Array(s);
+  for (let j = 0; j < m; j++) {
+    if (j >= off && j < off + q) continue;
+    for (let l = 0; l < nl; l++) {
+      const r0 = off + l * s;
+      for (let r = 0; r < s; r++) {
+        let acc = 0;
+        for (let k = r; k < s; k++) acc += lambda[k + r * s] * get(r0 + k, j);
+        col[r] = acc;
+      }
+      for (let r = 0; r < s; r++) set(r0 + r, j, col[r]);
+    }
+  }
+  // diagonal block: it is block diagonal per level in A only when levels don't interact: do it fully
+  const D = new Float64Array(q * q);
+  for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) D[i + j * q] = get(off + i, off + j);
+  const T = new Float64Array(q * q);
+  // T = D Λ (Λ block diagonal)
+  for (let i = 0; i < q; i++)
+    for (let lj = 0; lj < nl; lj++)
+      for (let c = 0; c < s; c++) {
+        let acc = 0;
+        for (let k = c; k < s; k++) acc += D[i + (lj * s + k) * q] * lambda[k + c * s];
+        T[i + (lj * s + c) * q] = acc;
+      }
+  for (let li = 0; li < nl; li++)
+    for (let r = 0; r < s; r++)
+      for (let j = 0; j < q; j++) {
+        let acc = 0;
+        for (let k = r; k < s; k++) acc += lambda[k + r * s] * T[li * s + k + j * q];
+        const i = li * s + r;
+        if (i >= j) M[off + i + (off + j) * m] = acc;
+      }
+}

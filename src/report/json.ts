@@ -1,0 +1,89 @@
+// The JSON form of a fitted model (shared/conformance/CONTRACT.md): plain numbers, R's names.
+import type { FittedLMM } from "../lmm/lmm.js";
+import type { FittedGLMM } from "../glmm/glmm.js";
+import { groupDisplayNames, ngrps } from "./names.js";
+
+export type FittedModel = FittedLMM | FittedGLMM;
+
+export interface FitJSON {
+  family: string;
+  link: string;
+  method: string;
+  formula?: string;
+  nobs: number;
+  dropped?: number;
+  groups: Record<string, number>;
+  logLik: number;
+  df: number;
+  AIC: number;
+  BIC: number;
+  deviance?: number;
+  REML?: number | null;
+  fixef: Array<{ term: string; estimate: number; se: number; statistic: number; df?: number | null; p: number | null }>;
+  varcorr: Array<{ group: string; term1: string; term2: string | null; variance?: number; sd?: number; corr?: number }>;
+  sigma: number;
+  nb_size: number | null;
+  theta: number[];
+  singular: boolean;
+  converged: boolean;
+  warnings: string[];
+  ranef: Record<string, Record<string, unknown>>;
+}
+
+/** JSON numbers: non-finite values become null (JSON has no NaN). */
+const num = (x: number): number => (Number.isFinite(x) ? x : (null as unknown as number));
+
+export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?: number; warnings?: string[] } = {}): FitJSON {
+  const names = groupDisplayNames(fit.terms);
+  const byGroupOrder = fit.terms.map((_, i) => i).sort((a, b) => fit.terms[a].formulaIndex - fit.terms[b].formulaIndex);
+  const varcorr: FitJSON["varcorr"] = [];
+  // varCorr entries come in formula order of terms; attach display names in the same order
+  let vi = 0;
+  for (const ti of byGroupOrder) {
+    const t = fit.terms[ti];
+    const count = t.s + (t.s * (t.s - 1)) / 2;
+    for (let k = 0; k < count; k++, vi++) {
+      const v = fit.varcorr[vi];
+      const e: FitJSON["varcorr"][number] = { group: names.get(ti)!, term1: v.term1, term2: v.term2 };
+      if (v.variance !== undefined) e.variance = num(v.variance);
+      if (v.sd !== undefined) e.sd = num(v.sd);
+      if (v.corr !== undefined) e.corr = num(v.corr);
+      varcorr.push(e);
+    }
+  }
+  const ranef: FitJSON["ranef"] = {};
+  fit.ranef.forEach((r, k) => {
+    const ti = byGroupOrder[k];
+    const o: Record<string, unknown> = { levels: r.levels };
+    r.cnames.forEach((c, j) => {
+      o[c] = Array.from(r.values[j], num);
+      if (r.condsd) o[`condsd_${c}`] = Array.from(r.condsd[j], num);
+    });
+    ranef[names.get(ti)!] = o;
+  });
+  const warnings = [...(extra.warnings ?? []), ...fit.warnings];
+  if (fit.kind === "lmm") {
+    const p = fit.p;
+    return {
+      family: "gaussian", link: "identity", method: fit.reml ? "REML" : "ML", formula: extra.formula,
+      nobs: fit.nobs, dropped: extra.dropped, groups: ngrps(fit.terms),
+      logLik: num(fit.logLik), df: fit.df, AIC: num(fit.AIC), BIC: num(fit.BIC),
+      REML: fit.reml ? num(fit.objective) : null,
+      fixef: fit.xnames.map((term, j) => {
+        const se = Math.sqrt(fit.vcov[j + j * p]);
+        return { term, estimate: num(fit.beta[j]), se: num(se), statistic: num(fit.beta[j] / se), p: null };
+      }),
+      varcorr, sigma: num(fit.sigma), nb_size: null, theta: Array.from(fit.theta),
+      singular: fit.singular, converged: fit.converged, warnings, ranef,
+    };
+  }
+  return {
+    family: fit.family, link: fit.link, method: fit.method, formula: extra.formula,
+    nobs: fit.nobs, dropped: extra.dropped, groups: ngrps(fit.terms),
+    logLik: num(fit.logLik), df: fit.df, AIC: num(fit.AIC), BIC: num(fit.BIC), deviance: num(fit.deviance),
+    fixef: fit.fixef.map((f) => ({ term: f.term, estimate: num(f.estimate), se: num(f.se), statistic: num(f.statistic), p: num(f.p) })),
+    varcorr, sigma: fit.family === "gaussian" ? num(Math.sqrt(fit.dispersion)) : 1,
+    nb_size: fit.nbSize === null ? null : num(fit.nbSize), theta: Array.from(fit.theta),
+    singular: fit.singular, converged: fit.converged, warnings, ranef,
+  };
+}

@@ -1,0 +1,123 @@
+// Text summaries in lme4's layout (print(summary(fit))).
+import type { FitJSON } from "./json.js";
+import { formatTable, fmt, signifStars } from "./table.js";
+
+function quantiles(x: ArrayLike<number>): number[] {
+  const s = Float64Array.from(x).sort();
+  const q = (p: number) => {
+    const h = (s.length - 1) * p;
+    const lo = Math.floor(h);
+    return s[lo] + (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] ?? s[lo]) - s[lo]);
+  };
+  return [0, 0.25, 0.5, 0.75, 1].map(q);
+}
+
+export interface SummaryInput {
+  readonly json: FitJSON;
+  readonly formula: string;
+  readonly dataName: string;
+  /** scaled (LMM) or Pearson (GLMM) residuals */
+  readonly scaledResiduals: ArrayLike<number>;
+  /** p×p correlation of fixed effects (column-major), or null */
+  readonly corrFixef: Float64Array | null;
+}
+
+export function fitSummary(inp: SummaryInput): string {
+  const j = inp.json;
+  const out: string[] = [];
+  const isLMM = j.family === "gaussian" && j.link === "identity" && (j.method === "REML" || j.method === "ML");
+  if (isLMM) {
+    out.push(`Linear mixed model fit by ${j.method === "REML" ? "REML" : "maximum likelihood"}`);
+  } else {
+    const how = j.method === "Laplace" ? "Laplace Approximation" : j.method;
+    out.push(`Generalized linear mixed model fit by maximum likelihood (${how})`);
+    out.push(` Family: ${j.family === "negative_binomial" ? `Negative Binomial(${fmt(j.nb_size ?? NaN, 4)})` : j.family}  ( ${j.link} )`);
+  }
+  out.push(`Formula: ${inp.formula}`);
+  out.push(`   Data: ${inp.dataName}`);
+  out.push("");
+  if (isLMM && j.method === "REML") {
+    out.push(`REML criterion at convergence: ${(-2 * j.logLik).toFixed(1)}`);
+  } else {
+    const dfResid = j.nobs - j.df;
+    const rows = [["AIC", "BIC", "logLik", "deviance", "df.resid"], [j.AIC.toFixed(1), j.BIC.toFixed(1), j.logLik.toFixed(1), (-2 * j.logLik).toFixed(1), String(dfResid)]];
+    out.push(formatTable(rows, { header: true, align: "right" }));
+  }
+  if (j.nb_size !== null && !isLMM) out.push(`Negative binomial size (nb_size): ${fmt(j.nb_size, 4)}`);
+  out.push("");
+  out.push("Scaled residuals: ");
+  const q = quantiles(inp.scaledResiduals);
+  out.push(formatTable([["Min", "1Q", "Median", "3Q", "Max"], q.map((v) => v.toFixed(4))], { header: true, align: "right" }));
+  out.push("");
+  out.push("Random effects:");
+  const re: string[][] = [];
+  const hasCorr = j.varcorr.some((v) => v.corr !== undefined);
+  re.push(["Groups", "Name", "Variance", "Std.Dev.", ...(hasCorr ? ["Corr"] : [])]);
+  let lastGroup = "";
+  const groupsInOrder: string[] = [];
+  for (const v of j.varcorr) if (v.term2 === null && !groupsInOrder.includes(v.group)) groupsInOrder.push(v.group);
+  for (const g of groupsInOrder) {
+    const diag = j.varcorr.filter((v) => v.group === g && v.term2 === null);
+    diag.forEach((v, i) => {
+      const corrs = hasCorr
+        ? diag.slice(0, i).map((w) => {
+            const c = j.varcorr.find((x) => x.group === g && x.term1 === w.term1 && x.term2 === v.term1);
+            return c?.corr !== undefined ? c.corr.toFixed(2) : "";
+          }).join(" ")
+        : undefined;
+      re.push([g === lastGroup ? "" : g, v.term1, fmt(v.variance ?? NaN, 4), fmt(v.sd ?? NaN, 4), ...(hasCorr ? [corrs ?? ""] : [])]);
+      lastGroup = g;
+    });
+  }
+  if (isLMM || j.family === "gaussian" || j.family === "Gamma") re.push(["Residual", "", fmt(j.sigma * j.sigma, 4), fmt(j.sigma, 4), ...(hasCorr ? [""] : [])]);
+  out.push(formatTable(re, { header: true, align: "left", indent: 1 }));
+  const grp = Object.entries(j.groups).map(([g, n]) => `${g}, ${n}`).join("; ");
+  out.push(`Number of obs: ${j.nobs}, groups:  ${grp}`);
+  out.push("");
+  out.push("Fixed effects:");
+  const fx: string[][] = [];
+  if (isLMM) {
+    const withP = j.fixef.some((f) => f.p !== null);
+    fx.push(["", "Estimate", "Std. Error", ...(withP ? ["df", "t value", "Pr(>|t|)", ""] : ["t value"])]);
+    for (const f of j.fixef)
+      fx.push([f.term, fmt(f.estimate, 5), fmt(f.se, 4), ...(withP ? [fmt(f.df ?? NaN, 4), f.statistic.toFixed(3), fmtP(f.p), signifStars(f.p)] : [f.statistic.toFixed(3)])]);
+  } else {
+    fx.push(["", "Estimate", "Std. Error", "z value", "Pr(>|z|)", ""]);
+    for (const f of j.fixef) fx.push([f.term, fmt(f.estimate, 5), fmt(f.se, 4), f.statistic.toFixed(3), fmtP(f.p), signifStars(f.p)]);
+  }
+  out.push(formatTable(fx, { header: true, align: "right", firstLeft: true }));
+  if (!isLMM || j.fixef.some((f) => f.p !== null)) out.push("---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1");
+  if (inp.corrFixef && j.fixef.length > 1 && j.fixef.length <= 12) {
+    out.push("");
+    out.push("Correlation of Fixed Effects:");
+    const p = j.fixef.length;
+    const abbrev = j.fixef.map((f) => abbreviate(f.term));
+    const rows: string[][] = [["", ...abbrev.slice(0, p - 1)]];
+    for (let a = 1; a < p; a++) {
+      const r = [abbrev[a]];
+      for (let b = 0; b < p - 1; b++) r.push(b < a ? inp.corrFixef[a + b * p].toFixed(3) : "");
+      rows.push(r);
+    }
+    out.push(formatTable(rows, { header: true, align: "right", firstLeft: true }));
+  }
+  if (j.singular) out.push("\nboundary (singular) fit: see the warnings");
+  if (j.warnings.length) {
+    out.push("");
+    for (const w of j.warnings) out.push(`warning: ${w}`);
+  }
+  return out.join("\n") + "\n";
+}
+
+function fmtP(p: number | null): string {
+  if (p === null || !Number.isFinite(p)) return "";
+  if (p < 2e-16) return "<2e-16";
+  return p.toPrecision(3).replace(/e([+-])0?(\d)/, "e$1$2");
+}
+
+/** R's abbreviate(minlength = 6)-like short names for the correlation table */
+function abbreviate(s: string): string {
+  if (s === "(Intercept)") return "(Intr)";
+  if (s.length <= 6) return s;
+  const noVowels = s[0] + s.slice(1).replace(/[aeiou]/g, "");
+  return noVowels.slice(0, 6);
+}

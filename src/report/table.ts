@@ -1,0 +1,46 @@
+// Plain-text tables and number formatting in R's print style.
+
+/** R-like signif formatting: `digits` significant digits, no trailing exponent noise. */
+export function fmt(x: number, digits = 4): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return "NA";
+  if (!Number.isFinite(x)) return x > 0 ? "Inf" : "-Inf";
+  if (x === 0) return "0";
+  const ax = Math.abs(x);
+  if (ax >= 1e-4 && ax < 1e15) {
+    const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(ax)));
+    return x.toFixed(Math.min(decimals, 15));
+  }
+  return x.toExponential(digits - 1).replace(/e([+-])(\d)$/, "e$10$2");
+}
+
+export function signifStars(p: number | null): string {
+  if (p === null || !Number.isFinite(p)) return "";
+  return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : "";
+}
+
+export interface TableOptions {
+  readonly header?: boolean;
+  readonly align?: "left" | "right";
+  /** first column left-aligned, others per `align` */
+  readonly firstLeft?: boolean;
+  readonly indent?: number;
+}
+
+export function formatTable(rows: string[][], opts: TableOptions = {}): string {
+  const ncol = Math.max(...rows.map((r) => r.length));
+  const width = new Array(ncol).fill(0);
+  for (const r of rows) r.forEach((c, j) => (width[j] = Math.max(width[j], c.length)));
+  const pad = " ".repeat(opts.indent ?? 0);
+  return rows
+    .map((r) =>
+      pad +
+      r
+        .map((c, j) => {
+          const left = opts.align === "left" || (opts.firstLeft && j === 0);
+          return left ? c.padEnd(width[j]) : c.padStart(width[j]);
+        })
+        .join(" ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
