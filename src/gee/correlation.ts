@@ -83,6 +83,9 @@ export function workingCorrelationMatrix(cor: Correlation, alpha: Float64Array, 
 
 /** Pair lookups at a fixed α; ar1 tabulates ρ^d and dρ^d/dρ by lag so the O(m²) pair loops avoid pow(). */
 export interface PairKernel {
+  /** pairs further apart in waves than this contribute exactly nothing (mdep: m; ar1: where ρ^d and
+   *  d ρ^(d−1) underflow to 0), so loops over increasing waves may stop there */
+  readonly maxLag: number;
   index(a: number, b: number): number;
   rho(a: number, b: number): number;
   deriv(a: number, b: number): number;
@@ -92,17 +95,21 @@ export function pairKernel(cor: Correlation, alpha: Float64Array, T: number): Pa
   if (cor.corstr === "ar1") {
     const r = alpha[0];
     const pw = new Float64Array(T + 1), dpw = new Float64Array(T + 1);
+    let maxLag = T;
     for (let d = 0; d <= T; d++) {
       pw[d] = Math.pow(r, d);
       dpw[d] = d === 1 ? 1 : d * Math.pow(r, d - 1);
+      if (d > 1 && pw[d] === 0 && dpw[d] === 0) { maxLag = d - 1; break; }
     }
     return {
+      maxLag,
       index: () => 0,
       rho: (a, b) => pw[a < b ? b - a : a - b],
       deriv: (a, b) => dpw[a < b ? b - a : a - b],
     };
   }
   return {
+    maxLag: cor.corstr === "mdep" ? cor.nparam : Infinity,
     index: (a, b) => cor.index(a, b),
     rho: (a, b) => cor.rho(alpha, a, b),
     deriv: (a, b) => cor.deriv(alpha, a, b),

@@ -7,7 +7,7 @@
 import { UserError } from "../errors.js";
 import { solve } from "./dense.js";
 import { pairKernel } from "./correlation.js";
-import { type Problem, clusterPieces, meanState, solveR } from "./problem.js";
+import { type Problem, clusterPieces, luBuffer, meanState, solveR } from "./problem.js";
 
 export interface EstimateResult {
   readonly beta: Float64Array;
@@ -47,7 +47,7 @@ export function estimate(pb: Problem, beta0: Float64Array, opts: EstimateOptions
   const m0 = layout.maxSize;
   const DR = new Float64Array(m0 * (p + 1));
   const Z = new Float64Array(m0 * (p + 1));
-  const Rbuf = new Float64Array(m0 * m0);
+  const Rbuf = luBuffer(pb);
   const piv = new Int32Array(m0);
   const unidentified = new Set<number>();
 
@@ -121,6 +121,7 @@ export function estimate(pb: Problem, beta0: Float64Array, opts: EstimateOptions
           const zj = st.pr[ij] * rs;
           for (let l = j + 1; l < e; l++) {
             const il = layout.rows[l], wl = layout.waves[l];
+            if (wl - wj > ker.maxLag) break; // waves increase within a cluster
             const idx = ker.index(wj, wl);
             if (idx < 0) continue;
             const d = ker.deriv(wj, wl);

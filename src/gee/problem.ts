@@ -76,7 +76,8 @@ export function clusterPieces(pb: Problem, st: MeanState, k: number, DR: Float64
 /**
  * B ← R(α)⁻¹ B for one cluster (B is m × kcols, column-major). Exchangeable uses the closed form
  * R⁻¹ = (I − c 11ᵀ)/(1 − α), c = α / (1 + (m − 1)α), and ar1 its bidiagonal whitening, so large clusters
- * stay cheap (O(m) instead of O(m³)); other structures use LU. False when R is singular.
+ * stay cheap (O(m) instead of O(m³)); other structures use LU (in Rbuf, or a new array when Rbuf is too
+ * small: see luBuffer). False when R is singular.
  */
 export function solveR(
   pb: Problem, alpha: Float64Array, k: number, B: Float64Array, kcols: number, Rbuf: Float64Array, piv: Int32Array,
@@ -98,7 +99,7 @@ export function solveR(
     return true;
   }
   if (cor.corstr === "ar1" && ar1Solve(alpha[0], layout.waves, s, m, B, kcols)) return true;
-  const R = Rbuf.subarray(0, m * m);
+  const R = Rbuf.length >= m * m ? Rbuf.subarray(0, m * m) : new Float64Array(m * m);
   for (let j = 0; j < m; j++) {
     R[j + j * m] = 1;
     for (let l = j + 1; l < m; l++) {
@@ -137,4 +138,11 @@ function ar1Solve(rho: number, waves: Int32Array, s: number, m: number, B: Float
     B[o + m - 1] /= sd[m - 1];
   }
   return true;
+}
+
+/** Scratch for solveR's LU: full size only for the structures that always need it. */
+export function luBuffer(pb: Problem): Float64Array {
+  const m0 = pb.layout.maxSize;
+  const c = pb.cor.corstr;
+  return new Float64Array(c === "unstructured" || c === "mdep" ? m0 * m0 : 0);
 }

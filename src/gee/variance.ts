@@ -7,7 +7,7 @@
 //   block-triangular Jacobian (its Hess A..F and score blocks U1..U3).
 import { inverse, matmul, solve, transpose } from "./dense.js";
 import { pairKernel } from "./correlation.js";
-import { type MeanState, type Problem, clusterPieces, solveR, varianceDeriv } from "./problem.js";
+import { type MeanState, type Problem, clusterPieces, luBuffer, solveR, varianceDeriv } from "./problem.js";
 
 export interface VarianceResult {
   readonly naive: Float64Array;
@@ -31,7 +31,7 @@ export function geeVariance(
   const m0 = layout.maxSize;
   const DR = new Float64Array(m0 * (p + 1));
   const Z = new Float64Array(m0 * (p + 1));
-  const Rbuf = new Float64Array(m0 * m0);
+  const Rbuf = luBuffer(pb);
   const piv = new Int32Array(m0);
 
   const A = new Float64Array(p * p);
@@ -118,6 +118,7 @@ export function geeVariance(
           const dj = st.me[ij] / Math.sqrt(vj), cj = varianceDeriv(family, st.mu[ij]) / Math.sqrt(vj);
           for (let l = j + 1; l < m; l++) {
             const il = layout.rows[s0 + l], wl = layout.waves[s0 + l];
+            if (wl - wj > ker.maxLag) break; // waves increase within a cluster
             const idx = ker.index(wj, wl);
             if (idx < 0) continue;
             const der = ker.deriv(wj, wl);

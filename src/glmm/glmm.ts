@@ -13,7 +13,7 @@ import { isSingular, varCorr, type RanefTable, type VarCorrEntry } from "../lmm/
 import { bobyqa } from "../optim/index.js";
 import { gaussHermite } from "./gauss-hermite.js";
 import { GLMMState } from "./pirls.js";
-import { hessianFD } from "./hessian.js";
+import { hessianFD, activeInverse, type HessianResult } from "./hessian.js";
 import { conditionalVariances } from "../lmm/condvar.js";
 
 export interface GLMMOptions {
@@ -202,6 +202,7 @@ export class GeneralizedLinearMixedModel {
       return this.laplaceStage1(x.subarray(0, nth));
     };
     const r1 = bobyqa(f1, x1, { lower: lo1, rhobeg: 0.2, rhoend: 1e-4, maxfun });
+    const e1 = this.evaluations;
     if (hasExtra) this.setExtra(r1.x[nth]);
     f1(r1.x);
     const beta1 = Float64Array.from(st.beta);
@@ -213,60 +214,51 @@ export class GeneralizedLinearMixedModel {
     const lo2 = new Float64Array(x2.length).fill(-Infinity);
     lo2.set(lower1, 0);
     const f2 = (x: Float64Array) => this.objective2(x, nth, p);
-    const r2 = bobyqa(f2, x2, { lower: lo2, rhobeg: 0.05, rhoend: 1e-7, maxfun });
-    let xs = Float64Array.from(r2.x);
-    let fval = r2.fval;
-    if (r1.fval < fval - 1e-8 && this.nAGQ === 1) {
-      // stage 2 must not end worse than its start
-      xs = x2; fval = f2(x2);
-    }
-    // snap tiny θ to the boundary when that costs nothing
-    let snappedAny = false;
-    const snapped = Float64Array.from(xs);
-    for (const t of terms) {
-      let k = t.thetaOffset;
-      for (const d of t.diagMask) {
-        if (d && snapped[k] > 0 && snapped[k] < 1e-4) { snapped[k] = 0; snappedAny = true; }
-        k++;
+    // Stage 2 by Newton's method on the finite-difference Hessian that the standard errors need
+    // anyway (stage 1 lands close, so one or two steps suffice); BOBYQA when Newton cannot be used
+    // (a θ on its boundary that wants to leave it, an indefinite Hessian, no decrease).
+    let h: HessianResult | null = null;
+    let xs: Float64Array;
+    let fval: number;
+    let converged = r1.converged;
+    const nw = this.newton(f2, x2, lo2, nth);
+    if (nw) {
+      xs = nw.x; fval = nw.f; h = nw.h;
+    } else {
+      // BOBYQA in coordinates scaled by each parameter's rough standard error, so one trust
+      // region radius suits all of them
+      const scale = this.stage2Scales(x2, nth, p, hasExtra);
+      const toX = (xt: Float64Array) => {
+        const x = new Float64Array(xt.length);
+        for (let k = 0; k < xt.length; k++) x[k] = x2[k] + scale[k] * xt[k];
+        return x;
+      };
+      const loT = new Float64Array(x2.length);
+      for (let k = 0; k < x2.length; k++) loT[k] = Number.isFinite(lo2[k]) ? (lo2[k] - x2[k]) / scale[k] : -Infinity;
+      const r2 = bobyqa((xt) => f2(toX(xt)), new Float64Array(x2.length), { lower: loT, rhobeg: 0.5, rhoend: 1e-5, maxfun });
+      xs = toX(r2.x);
+      fval = r2.fval;
+      converged &&= r2.converged;
+      if (!r2.converged) warnings.push(`the optimizer did not converge (${r2.message}); try rescaling covariates`);
+      // snap tiny θ to the boundary when that costs nothing
+      const snapped = Float64Array.from(xs);
+      let snappedAny = false;
+      for (let k = 0; k < nth; k++) if (lo2[k] === 0 && snapped[k] > 0 && snapped[k] < 1e-4) { snapped[k] = 0; snappedAny = true; }
+      if (snappedAny) {
+        const fs = f2(snapped);
+        if (fs <= fval + 1e-6) { xs = snapped; fval = fs; }
       }
     }
-    if (snappedAny) {
-      const fs = f2(snapped);
-      if (fs <= fval + 1e-6) { xs = snapped; fval = fs; }
-    }
-    let converged = r1.converged && r2.converged;
-    if (!r2.converged) warnings.push(`the optimizer did not converge (${r2.message}); try rescaling covariates`);
-    // ---- Hessian in (θ, β[, extra]) by finite differences, as lme4 (and glmmTMB's sdreport) use
+    if (typeof process !== "undefined" && process.env?.GLMM_DEBUG) console.error(`stage1 ${e1} evals; stage2 ${nw ? "newton" : "bobyqa"} ${this.evaluations - e1} evals f=${fval}`);
+    // ---- standard errors from the Hessian in (θ, β[, extra]), as lme4 (and glmmTMB's sdreport)
     let vcov = new Float64Array(p * p).fill(NaN);
-    const npar = xs.length;
     if (!options.noHessian) {
-      const h = hessianFD((x) => f2(x), xs, lo2);
-      // the β block of 2·H⁻¹ (H is the Hessian of the deviance = −2 logLik)
-      const H = Float64Array.from(h.hessian);
-      const Lh = Float64Array.from(H);
-      const active = new Array(npar).fill(true);
-      // parameters on the boundary are held fixed (θ = 0)
-      for (let k = 0; k < nth; k++) if (xs[k] === lo2[k]) active[k] = false;
-      const idx = active.map((a, i) => (a ? i : -1)).filter((i) => i >= 0);
-      const na = idx.length;
-      const Hs = new Float64Array(na * na);
-      for (let a = 0; a < na; a++) for (let b = 0; b < na; b++) Hs[a + b * na] = Lh[idx[a] + idx[b] * npar];
-      const Lc = Float64Array.from(Hs);
-      if (cholLower(Lc, na) < 0) {
-        const inv = cholInverse(Lc, na);
-        vcov = new Float64Array(p * p);
-        for (let a = 0; a < p; a++)
-          for (let b = 0; b < p; b++) {
-            const ia = idx.indexOf(nth + a), ib = idx.indexOf(nth + b);
-            vcov[a + b * p] = 2 * inv[ia + ib * na];
-          }
+      h ??= hessianFD(f2, xs);
+      const inv = activeInverse(h.hessian, xs, lo2, nth);
+      if (inv) {
+        for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) vcov[a + b * p] = 2 * inv.get(nth + a, nth + b);
         // convergence check: scaled gradient H⁻¹g (lme4's check.conv.grad)
-        let maxScaled = 0;
-        for (let a = 0; a < na; a++) {
-          let acc = 0;
-          for (let b = 0; b < na; b++) acc += inv[a + b * na] * h.gradient[idx[b]];
-          maxScaled = Math.max(maxScaled, Math.abs(acc));
-        }
+        const maxScaled = inv.maxScaledGradient(h.gradient);
         if (maxScaled > 2e-3) {
           warnings.push(`model may not have converged: max|scaled gradient| = ${maxScaled.toPrecision(3)} (> 0.002); try rescaling covariates or a simpler random-effect structure`);
           converged = false;
@@ -279,6 +271,66 @@ export class GeneralizedLinearMixedModel {
     // final state at the optimum
     f2(xs);
     return this.summarize(xs, nth, p, vcov, converged, warnings);
+  }
+
+  /**
+   * Newton iterations with a finite-difference Hessian from x0; null when they cannot be trusted.
+   * Parameters on their lower bound stay there (and must not want to leave it).
+   */
+  private newton(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, nth: number): { x: Float64Array; f: number; h: HessianResult } | null {
+    let x: Float64Array = Float64Array.from(x0);
+    let fx = f(x);
+    if (!Number.isFinite(fx)) return null;
+    for (let iter = 0; iter < 8; iter++) {
+      const h = hessianFD(f, x);
+      const inv = activeInverse(h.hessian, x, lower, nth);
+      if (!inv) return null;
+      for (const k of inv.fixed) if (h.gradient[k] < 0) return null; // wants to leave the boundary
+      const d = inv.newtonStep(h.gradient);
+      let dec = 0;
+      for (let k = 0; k < d.length; k++) dec -= h.gradient[k] * d[k];
+      let t = 1;
+      let xn: Float64Array | null = null;
+      let fn = fx;
+      for (let ls = 0; ls < 8; ls++, t /= 2) {
+        const y = new Float64Array(x.length);
+        let feasible = true;
+        for (let k = 0; k < x.length; k++) {
+          y[k] = x[k] + t * d[k];
+          if (y[k] < lower[k]) feasible = false;
+        }
+        if (!feasible) continue;
+        const fy = f(y);
+        if (fy <= fx + 1e-9 * Math.abs(fx)) { xn = y; fn = fy; break; }
+      }
+      if (typeof process !== "undefined" && process.env?.GLMM_DEBUG) console.error(`newton ${iter}: f=${fx} decrement=${dec.toExponential(2)} step=${t}`);
+      // Near the optimum a full Newton step leaves an error of order decrement²: with the
+      // decrement below 0.01 (deviance units) the step lands within rounding of the optimum, and
+      // the Hessian at x (a few hundredths of an SE away) serves the standard errors.
+      if (dec < 1e-2 && (t === 1 || dec < 1e-7)) {
+        return xn && fn <= fx ? { x: xn, f: fn, h } : { x, f: fx, h };
+      }
+      if (!xn) return null;
+      x = xn;
+      fx = fn;
+    }
+    return null;
+  }
+
+  /** Rough standard errors of the stage-2 parameters, for scaling the optimizer's coordinates. */
+  private stage2Scales(x2: Float64Array, nth: number, p: number, hasExtra: boolean): Float64Array {
+    const sc = new Float64Array(x2.length);
+    for (let k = 0; k < nth; k++) sc[k] = Math.max(0.02, 0.1 * Math.abs(x2[k]));
+    const sys = this.state.sysBeta;
+    const LX = new Float64Array(p * p);
+    for (let j = 0; j < p; j++) for (let i = j; i < p; i++) LX[i + j * p] = sys.LRR[sys.qR + i + (sys.qR + j) * sys.m];
+    const V = p > 0 ? cholInverse(LX, p) : new Float64Array(0);
+    for (let j = 0; j < p; j++) {
+      const se = Math.sqrt(V[j + j * p] * this.state.phi);
+      sc[nth + j] = Number.isFinite(se) && se > 0 ? se : 0.1 * Math.max(1, Math.abs(x2[nth + j]));
+    }
+    if (hasExtra) sc[nth + p] = 0.1;
+    return sc;
   }
 
   /** stage 1 objective: θ with β from PIRLS (always Laplace, as lme4's nAGQ = 0 stage) */

@@ -1,3 +1,4 @@
+import { cholLower, cholInverse } from "../linalg/dense.js";
 // Finite-difference gradient and Hessian of a scalar function, with the same central scheme as
 // lme4's deriv12 (step δ = 1e-4 scaled by max(|x|, 1)): 1 + 2k + k(k−1) evaluations.
 
@@ -39,4 +40,45 @@ export function hessianFD(f: (x: Float64Array) => number, x0: ArrayLike<number>,
       H[j + i * k] = v;
     }
   return { gradient: g, hessian: H, evaluations: evals };
+}
+
+/** The inverse of a Hessian restricted to the parameters not held on their lower bound. */
+export interface ActiveInverse {
+  /** indices held fixed (on the boundary) */
+  readonly fixed: number[];
+  /** element (i, j) of the inverse in full indexing (0 for fixed parameters) */
+  get(i: number, j: number): number;
+  /** −H⁻¹g on the active set, 0 on the fixed */
+  newtonStep(g: Float64Array): Float64Array;
+  /** max |H⁻¹g| over the active set */
+  maxScaledGradient(g: Float64Array): number;
+}
+
+export function activeInverse(H: Float64Array, x: ArrayLike<number>, lower: ArrayLike<number>, nth: number): ActiveInverse | null {
+  const k = x.length;
+  const fixed: number[] = [];
+  const idx: number[] = [];
+  for (let i = 0; i < k; i++) (i < nth && x[i] <= lower[i] ? fixed : idx).push(i);
+  const na = idx.length;
+  const L = new Float64Array(na * na);
+  for (let a = 0; a < na; a++) for (let b = 0; b < na; b++) L[a + b * na] = H[idx[a] + idx[b] * k];
+  if (cholLower(L, na) >= 0) return null;
+  const inv = cholInverse(L, na);
+  const pos = new Int32Array(k).fill(-1);
+  idx.forEach((i, a) => (pos[i] = a));
+  const mul = (g: Float64Array) => {
+    const out = new Float64Array(k);
+    for (let a = 0; a < na; a++) {
+      let acc = 0;
+      for (let b = 0; b < na; b++) acc += inv[a + b * na] * g[idx[b]];
+      out[idx[a]] = acc;
+    }
+    return out;
+  };
+  return {
+    fixed,
+    get: (i, j) => (pos[i] < 0 || pos[j] < 0 ? 0 : inv[pos[i] + pos[j] * na]),
+    newtonStep: (g) => mul(g).map((v) => -v),
+    maxScaledGradient: (g) => mul(g).reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+  };
 }

@@ -290,19 +290,7 @@ export class PLSSystem {
     for (let t = 1; t < K; t++) scaleRestBlock(LRR, m, this.roff[t], terms[t]);
     for (let i = 0; i < qR; i++) LRR[i + i * m] += 1;
     // --- subtract L_R0 L_R0ᵀ
-    for (let l = 0; l < nl0; l++) {
-      const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0;
-      const vb = s0 * r0;
-      for (let c = 0; c < s0; c++) {
-        const col = vb + c * nr;
-        for (let b = 0; b < nr; b++) {
-          const vbv = LR0[col + b];
-          if (vbv === 0) continue;
-          const dst = rowIdx[r0 + b] * m;
-          for (let a = b; a < nr; a++) LRR[dst + rowIdx[r0 + a]] -= LR0[col + a] * vbv;
-        }
-      }
-    }
+    subtractOuter(LRR, m, LR0, rowPtr, rowIdx, nl0, s0);
     // --- dense Cholesky of the rest (the y pivot may be ~0 for a perfect fit: allow it)
     const bad = cholLower(LRR, m);
     if (bad >= 0 && bad < m - 1) { this.ok = false; return false; }
@@ -397,6 +385,38 @@ export class PLSSystem {
       off += t.q;
     }
     return out;
+  }
+}
+
+/** M (lower, m×m) −= Σ over term-0 columns of the sparse column's outer product. */
+function subtractOuter(M: Float64Array, m: number, V: Float64Array, rowPtr: Int32Array, rowIdx: Int32Array, nl0: number, s0: number): void {
+  for (let l = 0; l < nl0; l++) {
+    const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0;
+    const vb = s0 * r0;
+    for (let c = 0; c < s0; c++) {
+      const col = vb + c * nr;
+      if (nr === m) outerDense(M, m, V, col);
+      else outerSparse(M, m, V, col, nr, rowIdx, r0);
+    }
+  }
+}
+
+/** a column that meets every row: contiguous update */
+function outerDense(M: Float64Array, m: number, V: Float64Array, col: number): void {
+  for (let b = 0; b < m; b++) {
+    const vb = V[col + b];
+    if (vb === 0) continue;
+    const dst = b * m;
+    for (let a = b; a < m; a++) M[dst + a] -= V[col + a] * vb;
+  }
+}
+
+function outerSparse(M: Float64Array, m: number, V: Float64Array, col: number, nr: number, rowIdx: Int32Array, r0: number): void {
+  for (let b = 0; b < nr; b++) {
+    const vb = V[col + b];
+    if (vb === 0) continue;
+    const dst = rowIdx[r0 + b] * m;
+    for (let a = b; a < nr; a++) M[dst + rowIdx[r0 + a]] -= V[col + a] * vb;
   }
 }
 

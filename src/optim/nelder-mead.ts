@@ -7,27 +7,34 @@ export interface NelderMeadOptions {
   upper?: Float64Array | number[];
   /** Evaluation budget (lme4 default 10000). */
   maxfun?: number;
-  /** Stop when the simplex's f range is ≤ ftolAbs (lme4 FtolAbs, default 1e-5)… */
-  ftolAbs?: number;
-  /** …or ≤ ftolRel·|f_best| (lme4 FtolRel, default 1e-15). */
-  ftolRel?: number;
-  /** Or when every vertex is within max(xt_j, xtolRel·|x_best,j|) of the best (lme4 XtolRel 1e-7). */
-  xtolRel?: number;
   /** Initial simplex steps, one per coordinate or one for all (lme4 xst, default 0.02). */
   xst?: number | ArrayLike<number>;
-  /** Absolute tolerances on x (lme4 xt, default 5e-4·xst). */
+  /** Absolute tolerances on x (lme4 xt, default 5e-4·|xst|). */
   xt?: number | ArrayLike<number>;
+  /** Relative tolerance on x (lme4 XtolRel, default 1e-7). */
+  xtolRel?: number;
   /**
-   * Fresh simplexes built around the best point after convergence, kept only while they improve f
-   * by more than ftolAbs (default 1). Guards against a simplex that collapsed onto a bound face.
+   * Optional stop when the simplex's f range is ≤ ftolAbs or ≤ ftolRel·|f_best|. Default 0 / 0:
+   * off, because lme4's Nelder_Mead (NLopt's nldrmd) in fact stops on the x tolerances only.
+   */
+  ftolAbs?: number;
+  ftolRel?: number;
+  /**
+   * Fresh simplexes built around the best point after convergence, kept going only while they
+   * improve f (by more than ftolAbs). Default 0, as lme4; 1 guards against a simplex that collapsed
+   * onto a bound face.
    */
   restarts?: number;
 }
 
 /**
- * Nelder–Mead simplex minimization in a box, the counterpart of lme4's `Nelder_Mead` (itself
- * NLopt's nldrmd): reflection 1, expansion 2, contraction ½, shrink ½; trial points outside the box
- * are moved onto it. f = NaN/Inf counts as +Infinity (the vertex is simply the worst).
+ * Nelder–Mead simplex minimization in a box, following lme4's `Nelder_Mead` (a port of NLopt's
+ * nldrmd): reflect the worst vertex through the centroid of the others (coefficient 1); a new best
+ * point is tried expanded (2); a point better than the worst replaces it; otherwise contract (½,
+ * outside or inside) and, failing that, shrink towards the best vertex (½). Trial points are moved
+ * onto the box (Richardson & Kuester 1973). Converged when every vertex is within
+ * max(xt_j, xtolRel·|c_j|) of the centroid c in every coordinate, or when a trial point coincides with
+ * the centroid or the vertex it replaces. f = NaN/Inf counts as +Infinity.
  */
 export function nelderMead(f: Objective, x0: ArrayLike<number>, options: NelderMeadOptions = {}): OptimResult {
   const maxfun = options.maxfun ?? 10000;
@@ -43,29 +50,26 @@ export function nelderMead(f: Objective, x0: ArrayLike<number>, options: NelderM
     return prob.result(true, "no free parameters");
   }
   const xst = perCoord(options.xst ?? 0.02, n, "xst");
-  for (let j = 0; j < n; j++) if (!(xst[j] !== 0 && Number.isFinite(xst[j]))) throw new UserError("nelderMead: xst must be non-zero");
+  for (let j = 0; j < n; j++) {
+    if (!(xst[j] !== 0 && Number.isFinite(xst[j]))) throw new UserError(`nelderMead: xst at position ${j + 1} must be non-zero`);
+  }
   const xt = options.xt === undefined ? xst.map((v) => Math.abs(v) * 5e-4) : perCoord(options.xt, n, "xt");
-  const ftolAbs = options.ftolAbs ?? 1e-5;
-  const ftolRel = options.ftolRel ?? 1e-15;
   const xtolRel = options.xtolRel ?? 1e-7;
-  const restarts = options.restarts ?? 1;
+  const ftolAbs = options.ftolAbs ?? 0;
+  const ftolRel = options.ftolRel ?? 0;
+  const restarts = options.restarts ?? 0;
   const { lower, upper } = prob;
-  const clamp = (x: Float64Array): Float64Array => {
-    for (let j = 0; j < n; j++) x[j] = Math.min(Math.max(x[j], lower[j]), upper[j]);
-    return x;
-  };
-  const evalAt = (x: Float64Array): number => prob.evaluate(x, inf);
+  const evalAt = (x: Float64Array): number => prob.evaluate(Float64Array.from(x), inf);
 
   try {
-    const start = Float64Array.from(prob.x0);
-    let { x, fx } = simplexSearch(start, evalAt(Float64Array.from(start)));
+    let { x, fx } = simplexSearch(prob.x0, evalAt(prob.x0));
     for (let r = 0; r < restarts; r++) {
       const again = simplexSearch(x, fx);
       const improved = fx - again.fx > ftolAbs;
       if (again.fx < fx) ({ x, fx } = again);
       if (!improved) break;
     }
-    return prob.result(true, "converged: simplex within tolerances");
+    return prob.result(true, "converged: simplex within x tolerances");
   } catch (e) {
     if (e instanceof EvalBudgetSpent) return prob.result(false, `maximum number of function evaluations (${maxfun}) reached`);
     throw e;
@@ -76,68 +80,76 @@ export function nelderMead(f: Objective, x0: ArrayLike<number>, options: NelderM
     const fv: number[] = [fs];
     for (let j = 0; j < n; j++) {
       const p = Float64Array.from(xs);
-      const step = Math.abs(xst[j]);
-      const sgn = Math.sign(xst[j]);
-      if (xs[j] + sgn * step <= upper[j] && xs[j] + sgn * step >= lower[j]) p[j] = xs[j] + sgn * step;
-      else if (xs[j] - sgn * step <= upper[j] && xs[j] - sgn * step >= lower[j]) p[j] = xs[j] - sgn * step;
-      else p[j] = upper[j] - xs[j] >= xs[j] - lower[j] ? upper[j] : lower[j];
+      p[j] = firstStep(xs[j], xst[j], lower[j], upper[j]);
+      if (close(p[j], xs[j])) throw new UserError(`nelderMead: cannot build a simplex inside the bounds at position ${j + 1}`);
       v.push(p);
-      fv.push(evalAt(Float64Array.from(p)));
+      fv.push(evalAt(p));
     }
     const c = new Float64Array(n);
-    const order = Array.from({ length: n + 1 }, (_, i) => i);
+    // Trial point c + t(c − from), moved onto the box; null if it coincides with c or with `from`.
+    const trial = (t: number, from: Float64Array): Float64Array | null => {
+      const p = new Float64Array(n);
+      let atC = true;
+      let atFrom = true;
+      for (let j = 0; j < n; j++) {
+        p[j] = Math.min(Math.max(c[j] + t * (c[j] - from[j]), lower[j]), upper[j]);
+        atC &&= close(p[j], c[j]);
+        atFrom &&= close(p[j], from[j]);
+      }
+      return atC || atFrom ? null : p;
+    };
     for (;;) {
-      order.sort((a, b) => cmp(fv[a], fv[b]));
-      const il = order[0];
-      const ih = order[n];
-      const is = order[n - 1];
+      let il = 0;
+      let ih = 0;
+      for (let i = 1; i <= n; i++) {
+        if (fv[i] < fv[il]) il = i;
+        if (fv[i] > fv[ih] || Number.isNaN(fv[ih])) ih = i;
+      }
+      if (ih === il) ih = il === 0 ? 1 : 0; // all equal: still reflect some vertex
       const fl = fv[il];
       const fh = fv[ih];
-      const frange = fh - fl;
-      if (frange <= ftolAbs || frange <= ftolRel * Math.abs(fl)) break;
-      let xconv = true;
-      for (let i = 0; i <= n && xconv; i++) {
-        for (let j = 0; j < n; j++) {
-          if (Math.abs(v[i][j] - v[il][j]) > Math.max(xt[j], xtolRel * Math.abs(v[il][j]))) {
-            xconv = false;
-            break;
-          }
-        }
-      }
-      if (xconv) break;
       c.fill(0);
-      for (let i = 0; i <= n; i++) if (i !== ih) for (let j = 0; j < n; j++) c[j] += v[i][j] / n;
-      const along = (t: number, from: Float64Array): Float64Array => {
-        const p = new Float64Array(n);
-        for (let j = 0; j < n; j++) p[j] = c[j] + t * (c[j] - from[j]);
-        return clamp(p);
-      };
-      const xr = along(1, v[ih]);
-      const fr = evalAt(Float64Array.from(xr));
+      for (let i = 0; i <= n; i++) if (i !== ih) for (let j = 0; j < n; j++) c[j] += v[i][j];
+      for (let j = 0; j < n; j++) c[j] /= n;
+      let small = true;
+      for (let j = 0; j < n && small; j++) {
+        let dev = 0;
+        for (let i = 0; i <= n; i++) dev = Math.max(dev, Math.abs(v[i][j] - c[j]));
+        if (!(dev < xt[j] || dev < xtolRel * Math.abs(c[j]))) small = false;
+      }
+      if (small) break;
+      if (fh - fl <= ftolAbs || fh - fl <= ftolRel * Math.abs(fl)) break;
+      const xr = trial(1, v[ih]);
+      if (!xr) break;
+      const fr = evalAt(xr);
       if (fr < fl) {
-        const xe = along(2, v[ih]);
-        const fe = evalAt(Float64Array.from(xe));
+        const xe = trial(2, v[ih]);
+        if (!xe) break;
+        const fe = evalAt(xe);
         if (fe < fr) replace(ih, xe, fe);
         else replace(ih, xr, fr);
-      } else if (fr < fv[is]) {
-        replace(ih, xr, fr);
-      } else {
-        const outside = fr < fh;
-        const xc = along(outside ? 0.5 : -0.5, v[ih]);
-        const fc = evalAt(Float64Array.from(xc));
-        if (outside ? fc <= fr : fc < fh) {
-          replace(ih, xc, fc);
-        } else {
-          for (let i = 0; i <= n; i++) {
-            if (i === il) continue;
-            for (let j = 0; j < n; j++) v[i][j] = v[il][j] + 0.5 * (v[i][j] - v[il][j]);
-            fv[i] = evalAt(Float64Array.from(v[i]));
-          }
-        }
+        continue;
       }
+      if (fr < fh) {
+        replace(ih, xr, fr);
+        continue;
+      }
+      // Reflection is no better than the worst vertex: contract (inside if it was worse still).
+      const xc = trial(fr >= fh ? -0.5 : 0.5, v[ih]);
+      if (!xc) break;
+      const fc = evalAt(xc);
+      if (fc < fr && fc < fh) {
+        replace(ih, xc, fc);
+        continue;
+      }
+      for (let i = 0; i <= n; i++) {
+        if (i === il) continue;
+        for (let j = 0; j < n; j++) v[i][j] = v[il][j] + 0.5 * (v[i][j] - v[il][j]);
+      }
+      for (let i = 0; i <= n; i++) if (i !== il) fv[i] = evalAt(v[i]);
     }
     let best = 0;
-    for (let i = 1; i <= n; i++) if (cmp(fv[i], fv[best]) < 0) best = i;
+    for (let i = 1; i <= n; i++) if (fv[i] < fv[best]) best = i;
     return { x: v[best], fx: fv[best] };
 
     function replace(i: number, x: Float64Array, fx: number): void {
@@ -147,9 +159,24 @@ export function nelderMead(f: Objective, x0: ArrayLike<number>, options: NelderM
   }
 }
 
-/** Total order with NaN last (f values are already ±Infinity-safe). */
-function cmp(a: number, b: number): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** Initial simplex step for one coordinate: x + xst, else towards the other side or a bound. */
+function firstStep(x: number, step: number, lo: number, up: number): number {
+  const a = Math.abs(step);
+  let p = x + step;
+  if (p > up) p = up - x > 0.1 * a ? up : x - a;
+  if (p < lo) {
+    if (x - lo > 0.1 * a) p = lo;
+    else {
+      p = x + a;
+      if (p > up) p = 0.5 * ((up - x > x - lo ? up : lo) + x);
+    }
+  }
+  return p;
+}
+
+/** Equal up to floating-point noise (relative 1e-13). */
+function close(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-13 * (Math.abs(a) + Math.abs(b));
 }
 
 function perCoord(v: number | ArrayLike<number>, n: number, what: string): Float64Array {

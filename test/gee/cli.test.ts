@@ -86,3 +86,21 @@ test("user errors are one line", async () => {
   await rejects({ time: "nope" }, /column 'nope' not found/);
   await rejects({ corstr: "ar1", time: "smoke" }, /time variable repeats within a cluster/);
 });
+
+test("weights option: prior weights reproduce geepack's weighted fit (dietox, offset from the formula)", async () => {
+  const { writeFileSync, mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  // dietox with w = 1 + (row - 1) %% 3 and off = 0.5 Time, as in gee_extra.R
+  const lines = readFileSync(data("dietox.csv"), "utf8").trim().split(/\r?\n/);
+  const time = lines[0].split(",").findIndex((h) => h.replace(/"/g, "") === "Time");
+  const out = [lines[0] + ",w,off", ...lines.slice(1).map((l, i) => `${l},${1 + (i % 3)},${0.5 * Number(l.split(",")[time])}`)];
+  const file = join(mkdtempSync(join(tmpdir(), "gee-")), "dietox_w.csv");
+  writeFileSync(file, out.join("\n") + "\n");
+  const j = JSON.parse(await capture({ data: file, formula: "Weight ~ Time + Cu + offset(off)", family: "gaussian", id: "Pig", corstr: "exchangeable", weights: "w", format: "json" }));
+  const e = JSON.parse(readFileSync(join(root, "test/fixtures/reference/gee_extra.json"), "utf8")).dietox_exch_weights_offset;
+  j.fixef.forEach((f: any) => {
+    assert.ok(Math.abs(f.estimate - e.coef[f.term]) < 1e-6 * Math.abs(e.coef[f.term]), f.term);
+  });
+  assert.ok(Math.abs(j.alpha - e.alpha) < 1e-8);
+  assert.ok(Math.abs(j.scale - e.scale) < 1e-6 * e.scale);
+});

@@ -17,6 +17,8 @@ export interface GeeCommandOptions {
   corstr?: string;
   mdep?: string | number;
   time?: string;
+  /** prior-weights column (multiplies binomial trials); main.ts does not offer --weights for gee yet */
+  weights?: string;
   stdErr?: string;
   ref?: string[];
   format?: string;
@@ -61,8 +63,18 @@ export async function geeCommand(opts: GeeCommandOptions): Promise<void> {
   }
 
   const resp = model.response;
+  let weights = resp.trials;
+  if (opts.weights) {
+    const col = frame.column(opts.weights);
+    if (col.kind !== "numeric") throw new UserError(`--weights column '${opts.weights}' must be numeric`);
+    weights = Float64Array.from(model.rows, (i, k) => {
+      const v = col.values[i];
+      if (!Number.isFinite(v) || v < 0) throw new UserError(`--weights column '${opts.weights}' is missing or negative at data row ${i + 1} of ${frame.source}`);
+      return v * (resp.trials ? resp.trials[k] : 1);
+    });
+  }
   const result = fitGEE(
-    { X: model.X, xnames: model.xnames, y: resp.y, weights: resp.trials, offset: model.offset, cluster: group.refs, time },
+    { X: model.X, xnames: model.xnames, y: resp.y, weights, offset: model.offset, cluster: group.refs, time },
     { family, corstr, mdep, stdErr },
   );
   const warnings = [...model.warnings, ...result.warnings];
