@@ -1,5 +1,34 @@
-// Public library API of `glmm`. The core (everything exported here) runs in Node and in browsers.
+// Public library API of `glmm`. Everything exported here is browser-safe (no Node-only APIs).
+
+// data
 export { Frame } from "./data/frame.js";
 export type { Column, NumericColumn, TextColumn } from "./data/frame.js";
+export { parseDelimited } from "./data/csv.js";
+export type { ParseOptions } from "./data/csv.js";
 export { UserError } from "./errors.js";
+
+// formulas → model structure
+export { buildModel, groupingFactor, parseFormula, formatFormula, deparse } from "./formula/index.js";
+export type { FormulaAst, Expr } from "./formula/index.js";
 export type { ModelStructure, ReTerm, Response, BuildOptions } from "./formula/types.js";
+
+// families
+export { makeFamily } from "./families/index.js";
+export type { Family, FamilyName, Link, LinkName } from "./families/index.js";
+
+// models
+export { fit } from "./fit.js";
+export type { FitOptions, FitResult } from "./fit.js";
+export { fitLMM, LinearMixedModel } from "./lmm/lmm.js";
+export type { FittedLMM, LMMOptions, VarCorrEntry, RanefTable } from "./lmm/lmm.js";
+export { fitGLMM, GeneralizedLinearMixedModel } from "./glmm/glmm.js";
+export type { FittedGLMM, GLMMOptions, FixefRow } from "./glmm/glmm.js";
+export * from "./gee/index.js";
+
+// reports
+export { fitToJSON } from "./report/json.js";
+export type { FitJSON, FittedModel } from "./report/json.js";
+export { fitSummary } from "./report/summary.js";
+
+// optimizers
+export { bobyqa, nelderMead } from "./optim/index.js";

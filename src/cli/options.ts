@@ -11,3 +11,6 @@ export function parseRefs(refs: readonly string[]): Record<string, string> {
   }
   return out;
 }
+
+/** commander collector for repeatable options */
+export const collect = (v: string, prev: string[]): string[] => [...prev, v];

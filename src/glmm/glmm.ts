@@ -136,14 +136,14 @@ export class GeneralizedLinearMixedModel {
   }
 
   /** Adaptive Gauss–Hermite quadrature for one scalar term, around the PIRLS mode. */
-  private agqDeviance(): number {
+  private agqDeviance(nodesCount = this.nAGQ): number {
     const st = this.state;
     const t = this.terms[0];
     const nl = t.nl;
     const refs = t.term.refs, zz = t.term.z;
     const th = t.lambda[0];
     const L = st.sysU.ok ? st.sysU.L00 : st.sysBeta.L00;
-    const { nodes, weights } = gaussHermite(this.nAGQ);
+    const { nodes, weights } = gaussHermite(nodesCount);
     const K = nodes.length;
     const fam = st.family, link = fam.link;
     const n = st.n;
@@ -366,7 +366,20 @@ export class GeneralizedLinearMixedModel {
     const theta = Float64Array.from(xs.subarray(0, nth));
     const beta = Float64Array.from(xs.subarray(nth, nth + p));
     const dev = this.deviance(theta, beta);
-    const logLik = -dev / 2;
+    // With quadrature, the reported log-likelihood is the marginal likelihood at the estimates with
+    // the rule refined until it stops changing (to 1e-9): the exact value, not the nAGQ-point
+    // approximation that was maximized (that one is kept as `objective`).
+    let logLik = -dev / 2;
+    if (this.nAGQ > 1) {
+      let prev = dev;
+      for (let k = Math.max(this.nAGQ * 2, 20); k <= 100; k = Math.min(100, k * 2)) {
+        const d = this.agqDeviance(k);
+        const done = Math.abs(d - prev) < 2e-9 || k === 100;
+        prev = d;
+        if (done) break;
+      }
+      logLik = -prev / 2;
+    }
     const npar = xs.length;
     const n = ms.n;
     const fixef: FixefRow[] = [];

@@ -1,3 +1,5 @@
+import type { Command } from "commander";
+import { collect } from "../options.js";
 // `glmm describe`: what a model would use (rows, response, fixed-effect columns, random-effect
 // terms) without fitting it.
 import { UserError } from "../../errors.js";
@@ -83,4 +85,15 @@ export async function describeCommand(opts: DescribeOptions): Promise<void> {
   const model = buildModel(frame, opts.formula, { refLevels: parseRefFlags(opts.ref) });
   const d = describeModel(model);
   process.stdout.write(format === "json" ? JSON.stringify(d, null, 2) + "\n" : formatText(d, frame.source));
+}
+
+/** `glmm describe`: its flags (commander) */
+export function registerDescribe(p: Command): void {
+  p.command("describe")
+    .description("show what a model would use: rows, response, fixed-effect columns, random-effect terms")
+    .requiredOption("--data <file>", "CSV/TSV file")
+    .requiredOption("--formula <formula>", "lme4 formula")
+    .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
+    .option("--format <format>", "text or json", "text")
+    .action(async (o) => { await describeCommand(o); });
 }

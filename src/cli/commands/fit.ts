@@ -1,3 +1,5 @@
+import type { Command } from "commander";
+import { collect } from "../options.js";
 import { UserError } from "../../errors.js";
 import { fit } from "../../fit.js";
 import { fitSummary } from "../../report/summary.js";
@@ -55,4 +57,22 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
   }
   const dropped = res.model.dropped ? `\n(${res.model.dropped} of ${res.model.nobsTotal} rows removed for missing values)` : "";
   process.stdout.write(fitSummary({ json: res.json, formula: o.formula, dataName: basename(o.data), scaledResiduals: scaled, corrFixef: corr }) + dropped + "\n");
+}
+
+/** `glmm fit`: its flags (commander) */
+export function registerFit(p: Command): void {
+  p.command("fit")
+    .description("fit a linear or generalized linear mixed model")
+    .requiredOption("--data <file>", "CSV/TSV file")
+    .requiredOption("--formula <formula>", "lme4 formula, e.g. \"y ~ x + (1 | g)\"")
+    .option("--family <family>", "gaussian, binomial, poisson, negative_binomial, Gamma", "gaussian")
+    .option("--link <link>", "link function (default: the family's canonical link)")
+    .option("--reml", "REML (default for gaussian)")
+    .option("--ml", "maximum likelihood instead of REML")
+    .option("--nagq <n>", "adaptive Gauss-Hermite quadrature points (one scalar random effect)", "1")
+    .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
+    .option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects (repeatable)", collect, [])
+    .option("--weights <column>", "prior weights column")
+    .option("--format <format>", "text or json", "text")
+    .action(async (o) => { await fitCommand(o); });
 }

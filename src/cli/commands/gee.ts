@@ -1,3 +1,5 @@
+import type { Command } from "commander";
+import { collect } from "../options.js";
 // `glmm gee`: generalized estimating equations (geepack::geeglm) from a CSV and a formula without
 // random-effect terms; clusters from --id, within-cluster order (and ar1/unstructured/mdep waves) from --time.
 import { UserError } from "../../errors.js";
@@ -105,4 +107,23 @@ function toJson(r: GeeResult, warnings: string[]) {
     warnings,
     qic: r.qic && { QIC: r.qic.QIC, QICu: r.qic.QICu, quasi_lik: r.qic.quasiLik, CIC: r.qic.CIC, params: r.qic.params, QICC: r.qic.QICC },
   };
+}
+
+/** `glmm gee`: its flags (commander) */
+export function registerGee(p: Command): void {
+  p.command("gee")
+    .description("generalized estimating equations with sandwich standard errors")
+    .requiredOption("--data <file>", "CSV/TSV file")
+    .requiredOption("--formula <formula>", "model formula without random effects")
+    .option("--family <family>", "gaussian, binomial, poisson, Gamma", "gaussian")
+    .option("--link <link>", "link function (default: canonical)")
+    .requiredOption("--id <cluster>", "cluster column, or a:b for a combination of columns")
+    .option("--corstr <structure>", "independence, exchangeable, ar1, unstructured, mdep", "independence")
+    .option("--mdep <m>", "m for the m-dependent structure", "1")
+    .option("--time <column>", "within-cluster order (and gaps for ar1)")
+    .option("--std-err <type>", "san.se (robust), md (Mancl-DeRouen), model", "san.se")
+    .option("--weights <column>", "prior weights column")
+    .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
+    .option("--format <format>", "text or json", "text")
+    .action(async (o) => { await geeCommand(o); });
 }
