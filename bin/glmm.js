@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI lives in dist/src/cli (built by `npm install` through the prepare script).
-import { main } from "../dist/src/cli/main.js";
+// Thin launcher: the CLI is bundled into dist/bundle/glmm-cli.mjs by `npm install` (prepare → build).
+import { main } from "../dist/bundle/glmm-cli.mjs";
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
