@@ -20,6 +20,21 @@ export interface FitOptions {
   readonly refLevels?: Readonly<Record<string, string>>;
   /** prior weights column */
   readonly weights?: string;
+  /**
+   * Known covariances between the levels of grouping factors (phylogeny, relatedness): the random
+   * effects of `group` are b = σ L u with K = L Lᵀ. Levels are matched by name.
+   */
+  readonly covariances?: readonly KnownCovariance[];
+}
+
+/** A labelled covariance matrix for the levels of one grouping factor. */
+export interface KnownCovariance {
+  readonly group: string;
+  readonly labels: readonly string[];
+  /** labels.length² entries, column-major (symmetric) */
+  readonly K: Float64Array;
+  /** where it came from, for messages ("tree.nwk") */
+  readonly source?: string;
 }
 
 export interface FitResult {
@@ -31,7 +46,8 @@ export interface FitResult {
 
 export function fit(data: Frame, formula: string, options: FitOptions = {}): FitResult {
   const family = options.family ?? "gaussian";
-  const ms = buildModel(data, formula, { refLevels: options.refLevels });
+  let ms = buildModel(data, formula, { refLevels: options.refLevels });
+  if (options.covariances?.length) ms = attachCovariances(ms, options.covariances);
   let weights: Float64Array | undefined;
   if (options.weights) {
     const col = data.column(options.weights);
@@ -50,4 +66,27 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights });
   const json = fitToJSON(fitted, { formula, dropped: ms.dropped, warnings: ms.warnings });
   return { model: ms, fit: fitted, json };
+}
+
+/** Attach known covariances to the random-effect terms of their grouping factors (levels by name). */
+export function attachCovariances(ms: ModelStructure, covs: readonly KnownCovariance[]): ModelStructure {
+  const reTerms = ms.reTerms.map((t) => {
+    const cov = covs.find((c) => c.group === t.group);
+    if (!cov) return t;
+    if (t.cnames.length !== 1) throw new UserError(`a known covariance needs a scalar term such as (1 | ${t.group}); this term has columns ${t.cnames.join(", ")}`);
+    const pos = new Map(cov.labels.map((l, i) => [l, i]));
+    const missing = t.levels.filter((l) => !pos.has(l));
+    if (missing.length) throw new UserError(`${cov.source ?? "covariance"}: ${missing.length} level(s) of '${t.group}' not found: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", ..." : ""}`);
+    const used = new Set(t.levels);
+    const extra = cov.labels.filter((l) => !used.has(l));
+    if (extra.length) throw new UserError(`${cov.source ?? "covariance"}: ${extra.length} name(s) not among the levels of '${t.group}' in the data (prune them first): ${extra.slice(0, 10).join(", ")}${extra.length > 10 ? ", ..." : ""}`);
+    const nl = t.levels.length;
+    const nk = cov.labels.length;
+    const K = new Float64Array(nl * nl);
+    const idx = t.levels.map((l) => pos.get(l)!);
+    for (let j = 0; j < nl; j++) for (let i = 0; i < nl; i++) K[i + j * nl] = cov.K[idx[i] + idx[j] * nk];
+    return { ...t, covariance: { ...(t.covariance ?? {}), K, source: cov.source } };
+  });
+  for (const c of covs) if (!ms.reTerms.some((t) => t.group === c.group)) throw new UserError(`--covariance names '${c.group}', but the formula has no random-effect term (1 | ${c.group})`);
+  return { ...ms, reTerms };
 }

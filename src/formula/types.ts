@@ -15,6 +15,9 @@ export interface Response {
   readonly levels?: readonly [string, string];
 }
 
+/** Covariance structure of a random-effect term's columns (glmmTMB's names; "us" = lme4's default). */
+export type CovarianceKind = "us" | "diag" | "cs" | "ar1";
+
 /** One random-effect term `(expr | group)`, in MixedModels.jl's ReMat form. */
 export interface ReTerm {
   /** grouping factor name as lme4 prints it: "Subject", "cask:batch" */
@@ -27,6 +30,12 @@ export interface ReTerm {
   readonly cnames: readonly string[];
   /** row-major n × cnames.length: the term's per-row model matrix */
   readonly z: Float64Array;
+  /**
+   * Structure of the covariance: `kind` from `diag(x | g)`, `cs(...)`, `ar1(...)` (default "us"), and
+   * an optional known covariance K between the levels (levels order, nl×nl column-major, e.g. a
+   * phylogeny's vcv): the term's effects are then b = L_K ⊗ λ u with K = L_K L_Kᵀ.
+   */
+  readonly covariance?: { readonly kind?: CovarianceKind; readonly K?: Float64Array; readonly source?: string };
 }
 
 export interface ModelStructure {

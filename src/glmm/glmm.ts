@@ -8,12 +8,12 @@ import { type Family, makeFamily, NB_POISSON_LIMIT } from "../families/family.js
 import { pnormUpper } from "../families/special.js";
 import type { ModelStructure } from "../formula/types.js";
 import { cholLower, cholInverse } from "../linalg/dense.js";
-import { type SysTerm, sortTerms, thetaLower, thetaStart } from "../lmm/reterms.js";
+import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper } from "../lmm/reterms.js";
 import { isSingular, varCorr, type RanefTable, type VarCorrEntry } from "../lmm/lmm.js";
 import { bobyqa } from "../optim/index.js";
 import { gaussHermite } from "./gauss-hermite.js";
 import { GLMMState } from "./pirls.js";
-import { hessianFD, activeInverse, type HessianResult } from "./hessian.js";
+import { hessianFD, gradientFD, activeInverse, type HessianResult } from "./hessian.js";
 import { conditionalVariances } from "../lmm/condvar.js";
 
 export interface GLMMOptions {
@@ -109,7 +109,7 @@ export class GeneralizedLinearMixedModel {
     // glmmTMB's Laplace uses the observed information; it matters only for non-canonical links (NB2)
     this.state.observedInformation = fam.name === "negative_binomial";
     this.nAGQ = options.nAGQ ?? 1;
-    if (this.nAGQ > 1 && (this.terms.length !== 1 || this.terms[0].s !== 1))
+    if (this.nAGQ > 1 && (this.terms.length !== 1 || this.terms[0].s !== 1 || this.terms[0].kfac !== null))
       throw new UserError(`--nagq ${this.nAGQ} needs a single scalar random-effect term such as (1 | group); use --nagq 1 (Laplace)`);
     if (this.nAGQ < 1 || this.nAGQ > 100 || !Number.isInteger(this.nAGQ)) throw new UserError(`--nagq must be an integer from 1 to 100`);
     this.extra = fam.name === "negative_binomial" ? "nbsize" : fam.estimatesDispersion ? "dispersion" : "none";
@@ -182,7 +182,7 @@ export class GeneralizedLinearMixedModel {
   fit(options: GLMMOptions): FittedGLMM {
     const st = this.state;
     const terms = this.terms;
-    const nth = terms.reduce((a, t) => a + t.diagMask.length, 0);
+    const nth = terms.reduce((a, t) => a + t.ntheta, 0);
     const p = this.ms.p;
     const warnings: string[] = [];
     const maxfun = options.maxfun ?? 20000;
@@ -197,11 +197,13 @@ export class GeneralizedLinearMixedModel {
     const hasExtra = this.extra !== "none";
     const x1 = hasExtra ? Float64Array.from([...th0, extra0]) : th0;
     const lo1 = hasExtra ? Float64Array.from([...lower1, -Infinity]) : lower1;
+    const upper1 = thetaUpper(terms);
+    const up1 = hasExtra ? Float64Array.from([...upper1, Infinity]) : upper1;
     const f1 = (x: Float64Array) => {
       if (hasExtra) this.setExtra(x[nth]);
       return this.laplaceStage1(x.subarray(0, nth));
     };
-    const r1 = bobyqa(f1, x1, { lower: lo1, rhobeg: 0.2, rhoend: 1e-4, maxfun });
+    const r1 = bobyqa(f1, x1, { lower: lo1, upper: up1, rhobeg: 0.2, rhoend: 1e-4, maxfun });
     const e1 = this.evaluations;
     if (hasExtra) this.setExtra(r1.x[nth]);
     f1(r1.x);
@@ -213,6 +215,8 @@ export class GeneralizedLinearMixedModel {
     if (hasExtra) x2[nth + p] = r1.x[nth];
     const lo2 = new Float64Array(x2.length).fill(-Infinity);
     lo2.set(lower1, 0);
+    const up2 = new Float64Array(x2.length).fill(Infinity);
+    up2.set(upper1, 0);
     const f2 = (x: Float64Array) => this.objective2(x, nth, p);
     // Stage 2 by Newton's method on the finite-difference Hessian that the standard errors need
     // anyway (stage 1 lands close, so one or two steps suffice); BOBYQA when Newton cannot be used
@@ -221,7 +225,7 @@ export class GeneralizedLinearMixedModel {
     let xs: Float64Array;
     let fval: number;
     let converged = r1.converged;
-    const nw = this.newton(f2, x2, lo2, nth);
+    const nw = this.newton(f2, x2, lo2, up2, nth);
     if (nw) {
       xs = nw.x; fval = nw.f; h = nw.h;
     } else {
@@ -234,8 +238,12 @@ export class GeneralizedLinearMixedModel {
         return x;
       };
       const loT = new Float64Array(x2.length);
-      for (let k = 0; k < x2.length; k++) loT[k] = Number.isFinite(lo2[k]) ? (lo2[k] - x2[k]) / scale[k] : -Infinity;
-      const r2 = bobyqa((xt) => f2(toX(xt)), new Float64Array(x2.length), { lower: loT, rhobeg: 0.5, rhoend: 1e-5, maxfun });
+      const upT = new Float64Array(x2.length);
+      for (let k = 0; k < x2.length; k++) {
+        loT[k] = Number.isFinite(lo2[k]) ? (lo2[k] - x2[k]) / scale[k] : -Infinity;
+        upT[k] = Number.isFinite(up2[k]) ? (up2[k] - x2[k]) / scale[k] : Infinity;
+      }
+      const r2 = bobyqa((xt) => f2(toX(xt)), new Float64Array(x2.length), { lower: loT, upper: upT, rhobeg: 0.5, rhoend: 1e-5, maxfun });
       xs = toX(r2.x);
       fval = r2.fval;
       converged &&= r2.converged;
@@ -277,7 +285,7 @@ export class GeneralizedLinearMixedModel {
    * Newton iterations with a finite-difference Hessian from x0; null when they cannot be trusted.
    * Parameters on their lower bound stay there (and must not want to leave it).
    */
-  private newton(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, nth: number): { x: Float64Array; f: number; h: HessianResult } | null {
+  private newton(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, nth: number): { x: Float64Array; f: number; h: HessianResult } | null {
     let x: Float64Array = Float64Array.from(x0);
     let fx = f(x);
     if (!Number.isFinite(fx)) return null;
@@ -297,7 +305,7 @@ export class GeneralizedLinearMixedModel {
         let feasible = true;
         for (let k = 0; k < x.length; k++) {
           y[k] = x[k] + t * d[k];
-          if (y[k] < lower[k]) feasible = false;
+          if (y[k] < lower[k] || y[k] > upper[k]) feasible = false;
         }
         if (!feasible) continue;
         const fy = f(y);
@@ -308,7 +316,26 @@ export class GeneralizedLinearMixedModel {
       // decrement below 0.01 (deviance units) the step lands within rounding of the optimum, and
       // the Hessian at x (a few hundredths of an SE away) serves the standard errors.
       if (dec < 1e-2 && (t === 1 || dec < 1e-7)) {
-        return xn && fn <= fx ? { x: xn, f: fn, h } : { x, f: fx, h };
+        let xf = xn && fn <= fx ? xn : x;
+        let ff = xn && fn <= fx ? fn : fx;
+        // the gradient where we stop (for the convergence check); polish with the same Hessian
+        // while it still points somewhere (each pass costs 2k evaluations, a Hessian k²)
+        let g = gradientFD(f, xf);
+        for (let polish = 0; polish < 3 && inv.maxScaledGradient(g) > 1e-4; polish++) {
+          const dd = inv.newtonStep(g);
+          const y = new Float64Array(xf.length);
+          let feasible = true;
+          for (let k = 0; k < y.length; k++) {
+            y[k] = xf[k] + dd[k];
+            if (y[k] < lower[k] || y[k] > upper[k]) feasible = false;
+          }
+          const fy = feasible ? f(y) : Infinity;
+          if (!(fy <= ff)) break;
+          xf = y;
+          ff = fy;
+          g = gradientFD(f, xf);
+        }
+        return { x: xf, f: ff, h: { ...h, gradient: g } };
       }
       if (!xn) return null;
       x = xn;

@@ -42,6 +42,22 @@ export function hessianFD(f: (x: Float64Array) => number, x0: ArrayLike<number>,
   return { gradient: g, hessian: H, evaluations: evals };
 }
 
+/** Central-difference gradient (2k evaluations), same steps as hessianFD. */
+export function gradientFD(f: (x: Float64Array) => number, x0: ArrayLike<number>, delta = 1e-4): Float64Array {
+  const k = x0.length;
+  const g = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    const h = delta * Math.max(Math.abs(x0[i]), 1);
+    const y = Float64Array.from(x0);
+    y[i] += h;
+    const fp = f(y);
+    y[i] -= 2 * h;
+    const fm = f(y);
+    g[i] = (fp - fm) / (2 * h);
+  }
+  return g;
+}
+
 /** The inverse of a Hessian restricted to the parameters not held on their lower bound. */
 export interface ActiveInverse {
   /** indices held fixed (on the boundary) */

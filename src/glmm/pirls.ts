@@ -6,7 +6,7 @@ import type { Family } from "../families/family.js";
 import { type VectorKernels, vectorKernels } from "../families/kernels.js";
 import type { ModelStructure } from "../formula/types.js";
 import { PLSSystem } from "../lmm/system.js";
-import { type SysTerm, setLambdas } from "../lmm/reterms.js";
+import { type SysTerm, applyLambda, setLambdas } from "../lmm/reterms.js";
 
 export interface PirlsResult {
   /** penalized deviance Σ devResid/φ + ‖u‖² at the mode */
@@ -94,21 +94,7 @@ export class GLMMState {
   private evaluate(u: Float64Array, etaFixed: Float64Array): number {
     const { n, terms, b, eta, mu, y, prior, phi } = this;
     // b = Λu
-    for (let t = 0; t < terms.length; t++) {
-      const { s, nl, lambda } = terms[t];
-      const off = this.termOffset[t];
-      if (s === 1) {
-        const th = lambda[0];
-        for (let l = 0; l < nl; l++) b[off + l] = th * u[off + l];
-      } else {
-        for (let l = 0; l < nl; l++)
-          for (let r = 0; r < s; r++) {
-            let acc = 0;
-            for (let k = 0; k <= r; k++) acc += lambda[r + k * s] * u[off + l * s + k];
-            b[off + l * s + r] = acc;
-          }
-      }
-    }
+    for (let t = 0; t < terms.length; t++) applyLambda(terms[t], u, this.termOffset[t], b, this.termOffset[t]);
     eta.set(etaFixed);
     for (let t = 0; t < terms.length; t++) {
       const { s, term } = terms[t];

@@ -3,6 +3,7 @@
 // sparse in the term-0 part and dense (through L_RR⁻¹) in the rest, so the cost is the inverse of
 // the dense rest block plus O(nnz · q_rest) per level — never a q×q inverse of the whole Z part.
 import type { PLSSystem } from "./system.js";
+import { applyLambda } from "./reterms.js";
 
 /** Largest dense rest part for which conditional variances are computed (q_rest³/6 flops). */
 export const CONDVAR_MAX_REST = 6000;
@@ -12,7 +13,7 @@ export const CONDVAR_MAX_REST = 6000;
  * (column-major), or null when the rest part is too large.
  */
 export function conditionalVariances(sys: PLSSystem, sigma2: number): Float64Array[] | null {
-  const { terms, qR, m, LRR, LR0, L00, s0, nl0, rowPtr, rowIdx } = sys;
+  const { first, rest, qR, m, LRR, LR0, L00, s0, nl0, rowPtr, rowIdx } = sys;
   if (qR > CONDVAR_MAX_REST) return null;
   // Minv = L_RR[0:qR, 0:qR]⁻¹ (lower triangular), column-major qR×qR
   const Minv = new Float64Array(qR * qR);
@@ -28,8 +29,8 @@ export function conditionalVariances(sys: PLSSystem, sigma2: number): Float64Arr
   }
   const out: Float64Array[] = [];
   // term 0
-  {
-    const t = terms[0];
+  if (first) {
+    const t = first;
     const blocks = new Float64Array(nl0 * s0 * s0);
     const W = new Float64Array(s0 * s0);
     const XR = new Float64Array(qR * s0);
@@ -80,21 +81,43 @@ export function conditionalVariances(sys: PLSSystem, sigma2: number): Float64Arr
     out.push(blocks);
   }
   // rest terms: (L_RR⁻ᵀ L_RR⁻¹) blocks = Minvᵀ Minv restricted to the term's rows
-  for (let ti = 1; ti < terms.length; ti++) {
-    const t = terms[ti];
+  for (let ti = 0; ti < rest.length; ti++) {
+    const t = rest[ti];
     const s = t.s;
     const blocks = new Float64Array(t.nl * s * s);
-    const B = new Float64Array(s * s);
     const off = sys.roff[ti];
-    for (let l = 0; l < t.nl; l++) {
-      for (let a = 0; a < s; a++)
-        for (let b = 0; b < s; b++) {
-          const ca = (off + l * s + a) * qR, cb = (off + l * s + b) * qR;
-          let acc = 0;
-          for (let i = off + l * s; i < qR; i++) acc += Minv[ca + i] * Minv[cb + i];
-          B[a + b * s] = acc;
-        }
-      lambdaSandwich(t.lambda, s, B, blocks, l * s * s, sigma2);
+    const colDot = (a: number, b: number) => {
+      const ca = (off + a) * qR, cb = (off + b) * qR;
+      let acc = 0;
+      for (let i = off + Math.min(a, b); i < qR; i++) acc += Minv[ca + i] * Minv[cb + i];
+      return acc;
+    };
+    if (t.kfac === null) {
+      const B = new Float64Array(s * s);
+      for (let l = 0; l < t.nl; l++) {
+        for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) B[a + b * s] = colDot(l * s + a, l * s + b);
+        lambdaSandwich(t.lambda, s, B, blocks, l * s * s, sigma2);
+      }
+    } else {
+      // Λ mixes levels: the per-level blocks of Λ B Λᵀ need the term's whole q×q block B
+      const q = t.q;
+      const B = new Float64Array(q * q);
+      for (let a = 0; a < q; a++) for (let b = 0; b <= a; b++) B[a + b * q] = B[b + a * q] = colDot(a, b);
+      const C = new Float64Array(q * q); // Λ B
+      const col = new Float64Array(q);
+      for (let j = 0; j < q; j++) {
+        applyLambda(t, B, j * q, col, 0);
+        C.set(col, j * q);
+      }
+      const Ct = new Float64Array(q * q); // (Λ B)ᵀ = B Λᵀ; Λ (B Λᵀ)... apply Λ to the columns of Cᵀ
+      for (let j = 0; j < q; j++) for (let i = 0; i < q; i++) Ct[i + j * q] = C[j + i * q];
+      for (let j = 0; j < q; j++) {
+        applyLambda(t, Ct, j * q, col, 0);
+        Ct.set(col, j * q);
+      }
+      for (let l = 0; l < t.nl; l++)
+        for (let a = 0; a < s; a++)
+          for (let b = 0; b < s; b++) blocks[l * s * s + a + b * s] = Ct[l * s + a + (l * s + b) * q] * sigma2;
     }
     out.push(blocks);
   }

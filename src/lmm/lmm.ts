@@ -5,7 +5,7 @@ import type { ModelStructure } from "../formula/types.js";
 import { cholInverse } from "../linalg/dense.js";
 import { bobyqa } from "../optim/index.js";
 import { PLSSystem } from "./system.js";
-import { type SysTerm, sortTerms, thetaLower, thetaStart, relCovariance } from "./reterms.js";
+import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper, relCovariance } from "./reterms.js";
 import { conditionalVariances } from "./condvar.js";
 
 export interface LMMOptions {
@@ -110,8 +110,9 @@ export class LinearMixedModel {
   fit(options: LMMOptions = {}): FittedLMM {
     const th0 = options.thetaStart ? Float64Array.from(options.thetaStart) : thetaStart(this.terms);
     const lower = thetaLower(this.terms);
+    const upper = thetaUpper(this.terms);
     const f = (th: Float64Array) => this.objective(th);
-    const res = bobyqa(f, th0, { lower, rhobeg: 0.2, rhoend: 2e-7, maxfun: options.maxfun ?? 10000 });
+    const res = bobyqa(f, th0, { lower, upper, rhobeg: 0.2, rhoend: 2e-7, maxfun: options.maxfun ?? 10000 });
     let theta = Float64Array.from(res.x);
     let fval = res.fval;
     const warnings: string[] = [];

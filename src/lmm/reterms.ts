@@ -1,7 +1,13 @@
 // Random-effect terms as the mixed-model system sees them: sorted (most random effects first, as
 // MixedModels.jl orders them), each with its relative covariance factor λ (s×s lower triangular)
-// filled from the θ vector (lower triangle, column-wise: lme4's order).
-import type { ReTerm } from "../formula/types.js";
+// computed from the term's slice of θ.
+//   "us"   unstructured: θ = λ's lower triangle, column-wise (lme4's order); diagonal ≥ 0
+//   "diag" θ = the s relative SDs (≥ 0)
+//   "cs"   θ = (a, ρ): Σ ∝ a²[(1−ρ)I + ρ11ᵀ]          (glmmTMB's cs)
+//   "ar1"  θ = (a, ρ): Σ ∝ a² ρ^|i−j|                (glmmTMB's ar1)
+// A term with a known covariance K between its levels (phylogeny, relatedness) has Λ = L_K ⊗ λ
+// with K = L_K L_Kᵀ; such terms mix levels, so they live in the dense part of the system.
+import type { CovarianceKind, ReTerm } from "../formula/types.js";
 
 export interface SysTerm {
   readonly term: ReTerm;
@@ -11,57 +17,154 @@ export interface SysTerm {
   readonly nl: number;
   /** number of random effects s·nl */
   readonly q: number;
+  readonly kind: CovarianceKind;
   /** offset of this term's entries in θ */
   readonly thetaOffset: number;
+  readonly ntheta: number;
+  /** per θ entry: bounds and start */
+  readonly lower: readonly number[];
+  readonly upper: readonly number[];
+  readonly start: readonly number[];
+  /** per θ entry: true when θ = 0 puts a variance on the boundary (singular fit) */
+  readonly diagMask: readonly boolean[];
   /** λ, s×s column-major, lower triangle used */
   readonly lambda: Float64Array;
-  /** for each θ entry of this term: whether it is a diagonal element (lower bound 0) */
-  readonly diagMask: boolean[];
+  /** lower Cholesky factor of the known covariance between levels (nl×nl column-major), or null */
+  readonly kfac: Float64Array | null;
 }
 
-/** Number of θ entries for a term with s columns. */
+/** Number of θ entries for an unstructured term with s columns. */
 export const nthetaFor = (s: number) => (s * (s + 1)) / 2;
+
+const RHO_EDGE = 1e-6;
+
+function layout(kind: CovarianceKind, s: number): { lower: number[]; upper: number[]; start: number[]; diag: boolean[] } {
+  const lower: number[] = [], upper: number[] = [], start: number[] = [], diag: boolean[] = [];
+  const push = (lo: number, hi: number, st: number, d: boolean) => { lower.push(lo); upper.push(hi); start.push(st); diag.push(d); };
+  if (s === 1 || kind === "diag") {
+    for (let j = 0; j < s; j++) push(0, Infinity, 1, true);
+  } else if (kind === "us") {
+    for (let j = 0; j < s; j++) for (let r = j; r < s; r++) push(r === j ? 0 : -Infinity, Infinity, r === j ? 1 : 0, r === j);
+  } else {
+    push(0, Infinity, 1, true);
+    const rhoLo = kind === "cs" ? -1 / (s - 1) + RHO_EDGE : -1 + RHO_EDGE;
+    push(rhoLo, 1 - RHO_EDGE, 0, false);
+  }
+  return { lower, upper, start, diag };
+}
 
 export function sortTerms(reTerms: readonly ReTerm[]): SysTerm[] {
   const idx = reTerms.map((_, i) => i);
-  // largest q first; stable on formula order
-  idx.sort((a, b) => reTerms[b].levels.length * reTerms[b].cnames.length - reTerms[a].levels.length * reTerms[a].cnames.length || a - b);
+  const known = (i: number) => (reTerms[i].covariance?.K ? 1 : 0);
+  // indicator terms first, largest q first; known-covariance terms last (they are dense); stable
+  idx.sort((a, b) => known(a) - known(b) || reTerms[b].levels.length * reTerms[b].cnames.length - reTerms[a].levels.length * reTerms[a].cnames.length || a - b);
   let off = 0;
   return idx.map((i) => {
     const term = reTerms[i];
     const s = term.cnames.length;
     const nl = term.levels.length;
-    const diagMask: boolean[] = [];
-    for (let j = 0; j < s; j++) for (let r = j; r < s; r++) diagMask.push(r === j);
-    const t: SysTerm = { term, formulaIndex: i, s, nl, q: s * nl, thetaOffset: off, lambda: new Float64Array(s * s), diagMask };
-    off += nthetaFor(s);
+    const kind: CovarianceKind = term.covariance?.kind ?? "us";
+    const { lower, upper, start, diag } = layout(kind, s);
+    const t: SysTerm = {
+      term, formulaIndex: i, s, nl, q: s * nl, kind, thetaOffset: off, ntheta: lower.length,
+      lower, upper, start, diagMask: diag, lambda: new Float64Array(s * s), kfac: term.covariance?.K ? choleskyOfK(term.covariance.K, nl, term.group) : null,
+    };
+    off += lower.length;
     return t;
   });
 }
 
-/** Fill every term's λ from θ. */
-export function setLambdas(terms: readonly SysTerm[], theta: ArrayLike<number>): void {
-  for (const t of terms) {
-    const { s, lambda } = t;
-    let k = t.thetaOffset;
-    for (let j = 0; j < s; j++) for (let r = j; r < s; r++) lambda[r + j * s] = theta[k++];
+function choleskyOfK(K: Float64Array, nl: number, group: string): Float64Array {
+  const L = Float64Array.from(K);
+  // a tiny ridge only when K is numerically singular (e.g. identical tips)
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const c = L.slice();
+    let ok = true;
+    for (let j = 0; j < nl && ok; j++) {
+      let d = c[j + j * nl];
+      for (let k = 0; k < j; k++) d -= c[j + k * nl] * c[j + k * nl];
+      if (!(d > 0)) { ok = false; break; }
+      d = Math.sqrt(d);
+      c[j + j * nl] = d;
+      for (let i = j + 1; i < nl; i++) {
+        let v = c[i + j * nl];
+        for (let k = 0; k < j; k++) v -= c[i + k * nl] * c[j + k * nl];
+        c[i + j * nl] = v / d;
+      }
+    }
+    if (ok) {
+      for (let j = 0; j < nl; j++) for (let i = 0; i < j; i++) c[i + j * nl] = 0;
+      return c;
+    }
+    let mean = 0;
+    for (let j = 0; j < nl; j++) mean += K[j + j * nl];
+    const ridge = (mean / nl) * Math.pow(10, -10 + 3 * attempt);
+    for (let j = 0; j < nl; j++) L[j + j * nl] = K[j + j * nl] + ridge;
   }
+  throw new Error(`known covariance of '${group}' is not positive definite`);
 }
 
-/** θ at λ = I for every term (lme4's start). */
+/** Fill one term's λ from its θ slice. */
+export function setLambda(t: SysTerm, theta: ArrayLike<number>): void {
+  const { s, lambda, kind } = t;
+  let k = t.thetaOffset;
+  if (s === 1) { lambda[0] = theta[k]; return; }
+  if (kind === "us") {
+    for (let j = 0; j < s; j++) for (let r = j; r < s; r++) lambda[r + j * s] = theta[k++];
+    return;
+  }
+  lambda.fill(0);
+  if (kind === "diag") {
+    for (let j = 0; j < s; j++) lambda[j + j * s] = theta[k++];
+    return;
+  }
+  const a = theta[k], rho = theta[k + 1];
+  if (kind === "ar1") {
+    // Cholesky factor of ρ^|i−j|: column 0 is ρ^i, column j ≥ 1 is ρ^(i−j)·√(1−ρ²)
+    const c = Math.sqrt(Math.max(0, 1 - rho * rho));
+    for (let j = 0; j < s; j++) {
+      let pw = 1;
+      for (let i = j; i < s; i++) {
+        lambda[i + j * s] = a * pw * (j === 0 ? 1 : c);
+        pw *= rho;
+      }
+    }
+    return;
+  }
+  // cs: Cholesky factor of (1−ρ)I + ρ11ᵀ, numerically
+  for (let j = 0; j < s; j++) {
+    let d = 1;
+    for (let p = 0; p < j; p++) d -= lambda[j + p * s] * lambda[j + p * s];
+    d = Math.sqrt(Math.max(d, 0));
+    lambda[j + j * s] = d;
+    for (let i = j + 1; i < s; i++) {
+      let v = rho;
+      for (let p = 0; p < j; p++) v -= lambda[i + p * s] * lambda[j + p * s];
+      lambda[i + j * s] = d > 0 ? v / d : 0;
+    }
+  }
+  for (let i = 0; i < s * s; i++) lambda[i] *= a;
+}
+
+/** Fill every term's λ from θ. */
+export function setLambdas(terms: readonly SysTerm[], theta: ArrayLike<number>): void {
+  for (const t of terms) setLambda(t, theta);
+}
+
+/** θ at λ = I (lme4's start; ρ = 0 for structured terms). */
 export function thetaStart(terms: readonly SysTerm[]): Float64Array {
-  const th: number[] = [];
-  for (const t of terms) for (const d of t.diagMask) th.push(d ? 1 : 0);
-  return Float64Array.from(th);
+  return Float64Array.from(terms.flatMap((t) => t.start));
 }
 
 export function thetaLower(terms: readonly SysTerm[]): Float64Array {
-  const lo: number[] = [];
-  for (const t of terms) for (const d of t.diagMask) lo.push(d ? 0 : -Infinity);
-  return Float64Array.from(lo);
+  return Float64Array.from(terms.flatMap((t) => t.lower));
 }
 
-/** Covariance of one term's random effects relative to σ²: λλᵀ (s×s, full). */
+export function thetaUpper(terms: readonly SysTerm[]): Float64Array {
+  return Float64Array.from(terms.flatMap((t) => t.upper));
+}
+
+/** Covariance of one term's random effects (per level) relative to σ²: λλᵀ (s×s, full). */
 export function relCovariance(t: SysTerm): Float64Array {
   const { s, lambda } = t;
   const out = new Float64Array(s * s);
@@ -72,4 +175,68 @@ export function relCovariance(t: SysTerm): Float64Array {
       out[i + j * s] = acc;
     }
   return out;
+}
+
+/**
+ * b = Λu for one term: level-major vectors of length q (b and u may be different arrays), where
+ * Λ = blockdiag(λ) or, with a known covariance, L_K ⊗ λ.
+ */
+export function applyLambda(t: SysTerm, u: Float64Array, uOff: number, b: Float64Array, bOff: number): void {
+  const { s, nl, lambda, kfac } = t;
+  if (kfac === null) {
+    if (s === 1) {
+      const th = lambda[0];
+      for (let l = 0; l < nl; l++) b[bOff + l] = th * u[uOff + l];
+      return;
+    }
+    for (let l = 0; l < nl; l++)
+      for (let r = 0; r < s; r++) {
+        let acc = 0;
+        for (let k = 0; k <= r; k++) acc += lambda[r + k * s] * u[uOff + l * s + k];
+        b[bOff + l * s + r] = acc;
+      }
+    return;
+  }
+  // (L_K ⊗ λ) u: first λ within each level, then L_K across levels
+  const tmp = new Float64Array(t.q);
+  for (let l = 0; l < nl; l++)
+    for (let r = 0; r < s; r++) {
+      let acc = 0;
+      for (let k = 0; k <= r; k++) acc += lambda[r + k * s] * u[uOff + l * s + k];
+      tmp[l * s + r] = acc;
+    }
+  for (let l = 0; l < nl; l++)
+    for (let r = 0; r < s; r++) {
+      let acc = 0;
+      for (let l2 = 0; l2 <= l; l2++) acc += kfac[l + l2 * nl] * tmp[l2 * s + r];
+      b[bOff + l * s + r] = acc;
+    }
+}
+
+/** v ← Λᵀ v for one term's segment (level-major, length q) of a vector with the given stride. */
+export function applyLambdaT(t: SysTerm, v: Float64Array, off: number, stride = 1): void {
+  const { s, nl, lambda, kfac } = t;
+  // λᵀ within each level
+  if (s === 1) {
+    const th = lambda[0];
+    for (let l = 0; l < nl; l++) v[off + l * stride] *= th;
+  } else {
+    const tmp = new Float64Array(s);
+    for (let l = 0; l < nl; l++) {
+      for (let r = 0; r < s; r++) {
+        let acc = 0;
+        for (let k = r; k < s; k++) acc += lambda[k + r * s] * v[off + (l * s + k) * stride];
+        tmp[r] = acc;
+      }
+      for (let r = 0; r < s; r++) v[off + (l * s + r) * stride] = tmp[r];
+    }
+  }
+  if (kfac === null) return;
+  // L_Kᵀ across levels: w_l = Σ_{l2 ≥ l} L_K[l2, l] v_{l2}
+  for (let r = 0; r < s; r++)
+    for (let l = 0; l < nl; l++) {
+      let acc = 0;
+      for (let l2 = l; l2 < nl; l2++) acc += kfac[l2 + l * nl] * v[off + (l2 * s + r) * stride];
+      v[off + (l * s + r) * stride] = acc;
+    }
 }

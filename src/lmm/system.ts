@@ -9,10 +9,15 @@
 //   L₀₀ = chol(Ω₀₀) per level,  L_R0 = Ω_R0 L₀₀⁻ᵀ (same sparsity),  L_RR = chol(Ω_RR − L_R0 L_R0ᵀ) dense.
 // The last diagonal element of L is √(penalized RSS). No n×n or dense q₀×q₀ work is ever done.
 import { cholLower } from "../linalg/dense.js";
-import { type SysTerm, setLambdas } from "./reterms.js";
+import { type SysTerm, applyLambda, applyLambdaT, setLambdas } from "./reterms.js";
 
 export class PLSSystem {
+  /** all terms in system order: the first (if any) then the rest */
   readonly terms: readonly SysTerm[];
+  /** term 0: the indicator term with the most random effects, or null (every term has a known covariance) */
+  readonly first: SysTerm | null;
+  /** the other terms, in the dense part (index t → offset roff[t]) */
+  readonly rest: readonly SysTerm[];
   readonly n: number;
   /** number of X columns in the system (0 when β is held fixed, as in the second GLMM stage) */
   readonly p: number;
@@ -22,7 +27,7 @@ export class PLSSystem {
   readonly qR: number;
   /** size of the dense part: qR + p + 1 */
   readonly m: number;
-  /** offset of each term's rows in the rest index space (term 0: unused) */
+  /** offset of each rest term's rows in the rest index space (length rest.length + 1) */
   readonly roff: Int32Array;
 
   // sparse column blocks of term 0: for level l, rows rowIdx[rowPtr[l] .. rowPtr[l+1]) (rest indices,
@@ -46,53 +51,61 @@ export class PLSSystem {
   readonly LRR: Float64Array;
   /** true after the last updateL succeeded */
   ok = false;
+  /** level of the first term per data row (zeros without a first term) */
+  private readonly refs0: Int32Array;
 
   constructor(terms: readonly SysTerm[], n: number, p: number) {
     this.terms = terms;
     this.n = n;
     this.p = p;
-    const t0 = terms[0];
-    this.s0 = t0.s;
-    this.nl0 = t0.nl;
-    const K = terms.length;
-    this.roff = new Int32Array(K + 1);
+    const first = terms.length > 0 && terms[0].kfac === null ? terms[0] : null;
+    this.first = first;
+    const rest = first ? terms.slice(1) : terms.slice();
+    this.rest = rest;
+    // without a first term, one pseudo-level with no columns carries the dense part
+    this.s0 = first ? first.s : 0;
+    this.nl0 = first ? first.nl : 1;
+    const R = rest.length;
+    this.roff = new Int32Array(R + 1);
     let qR = 0;
-    for (let t = 1; t < K; t++) {
+    for (let t = 0; t < R; t++) {
       this.roff[t] = qR;
-      qR += terms[t].q;
+      qR += rest[t].q;
     }
-    this.roff[K] = qR;
+    this.roff[R] = qR;
     this.qR = qR;
     this.m = qR + p + 1;
 
-    // pattern: for each rest term, the distinct (level0, level_t) pairs
+    // pattern: per rest term, the distinct (level0, level_t) pairs; a known-covariance term is one
+    // unit spanning all its levels (Λ mixes them)
     const nl0 = this.nl0;
-    const refs0 = t0.term.refs;
+    const refs0 = first ? first.term.refs : new Int32Array(n);
     const counts = new Int32Array(nl0);
-    const pairLists: Int32Array[] = []; // per rest term: sorted unique keys l0*nl_t + lt
-    for (let t = 1; t < K; t++) {
-      const nlt = terms[t].nl;
-      const refs = terms[t].term.refs;
+    const pairLists: Int32Array[] = []; // per rest term: sorted unique keys l0*nl_t + lt (lt = 0 for known-covariance units)
+    for (let t = 0; t < R; t++) {
+      const dense = rest[t].kfac !== null;
+      const nlt = dense ? 1 : rest[t].nl;
+      const refs = rest[t].term.refs;
       const keys = new Float64Array(n);
-      for (let i = 0; i < n; i++) keys[i] = refs0[i] * nlt + refs[i];
+      for (let i = 0; i < n; i++) keys[i] = refs0[i] * nlt + (dense ? 0 : refs[i]);
       keys.sort();
       let u = 0;
       for (let i = 0; i < n; i++) if (i === 0 || keys[i] !== keys[i - 1]) keys[u++] = keys[i];
       const uniq = new Int32Array(u);
       for (let i = 0; i < u; i++) uniq[i] = keys[i];
       pairLists.push(uniq);
-      for (let i = 0; i < u; i++) counts[Math.floor(uniq[i] / nlt)] += terms[t].s;
+      const unitRows = dense ? rest[t].q : rest[t].s;
+      for (let i = 0; i < u; i++) counts[Math.floor(uniq[i] / nlt)] += unitRows;
     }
     const rowPtr = new Int32Array(nl0 + 1);
     for (let l = 0; l < nl0; l++) rowPtr[l + 1] = rowPtr[l] + counts[l] + p + 1;
     const rowIdx = new Int32Array(rowPtr[nl0]);
     const fill = Int32Array.from(rowPtr.subarray(0, nl0));
-    // units per level (for λ application) and a per-pair lookup of local positions
     const nUnits = pairLists.reduce((a, b) => a + b.length, 0);
     const unitPtr = new Int32Array(nl0 + 1);
-    for (let t = 1; t < K; t++) {
-      const nlt = terms[t].nl;
-      for (const key of pairLists[t - 1]) unitPtr[Math.floor(key / nlt) + 1]++;
+    for (let t = 0; t < R; t++) {
+      const nlt = rest[t].kfac !== null ? 1 : rest[t].nl;
+      for (const key of pairLists[t]) unitPtr[Math.floor(key / nlt) + 1]++;
     }
     for (let l = 0; l < nl0; l++) unitPtr[l + 1] += unitPtr[l];
     const unitTerm = new Int32Array(nUnits);
@@ -100,9 +113,11 @@ export class PLSSystem {
     const ufill = Int32Array.from(unitPtr.subarray(0, nl0));
     const pairLocal: Int32Array[] = [];
     // terms in increasing rest order, levels ascending within a term: rows come out sorted
-    for (let t = 1; t < K; t++) {
-      const { nl: nlt, s } = terms[t];
-      const list = pairLists[t - 1];
+    for (let t = 0; t < R; t++) {
+      const dense = rest[t].kfac !== null;
+      const nlt = dense ? 1 : rest[t].nl;
+      const unitRows = dense ? rest[t].q : rest[t].s;
+      const list = pairLists[t];
       const loc = new Int32Array(list.length);
       for (let k = 0; k < list.length; k++) {
         const key = list[k];
@@ -110,8 +125,8 @@ export class PLSSystem {
         const lt = key - l0 * nlt;
         const pos = fill[l0];
         loc[k] = pos - rowPtr[l0];
-        for (let c = 0; c < s; c++) rowIdx[pos + c] = this.roff[t] + lt * s + c;
-        fill[l0] += s;
+        for (let c = 0; c < unitRows; c++) rowIdx[pos + c] = this.roff[t] + lt * unitRows + c;
+        fill[l0] += unitRows;
         const u = ufill[l0]++;
         unitTerm[u] = t;
         unitLocal[u] = pos - rowPtr[l0];
@@ -119,22 +134,23 @@ export class PLSSystem {
       pairLocal.push(loc);
     }
     for (let l = 0; l < nl0; l++) for (let j = 0; j <= p; j++) rowIdx[fill[l] + j] = qR + j;
-    // per data row: local position of its (t, level) unit, by binary search in the sorted pair list
+    // per data row: local position of its (t, level) rows, by binary search in the sorted pair list
     this.unitPos = [];
-    for (let t = 1; t < K; t++) {
-      const nlt = terms[t].nl;
-      const refs = terms[t].term.refs;
-      const list = pairLists[t - 1];
-      const loc = pairLocal[t - 1];
+    for (let t = 0; t < R; t++) {
+      const dense = rest[t].kfac !== null;
+      const nlt = dense ? 1 : rest[t].nl;
+      const refs = rest[t].term.refs;
+      const list = pairLists[t];
+      const loc = pairLocal[t];
       const pos = new Int32Array(n);
       for (let i = 0; i < n; i++) {
-        const key = refs0[i] * nlt + refs[i];
+        const key = refs0[i] * nlt + (dense ? 0 : refs[i]);
         let lo = 0, hi = list.length - 1;
         while (lo < hi) {
           const mid = (lo + hi) >> 1;
           if (list[mid] < key) lo = mid + 1; else hi = mid;
         }
-        pos[i] = loc[lo];
+        pos[i] = loc[lo] + (dense ? refs[i] * rest[t].s : 0);
       }
       this.unitPos.push(pos);
     }
@@ -143,6 +159,7 @@ export class PLSSystem {
     this.unitPtr = unitPtr;
     this.unitTerm = unitTerm;
     this.unitLocal = unitLocal;
+    this.refs0 = refs0;
     const s0 = this.s0;
     this.A00 = new Float64Array(nl0 * s0 * s0);
     this.L00 = new Float64Array(nl0 * s0 * s0);
@@ -157,14 +174,13 @@ export class PLSSystem {
    * and the response vector (y, or PIRLS' working response).
    */
   accumulate(w: Float64Array | null, X: Float64Array | null, y: Float64Array): void {
-    const { n, p, terms, s0, m, qR, rowPtr } = this;
-    const K = terms.length;
+    const { n, p, rest, s0, m, qR, rowPtr, refs0 } = this;
+    const R = rest.length;
     const A00 = this.A00.fill(0), AR0 = this.AR0.fill(0), ARR = this.ARR.fill(0);
-    const z0 = terms[0].term.z;
-    const refs0 = terms[0].term.refs;
+    const z0 = this.first ? this.first.term.z : new Float64Array(0);
     // the rest-row vector of one data row: indices and values
     let restLen = p + 1;
-    for (let t = 1; t < K; t++) restLen += terms[t].s;
+    for (let t = 0; t < R; t++) restLen += rest[t].s;
     const ridx = new Int32Array(restLen);
     const rval = new Float64Array(restLen);
     const rloc = new Int32Array(restLen); // local row in the term-0 column block
@@ -182,10 +198,10 @@ export class PLSSystem {
       }
       // rest vector
       let k = 0;
-      for (let t = 1; t < K; t++) {
-        const { s, term } = terms[t];
+      for (let t = 0; t < R; t++) {
+        const { s, term } = rest[t];
         const lt = term.refs[i];
-        const loc = this.unitPos[t - 1][i];
+        const loc = this.unitPos[t][i];
         for (let c = 0; c < s; c++) {
           ridx[k] = this.roff[t] + lt * s + c;
           rval[k] = term.z[i * s + c];
@@ -221,16 +237,16 @@ export class PLSSystem {
 
   /** Factor Ω(θ). Returns false if a pivot is not positive (θ infeasible numerically). */
   updateL(theta: ArrayLike<number>): boolean {
-    const { terms, s0, nl0, m, qR, rowPtr, rowIdx } = this;
-    const K = terms.length;
-    setLambdas(terms, theta);
-    const lam0 = terms[0].lambda;
+    const { rest, s0, nl0, m, qR, rowPtr, rowIdx } = this;
+    const R = rest.length;
+    setLambdas(this.terms, theta);
+    const lam0 = this.first ? this.first.lambda : new Float64Array(0);
     const { A00, L00, AR0, LR0, ARR, LRR } = this;
     // --- term 0 diagonal blocks: L00 = chol(λ₀ᵀ A00 λ₀ + I)
     if (s0 === 1) {
       const th = lam0[0], th2 = th * th;
       for (let l = 0; l < nl0; l++) L00[l] = Math.sqrt(th2 * A00[l] + 1);
-    } else {
+    } else if (s0 > 1) {
       const tmp = new Float64Array(s0 * s0);
       for (let l = 0; l < nl0; l++) {
         const o = l * s0 * s0;
@@ -241,56 +257,58 @@ export class PLSSystem {
       }
     }
     // --- L_R0 = Λ_Rᵀ A_R0 λ₀ L00⁻ᵀ, level by level
-    LR0.set(AR0);
-    const scratch = new Float64Array(Math.max(...terms.map((t) => t.s)));
-    for (let l = 0; l < nl0; l++) {
-      const nr = rowPtr[l + 1] - rowPtr[l];
-      const vb = s0 * rowPtr[l];
-      // rows of rest terms: left-multiply each unit by λ_tᵀ
-      for (let u = this.unitPtr[l]; u < this.unitPtr[l + 1]; u++) {
-        const t = terms[this.unitTerm[u]];
-        const loc = this.unitLocal[u];
-        const s = t.s, lam = t.lambda;
-        for (let c = 0; c < s0; c++) {
-          const col = vb + c * nr + loc;
-          if (s === 1) { LR0[col] *= lam[0]; continue; }
-          for (let r = 0; r < s; r++) {
-            let acc = 0;
-            for (let k = r; k < s; k++) acc += lam[k + r * s] * LR0[col + k];
-            scratch[r] = acc;
+    if (s0 > 0) {
+      LR0.set(AR0);
+      const scratch = new Float64Array(Math.max(1, ...rest.map((t) => t.s), s0));
+      for (let l = 0; l < nl0; l++) {
+        const nr = rowPtr[l + 1] - rowPtr[l];
+        const vb = s0 * rowPtr[l];
+        // rows of rest terms: left-multiply each unit by Λ_tᵀ
+        for (let u = this.unitPtr[l]; u < this.unitPtr[l + 1]; u++) {
+          const t = rest[this.unitTerm[u]];
+          const loc = this.unitLocal[u];
+          for (let c = 0; c < s0; c++) {
+            const col = vb + c * nr + loc;
+            if (t.kfac !== null) { applyLambdaT(t, LR0, col); continue; }
+            const s = t.s, lam = t.lambda;
+            if (s === 1) { LR0[col] *= lam[0]; continue; }
+            for (let r = 0; r < s; r++) {
+              let acc = 0;
+              for (let k = r; k < s; k++) acc += lam[k + r * s] * LR0[col + k];
+              scratch[r] = acc;
+            }
+            for (let r = 0; r < s; r++) LR0[col + r] = scratch[r];
           }
-          for (let r = 0; r < s; r++) LR0[col + r] = scratch[r];
         }
-      }
-      // right-multiply by λ₀ then solve with L00ᵀ from the right: X ← X λ₀ L00⁻ᵀ
-      if (s0 === 1) {
-        const f = lam0[0] / L00[l];
-        for (let a = 0; a < nr; a++) LR0[vb + a] *= f;
-      } else {
-        const o = l * s0 * s0;
-        for (let a = 0; a < nr; a++) {
-          // row vector x (length s0) at LR0[vb + a + c*nr]
-          for (let c = 0; c < s0; c++) {
-            let acc = 0;
-            for (let k = c; k < s0; k++) acc += LR0[vb + a + k * nr] * lam0[k + c * s0];
-            scratch[c] = acc;
+        // right-multiply by λ₀ then solve with L00ᵀ from the right: X ← X λ₀ L00⁻ᵀ
+        if (s0 === 1) {
+          const f = lam0[0] / L00[l];
+          for (let a = 0; a < nr; a++) LR0[vb + a] *= f;
+        } else {
+          const o = l * s0 * s0;
+          for (let a = 0; a < nr; a++) {
+            for (let c = 0; c < s0; c++) {
+              let acc = 0;
+              for (let k = c; k < s0; k++) acc += LR0[vb + a + k * nr] * lam0[k + c * s0];
+              scratch[c] = acc;
+            }
+            // solve y L00ᵀ = x  ⇔  L00 yᵀ = xᵀ (forward substitution)
+            for (let c = 0; c < s0; c++) {
+              let acc = scratch[c];
+              for (let k = 0; k < c; k++) acc -= L00[o + c + k * s0] * scratch[k];
+              scratch[c] = acc / L00[o + c + c * s0];
+            }
+            for (let c = 0; c < s0; c++) LR0[vb + a + c * nr] = scratch[c];
           }
-          // solve y L00ᵀ = x  ⇔  L00 yᵀ = xᵀ (forward substitution)
-          for (let c = 0; c < s0; c++) {
-            let acc = scratch[c];
-            for (let k = 0; k < c; k++) acc -= L00[o + c + k * s0] * scratch[k];
-            scratch[c] = acc / L00[o + c + c * s0];
-          }
-          for (let c = 0; c < s0; c++) LR0[vb + a + c * nr] = scratch[c];
         }
       }
     }
     // --- Ω_RR = Λ_Rᵀ A_RR Λ_R + I (RE part), lower triangle
     LRR.set(ARR);
-    for (let t = 1; t < K; t++) scaleRestBlock(LRR, m, this.roff[t], terms[t]);
+    for (let t = 0; t < R; t++) scaleRestBlock(LRR, m, this.roff[t], rest[t]);
     for (let i = 0; i < qR; i++) LRR[i + i * m] += 1;
     // --- subtract L_R0 L_R0ᵀ
-    subtractOuter(LRR, m, LR0, rowPtr, rowIdx, nl0, s0);
+    if (s0 > 0) subtractOuter(LRR, m, LR0, rowPtr, rowIdx, nl0, s0);
     // --- dense Cholesky of the rest (the y pivot may be ~0 for a perfect fit: allow it)
     const bad = cholLower(LRR, m);
     if (bad >= 0 && bad < m - 1) { this.ok = false; return false; }
@@ -373,14 +391,8 @@ export class PLSSystem {
     const out: Float64Array[] = [];
     let off = 0;
     for (const t of this.terms) {
-      const { s, nl, lambda } = t;
-      const b = new Float64Array(s * nl);
-      for (let l = 0; l < nl; l++)
-        for (let r = 0; r < s; r++) {
-          let acc = 0;
-          for (let k = 0; k <= r; k++) acc += lambda[r + k * s] * u[off + l * s + k];
-          b[l * s + r] = acc;
-        }
+      const b = new Float64Array(t.q);
+      applyLambda(t, u, off, b, 0);
       out.push(b);
       off += t.q;
     }
@@ -444,7 +456,7 @@ function congruence(B: Float64Array, o: number, lam: Float64Array, s: number, ou
  */
 function scaleRestBlock(M: Float64Array, m: number, off: number, t: SysTerm): void {
   const { s, nl, lambda } = t;
-  if (s === 1) {
+  if (s === 1 && t.kfac === null) {
     const th = lambda[0];
     const end = off + nl;
     // columns of the term: rows ≥ col; rows of the term in earlier columns
@@ -458,42 +470,24 @@ function scaleRestBlock(M: Float64Array, m: number, off: number, t: SysTerm): vo
     }
     return;
   }
-  // general: symmetrize the affected lines, transform, write back lower triangle
+  // general (vector terms, known covariance): Λᵀ on the term's rows of every other column, then
+  // the diagonal block Λᵀ D Λ, working on symmetric copies
   const q = t.q;
   const get = (i: number, j: number) => (i >= j ? M[i + j * m] : M[j + i * m]);
   const set = (i: number, j: number, v: number) => { if (i >= j) M[i + j * m] = v; else M[j + i * m] = v; };
-  // rows block R = M[off:off+q, :]; new R' = Λᵀ R (columns outside), then the diagonal block ΛᵀDΛ
-  const col = new Float64Array(s);
+  const seg = new Float64Array(q);
   for (let j = 0; j < m; j++) {
     if (j >= off && j < off + q) continue;
-    for (let l = 0; l < nl; l++) {
-      const r0 = off + l * s;
-      for (let r = 0; r < s; r++) {
-        let acc = 0;
-        for (let k = r; k < s; k++) acc += lambda[k + r * s] * get(r0 + k, j);
-        col[r] = acc;
-      }
-      for (let r = 0; r < s; r++) set(r0 + r, j, col[r]);
-    }
+    for (let r = 0; r < q; r++) seg[r] = get(off + r, j);
+    applyLambdaT(t, seg, 0);
+    for (let r = 0; r < q; r++) set(off + r, j, seg[r]);
   }
-  // diagonal block: it is block diagonal per level in A only when levels don't interact: do it fully
   const D = new Float64Array(q * q);
-  for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) D[i + j * q] = get(off + i, off + j);
-  const T = new Float64Array(q * q);
-  // T = D Λ (Λ block diagonal)
-  for (let i = 0; i < q; i++)
-    for (let lj = 0; lj < nl; lj++)
-      for (let c = 0; c < s; c++) {
-        let acc = 0;
-        for (let k = c; k < s; k++) acc += D[i + (lj * s + k) * q] * lambda[k + c * s];
-        T[i + (lj * s + c) * q] = acc;
-      }
-  for (let li = 0; li < nl; li++)
-    for (let r = 0; r < s; r++)
-      for (let j = 0; j < q; j++) {
-        let acc = 0;
-        for (let k = r; k < s; k++) acc += lambda[k + r * s] * T[li * s + k + j * q];
-        const i = li * s + r;
-        if (i >= j) M[off + i + (off + j) * m] = acc;
-      }
+  for (let j = 0; j < q; j++) for (let i = 0; i < q; i++) D[i + j * q] = get(off + i, off + j);
+  // E = Λᵀ D (columns), then F = Λᵀ Eᵀ (columns of Eᵀ) = Λᵀ D Λ (symmetric)
+  for (let j = 0; j < q; j++) applyLambdaT(t, D, j * q);
+  const Et = new Float64Array(q * q);
+  for (let j = 0; j < q; j++) for (let i = 0; i < q; i++) Et[i + j * q] = D[j + i * q];
+  for (let j = 0; j < q; j++) applyLambdaT(t, Et, j * q);
+  for (let j = 0; j < q; j++) for (let i = j; i < q; i++) M[off + i + (off + j) * m] = Et[i + j * q];
 }

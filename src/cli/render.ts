@@ -1,0 +1,58 @@
+// Headless rendering of the plot specs (src/report/plots) to SVG in Node: vega-lite compiles the
+// spec to vega, vega's View renders it without a browser (renderer "none" + toSVG, text widths
+// estimated). vega is imported lazily so commands that draw nothing do not pay for loading it.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { FitResult } from "../fit.js";
+import { UserError } from "../errors.js";
+import { fitPlotSpecs } from "../report/plots/fitdata.js";
+import type { PlotSpec } from "../report/plots/spec.js";
+import { writeFileAtomic } from "./io.js";
+
+/** Render one vega-lite spec to an SVG document. */
+export async function renderSVG(spec: PlotSpec): Promise<string> {
+  const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
+  const compiled = vl.compile(spec as unknown as Parameters<typeof vl.compile>[0]).spec;
+  // no loader access: every spec carries its data inline
+  const view = new vega.View(vega.parse(compiled), { renderer: "none", loader: vega.loader({ mode: "http" }) });
+  try {
+    const svg = await view.toSVG();
+    return svg.startsWith("<?xml") ? svg : `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`;
+  } finally {
+    view.finalize();
+  }
+}
+
+export interface WritePlotsOptions {
+  /** also write each vega-lite spec as NAME.vl.json (to restyle or embed elsewhere) */
+  readonly specs?: boolean;
+}
+
+/** Render specs to DIR/NAME.svg (creating DIR); returns the paths written. */
+export async function writePlots(specs: Readonly<Record<string, PlotSpec>>, dir: string, options: WritePlotsOptions = {}): Promise<string[]> {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new UserError(`cannot create plot directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const written: string[] = [];
+  for (const [name, spec] of Object.entries(specs)) {
+    const path = join(dir, `${name}.svg`);
+    writeFileAtomic(path, await renderSVG(spec));
+    written.push(path);
+    if (options.specs) {
+      const jpath = join(dir, `${name}.vl.json`);
+      writeFileAtomic(jpath, JSON.stringify(spec, null, 1) + "\n");
+      written.push(jpath);
+    }
+  }
+  return written;
+}
+
+/**
+ * `glmm fit --plot DIR`: the diagnostic plots of a fit — caterpillar.svg (random effects with
+ * intervals), residuals.svg (residuals vs fitted), qq.svg (normal QQ of the random effects).
+ */
+export async function writeFitPlots(result: FitResult, dir: string, options: WritePlotsOptions = {}): Promise<string[]> {
+  return writePlots({ ...fitPlotSpecs(result) }, dir, options);
+}

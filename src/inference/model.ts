@@ -1,0 +1,78 @@
+// A fitted model together with what inference needs to go back to it: the data, the formula, the
+// fit options (to refit with ML, with simulated responses, or with a parameter held fixed) and the
+// model structure. `fitModel` goes through the project's front door `fit()`, so the estimates are
+// exactly those `glmm fit` reports.
+import type { Frame } from "../data/frame.js";
+import { UserError } from "../errors.js";
+import { fit, type FitOptions, type FitResult } from "../fit.js";
+import type { ModelStructure } from "../formula/types.js";
+import { GeneralizedLinearMixedModel, type FittedGLMM } from "../glmm/glmm.js";
+import { LinearMixedModel, type FittedLMM } from "../lmm/lmm.js";
+
+export interface ModelFit {
+  readonly frame: Frame;
+  readonly formula: string;
+  readonly options: FitOptions;
+  readonly ms: ModelStructure;
+  readonly fit: FittedLMM | FittedGLMM;
+  /** prior weights per model row (GLMM only), null when none */
+  readonly weights: Float64Array | null;
+}
+
+export function isLMMOptions(options: FitOptions): boolean {
+  const family = options.family ?? "gaussian";
+  return family === "gaussian" && (options.link === undefined || options.link === "identity");
+}
+
+/** Fit through `fit()` and keep what refitting needs. */
+export function fitModel(frame: Frame, formula: string, options: FitOptions = {}): ModelFit {
+  return fromFitResult(frame, formula, options, fit(frame, formula, options));
+}
+
+/** Wrap an existing `fit()` result (no refit). */
+export function fromFitResult(frame: Frame, formula: string, options: FitOptions, res: FitResult): ModelFit {
+  return { frame, formula, options, ms: res.model, fit: res.fit, weights: priorWeights(frame, res.model, options) };
+}
+
+function priorWeights(frame: Frame, ms: ModelStructure, options: FitOptions): Float64Array | null {
+  if (!options.weights) return null;
+  const col = frame.column(options.weights);
+  if (col.kind !== "numeric") throw new UserError(`weights column '${options.weights}' is not numeric`);
+  const w = new Float64Array(ms.n);
+  for (let i = 0; i < ms.n; i++) w[i] = col.values[ms.rows[i]];
+  return w;
+}
+
+/** The same model fitted by maximum likelihood (a no-op for ML fits and GLMMs), as lme4's refitML. */
+export function refitML(m: ModelFit): ModelFit {
+  if (m.fit.kind !== "lmm" || !m.fit.reml) return m;
+  const lmm = new LinearMixedModel(m.ms, { reml: false });
+  const f = lmm.fit({ reml: false, thetaStart: m.fit.theta });
+  return { ...m, options: { ...m.options, reml: false }, fit: f };
+}
+
+/** A model structure with another response vector (same rows), for simulation-based refits. */
+export function withResponse(ms: ModelStructure, y: Float64Array): ModelStructure {
+  if (!ms.response) throw new UserError("the model has no response");
+  return { ...ms, response: { ...ms.response, y } };
+}
+
+/** The GLMM engine object for a fitted GLMM (same family, link, quadrature and weights). */
+export function glmmEngine(m: ModelFit, ms: ModelStructure = m.ms): GeneralizedLinearMixedModel {
+  if (m.fit.kind !== "glmm") throw new Error("glmmEngine: not a GLMM");
+  return new GeneralizedLinearMixedModel(ms, glmmOptions(m));
+}
+
+export function glmmOptions(m: ModelFit) {
+  const f = m.fit as FittedGLMM;
+  return { family: f.family, link: f.link, nAGQ: f.nAGQ, weights: m.weights ?? undefined };
+}
+
+/**
+ * Put a GLMM engine's state at the fitted extra parameter (NB size or dispersion) so that
+ * `deviance(theta, beta)` evaluates the fitted model's likelihood.
+ */
+export function setFittedExtra(engine: GeneralizedLinearMixedModel, f: FittedGLMM): void {
+  if (f.nbSize !== null && engine.family.withSize) engine.state.family = engine.family.withSize(f.nbSize);
+  else if (engine.family.estimatesDispersion) engine.state.phi = f.dispersion;
+}
