@@ -12,9 +12,10 @@ import { writeFileAtomic } from "./io.js";
 /** Render one vega-lite spec to an SVG document. */
 export async function renderSVG(spec: PlotSpec): Promise<string> {
   const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
-  const compiled = vl.compile(spec as unknown as Parameters<typeof vl.compile>[0]).spec;
-  // no loader access: every spec carries its data inline
-  const view = new vega.View(vega.parse(compiled), { renderer: "none", loader: vega.loader({ mode: "http" }) });
+  // warnings are about our own specs, not the user's input: keep them off the terminal
+  const quiet = vega.logger(vega.None);
+  const compiled = vl.compile(spec as unknown as Parameters<typeof vl.compile>[0], { logger: quiet }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none", logLevel: vega.None, loader: noLoader as unknown as ReturnType<typeof vega.loader> });
   try {
     const svg = await view.toSVG();
     return svg.startsWith("<?xml") ? svg : `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`;
@@ -22,6 +23,10 @@ export async function renderSVG(spec: PlotSpec): Promise<string> {
     view.finalize();
   }
 }
+
+// Specs carry their data inline; a spec never makes vega read a file or fetch a URL.
+const refuse = (what: string) => Promise.reject(new Error(`plots do not load external data (${what})`));
+const noLoader = { load: refuse, sanitize: refuse, http: refuse, file: refuse };
 
 export interface WritePlotsOptions {
   /** also write each vega-lite spec as NAME.vl.json (to restyle or embed elsewhere) */

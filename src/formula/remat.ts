@@ -1,5 +1,6 @@
 import type { ReTerm } from "./types.js";
 import { deparse } from "./ast.js";
+import { factorFromNumbers } from "../data/factor.js";
 import { evalGroup, type EvalContext } from "./evaluate.js";
 import { designMatrix, type UsedValue } from "./modelmatrix.js";
 import { formulaError } from "./tokenize.js";
@@ -8,7 +9,8 @@ import { expandTerms, groupSpecs, type Bar, type GroupSpec, type TermSet } from 
 // Random-effect terms in MixedModels.jl's ReMat form: a level index per row and the per-row model
 // matrix of the term's left side. `(x || g)` is split as lme4's expandDoubleVerts() does (an
 // intercept term plus one `0 + term` per term of the left side); `a/b` as lme4's expandSlash()
-// (`b:a` then `a`).
+// (`b:a` then `a`). glmmTMB's wrappers `diag(x | g)`, `cs(x | g)`, `ar1(t + 0 | g)` give one term
+// with that covariance structure (`diag` is `||` kept as a single term).
 
 export interface PreparedBar {
   readonly bar: Bar;
@@ -31,6 +33,19 @@ function pieces(p: PreparedBar): TermSet[] {
   return out;
 }
 
+/**
+ * ar1() runs over the levels of a time factor, in level order: a numeric time variable is taken
+ * as factor(time) (glmmTMB wants factor(time) written out; the meaning is the same). An intercept
+ * would make the columns something other than one per time point, so it is refused.
+ */
+function ar1Values(p: PreparedBar, values: UsedValue[], ctx: EvalContext): UsedValue[] {
+  const where = `ar1(${deparse(p.bar.lhs)} | ${deparse(p.bar.group)})`;
+  if (p.lhs.intercept || p.lhs.terms.length !== 1 || p.lhs.terms[0].length !== 1) {
+    throw formulaError(ctx.text, p.bar.pos, `${where} needs one time variable and no intercept, as in ar1(time + 0 | g)`);
+  }
+  return values.map((v) => (v.kind === "numeric" ? { kind: "factor", factor: factorFromNumbers(v.values, null) } : v));
+}
+
 export function buildReTerms(
   bars: readonly PreparedBar[],
   ctx: EvalContext,
@@ -40,12 +55,18 @@ export function buildReTerms(
   const out: ReTerm[] = [];
   const groupCache = new Map<string, ReturnType<typeof evalGroup>>();
   for (const p of bars) {
-    const values = p.lhs.variables.map((v) => valueOf(v));
+    let values = p.lhs.variables.map((v) => valueOf(v));
+    if (p.bar.kind === "ar1") values = ar1Values(p, values, ctx);
+    // a structured term keeps its kind; `us` is the default and is not recorded
+    const kind = p.bar.kind && p.bar.kind !== "us" ? p.bar.kind : undefined;
     for (const piece of pieces(p)) {
       const design = designMatrix(piece, values, n);
       const q = design.names.length;
       if (q === 0) {
         throw formulaError(ctx.text, p.bar.pos, `random-effect term '(${deparse(p.bar.lhs)} | ${deparse(p.bar.group)})' has no columns`);
+      }
+      if (kind === "ar1" && q < 2) {
+        throw formulaError(ctx.text, p.bar.pos, `ar1(${deparse(p.bar.lhs)} | ${deparse(p.bar.group)}) needs at least two time points; '${design.names[0]}' is the only one`);
       }
       // row-major n × q
       const z = new Float64Array(n * q);
@@ -54,7 +75,8 @@ export function buildReTerms(
         let f = groupCache.get(g.name);
         if (!f) { f = evalGroup(g.parts, ctx); groupCache.set(g.name, f); }
         // a/b gives several terms with the same left side: each gets its own copy of z
-        out.push({ group: g.name, levels: f.levels, refs: f.codes, cnames: design.names, z: k === 0 ? z : z.slice() });
+        const t: ReTerm = { group: g.name, levels: f.levels, refs: f.codes, cnames: design.names, z: k === 0 ? z : z.slice() };
+        out.push(kind ? { ...t, covariance: { kind } } : t);
       });
     }
   }

@@ -1,5 +1,6 @@
 import { deparse, unparen, type Expr } from "./ast.js";
 import { formulaError } from "./tokenize.js";
+import type { CovarianceKind } from "./types.js";
 
 // Term expansion with the semantics of R's terms.formula(): a term is a set of variables; `a*b`,
 // `a/b`, `(a+b)^2`, `a:b`, `-`, `0`/`1` combine term lists; the result is ordered by interaction
@@ -167,7 +168,12 @@ export interface Bar {
   readonly group: Expr;
   readonly double: boolean;
   readonly pos: number;
+  /** covariance structure from a wrapper such as `cs(x | g)`; absent for a plain `(x | g)` */
+  readonly kind?: CovarianceKind;
 }
+
+/** Wrappers that give a random-effect term a covariance structure (glmmTMB's names). */
+export const COVARIANCE_STRUCTURES: ReadonlySet<string> = new Set<CovarianceKind>(["us", "diag", "cs", "ar1"]);
 
 /**
  * Split a right-hand side into its fixed part and its random-effect terms, as lme4's nobars() and
@@ -179,6 +185,15 @@ export function splitBars(rhs: Expr, text: string): { fixed: Expr | null; bars: 
     const u = unparen(e);
     if (u.type === "binary" && (u.op === "|" || u.op === "||")) {
       bars.push({ lhs: u.left, group: u.right, double: u.op === "||", pos: e.pos });
+      return null;
+    }
+    if (u.type === "call" && COVARIANCE_STRUCTURES.has(u.fn)) {
+      const arg = unparen(u.args[0]);
+      if (arg.type !== "binary" || (arg.op !== "|" && arg.op !== "||")) {
+        throw formulaError(text, u.pos, `${u.fn}() wraps a random-effect term, as in ${u.fn}(x | g)`);
+      }
+      if (arg.op === "||") throw formulaError(text, arg.pos, `write ${u.fn}(... | g) with a single '|' (diag(x | g) gives uncorrelated effects)`);
+      bars.push({ lhs: arg.left, group: arg.right, double: false, pos: e.pos, kind: u.fn as CovarianceKind });
       return null;
     }
     if (e.type === "paren") {

@@ -4,6 +4,8 @@ import { UserError } from "../errors.js";
 import type { ModelStructure } from "../formula/types.js";
 import { cholInverse } from "../linalg/dense.js";
 import { bobyqa } from "../optim/index.js";
+import { bfgsBounded } from "../optim/bfgs.js";
+import { hasAnalyticGradient, profiledGradient } from "./gradient.js";
 import { PLSSystem } from "./system.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper, relCovariance } from "./reterms.js";
 import { conditionalVariances } from "./condvar.js";
@@ -111,8 +113,37 @@ export class LinearMixedModel {
     const th0 = options.thetaStart ? Float64Array.from(options.thetaStart) : thetaStart(this.terms);
     const lower = thetaLower(this.terms);
     const upper = thetaUpper(this.terms);
-    const f = (th: Float64Array) => this.objective(th);
-    const res = bobyqa(f, th0, { lower, upper, rhobeg: 0.2, rhoend: 2e-7, maxfun: options.maxfun ?? 10000 });
+    let res: { x: Float64Array; fval: number; nfev: number; converged: boolean; message: string };
+    if (hasAnalyticGradient(this.system)) {
+      // all terms scalar: analytic gradient + bounded BFGS (several times fewer factorizations)
+      const fg = (th: Float64Array, g: Float64Array) => {
+        const f = this.objective(th);
+        if (!Number.isFinite(f)) return f;
+        g.set(profiledGradient(this.system, th, this.system.solve().u, this.reml, this.ms.n));
+        return f;
+      };
+      res = bfgsBounded(fg, th0, { lower, upper, ftol: 1e-10, maxit: options.maxfun ?? 500 });
+      // the deviance is even in each scalar θ, so its gradient vanishes on the boundary θ = 0:
+      // probe inside before accepting a variance of zero
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const x = Float64Array.from(res.x);
+        let moved = false;
+        for (let k = 0; k < x.length; k++) {
+          if (lower[k] !== 0 || x[k] > 1e-8) continue;
+          for (const probe of [0.1, 0.01]) {
+            const y = Float64Array.from(x);
+            y[k] = probe;
+            if (this.objective(y) < res.fval - 1e-9) { x[k] = probe; moved = true; break; }
+          }
+        }
+        if (!moved) break;
+        const again = bfgsBounded(fg, x, { lower, upper, ftol: 1e-10, maxit: options.maxfun ?? 500 });
+        res = { ...again, nfev: res.nfev + again.nfev };
+      }
+    } else {
+      const f = (th: Float64Array) => this.objective(th);
+      res = bobyqa(f, th0, { lower, upper, rhobeg: 0.2, rhoend: 2e-7, maxfun: options.maxfun ?? 10000 });
+    }
     let theta = Float64Array.from(res.x);
     let fval = res.fval;
     const warnings: string[] = [];

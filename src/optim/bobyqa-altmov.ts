@@ -188,5 +188,7 @@ export function altmov(m: BobyqaModel, knew: number, adelt: number): GeometrySte
       }
     }
   }
+  if (!xnew.every(Number.isFinite)) xnew.set(xopt);
+  if (!xalt.every(Number.isFinite) || !Number.isFinite(cauchy)) return { xnew, xalt: Float64Array.from(xopt), cauchy: 0 };
   return { xnew, xalt, cauchy };
 }

@@ -45,18 +45,19 @@ export function trsbox(m: BobyqaModel, delta: number): TrustRegionStep {
   let ggsav = 0;
   let onBoundary = false;
 
-  for (;;) {
+  // Comparisons are written so that NaN (overflow in the model) ends the search.
+  for (let guard = 0; guard < 10 * n + 100; guard++) {
     let stepsq = 0;
     for (let i = 0; i < n; i++) {
       s[i] = fixed[i] !== 0 ? 0 : beta * s[i] - g[i];
       stepsq += s[i] * s[i];
     }
-    if (stepsq === 0) break;
+    if (!(stepsq > 0)) break;
     if (beta === 0) {
       gredsq = stepsq;
       itermax = iterc + n - nact;
     }
-    if (gredsq * delsq <= 1e-4 * qred * qred) break;
+    if (!(gredsq * delsq > 1e-4 * qred * qred)) break;
     m.hessVec(s, hs);
     let dd = 0;
     let ds = 0;
@@ -111,7 +112,7 @@ export function trsbox(m: BobyqaModel, delta: number): TrustRegionStep {
       continue;
     }
     if (stplen < blen) {
-      if (iterc >= itermax || sdec <= 0.01 * qred) break;
+      if (iterc >= itermax || !(sdec > 0.01 * qred)) break;
       beta = gredsq / ggsav;
       continue;
     }
@@ -124,6 +125,8 @@ export function trsbox(m: BobyqaModel, delta: number): TrustRegionStep {
     rotateOnBoundary(m, d, g, fixed, nact, qred);
   }
 
+  // A model that overflowed gives no step; the driver then reduces rho or rebuilds.
+  if (!d.every(Number.isFinite)) d.fill(0);
   const xnew = new Float64Array(n);
   let dsq = 0;
   for (let i = 0; i < n; i++) {
@@ -183,7 +186,7 @@ function rotateOnBoundary(
       gredsq += g[i] * g[i];
     }
     let t = gredsq * dredsq - dredg * dredg;
-    if (t <= 1e-4 * qred * qred || dredsq === 0) return;
+    if (!(t > 1e-4 * qred * qred) || !(dredsq > 0)) return;
     t = Math.sqrt(t);
     for (let i = 0; i < n; i++) {
       s[i] = fixed[i] !== 0 ? 0 : (dredg * d[i] - dredsq * g[i]) / t;
@@ -275,7 +278,7 @@ function rotateOnBoundary(
       nact++;
       continue;
     }
-    if (-qbest <= 0.01 * qred) return;
+    if (!(-qbest > 0.01 * qred)) return;
   }
 }
 

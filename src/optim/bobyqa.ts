@@ -105,6 +105,14 @@ export function bobyqa(f: Objective, x0: ArrayLike<number>, options: BobyqaOptio
 
 type State = "trust" | "geometry" | "shrink" | "evaluate";
 
+function modelFinite(m: BobyqaModel): boolean {
+  const all = (a: Float64Array): boolean => {
+    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+    return true;
+  };
+  return all(m.gopt) && all(m.hq) && all(m.pq) && all(m.bmat) && all(m.zmat);
+}
+
 function iterate(
   m: BobyqaModel,
   prob: BoundedProblem,
@@ -168,6 +176,11 @@ function iterate(
 
   for (;;) {
     if (state === "trust") {
+      if (!modelFinite(m)) {
+        // Overflow in the model (e.g. f values of 1e150): start the model afresh, or give up.
+        if (!rescue(m.xopt, m.fval[m.kopt])) return prob.result(false, "numerical overflow in the quadratic model");
+        continue;
+      }
       const st = trsbox(m, delta);
       d = st.d;
       xnew = st.xnew;

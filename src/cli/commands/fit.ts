@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import { collect } from "../options.js";
 import { UserError } from "../../errors.js";
-import { fit } from "../../fit.js";
+import { fit, type KnownCovariance } from "../../fit.js";
+import { knownCovarianceFromText, parseCovarianceSpec, specFileRole } from "../../covariance/spec.js";
 import { fitSummary } from "../../report/summary.js";
-import { readFrameFile } from "../io.js";
+import { readFrameFile, readTextFile } from "../io.js";
 import { parseRefs } from "../options.js";
 import { basename } from "node:path";
 
@@ -26,9 +27,9 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
   if (o.format !== "json" && o.format !== "text") throw new UserError(`--format must be text or json, not '${o.format}'`);
   const nAGQ = Number(o.nagq);
   if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
-  if (o.covariance.length) throw new UserError("--covariance (phylogenetic / known covariance) is not implemented yet");
+  const covariances = readCovariances(o.covariance);
   const frame = readFrameFile(o.data);
-  const res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, refLevels: parseRefs(o.ref), weights: o.weights });
+  const res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, refLevels: parseRefs(o.ref), weights: o.weights, covariances });
   if (o.format === "json") {
     process.stdout.write(JSON.stringify(res.json) + "\n");
     return;
@@ -59,6 +60,17 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
   process.stdout.write(fitSummary({ json: res.json, formula: o.formula, dataName: basename(o.data), scaledResiduals: scaled, corrFixef: corr }) + dropped + "\n");
 }
 
+/** `--covariance GROUP=KIND:FILE` flags → known covariances (see src/covariance/spec.ts for the kinds). */
+function readCovariances(args: readonly string[]): KnownCovariance[] {
+  const specs = args.map(parseCovarianceSpec);
+  const seen = new Set<string>();
+  for (const s of specs) {
+    if (seen.has(s.group)) throw new UserError(`--covariance is given twice for '${s.group}'`);
+    seen.add(s.group);
+  }
+  return specs.map((s) => knownCovarianceFromText(s, readTextFile(s.path, specFileRole(s)), basename(s.path)));
+}
+
 /** `glmm fit`: its flags (commander) */
 export function registerFit(p: Command): void {
   p.command("fit")
@@ -71,7 +83,7 @@ export function registerFit(p: Command): void {
     .option("--ml", "maximum likelihood instead of REML")
     .option("--nagq <n>", "adaptive Gauss-Hermite quadrature points (one scalar random effect)", "1")
     .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
-    .option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects (repeatable)", collect, [])
+    .option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects: GROUP=phylo:TREE.nwk (tree scaled to height 1), phylo-corr:, phylo-raw:, matrix:K.csv, matrix-corr: (repeatable)", collect, [])
     .option("--weights <column>", "prior weights column")
     .option("--format <format>", "text or json", "text")
     .action(async (o) => { await fitCommand(o); });

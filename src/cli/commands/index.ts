@@ -4,7 +4,8 @@ import { registerDescribe } from "./describe.js";
 import { registerFit } from "./fit.js";
 import { registerGee } from "./gee.js";
 import { registerMeta } from "./meta.js";
+import { registerPlot } from "./plot.js";
 
 export function registerCommands(p: Command): void {
-  for (const register of [registerDescribe, registerFit, registerGee, registerMeta]) register(p);
+  for (const register of [registerDescribe, registerFit, registerGee, registerMeta, registerPlot]) register(p);
 }

@@ -40,7 +40,9 @@ export function caterpillarSpec(rows: readonly CaterpillarRow[], options: Caterp
   for (const [group, terms] of groups) {
     const first = [...terms.values()][0];
     // level order: ascending by the first term's mode, as lme4's dotplot sorts
+    // (a rank field, not an explicit sort list: vega turns sort lists into expressions)
     const order = [...first].sort((a, b) => a.estimate - b.estimate).map((r) => r.level);
+    const rank = new Map(order.map((l, i) => [l, i]));
     const many = order.length > maxLabelled;
     const height = many ? 420 : { step: 14 };
     const row: PlotSpec[] = [];
@@ -48,10 +50,10 @@ export function caterpillarSpec(rows: readonly CaterpillarRow[], options: Caterp
     for (const [term, list] of terms) {
       const values = list.map((r) => {
         const se = finite(r.se);
-        return { level: r.level, estimate: finite(r.estimate), lower: se === null ? null : r.estimate - z * se, upper: se === null ? null : r.estimate + z * se };
+        return { level: r.level, rank: rank.get(r.level) ?? order.length, estimate: finite(r.estimate), lower: se === null ? null : r.estimate - z * se, upper: se === null ? null : r.estimate + z * se };
       });
       const y = {
-        field: "level", type: "nominal", sort: order, title: k === 0 ? group : null,
+        field: "level", type: "nominal", sort: { field: "rank", op: "min" }, title: k === 0 ? group : null,
         axis: many ? { labels: false, ticks: false, title: k === 0 ? `${group} (${order.length} levels)` : null } : k === 0 ? { labelLimit: 140 } : { labels: false, ticks: true },
         scale: { paddingInner: 0.3 },
       };

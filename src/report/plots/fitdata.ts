@@ -66,12 +66,12 @@ export interface FitPlotSpecs {
 }
 
 /** The three diagnostic plots of a fit, keyed by their file stem (caterpillar.svg, ...). */
-export function fitPlotSpecs(result: FitResult): FitPlotSpecs {
+export function fitPlotSpecs(result: FitResult, options: { level?: number } = {}): FitPlotSpecs {
   const { fitted, residuals, pearson } = plotResiduals(result);
   const lmm = result.fit.kind === "lmm";
   const response = result.model.response?.name;
   return {
-    caterpillar: caterpillarSpec(ranefRows(result.json.ranef)),
+    caterpillar: caterpillarSpec(ranefRows(result.json.ranef), { level: options.level }),
     residuals: residualSpec(fitted, residuals, {
       xTitle: lmm ? `Fitted ${response ?? "values"}` : "Fitted mean μ",
       yTitle: pearson ? "Pearson residuals" : "Residuals",

@@ -83,8 +83,7 @@ export function forestSpec(studies: readonly ForestStudy[], pooled?: ForestPoole
     encoding: { x: { value: align === "left" ? 0 : width } },
   });
   const allRows = [...studyRows, ...pooledRows];
-  const xScale: Record<string, unknown> = { zero: false };
-  if (options.exp) xScale.type = "log";
+  const xScale: Record<string, unknown> = options.exp ? { type: "log" } : { zero: false };
   const x = { type: "quantitative", title: options.xTitle ?? (options.exp ? "Estimate (exponentiated)" : "Estimate"), scale: xScale };
   const plot: PlotSpec = {
     width: 320, height,

@@ -27,19 +27,15 @@ export function profileSpec(rows: readonly ProfileRow[], options: ProfileOptions
   for (const r of rows) if (!params.includes(r.parameter)) params.push(r.parameter);
   const values = rows
     .filter((r) => finite(r.value) !== null && finite(r.zeta) !== null)
-    .map((r) => ({ parameter: r.parameter, value: r.value, zeta: abs ? Math.abs(r.zeta) : r.zeta }));
+    .map((r) => ({ parameter: r.parameter, order: params.indexOf(r.parameter), value: r.value, zeta: abs ? Math.abs(r.zeta) : r.zeta }));
   const zs = levels.map(zFor);
   const refs = abs ? zs : zs.flatMap((z) => [z, -z]);
   const zTitle = abs ? "|ζ|" : "ζ";
   const spec = {
     width: 220, height: 200,
     layer: [
-      // the reference lines need the facet's data, so they come from a derived per-panel table
-      {
-        transform: [{ aggregate: [{ op: "count", as: "n" }], groupby: ["parameter"] }, { calculate: `[${refs.map((z) => z.toFixed(6)).join(",")}]`, as: "z" }, { flatten: ["z"] }],
-        mark: { type: "rule", color: "#c8c8c8", strokeDash: [3, 3] },
-        encoding: { y: { field: "z", type: "quantitative" } },
-      },
+      // the reference lines as constant data, one layer each (no per-panel data needed)
+      ...refs.map((z) => ({ mark: { type: "rule", color: "#c8c8c8", strokeDash: [3, 3] }, encoding: { y: { datum: z, type: "quantitative" } } })),
       { mark: { type: "line", color: COLORS.interval, strokeWidth: 1.5 }, encoding: { x: { field: "value", type: "quantitative" }, y: { field: "zeta", type: "quantitative" } } },
       {
         mark: { type: "point", filled: true, size: 18, color: COLORS.point },
@@ -54,7 +50,7 @@ export function profileSpec(rows: readonly ProfileRow[], options: ProfileOptions
   const subtitle = `lines at ${abs ? "" : "±"}z for ${levels.map((l) => `${Math.round(l * 1000) / 10}%`).join(", ")} confidence`;
   return topLevel(options.title ?? "Profile zeta plots", {
     data: { values },
-    facet: { field: "parameter", type: "nominal", title: null, sort: params, header: { labelFontWeight: "bold" } },
+    facet: { field: "parameter", type: "nominal", title: null, sort: { field: "order", op: "min" }, header: { labelFontWeight: "bold" } },
     columns: options.columns ?? Math.min(3, Math.max(1, params.length)),
     spec,
     resolve: { scale: { x: "independent" } },

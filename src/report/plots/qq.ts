@@ -31,10 +31,10 @@ function quantile7(sorted: Float64Array, p: number): number {
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
-export interface QQPoint { panel: string; theoretical: number; sample: number; line: number }
+export interface QQPoint { panel: string; order: number; theoretical: number; sample: number; line: number }
 
 /** The points and the qqline of one series (non-finite values dropped). */
-export function qqPoints(label: string, values: ArrayLike<number>): QQPoint[] {
+export function qqPoints(label: string, values: ArrayLike<number>, order = 0): QQPoint[] {
   const s = Float64Array.from(Array.prototype.filter.call(values, (v: number) => Number.isFinite(v)) as number[]).sort();
   const n = s.length;
   if (n === 0) return [];
@@ -44,13 +44,13 @@ export function qqPoints(label: string, values: ArrayLike<number>): QQPoint[] {
   const slope = (y2 - y1) / (x2 - x1);
   const intercept = y1 - slope * x1;
   const out: QQPoint[] = [];
-  for (let i = 0; i < n; i++) out.push({ panel: label, theoretical: q[i], sample: s[i], line: intercept + slope * q[i] });
+  for (let i = 0; i < n; i++) out.push({ panel: label, order, theoretical: q[i], sample: s[i], line: intercept + slope * q[i] });
   return out;
 }
 
 export function qqSpec(input: ArrayLike<number> | readonly QQSeries[], options: QQOptions = {}): PlotSpec {
   const series: readonly QQSeries[] = isSeriesList(input) ? input : [{ label: "", values: input }];
-  const values = series.flatMap((s) => qqPoints(s.label, s.values));
+  const values = series.flatMap((s, k) => qqPoints(s.label, s.values, k));
   const n = values.length;
   const layer = (w: number, h: number): PlotSpec => ({
     width: w, height: h,
@@ -70,10 +70,10 @@ export function qqSpec(input: ArrayLike<number> | readonly QQSeries[], options: 
   if (series.length <= 1) return topLevel(title, { data: { values }, ...layer(320, 300) });
   return topLevel(title, {
     data: { values },
-    facet: { field: "panel", type: "nominal", title: null, sort: series.map((s) => s.label) },
+    facet: { field: "panel", type: "nominal", title: null, sort: { field: "order", op: "min" } },
     columns: options.columns ?? 3,
     spec: layer(240, 220),
-    resolve: { scale: { y: "independent" } },
+    resolve: { scale: { x: "independent", y: "independent" } },
   });
 }
 

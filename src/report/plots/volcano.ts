@@ -40,7 +40,7 @@ export function volcanoSpec(rows: readonly DERow[], options: VolcanoOptions = {}
   const values = usable.map((r) => {
     const q = finite(r.padj) ?? r.p;
     const sig = q < alpha && Math.abs(r.estimate) >= minEffect;
-    return { gene: r.gene, term: r.term ?? "", estimate: r.estimate, p: r.p, padj: finite(r.padj), mlog10p: mlog10(r.p), status: sig ? (r.estimate > 0 ? "up" : "down") : "not significant" };
+    return { gene: r.gene, term: r.term ?? "", order: terms.indexOf(r.term ?? ""), estimate: r.estimate, p: r.p, padj: finite(r.padj), mlog10p: mlog10(r.p), status: sig ? (r.estimate > 0 ? "up" : "down") : "not significant" };
   });
   const sigBy = usable.some((r) => finite(r.padj) !== null) ? "padj" : "p";
   const labelled = terms.flatMap((t) =>
@@ -73,7 +73,7 @@ export function volcanoSpec(rows: readonly DERow[], options: VolcanoOptions = {}
   if (terms.length <= 1) return topLevel(options.title ?? (terms[0] ? `Volcano plot: ${terms[0]}` : "Volcano plot"), { data, ...layer(420, 320) }, subtitle);
   return topLevel(options.title ?? "Volcano plots", {
     data,
-    facet: { field: "term", type: "nominal", title: null, sort: terms },
+    facet: { field: "term", type: "nominal", title: null, sort: { field: "order", op: "min" } },
     columns: options.columns ?? 3, spec: layer(280, 240),
     resolve: { scale: { x: "independent", y: "independent" } },
   }, subtitle);

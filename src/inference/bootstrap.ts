@@ -1,0 +1,171 @@
+// Parametric bootstrap, as lme4's bootMer + confint(method = "boot"): responses are simulated from
+// the fitted model (new random effects and new noise), the model is refitted to each, and the
+// percentile intervals of the refitted parameters (β, the random-effect SDs and correlations, σ)
+// are reported, with boot.ci's interpolation between order statistics. The generator is seeded, so
+// a seed reproduces every replicate; `Bootstrap` runs one replicate per `step()` so a caller can
+// show progress or (in a browser) yield between steps.
+import { UserError } from "../errors.js";
+import { qnorm } from "../families/special.js";
+import { fitGLMM } from "../glmm/glmm.js";
+import { LinearMixedModel } from "../lmm/lmm.js";
+import { glmmOptions, withResponse, type ModelFit } from "./model.js";
+import { thetaToVarPar, varParInfo } from "./params.js";
+import type { ConfintResult, ConfintRow } from "./profile.js";
+import { Rng } from "./rng.js";
+import { addRandomPart, drawRandomEffects, fixedPredictor, responseSampler } from "./simulate.js";
+
+export interface BootstrapOptions {
+  /** number of refits (default 1000) */
+  readonly nsim?: number;
+  /** generator seed (default 1) */
+  readonly seed?: number;
+  /** called after every replicate */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface BootstrapResult {
+  /** parameter names: variance parameters (sd_, cor_, sigma), then the fixed effects */
+  readonly names: string[];
+  readonly estimate: Float64Array;
+  /** replicate r, parameter k at [r·K + k] (NaN for a failed refit) */
+  readonly replicates: Float64Array;
+  readonly nsim: number;
+  readonly seed: number;
+  /** refits that failed or did not converge */
+  readonly failures: number;
+  readonly singular: number;
+}
+
+/** A parametric bootstrap in progress: call step() until done. */
+export class Bootstrap {
+  readonly names: string[];
+  readonly estimate: Float64Array;
+  readonly replicates: Float64Array;
+  readonly nsim: number;
+  readonly seed: number;
+  done = 0;
+  failures = 0;
+  singular = 0;
+  private readonly rng: Rng;
+  private readonly m: ModelFit;
+  private readonly fixed: Float64Array;
+  private readonly draw: ReturnType<typeof responseSampler>;
+  private readonly params: (theta: ArrayLike<number>, sigma: number, beta: ArrayLike<number>) => Float64Array;
+
+  constructor(m: ModelFit, options: BootstrapOptions = {}) {
+    const nsim = options.nsim ?? 1000;
+    if (!(Number.isInteger(nsim) && nsim >= 1)) throw new UserError(`the number of bootstrap refits must be a positive integer, not ${nsim}`);
+    this.m = m;
+    this.nsim = nsim;
+    this.seed = options.seed ?? 1;
+    this.rng = new Rng(this.seed);
+    const f = m.fit;
+    const withSigma = f.kind === "lmm";
+    const info = varParInfo(f.terms, withSigma);
+    this.names = [...info.map((p) => p.name), ...f.xnames];
+    const K = this.names.length;
+    this.params = (theta, sigma, beta) => {
+      const out = new Float64Array(K);
+      out.set(thetaToVarPar(f.terms, info, theta, sigma), 0);
+      out.set(beta, info.length);
+      return out;
+    };
+    this.estimate = this.params(f.theta, f.kind === "lmm" ? f.sigma : 1, f.beta);
+    this.replicates = new Float64Array(nsim * K).fill(NaN);
+    this.fixed = fixedPredictor(m);
+    this.draw = responseSampler(m);
+  }
+
+  get finished(): boolean {
+    return this.done >= this.nsim;
+  }
+
+  /** simulate one response, refit, store the parameters */
+  step(): void {
+    if (this.finished) return;
+    const m = this.m, f = m.fit;
+    const eta = Float64Array.from(this.fixed);
+    addRandomPart(eta, f.terms, drawRandomEffects(f.terms, f.theta, f.kind === "lmm" ? f.sigma : 1, this.rng));
+    const y = this.draw(eta, this.rng);
+    const K = this.names.length;
+    try {
+      const ms = withResponse(m.ms, y);
+      let out: Float64Array;
+      let ok: boolean;
+      let sing: boolean;
+      if (f.kind === "lmm") {
+        const r = new LinearMixedModel(ms, { reml: f.reml }).fit({ reml: f.reml, thetaStart: f.theta, condVar: false });
+        out = this.params(r.theta, r.sigma, r.beta);
+        ok = r.converged;
+        sing = r.singular;
+      } else {
+        const r = fitGLMM(ms, { ...glmmOptions(m), noHessian: true });
+        out = this.params(r.theta, 1, r.beta);
+        ok = r.converged;
+        sing = r.singular;
+      }
+      if (!ok) this.failures++;
+      if (sing) this.singular++;
+      this.replicates.set(out, this.done * K);
+    } catch (e) {
+      if (e instanceof UserError || e instanceof Error) this.failures++;
+      else throw e;
+    }
+    this.done++;
+  }
+
+  result(): BootstrapResult {
+    return { names: this.names, estimate: this.estimate, replicates: this.replicates, nsim: this.done, seed: this.seed, failures: this.failures, singular: this.singular };
+  }
+}
+
+/** Run the whole bootstrap synchronously (progress through options.onProgress). */
+export function parametricBootstrap(m: ModelFit, options: BootstrapOptions = {}): BootstrapResult {
+  const b = new Bootstrap(m, options);
+  while (!b.finished) {
+    b.step();
+    options.onProgress?.(b.done, b.nsim);
+  }
+  return b.result();
+}
+
+/** boot.ci's percentile limit: order statistic (R+1)α, interpolated on the normal scale between neighbours */
+export function percentile(sorted: Float64Array, alpha: number): number {
+  const R = sorted.length;
+  if (R === 0) return NaN;
+  const rk = (R + 1) * alpha;
+  if (Number.isInteger(rk) && rk >= 1 && rk <= R) return sorted[rk - 1];
+  const k = Math.floor(rk);
+  if (k < 1) return sorted[0];
+  if (k >= R) return sorted[R - 1];
+  const a = qnorm(alpha), lo = qnorm(k / (R + 1)), hi = qnorm((k + 1) / (R + 1));
+  return sorted[k - 1] + ((a - lo) / (hi - lo)) * (sorted[k] - sorted[k - 1]);
+}
+
+export interface BootstrapSummaryRow extends ConfintRow {
+  /** SD of the replicates */
+  readonly se: number;
+  /** mean of the replicates minus the estimate */
+  readonly bias: number;
+}
+
+/** Percentile intervals, bootstrap SEs and biases from a bootstrap result. */
+export function bootstrapConfint(b: BootstrapResult, level = 0.95): ConfintResult & { rows: BootstrapSummaryRow[]; nsim: number; failures: number; seed: number } {
+  const K = b.names.length;
+  const alpha = (1 - level) / 2;
+  const rows: BootstrapSummaryRow[] = b.names.map((name, k) => {
+    const vals: number[] = [];
+    for (let r = 0; r < b.nsim; r++) {
+      const v = b.replicates[r * K + k];
+      if (Number.isFinite(v)) vals.push(v);
+    }
+    const sorted = Float64Array.from(vals).sort();
+    const mean = vals.reduce((a, c) => a + c, 0) / Math.max(1, vals.length);
+    const sd = Math.sqrt(vals.reduce((a, c) => a + (c - mean) * (c - mean), 0) / Math.max(1, vals.length - 1));
+    return { parameter: name, estimate: b.estimate[k], lower: percentile(sorted, alpha), upper: percentile(sorted, 1 - alpha), se: sd, bias: mean - b.estimate[k] };
+  });
+  const warnings: string[] = [];
+  if (b.failures > 0) warnings.push(`${b.failures} of ${b.nsim} refits failed or did not converge (their values are kept when available)`);
+  if (b.singular > 0) warnings.push(`${b.singular} of ${b.nsim} refits were singular (a variance estimated as zero)`);
+  return { method: "boot", level, rows, warnings, nsim: b.nsim, failures: b.failures, seed: b.seed };
+}

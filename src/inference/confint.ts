@@ -1,0 +1,52 @@
+// Confidence intervals by one of three methods, as lme4's confint.merMod: "Wald" (fixed effects
+// only: β ± z·SE, normal quantiles as lme4 uses), "profile" (profile.ts) and "boot" (a parametric
+// bootstrap, bootstrap.ts).
+import { UserError } from "../errors.js";
+import { qnorm } from "../families/special.js";
+import { bootstrapConfint, parametricBootstrap } from "./bootstrap.js";
+import type { ModelFit } from "./model.js";
+import { profileConfint, type ConfintResult } from "./profile.js";
+
+export type ConfintMethod = "Wald" | "profile" | "boot";
+
+export interface ConfintOptions {
+  readonly method?: ConfintMethod;
+  readonly level?: number;
+  readonly parm?: readonly string[];
+  /** bootstrap: number of refits and seed */
+  readonly nsim?: number;
+  readonly seed?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Wald intervals for the fixed effects. */
+export function waldConfint(m: ModelFit, level = 0.95): ConfintResult {
+  const z = qnorm((1 + level) / 2);
+  const f = m.fit;
+  const p = f.beta.length;
+  const rows = f.xnames.map((name, j) => {
+    const se = Math.sqrt(f.vcov[j + j * p]);
+    return { parameter: name, estimate: f.beta[j], lower: f.beta[j] - z * se, upper: f.beta[j] + z * se };
+  });
+  return { method: "Wald", level, rows, warnings: [] };
+}
+
+export function confint(m: ModelFit, options: ConfintOptions = {}): ConfintResult {
+  const level = options.level ?? 0.95;
+  if (!(level > 0 && level < 1)) throw new UserError(`the confidence level must be between 0 and 1, not ${level}`);
+  const method = options.method ?? "profile";
+  let res: ConfintResult;
+  switch (method) {
+    case "Wald": res = waldConfint(m, level); break;
+    case "profile": return profileConfint(m, { level, parm: options.parm });
+    case "boot": res = bootstrapConfint(parametricBootstrap(m, { nsim: options.nsim, seed: options.seed, onProgress: options.onProgress }), level); break;
+    default: throw new UserError(`unknown interval method '${method as string}' (use Wald, profile or boot)`);
+  }
+  if (options.parm) {
+    const known = new Set(res.rows.map((r) => r.parameter));
+    for (const p of options.parm) if (!known.has(p)) throw new UserError(`unknown parameter '${p}' (parameters: ${[...known].join(", ")})`);
+    const want = new Set(options.parm);
+    res = { ...res, rows: res.rows.filter((r) => want.has(r.parameter)) };
+  }
+  return res;
+}

@@ -1,0 +1,121 @@
+// Predictions from a fitted model, on its own rows or on new data: conditional (with the fitted
+// random effects; a level the model has not seen gets zero, i.e. its population-level prediction,
+// as lme4's predict(allow.new.levels = TRUE)), population-level (random effects at zero, lme4's
+// re.form = NA) or population-averaged (marginal: the mean response over the random-effect
+// distribution, by Gauss–Hermite quadrature), on the link or the response scale.
+import type { Frame } from "../data/frame.js";
+import { UserError } from "../errors.js";
+import { makeFamily } from "../families/family.js";
+import type { Link } from "../families/link.js";
+import type { FittedGLMM } from "../glmm/glmm.js";
+import { marginalMean, termCovariances } from "./marginal.js";
+import type { ModelFit } from "./model.js";
+import { newDesign, type NewDesign } from "./newdata.js";
+import { fittedRandomEffects } from "./simulate.js";
+
+export type PredictLevel = "conditional" | "population" | "marginal";
+
+export interface PredictOptions {
+  /** rows to predict for (default: the fitted rows) */
+  readonly newdata?: Frame;
+  /** default "conditional" */
+  readonly level?: PredictLevel;
+  /** default "response" */
+  readonly type?: "link" | "response";
+}
+
+export interface PredictResult {
+  /** rows of the new data (or of the fitted data) that got a prediction */
+  readonly rows: Int32Array;
+  readonly fit: Float64Array;
+  /** standard error of the population-level linear predictor (fixed-effect uncertainty) on the link scale */
+  readonly seLink: Float64Array;
+  /** per grouping factor: levels in the new data that the model has not seen */
+  readonly newLevels: Record<string, string[]>;
+  readonly level: PredictLevel;
+  readonly type: "link" | "response";
+}
+
+export function modelLink(m: ModelFit): Link {
+  const f = m.fit;
+  if (f.kind === "lmm") return makeFamily("gaussian").link;
+  const g = f as FittedGLMM;
+  return makeFamily(g.family, g.link).link;
+}
+
+/** the fitted rows' design in NewDesign form */
+export function ownDesign(m: ModelFit): NewDesign {
+  const ms = m.ms;
+  return {
+    rows: ms.rows, n: ms.n, X: ms.X, offset: ms.offset,
+    re: ms.reTerms.map((t) => ({ group: t.group, refs: t.refs, z: t.z, s: t.cnames.length, newLevels: [] })),
+  };
+}
+
+export function predict(m: ModelFit, options: PredictOptions = {}): PredictResult {
+  const level = options.level ?? "conditional";
+  const type = options.type ?? "response";
+  if (!["conditional", "population", "marginal"].includes(level)) throw new UserError(`unknown prediction level '${level}' (use conditional, population or marginal)`);
+  if (type !== "link" && type !== "response") throw new UserError(`unknown prediction type '${type}' (use link or response)`);
+  const d = options.newdata ? newDesign(m, options.newdata) : ownDesign(m);
+  const f = m.fit;
+  const n = d.n, p = f.beta.length;
+  const eta = d.offset ? Float64Array.from(d.offset) : new Float64Array(n);
+  for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) eta[i] += d.X[i + j * n] * f.beta[j];
+  const seLink = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let a = 0; a < p; a++) {
+      const xa = d.X[i + a * n];
+      if (xa === 0) continue;
+      for (let b = 0; b < p; b++) s += xa * f.vcov[a + b * p] * d.X[i + b * n];
+    }
+    seLink[i] = Math.sqrt(s);
+  }
+  const link = modelLink(m);
+  const newLevels: Record<string, string[]> = {};
+  d.re.forEach((r) => { if (r.newLevels.length) newLevels[r.group] = r.newLevels; });
+  let out: Float64Array;
+  if (level === "conditional") {
+    // fitted modes per term in formula order
+    const bSys = fittedRandomEffects(m);
+    const order = f.terms.map((_, i) => i).sort((a, b) => f.terms[a].formulaIndex - f.terms[b].formulaIndex);
+    d.re.forEach((r, k) => {
+      const b = bSys[order[k]];
+      for (let i = 0; i < n; i++) {
+        const l = r.refs[i];
+        if (l < 0) continue;
+        let acc = 0;
+        for (let c = 0; c < r.s; c++) acc += r.z[i * r.s + c] * b[l * r.s + c];
+        eta[i] += acc;
+      }
+    });
+    out = type === "link" ? eta : eta.map(link.linkinv);
+  } else if (level === "population") {
+    out = type === "link" ? eta : eta.map(link.linkinv);
+  } else {
+    const v = rowVariances(m, d);
+    const mu = new Float64Array(n);
+    for (let i = 0; i < n; i++) mu[i] = marginalMean(link, eta[i], v[i]);
+    out = type === "response" ? mu : mu.map((x) => link.linkfun(x));
+  }
+  return { rows: d.rows, fit: out, seLink, newLevels, level, type };
+}
+
+/** per row, the variance of its random part z_iᵀ Σ z_i summed over terms */
+export function rowVariances(m: ModelFit, d: NewDesign): Float64Array {
+  const f = m.fit;
+  const cov = termCovariances(f); // system order
+  const order = f.terms.map((_, i) => i).sort((a, b) => f.terms[a].formulaIndex - f.terms[b].formulaIndex);
+  const v = new Float64Array(d.n);
+  d.re.forEach((r, k) => {
+    const S = cov[order[k]];
+    const s = r.s;
+    for (let i = 0; i < d.n; i++) {
+      let acc = 0;
+      for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) acc += r.z[i * s + a] * S[a + b * s] * r.z[i * s + b];
+      v[i] += acc;
+    }
+  });
+  return v;
+}

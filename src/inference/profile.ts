@@ -1,0 +1,293 @@
+// Profile-likelihood confidence intervals, as lme4's confint(method = "profile"): every parameter —
+// the random-effect standard deviations and correlations, σ, and each fixed effect — is held at a
+// value while the likelihood is maximized over the others; the interval is where the signed square
+// root of the deviance increase, ζ = sign(v − v̂)·√(D(v) − D̂), stays within ±qnorm((1 + level)/2).
+// lme4 evaluates ζ on a grid and interpolates; here the limits are found directly by a safeguarded
+// secant search on ζ, so they are exact up to the optimizer's tolerance.
+//
+// As in lme4, LMMs fitted by REML are profiled with the ML deviance (profile() refits by ML): for
+// variance parameters β is profiled out of the ML deviance at each (σ_i, ρ, σ); for a fixed effect
+// β_j its column moves into the offset and the ML deviance is minimized over θ (σ and the other β
+// profiled out analytically). For GLMMs the Laplace (or AGQ) deviance is minimized over the other
+// (sd, cor, β); a negative binomial size or a dispersion is held at its estimate (lme4's glmer.nb
+// profiles with the size fixed as well).
+import { UserError } from "../errors.js";
+import type { ModelStructure } from "../formula/types.js";
+import { qnorm } from "../families/special.js";
+import type { FittedGLMM } from "../glmm/glmm.js";
+import { LinearMixedModel, type FittedLMM } from "../lmm/lmm.js";
+import { thetaLower } from "../lmm/reterms.js";
+import { bobyqa } from "../optim/index.js";
+import { glmmEngine, refitML, setFittedExtra, type ModelFit } from "./model.js";
+import { thetaToVarPar, varParInfo, varParToTheta, type VarParInfo } from "./params.js";
+
+export interface ConfintRow {
+  readonly parameter: string;
+  readonly estimate: number;
+  readonly lower: number;
+  readonly upper: number;
+}
+
+export interface ProfileOptions {
+  /** coverage (default 0.95) */
+  readonly level?: number;
+  /** parameter names to profile (default all) */
+  readonly parm?: readonly string[];
+}
+
+export interface ConfintResult {
+  readonly method: "profile" | "Wald" | "boot";
+  readonly level: number;
+  readonly rows: ConfintRow[];
+  readonly warnings: string[];
+}
+
+/** One parameter to profile: its estimate, range, a step scale, and D(v) minimized over the rest. */
+interface Target {
+  readonly name: string;
+  readonly estimate: number;
+  readonly lower: number;
+  readonly upper: number;
+  /** a rough standard error: the first step */
+  readonly scale: number;
+  /** the profiled deviance at v; `side` (−1/+1) selects the warm start to use and update */
+  devAt(v: number, side: number): number;
+}
+
+/** Profile confidence intervals for an LMM or GLMM. */
+export function profileConfint(m: ModelFit, options: ProfileOptions = {}): ConfintResult {
+  const level = options.level ?? 0.95;
+  const z = qnorm((1 + level) / 2);
+  const warnings: string[] = [];
+  const { targets, base } = m.fit.kind === "lmm" ? lmmTargets(m, warnings) : glmmTargets(m);
+  const want = options.parm ? new Set(options.parm) : null;
+  if (want) {
+    const known = new Set(targets.map((t) => t.name));
+    for (const p of want) if (!known.has(p)) throw new UserError(`unknown parameter '${p}' (parameters: ${[...known].join(", ")})`);
+  }
+  const rows: ConfintRow[] = [];
+  for (const t of targets) {
+    if (want && !want.has(t.name)) continue;
+    const lo = limit(t, base, -1, z, warnings);
+    const hi = limit(t, base, +1, z, warnings);
+    rows.push({ parameter: t.name, estimate: t.estimate, lower: lo, upper: hi });
+  }
+  return { method: "profile", level, rows, warnings };
+}
+
+/**
+ * Where ζ reaches side·z: a secant search on ζ(v) started from a step of one scale, kept inside
+ * the bracket once one is found (falling back to bisection); the parameter's bound when ζ does not
+ * get there before it.
+ */
+function limit(t: Target, base: number, side: number, z: number, warnings: string[]): number {
+  const target = z;
+  const zeta = (v: number) => {
+    const d = t.devAt(v, side);
+    if (!Number.isFinite(d)) return NaN;
+    return Math.sqrt(Math.max(0, d - base));
+  };
+  const bound = side > 0 ? t.upper : t.lower;
+  const est = t.estimate;
+  // |ζ| as a function of the distance from the estimate, s ≥ 0
+  const maxDist = Math.abs(bound - est);
+  if (maxDist === 0) return bound;
+  const at = (s: number) => zeta(est + side * s);
+  let sLo = 0, zLo = 0; // ζ < target
+  let sHi = NaN, zHi = NaN; // ζ > target
+  let s = Math.min(t.scale, 0.5 * maxDist);
+  let zs = at(s);
+  let prevS = 0, prevZ = 0;
+  for (let it = 0; it < 60; it++) {
+    if (Number.isNaN(zs)) {
+      // infeasible (e.g. a correlation matrix that is not positive definite): step back
+      sHi = s; zHi = Infinity;
+    } else if (zs < target) {
+      sLo = s; zLo = zs;
+    } else {
+      sHi = s; zHi = zs;
+    }
+    if (Math.abs(zs - target) < 1e-5) return est + side * s;
+    if (!Number.isNaN(sHi) && sHi - sLo < 1e-9 * Math.max(1, Math.abs(est), t.scale)) return est + side * 0.5 * (sLo + sHi);
+    // next point: secant through the last two, kept in the bracket
+    let next: number;
+    if (!Number.isNaN(zs) && Number.isFinite(zs) && zs !== prevZ) next = s + ((target - zs) * (s - prevS)) / (zs - prevZ);
+    else next = NaN;
+    if (Number.isNaN(sHi)) {
+      // no bracket yet: extrapolate, at least doubling
+      if (!(next > s)) next = 2 * s;
+      next = Math.min(Math.max(next, 1.2 * s), 4 * s + t.scale);
+      if (next >= maxDist) {
+        if (s >= maxDist) {
+          return bound;
+        }
+        next = maxDist;
+      }
+    } else if (!(next > sLo && next < sHi) || !Number.isFinite(zHi)) {
+      next = 0.5 * (sLo + sHi);
+    } else {
+      // keep away from the ends so the bracket shrinks on both sides
+      const w = sHi - sLo;
+      next = Math.min(Math.max(next, sLo + 0.02 * w), sHi - 0.02 * w);
+    }
+    prevS = s; prevZ = zs;
+    if (Number.isNaN(zs)) { prevS = sLo; prevZ = zLo; }
+    s = next;
+    zs = at(s);
+    if (s >= maxDist && !Number.isNaN(zs) && zs < target) return bound;
+  }
+  warnings.push(`the profile of ${t.name} did not locate its ${side < 0 ? "lower" : "upper"} limit precisely`);
+  return est + side * (Number.isNaN(sHi) ? sLo : 0.5 * (sLo + sHi));
+}
+
+/** a bobyqa minimization over the free coordinates in units of their scales */
+function minimizeScaled(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, scale: Float64Array): { x: Float64Array; f: number } {
+  const k = x0.length;
+  if (k === 0) return { x: x0, f: f(x0) };
+  const toX = (u: Float64Array) => {
+    const x = new Float64Array(k);
+    for (let i = 0; i < k; i++) x[i] = x0[i] + scale[i] * u[i];
+    return x;
+  };
+  const lo = new Float64Array(k), hi = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    lo[i] = Number.isFinite(lower[i]) ? (lower[i] - x0[i]) / scale[i] : -Infinity;
+    hi[i] = Number.isFinite(upper[i]) ? (upper[i] - x0[i]) / scale[i] : Infinity;
+  }
+  const r = bobyqa((u) => f(toX(u)), new Float64Array(k), { lower: lo, upper: hi, rhobeg: 0.2, rhoend: 1e-7, maxfun: 5000 });
+  return { x: toX(r.x), f: r.fval };
+}
+
+// ---------------------------------------------------------------- LMM
+
+function lmmTargets(m0: ModelFit, warnings: string[]): { targets: Target[]; base: number } {
+  const m = refitML(m0);
+  if (m0.fit.kind === "lmm" && m0.fit.reml) warnings.push("profiled with the ML deviance (the REML fit was refitted by ML, as lme4's profile() does)");
+  const fit = m.fit as FittedLMM;
+  const ms = m.ms;
+  const n = ms.n;
+  const lmm = new LinearMixedModel(ms, { reml: false });
+  const sys = lmm.system;
+  const terms = lmm.terms;
+  const info = varParInfo(terms, true);
+  const np = info.length;
+  const psi0 = thetaToVarPar(terms, info, fit.theta, fit.sigma);
+  const LOG2PI = Math.log(2 * Math.PI);
+  const dev2 = (psi: Float64Array): number => {
+    const sigma = psi[np - 1];
+    if (!(sigma > 0)) return Infinity;
+    const th = varParToTheta(terms, info, psi, sigma);
+    if (!th || !sys.updateL(th)) return Infinity;
+    return sys.logdetZ() + sys.pwrss() / (sigma * sigma) + n * (LOG2PI + 2 * Math.log(sigma));
+  };
+  const base = dev2(psi0);
+  const lowerPsi = info.map((p) => (p.kind === "cor" ? -1 : 0));
+  const upperPsi = info.map((p) => (p.kind === "cor" ? 1 : Infinity));
+  const scalePsi = info.map((p, i) => (p.kind === "cor" ? 0.2 : Math.max(0.15 * psi0[i], 0.05 * fit.sigma)));
+  const targets: Target[] = [];
+  info.forEach((p, j) => {
+    const warm = new Map<number, Float64Array>();
+    const free = info.map((_, i) => i).filter((i) => i !== j);
+    targets.push({
+      name: p.name, estimate: psi0[j], lower: lowerPsi[j], upper: upperPsi[j], scale: scaleOf(p, psi0[j], fit.sigma),
+      devAt(v, side) {
+        const start = warm.get(side) ?? Float64Array.from(free.map((i) => psi0[i]));
+        const full = Float64Array.from(psi0);
+        full[j] = v;
+        const f = (x: Float64Array) => {
+          free.forEach((i, a) => (full[i] = x[a]));
+          return dev2(full);
+        };
+        const r = minimizeScaled(f, start, Float64Array.from(free.map((i) => lowerPsi[i])), Float64Array.from(free.map((i) => upperPsi[i])), Float64Array.from(free.map((i) => scalePsi[i])));
+        warm.set(side, r.x);
+        return r.f;
+      },
+    });
+  });
+  // fixed effects: column j into the offset, ML deviance over θ
+  const p = ms.p;
+  const y0 = Float64Array.from(ms.response!.y);
+  if (ms.offset) for (let i = 0; i < n; i++) y0[i] -= ms.offset[i];
+  const lowerTheta = thetaLower(terms);
+  for (let j = 0; j < p; j++) {
+    const keep = [...Array(p).keys()].filter((k) => k !== j);
+    const Xj = new Float64Array(n * (p - 1));
+    keep.forEach((k, a) => Xj.set(ms.X.subarray(k * n, (k + 1) * n), a * n));
+    const xj = ms.X.subarray(j * n, (j + 1) * n);
+    const msj: ModelStructure = { ...ms, X: Xj, p: p - 1, xnames: keep.map((k) => ms.xnames[k]), offset: null };
+    const lj = new LinearMixedModel(msj, { reml: false });
+    const yj = new Float64Array(n);
+    const warm = new Map<number, Float64Array>();
+    const se = Math.sqrt(fit.vcov[j + j * p]);
+    targets.push({
+      name: ms.xnames[j], estimate: fit.beta[j], lower: -Infinity, upper: Infinity, scale: se,
+      devAt(v, side) {
+        for (let i = 0; i < n; i++) yj[i] = y0[i] - xj[i] * v;
+        lj.system.accumulate(null, p > 1 ? Xj : null, yj);
+        const start = warm.get(side) ?? Float64Array.from(fit.theta);
+        const r = bobyqa((th) => lj.objective(th), start, { lower: lowerTheta, rhobeg: 0.05, rhoend: 1e-8, maxfun: 5000 });
+        warm.set(side, r.x);
+        return r.fval;
+      },
+    });
+  }
+  return { targets, base };
+}
+
+function scaleOf(p: VarParInfo, est: number, sigma: number): number {
+  if (p.kind === "cor") return 0.2;
+  return Math.max(0.2 * est, 0.02 * sigma);
+}
+
+// ---------------------------------------------------------------- GLMM
+
+function glmmTargets(m: ModelFit): { targets: Target[]; base: number } {
+  const fit = m.fit as FittedGLMM;
+  const engine = glmmEngine(m);
+  setFittedExtra(engine, fit);
+  const terms = engine.terms;
+  const info = varParInfo(terms, false);
+  const nv = info.length;
+  const p = fit.beta.length;
+  const x0 = new Float64Array(nv + p);
+  x0.set(thetaToVarPar(terms, info, fit.theta, 1), 0);
+  x0.set(fit.beta, nv);
+  const dev = (x: Float64Array): number => {
+    const th = varParToTheta(terms, info, x.subarray(0, nv), 1);
+    if (!th) return Infinity;
+    return engine.deviance(th, x.subarray(nv));
+  };
+  const base = dev(x0);
+  const K = nv + p;
+  const lower = new Float64Array(K).fill(-Infinity), upper = new Float64Array(K).fill(Infinity), scale = new Float64Array(K);
+  info.forEach((q, i) => {
+    lower[i] = q.kind === "cor" ? -1 : 0;
+    upper[i] = q.kind === "cor" ? 1 : Infinity;
+    scale[i] = q.kind === "cor" ? 0.2 : Math.max(0.2 * x0[i], 0.05);
+  });
+  for (let j = 0; j < p; j++) {
+    const se = Math.sqrt(fit.vcov[j + j * p]);
+    scale[nv + j] = Number.isFinite(se) && se > 0 ? se : 0.1 * Math.max(1, Math.abs(fit.beta[j]));
+  }
+  const names = [...info.map((q) => q.name), ...fit.xnames];
+  const targets: Target[] = names.map((name, j) => {
+    const warm = new Map<number, Float64Array>();
+    const free = [...Array(K).keys()].filter((i) => i !== j);
+    return {
+      name, estimate: x0[j], lower: lower[j], upper: upper[j], scale: scale[j],
+      devAt(v, side) {
+        const start = warm.get(side) ?? Float64Array.from(free.map((i) => x0[i]));
+        const full = Float64Array.from(x0);
+        full[j] = v;
+        const f = (x: Float64Array) => {
+          free.forEach((i, a) => (full[i] = x[a]));
+          return dev(full);
+        };
+        const r = minimizeScaled(f, start, Float64Array.from(free.map((i) => lower[i])), Float64Array.from(free.map((i) => upper[i])), Float64Array.from(free.map((i) => scale[i])));
+        warm.set(side, r.x);
+        return r.f;
+      },
+    };
+  });
+  return { targets, base };
+}

@@ -1,0 +1,239 @@
+// Satterthwaite degrees of freedom for t and F tests of LMM fixed effects, lmerTest's method
+// (Kuznetsova, Brockhoff & Christensen 2017). The covariance of β̂ is a function V(ψ) of the variance
+// parameters ψ = (θ, σ); for a contrast L the variance Lᵀ V L has gradient g in ψ, and ψ̂ has the
+// asymptotic covariance A = 2 H⁻¹, H the Hessian of the (REML or ML) deviance in ψ. Then
+// df = 2 (Lᵀ V L)² / (gᵀ A g). The derivatives are taken numerically with Richardson extrapolation,
+// the scheme lmerTest uses (numDeriv), which is what makes the df agree with it closely.
+import { UserError } from "../errors.js";
+import type { ModelStructure } from "../formula/types.js";
+import { cholInverse, cholLower } from "../linalg/dense.js";
+import { LinearMixedModel, type FittedLMM } from "../lmm/lmm.js";
+import { pfUpper, pt2 } from "./distributions.js";
+import { hessian, jacobian } from "./numderiv.js";
+
+export interface ContrastTest {
+  readonly estimate: number;
+  readonly se: number;
+  readonly df: number;
+  readonly t: number;
+  readonly p: number;
+}
+
+export interface FixefTestRow extends ContrastTest {
+  readonly term: string;
+}
+
+export interface FTest {
+  readonly F: number;
+  readonly numDf: number;
+  readonly denDf: number;
+  readonly p: number;
+}
+
+/** The ingredients of every Satterthwaite test of one fitted LMM. */
+export class Satterthwaite {
+  readonly p: number;
+  readonly beta: Float64Array;
+  /** vcov(β̂), p×p */
+  readonly vcov: Float64Array;
+  /** per variance parameter k: ∂vcov(β)/∂ψ_k, p×p */
+  readonly jac: Float64Array[];
+  /** asymptotic covariance of ψ̂ = (θ̂, σ̂): 2 H⁻¹ (k×k); null when H is not positive definite */
+  readonly vcovVarpar: Float64Array | null;
+  readonly warnings: string[] = [];
+  readonly xnames: readonly string[];
+
+  constructor(ms: ModelStructure, fit: FittedLMM) {
+    const lmm = new LinearMixedModel(ms, { reml: fit.reml });
+    const sys = lmm.system;
+    const n = ms.n, p = ms.p;
+    this.p = p;
+    this.beta = fit.beta;
+    this.xnames = fit.xnames;
+    const nth = fit.theta.length;
+    const k = nth + 1;
+    const vp0 = Float64Array.from([...fit.theta, fit.sigma]);
+    const reml = fit.reml;
+    const LOG2PI = Math.log(2 * Math.PI);
+    // deviance at (θ, σ) with β profiled: lmerTest's devfun_vp
+    const dev = (vp: Float64Array): number => {
+      const th = vp.subarray(0, nth);
+      const s2 = vp[nth] * vp[nth];
+      if (!sys.updateL(th)) return NaN;
+      let d = sys.logdetZ() + sys.pwrss() / s2 + n * (LOG2PI + Math.log(s2));
+      if (reml) d += sys.logdetX() - p * (LOG2PI + Math.log(s2));
+      return d;
+    };
+    // vcov(β) at (θ, σ): σ² (L_X L_Xᵀ)⁻¹
+    const covBeta = (vp: Float64Array): Float64Array => {
+      const th = vp.subarray(0, nth);
+      const s2 = vp[nth] * vp[nth];
+      if (!sys.updateL(th)) return new Float64Array(p * p).fill(NaN);
+      const LX = new Float64Array(p * p);
+      for (let j = 0; j < p; j++) for (let i = j; i < p; i++) LX[i + j * p] = sys.LRR[sys.qR + i + (sys.qR + j) * sys.m];
+      const V = cholInverse(LX, p);
+      for (let i = 0; i < V.length; i++) V[i] *= s2;
+      return V;
+    };
+    this.vcov = covBeta(vp0);
+    const J = jacobian(covBeta, vp0);
+    this.jac = [];
+    for (let j = 0; j < k; j++) this.jac.push(J.slice(j * p * p, (j + 1) * p * p));
+    const H = hessian(dev, vp0);
+    const L = Float64Array.from(H);
+    let ok = true;
+    for (const v of H) if (!Number.isFinite(v)) ok = false;
+    if (ok && cholLower(L, k) < 0) {
+      const inv = cholInverse(L, k);
+      for (let i = 0; i < inv.length; i++) inv[i] *= 2;
+      this.vcovVarpar = inv;
+    } else {
+      this.vcovVarpar = null;
+      this.warnings.push("the Hessian of the deviance in the variance parameters is not positive definite (a variance at zero?): Satterthwaite degrees of freedom are unavailable");
+    }
+  }
+
+  /** Lᵀ M L for p-vector L and p×p M */
+  private qform(l: ArrayLike<number>, M: Float64Array): number {
+    const p = this.p;
+    let s = 0;
+    for (let a = 0; a < p; a++) {
+      if (l[a] === 0) continue;
+      let r = 0;
+      for (let b = 0; b < p; b++) r += M[a + b * p] * l[b];
+      s += l[a] * r;
+    }
+    return s;
+  }
+
+  /** Satterthwaite df of the contrast Lᵀβ (NaN when unavailable) */
+  df(l: ArrayLike<number>): number {
+    const A = this.vcovVarpar;
+    if (!A) return NaN;
+    const v = this.qform(l, this.vcov);
+    const k = this.jac.length;
+    const g = new Float64Array(k);
+    for (let j = 0; j < k; j++) g[j] = this.qform(l, this.jac[j]);
+    let denom = 0;
+    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) denom += g[a] * A[a + b * k] * g[b];
+    return (2 * v * v) / denom;
+  }
+
+  /** t test of Lᵀβ = 0 */
+  contrast(l: ArrayLike<number>): ContrastTest {
+    if (l.length !== this.p) throw new UserError(`a contrast needs ${this.p} coefficients (one per fixed effect), got ${l.length}`);
+    let est = 0;
+    for (let j = 0; j < this.p; j++) est += l[j] * this.beta[j];
+    const se = Math.sqrt(this.qform(l, this.vcov));
+    const df = this.df(l);
+    const t = est / se;
+    return { estimate: est, se, df, t, p: Number.isFinite(df) ? pt2(t, df) : NaN };
+  }
+
+  /** one t test per coefficient (lmerTest's summary table) */
+  coefficients(): FixefTestRow[] {
+    const p = this.p;
+    return this.xnames.map((term, j) => {
+      const l = new Float64Array(p);
+      l[j] = 1;
+      return { term, ...this.contrast(l) };
+    });
+  }
+
+  /**
+   * F test of Lβ = 0 for a q×p contrast matrix (rows given as arrays), lmerTest's contestMD: the
+   * contrasts are rotated to independent ones by the eigen-decomposition of L V Lᵀ, each gets its own
+   * Satterthwaite df ν_i, and the denominator df is 2E/(E − q) with E = Σ ν_i/(ν_i − 2).
+   */
+  ftest(rows: readonly ArrayLike<number>[]): FTest {
+    const q = rows.length, p = this.p;
+    if (q === 0) throw new UserError("an F test needs at least one contrast row");
+    for (const r of rows) if (r.length !== p) throw new UserError(`each contrast row needs ${p} coefficients, got ${r.length}`);
+    // M = L V Lᵀ (q×q)
+    const M = new Float64Array(q * q);
+    for (let a = 0; a < q; a++)
+      for (let b = 0; b < q; b++) {
+        let s = 0;
+        for (let i = 0; i < p; i++) {
+          if (rows[a][i] === 0) continue;
+          for (let j = 0; j < p; j++) s += rows[a][i] * this.vcov[i + j * p] * rows[b][j];
+        }
+        M[a + b * q] = s;
+      }
+    const { values, vectors } = jacobiEigen(M, q);
+    const tol = 1e-8 * Math.max(...values.map(Math.abs));
+    const keep = values.map((v, i) => (v > tol ? i : -1)).filter((i) => i >= 0);
+    const r = keep.length;
+    if (r === 0) throw new UserError("the contrast matrix has no estimable direction");
+    let t2 = 0;
+    const nus: number[] = [];
+    for (const i of keep) {
+      // new contrast: P_iᵀ L (p-vector)
+      const l = new Float64Array(p);
+      for (let a = 0; a < q; a++) {
+        const w = vectors[a + i * q];
+        for (let j = 0; j < p; j++) l[j] += w * rows[a][j];
+      }
+      let est = 0;
+      for (let j = 0; j < p; j++) est += l[j] * this.beta[j];
+      t2 += (est * est) / values[i];
+      nus.push(this.df(l));
+    }
+    const F = t2 / r;
+    let denDf: number;
+    if (r === 1) denDf = nus[0];
+    else {
+      let E = 0;
+      for (const nu of nus) if (nu > 2) E += nu / (nu - 2);
+      denDf = E > r ? (2 * E) / (E - r) : NaN;
+    }
+    return { F, numDf: r, denDf, p: Number.isFinite(denDf) ? pfUpper(F, r, denDf) : NaN };
+  }
+}
+
+/** Symmetric eigen-decomposition by cyclic Jacobi rotations (small matrices). */
+export function jacobiEigen(A: Float64Array, n: number): { values: number[]; vectors: Float64Array } {
+  const a = Float64Array.from(A);
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i + i * n] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += a[i + j * n] * a[i + j * n];
+    if (off < 1e-30) break;
+    for (let p = 0; p < n; p++)
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p + q * n];
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (a[q + q * n] - a[p + p * n]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k + p * n], akq = a[k + q * n];
+          a[k + p * n] = c * akp - s * akq;
+          a[k + q * n] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p + k * n], aqk = a[q + k * n];
+          a[p + k * n] = c * apk - s * aqk;
+          a[q + k * n] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k + p * n], vkq = v[k + q * n];
+          v[k + p * n] = c * vkp - s * vkq;
+          v[k + q * n] = s * vkp + c * vkq;
+        }
+      }
+  }
+  const values: number[] = [];
+  for (let i = 0; i < n; i++) values.push(a[i + i * n]);
+  return { values, vectors: v };
+}
+
+/**
+ * lmerTest's summary table for an LMM: estimate, SE, Satterthwaite df, t and p per coefficient.
+ * This is the hook for `glmm fit` (fill `df` and `p` of the JSON's fixef rows from it).
+ */
+export function satterthwaiteTable(ms: ModelStructure, fit: FittedLMM): { rows: FixefTestRow[]; warnings: string[] } {
+  const s = new Satterthwaite(ms, fit);
+  return { rows: s.coefficients(), warnings: s.warnings };
+}

@@ -1,0 +1,156 @@
+// Simulation of new responses from a fitted model, as lme4's simulate(): new random effects are
+// drawn from their fitted distribution N(0, Σ) (or, with `conditional`, the fitted conditional modes
+// are kept — lme4's use.u = TRUE), the linear predictor is formed on the model's rows, and a response
+// is drawn from the family: normal with σ, binomial with the row's trials, Poisson, negative
+// binomial with the fitted size, Gamma with the fitted dispersion.
+import { UserError } from "../errors.js";
+import { makeFamily } from "../families/family.js";
+import type { FittedGLMM } from "../glmm/glmm.js";
+import type { SysTerm } from "../lmm/reterms.js";
+import type { ModelFit } from "./model.js";
+import { Rng } from "./rng.js";
+
+export interface SimulateOptions {
+  /** number of simulated response vectors (default 1) */
+  readonly nsim?: number;
+  /** seed of the generator (default 1); ignored when `rng` is given */
+  readonly seed?: number;
+  readonly rng?: Rng;
+  /** keep the fitted conditional modes instead of drawing new random effects */
+  readonly conditional?: boolean;
+}
+
+/** λ of one term at θ (s×s column-major lower triangle) */
+export function lambdaAt(t: SysTerm, theta: ArrayLike<number>): Float64Array {
+  const s = t.s;
+  const lam = new Float64Array(s * s);
+  let k = t.thetaOffset;
+  for (let c = 0; c < s; c++) for (let r = c; r < s; r++) lam[r + c * s] = theta[k++];
+  return lam;
+}
+
+/** Xβ + offset on the model's rows */
+export function fixedPredictor(m: ModelFit): Float64Array {
+  const { ms } = m;
+  const n = ms.n, p = ms.p;
+  const eta = ms.offset ? Float64Array.from(ms.offset) : new Float64Array(n);
+  const beta = m.fit.beta;
+  for (let j = 0; j < p; j++) {
+    const bj = beta[j];
+    for (let i = 0; i < n; i++) eta[i] += ms.X[i + j * n] * bj;
+  }
+  return eta;
+}
+
+/** add Z b to eta, where b per system term is level-major (level l, column c at l·s + c) */
+export function addRandomPart(eta: Float64Array, terms: readonly SysTerm[], b: readonly Float64Array[]): void {
+  const n = eta.length;
+  terms.forEach((t, ti) => {
+    const { s, term } = t;
+    const bt = b[ti];
+    for (let i = 0; i < n; i++) {
+      const o = term.refs[i] * s;
+      let acc = 0;
+      for (let c = 0; c < s; c++) acc += term.z[i * s + c] * bt[o + c];
+      eta[i] += acc;
+    }
+  });
+}
+
+/** one draw of the random effects per system term: b_l = scale·λ u_l, u_l ~ N(0, I) */
+export function drawRandomEffects(terms: readonly SysTerm[], theta: ArrayLike<number>, scale: number, rng: Rng): Float64Array[] {
+  return terms.map((t) => {
+    const { s, nl } = t;
+    const lam = lambdaAt(t, theta);
+    const b = new Float64Array(s * nl);
+    const u = new Float64Array(s);
+    for (let l = 0; l < nl; l++) {
+      for (let c = 0; c < s; c++) u[c] = rng.normal();
+      for (let r = 0; r < s; r++) {
+        let acc = 0;
+        for (let c = 0; c <= r; c++) acc += lam[r + c * s] * u[c];
+        b[l * s + r] = scale * acc;
+      }
+    }
+    return b;
+  });
+}
+
+/** the fitted conditional modes per system term, level-major */
+export function fittedRandomEffects(m: ModelFit): Float64Array[] {
+  const terms = m.fit.terms;
+  const order = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+  const out: Float64Array[] = new Array(terms.length);
+  order.forEach((ti, k) => {
+    const t = terms[ti];
+    const r = m.fit.ranef[k];
+    const b = new Float64Array(t.s * t.nl);
+    for (let l = 0; l < t.nl; l++) for (let c = 0; c < t.s; c++) b[l * t.s + c] = r.values[c][l];
+    out[ti] = b;
+  });
+  return out;
+}
+
+/** Simulated responses on the model's rows (binomial: proportions, as the model's response). */
+export function simulateResponses(m: ModelFit, options: SimulateOptions = {}): Float64Array[] {
+  const nsim = options.nsim ?? 1;
+  if (!(Number.isInteger(nsim) && nsim >= 1)) throw new UserError(`the number of simulations must be a positive integer, not ${nsim}`);
+  const rng = options.rng ?? new Rng(options.seed ?? 1);
+  const draw = responseSampler(m);
+  const fixed = fixedPredictor(m);
+  const out: Float64Array[] = [];
+  const cond = options.conditional ? fittedRandomEffects(m) : null;
+  const f = m.fit;
+  const reScale = f.kind === "lmm" ? f.sigma : 1;
+  for (let k = 0; k < nsim; k++) {
+    const eta = Float64Array.from(fixed);
+    const b = cond ?? drawRandomEffects(f.terms, f.theta, reScale, rng);
+    addRandomPart(eta, f.terms, b);
+    out.push(draw(eta, rng));
+  }
+  return out;
+}
+
+/** η → a simulated response vector, per the fitted family */
+export function responseSampler(m: ModelFit): (eta: Float64Array, rng: Rng) => Float64Array {
+  const f = m.fit;
+  const n = m.ms.n;
+  if (f.kind === "lmm") {
+    const sigma = f.sigma;
+    return (eta, rng) => {
+      const y = new Float64Array(n);
+      for (let i = 0; i < n; i++) y[i] = eta[i] + sigma * rng.normal();
+      return y;
+    };
+  }
+  const g = f as FittedGLMM;
+  const fam = makeFamily(g.family, g.link, g.nbSize ?? 1);
+  const linkinv = fam.link.linkinv;
+  const trials = m.ms.response?.trials ?? null;
+  const w = m.weights;
+  const prior = new Float64Array(n);
+  for (let i = 0; i < n; i++) prior[i] = (trials ? trials[i] : 1) * (w ? w[i] : 1);
+  return (eta, rng) => {
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const mu = linkinv(eta[i]);
+      switch (g.family) {
+        case "binomial": {
+          const ni = Math.round(prior[i]);
+          y[i] = ni > 0 ? rng.binomial(ni, Math.min(1, Math.max(0, mu))) / ni : 0;
+          break;
+        }
+        case "poisson": y[i] = rng.poisson(mu); break;
+        case "negative_binomial": y[i] = rng.negativeBinomial(mu, g.nbSize!); break;
+        case "Gamma": {
+          const shape = prior[i] / g.dispersion;
+          y[i] = (rng.gamma(shape) * mu) / shape;
+          break;
+        }
+        case "gaussian": y[i] = mu + Math.sqrt(g.dispersion / prior[i]) * rng.normal(); break;
+        default: throw new UserError(`simulation is not available for family ${g.family}`);
+      }
+    }
+    return y;
+  };
+}

@@ -1,0 +1,89 @@
+// Analytic gradient of the profiled deviance (ML) or REML criterion for models whose random-effect
+// terms are all scalar, from the blocked factor at θ:
+//   ∂d/∂θ_k = (2/θ_k)·(q_k − tr_k(Ω⁻¹)) − ν · 2‖u_k‖² / (θ_k r²)
+// where Ω is the Z part of the system (ML) or the Z and X parts together (REML), tr_k is the trace
+// of its inverse over term k's block, ν = n (ML) or n − p (REML), and u_k the conditional modes.
+// (∂ log|Ω| = tr(Ω⁻¹ ∂Ω) with ∂Ω/∂θ_k = (D_k(Ω − I) + (Ω − I)D_k)/θ_k for Λ = θ_k on block k; the
+// residual term follows from the PLS normal equations ΛᵀZᵀe = u.) The traces need the diagonal of
+// the inverse: the dense rest part is inverted once (q³/6 flops, less than one factorization) and
+// each level of the first term costs O(nnz · q_rest).
+import type { PLSSystem } from "./system.js";
+
+/** true when the analytic gradient applies: every term scalar, unstructured, no known covariance */
+export function hasAnalyticGradient(sys: PLSSystem): boolean {
+  return sys.terms.every((t) => t.s === 1 && t.kfac === null);
+}
+
+/**
+ * Gradient at the θ of the last successful `updateL`. `u` are the conditional modes from
+ * `sys.solve()`, in system order.
+ */
+export function profiledGradient(sys: PLSSystem, theta: ArrayLike<number>, u: Float64Array, reml: boolean, n: number): Float64Array {
+  const { terms, first, rest, qR, m, p, LRR, LR0, L00, nl0, rowPtr, rowIdx } = sys;
+  const qq = qR + (reml ? p : 0);
+  // Minv = (leading qq×qq block of L_RR)⁻¹, lower triangular, column-major
+  const Minv = new Float64Array(qq * qq);
+  for (let j = 0; j < qq; j++) {
+    const cj = j * qq;
+    Minv[cj + j] = 1;
+    for (let k = j; k < qq; k++) {
+      const xk = (Minv[cj + k] /= LRR[k + k * m]);
+      if (xk === 0) continue;
+      const ck = k * m;
+      for (let i = k + 1; i < qq; i++) Minv[cj + i] -= LRR[ck + i] * xk;
+    }
+  }
+  // traces of the inverse per term (system order)
+  const tr = new Float64Array(terms.length);
+  let ti = 0;
+  if (first) {
+    const xr = new Float64Array(qq);
+    let acc = 0;
+    for (let l = 0; l < nl0; l++) {
+      const w = 1 / L00[l];
+      let d = w * w;
+      const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0;
+      let lo = qq;
+      for (let a = 0; a < nr; a++) {
+        const row = rowIdx[r0 + a];
+        if (row >= qq) break;
+        const g = -LR0[r0 + a] * w; // s₀ = 1: column values at r0 + a
+        if (g === 0) continue;
+        if (row < lo) {
+          xr.fill(0, row, lo);
+          lo = row;
+        }
+        const mc = row * qq;
+        for (let i = row; i < qq; i++) xr[i] += Minv[mc + i] * g;
+      }
+      for (let i = lo; i < qq; i++) d += xr[i] * xr[i];
+      xr.fill(0, lo, qq);
+      acc += d;
+    }
+    tr[ti++] = acc;
+  }
+  // rest terms: column norms of Minv
+  for (let t = 0; t < rest.length; t++, ti++) {
+    const off = sys.roff[t];
+    let acc = 0;
+    for (let c = off; c < off + rest[t].q; c++) {
+      const cc = c * qq;
+      for (let i = c; i < qq; i++) acc += Minv[cc + i] * Minv[cc + i];
+    }
+    tr[ti] = acc;
+  }
+  const r = LRR[m * m - 1];
+  const r2 = r * r;
+  const nu = reml ? n - p : n;
+  const g = new Float64Array(theta.length);
+  let off = 0;
+  terms.forEach((t, k) => {
+    const th = theta[t.thetaOffset];
+    let uu = 0;
+    for (let j = off; j < off + t.q; j++) uu += u[j] * u[j];
+    off += t.q;
+    // the deviance is even in θ_k: its derivative vanishes on the boundary
+    g[t.thetaOffset] = th > 1e-10 ? (2 / th) * (t.q - tr[k]) - (nu * 2 * uu) / (th * r2) : 0;
+  });
+  return g;
+}

@@ -1,0 +1,638 @@
+// The per-gene negative binomial GLMM with one random intercept per patient, fitted by the Laplace
+// approximation (as glmmTMB): y_c ~ NB2(μ_c, k), log μ_c = offset_c + x_cᵀβ + b_patient, b ~ N(0, s).
+//
+// With random intercepts only, the Laplace problem separates by patient: each mode b̂_j solves a 1-D
+// equation b = s·Σ_{c∈j} r_c(b) (r = ∂ log NB/∂η), and
+//   log L = Σ_c log NB(y_c | μ_c) − Σ_j [ b̂_j²/(2s) + ½ log(1 + s·H_j) ],   H_j = Σ_{c∈j} w_c,
+// with w_c = −∂² log NB/∂η² (the observed information, as glmmTMB). Its gradient in (β, s, φ = 1/k)
+// is analytic (envelope theorem for b̂, one implicit derivative of b̂ for the log-determinant), so
+// the outer problem is a projected Newton method on 2 + p parameters whose Hessian is the forward
+// difference of that gradient — and that Hessian also gives the standard errors (sdreport's).
+//
+// Every quantity is written in μ and sc = 1/(1 + μφ): bounded as k → ∞, so the Poisson limit
+// (φ → 0, a bound of the parameter space here) is an ordinary point. Cells with y = 0 have closed
+// forms; each per-patient sum is a pass over the patient's cells as if all were zero plus a
+// correction over the gene's few nonzero cells. No allocation per evaluation.
+import { digamma, lgamma } from "../families/special.js";
+import type { CellDesign } from "./design.js";
+
+/** Largest NB size reported: beyond it the data are Poisson (φ = 1/k is bounded below by its inverse). */
+export const NB_SIZE_MAX = 1e8;
+const PHI_MIN = 1 / NB_SIZE_MAX;
+const PHI_MAX = 1e4;
+const S_MAX = 100;
+
+export interface GeneFit {
+  /** false when no estimate could be made (then `message` says why) */
+  readonly ok: boolean;
+  readonly beta: Float64Array;
+  readonly se: Float64Array;
+  readonly sdPatient: number;
+  readonly nbSize: number;
+  readonly logLik: number;
+  readonly converged: boolean;
+  readonly message: string;
+  readonly iterations: number;
+  readonly evaluations: number;
+}
+
+export interface FitOptions {
+  readonly maxIterations?: number;
+  /** stop when the Newton decrement (in log-likelihood units) is below this */
+  readonly tolerance?: number;
+}
+
+export class NBGeneFitter {
+  readonly design: CellDesign;
+  readonly p: number;
+  /** parameters: β (p), s = σ², φ = 1/k */
+  readonly m: number;
+  private readonly n: number;
+  private readonly G: number;
+  private readonly groupOf: Int32Array;
+  /** exp(offset) (patient-level X) or exp(offset + Xβ) (cell-level X) */
+  private readonly base: Float64Array;
+  private readonly baseBeta: Float64Array;
+  private baseValid = false;
+  private readonly eta0: Float64Array; // per patient x_jᵀβ (patient-level X)
+  // the gene
+  private nzPos = new Int32Array(1024);
+  private nzY = new Float64Array(1024);
+  private readonly nzStart: Int32Array;
+  private nnz = 0;
+  private vals = new Float64Array(64);
+  private cnts = new Float64Array(64);
+  private nvals = 0;
+  private lfactSum = 0;
+  // per patient
+  private readonly b: Float64Array;
+  private readonly bSave: Float64Array;
+  private readonly yTot: Float64Array;
+  // accumulators and work
+  private readonly accRX: Float64Array;
+  private readonly accHX: Float64Array;
+  private readonly accWX: Float64Array;
+  private readonly x: Float64Array;
+  private readonly xt: Float64Array;
+  private readonly g: Float64Array;
+  private readonly gt: Float64Array;
+  private readonly H: Float64Array;
+  private readonly L: Float64Array;
+  private readonly d: Float64Array;
+  private readonly dir: Float64Array;
+  private readonly lower: Float64Array;
+  private readonly upper: Float64Array;
+  private readonly free: Int32Array;
+  evaluations = 0;
+
+  constructor(design: CellDesign) {
+    this.design = design;
+    const n = (this.n = design.n);
+    const p = (this.p = design.p);
+    const G = (this.G = design.nGroups);
+    const m = (this.m = p + 2);
+    this.groupOf = new Int32Array(n);
+    for (let j = 0; j < G; j++) this.groupOf.fill(j, design.groupStart[j], design.groupStart[j + 1]);
+    this.base = new Float64Array(n);
+    this.baseBeta = new Float64Array(p);
+    if (design.groupX) for (let c = 0; c < n; c++) this.base[c] = Math.exp(design.offset[c]);
+    this.eta0 = new Float64Array(G);
+    this.nzStart = new Int32Array(G + 1);
+    this.b = new Float64Array(G);
+    this.bSave = new Float64Array(G);
+    this.yTot = new Float64Array(G);
+    this.accRX = new Float64Array(p);
+    this.accHX = new Float64Array(p);
+    this.accWX = new Float64Array(p);
+    this.x = new Float64Array(m);
+    this.xt = new Float64Array(m);
+    this.g = new Float64Array(m);
+    this.gt = new Float64Array(m);
+    this.H = new Float64Array(m * m);
+    this.L = new Float64Array(m * m);
+    this.d = new Float64Array(m);
+    this.dir = new Float64Array(m);
+    this.lower = new Float64Array(m).fill(-Infinity);
+    this.upper = new Float64Array(m).fill(Infinity);
+    this.lower[p] = 0;
+    this.upper[p] = S_MAX;
+    this.lower[p + 1] = PHI_MIN;
+    this.upper[p + 1] = PHI_MAX;
+    this.free = new Int32Array(m);
+  }
+
+  /**
+   * Load a gene: its nonzero cells as design positions and counts (any order; positions < 0 are
+   * skipped). Counts must be non-negative integers. Returns the number of nonzero cells.
+   */
+  setGene(pos: ArrayLike<number>, y: ArrayLike<number>, count = pos.length): number {
+    const G = this.G;
+    const st = this.nzStart;
+    st.fill(0);
+    let nnz = 0;
+    for (let i = 0; i < count; i++) if (pos[i] >= 0 && y[i] !== 0) { st[this.groupOf[pos[i]] + 1]++; nnz++; }
+    if (this.nzPos.length < nnz) { this.nzPos = new Int32Array(nnz * 2); this.nzY = new Float64Array(nnz * 2); }
+    for (let j = 0; j < G; j++) st[j + 1] += st[j];
+    const fill = this.bSave; // scratch
+    for (let j = 0; j < G; j++) fill[j] = st[j];
+    this.yTot.fill(0);
+    for (let i = 0; i < count; i++) {
+      const c = pos[i], v = y[i];
+      if (c < 0 || v === 0) continue;
+      if (!(v > 0) || Math.floor(v) !== v) throw new RangeError(`count ${v} is not a non-negative integer`);
+      const j = this.groupOf[c];
+      const z = fill[j]++;
+      this.nzPos[z] = c;
+      this.nzY[z] = v;
+      this.yTot[j] += v;
+    }
+    this.nnz = nnz;
+    // distinct count values: the lgamma/digamma terms depend on y and k only
+    this.nvals = 0;
+    const seen = new Map<number, number>();
+    this.lfactSum = 0;
+    for (let z = 0; z < nnz; z++) {
+      const v = this.nzY[z];
+      const k = seen.get(v);
+      if (k === undefined) {
+        if (this.nvals === this.vals.length) {
+          const nv = new Float64Array(this.vals.length * 2); nv.set(this.vals); this.vals = nv;
+          const nc = new Float64Array(this.cnts.length * 2); nc.set(this.cnts); this.cnts = nc;
+        }
+        seen.set(v, this.nvals);
+        this.vals[this.nvals] = v;
+        this.cnts[this.nvals++] = 1;
+      } else this.cnts[k]++;
+      this.lfactSum += lgamma(v + 1);
+    }
+    this.b.fill(0);
+    return nnz;
+  }
+
+  private updateBase(x: Float64Array): void {
+    const p = this.p, d = this.design;
+    if (d.groupX) {
+      const G = this.G;
+      for (let j = 0; j < G; j++) {
+        let e = 0;
+        for (let k = 0; k < p; k++) e += d.groupX[j + k * G] * x[k];
+        this.eta0[j] = e;
+      }
+      return;
+    }
+    if (this.baseValid) {
+      let same = true;
+      for (let k = 0; k < p; k++) if (this.baseBeta[k] !== x[k]) { same = false; break; }
+      if (same) return;
+    }
+    const n = this.n, X = d.X, off = d.offset, base = this.base;
+    for (let c = 0; c < n; c++) {
+      let e = off[c];
+      for (let k = 0; k < p; k++) e += X[c + k * n] * x[k];
+      base[c] = Math.exp(e);
+    }
+    for (let k = 0; k < p; k++) this.baseBeta[k] = x[k];
+    this.baseValid = true;
+  }
+
+  /**
+   * −log L (Laplace) at x = (β, s, φ), and its gradient into `grad` when given. The modes b̂ start
+   * from the previous evaluation's (warm start).
+   */
+  evaluate(x: Float64Array, grad: Float64Array | null): number {
+    this.evaluations++;
+    const p = this.p, G = this.G;
+    const s = x[p], phi = x[p + 1];
+    if (!(s >= 0) || !(phi > 0)) return Infinity;
+    this.updateBase(x);
+    const d = this.design;
+    const gx = d.groupX;
+    const base = this.base, nzPos = this.nzPos, nzY = this.nzY, nzStart = this.nzStart, gs = d.groupStart;
+    const n = this.n;
+    // the terms of log NB that depend on y and k only, through the distinct counts
+    let total = -this.lfactSum;
+    let gphi = 0;
+    for (let v = 0; v < this.nvals; v++) {
+      const y = this.vals[v], w = this.cnts[v];
+      total += w * lgammaRatio(y, phi);
+      if (grad) gphi += w * digammaRatio(y, phi);
+    }
+    if (grad) grad.fill(0);
+    let gs2 = 0;
+    const RX = this.accRX, HX = this.accHX, WX = this.accWX;
+    for (let j = 0; j < G; j++) {
+      const c0 = gs[j], c1 = gs[j + 1], z0 = nzStart[j], z1 = nzStart[j + 1];
+      const a = gx ? this.eta0[j] : 0;
+      // ---- the mode b̂_j: F(b) = s·R(b) − b is decreasing; Newton inside a bracket
+      let bj = 0;
+      if (s > 0) {
+        bj = this.b[j];
+        let lo = -Infinity, hi = Infinity;
+        for (let it = 0; it < 100; it++) {
+          const e = Math.exp(a + bj);
+          let R = 0, H = 0;
+          for (let c = c0; c < c1; c++) {
+            const mu = base[c] * e;
+            const sc = 1 / (1 + mu * phi);
+            const ms = mu * sc;
+            R -= ms;
+            H += ms * sc;
+          }
+          for (let z = z0; z < z1; z++) {
+            const y = nzY[z];
+            const mu = base[nzPos[z]] * e;
+            const sc = 1 / (1 + mu * phi);
+            R += y * sc;
+            H += y * mu * phi * sc * sc;
+          }
+          const F = s * R - bj;
+          if (F > 0) lo = bj; else hi = bj;
+          let step = F / (1 + s * H);
+          if (step > 3) step = 3; else if (step < -3) step = -3;
+          let nb = bj + step;
+          if (!(nb > lo && nb < hi)) nb = lo > -Infinity && hi < Infinity ? 0.5 * (lo + hi) : nb;
+          const done = Math.abs(nb - bj) <= 1e-12 * (1 + Math.abs(bj));
+          bj = nb;
+          if (done || !(hi - lo > 1e-14 * (1 + Math.abs(bj)))) break;
+        }
+        this.b[j] = bj;
+      }
+      // ---- log L_j and the sums its gradient needs, at b̂_j
+      const e = Math.exp(a + bj);
+      let l = 0, R = 0, H = 0, W1 = 0, RP = 0, HP = 0, LP = 0;
+      if (gx || !grad) {
+        for (let c = c0; c < c1; c++) {
+          const mu = base[c] * e;
+          const q = mu * phi;
+          const sc = 1 / (1 + q);
+          const ms = mu * sc;
+          const w = ms * sc;
+          const lq = Math.log1p(q);
+          l -= lq / phi;
+          if (grad) {
+            R -= ms;
+            H += w;
+            W1 += w * (2 * sc - 1);
+            RP += ms * ms;
+            HP -= 2 * ms * ms * sc;
+            LP += q < 1e-4 ? mu * mu * (0.5 - (2 / 3) * q + 0.75 * q * q) : (lq - q * sc) / (phi * phi);
+          } else {
+            H += w;
+          }
+        }
+      } else {
+        RX.fill(0); HX.fill(0); WX.fill(0);
+        const X = d.X;
+        for (let c = c0; c < c1; c++) {
+          const mu = base[c] * e;
+          const q = mu * phi;
+          const sc = 1 / (1 + q);
+          const ms = mu * sc;
+          const w = ms * sc;
+          const w1 = w * (2 * sc - 1);
+          const lq = Math.log1p(q);
+          l -= lq / phi;
+          R -= ms;
+          H += w;
+          W1 += w1;
+          RP += ms * ms;
+          HP -= 2 * ms * ms * sc;
+          LP += q < 1e-4 ? mu * mu * (0.5 - (2 / 3) * q + 0.75 * q * q) : (lq - q * sc) / (phi * phi);
+          for (let k = 0; k < p; k++) {
+            const xv = X[c + k * n];
+            RX[k] -= xv * ms;
+            HX[k] += xv * w;
+            WX[k] += xv * w1;
+          }
+        }
+      }
+      for (let z = z0; z < z1; z++) {
+        const y = nzY[z];
+        const c = nzPos[z];
+        const mu = base[c] * e;
+        const q = mu * phi;
+        const sc = 1 / (1 + q);
+        const ms = mu * sc;
+        l += y * Math.log(ms);
+        const dw = y * q * sc * sc;
+        H += dw;
+        if (grad) {
+          const dw1 = dw * (2 * sc - 1);
+          R += y * sc;
+          W1 += dw1;
+          RP -= y * ms * sc;
+          HP += y * ms * sc * (2 * sc - 1);
+          LP -= y * ms;
+          if (!gx) {
+            const X = d.X;
+            for (let k = 0; k < p; k++) {
+              const xv = X[c + k * n];
+              RX[k] += xv * y * sc;
+              HX[k] += xv * dw;
+              WX[k] += xv * dw1;
+            }
+          }
+        }
+      }
+      const D = 1 + s * H;
+      total += l - (s > 0 ? (bj * bj) / (2 * s) : 0) - 0.5 * Math.log(D);
+      if (grad) {
+        const hd = s / (2 * D);
+        if (gx) {
+          const t = R - hd * (W1 - (W1 * s * H) / D);
+          for (let k = 0; k < p; k++) grad[k] += gx[j + k * G] * t;
+        } else {
+          for (let k = 0; k < p; k++) grad[k] += RX[k] - hd * (WX[k] - (W1 * s * HX[k]) / D);
+        }
+        gs2 += 0.5 * R * R - (0.5 / D) * ((s * W1 * R) / D + H);
+        gphi += LP - hd * (HP + (W1 * s * RP) / D);
+      }
+    }
+    if (grad) {
+      grad[p] = gs2;
+      grad[p + 1] = gphi;
+      for (let k = 0; k < this.m; k++) grad[k] = -grad[k];
+    }
+    return -total;
+  }
+
+  /** The Laplace log-likelihood at given β, σ and NB size (modes solved from scratch). */
+  logLik(beta: ArrayLike<number>, sigma: number, size: number): number {
+    const x = new Float64Array(this.m);
+    for (let k = 0; k < this.p; k++) x[k] = beta[k];
+    x[this.p] = sigma * sigma;
+    x[this.p + 1] = 1 / size;
+    this.b.fill(0);
+    return -this.evaluate(x, null);
+  }
+
+  /** Forward-difference Hessian of −log L from analytic gradients (g at x given), symmetrized. */
+  private hessian(x: Float64Array, g: Float64Array): void {
+    const m = this.m, H = this.H, xt = this.xt, gt = this.gt, p = this.p;
+    this.bSave.set(this.b);
+    for (let i = 0; i < m; i++) {
+      xt.set(x);
+      const scale = i < p ? Math.max(1, Math.abs(x[i])) : Math.max(Math.abs(x[i]), 1e-2);
+      let h = 1e-6 * scale;
+      if (x[i] + h > this.upper[i]) h = -h;
+      xt[i] = x[i] + h;
+      h = xt[i] - x[i];
+      this.evaluate(xt, gt);
+      for (let r = 0; r < m; r++) H[r + i * m] = (gt[r] - g[r]) / h;
+      this.b.set(this.bSave);
+    }
+    for (let i = 0; i < m; i++)
+      for (let j = i + 1; j < m; j++) {
+        const v = 0.5 * (H[i + j * m] + H[j + i * m]);
+        H[i + j * m] = v;
+        H[j + i * m] = v;
+      }
+  }
+
+  /** Starting values: a Poisson GLM for β, then moment estimates of s and φ around it. */
+  private start(x: Float64Array): void {
+    const p = this.p, n = this.n, G = this.G, d = this.design;
+    x.fill(0);
+    let ytot = 0;
+    for (let j = 0; j < G; j++) ytot += this.yTot[j];
+    // intercept column (all ones), if any: start it at the pooled log rate
+    let icpt = -1;
+    for (let k = 0; k < p && icpt < 0; k++) {
+      let ones = true;
+      for (let c = 0; c < n; c++) if (d.X[c + k * n] !== 1) { ones = false; break; }
+      if (ones) icpt = k;
+    }
+    let etot = 0;
+    for (let c = 0; c < n; c++) etot += Math.exp(d.offset[c]);
+    if (icpt >= 0) x[icpt] = Math.log((ytot + 0.5) / etot);
+    // Poisson Newton steps on β (fixed effects only): X'(y − μ), X'diag(μ)X
+    const A = this.L, gr = this.gt;
+    for (let it = 0; it < 12 && p > 0; it++) {
+      A.fill(0);
+      gr.fill(0);
+      for (let c = 0; c < n; c++) {
+        let e = d.offset[c];
+        for (let k = 0; k < p; k++) e += d.X[c + k * n] * x[k];
+        const m = Math.exp(e);
+        for (let k = 0; k < p; k++) {
+          const xk = d.X[c + k * n];
+          gr[k] -= xk * m;
+          for (let l = 0; l <= k; l++) A[k + l * p] += xk * d.X[c + l * n] * m;
+        }
+      }
+      for (let z = 0; z < this.nnz; z++) {
+        const c = this.nzPos[z];
+        for (let k = 0; k < p; k++) gr[k] += d.X[c + k * n] * this.nzY[z];
+      }
+      for (let k = 0; k < p; k++) A[k + k * p] += 1e-8;
+      if (!cholSolve(A, p, gr)) break;
+      let mx = 0;
+      for (let k = 0; k < p; k++) mx = Math.max(mx, Math.abs(gr[k]));
+      const f = mx > 3 ? 3 / mx : 1;
+      for (let k = 0; k < p; k++) x[k] += f * gr[k];
+      if (mx < 1e-8) break;
+    }
+    // per-patient log ratios observed/fitted → s; the residual variance beyond them → φ
+    this.updateBase(x);
+    let so = 0, sv = 0, ng = 0;
+    let num = 0, den = 0;
+    const oj = this.bSave;
+    for (let j = 0; j < G; j++) {
+      const c0 = d.groupStart[j], c1 = d.groupStart[j + 1];
+      if (c1 === c0) { oj[j] = 0; continue; }
+      let M = 0;
+      for (let c = c0; c < c1; c++) M += this.muFixed(c, j);
+      const o = Math.log((this.yTot[j] + 0.5) / (M + 0.5));
+      oj[j] = o;
+      so += o * o;
+      sv += 1 / (this.yTot[j] + 1);
+      ng++;
+      const eo = Math.exp(o);
+      for (let c = c0; c < c1; c++) { const mm = this.muFixed(c, j) * eo; num += mm * mm; den += mm * mm; }
+    }
+    for (let z = 0; z < this.nnz; z++) {
+      const c = this.nzPos[z], j = this.groupOf[c], y = this.nzY[z];
+      const mm = this.muFixed(c, j) * Math.exp(oj[j]);
+      num += y * y - 2 * y * mm - y;
+    }
+    const s0 = ng > 0 ? so / ng - sv / ng : 0.1;
+    x[p] = Math.min(Math.max(s0, 0.01), 4);
+    x[p + 1] = Math.min(Math.max(den > 0 ? num / den : 0.1, 1e-3), 10);
+    this.b.fill(0);
+  }
+
+  private muFixed(c: number, j: number): number {
+    return this.design.groupX ? this.base[c] * Math.exp(this.eta0[j]) : this.base[c];
+  }
+
+  /** Fit the loaded gene. */
+  fit(options: FitOptions = {}): GeneFit {
+    const p = this.p, m = this.m;
+    const maxIt = options.maxIterations ?? 100;
+    const tol = options.tolerance ?? 1e-9;
+    this.evaluations = 0;
+    const x = this.x, g = this.g, H = this.H, L = this.L, dvec = this.d, lower = this.lower, upper = this.upper, free = this.free;
+    const fail = (message: string, iterations: number): GeneFit => ({
+      ok: false, beta: new Float64Array(p).fill(NaN), se: new Float64Array(p).fill(NaN), sdPatient: NaN, nbSize: NaN,
+      logLik: NaN, converged: false, message, iterations, evaluations: this.evaluations,
+    });
+    if (this.nnz === 0) return fail("no nonzero counts", 0);
+    this.start(x);
+    let f = this.evaluate(x, g);
+    if (!Number.isFinite(f)) return fail("the log-likelihood is not finite at the starting values", 0);
+    const xn = new Float64Array(m), gn = new Float64Array(m);
+    let converged = false;
+    let iter = 0;
+    let nfree = 0;
+    for (; iter < maxIt; iter++) {
+      this.hessian(x, g);
+      // free set: parameters not held at a bound by their gradient
+      nfree = 0;
+      for (let i = 0; i < m; i++) {
+        const atLo = x[i] <= lower[i] && g[i] > 0;
+        const atHi = x[i] >= upper[i] && g[i] < 0;
+        if (!atLo && !atHi) free[nfree++] = i;
+      }
+      // Newton direction on the free set, Levenberg–Marquardt damping when the Hessian is not PD
+      let lambda = 0;
+      let ok = false;
+      for (let tries = 0; tries < 30; tries++) {
+        for (let a = 0; a < nfree; a++)
+          for (let b2 = 0; b2 < nfree; b2++) L[a + b2 * nfree] = H[free[a] + free[b2] * m] + (a === b2 ? lambda * Math.max(1e-8, Math.abs(H[free[a] * (m + 1)])) : 0);
+        for (let a = 0; a < nfree; a++) dvec[a] = -g[free[a]];
+        if (cholSolve(L, nfree, dvec)) { ok = true; break; }
+        lambda = lambda === 0 ? 1e-4 : lambda * 10;
+      }
+      if (!ok) return fail("the Hessian could not be made positive definite", iter);
+      let dec = 0;
+      for (let a = 0; a < nfree; a++) dec -= g[free[a]] * dvec[a];
+      // scatter the direction, capped so that one step cannot run far from the data
+      const dir = this.dir;
+      dir.fill(0);
+      for (let a = 0; a < nfree; a++) dir[free[a]] = dvec[a];
+      let cap = 1;
+      for (let k = 0; k < p; k++) cap = Math.min(cap, 3 / Math.max(3, Math.abs(dir[k])));
+      cap = Math.min(cap, (2 * Math.max(x[p], 0.25)) / Math.max(2 * Math.max(x[p], 0.25), Math.abs(dir[p])));
+      cap = Math.min(cap, (3 * Math.max(x[p + 1], 0.1)) / Math.max(3 * Math.max(x[p + 1], 0.1), Math.abs(dir[p + 1])));
+      if (lambda === 0 && dec < tol) { converged = true; break; }
+      // projected backtracking line search (Armijo)
+      let t = cap;
+      let accepted = false;
+      this.bSave.set(this.b);
+      for (let ls = 0; ls < 40; ls++, t *= 0.5) {
+        let slope = 0;
+        for (let i = 0; i < m; i++) {
+          let v = x[i] + t * dir[i];
+          if (v < lower[i]) v = lower[i];
+          if (v > upper[i]) v = upper[i];
+          xn[i] = v;
+          slope += g[i] * (v - x[i]);
+        }
+        const fn = this.evaluate(xn, gn);
+        if (Number.isFinite(fn) && fn <= f + 1e-4 * Math.min(slope, 0) && (fn < f || slope === 0)) {
+          accepted = true;
+          x.set(xn);
+          g.set(gn);
+          const df = f - fn;
+          f = fn;
+          if (lambda === 0 && t === 1 && dec < 1e-7 && df < 1e-10) converged = true;
+          break;
+        }
+        this.b.set(this.bSave);
+        if (slope === 0) break;
+      }
+      if (converged) { this.hessian(x, g); break; }
+      if (!accepted) {
+        // no decrease possible: converged within rounding if the model predicted almost none
+        if (dec < 1e-6) { converged = true; break; }
+        return fail(`the optimizer made no progress (Newton decrement ${dec.toExponential(2)})`, iter);
+      }
+    }
+    if (!converged) return fail(`no convergence in ${maxIt} Newton iterations`, iter);
+    // standard errors: β block of the inverse Hessian over the parameters off their bounds
+    nfree = 0;
+    for (let i = 0; i < m; i++) if (!(x[i] <= lower[i] || x[i] >= upper[i])) free[nfree++] = i;
+    for (let a = 0; a < nfree; a++) for (let b2 = 0; b2 < nfree; b2++) L[a + b2 * nfree] = H[free[a] + free[b2] * m];
+    const se = new Float64Array(p).fill(NaN);
+    const inv = choleskyInverseDiag(L, nfree);
+    let seMsg = "";
+    if (inv) {
+      for (let a = 0; a < nfree; a++) if (free[a] < p) se[free[a]] = Math.sqrt(inv[a]);
+    } else seMsg = "the Hessian is not positive definite: no standard errors";
+    const beta = Float64Array.from(x.subarray(0, p));
+    const msgs: string[] = [];
+    if (x[p + 1] <= PHI_MIN) msgs.push(`nb_size at the Poisson limit (capped at ${NB_SIZE_MAX.toExponential(0)})`);
+    if (x[p] <= 0) msgs.push("sd_patient at 0 (boundary)");
+    if (x[p] >= S_MAX) msgs.push("sd_patient at its upper bound 10");
+    if (x[p + 1] >= PHI_MAX) msgs.push("nb_size at its lower bound 1e-4");
+    if (seMsg) msgs.push(seMsg);
+    return {
+      ok: true, beta, se, sdPatient: Math.sqrt(x[p]), nbSize: 1 / x[p + 1], logLik: -f,
+      converged: !seMsg, message: msgs.join("; "), iterations: iter, evaluations: this.evaluations,
+    };
+  }
+}
+
+/** Σ_{i<y} log(1 + iφ) = lgamma(y+k) − lgamma(k) − y log k, k = 1/φ: stable as k → ∞ */
+function lgammaRatio(y: number, phi: number): number {
+  if (y <= 16 || phi < 1e-4) {
+    let s = 0;
+    for (let i = 1; i < y; i++) s += Math.log1p(i * phi);
+    return s;
+  }
+  const k = 1 / phi;
+  return lgamma(y + k) - lgamma(k) + y * Math.log(phi);
+}
+
+/** Σ_{i<y} i/(1 + iφ) = −k²(ψ(y+k) − ψ(k)) + y k: the y-and-k part of ∂ log NB/∂φ */
+function digammaRatio(y: number, phi: number): number {
+  if (y <= 16 || phi < 1e-4) {
+    let s = 0;
+    for (let i = 1; i < y; i++) s += i / (1 + i * phi);
+    return s;
+  }
+  const k = 1 / phi;
+  return y * k - k * k * (digamma(y + k) - digamma(k));
+}
+
+/** Solve A x = b in place (b ← x) for SPD A (n×n column-major, overwritten by its factor). */
+function cholSolve(A: Float64Array, n: number, b: Float64Array): boolean {
+  for (let j = 0; j < n; j++) {
+    let dj = A[j + j * n];
+    for (let k = 0; k < j; k++) dj -= A[j + k * n] * A[j + k * n];
+    if (!(dj > 0) || !Number.isFinite(dj)) return false;
+    dj = Math.sqrt(dj);
+    A[j + j * n] = dj;
+    for (let i = j + 1; i < n; i++) {
+      let v = A[i + j * n];
+      for (let k = 0; k < j; k++) v -= A[i + k * n] * A[j + k * n];
+      A[i + j * n] = v / dj;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    let v = b[i];
+    for (let k = 0; k < i; k++) v -= A[i + k * n] * b[k];
+    b[i] = v / A[i + i * n];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let v = b[i];
+    for (let k = i + 1; k < n; k++) v -= A[k + i * n] * b[k];
+    b[i] = v / A[i + i * n];
+  }
+  return true;
+}
+
+/** Diagonal of the inverse of an SPD matrix (overwritten), or null if not PD. */
+function choleskyInverseDiag(A: Float64Array, n: number): Float64Array | null {
+  const out = new Float64Array(n);
+  const M = Float64Array.from(A.subarray(0, n * n));
+  const e = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const F = Float64Array.from(M);
+    e.fill(0);
+    e[i] = 1;
+    if (!cholSolve(F, n, e)) return null;
+    out[i] = e[i];
+  }
+  return out;
+}

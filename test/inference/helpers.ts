@@ -1,0 +1,26 @@
+// Shared fixtures for the inference tests: data frames and the R reference values.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { readFrameFile } from "../../src/cli/io.js";
+import type { Frame } from "../../src/data/frame.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const fixtures = join(here, "..", "..", "..", "test", "fixtures");
+
+const frames = new Map<string, Frame>();
+export function data(name: string): Frame {
+  let f = frames.get(name);
+  if (!f) { f = readFrameFile(join(fixtures, "data", name)); frames.set(name, f); }
+  return f;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function reference(file = "inference.json"): any {
+  return JSON.parse(readFileSync(join(fixtures, "reference", file), "utf8"));
+}
+
+/** |a − b| ≤ rel·|b| */
+export function relClose(a: number, b: number, rel: number): boolean {
+  return Math.abs(a - b) <= rel * Math.abs(b);
+}
