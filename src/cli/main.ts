@@ -16,6 +16,8 @@ function program(): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv, { from: "user" });
+    // for `npm run bench`: peak memory of this process (KiB), on stderr
+    if (process.env.GLMM_STATS) process.stderr.write(`glmm-stats ${JSON.stringify({ maxRSS: process.resourceUsage().maxRSS })}\n`);
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -177,7 +177,7 @@ export function rmaGLMM(all: readonly Study2x2[], options: MetaOptions = {}): Me
     lrt = { statistic: lr, df, p: pchisqUpper(lr, df) };
     if (sat.wald !== null) wald = { statistic: Math.max(0, sat.wald), df, p: pchisqUpper(Math.max(0, sat.wald), df) };
     if (sat.infinite > 0)
-      warnings.push(`${sat.infinite} stud${sat.infinite > 1 ? "ies have" : "y has"} a zero cell, so ${sat.infinite > 1 ? "their" : "its"} own log odds ratio in the saturated model is infinite: ${sat.infinite > 1 ? "they add" : "it adds"} nothing to the Wald heterogeneity statistic (df kept at k - 1 as in metafor)`);
+      warnings.push(`${sat.infinite} stud${sat.infinite > 1 ? "ies have" : "y has"} ${model === "UM.FS" ? "a zero cell" : "no events (or only events) in the treated arm"}, so ${sat.infinite > 1 ? "their" : "its"} own log odds ratio in the saturated model is infinite: ${sat.infinite > 1 ? "they add" : "it adds"} nothing to the Wald heterogeneity statistic (df kept at k - 1, as in metafor)`);
   }
   const lrTau = Math.max(0, 2 * (re.fit.logLik - fe.logLik));
   // τ² = 0 is on the boundary: the null distribution is ½χ²₀ + ½χ²₁

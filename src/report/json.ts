@@ -28,6 +28,8 @@ export interface FitJSON {
   converged: boolean;
   warnings: string[];
   ranef: Record<string, Record<string, unknown>>;
+  /** objective evaluations the optimizers used */
+  evaluations: number;
 }
 
 /** JSON numbers: non-finite values become null (JSON has no NaN). */
@@ -74,7 +76,7 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
         return { term, estimate: num(fit.beta[j]), se: num(se), statistic: num(fit.beta[j] / se), p: null };
       }),
       varcorr, sigma: num(fit.sigma), nb_size: null, theta: Array.from(fit.theta),
-      singular: fit.singular, converged: fit.converged, warnings, ranef,
+      singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations,
     };
   }
   return {
@@ -84,6 +86,6 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
     fixef: fit.fixef.map((f) => ({ term: f.term, estimate: num(f.estimate), se: num(f.se), statistic: num(f.statistic), p: num(f.p) })),
     varcorr, sigma: fit.family === "gaussian" ? num(Math.sqrt(fit.dispersion)) : 1,
     nb_size: fit.nbSize === null ? null : num(fit.nbSize), theta: Array.from(fit.theta),
-    singular: fit.singular, converged: fit.converged, warnings, ranef,
+    singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations,
   };
 }

@@ -33,6 +33,7 @@ export interface PlotCommandOptions {
   alpha: string;
   forest?: string;
   exp?: boolean;
+  xtitle?: string;
   network?: string;
   profile?: string;
   level: string;
@@ -135,7 +136,7 @@ export async function plotCommand(o: PlotCommandOptions): Promise<string[]> {
   }
   if (o.forest !== undefined) {
     const { studies, pooled } = forestRows(readFrameFile(o.forest));
-    specs.forest = forestSpec(studies, pooled, { exp: o.exp, level });
+    specs.forest = forestSpec(studies, pooled, { exp: o.exp, level, xTitle: o.xtitle });
   }
   if (o.network !== undefined) specs.network = networkSpec([], networkEdges(readFrameFile(o.network)));
   if (o.profile !== undefined) specs.profile = profileSpec(profileRows(readFrameFile(o.profile)));
@@ -163,6 +164,7 @@ export function registerPlot(p: Command): void {
     .option("--alpha <a>", "with --de: significance threshold on padj", "0.05")
     .option("--forest <file>", "CSV (study, estimate, se or lower/upper, [weight], [kind=study|pooled]): forest")
     .option("--exp", "with --forest: exponentiate (log odds ratios → odds ratios)")
+    .option("--xtitle <text>", "with --forest: x-axis title, e.g. \"Risk ratio\"")
     .option("--network <file>", "CSV (from, to, [weight]), one row per direct comparison: network")
     .option("--profile <file>", "CSV (parameter, value, zeta): profile")
     .option("--level <p>", "confidence level of intervals", "0.95")

@@ -77,7 +77,7 @@ export function forestSpec(studies: readonly ForestStudy[], pooled?: ForestPoole
   const textPanel = (field: string, header: string, align: "left" | "right", width: number, rows: object[]): PlotSpec => ({
     width, height, view: { stroke: null },
     layer: [
-      { data: { values: rows }, mark: { type: "text", align, baseline: "middle", fontSize: 11, limit: width }, encoding: { y: { field: "row", ...y }, text: { field } } },
+      { data: { values: rows }, mark: { type: "text", align, baseline: "middle", fontSize: 11 }, encoding: { y: { field: "row", ...y }, text: { field } } },
       { data: { values: [{ row: -1, h: header }] }, mark: { type: "text", align, baseline: "middle", fontSize: 11, fontWeight: "bold" }, encoding: { y: { field: "row", ...y }, text: { field: "h" } } },
     ],
     encoding: { x: { value: align === "left" ? 0 : width } },
@@ -107,7 +107,14 @@ export function forestSpec(studies: readonly ForestStudy[], pooled?: ForestPoole
         : []),
     ],
   };
-  const panels: PlotSpec[] = [textPanel("label", "Study", "left", 150, allRows), plot, textPanel("text", `Estimate [${Math.round((options.level ?? 0.95) * 100)}% CI]`, "right", 150, allRows)];
+  // text panels as wide as their longest entry (≈ 6.3 px per character at 11 px)
+  const widthOf = (texts: string[]) => Math.min(280, Math.max(50, Math.ceil(6.3 * Math.max(...texts.map((t) => t.length))) + 6));
+  const ciHeader = `Estimate [${Math.round((options.level ?? 0.95) * 100)}% CI]`;
+  const panels: PlotSpec[] = [
+    textPanel("label", "Study", "left", widthOf(["Study", ...allRows.map((r) => r.label)]), allRows),
+    plot,
+    textPanel("text", ciHeader, "right", widthOf([ciHeader, ...allRows.map((r) => r.text)]), allRows),
+  ];
   if (hasWeights) panels.splice(2, 0, textPanel("wtext", "Weight", "right", 50, studyRows));
   return topLevel(options.title ?? "Forest plot", { hconcat: panels, spacing: 10, resolve: { scale: { y: "independent" } } });
 }

@@ -80,7 +80,7 @@ export function networkSpec(nodes: readonly NetworkNode[], edges: readonly Netwo
         mark: { type: "rule", color: COLORS.interval, opacity: 0.8, strokeCap: "round" },
         encoding: {
           x: { field: "x", ...x }, y: { field: "y", ...y }, x2: { field: "x2" }, y2: { field: "y2" },
-          strokeWidth: { field: "weight", type: "quantitative", scale: { range: [1.5, 10], zero: false }, legend: { title: "studies" } },
+          strokeWidth: { field: "weight", type: "quantitative", scale: { range: [1.5, 10], zero: false }, legend: { title: "studies", tickCount: 4 } },
           tooltip: [{ field: "from" }, { field: "to" }, { field: "weight", type: "quantitative", title: "studies" }],
         },
       },
