@@ -107,7 +107,7 @@ export class GeneralizedLinearMixedModel {
     this.terms = sortTerms(ms.reTerms);
     this.state = new GLMMState(ms, this.terms, fam, y, prior);
     // glmmTMB's Laplace uses the observed information; it matters only for non-canonical links (NB2)
-    this.state.observedInformation = fam.name === "negative_binomial";
+    this.state.observedInformation = fam.name === "negative_binomial" || (fam.name === "Gamma" && fam.link.name === "log");
     this.nAGQ = options.nAGQ ?? 1;
     if (this.nAGQ > 1 && (this.terms.length !== 1 || this.terms[0].s !== 1 || this.terms[0].kfac !== null))
       throw new UserError(`--nagq ${this.nAGQ} needs a single scalar random-effect term such as (1 | group); use --nagq 1 (Laplace)`);

@@ -203,7 +203,17 @@ export class GLMMState {
    * scoring, but convergence is quadratic and log|L| is the observed-information one (glmmTMB's).
    */
   private observedWeights(zOffset: Float64Array): void {
-    const { n, mu, w, z, y, eta, prior, family } = this;
+    const { n, mu, w, z, y, eta, prior, family, phi } = this;
+    if (family.name === "Gamma" && family.link.name === "log") {
+      // log p = (−y/μ − log μ)/φ + …: w = (y/μ)/φ, score = (y/μ − 1)/φ
+      for (let i = 0; i < n; i++) {
+        if (prior[i] === 0) continue;
+        const r = y[i] / mu[i];
+        w[i] = (prior[i] * r) / phi;
+        z[i] = eta[i] - zOffset[i] + (r - 1) / r;
+      }
+      return;
+    }
     if (family.name !== "negative_binomial" || family.link.name !== "log") return;
     const k = family.size!;
     if (!(k < 1e12)) return;

@@ -83,14 +83,39 @@ export function bobyqa(f: Objective, x0: ArrayLike<number>, options: BobyqaOptio
   if (rhoend > rhobeg) rhoend = rhobeg;
 
   // Powell's start: each coordinate on a bound or at least rhobeg inside it.
+  // The relative bounds are set exactly (0 or ∓rhobeg) so that first steps land exactly on bounds.
   const xs = Float64Array.from(prob.x0);
+  const sl = new Float64Array(n);
+  const su = new Float64Array(n);
   for (let j = 0; j < n; j++) {
-    const dl = lower[j] - xs[j];
-    const du = upper[j] - xs[j];
-    if (dl >= -rhobeg) xs[j] = dl >= 0 ? lower[j] : lower[j] + rhobeg;
-    else if (du <= rhobeg) xs[j] = du <= 0 ? upper[j] : upper[j] - rhobeg;
+    const range = upper[j] - lower[j];
+    sl[j] = lower[j] - xs[j];
+    su[j] = upper[j] - xs[j];
+    if (sl[j] >= -rhobeg) {
+      if (sl[j] >= 0) {
+        xs[j] = lower[j];
+        sl[j] = 0;
+        su[j] = range;
+      } else {
+        xs[j] = lower[j] + rhobeg;
+        sl[j] = -rhobeg;
+        su[j] = Math.max(upper[j] - xs[j], rhobeg);
+      }
+    } else if (su[j] <= rhobeg) {
+      if (su[j] <= 0) {
+        xs[j] = upper[j];
+        sl[j] = -range;
+        su[j] = 0;
+      } else {
+        xs[j] = upper[j] - rhobeg;
+        sl[j] = Math.min(lower[j] - xs[j], -rhobeg);
+        su[j] = rhobeg;
+      }
+    }
   }
   const m = new BobyqaModel(n, npt, xs, lower, upper);
+  m.sl.set(sl);
+  m.su.set(su);
   const evalRel = (xrel: Float64Array): number => prob.evaluate(m.absolute(xrel, lower, upper), penalty);
 
   try {

@@ -84,7 +84,7 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
     nobs: fit.nobs, dropped: extra.dropped, groups: ngrps(fit.terms),
     logLik: num(fit.logLik), df: fit.df, AIC: num(fit.AIC), BIC: num(fit.BIC), deviance: num(fit.deviance),
     fixef: fit.fixef.map((f) => ({ term: f.term, estimate: num(f.estimate), se: num(f.se), statistic: num(f.statistic), p: num(f.p) })),
-    varcorr, sigma: fit.family === "gaussian" ? num(Math.sqrt(fit.dispersion)) : 1,
+    varcorr, sigma: fit.family === "gaussian" || fit.family === "Gamma" ? num(Math.sqrt(fit.dispersion)) : 1,
     nb_size: fit.nbSize === null ? null : num(fit.nbSize), theta: Array.from(fit.theta),
     singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations,
   };

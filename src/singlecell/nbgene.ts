@@ -83,6 +83,11 @@ export class NBGeneFitter {
   private readonly lower: Float64Array;
   private readonly upper: Float64Array;
   private readonly free: Int32Array;
+  /** index of the intercept column of X (all ones), or −1 */
+  private readonly icpt: number;
+  /** per patient Σ exp(offset) and Σ exp(2·offset) (patient-level X) or Σ exp(offset) */
+  private readonly e1: Float64Array;
+  private readonly e2: Float64Array;
   evaluations = 0;
 
   constructor(design: CellDesign) {
@@ -119,6 +124,21 @@ export class NBGeneFitter {
     this.lower[p + 1] = PHI_MIN;
     this.upper[p + 1] = PHI_MAX;
     this.free = new Int32Array(m);
+    let icpt = -1;
+    for (let k = 0; k < p && icpt < 0; k++) {
+      let ones = true;
+      for (let c = 0; c < n; c++) if (design.X[c + k * n] !== 1) { ones = false; break; }
+      if (ones) icpt = k;
+    }
+    this.icpt = icpt;
+    this.e1 = new Float64Array(G);
+    this.e2 = new Float64Array(G);
+    for (let j = 0; j < G; j++)
+      for (let c = design.groupStart[j]; c < design.groupStart[j + 1]; c++) {
+        const e = Math.exp(design.offset[c]);
+        this.e1[j] += e;
+        this.e2[j] += e * e;
+      }
   }
 
   /**
@@ -391,78 +411,84 @@ export class NBGeneFitter {
 
   /** Starting values: a Poisson GLM for β, then moment estimates of s and φ around it. */
   private start(x: Float64Array): void {
-    const p = this.p, n = this.n, G = this.G, d = this.design;
+    const p = this.p, n = this.n, G = this.G, d = this.design, gx = d.groupX;
     x.fill(0);
     let ytot = 0;
     for (let j = 0; j < G; j++) ytot += this.yTot[j];
-    // intercept column (all ones), if any: start it at the pooled log rate
-    let icpt = -1;
-    for (let k = 0; k < p && icpt < 0; k++) {
-      let ones = true;
-      for (let c = 0; c < n; c++) if (d.X[c + k * n] !== 1) { ones = false; break; }
-      if (ones) icpt = k;
-    }
     let etot = 0;
-    for (let c = 0; c < n; c++) etot += Math.exp(d.offset[c]);
-    if (icpt >= 0) x[icpt] = Math.log((ytot + 0.5) / etot);
-    // Poisson Newton steps on β (fixed effects only): X'(y − μ), X'diag(μ)X
+    for (let j = 0; j < G; j++) etot += this.e1[j];
+    // the intercept (a column of ones), if any, starts at the pooled log rate
+    if (this.icpt >= 0) x[this.icpt] = Math.log((ytot + 0.5) / etot);
+    // Poisson Newton steps on β (fixed effects only): X'(y − μ), X'diag(μ)X — per patient when
+    // X is patient-level, else per cell
     const A = this.L, gr = this.gt;
-    for (let it = 0; it < 12 && p > 0; it++) {
+    for (let it = 0; it < 25 && p > 0; it++) {
       A.fill(0);
       gr.fill(0);
-      for (let c = 0; c < n; c++) {
-        let e = d.offset[c];
-        for (let k = 0; k < p; k++) e += d.X[c + k * n] * x[k];
-        const m = Math.exp(e);
-        for (let k = 0; k < p; k++) {
-          const xk = d.X[c + k * n];
-          gr[k] -= xk * m;
-          for (let l = 0; l <= k; l++) A[k + l * p] += xk * d.X[c + l * n] * m;
+      if (gx) {
+        for (let j = 0; j < G; j++) {
+          let e = 0;
+          for (let k = 0; k < p; k++) e += gx[j + k * G] * x[k];
+          const mj = this.e1[j] * Math.exp(e);
+          for (let k = 0; k < p; k++) {
+            const xk = gx[j + k * G];
+            gr[k] += xk * (this.yTot[j] - mj);
+            for (let l = 0; l <= k; l++) A[k + l * p] += xk * gx[j + l * G] * mj;
+          }
+        }
+      } else {
+        for (let c = 0; c < n; c++) {
+          let e = d.offset[c];
+          for (let k = 0; k < p; k++) e += d.X[c + k * n] * x[k];
+          const m = Math.exp(e);
+          for (let k = 0; k < p; k++) {
+            const xk = d.X[c + k * n];
+            gr[k] -= xk * m;
+            for (let l = 0; l <= k; l++) A[k + l * p] += xk * d.X[c + l * n] * m;
+          }
+        }
+        for (let z = 0; z < this.nnz; z++) {
+          const c = this.nzPos[z];
+          for (let k = 0; k < p; k++) gr[k] += d.X[c + k * n] * this.nzY[z];
         }
       }
-      for (let z = 0; z < this.nnz; z++) {
-        const c = this.nzPos[z];
-        for (let k = 0; k < p; k++) gr[k] += d.X[c + k * n] * this.nzY[z];
-      }
-      for (let k = 0; k < p; k++) A[k + k * p] += 1e-8;
+      for (let k = 0; k < p; k++) A[k + k * p] += 1e-8 * (1 + A[k + k * p]);
       if (!cholSolve(A, p, gr)) break;
       let mx = 0;
       for (let k = 0; k < p; k++) mx = Math.max(mx, Math.abs(gr[k]));
       const f = mx > 3 ? 3 / mx : 1;
       for (let k = 0; k < p; k++) x[k] += f * gr[k];
-      if (mx < 1e-8) break;
+      if (mx < 1e-6) break;
     }
-    // per-patient log ratios observed/fitted → s; the residual variance beyond them → φ
+    // per-patient log ratios observed/fitted → s; the variance beyond them → φ (moments)
     this.updateBase(x);
     let so = 0, sv = 0, ng = 0;
-    let num = 0, den = 0;
+    let den = 0;
     const oj = this.bSave;
     for (let j = 0; j < G; j++) {
       const c0 = d.groupStart[j], c1 = d.groupStart[j + 1];
-      if (c1 === c0) { oj[j] = 0; continue; }
-      let M = 0;
-      for (let c = c0; c < c1; c++) M += this.muFixed(c, j);
-      const o = Math.log((this.yTot[j] + 0.5) / (M + 0.5));
+      const ea = gx ? Math.exp(this.eta0[j]) : 1;
+      let M: number;
+      if (gx) M = this.e1[j] * ea;
+      else { M = 0; for (let c = c0; c < c1; c++) M += this.base[c]; }
+      const o = c1 > c0 ? Math.log((this.yTot[j] + 0.5) / (M + 0.5)) : 0;
       oj[j] = o;
-      so += o * o;
-      sv += 1 / (this.yTot[j] + 1);
-      ng++;
-      const eo = Math.exp(o);
-      for (let c = c0; c < c1; c++) { const mm = this.muFixed(c, j) * eo; num += mm * mm; den += mm * mm; }
+      if (c1 > c0) { so += o * o; sv += 1 / (this.yTot[j] + 1); ng++; }
+      const f = ea * Math.exp(o);
+      if (gx) den += this.e2[j] * f * f;
+      else for (let c = c0; c < c1; c++) { const mm = this.base[c] * f; den += mm * mm; }
+      this.b[j] = f; // scratch: base_c·f is the start's fitted mean
     }
+    let num = den;
     for (let z = 0; z < this.nnz; z++) {
-      const c = this.nzPos[z], j = this.groupOf[c], y = this.nzY[z];
-      const mm = this.muFixed(c, j) * Math.exp(oj[j]);
+      const c = this.nzPos[z], y = this.nzY[z];
+      const mm = this.base[c] * this.b[this.groupOf[c]];
       num += y * y - 2 * y * mm - y;
     }
-    const s0 = ng > 0 ? so / ng - sv / ng : 0.1;
+    const s0 = ng > 0 ? (so - sv) / ng : 0.1;
     x[p] = Math.min(Math.max(s0, 0.01), 4);
     x[p + 1] = Math.min(Math.max(den > 0 ? num / den : 0.1, 1e-3), 10);
     this.b.fill(0);
-  }
-
-  private muFixed(c: number, j: number): number {
-    return this.design.groupX ? this.base[c] * Math.exp(this.eta0[j]) : this.base[c];
   }
 
   /** Fit the loaded gene. */

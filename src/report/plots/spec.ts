@@ -22,6 +22,8 @@ export const COLORS = {
 
 /** Config every plot shares: fonts, white background, light grid. */
 export const CONFIG = {
+  // no per-mark ARIA labels: they repeat every datum as text and triple the size of large SVGs
+  aria: false,
   font: "DejaVu Sans, Helvetica, Arial, sans-serif",
   background: "white",
   padding: 8,

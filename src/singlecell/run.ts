@@ -1,0 +1,52 @@
+// Fitting genes one after another with one reusable fitter: the fast Laplace path, the general
+// engine when it fails, and a failed result (with the reason) when both do — one bad gene never
+// stops a run. Shared by the CLI's main thread and its worker threads.
+import type { CellDesign } from "./design.js";
+import { fitGeneGLMM } from "./fallback.js";
+import { type GeneFit, NBGeneFitter } from "./nbgene.js";
+
+export interface GeneCounts {
+  readonly indptr: Int32Array;
+  readonly pos: Int32Array;
+  readonly y: Int32Array;
+}
+
+export interface RunOptions {
+  /** refit with the general engine when the fast path fails (default true) */
+  readonly fallback?: boolean;
+}
+
+export function failedFit(p: number, message: string): GeneFit {
+  return {
+    ok: false, beta: new Float64Array(p).fill(NaN), se: new Float64Array(p).fill(NaN), sdPatient: NaN, nbSize: NaN,
+    logLik: NaN, converged: false, message, iterations: 0, evaluations: 0,
+  };
+}
+
+/** Fit genes k = from .. to−1 of a block. */
+export function fitGenes(fitter: NBGeneFitter, genes: GeneCounts, from = 0, to = genes.indptr.length - 1, options: RunOptions = {}): GeneFit[] {
+  const out: GeneFit[] = [];
+  for (let k = from; k < to; k++) out.push(fitOneGene(fitter, genes.pos.subarray(genes.indptr[k], genes.indptr[k + 1]), genes.y.subarray(genes.indptr[k], genes.indptr[k + 1]), options));
+  return out;
+}
+
+export function fitOneGene(fitter: NBGeneFitter, pos: Int32Array, y: Int32Array, options: RunOptions = {}): GeneFit {
+  const d: CellDesign = fitter.design;
+  let fast: GeneFit;
+  try {
+    const nnz = fitter.setGene(pos, y);
+    if (nnz === 0) return failedFit(d.p, "no nonzero counts");
+    fast = fitter.fit();
+    if (fast.ok) return fast;
+  } catch (e) {
+    fast = failedFit(d.p, `internal error: ${(e as Error).message}`);
+  }
+  if (options.fallback === false) return fast;
+  try {
+    const r = fitGeneGLMM(d, pos, y);
+    const note = `fast path failed (${fast.message}); fitted by the general GLMM engine`;
+    return { ...r, message: r.message ? `${note}; ${r.message}` : note };
+  } catch (e) {
+    return failedFit(d.p, `${fast.message}; the general GLMM engine failed too: ${(e as Error).message.split("\n")[0]}`);
+  }
+}

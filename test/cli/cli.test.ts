@@ -1,0 +1,48 @@
+// The command line as a user meets it: JSON that is byte-identical run to run, text summaries,
+// and one-line errors with a non-zero exit (never a stack trace).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const data = (f: string) => join(root, "test", "fixtures", "data", f);
+const glmm = (...args: string[]) => spawnSync(process.execPath, [join(root, "bin", "glmm.js"), ...args], { encoding: "utf8" });
+
+test("fit --format json is deterministic (byte-identical twice)", () => {
+  const args = ["fit", "--data", data("cbpp.csv"), "--family", "binomial", "--formula", "cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)", "--format", "json"];
+  const a = glmm(...args), b = glmm(...args);
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(a.stdout, b.stdout);
+  const j = JSON.parse(a.stdout);
+  assert.equal(j.nobs, 56);
+  assert.deepEqual(j.groups, { herd: 15 });
+  assert.ok(Math.abs(j.logLik - -92.02656639) < 1e-3);
+});
+
+test("fit prints an lme4-style summary", () => {
+  const r = glmm("fit", "--data", data("sleepstudy.csv"), "--formula", "Reaction ~ Days + (Days | Subject)");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /Linear mixed model fit by REML/);
+  assert.match(r.stdout, /REML criterion at convergence: 1743\.6/);
+  assert.match(r.stdout, /Number of obs: 180, groups:  Subject, 18/);
+  assert.match(r.stdout, /Days\s+10\.467\s+1\.546\s+6\.771/);
+});
+
+for (const [what, args, pattern] of [
+  ["missing data file", ["fit", "--data", "nope.csv", "--formula", "y ~ x + (1|g)"], /cannot read data file 'nope\.csv'/],
+  ["unknown column", ["fit", "--data", data("sleepstudy.csv"), "--formula", "Reaction ~ Dayz + (1 | Subject)"], /Dayz/],
+  ["syntax error", ["fit", "--data", data("sleepstudy.csv"), "--formula", "Reaction ~ (Days | Subject"], /position/],
+  ["unknown family", ["fit", "--data", data("sleepstudy.csv"), "--formula", "Reaction ~ Days + (1 | Subject)", "--family", "weibull"], /unknown family 'weibull'/],
+  ["non-integer Poisson counts", ["fit", "--data", data("sleepstudy.csv"), "--formula", "Reaction ~ Days + (1 | Subject)", "--family", "poisson"], /non-negative integer counts/],
+  ["code in a formula", ["fit", "--data", data("sleepstudy.csv"), "--formula", "Reaction ~ require('fs') + (1 | Subject)"], /unknown function 'require'|not allowed|unexpected/],
+] as const) {
+  test(`one-line error: ${what}`, () => {
+    const r = glmm(...args);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, pattern);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    assert.equal(r.stdout, "");
+  });
+}

@@ -1,0 +1,62 @@
+// Linear mixed models against lme4 1.1-31 (test/fixtures/reference/cases.json), with tolerances
+// much tighter than the conformance runner's: the profiled objective at lme4's optimum must agree
+// to 1e-6, and our optimum must not be worse than lme4's.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { readFrameFile } from "../../src/cli/io.js";
+import { buildModel } from "../../src/formula/index.js";
+import { LinearMixedModel, fitLMM } from "../../src/lmm/lmm.js";
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test", "fixtures");
+const cases = JSON.parse(readFileSync(join(fixtures, "reference", "cases.json"), "utf8")).cases as any[];
+const ref = (id: string) => cases.find((c) => c.id === id);
+
+for (const id of ["lmm_sleepstudy_reml", "lmm_sleepstudy_ml", "lmm_sleepstudy_uncorrelated", "lmm_penicillin_crossed", "lmm_pastes_nested", "lmm_batches_three_levels"]) {
+  test(`${id}: optimum at least lme4's, estimates within 0.1% of their SE`, () => {
+    const c = ref(id);
+    const ms = buildModel(readFrameFile(join(fixtures, "data", c.data)), c.formula);
+    const f = fitLMM(ms, { reml: c.options.REML });
+    assert.ok(f.logLik >= c.reference.logLik - 1e-6, `logLik ${f.logLik} < ${c.reference.logLik}`);
+    assert.ok(f.logLik <= c.reference.logLik + 1e-4, `logLik ${f.logLik} far above lme4's ${c.reference.logLik}`);
+    f.xnames.forEach((nm, j) => {
+      const se = c.reference.se[nm];
+      assert.ok(Math.abs(f.beta[j] - c.reference.fixef[nm]) < 1e-3 * se, `${nm}: ${f.beta[j]} vs ${c.reference.fixef[nm]}`);
+      assert.ok(Math.abs(Math.sqrt(f.vcov[j + j * f.p]) - se) < 1e-3 * se, `se ${nm}`);
+    });
+    const resid = c.reference.varcorr.find((v: any) => v.group === "Residual");
+    assert.ok(Math.abs(f.sigma - resid.sdcor) < 1e-4 * resid.sdcor, `sigma ${f.sigma} vs ${resid.sdcor}`);
+    assert.equal(f.singular, Boolean(c.reference.singular));
+  });
+}
+
+test("REML criterion at lme4's θ equals lme4's to 1e-5 (sleepstudy, correlated slope)", () => {
+  const c = ref("lmm_sleepstudy_reml");
+  const ms = buildModel(readFrameFile(join(fixtures, "data", c.data)), c.formula);
+  const m = new LinearMixedModel(ms, { reml: true });
+  // θ from lme4's variance components: λ = chol(Σ)/σ
+  const sig = 25.59179572, s1 = 24.74065799, s2 = 5.922137659, r = 0.06555123824;
+  const th = [s1 / sig, (r * s2) / sig, (s2 * Math.sqrt(1 - r * r)) / sig];
+  assert.ok(Math.abs(m.objective(th) - -2 * c.reference.logLik) < 1e-5);
+});
+
+test("conditional variances: sleepstudy condsd of (Intercept) for subject 308 (lme4: 12.07086)", () => {
+  const c = ref("lmm_sleepstudy_reml");
+  const ms = buildModel(readFrameFile(join(fixtures, "data", c.data)), c.formula);
+  const f = fitLMM(ms, { reml: true });
+  const re = f.ranef[0];
+  const l = re.levels.indexOf("308");
+  // lme4: ranef(fm1)$Subject["308", ] = (2.2585, 9.1990); attr(, "postVar")[1,1,1] = 145.7056, [2,2,1] = 5.312283
+  assert.ok(Math.abs(re.values[0][l] - 2.258551) < 1e-3);
+  assert.ok(Math.abs(re.values[1][l] - 9.198976) < 1e-3);
+  assert.ok(Math.abs(re.condsd![0][l] - Math.sqrt(145.7056)) < 1e-3);
+  assert.ok(Math.abs(re.condsd![1][l] - Math.sqrt(5.312283)) < 1e-4);
+});
+
+test("a model without random effects is a clear error", () => {
+  const c = ref("lmm_sleepstudy_reml");
+  const ms = buildModel(readFrameFile(join(fixtures, "data", c.data)), "Reaction ~ Days");
+  assert.throws(() => fitLMM(ms), /no random-effect terms/);
+});

@@ -1,0 +1,97 @@
+/// <reference lib="webworker" />
+// The fitting worker: parses the data, fits the model with the library's `fit` (the same code as
+// `glmm fit`), and prepares the summary, the plot specs and the download files, so the page never
+// blocks, whatever the data size. Data stays in this worker; nothing is sent anywhere.
+import { parseDelimited } from "../src/data/csv.js";
+import type { Frame } from "../src/data/frame.js";
+import { fit, type FitOptions } from "../src/fit.js";
+import { fitPlotSpecs, plotResiduals, ranefRows } from "../src/report/plots/fitdata.js";
+import { fitSummary } from "../src/report/summary.js";
+import type { ColumnInfo, FitOutput, FitRequest, FromWorker, Stage, ToWorker } from "./protocol.js";
+import { fixefCsv, observationsCsv, ranefCsv, varcorrCsv } from "./files.js";
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let frame: Frame | null = null;
+let dataName = "data";
+
+const post = (m: FromWorker) => self.postMessage(m);
+
+function describe(f: Frame): ColumnInfo[] {
+  return f.names.map((name) => {
+    const c = f.column(name);
+    if (c.kind === "numeric") {
+      let missing = 0;
+      for (const v of c.values) if (Number.isNaN(v)) missing++;
+      return { name, kind: "numeric", levels: null, missing };
+    }
+    const seen = new Set<string>();
+    let missing = 0;
+    for (const v of c.values) if (v === null) missing++; else seen.add(v);
+    return { name, kind: "text", levels: seen.size, missing };
+  });
+}
+
+async function load(id: number, source: ToWorker & { type: "load" }): Promise<void> {
+  const s = source.source;
+  post({ type: "progress", id, stage: "reading" });
+  let text: string;
+  if (s.kind === "url") {
+    const r = await fetch(s.url);
+    if (!r.ok) throw new Error(`cannot load ${s.name}: HTTP ${r.status}`);
+    text = await r.text();
+  } else text = s.text;
+  frame = parseDelimited(text, { source: s.name });
+  dataName = s.name;
+  post({ type: "loaded", id, name: s.name, nrow: frame.nrow, columns: describe(frame) });
+}
+
+function runFit(id: number, req: FitRequest): FitOutput {
+  if (!frame) throw new Error("no data loaded");
+  const t0 = performance.now();
+  const stage = (st: Stage, extra: { evaluations?: number; objective?: number } = {}) => post({ type: "progress", id, stage: st, ...extra });
+  stage("fitting");
+  // Progress hook (not in FitOptions yet): forwarded at most every 100 ms once the library calls it.
+  let last = 0;
+  const onProgress = (info: number | { evaluations?: number; objective?: number }) => {
+    const now = performance.now();
+    if (now - last < 100) return;
+    last = now;
+    stage("fitting", typeof info === "number" ? { evaluations: info } : info);
+  };
+  const options = { family: req.family, link: req.link || undefined, reml: req.reml, nAGQ: req.nAGQ, onProgress } as FitOptions;
+  const res = fit(frame, req.formula, options);
+  stage("summarizing");
+  const f = res.fit;
+  const p = res.model.p;
+  let corr: Float64Array | null = null;
+  if (p > 0 && f.vcov.length === p * p) {
+    corr = new Float64Array(p * p);
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) corr[a + b * p] = f.vcov[a + b * p] / Math.sqrt(f.vcov[a + a * p] * f.vcov[b + b * p]);
+  }
+  const { residuals, pearson } = plotResiduals(res);
+  const scaled = f.kind === "lmm" && !pearson ? residuals.map((r) => r / f.sigma) : residuals;
+  const summary = fitSummary({ json: res.json, formula: req.formula, dataName, scaledResiduals: scaled, corrFixef: corr });
+  const dropped = res.model.dropped ? `\n(${res.model.dropped} of ${res.model.nobsTotal} rows removed for missing values)\n` : "";
+  const plots = { ...fitPlotSpecs(res) };
+  const files: Record<string, string> = {
+    "fit.json": JSON.stringify(res.json, null, 1) + "\n",
+    "fixef.csv": fixefCsv(res.json),
+    "varcorr.csv": varcorrCsv(res.json),
+    "ranef.csv": ranefCsv(ranefRows(res.json.ranef)),
+    "observations.csv": observationsCsv(res),
+  };
+  return { json: res.json, summary: summary + dropped, plots, files, seconds: (performance.now() - t0) / 1000 };
+}
+
+self.onmessage = async (e: MessageEvent<ToWorker>) => {
+  const m = e.data;
+  try {
+    if (m.type === "load") await load(m.id, m);
+    else post({ type: "fitted", id: m.id, output: runFit(m.id, m.request) });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const pos = /^formula: .* at position (\d+)/.exec(message);
+    post({ type: "error", id: m.id, message: message.split("\n")[0], formulaPosition: pos ? Number(pos[1]) - 1 : undefined });
+  }
+};
