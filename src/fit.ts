@@ -7,6 +7,8 @@ import type { ModelStructure } from "./formula/types.js";
 import { fitLMM, type FittedLMM } from "./lmm/lmm.js";
 import { fitGLMM, type FittedGLMM } from "./glmm/glmm.js";
 import { fitToJSON, type FitJSON } from "./report/json.js";
+import { scaleWarnings } from "./formula/scale-check.js";
+import { separationWarning } from "./glmm/separation.js";
 
 export interface FitOptions {
   /** gaussian (default), binomial, poisson, negative_binomial, Gamma */
@@ -64,7 +66,12 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
   const fitted = isLMM
     ? fitLMM(ms, { reml: options.reml ?? true })
     : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights });
-  const json = fitToJSON(fitted, { formula, dropped: ms.dropped, warnings: ms.warnings });
+  const warnings = [...ms.warnings, ...scaleWarnings(ms)];
+  if (fitted.kind === "glmm") {
+    const sep = separationWarning(fitted);
+    if (sep) warnings.push(sep);
+  }
+  const json = fitToJSON(fitted, { formula, dropped: ms.dropped, warnings });
   return { model: ms, fit: fitted, json };
 }
 

@@ -191,6 +191,7 @@ export class GeneralizedLinearMixedModel {
     if (this.extra === "nbsize") extra0 = Math.log(this.momentSize());
     if (this.extra === "dispersion") extra0 = 0;
     this.setExtra(extra0);
+    st.initialize();
     // ---- stage 1: θ (and the extra parameter) with β inside PIRLS
     const lower1 = thetaLower(terms);
     const th0 = thetaStart(terms);

@@ -124,6 +124,30 @@ export class GLMMState {
   }
 
   /**
+   * Starting values as R's glm.fit: η from the family's μ_start(y), one weighted least-squares
+   * solve for β, then IRLS (PIRLS at θ = 0) to the GLM fit. Without it a far-off start (counts in
+   * the millions, say) can leave PIRLS creeping toward the mode.
+   */
+  initialize(): void {
+    const { n, y, prior, eta, mu, terms } = this;
+    const fam = this.family;
+    for (let i = 0; i < n; i++) {
+      const m = fam.muStart(y[i], prior[i] || 1);
+      mu[i] = m;
+      eta[i] = fam.link.linkfun(m);
+    }
+    const theta0 = new Float64Array(terms.reduce((a, t) => a + t.ntheta, 0));
+    this.weights(this.offset);
+    this.sysBeta.accumulate(this.w, this.ms.X, this.z);
+    if (this.sysBeta.updateL(theta0)) {
+      const { beta } = this.sysBeta.solve();
+      if (beta.every(Number.isFinite)) this.beta = Float64Array.from(beta);
+    }
+    this.u = new Float64Array(this.q);
+    this.pirls(theta0, true);
+  }
+
+  /**
    * PIRLS at θ. With updateBeta, β is re-estimated with u (stage 1); otherwise β = this.beta is
    * fixed. Leaves the system factored at the mode's weights (for log|L|) and u, β, η, μ current.
    */

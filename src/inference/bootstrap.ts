@@ -149,8 +149,15 @@ export interface BootstrapSummaryRow extends ConfintRow {
   readonly bias: number;
 }
 
+export interface BootstrapConfint extends ConfintResult {
+  readonly rows: BootstrapSummaryRow[];
+  readonly nsim: number;
+  readonly failures: number;
+  readonly seed: number;
+}
+
 /** Percentile intervals, bootstrap SEs and biases from a bootstrap result. */
-export function bootstrapConfint(b: BootstrapResult, level = 0.95): ConfintResult & { rows: BootstrapSummaryRow[]; nsim: number; failures: number; seed: number } {
+export function bootstrapConfint(b: BootstrapResult, level = 0.95): BootstrapConfint {
   const K = b.names.length;
   const alpha = (1 - level) / 2;
   const rows: BootstrapSummaryRow[] = b.names.map((name, k) => {

@@ -47,7 +47,14 @@ export interface BobyqaOptions {
  *   model steers away from that region and the run still ends.
  * - RESCUE (when rounding makes the H-update denominators useless) rebuilds the interpolation
  *   set around the best point with the current rho (npt − 1 new evaluations) instead of Powell's
- *   in-place repair.
+ *   in-place repair; a model that overflowed is rebuilt the same way. A trust-region step that
+ *   fails to reduce the model counts as a bad step (radius shrinks) instead of ending the run.
+ *
+ * Defaults: rhobeg/rhoend as R's minqa (Powell: rhobeg about a tenth of the expected change,
+ * rhoend the wanted accuracy in x). For lme4's θ start (1 on the diagonal) that is rhobeg = 0.2,
+ * rhoend = 2e-7, the values glmer's stages use. lmer's default (NLopt BOBYQA with ftol_abs = 1e-8)
+ * stops earlier; pass ftolAbs: 1e-8 for that behaviour. minqa's own default npt is min(2n, n+2);
+ * pass it explicitly to mimic glmer's minqa runs step for step.
  */
 export function bobyqa(f: Objective, x0: ArrayLike<number>, options: BobyqaOptions = {}): OptimResult {
   const maxfun = options.maxfun ?? 10000;
@@ -289,7 +296,7 @@ function iterate(
         continue;
       }
       // Done; try the last short trust-region step, which was never evaluated.
-      if (ntrits === -1 && dsq > 0) evalRel(Float64Array.from(xnew));
+      if (ntrits === -1 && dsq > 0 && prob.nf < prob.maxfun) evalRel(Float64Array.from(xnew));
       return prob.result(true, "converged: trust region radius reached rhoend");
     }
 

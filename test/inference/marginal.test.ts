@@ -11,7 +11,7 @@ import { data, reference } from "./helpers.js";
 test("the marginal mean by quadrature matches closed forms (probit, log)", () => {
   const probit = makeFamily("binomial", "probit").link;
   for (const [eta, v] of [[0.3, 1.5], [-1.2, 4], [2, 0.2]]) {
-    assert.ok(Math.abs(marginalMean(probit, eta, v) - pnorm(eta / Math.sqrt(1 + v))) < 1e-10);
+    assert.ok(Math.abs(marginalMean(probit, eta, v) - pnorm(eta / Math.sqrt(1 + v))) < 1e-8);
   }
   const log = makeFamily("poisson").link;
   assert.ok(Math.abs(marginalMean(log, 0.5, 0.8) - Math.exp(0.9)) < 1e-12);

@@ -28,7 +28,7 @@ export const CONFIG = {
   background: "white",
   padding: 8,
   view: { stroke: "#d0d0d0" },
-  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: "normal", gridColor: "#ececec", domainColor: "#888", tickColor: "#888" },
+  axis: { labelSeparation: 6, labelFontSize: 11, titleFontSize: 12, titleFontWeight: "normal", gridColor: "#ececec", domainColor: "#888", tickColor: "#888" },
   header: { labelFontSize: 12, titleFontSize: 12 },
   title: { fontSize: 14, anchor: "start", subtitleFontSize: 11, subtitleColor: "#555", offset: 8 },
   legend: { labelFontSize: 11, titleFontSize: 11 },

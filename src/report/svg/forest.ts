@@ -1,7 +1,7 @@
 // A forest plot: one row per study (point estimate, interval, a square sized by weight) and summary
 // rows (a diamond for a pooled estimate, a bar for a prediction interval), with an optional ratio
 // axis (values on the log scale, ticks labelled as ratios).
-import { line, niceTicks, polygon, ratioTicks, rect, shortNumber, svgDocument, text } from "./svg.js";
+import { line, niceTicks, polygon, ratioLabel, ratioTicks, rect, shortNumber, svgDocument, text } from "./svg.js";
 
 export interface ForestRow {
   readonly label: string;
@@ -49,7 +49,7 @@ const RIGHT = 190;
 
 export function forestPlotSVG(rows: readonly ForestRow[], summaries: readonly ForestSummary[], opts: ForestOptions = {}): string {
   const ratio = opts.ratio ?? false;
-  const fmtv = (v: number) => shortNumber(ratio ? Math.exp(v) : v);
+  const fmtv = (v: number) => (ratio ? ratioLabel(Math.exp(v)) : shortNumber(v));
   // x range from every finite bound, and the reference line
   const vals: number[] = [];
   for (const r of rows) for (const v of [r.estimate, r.lower, r.upper]) if (v !== null && Number.isFinite(v)) vals.push(v);

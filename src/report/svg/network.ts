@@ -42,10 +42,19 @@ export function networkGraphSVG(nodes: readonly NetworkNode[], edges: readonly N
     if (!a || !b) continue;
     out.push(line(a[0], a[1], b[0], b[1], "#7a9cc6", 1.5 + 8 * Math.sqrt(e.weight / wmax)));
   }
+  // edge labels at the middle, or moved along the edge when another label is already there
+  // (the diagonals of a square cross at the centre)
+  const placed: Array<[number, number]> = [];
   for (const e of edges) {
     const a = pos.get(e.from), b = pos.get(e.to);
     if (!a || !b) continue;
-    const mx = (a[0] + b[0]) / 2, my = (a[1] + b[1]) / 2;
+    let mx = 0, my = 0;
+    for (const t of [0.5, 0.36, 0.64, 0.26, 0.74]) {
+      mx = a[0] + t * (b[0] - a[0]);
+      my = a[1] + t * (b[1] - a[1]);
+      if (placed.every(([x, y]) => Math.hypot(x - mx, y - my) > 22)) break;
+    }
+    placed.push([mx, my]);
     out.push(circle(mx, my - 4, 9, "#fff", "#7a9cc6"));
     out.push(text(mx, my, e.label ?? String(e.weight), { anchor: "middle", size: 10 }));
   }

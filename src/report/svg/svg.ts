@@ -65,16 +65,27 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-/** Tick values for a ratio axis drawn on the log scale: 1, 2, 5 × 10^k within [exp(lo), exp(hi)]. */
+/** Tick values for a ratio axis drawn on the log scale: 1, 2, 5 × 10^k within [exp(lo), exp(hi)]
+ *  (finer steps when that gives fewer than three, only powers of ten when it gives too many). */
 export function ratioTicks(logLo: number, logHi: number): number[] {
-  const out: number[] = [];
-  for (let e = Math.floor(logLo / Math.LN10) - 1; e <= Math.ceil(logHi / Math.LN10) + 1; e++)
-    for (const m of [1, 2, 5]) {
-      const v = m * 10 ** e;
-      if (Math.log(v) >= logLo - 1e-9 && Math.log(v) <= logHi + 1e-9) out.push(v);
-    }
-  // too many: keep 1 × 10^k (and 1 itself)
+  const within = (mantissas: readonly number[]) => {
+    const out: number[] = [];
+    for (let e = Math.floor(logLo / Math.LN10) - 1; e <= Math.ceil(logHi / Math.LN10) + 1; e++)
+      for (const m of mantissas) {
+        const v = Number((m * 10 ** e).toPrecision(12));
+        if (Math.log(v) >= logLo - 1e-9 && Math.log(v) <= logHi + 1e-9) out.push(v);
+      }
+    return out;
+  };
+  let out = within([1, 2, 5]);
+  if (out.length < 3) out = within([1, 1.5, 2, 3, 4, 5, 6, 8]);
   return out.length > 9 ? out.filter((v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9) : out;
+}
+
+/** A ratio for labels: two decimals, or two significant digits below 0.01. */
+export function ratioLabel(v: number): string {
+  if (!Number.isFinite(v)) return v > 0 ? "Inf" : "NA";
+  return v >= 0.01 ? v.toFixed(2) : v.toPrecision(2);
 }
 
 /** A short number for labels: 3 significant digits, no exponent for everyday magnitudes. */

@@ -1,0 +1,210 @@
+// `glmm de`: single-cell differential expression, one negative binomial GLMM per gene with a random
+// intercept per patient (Laplace, as glmmTMB), fitted in worker threads, streamed gene-wise from a 10x
+// directory or an .h5ad file; BH-adjusted per term; `--shard i/N` fits a deterministic slice of the
+// genes (joined by `glmm de-merge`).
+import { availableParallelism } from "node:os";
+import { basename } from "node:path";
+import type { Command } from "commander";
+import { UserError } from "../../errors.js";
+import { type CountSource, countNonzeroCells, planBlocks, readGeneBlock } from "../../singlecell/counts.js";
+import { buildCellDesign, type CellDesign, matchBarcodes } from "../../singlecell/design.js";
+import type { GeneFit } from "../../singlecell/nbgene.js";
+import { NBGeneFitter } from "../../singlecell/nbgene.js";
+import { adjustByTerm, type DeRow, failedRow, formatDeCsv, geneRows, parseShard, shardRange } from "../../singlecell/results.js";
+import { fitGenes } from "../../singlecell/run.js";
+import { DePool } from "../de-worker.js";
+import { readFrameFile, writeFileAtomic } from "../io.js";
+import { collect, parseRefs } from "../options.js";
+import { openCounts } from "../sc-io.js";
+
+export interface DeOptions {
+  counts: string;
+  cells: string;
+  formula: string;
+  offset?: string;
+  out: string;
+  threads?: string | number;
+  genesMinCells?: string | number;
+  shard?: string;
+  barcodeColumn?: string;
+  geneNames?: string;
+  layer?: string;
+  ref?: string[];
+  maxMemory?: string | number;
+  quiet?: boolean;
+  fallback?: boolean;
+}
+
+export interface DeSummary {
+  genes: number;
+  fitted: number;
+  failed: number;
+  skipped: number;
+  seconds: number;
+  fitSeconds: number;
+  threads: number;
+}
+
+function intOption(v: string | number | undefined, name: string, dflt: number, min: number): number {
+  if (v === undefined) return dflt;
+  const s = String(v).trim();
+  if (!/^\d+$/.test(s) || Number(s) < min) throw new UserError(`${name} must be an integer ≥ ${min}, got '${v}'`);
+  return Number(s);
+}
+
+export async function deCommand(o: DeOptions): Promise<DeSummary> {
+  const t0 = performance.now();
+  const threads = intOption(o.threads, "--threads", availableParallelism(), 1);
+  const minCells = intOption(o.genesMinCells, "--genes-min-cells", 10, 0);
+  const maxMiB = intOption(o.maxMemory, "--max-memory", 1024, 16);
+  const geneColumn = o.geneNames ?? "id";
+  if (geneColumn !== "id" && geneColumn !== "name") throw new UserError(`--gene-names must be id or name, got '${o.geneNames}'`);
+  const shard = o.shard ? parseShard(o.shard) : { index: 1, count: 1 };
+  const log = (s: string) => { if (!o.quiet) process.stderr.write(s + "\n"); };
+
+  const src: CountSource = await openCounts(o.counts, { geneColumn, layer: o.layer });
+  const frame = readFrameFile(o.cells);
+  const bcol = o.barcodeColumn ?? (frame.has("barcode") ? "barcode" : frame.names[0]);
+  const rowOfColumn = matchBarcodes(src.barcodes, frame, bcol, basename(src.name));
+  const design = buildCellDesign(frame, o.formula, rowOfColumn, { offset: o.offset, refLevels: parseRefs(o.ref ?? []) });
+  for (const w of design.warnings) log(`glmm de: note: ${w}`);
+
+  // genes of this shard; those in fewer than --genes-min-cells cells are skipped
+  const [g0, g1] = shardRange(src.genes.length, shard);
+  const nonzero = await countNonzeroCells(src, design.posOfColumn);
+  const selected: number[] = [];
+  for (let g = g0; g < g1; g++) if (nonzero[g] >= Math.max(minCells, 1)) selected.push(g);
+  const fits = new Map<number, GeneFit>();
+  const progress = new Progress(selected.length, !o.quiet);
+  const pool = threads > 1 && selected.length > 1 ? new DePool(Math.min(threads, selected.length), design, { fallback: o.fallback }) : null;
+  const tFit = performance.now();
+  try {
+    const budget = Math.floor((maxMiB * 1024 * 1024) / 8);
+    for (const genes of planBlocks(Int32Array.from(selected), nonzero, budget)) {
+      const block = await readGeneBlock(src, design.posOfColumn, genes, nonzero);
+      await fitBlock(block, design, pool, threads, o.fallback, (k, f) => { fits.set(genes[k], f); progress.tick(); });
+    }
+  } finally {
+    await pool?.close();
+    progress.done();
+  }
+  const fitSeconds = (performance.now() - tFit) / 1000;
+
+  const rows: DeRow[] = [];
+  let failed = 0, skipped = 0;
+  for (let g = g0; g < g1; g++) {
+    const name = src.genes[g];
+    const f = fits.get(g);
+    if (!f) {
+      skipped++;
+      rows.push(failedRow(name, nonzero[g] === 0 ? "skipped: no nonzero counts" : `skipped: nonzero in ${nonzero[g]} cells (< --genes-min-cells ${minCells})`, true));
+      continue;
+    }
+    if (!f.ok) failed++;
+    rows.push(...geneRows(name, design.xnames, f));
+  }
+  adjustByTerm(rows);
+  writeFileAtomic(o.out, formatDeCsv(rows));
+  const seconds = (performance.now() - t0) / 1000;
+  const fitted = selected.length - failed;
+  log(`glmm de: ${fitted} genes fitted, ${failed} failed, ${skipped} skipped in ${seconds.toFixed(1)} s ` +
+    `(${(selected.length / Math.max(fitSeconds, 1e-9)).toFixed(0)} genes/s on ${pool ? Math.min(threads, selected.length) : 1} thread${threads > 1 ? "s" : ""}); wrote ${o.out}`);
+  return { genes: g1 - g0, fitted, failed, skipped, seconds, fitSeconds, threads: pool ? Math.min(threads, selected.length) : 1 };
+}
+
+/** Fit one block of genes: in tasks of a few genes over the pool, or here when single-threaded. */
+async function fitBlock(
+  block: { genes: Int32Array; indptr: Int32Array; pos: Int32Array; y: Int32Array },
+  design: CellDesign, pool: DePool | null, threads: number, fallback: boolean | undefined,
+  done: (k: number, f: GeneFit) => void,
+): Promise<void> {
+  const ng = block.genes.length;
+  if (!pool) {
+    const fitter = new NBGeneFitter(design);
+    for (let k = 0; k < ng; k++) {
+      const [f] = fitGenes(fitter, block, k, k + 1, { fallback });
+      done(k, f);
+      if (k % 16 === 15) await new Promise((r) => setImmediate(r)); // let the progress bar draw
+    }
+    return;
+  }
+  // tasks small enough to balance the threads and update progress, large enough to amortize messages
+  const per = Math.max(1, Math.min(64, Math.ceil(ng / (threads * 16))));
+  const jobs: Promise<void>[] = [];
+  let id = 0;
+  for (let k0 = 0; k0 < ng; k0 += per) {
+    const k1 = Math.min(ng, k0 + per);
+    const a = block.indptr[k0], b = block.indptr[k1];
+    const indptr = new Int32Array(k1 - k0 + 1);
+    for (let k = k0; k <= k1; k++) indptr[k - k0] = block.indptr[k] - a;
+    const task = { id: id++, indptr, pos: block.pos.slice(a, b), y: block.y.slice(a, b) };
+    jobs.push(pool.run(task).then((fs) => fs.forEach((f, i) => done(k0 + i, f))));
+  }
+  await Promise.all(jobs);
+}
+
+/** A progress bar with rate and ETA on stderr (a line every 10% when stderr is not a terminal). */
+class Progress {
+  private done_ = 0;
+  private readonly t0 = performance.now();
+  private last = 0;
+  private lastPct = -1;
+  private readonly tty: boolean;
+  constructor(private readonly total: number, private readonly enabled: boolean) {
+    this.tty = !!process.stderr.isTTY;
+  }
+  tick(): void {
+    this.done_++;
+    if (!this.enabled) return;
+    const now = performance.now();
+    if (this.tty) {
+      if (now - this.last < 100 && this.done_ < this.total) return;
+      this.last = now;
+      process.stderr.write(`\r${this.line(now)}\x1b[K`);
+    } else {
+      const pct = Math.floor((10 * this.done_) / Math.max(1, this.total));
+      if (pct === this.lastPct) return;
+      this.lastPct = pct;
+      process.stderr.write(`${this.line(now)}\n`);
+    }
+  }
+  private line(now: number): string {
+    const el = (now - this.t0) / 1000;
+    const rate = this.done_ / Math.max(el, 1e-9);
+    const eta = rate > 0 ? (this.total - this.done_) / rate : 0;
+    const width = 30;
+    const fill = Math.round((width * this.done_) / Math.max(1, this.total));
+    return `[${"#".repeat(fill)}${".".repeat(width - fill)}] ${this.done_}/${this.total} genes  ${rate.toFixed(0)} genes/s  ETA ${clock(eta)}`;
+  }
+  done(): void {
+    if (this.enabled && this.tty && this.total > 0) process.stderr.write("\n");
+  }
+}
+
+function clock(s: number): string {
+  const t = Math.round(s);
+  const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}` : `${m}:${String(sec).padStart(2, "0")}`;
+}
+
+/** `glmm de`: its flags (commander) */
+export function registerDe(p: Command): void {
+  p.command("de")
+    .description("single-cell differential expression: a negative binomial GLMM per gene with a random intercept per patient")
+    .requiredOption("--counts <path>", "10x directory (matrix.mtx[.gz], features.tsv[.gz], barcodes.tsv[.gz]) or .h5ad file")
+    .requiredOption("--cells <file>", "CSV of cell metadata, one row per barcode")
+    .requiredOption("--formula <formula>", "fixed effects and one random intercept, no response: \"~ disease + (1 | patient)\"")
+    .option("--offset <expr>", "offset expression on the cell table, e.g. \"log(total_umi)\"")
+    .requiredOption("--out <file>", "result CSV (written to a temporary file, renamed when complete)")
+    .option("--threads <n>", "worker threads (default: all cores)")
+    .option("--genes-min-cells <k>", "skip genes with a nonzero count in fewer than k cells", "10")
+    .option("--shard <i/N>", "fit only the i-th of N contiguous slices of the genes (1-based)")
+    .option("--barcode-column <name>", "barcode column of --cells (default: 'barcode', else the first column)")
+    .option("--gene-names <id|name>", "gene label: id (features.tsv column 1, h5ad var index) or name (column 2)", "id")
+    .option("--layer <name>", "h5ad: read layers/<name> instead of X")
+    .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
+    .option("--max-memory <MiB>", "memory for the counts held at once; larger inputs are read in several passes", "1024")
+    .option("--no-fallback", "do not refit failed genes with the general GLMM engine")
+    .option("--quiet", "no progress bar or summary on stderr")
+    .action(async (opts) => { await deCommand(opts); });
+}

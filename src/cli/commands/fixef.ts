@@ -1,0 +1,66 @@
+// `glmm fixef`: fixed effects with tests — Satterthwaite df and p-values for LMMs (lmerTest), Wald z
+// for GLMMs — and custom contrasts (a t test for one row, an F test for several).
+import type { Command } from "commander";
+import { UserError } from "../../errors.js";
+import { Satterthwaite } from "../../inference/satterthwaite.js";
+import { fmt, formatTable, signifStars } from "../../report/table.js";
+import { collect } from "../options.js";
+import { addModelFlags, checkFormat, loadAndFit, modelWarnings, toJSON, warningLines, type ModelFlags } from "./model-flags.js";
+
+interface FixefFlags extends ModelFlags {
+  contrast: string[];
+}
+
+function parseContrast(text: string, names: readonly string[]): Float64Array {
+  const parts = text.split(/[\s,]+/).filter((s) => s !== "");
+  if (parts.length !== names.length) throw new UserError(`--contrast '${text}' has ${parts.length} numbers; the model has ${names.length} coefficients (${names.join(", ")})`);
+  return Float64Array.from(parts, (s) => {
+    const v = Number(s);
+    if (!Number.isFinite(v)) throw new UserError(`--contrast '${text}': '${s}' is not a number`);
+    return v;
+  });
+}
+
+export async function fixefCommand(o: FixefFlags): Promise<void> {
+  checkFormat(o.format, ["text", "json"]);
+  const { model: m } = loadAndFit(o);
+  const f = m.fit;
+  const warnings = modelWarnings(m);
+  let rows: { term: string; estimate: number; se: number; df: number | null; statistic: number; p: number }[];
+  let contrast: unknown = null;
+  let contrastText = "";
+  if (f.kind === "lmm") {
+    const s = new Satterthwaite(m.ms, f);
+    warnings.push(...s.warnings);
+    rows = s.coefficients().map((r) => ({ term: r.term, estimate: r.estimate, se: r.se, df: r.df, statistic: r.t, p: r.p }));
+    if (o.contrast.length === 1) {
+      const c = s.contrast(parseContrast(o.contrast[0], f.xnames));
+      contrast = { L: o.contrast[0], ...c };
+      contrastText = `\nContrast ${o.contrast[0]}: estimate ${fmt(c.estimate)}, SE ${fmt(c.se)}, t = ${fmt(c.t)} on ${fmt(c.df)} df, p = ${fmt(c.p)}\n`;
+    } else if (o.contrast.length > 1) {
+      const ft = s.ftest(o.contrast.map((c) => parseContrast(c, f.xnames)));
+      contrast = { L: o.contrast, ...ft };
+      contrastText = `\nF test of ${o.contrast.length} contrasts: F = ${fmt(ft.F)} on ${ft.numDf} and ${fmt(ft.denDf)} df, p = ${fmt(ft.p)}\n`;
+    }
+  } else {
+    if (o.contrast.length) throw new UserError("--contrast is available for linear mixed models (Satterthwaite df); for a GLMM use the Wald tests shown");
+    rows = f.fixef.map((r) => ({ term: r.term, estimate: r.estimate, se: r.se, df: null, statistic: r.statistic, p: r.p }));
+  }
+  if (o.format === "json") {
+    process.stdout.write(toJSON({ method: f.kind === "lmm" ? "Satterthwaite" : "Wald z", fixef: rows, contrast, warnings }) + "\n");
+    return;
+  }
+  const lmm = f.kind === "lmm";
+  const table = [["", "Estimate", "Std. Error", ...(lmm ? ["df", "t value", "Pr(>|t|)"] : ["z value", "Pr(>|z|)"]), ""]];
+  for (const r of rows) table.push([r.term, fmt(r.estimate), fmt(r.se), ...(lmm ? [fmt(r.df ?? NaN)] : []), fmt(r.statistic, 3), fmt(r.p, 3), signifStars(r.p)]);
+  const head = lmm ? "Fixed effects (t tests with Satterthwaite's degrees of freedom, as lmerTest):" : "Fixed effects (Wald z tests):";
+  process.stdout.write(`${head}\n${formatTable(table, { firstLeft: true })}\n---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n${contrastText}${warningLines(warnings)}`);
+}
+
+export function registerFixef(p: Command): void {
+  const cmd = p.command("fixef").description("fixed-effect tests: Satterthwaite df and p-values (LMM), Wald z (GLMM), contrasts");
+  addModelFlags(cmd)
+    .option("--contrast <numbers>", "contrast weights, one per coefficient, e.g. \"0,1,-1\" (repeat for an F test)", collect, [])
+    .option("--format <format>", "text or json", "text")
+    .action(async (o) => { await fixefCommand(o); });
+}

@@ -1,0 +1,15 @@
+// The inference commands (issue 5), registered together so the command index needs one line.
+import type { Command } from "commander";
+import { registerBootstrap } from "./bootstrap.js";
+import { registerCompare } from "./compare.js";
+import { registerConfint } from "./confint.js";
+import { registerFixef } from "./fixef.js";
+import { registerIcc } from "./icc.js";
+import { registerMarginal } from "./marginal.js";
+import { registerPredict } from "./predict.js";
+import { registerRanef } from "./ranef.js";
+import { registerSimulate } from "./simulate.js";
+
+export function registerInference(p: Command): void {
+  for (const register of [registerCompare, registerFixef, registerConfint, registerBootstrap, registerPredict, registerSimulate, registerRanef, registerIcc, registerMarginal]) register(p);
+}

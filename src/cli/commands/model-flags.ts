@@ -1,0 +1,88 @@
+// The model flags shared by the inference commands (compare, confint, bootstrap, predict, simulate,
+// ranef, icc, fixef, marginal) — the same as `glmm fit`'s — and their small output helpers.
+import type { Command } from "commander";
+import type { Frame } from "../../data/frame.js";
+import { UserError } from "../../errors.js";
+import type { FitOptions } from "../../fit.js";
+import { fitDiagnostics } from "../../inference/diagnostics.js";
+import { fitModel, type ModelFit } from "../../inference/model.js";
+import { readFrameFile, writeFileAtomic } from "../io.js";
+import { collect, parseRefs } from "../options.js";
+
+export interface ModelFlags {
+  data: string;
+  formula: string | string[];
+  family: string;
+  link?: string;
+  reml?: boolean;
+  ml?: boolean;
+  nagq: string;
+  ref: string[];
+  weights?: string;
+  format: string;
+}
+
+/** Add --data, --formula, --family, --link, --reml/--ml, --nagq, --ref, --weights. */
+export function addModelFlags(cmd: Command, options: { repeatFormula?: boolean } = {}): Command {
+  cmd.requiredOption("--data <file>", "CSV/TSV file");
+  if (options.repeatFormula) cmd.requiredOption("--formula <formula>", "lme4 formula (repeat for each model)", collect, []);
+  else cmd.requiredOption("--formula <formula>", "lme4 formula, e.g. \"y ~ x + (1 | g)\"");
+  return cmd
+    .option("--family <family>", "gaussian, binomial, poisson, negative_binomial, Gamma", "gaussian")
+    .option("--link <link>", "link function (default: the family's canonical link)")
+    .option("--reml", "REML (default for gaussian)")
+    .option("--ml", "maximum likelihood instead of REML")
+    .option("--nagq <n>", "adaptive Gauss-Hermite quadrature points (one scalar random effect)", "1")
+    .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
+    .option("--weights <column>", "prior weights column");
+}
+
+export function fitOptionsOf(o: ModelFlags): FitOptions {
+  if (o.reml && o.ml) throw new UserError("--reml and --ml exclude each other");
+  const nAGQ = Number(o.nagq);
+  if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
+  return { family: o.family, link: o.link, reml: !o.ml, nAGQ, refLevels: parseRefs(o.ref), weights: o.weights };
+}
+
+export function checkFormat(format: string, allowed: readonly string[]): void {
+  if (!allowed.includes(format)) throw new UserError(`--format must be ${allowed.slice(0, -1).join(", ")}${allowed.length > 1 ? " or " : ""}${allowed[allowed.length - 1]}, not '${format}'`);
+}
+
+/** Read the data and fit the (single) formula. */
+export function loadAndFit(o: ModelFlags): { frame: Frame; model: ModelFit } {
+  const formula = Array.isArray(o.formula) ? o.formula[0] : o.formula;
+  if (Array.isArray(o.formula) && o.formula.length !== 1) throw new UserError("give one --formula");
+  const frame = readFrameFile(o.data);
+  return { frame, model: fitModel(frame, formula, fitOptionsOf(o)) };
+}
+
+/** The fit's own warnings plus the diagnostics (few levels, singular term). */
+export function modelWarnings(m: ModelFit): string[] {
+  return [...m.ms.warnings, ...m.fit.warnings, ...fitDiagnostics(m.ms, m.fit, m.formula).map((d) => d.message)];
+}
+
+/** JSON with non-finite numbers as null. */
+export function toJSON(x: unknown): string {
+  return JSON.stringify(x, (_k, v) => {
+    if (typeof v === "number" && !Number.isFinite(v)) return null;
+    if (v instanceof Float64Array || v instanceof Int32Array) return Array.from(v as ArrayLike<number>, (e) => (Number.isFinite(e) ? e : null));
+    return v;
+  });
+}
+
+/** Write to --out atomically, or to stdout. */
+export function emit(text: string, out?: string): void {
+  if (out) writeFileAtomic(out, text);
+  else process.stdout.write(text);
+}
+
+export function warningLines(ws: readonly string[]): string {
+  return ws.length ? "\nwarnings:\n" + ws.map((w) => `  - ${w}`).join("\n") + "\n" : "";
+}
+
+/** a CSV field */
+export function csvField(v: string | number | null): string {
+  if (v === null) return "NA";
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "NA";
+  return /[",\n\r]/.test(v) || v.trim() !== v ? `"${v.replace(/"/g, '""')}"` : v;
+}

@@ -1,0 +1,64 @@
+// `glmm predict`: predictions on the fitted rows or on new data (unseen levels get the
+// population-level prediction): conditional, population-level or population-averaged, on the
+// response or link scale. CSV (the new data's columns plus the prediction) or JSON.
+import type { Command } from "commander";
+import type { Frame } from "../../data/frame.js";
+import { UserError } from "../../errors.js";
+import { predict, type PredictLevel } from "../../inference/predict.js";
+import { readFrameFile } from "../io.js";
+import { addModelFlags, checkFormat, csvField, emit, loadAndFit, modelWarnings, toJSON, type ModelFlags } from "./model-flags.js";
+
+interface PredictFlags extends ModelFlags {
+  newdata?: string;
+  level: string;
+  type: string;
+  se: boolean;
+  out?: string;
+}
+
+function cell(frame: Frame, name: string, row: number): string | number | null {
+  const c = frame.column(name);
+  const v = c.values[row];
+  return typeof v === "number" ? (Number.isNaN(v) ? null : v) : v;
+}
+
+export async function predictCommand(o: PredictFlags): Promise<void> {
+  checkFormat(o.format, ["csv", "json"]);
+  const levels: Record<string, PredictLevel> = { conditional: "conditional", population: "population", marginal: "marginal" };
+  const level = levels[o.level];
+  if (!level) throw new UserError(`--level must be conditional, population or marginal, not '${o.level}'`);
+  if (o.type !== "response" && o.type !== "link") throw new UserError(`--type must be response or link, not '${o.type}'`);
+  const { frame, model: m } = loadAndFit(o);
+  const newdata = o.newdata ? readFrameFile(o.newdata) : null;
+  const res = predict(m, { newdata: newdata ?? undefined, level, type: o.type });
+  const src = newdata ?? frame;
+  const warnings = modelWarnings(m);
+  for (const [g, l] of Object.entries(res.newLevels)) warnings.push(`levels of '${g}' not in the fitted data get the population-level prediction: ${l.slice(0, 10).join(", ")}${l.length > 10 ? ", ..." : ""}`);
+  if (newdata && res.rows.length < newdata.nrow) warnings.push(`${newdata.nrow - res.rows.length} rows of the new data have missing values in a variable the model uses and get NA`);
+  // one output row per source row (NA where no prediction)
+  const full = new Float64Array(src.nrow).fill(NaN);
+  const se = new Float64Array(src.nrow).fill(NaN);
+  res.rows.forEach((r, i) => { full[r] = res.fit[i]; se[r] = res.seLink[i]; });
+  for (const w of warnings) process.stderr.write(`glmm: warning: ${w}\n`);
+  if (o.format === "json") {
+    emit(toJSON({ level, type: o.type, prediction: full, ...(o.se ? { se_link_population: se } : {}), new_levels: res.newLevels, warnings }) + "\n", o.out);
+    return;
+  }
+  const cols = src.names;
+  const header = [...cols, "prediction", ...(o.se ? ["se_link_population"] : [])];
+  const lines = [header.map(csvField).join(",")];
+  for (let r = 0; r < src.nrow; r++) lines.push([...cols.map((c) => csvField(cell(src, c, r))), csvField(full[r]), ...(o.se ? [csvField(se[r])] : [])].join(","));
+  emit(lines.join("\n") + "\n", o.out);
+}
+
+export function registerPredict(p: Command): void {
+  const cmd = p.command("predict").description("predictions: conditional, population-level or population-averaged, on new data, link or response scale");
+  addModelFlags(cmd)
+    .option("--newdata <file>", "CSV of rows to predict for (default: the fitted data)")
+    .option("--level <level>", "conditional (with the random effects), population (random effects at 0) or marginal (averaged over them)", "conditional")
+    .option("--type <type>", "response or link", "response")
+    .option("--se", "add the standard error of the population-level linear predictor (fixed effects' uncertainty)")
+    .option("--out <file>", "write to a file instead of stdout")
+    .option("--format <format>", "csv or json", "csv")
+    .action(async (o) => { await predictCommand(o); });
+}

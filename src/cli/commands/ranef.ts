@@ -1,0 +1,29 @@
+// `glmm ranef`: the conditional modes of every random-effect term with their conditional SDs, as a
+// table (lme4's as.data.frame(ranef(fit, condVar = TRUE))).
+import type { Command } from "commander";
+import { ranefCSV, ranefRows } from "../../inference/ranef.js";
+import { fmt, formatTable } from "../../report/table.js";
+import { addModelFlags, checkFormat, emit, loadAndFit, modelWarnings, toJSON, type ModelFlags } from "./model-flags.js";
+
+interface RanefFlags extends ModelFlags {
+  out?: string;
+}
+
+export async function ranefCommand(o: RanefFlags): Promise<void> {
+  checkFormat(o.format, ["csv", "json", "text"]);
+  const { model: m } = loadAndFit(o);
+  for (const w of modelWarnings(m)) process.stderr.write(`glmm: warning: ${w}\n`);
+  const rows = ranefRows(m.fit);
+  if (o.format === "csv") return emit(ranefCSV(rows), o.out);
+  if (o.format === "json") return emit(toJSON({ ranef: rows }) + "\n", o.out);
+  const table = [["grpvar", "term", "grp", "condval", "condsd"], ...rows.map((r) => [r.grpvar, r.term, r.grp, fmt(r.condval), fmt(r.condsd)])];
+  emit(formatTable(table, { firstLeft: true }) + "\n", o.out);
+}
+
+export function registerRanef(p: Command): void {
+  const cmd = p.command("ranef").description("random effects: conditional modes and conditional SDs of every term, as a table");
+  addModelFlags(cmd)
+    .option("--out <file>", "write to a file instead of stdout")
+    .option("--format <format>", "csv, json or text", "csv")
+    .action(async (o) => { await ranefCommand(o); });
+}

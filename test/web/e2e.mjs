@@ -1,0 +1,129 @@
+// End-to-end test of the playground in headless Chromium (Debian's /usr/bin/chromium driven by
+// playwright-core; no browser download). Builds dist/web if missing, serves it on 127.0.0.1, fits
+// sleepstudy and checks the log-likelihood shown against lme4, the inline formula error, the plots
+// and the downloads; saves a screenshot. Skips when Chromium is not installed.
+//   node --test test/web/e2e.mjs
+//   GLMM_SCREENSHOT=docs/img/playground.png  where to save the screenshot (default test/web/out/)
+//   GLMM_E2E_INSTEVAL=1                       also fit InstEval and measure that the page stays responsive
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { dirname, extname, join, normalize, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const webDir = join(root, "dist/web");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM);
+const LOGLIK_SLEEPSTUDY_REML = -871.814136; // lme4 1.1-31 (test/fixtures/reference/cases.json)
+const LOGLIK_INSTEVAL_ML = -118860.8844;
+
+const MIME = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".csv": "text/csv", ".svg": "image/svg+xml", ".json": "application/json" };
+
+function serve(dir) {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const file = normalize(join(dir, path === "/" ? "index.html" : path));
+    if (!file.startsWith(dir) || !existsSync(file) || statSync(file).isDirectory()) { res.writeHead(404).end("not found"); return; }
+    res.writeHead(200, { "content-type": MIME[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
+}
+
+async function ensureBuilt() {
+  if (existsSync(join(webDir, "index.html")) && !process.env.GLMM_REBUILD_WEB) return;
+  const { build } = await import("vite");
+  await build({ configFile: join(root, "vite.config.mjs"), logLevel: "warn" });
+}
+
+test("playground: fits sleepstudy in the worker and shows lme4's log-likelihood", { skip: !hasChromium && `no Chromium at ${CHROMIUM}`, timeout: 120_000 }, async (t) => {
+  await ensureBuilt();
+  const { chromium } = await import("playwright-core");
+  const server = await serve(webDir);
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  const userDataDir = join(root, "test/web/out/chromium-profile-" + process.pid);
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const errors = [];
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
+    // the page must not reach the network beyond its own server
+    await page.route(/^(?!http:\/\/127\.0\.0\.1)/, (r) => { errors.push(`external request: ${r.request().url()}`); return r.abort(); });
+
+    await page.goto(url);
+    await page.waitForFunction(() => document.getElementById("data-info")?.textContent?.startsWith("sleepstudy.csv: 180 rows"), null, { timeout: 15_000 });
+
+    await t.test("a formula parse error is shown inline at its position", async () => {
+      await page.fill("#formula", "Reaction ~ Days + (Days | Subject");
+      await page.waitForSelector("#formula-error:not([hidden])");
+      const msg = await page.textContent("#formula-error");
+      assert.match(msg, /position \d+/);
+      assert.equal(await page.getAttribute("#formula", "aria-invalid"), "true");
+      assert.ok(await page.$("#formula-error mark"), "the offending character is highlighted");
+      await page.fill("#formula", "Reaction ~ Days + (Days | Subject)");
+      await page.waitForSelector("#formula-error", { state: "hidden" });
+    });
+
+    await t.test("fit: logLik, summary, three plots and the downloads", async () => {
+      await page.click("#fit");
+      await page.waitForSelector("#loglik", { timeout: 30_000 });
+      const shown = Number(await page.textContent("#loglik"));
+      assert.ok(Math.abs(shown - LOGLIK_SLEEPSTUDY_REML) < 1e-3, `logLik shown ${shown}, lme4 ${LOGLIK_SLEEPSTUDY_REML}`);
+      const summary = await page.textContent("#summary");
+      assert.match(summary, /Linear mixed model fit by REML/);
+      assert.match(summary, /REML criterion at convergence: 1743\.6/);
+      assert.match(summary, /Subject\s+\(Intercept\)\s+612\.\d/);
+      for (const name of ["caterpillar", "residuals", "qq"]) await page.waitForSelector(`#plot-${name} svg`, { timeout: 15_000 });
+      // 18 subjects in each caterpillar panel; 180 points in the residual plot
+      const texts = await page.$$eval("#plot-caterpillar svg text", (ts) => ts.map((t) => t.textContent));
+      for (const s of ["308", "337", "372"]) assert.ok(texts.includes(s), `subject ${s} labelled`);
+      const downloads = await page.$$eval("#downloads button", (bs) => bs.map((b) => b.textContent));
+      assert.deepEqual(downloads, ["fit.json", "fixef.csv", "varcorr.csv", "ranef.csv", "observations.csv"]);
+      const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#downloads button:text('fit.json')")]);
+      const json = JSON.parse(readFileSync(await dl.path(), "utf8"));
+      assert.ok(Math.abs(json.logLik - LOGLIK_SLEEPSTUDY_REML) < 1e-4);
+    });
+
+    const shot = process.env.GLMM_SCREENSHOT ?? join(root, "test/web/out/playground.png");
+    mkdirSync(dirname(shot), { recursive: true });
+    await page.screenshot({ path: shot, fullPage: true });
+
+    if (process.env.GLMM_E2E_INSTEVAL) {
+      await t.test("InstEval: the page keeps painting while the worker fits 73 421 rows", { timeout: 600_000 }, async () => {
+        await page.selectOption("#dataset", { label: "InstEval (insteval.csv)" });
+        await page.waitForFunction(() => document.getElementById("data-info")?.textContent?.startsWith("insteval.csv: 73,421 rows"), null, { timeout: 30_000 });
+        // frame gaps on the main thread while the fit runs
+        await page.evaluate(() => {
+          const w = window;
+          w.__gaps = []; let last = performance.now();
+          const loop = (t) => { w.__gaps.push(t - last); last = t; if (!w.__stop) requestAnimationFrame(loop); };
+          requestAnimationFrame(loop);
+        });
+        const t0 = Date.now();
+        await page.click("#fit");
+        await page.waitForFunction(() => document.getElementById("status-text")?.textContent?.includes("s"), null);
+        const during = await page.textContent("#status-text");
+        await page.waitForSelector("#stats #loglik", { timeout: 600_000 });
+        await page.waitForFunction((old) => Number(document.getElementById("loglik")?.textContent) < -100000, null, { timeout: 600_000 });
+        const seconds = (Date.now() - t0) / 1000;
+        const gaps = await page.evaluate(() => { window.__stop = true; return window.__gaps; });
+        const fittingGaps = gaps.slice(5).sort((a, b) => b - a);
+        const shown = Number(await page.textContent("#loglik"));
+        console.log(`# InstEval: ${seconds.toFixed(1)} s; status while fitting: "${during}"; longest main-thread frame gaps (ms): ${fittingGaps.slice(0, 5).map((g) => g.toFixed(0)).join(", ")}`);
+        assert.ok(Math.abs(shown - LOGLIK_INSTEVAL_ML) < 0.01, `InstEval logLik ${shown}`);
+        if (process.env.GLMM_SCREENSHOT_INSTEVAL) await page.screenshot({ path: process.env.GLMM_SCREENSHOT_INSTEVAL, fullPage: true });
+      });
+    }
+    assert.deepEqual(errors, [], "no page errors, console errors or external requests");
+  } finally {
+    await context.close();
+    server.close();
+    const { rmSync } = await import("node:fs");
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
+});
