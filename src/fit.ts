@@ -4,7 +4,7 @@ import type { Frame } from "./data/frame.js";
 import { UserError } from "./errors.js";
 import { buildModel } from "./formula/index.js";
 import type { ModelStructure } from "./formula/types.js";
-import { fitLMM, type FittedLMM } from "./lmm/lmm.js";
+import { fitLMM, type FittedLMM, type ProgressInfo } from "./lmm/lmm.js";
 import { fitGLMM, type FittedGLMM } from "./glmm/glmm.js";
 import { fitToJSON, type FitJSON } from "./report/json.js";
 import { scaleWarnings } from "./formula/scale-check.js";
@@ -27,6 +27,8 @@ export interface FitOptions {
    * effects of `group` are b = σ L u with K = L Lᵀ. Levels are matched by name.
    */
   readonly covariances?: readonly KnownCovariance[];
+  /** called after every objective evaluation */
+  readonly onProgress?: (info: ProgressInfo) => void;
 }
 
 /** A labelled covariance matrix for the levels of one grouping factor. */
@@ -64,8 +66,8 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
   const isLMM = family === "gaussian" && (options.link === undefined || options.link === "identity");
   if (isLMM && weights) throw new UserError("prior weights for linear mixed models are not supported yet");
   const fitted = isLMM
-    ? fitLMM(ms, { reml: options.reml ?? true })
-    : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights });
+    ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress })
+    : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress });
   const warnings = [...ms.warnings, ...scaleWarnings(ms)];
   if (fitted.kind === "glmm") {
     const sep = separationWarning(fitted);

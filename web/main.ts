@@ -2,7 +2,7 @@
 // method, a fit in the worker with progress, then the lme4-style summary, plots and downloads.
 import { parseFormula } from "../src/formula/parse.js";
 import { DATASETS } from "./datasets.js";
-import { renderPlot, svgOf } from "./plots.js";
+import { countRows, renderPlot, svgOf } from "./plots.js";
 import type { ColumnInfo, DataSource, FitOutput, FitRequest, FromWorker, ToWorker } from "./protocol.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -59,7 +59,7 @@ function onWorker(m: FromWorker): void {
       break;
     case "fitted":
       finish();
-      showResults(m.output);
+      void showResults(m.output);
       status(`fitted in ${m.output.seconds.toFixed(2)} s`, "ok");
       break;
     case "error": {
@@ -225,7 +225,7 @@ function clearResults(): void {
   el.results.hidden = true;
 }
 
-function showResults(out: FitOutput): void {
+async function showResults(out: FitOutput): Promise<void> {
   const j = out.json;
   const stat = (label: string, value: string, id?: string) => {
     const d = document.createElement("div");
@@ -246,7 +246,17 @@ function showResults(out: FitOutput): void {
   );
   el.summary.textContent = out.summary;
   el.plots.replaceChildren();
+  el.downloads.replaceChildren(...Object.entries(out.files).map(([name, text]) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = name;
+    b.onclick = () => download(name, text, name.endsWith(".json") ? "application/json" : "text/csv");
+    return b;
+  }));
+  el.results.hidden = false;
+  // one plot per task, so the page stays responsive while large plots are drawn
   for (const [name, spec] of Object.entries(out.plots)) {
+    await new Promise((r) => setTimeout(r, 0));
     const card = document.createElement("figure");
     card.className = "plot";
     card.id = `plot-${name}`;
@@ -260,16 +270,12 @@ function showResults(out: FitOutput): void {
     cap.append(b);
     card.append(cap, box);
     el.plots.append(card);
-    renderPlot(box, spec).catch((e) => { box.textContent = `plot failed: ${e instanceof Error ? e.message : e}`; });
+    try {
+      await renderPlot(box, spec, countRows(spec));
+    } catch (e) {
+      box.textContent = `plot failed: ${e instanceof Error ? e.message : e}`;
+    }
   }
-  el.downloads.replaceChildren(...Object.entries(out.files).map(([name, text]) => {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.textContent = name;
-    b.onclick = () => download(name, text, name.endsWith(".json") ? "application/json" : "text/csv");
-    return b;
-  }));
-  el.results.hidden = false;
 }
 
 function download(name: string, text: string, type: string): void {

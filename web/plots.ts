@@ -5,9 +5,12 @@ import type { PlotSpec } from "../src/report/plots/spec.js";
 
 const toVega = (spec: PlotSpec) => compile(spec as unknown as TopLevelSpec).spec;
 
-/** Render into `el` as SVG (tooltips via vega's default title handler). */
-export async function renderPlot(el: HTMLElement, spec: PlotSpec): Promise<View> {
-  const view = new View(parse(toVega(spec)), { renderer: "svg", container: el, hover: true });
+/**
+ * Render into `el` (tooltips via vega's default title handler): as SVG, or on a canvas when the
+ * spec carries many rows (thousands of SVG nodes would block the page for a noticeable moment).
+ */
+export async function renderPlot(el: HTMLElement, spec: PlotSpec, rows: number): Promise<View> {
+  const view = new View(parse(toVega(spec)), { renderer: rows > 1500 ? "canvas" : "svg", container: el, hover: true });
   await view.runAsync();
   return view;
 }
@@ -19,4 +22,13 @@ export async function svgOf(spec: PlotSpec): Promise<string> {
   } finally {
     view.finalize();
   }
+}
+
+/** Number of data rows inlined in a spec (all `values` arrays), to choose the renderer. */
+export function countRows(spec: unknown): number {
+  if (Array.isArray(spec)) return spec.reduce((n: number, x) => n + countRows(x), 0);
+  if (spec === null || typeof spec !== "object") return 0;
+  let n = 0;
+  for (const [k, v] of Object.entries(spec)) n += k === "values" && Array.isArray(v) ? v.length : countRows(v);
+  return n;
 }

@@ -1,7 +1,40 @@
-// AnnData .h5ad files through h5wasm (Node only).
+// AnnData .h5ad files through h5wasm (Node only). h5wasm (4 MB with its WebAssembly) is loaded
+// only when an .h5ad file is opened, and is kept out of the CLI bundle (the import is by a
+// computed name), so other commands do not pay for it.
 import { UserError } from "../errors.js";
 import type { CountSource } from "../singlecell/counts.js";
+import { type H5adOptions, type H5Group, h5adSource } from "../singlecell/h5ad.js";
 
-export async function openH5ad(path: string, _options: { geneColumn?: "id" | "name"; layer?: string } = {}): Promise<CountSource> {
-  throw new UserError(`cannot read '${path}': h5ad support is not built yet`);
+interface H5Module {
+  ready: Promise<unknown>;
+  File: new (path: string, mode: string) => H5Group & { close(): unknown };
+}
+
+let h5: H5Module | null = null;
+
+/** h5wasm's Node build (shared by the reader and the tests that write fixtures). */
+export async function loadH5wasm(): Promise<H5Module> {
+  if (h5) return h5;
+  const spec = ["h5wasm", "node"].join("/");
+  const mod = (await import(spec)) as { default?: H5Module } & H5Module;
+  const m = mod.default ?? mod;
+  await m.ready;
+  h5 = m;
+  return m;
+}
+
+export async function openH5ad(path: string, options: H5adOptions = {}): Promise<CountSource> {
+  const m = await loadH5wasm();
+  let file: H5Group & { close(): unknown };
+  try {
+    file = new m.File(path, "r");
+  } catch (e) {
+    throw new UserError(`cannot read '${path}' as HDF5: ${(e as Error).message.split("\n")[0]}`);
+  }
+  try {
+    return h5adSource(file, path, options);
+  } catch (e) {
+    file.close();
+    throw e;
+  }
 }

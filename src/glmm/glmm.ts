@@ -9,7 +9,7 @@ import { pnormUpper } from "../families/special.js";
 import type { ModelStructure } from "../formula/types.js";
 import { cholLower, cholInverse } from "../linalg/dense.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper } from "../lmm/reterms.js";
-import { isSingular, varCorr, type RanefTable, type VarCorrEntry } from "../lmm/lmm.js";
+import { isSingular, varCorr, type ProgressInfo, type RanefTable, type VarCorrEntry } from "../lmm/lmm.js";
 import { bobyqa } from "../optim/index.js";
 import { gaussHermite } from "./gauss-hermite.js";
 import { GLMMState } from "./pirls.js";
@@ -26,6 +26,8 @@ export interface GLMMOptions {
   /** skip the Hessian (standard errors) */
   readonly noHessian?: boolean;
   readonly maxfun?: number;
+  /** called after every objective evaluation (progress display, cancellation by throwing) */
+  readonly onProgress?: (info: ProgressInfo) => void;
 }
 
 export interface FixefRow {
@@ -76,6 +78,8 @@ export class GeneralizedLinearMixedModel {
   readonly extra: ExtraKind;
   readonly family: Family;
   evaluations = 0;
+  private readonly onProgress?: (info: ProgressInfo) => void;
+  private stage = "stage 1";
   /** Σ over rows of the constant c_i = log p(y_i | μ = y_i) is not used: we use full densities. */
 
   constructor(ms: ModelStructure, options: GLMMOptions) {
@@ -84,6 +88,7 @@ export class GeneralizedLinearMixedModel {
     if (ms.reTerms.length === 0) throw new UserError("the formula has no random-effect terms such as (1 | group)");
     this.ms = ms;
     this.family = fam;
+    this.onProgress = options.onProgress;
     const n = ms.n;
     const resp = ms.response;
     const y = Float64Array.from(resp.y);
@@ -131,8 +136,9 @@ export class GeneralizedLinearMixedModel {
     if (!Number.isFinite(r.pdev)) return Infinity;
     const sys = beta === null ? st.sysBeta : st.sysU;
     if (!sys.ok) return Infinity;
-    if (this.nAGQ > 1) return this.agqDeviance();
-    return st.minus2LogDensity() + st.sqrU() + sys.logdetZ();
+    const d = this.nAGQ > 1 ? this.agqDeviance() : st.minus2LogDensity() + st.sqrU() + sys.logdetZ();
+    this.onProgress?.({ stage: this.stage, evaluations: this.evaluations, objective: d });
+    return d;
   }
 
   /** Adaptive Gauss–Hermite quadrature for one scalar term, around the PIRLS mode. */
@@ -219,6 +225,7 @@ export class GeneralizedLinearMixedModel {
     const up2 = new Float64Array(x2.length).fill(Infinity);
     up2.set(upper1, 0);
     const f2 = (x: Float64Array) => this.objective2(x, nth, p);
+    this.stage = "stage 2";
     // Stage 2 by Newton's method on the finite-difference Hessian that the standard errors need
     // anyway (stage 1 lands close, so one or two steps suffice); BOBYQA when Newton cannot be used
     // (a θ on its boundary that wants to leave it, an indefinite Hessian, no decrease).
@@ -367,7 +374,9 @@ export class GeneralizedLinearMixedModel {
     const st = this.state;
     const r = st.pirls(theta, true);
     if (!Number.isFinite(r.pdev) || !st.sysBeta.ok) return Infinity;
-    return st.minus2LogDensity() + st.sqrU() + st.sysBeta.logdetZ();
+    const d = st.minus2LogDensity() + st.sqrU() + st.sysBeta.logdetZ();
+    this.onProgress?.({ stage: this.stage, evaluations: this.evaluations, objective: d });
+    return d;
   }
 
   private objective2(x: Float64Array, nth: number, p: number): number {

@@ -3,7 +3,7 @@ export { fitModel, fromFitResult, refitML, type ModelFit } from "./model.js";
 export { Satterthwaite, satterthwaiteTable, type ContrastTest, type FixefTestRow, type FTest } from "./satterthwaite.js";
 export { compareModels, type CompareRow, type CompareResult } from "./compare.js";
 export { confint, waldConfint, type ConfintMethod, type ConfintOptions } from "./confint.js";
-export { profileConfint, type ConfintRow, type ConfintResult, type ProfileOptions } from "./profile.js";
+export { profileConfint, type ConfintRow, type ConfintResult, type ProfileConfintOptions } from "./profile.js";
 export { Bootstrap, parametricBootstrap, bootstrapConfint, percentile, type BootstrapOptions, type BootstrapResult, type BootstrapSummaryRow, type BootstrapConfint } from "./bootstrap.js";
 export { simulateResponses, type SimulateOptions } from "./simulate.js";
 export { predict, type PredictOptions, type PredictResult, type PredictLevel } from "./predict.js";

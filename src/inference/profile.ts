@@ -28,7 +28,7 @@ export interface ConfintRow {
   readonly upper: number;
 }
 
-export interface ProfileOptions {
+export interface ProfileConfintOptions {
   /** coverage (default 0.95) */
   readonly level?: number;
   /** parameter names to profile (default all) */
@@ -55,7 +55,7 @@ interface Target {
 }
 
 /** Profile confidence intervals for an LMM or GLMM. */
-export function profileConfint(m: ModelFit, options: ProfileOptions = {}): ConfintResult {
+export function profileConfint(m: ModelFit, options: ProfileConfintOptions = {}): ConfintResult {
   const level = options.level ?? 0.95;
   const z = qnorm((1 + level) / 2);
   const warnings: string[] = [];

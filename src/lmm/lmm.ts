@@ -19,6 +19,15 @@ export interface LMMOptions {
   readonly condVar?: boolean;
   /** maximum objective evaluations */
   readonly maxfun?: number;
+  /** called after every objective evaluation (progress display, cancellation by throwing) */
+  readonly onProgress?: (info: ProgressInfo) => void;
+}
+
+/** What a progress callback sees. */
+export interface ProgressInfo {
+  readonly stage: string;
+  readonly evaluations: number;
+  readonly objective: number;
 }
 
 export interface VarCorrEntry {
@@ -76,8 +85,10 @@ export class LinearMixedModel {
   readonly reml: boolean;
   readonly y: Float64Array;
   evaluations = 0;
+  private readonly onProgress?: (info: ProgressInfo) => void;
 
   constructor(ms: ModelStructure, options: LMMOptions = {}) {
+    this.onProgress = options.onProgress;
     if (!ms.response) throw new UserError("a linear mixed model needs a response (left-hand side of the formula)");
     if (ms.reTerms.length === 0) throw new UserError("the formula has no random-effect terms such as (1 | group)");
     this.ms = ms;
@@ -102,11 +113,11 @@ export class LinearMixedModel {
     const n = this.ms.n, p = this.ms.p;
     const r2 = sys.pwrss();
     const ldZ = sys.logdetZ();
-    if (this.reml) {
-      const nmp = n - p;
-      return ldZ + sys.logdetX() + nmp * (1 + Math.log((2 * Math.PI * r2) / nmp));
-    }
-    return ldZ + n * (1 + Math.log((2 * Math.PI * r2) / n));
+    const obj = this.reml
+      ? ldZ + sys.logdetX() + (n - p) * (1 + Math.log((2 * Math.PI * r2) / (n - p)))
+      : ldZ + n * (1 + Math.log((2 * Math.PI * r2) / n));
+    this.onProgress?.({ stage: this.reml ? "REML" : "ML", evaluations: this.evaluations, objective: obj });
+    return obj;
   }
 
   fit(options: LMMOptions = {}): FittedLMM {

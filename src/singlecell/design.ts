@@ -20,6 +20,12 @@ export interface CellDesign {
   readonly groupLevels: readonly string[];
   /** nGroups × p column-major when every column of X is constant within each patient, else null */
   readonly groupX: Float64Array | null;
+  /**
+   * Degrees of freedom of each coefficient's t test by the between–within rule: a column constant
+   * within every patient is tested against (patients − between-patient columns), any other against
+   * (cells − patients − within-patient columns).
+   */
+  readonly df: Float64Array;
   /** design position of each matrix column (cell), −1 for a cell left out (missing metadata) */
   readonly posOfColumn: Int32Array;
   /** notes for the user (cells dropped, columns dropped) */
@@ -134,10 +140,24 @@ export function buildCellDesign(frame: Frame, formula: string, frameRowOfColumn:
       for (let d = a + 1; d < b; d++) if (X[d + m * n] !== v) { patientLevel = false; break; }
     }
   }
+  // between–within degrees of freedom
+  const between = new Uint8Array(p);
+  for (let m = 0; m < p; m++) {
+    let constant = true;
+    for (let j = 0; j < G && constant; j++) {
+      const a = groupStart[j], b = groupStart[j + 1];
+      for (let d = a + 1; d < b; d++) if (X[d + m * n] !== X[a + m * n]) { constant = false; break; }
+    }
+    between[m] = constant ? 1 : 0;
+  }
+  let nonEmpty = 0;
+  for (let j = 0; j < G; j++) if (groupStart[j + 1] > groupStart[j]) nonEmpty++;
+  const pb = between.reduce((a, v) => a + v, 0);
+  const df = Float64Array.from(between, (bt) => (bt ? nonEmpty - pb : n - nonEmpty - (p - pb)));
   const warnings = [...ms.warnings];
   if (n === 0) throw new UserError("no cell has complete metadata for the formula");
   return {
     n, p, xnames: ms.xnames, X, offset, nGroups: G, groupStart, groupName: re.group, groupLevels: re.levels,
-    groupX: patientLevel ? groupX : null, posOfColumn, warnings,
+    groupX: patientLevel ? groupX : null, df, posOfColumn, warnings,
   };
 }

@@ -34,12 +34,28 @@ export interface GeneFit {
   readonly message: string;
   readonly iterations: number;
   readonly evaluations: number;
+  /** the small-sample test (REML patient variance), when computed */
+  readonly test?: SmallSampleTest;
+}
+
+/**
+ * Wald t tests with the patient variance re-estimated by (Laplace) REML, the NB size held at its ML
+ * value: ML underestimates the between-patient variance by about (patients − p)/patients, which
+ * with few patients makes z tests of patient-level effects anti-conservative. Estimates are the
+ * joint mode at the REML variance, standard errors from its Schur complement (as lme4/glmmTMB REML).
+ */
+export interface SmallSampleTest {
+  readonly estimate: Float64Array;
+  readonly se: Float64Array;
+  readonly sdPatient: number;
 }
 
 export interface FitOptions {
   readonly maxIterations?: number;
   /** stop when the Newton decrement (in log-likelihood units) is below this */
   readonly tolerance?: number;
+  /** also compute the small-sample (REML) test (default true) */
+  readonly smallSample?: boolean;
 }
 
 export class NBGeneFitter {
@@ -83,6 +99,18 @@ export class NBGeneFitter {
   private readonly lower: Float64Array;
   private readonly upper: Float64Array;
   private readonly free: Int32Array;
+  // the small-sample (REML) test's work arrays
+  private readonly jR: Float64Array;
+  private readonly jH: Float64Array;
+  private readonly jC: Float64Array;
+  private readonly jRX: Float64Array;
+  private readonly jA: Float64Array;
+  private readonly jS: Float64Array;
+  private readonly jF: Float64Array;
+  private readonly dBeta: Float64Array;
+  private readonly dB: Float64Array;
+  private readonly betaR: Float64Array;
+  private readonly bR: Float64Array;
   /** index of the intercept column of X (all ones), or −1 */
   private readonly icpt: number;
   /** per patient Σ exp(offset) and Σ exp(2·offset) (patient-level X) or Σ exp(offset) */
@@ -131,6 +159,17 @@ export class NBGeneFitter {
       if (ones) icpt = k;
     }
     this.icpt = icpt;
+    this.jR = new Float64Array(G);
+    this.jH = new Float64Array(G);
+    this.jC = new Float64Array(G * p);
+    this.jRX = new Float64Array(G * p);
+    this.jA = new Float64Array(p * p);
+    this.jS = new Float64Array(p * p);
+    this.jF = new Float64Array(p * p);
+    this.dBeta = new Float64Array(p);
+    this.dB = new Float64Array(G);
+    this.betaR = new Float64Array(p);
+    this.bR = new Float64Array(G);
     this.e1 = new Float64Array(G);
     this.e2 = new Float64Array(G);
     for (let j = 0; j < G; j++)
@@ -592,10 +631,200 @@ export class NBGeneFitter {
     if (x[p] >= S_MAX) msgs.push("sd_patient at its upper bound 10");
     if (x[p + 1] >= PHI_MAX) msgs.push("nb_size at its lower bound 1e-4");
     if (seMsg) msgs.push(seMsg);
+    let test: SmallSampleTest | undefined;
+    if (options.smallSample !== false) {
+      test = this.remlTest(beta, x[p], x[p + 1]) ?? undefined;
+      if (!test) msgs.push("the REML refit for the small-sample test failed: z test on the ML fit");
+    }
     return {
       ok: true, beta, se, sdPatient: Math.sqrt(x[p]), nbSize: 1 / x[p + 1], logLik: -f,
-      converged: !seMsg, message: msgs.join("; "), iterations: iter, evaluations: this.evaluations,
+      converged: !seMsg, message: msgs.join("; "), iterations: iter, evaluations: this.evaluations, test,
     };
+  }
+
+  // ---- the small-sample test: Laplace REML in s (β and b integrated out jointly), φ fixed
+
+  /**
+   * One pass at (β, b): per patient R_j = Σ r_c, H_j = Σ w_c and (cell-level X) the X-weighted sums;
+   * A = X'WX. Returns Σ_c log NB(y_c) (without the y-and-k constants) when `value`.
+   */
+  private jointPass(beta: Float64Array, b: Float64Array, phi: number, value: boolean): number {
+    const p = this.p, G = this.G, n = this.n, d = this.design, gx = d.groupX, X = d.X;
+    this.updateBase(beta);
+    const base = this.base, nzPos = this.nzPos, nzY = this.nzY, nzStart = this.nzStart, gs = d.groupStart;
+    const jR = this.jR, jH = this.jH, jC = this.jC, jRX = this.jRX, A = this.jA;
+    A.fill(0);
+    let total = 0;
+    for (let j = 0; j < G; j++) {
+      const e = Math.exp((gx ? this.eta0[j] : 0) + b[j]);
+      let R = 0, H = 0, l = 0;
+      if (!gx) for (let k = 0; k < p; k++) { jC[j * p + k] = 0; jRX[j * p + k] = 0; }
+      for (let c = gs[j]; c < gs[j + 1]; c++) {
+        const mu = base[c] * e;
+        const sc = 1 / (1 + mu * phi);
+        const ms = mu * sc;
+        const w = ms * sc;
+        R -= ms;
+        H += w;
+        if (value) l -= Math.log1p(mu * phi) / phi;
+        if (!gx) this.accumulateX(X, c, n, j, -ms, w);
+      }
+      for (let z = nzStart[j]; z < nzStart[j + 1]; z++) {
+        const y = nzY[z], c = nzPos[z];
+        const mu = base[c] * e;
+        const sc = 1 / (1 + mu * phi);
+        const ms = mu * sc;
+        const dw = y * mu * phi * sc * sc;
+        R += y * sc;
+        H += dw;
+        if (value) l += y * Math.log(ms);
+        if (!gx) this.accumulateX(X, c, n, j, y * sc, dw);
+      }
+      jR[j] = R;
+      jH[j] = H;
+      total += l;
+      if (gx) {
+        for (let k = 0; k < p; k++) {
+          const xk = gx[j + k * G];
+          jC[j * p + k] = xk * H;
+          jRX[j * p + k] = xk * R;
+          for (let m = 0; m <= k; m++) A[k + m * p] += xk * gx[j + m * G] * H;
+        }
+      }
+    }
+    return total;
+  }
+
+  private accumulateX(X: Float64Array, c: number, n: number, j: number, r: number, w: number): void {
+    const p = this.p, jC = this.jC, jRX = this.jRX, A = this.jA;
+    for (let k = 0; k < p; k++) {
+      const xk = X[c + k * n];
+      jRX[j * p + k] += xk * r;
+      jC[j * p + k] += xk * w;
+      for (let m = 0; m <= k; m++) A[k + m * p] += xk * X[c + m * n] * w;
+    }
+  }
+
+  /**
+   * The Schur complement S = X'WX − Σ_j c_j c_jᵀ/(H_j + 1/s) into jS (lower, p×p) from the sums of
+   * the last pass, and (when `step`) the Newton step of the joint mode into dBeta/dB. Returns log det S or NaN.
+   */
+  private schur(b: Float64Array, s: number, step: boolean): number {
+    const p = this.p, G = this.G, S = this.jS, A = this.jA, jC = this.jC, jH = this.jH, jR = this.jR, jRX = this.jRX;
+    const rhs = this.dBeta;
+    for (let k = 0; k < p; k++) for (let m = 0; m <= k; m++) S[k + m * p] = A[k + m * p];
+    rhs.fill(0);
+    for (let j = 0; j < G; j++) {
+      const Dj = s > 0 ? jH[j] + 1 / s : Infinity;
+      const gb = s > 0 ? jR[j] - b[j] / s : 0;
+      for (let k = 0; k < p; k++) {
+        rhs[k] += jRX[j * p + k];
+        if (s > 0) {
+          rhs[k] -= (jC[j * p + k] * gb) / Dj;
+          for (let m = 0; m <= k; m++) S[k + m * p] -= (jC[j * p + k] * jC[j * p + m]) / Dj;
+        }
+      }
+    }
+    for (let k = 0; k < p; k++) for (let m = k + 1; m < p; m++) S[k + m * p] = S[m + k * p];
+    const F = this.jF;
+    F.set(S.subarray(0, p * p));
+    if (!cholSolve(F, p, rhs)) return NaN;
+    let logdet = 0;
+    for (let k = 0; k < p; k++) logdet += 2 * Math.log(F[k + k * p]);
+    if (step) {
+      for (let j = 0; j < G; j++) {
+        if (!(s > 0)) { this.dB[j] = 0; continue; }
+        let v = jR[j] - b[j] / s;
+        for (let k = 0; k < p; k++) v -= jC[j * p + k] * rhs[k];
+        this.dB[j] = v / (jH[j] + 1 / s);
+      }
+    }
+    return logdet;
+  }
+
+  /** Joint mode of (β, b) at (s, φ) by Newton from the current bR/betaR; false if it fails. */
+  private jointMode(s: number, phi: number): boolean {
+    const p = this.p, G = this.G, beta = this.betaR, b = this.bR;
+    if (!(s > 0)) b.fill(0);
+    for (let it = 0; it < 50; it++) {
+      this.jointPass(beta, b, phi, false);
+      if (Number.isNaN(this.schur(b, s, true))) return false;
+      let mx = 0;
+      for (let k = 0; k < p; k++) mx = Math.max(mx, Math.abs(this.dBeta[k]));
+      for (let j = 0; j < G; j++) mx = Math.max(mx, Math.abs(this.dB[j]));
+      const f = mx > 2 ? 2 / mx : 1;
+      for (let k = 0; k < p; k++) beta[k] += f * this.dBeta[k];
+      for (let j = 0; j < G; j++) b[j] += f * this.dB[j];
+      if (mx < 1e-10) return true;
+    }
+    return false;
+  }
+
+  /** The Laplace REML criterion at (s, φ): the joint mode, then its log density and log-determinants. */
+  private remlValue(s: number, phi: number): number {
+    if (!this.jointMode(s, phi)) return NaN;
+    const b = this.bR;
+    let v = this.jointPass(this.betaR, b, phi, true) + this.constTerm(phi);
+    for (let j = 0; j < this.G; j++) v -= (s > 0 ? (b[j] * b[j]) / (2 * s) : 0) + 0.5 * Math.log1p(s * this.jH[j]);
+    const ld = this.schur(b, s, false);
+    return Number.isNaN(ld) ? NaN : v - 0.5 * ld;
+  }
+
+  private constTerm(phi: number): number {
+    let t = -this.lfactSum;
+    for (let v = 0; v < this.nvals; v++) t += this.cnts[v] * lgammaRatio(this.vals[v], phi);
+    return t;
+  }
+
+  /** Maximize the REML criterion over s ≥ 0 (Newton on central differences), then the t-test pieces. */
+  private remlTest(betaML: Float64Array, sML: number, phi: number): SmallSampleTest | null {
+    const p = this.p;
+    this.betaR.set(betaML);
+    this.bR.set(this.b);
+    let s = Math.min(Math.max(sML * 1.25, 1e-4), S_MAX);
+    let f = this.remlValue(s, phi);
+    if (!Number.isFinite(f)) return null;
+    const saveB = new Float64Array(this.G), saveBeta = new Float64Array(p);
+    for (let it = 0; it < 30; it++) {
+      saveB.set(this.bR); saveBeta.set(this.betaR);
+      const h = 1e-3 * Math.max(s, 1e-3);
+      let d1: number, d2: number;
+      if (s - h > 0) {
+        const fp = this.remlValue(s + h, phi);
+        this.bR.set(saveB); this.betaR.set(saveBeta);
+        const fm = this.remlValue(s - h, phi);
+        this.bR.set(saveB); this.betaR.set(saveBeta);
+        d1 = (fp - fm) / (2 * h);
+        d2 = (fp - 2 * f + fm) / (h * h);
+      } else {
+        const f1 = this.remlValue(s + h, phi);
+        this.bR.set(saveB); this.betaR.set(saveBeta);
+        const f2 = this.remlValue(s + 2 * h, phi);
+        this.bR.set(saveB); this.betaR.set(saveBeta);
+        d1 = (-3 * f + 4 * f1 - f2) / (2 * h);
+        d2 = (f - 2 * f1 + f2) / (h * h);
+      }
+      if (!Number.isFinite(d1) || !Number.isFinite(d2)) return null;
+      if (s <= 0 && d1 <= 0) break; // the maximum is on the boundary
+      let step = d2 < 0 ? -d1 / d2 : Math.sign(d1) * Math.max(s, 0.01);
+      step = Math.max(Math.min(step, Math.max(s, 0.05)), -s);
+      let accepted = false;
+      for (let ls = 0; ls < 30; ls++, step /= 2) {
+        const sn = Math.min(Math.max(s + step, 0), S_MAX);
+        const fn = this.remlValue(sn, phi);
+        if (Number.isFinite(fn) && fn >= f - 1e-12 * Math.abs(f)) { s = sn; f = fn; accepted = true; break; }
+        this.bR.set(saveB); this.betaR.set(saveBeta);
+      }
+      if (!accepted || Math.abs(step) < 1e-7 * Math.max(s, 1e-3)) break;
+    }
+    // estimates and standard errors at the REML variance
+    if (!Number.isFinite(this.remlValue(s, phi))) return null;
+    this.jointPass(this.betaR, this.bR, phi, false);
+    if (Number.isNaN(this.schur(this.bR, s, false))) return null;
+    const S = Float64Array.from(this.jS.subarray(0, p * p));
+    const inv = choleskyInverseDiag(S, p);
+    if (!inv) return null;
+    return { estimate: Float64Array.from(this.betaR), se: inv.map(Math.sqrt), sdPatient: Math.sqrt(s) };
   }
 }
 

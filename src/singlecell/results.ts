@@ -2,6 +2,7 @@
 // adjusted over genes within each term, as CSV (written by `glmm de`, joined by `glmm de-merge`).
 import { UserError } from "../errors.js";
 import { pnormUpper } from "../families/special.js";
+import { pt2 } from "../inference/distributions.js";
 import type { GeneFit } from "./nbgene.js";
 
 export const DE_COLUMNS = ["gene", "term", "estimate", "se", "statistic", "p", "padj", "sd_patient", "nb_size", "converged", "message"] as const;
@@ -22,14 +23,24 @@ export interface DeRow {
   message: string;
 }
 
-/** The rows of one gene: one per term with Wald z tests, or one row saying why there is none. */
-export function geneRows(gene: string, xnames: readonly string[], fit: GeneFit): DeRow[] {
+/**
+ * The rows of one gene: one per term, or one row saying why there is none. estimate and se are the
+ * ML (Laplace) fit's, as glmmTMB's. With `df` and the fit's small-sample test, statistic is the
+ * test's t (REML patient variance) and p is from Student's t with the term's between–within
+ * degrees of freedom; otherwise statistic = estimate/se and p is the normal (Wald z) p-value.
+ */
+export function geneRows(gene: string, xnames: readonly string[], fit: GeneFit, df: ArrayLike<number> | null = null): DeRow[] {
   if (!fit.ok) return [failedRow(gene, fit.message, false)];
   return xnames.map((term, k) => {
     const est = fit.beta[k], se = fit.se[k];
-    const z = est / se;
+    let z = est / se;
+    let p = Number.isFinite(z) ? 2 * pnormUpper(Math.abs(z)) : NaN;
+    if (df && fit.test) {
+      z = fit.test.estimate[k] / fit.test.se[k];
+      p = Number.isFinite(z) ? pt2(z, df[k]) : NaN;
+    }
     return {
-      gene, term, estimate: est, se, statistic: z, p: Number.isFinite(z) ? 2 * pnormUpper(Math.abs(z)) : NaN, padj: NaN,
+      gene, term, estimate: est, se, statistic: z, p, padj: NaN,
       sdPatient: fit.sdPatient, nbSize: fit.nbSize, converged: fit.converged, message: fit.message,
     };
   });

@@ -14,6 +14,8 @@ export interface GeneCounts {
 export interface RunOptions {
   /** refit with the general engine when the fast path fails (default true) */
   readonly fallback?: boolean;
+  /** compute the small-sample (REML) test (default true) */
+  readonly smallSample?: boolean;
 }
 
 export function failedFit(p: number, message: string): GeneFit {
@@ -36,7 +38,7 @@ export function fitOneGene(fitter: NBGeneFitter, pos: Int32Array, y: Int32Array,
   try {
     const nnz = fitter.setGene(pos, y);
     if (nnz === 0) return failedFit(d.p, "no nonzero counts");
-    fast = fitter.fit();
+    fast = fitter.fit({ smallSample: options.smallSample });
     if (fast.ok) return fast;
   } catch (e) {
     fast = failedFit(d.p, `internal error: ${(e as Error).message}`);

@@ -50,8 +50,9 @@ function compare(j: FitJSON, r: any, what: string): void {
   near(j.logLik, r.logLik, 1e-3, `${what} logLik`);
   for (const f of j.fixef) {
     near(f.estimate, r.fixef[f.term], 0.02 * r.se[f.term], `${what} fixef ${f.term}`);
-    near(f.se, r.se[f.term], 0.02 * r.se[f.term], `${what} se ${f.term}`);
   }
+  // standard errors are not compared: glmmTMB inverts the joint Hessian of (β, θ), lme4 (and this
+  // project) condition on θ; they differ by a few percent when β and θ are correlated (cs case: 2.3%)
   const names = Object.keys(r.sd);
   const sds = j.varcorr.filter((v) => v.term2 === null);
   assert.equal(sds.length, names.length, `${what}: number of SDs`);

@@ -56,7 +56,7 @@ test("BCG, UM.FS: heterogeneity tests, I², the fixed-effect GLM and the exact m
   near(r.heterogeneity.wald!.statistic, m.QE_Wld, 1e-6 * m.QE_Wld, "Wald");
   near(r.heterogeneity.lrt!.statistic, m.QE_LRT, 1e-6 * m.QE_LRT, "LRT");
   near(r.fixedEffect.estimate, m.fe_beta, 1e-7, "FE estimate");
-  near(r.fixedEffect.se, m.fe_se, 1e-6 * m.fe_se, "FE se");
+  near(r.fixedEffect.se, m.fe_se, 1e-5 * m.fe_se, "FE se"); // R's glm stops at |Δdeviance| < 1e-8
   near(r.fixedEffect.logLik, m.fe_ll, 1e-7, "FE logLik");
   // marginal log-likelihood by numerical integration in R, at lme4's estimates: ours is the maximum
   near(r.logLik, m.logLik_marginal, 1e-4, "marginal logLik");
@@ -140,7 +140,7 @@ test("study table: observed log ORs with ½ added only when a cell is 0; zero cl
   const r = run("bcg", "UM.FS");
   assert.equal(r.studies.length, 13);
   assert.equal(r.studies[0].label, "Aronson");
-  near(r.studies[0].yi!, -0.9386941847, 1e-9, "Aronson log OR (metafor escalc)");
+  near(r.studies[0].yi!, Math.log(512 / 1309), 1e-12, "Aronson log OR");
   // the prediction interval is estimate ± z·√(se² + τ²)
   near(r.piUpper - r.estimate, 1.959963985 * Math.sqrt(r.se ** 2 + r.tau2), 1e-8, "PI half-width");
 });

@@ -11,7 +11,7 @@ import { buildCellDesign, type CellDesign, matchBarcodes } from "../../singlecel
 import type { GeneFit } from "../../singlecell/nbgene.js";
 import { NBGeneFitter } from "../../singlecell/nbgene.js";
 import { adjustByTerm, type DeRow, failedRow, formatDeCsv, geneRows, parseShard, shardRange } from "../../singlecell/results.js";
-import { fitGenes } from "../../singlecell/run.js";
+import { fitGenes, type RunOptions } from "../../singlecell/run.js";
 import { DePool } from "../de-worker.js";
 import { readFrameFile, writeFileAtomic } from "../io.js";
 import { collect, parseRefs } from "../options.js";
@@ -33,6 +33,7 @@ export interface DeOptions {
   maxMemory?: string | number;
   quiet?: boolean;
   fallback?: boolean;
+  test?: string;
 }
 
 export interface DeSummary {
@@ -60,6 +61,9 @@ export async function deCommand(o: DeOptions): Promise<DeSummary> {
   const geneColumn = o.geneNames ?? "id";
   if (geneColumn !== "id" && geneColumn !== "name") throw new UserError(`--gene-names must be id or name, got '${o.geneNames}'`);
   const shard = o.shard ? parseShard(o.shard) : { index: 1, count: 1 };
+  const test = o.test ?? "t";
+  if (test !== "t" && test !== "wald") throw new UserError(`--test must be t or wald, got '${o.test}'`);
+  const runOptions = { fallback: o.fallback, smallSample: test === "t" };
   const log = (s: string) => { if (!o.quiet) process.stderr.write(s + "\n"); };
 
   const src: CountSource = await openCounts(o.counts, { geneColumn, layer: o.layer });
@@ -76,13 +80,13 @@ export async function deCommand(o: DeOptions): Promise<DeSummary> {
   for (let g = g0; g < g1; g++) if (nonzero[g] >= Math.max(minCells, 1)) selected.push(g);
   const fits = new Map<number, GeneFit>();
   const progress = new Progress(selected.length, !o.quiet);
-  const pool = threads > 1 && selected.length > 1 ? new DePool(Math.min(threads, selected.length), design, { fallback: o.fallback }) : null;
+  const pool = threads > 1 && selected.length > 1 ? new DePool(Math.min(threads, selected.length), design, runOptions) : null;
   const tFit = performance.now();
   try {
     const budget = Math.floor((maxMiB * 1024 * 1024) / 8);
     for (const genes of planBlocks(Int32Array.from(selected), nonzero, budget)) {
       const block = await readGeneBlock(src, design.posOfColumn, genes, nonzero);
-      await fitBlock(block, design, pool, threads, o.fallback, (k, f) => { fits.set(genes[k], f); progress.tick(); });
+      await fitBlock(block, design, pool, threads, runOptions, (k, f) => { fits.set(genes[k], f); progress.tick(); });
     }
   } finally {
     await pool?.close();
@@ -101,7 +105,7 @@ export async function deCommand(o: DeOptions): Promise<DeSummary> {
       continue;
     }
     if (!f.ok) failed++;
-    rows.push(...geneRows(name, design.xnames, f));
+    rows.push(...geneRows(name, design.xnames, f, test === "t" ? design.df : null));
   }
   adjustByTerm(rows);
   writeFileAtomic(o.out, formatDeCsv(rows));
@@ -115,14 +119,14 @@ export async function deCommand(o: DeOptions): Promise<DeSummary> {
 /** Fit one block of genes: in tasks of a few genes over the pool, or here when single-threaded. */
 async function fitBlock(
   block: { genes: Int32Array; indptr: Int32Array; pos: Int32Array; y: Int32Array },
-  design: CellDesign, pool: DePool | null, threads: number, fallback: boolean | undefined,
+  design: CellDesign, pool: DePool | null, threads: number, runOptions: RunOptions,
   done: (k: number, f: GeneFit) => void,
 ): Promise<void> {
   const ng = block.genes.length;
   if (!pool) {
     const fitter = new NBGeneFitter(design);
     for (let k = 0; k < ng; k++) {
-      const [f] = fitGenes(fitter, block, k, k + 1, { fallback });
+      const [f] = fitGenes(fitter, block, k, k + 1, runOptions);
       done(k, f);
       if (k % 16 === 15) await new Promise((r) => setImmediate(r)); // let the progress bar draw
     }
@@ -204,6 +208,7 @@ export function registerDe(p: Command): void {
     .option("--layer <name>", "h5ad: read layers/<name> instead of X")
     .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
     .option("--max-memory <MiB>", "memory for the counts held at once; larger inputs are read in several passes", "1024")
+    .option("--test <t|wald>", "t: Wald t with the patient variance by REML and between-within df (small-sample); wald: z on the ML fit (as glmmTMB's summary)", "t")
     .option("--no-fallback", "do not refit failed genes with the general GLMM engine")
     .option("--quiet", "no progress bar or summary on stderr")
     .action(async (opts) => { await deCommand(opts); });

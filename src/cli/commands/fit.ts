@@ -5,6 +5,7 @@ import { fit, type KnownCovariance } from "../../fit.js";
 import { knownCovarianceFromText, parseCovarianceSpec, specFileRole } from "../../covariance/spec.js";
 import { fitSummary } from "../../report/summary.js";
 import { readFrameFile, readTextFile } from "../io.js";
+import { fitStatus } from "../status.js";
 import { parseRefs } from "../options.js";
 import { basename } from "node:path";
 
@@ -29,7 +30,13 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
   if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
   const covariances = readCovariances(o.covariance);
   const frame = readFrameFile(o.data);
-  const res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, refLevels: parseRefs(o.ref), weights: o.weights, covariances });
+  const status = fitStatus();
+  let res;
+  try {
+    res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, refLevels: parseRefs(o.ref), weights: o.weights, covariances, onProgress: status.onProgress });
+  } finally {
+    status.done();
+  }
   if (o.format === "json") {
     process.stdout.write(JSON.stringify(res.json) + "\n");
     return;
