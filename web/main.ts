@@ -47,7 +47,7 @@ function onWorker(m: FromWorker): void {
   switch (m.type) {
     case "progress":
       progressNote = m.stage === "reading" ? "reading data" : m.stage === "summarizing" ? "preparing summary and plots"
-        : m.evaluations !== undefined ? `fitting: ${m.evaluations} evaluations${m.objective !== undefined ? `, objective ${m.objective.toFixed(4)}` : ""}` : "fitting";
+        : m.evaluations !== undefined ? `fitting (${m.optimizer ?? ""}): ${m.evaluations} evaluations, objective ${m.objective?.toFixed(4)}` : "fitting";
       tick();
       break;
     case "loaded":
@@ -242,7 +242,7 @@ async function showResults(out: FitOutput): Promise<void> {
   };
   el.stats.replaceChildren(
     stat("log-likelihood", j.logLik.toFixed(4), "loglik"), stat("AIC", j.AIC.toFixed(2)), stat("BIC", j.BIC.toFixed(2)),
-    stat("observations", j.nobs.toLocaleString("en")), stat(j.method === "REML" ? "REML" : j.method, `${j.family}/${j.link}`), stat("seconds", out.seconds.toFixed(2)),
+    stat("observations", j.nobs.toLocaleString("en")), stat(`${j.family} · ${j.link}`, j.method), stat("seconds", out.seconds.toFixed(2)),
   );
   el.summary.textContent = out.summary;
   el.plots.replaceChildren();

@@ -36,6 +36,6 @@ export interface FitOutput {
 
 export type FromWorker =
   | { type: "loaded"; id: number; name: string; nrow: number; columns: ColumnInfo[] }
-  | { type: "progress"; id: number; stage: Stage; evaluations?: number; objective?: number }
+  | { type: "progress"; id: number; stage: Stage; optimizer?: string; evaluations?: number; objective?: number }
   | { type: "fitted"; id: number; output: FitOutput }
   | { type: "error"; id: number; message: string; formulaPosition?: number };

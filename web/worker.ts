@@ -5,6 +5,7 @@
 import { parseDelimited } from "../src/data/csv.js";
 import type { Frame } from "../src/data/frame.js";
 import { fit, type FitOptions } from "../src/fit.js";
+import type { ProgressInfo } from "../src/lmm/lmm.js";
 import { fitPlotSpecs, plotResiduals, ranefRows } from "../src/report/plots/fitdata.js";
 import { fitSummary } from "../src/report/summary.js";
 import type { ColumnInfo, FitOutput, FitRequest, FromWorker, Stage, ToWorker } from "./protocol.js";
@@ -49,17 +50,17 @@ async function load(id: number, source: ToWorker & { type: "load" }): Promise<vo
 function runFit(id: number, req: FitRequest): FitOutput {
   if (!frame) throw new Error("no data loaded");
   const t0 = performance.now();
-  const stage = (st: Stage, extra: { evaluations?: number; objective?: number } = {}) => post({ type: "progress", id, stage: st, ...extra });
+  const stage = (st: Stage) => post({ type: "progress", id, stage: st });
   stage("fitting");
-  // Progress hook (not in FitOptions yet): forwarded at most every 100 ms once the library calls it.
+  // the library reports every objective evaluation; forward at most one every 100 ms
   let last = 0;
-  const onProgress = (info: number | { evaluations?: number; objective?: number }) => {
+  const onProgress = (info: ProgressInfo) => {
     const now = performance.now();
     if (now - last < 100) return;
     last = now;
-    stage("fitting", typeof info === "number" ? { evaluations: info } : info);
+    post({ type: "progress", id, stage: "fitting", optimizer: info.stage, evaluations: info.evaluations, objective: info.objective });
   };
-  const options = { family: req.family, link: req.link || undefined, reml: req.reml, nAGQ: req.nAGQ, onProgress } as FitOptions;
+  const options: FitOptions = { family: req.family, link: req.link || undefined, reml: req.reml, nAGQ: req.nAGQ, onProgress };
   const res = fit(frame, req.formula, options);
   stage("summarizing");
   const f = res.fit;

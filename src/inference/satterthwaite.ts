@@ -3,13 +3,14 @@
 // parameters ψ = (θ, σ); for a contrast L the variance Lᵀ V L has gradient g in ψ, and ψ̂ has the
 // asymptotic covariance A = 2 H⁻¹, H the Hessian of the (REML or ML) deviance in ψ. Then
 // df = 2 (Lᵀ V L)² / (gᵀ A g). The derivatives are taken numerically with Richardson extrapolation,
-// the scheme lmerTest uses (numDeriv), which is what makes the df agree with it closely.
+// the scheme lmerTest uses (numDeriv), which is what makes the df agree with it closely; σ is
+// handled in closed form, so only θ is differentiated numerically.
 import { UserError } from "../errors.js";
 import type { ModelStructure } from "../formula/types.js";
 import { cholInverse, cholLower } from "../linalg/dense.js";
 import { LinearMixedModel, type FittedLMM } from "../lmm/lmm.js";
 import { pfUpper, pt2 } from "./distributions.js";
-import { hessian, jacobian } from "./numderiv.js";
+import { vectorDerivatives } from "./numderiv.js";
 
 export interface ContrastTest {
   readonly estimate: number;
@@ -52,34 +53,41 @@ export class Satterthwaite {
     this.xnames = fit.xnames;
     const nth = fit.theta.length;
     const k = nth + 1;
-    const vp0 = Float64Array.from([...fit.theta, fit.sigma]);
-    const reml = fit.reml;
-    const LOG2PI = Math.log(2 * Math.PI);
-    // deviance at (θ, σ) with β profiled: lmerTest's devfun_vp
-    const dev = (vp: Float64Array): number => {
-      const th = vp.subarray(0, nth);
-      const s2 = vp[nth] * vp[nth];
-      if (!sys.updateL(th)) return NaN;
-      let d = sys.logdetZ() + sys.pwrss() / s2 + n * (LOG2PI + Math.log(s2));
-      if (reml) d += sys.logdetX() - p * (LOG2PI + Math.log(s2));
-      return d;
-    };
-    // vcov(β) at (θ, σ): σ² (L_X L_Xᵀ)⁻¹
-    const covBeta = (vp: Float64Array): Float64Array => {
-      const th = vp.subarray(0, nth);
-      const s2 = vp[nth] * vp[nth];
-      if (!sys.updateL(th)) return new Float64Array(p * p).fill(NaN);
+    const sigma = fit.sigma;
+    const s2 = sigma * sigma;
+    // σ enters the deviance and vcov(β) in closed form:
+    //   D(θ, σ) = ld(θ) + r²(θ)/σ² + N log(2πσ²)   (ld = log|L_Z|² [+ log|L_X|² for REML]; N = n [− p])
+    //   V(θ, σ) = σ² M(θ),  M = (L_X L_Xᵀ)⁻¹
+    // so one set of evaluations of (ld, r², M) over θ gives every derivative lmerTest takes numerically.
+    const N = fit.reml ? n - p : n;
+    const F = (th: Float64Array): Float64Array => {
+      const out = new Float64Array(2 + p * p).fill(NaN);
+      if (!sys.updateL(th)) return out;
+      out[0] = sys.logdetZ() + (fit.reml ? sys.logdetX() : 0);
+      out[1] = sys.pwrss();
       const LX = new Float64Array(p * p);
       for (let j = 0; j < p; j++) for (let i = j; i < p; i++) LX[i + j * p] = sys.LRR[sys.qR + i + (sys.qR + j) * sys.m];
-      const V = cholInverse(LX, p);
-      for (let i = 0; i < V.length; i++) V[i] *= s2;
-      return V;
+      out.set(cholInverse(LX, p), 2);
+      return out;
     };
-    this.vcov = covBeta(vp0);
-    const J = jacobian(covBeta, vp0);
+    const der = vectorDerivatives(F, fit.theta);
+    const m = 2 + p * p;
+    const r2 = der.value[1];
+    const M = der.value.subarray(2);
+    this.vcov = Float64Array.from(M, (v) => v * s2);
+    // ∂V/∂θ_i = σ² ∂M/∂θ_i, ∂V/∂σ = 2σ M
     this.jac = [];
-    for (let j = 0; j < k; j++) this.jac.push(J.slice(j * p * p, (j + 1) * p * p));
-    const H = hessian(dev, vp0);
+    for (let i = 0; i < nth; i++) this.jac.push(Float64Array.from({ length: p * p }, (_, e) => s2 * der.gradient[2 + e + i * m]));
+    this.jac.push(Float64Array.from(M, (v) => 2 * sigma * v));
+    // Hessian of D in (θ, σ)
+    const H = new Float64Array(k * k);
+    for (let i = 0; i < nth; i++) {
+      for (let j = 0; j < nth; j++) H[i + j * k] = der.hessian[0][i + j * nth] + der.hessian[1][i + j * nth] / s2;
+      const cross = (-2 * der.gradient[1 + i * m]) / (s2 * sigma);
+      H[i + nth * k] = cross;
+      H[nth + i * k] = cross;
+    }
+    H[nth + nth * k] = (6 * r2) / (s2 * s2) - (2 * N) / s2;
     const L = Float64Array.from(H);
     let ok = true;
     for (const v of H) if (!Number.isFinite(v)) ok = false;

@@ -127,10 +127,15 @@ export class LinearMixedModel {
     let res: { x: Float64Array; fval: number; nfev: number; converged: boolean; message: string };
     if (hasAnalyticGradient(this.system)) {
       // all terms scalar: analytic gradient + bounded BFGS (several times fewer factorizations)
-      const fg = (th: Float64Array, g: Float64Array) => {
-        const f = this.objective(th);
-        if (!Number.isFinite(f)) return f;
-        g.set(profiledGradient(this.system, th, this.system.solve().u, this.reml, this.ms.n));
+      // the gradient reuses the factor of the evaluation just made at the same θ
+      let lastTheta: Float64Array | null = null;
+      let lastF = NaN;
+      const fg = (th: Float64Array, g: Float64Array | null) => {
+        const same = lastTheta !== null && lastTheta.every((v, i) => v === th[i]);
+        const f = same ? lastF : this.objective(th);
+        lastTheta = Float64Array.from(th);
+        lastF = f;
+        if (g && Number.isFinite(f)) g.set(profiledGradient(this.system, th, this.system.solve().u, this.reml, this.ms.n));
         return f;
       };
       res = bfgsBounded(fg, th0, { lower, upper, ftol: 1e-10, maxit: options.maxfun ?? 500 });
@@ -144,6 +149,7 @@ export class LinearMixedModel {
           for (const probe of [0.1, 0.01]) {
             const y = Float64Array.from(x);
             y[k] = probe;
+            lastTheta = null; // the probe refactors the system
             if (this.objective(y) < res.fval - 1e-9) { x[k] = probe; moved = true; break; }
           }
         }

@@ -1,11 +1,13 @@
 // The meta-analysis as text (metafor's print layout), as JSON (CONTRACT.md: estimate, se, tau2,
 // logLik, and the rest) and as a forest plot (SVG).
-import { fmt, formatTable } from "../report/table.js";
+import { formatTable } from "../report/table.js";
 import { forestPlotSVG, type ForestRow } from "../report/svg/forest.js";
 import { shortNumber } from "../report/svg/svg.js";
 import type { MetaResult, TestResult } from "./rma-glmm.js";
 
 const num = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : x);
+/** fixed decimals, as metafor prints */
+const f4 = (x: number | null, d = 4): string => (x === null || !Number.isFinite(x) ? "NA" : x.toFixed(d));
 
 /** p-value as metafor prints it */
 export function fmtP(p: number): string {
@@ -46,32 +48,32 @@ export function metaSummary(r: MetaResult, dataName?: string): string {
   L.push(`  Fit: ${r.method}; no continuity correction in the likelihood`);
   L.push(`  Data: ${dataName ? dataName + ", " : ""}${r.kTotal} studies, ${r.k} in the likelihood; measure: log odds ratio`);
   L.push("");
-  L.push(`tau^2 (heterogeneity of the log odds ratio):  ${fmt(r.tau2)}`);
-  L.push(`tau:                                          ${fmt(r.tau)}`);
-  if (r.sigma2 !== null) L.push(`sigma^2 (variance of the study intercepts):   ${fmt(r.sigma2)}`);
+  L.push(`tau^2 (heterogeneity of the log odds ratio):  ${f4(r.tau2)}`);
+  L.push(`tau:                                          ${f4(r.tau)}`);
+  if (r.sigma2 !== null) L.push(`sigma^2 (variance of the study intercepts):   ${f4(r.sigma2)}`);
   L.push(`I^2 (share of total variability):             ${r.I2.toFixed(2)}%`);
-  L.push(`H^2 (total / sampling variability):           ${fmt(r.H2)}`);
+  L.push(`H^2 (total / sampling variability):           ${f4(r.H2)}`);
   L.push("");
   const h = r.heterogeneity;
   L.push(`Tests for heterogeneity (saturated model vs fixed-effect model):`);
-  if (h.wald) L.push(`  Wald(df = ${h.wald.df}) = ${fmt(h.wald.statistic, 7)}, p ${pLabel(h.wald.p)}`);
-  if (h.lrt) L.push(`  LRT(df = ${h.lrt.df})  = ${fmt(h.lrt.statistic, 7)}, p ${pLabel(h.lrt.p)}`);
+  if (h.wald) L.push(`  Wald(df = ${h.wald.df}) = ${f4(h.wald.statistic)}, p ${pLabel(h.wald.p)}`);
+  if (h.lrt) L.push(`  LRT(df = ${h.lrt.df})  = ${f4(h.lrt.statistic)}, p ${pLabel(h.lrt.p)}`);
   L.push(`Likelihood-ratio test of tau^2 = 0 (random vs fixed-effect model, boundary: 1/2 chi^2_0 + 1/2 chi^2_1):`);
-  L.push(`  LRT = ${fmt(h.tau2LRT.statistic, 5)}, p ${pLabel(h.tau2LRT.p)}`);
+  L.push(`  LRT = ${f4(h.tau2LRT.statistic)}, p ${pLabel(h.tau2LRT.p)}`);
   L.push("");
   L.push(`Pooled effect (Wald z tests and ${pct} Wald confidence intervals):`);
   const rows = [
     ["", "estimate", "se", "zval", "pval", "ci.lb", "ci.ub"],
-    ["log OR", fmt(r.estimate), fmt(r.se), fmt(r.z), fmtP(r.p), fmt(r.ciLower), fmt(r.ciUpper)],
-    ["OR", fmt(Math.exp(r.estimate)), "", "", "", fmt(Math.exp(r.ciLower)), fmt(Math.exp(r.ciUpper))],
+    ["log OR", f4(r.estimate), f4(r.se), f4(r.z), fmtP(r.p), f4(r.ciLower), f4(r.ciUpper)],
+    ["OR", f4(Math.exp(r.estimate)), "", "", "", f4(Math.exp(r.ciLower)), f4(Math.exp(r.ciUpper))],
   ];
   L.push(formatTable(rows, { firstLeft: true, indent: 2 }));
-  L.push(`  ${pct} prediction interval for a new study's OR: ${fmt(Math.exp(r.piLower))} to ${fmt(Math.exp(r.piUpper))} (log OR ± z·sqrt(se² + tau²))`);
+  L.push(`  ${pct} prediction interval for a new study's OR: ${f4(Math.exp(r.piLower))} to ${f4(Math.exp(r.piUpper))} (log OR ± z·sqrt(se² + tau²))`);
   const fe = r.fixedEffect;
-  L.push(`  Fixed-effect model (tau^2 = 0): log OR ${fmt(fe.estimate)} (se ${fmt(fe.se)}), OR ${fmt(Math.exp(fe.estimate))} [${fmt(Math.exp(fe.ciLower))}, ${fmt(Math.exp(fe.ciUpper))}]`);
+  L.push(`  Fixed-effect model (tau^2 = 0): log OR ${f4(fe.estimate)} (se ${f4(fe.se)}), OR ${f4(Math.exp(fe.estimate))} [${f4(Math.exp(fe.ciLower))}, ${f4(Math.exp(fe.ciUpper))}], logLik ${f4(fe.logLik)}`);
   L.push("");
-  L.push(`logLik ${fmt(r.logLik, 7)} (marginal${r.nAGQ > 1 ? ", by quadrature" : ", Laplace"})   AIC ${fmt(r.AIC, 7)}   BIC ${fmt(r.BIC, 7)}`);
-  if (r.model === "UM.FS") L.push(`  (metafor's fit.stats "ll" for this model is ${fmt(r.logLikMetafor, 7)}: saturated log-likelihood - deviance(glmer)/2)`);
+  L.push(`logLik ${f4(r.logLik)} (marginal${r.nAGQ > 1 ? ", by quadrature" : ", Laplace"})   AIC ${f4(r.AIC)}   BIC ${f4(r.BIC)}`);
+  if (r.model === "UM.FS") L.push(`  (metafor's fit.stats "ll" for this model is ${f4(r.logLikMetafor)}: saturated log-likelihood - deviance(glmer)/2)`);
   L.push("");
   L.push("Studies (observed log odds ratios; † = 1/2 added to every cell for this display only):");
   const st = [["study", "ai", "n1i", "ci", "n2i", "log OR", "ci.lb", "ci.ub", ""]];
@@ -79,7 +81,7 @@ export function metaSummary(r: MetaResult, dataName?: string): string {
     const note = !s.inLikelihood ? "double zero: no information under UM.FS, not in the likelihood" : s.zeros === "double" ? "double zero (in the likelihood)" : s.zeros === "single" ? "zero cell" : "";
     st.push([
       s.label + (s.corrected ? " †" : ""), String(s.ai), String(s.n1i), String(s.ci), String(s.n2i),
-      s.yi === null ? "-" : fmt(s.yi), s.ciLower === null ? "-" : fmt(s.ciLower), s.ciUpper === null ? "-" : fmt(s.ciUpper), note,
+      s.yi === null ? "-" : f4(s.yi), s.ciLower === null ? "-" : f4(s.ciLower), s.ciUpper === null ? "-" : f4(s.ciUpper), note,
     ]);
   }
   L.push(formatTable(st, { firstLeft: true, indent: 2 }));
@@ -90,7 +92,7 @@ export function metaSummary(r: MetaResult, dataName?: string): string {
 
 function pLabel(p: number): string {
   const s = fmtP(p);
-  return s.startsWith("<") ? s : `= ${s}`;
+  return s.startsWith("<") ? `< ${s.slice(1)}` : `= ${s}`;
 }
 
 /** Forest plot: observed study ORs (½-corrected where marked), the pooled OR and the prediction interval. */

@@ -14,8 +14,13 @@ export interface BfgsOptions {
   readonly maxStep0?: number;
 }
 
-/** fg(x) returns f and writes the gradient into g; f = ∞ marks an infeasible point. */
-export type ValueAndGradient = (x: Float64Array, g: Float64Array) => number;
+/**
+ * fg(x, g) returns f and, when g is not null, writes the gradient into it; f = ∞ marks an
+ * infeasible point. Trial points of the line search are evaluated with g = null and only the
+ * accepted point gets a gradient (fg is then called again at the same x, so an implementation
+ * may reuse the factorization of the previous call).
+ */
+export type ValueAndGradient = (x: Float64Array, g: Float64Array | null) => number;
 
 export function bfgsBounded(fg: ValueAndGradient, x0: ArrayLike<number>, options: BfgsOptions = {}): OptimResult & { iterations: number } {
   const n = x0.length;
@@ -63,7 +68,7 @@ export function bfgsBounded(fg: ValueAndGradient, x0: ArrayLike<number>, options
       for (let i = 0; i < n; i++) if (free[i]) { d[i] = -g[i]; pred += g[i] * g[i]; }
     }
     if (pred / 2 < ftol) { converged = true; message = "predicted decrease below ftol"; break; }
-    // projected backtracking line search
+    // projected backtracking line search, steps from a safeguarded quadratic interpolation
     let step = 1;
     let xn = x, fnew = f;
     const gn = new Float64Array(n);
@@ -72,12 +77,19 @@ export function bfgsBounded(fg: ValueAndGradient, x0: ArrayLike<number>, options
       xn = proj(Float64Array.from(x, (v, i) => v + step * d[i]));
       let dec = 0;
       for (let i = 0; i < n; i++) dec += g[i] * (xn[i] - x[i]);
-      fnew = fg(xn, gn);
+      fnew = fg(xn, null);
       nfev++;
       if (Number.isFinite(fnew) && fnew <= f + 1e-4 * dec) { accepted = true; break; }
-      step *= 0.5;
+      // minimize the quadratic through f(0), f'(0) = dec/step and f(step), within [0.1, 0.5]·step
+      let next = 0.5 * step;
+      if (Number.isFinite(fnew) && dec < 0) {
+        const slope = dec / step;
+        const q = (-slope * step * step) / (2 * (fnew - f - slope * step));
+        if (Number.isFinite(q)) next = Math.min(0.5 * step, Math.max(0.1 * step, q));
+      }
+      step = next;
     }
-    if (!accepted) { message = "line search failed (at the optimum within rounding)"; converged = true; break; }
+    if (accepted) fnew = fg(xn, gn);
     const s = new Float64Array(n), y = new Float64Array(n);
     let sy = 0, yy = 0;
     for (let i = 0; i < n; i++) {

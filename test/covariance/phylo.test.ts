@@ -32,7 +32,7 @@ test("birds: gaussian LMM with the tree's covariance matches lme4 (ML and REML)"
   const ref = reference("covariance_phylo_lmm.json");
   const cov: KnownCovariance = { group: "family", ...treeVcv(parseNewick(readData("bird_families.nwk")), "height"), source: "bird_families.nwk" };
   for (const r of [ref.ml, ref.reml]) {
-    const res = fit(frame("covariance_birds.csv"), "y ~ mass + (1 | family)", { reml: r.REML, covariances: [cov] });
+    const res = fit(frame("covariance/birds.csv"), "y ~ mass + (1 | family)", { reml: r.REML, covariances: [cov] });
     checkFit(res.json, r, res.json.varcorr[0].sd!, r.sd_family, 1e-4);
     near(res.json.sigma, r.sigma, 1e-3 * r.sigma, "sigma");
   }

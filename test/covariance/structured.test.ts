@@ -1,6 +1,6 @@
 // Structured covariances of random-effect vectors in glmmTMB's syntax: the formula layer
 // (ar1/cs/diag/us wrappers → ReTerm.covariance.kind) and fits against glmmTMB 1.1.5
-// (test/fixtures/reference/covariance_structured.R; data test/fixtures/data/covariance_structured.csv).
+// (test/fixtures/reference/covariance_structured.R; data test/fixtures/data/covariance/structured.csv).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildModel } from "../../src/formula/build.js";
@@ -11,7 +11,7 @@ import { sortTerms } from "../../src/lmm/reterms.js";
 import { fitToJSON, type FitJSON } from "../../src/report/json.js";
 import { frame, near, reference, throwsUser } from "./helpers.js";
 
-const data = frame("covariance_structured.csv");
+const data = frame("covariance/structured.csv");
 const ref = reference("covariance_structured.json");
 const refFit = (id: string) => ref.fits.find((f: any) => f.id === id);
 

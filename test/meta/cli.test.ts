@@ -8,8 +8,7 @@ import { join } from "node:path";
 import { metaCommand, type MetaCommandOptions } from "../../src/cli/commands/meta.js";
 import { nmaCommand, type NmaCommandOptions } from "../../src/cli/commands/nma.js";
 import { UserError } from "../../src/errors.js";
-import { cases, dataPath, near, refPath } from "./helpers.js";
-import { assertWellFormed } from "./svg.test.js";
+import { assertWellFormed, cases, dataPath, near, refPath } from "./helpers.js";
 
 async function capture(f: () => Promise<void>): Promise<string> {
   const write = process.stdout.write;

@@ -29,3 +29,20 @@ export function near(actual: number | null | undefined, expected: number, tol: n
   assert.ok(typeof actual === "number" && Number.isFinite(actual), `${what}: ${actual} is not a finite number`);
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} vs ${expected} (|diff| ${Math.abs(actual - expected).toExponential(3)} > ${tol.toExponential(3)})`);
 }
+
+/** Tags balance and every attribute value is quoted: a small XML well-formedness check. */
+export function assertWellFormed(svg: string): void {
+  assert.ok(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""), "root element");
+  assert.ok(svg.trimEnd().endsWith("</svg>"));
+  const stack: string[] = [];
+  for (const m of svg.matchAll(/<(\/?)([a-zA-Z]+)([^>]*?)(\/?)>/g)) {
+    const [, close, name, attrs, self] = m;
+    assert.match(attrs, /^(\s+[a-zA-Z0-9-:]+="[^"<>]*")*\s*$/, `attributes of <${name}>: ${attrs}`);
+    if (self) continue;
+    if (close) assert.equal(stack.pop(), name, `</${name}>`);
+    else stack.push(name);
+  }
+  assert.deepEqual(stack, []);
+  // no raw ampersands outside entities
+  assert.doesNotMatch(svg, /&(?!amp;|lt;|gt;|quot;)/);
+}

@@ -5,23 +5,7 @@ import assert from "node:assert/strict";
 import { forestPlotSVG } from "../../src/report/svg/forest.js";
 import { networkGraphSVG } from "../../src/report/svg/network.js";
 import { ratioTicks, niceTicks, esc } from "../../src/report/svg/svg.js";
-
-/** Tags balance and every attribute value is quoted: a small XML well-formedness check. */
-export function assertWellFormed(svg: string): void {
-  assert.ok(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""), "root element");
-  assert.ok(svg.trimEnd().endsWith("</svg>"));
-  const stack: string[] = [];
-  for (const m of svg.matchAll(/<(\/?)([a-zA-Z]+)([^>]*?)(\/?)>/g)) {
-    const [, close, name, attrs, self] = m;
-    assert.match(attrs, /^(\s+[a-zA-Z0-9-:]+="[^"<>]*")*\s*$/, `attributes of <${name}>: ${attrs}`);
-    if (self) continue;
-    if (close) assert.equal(stack.pop(), name, `</${name}>`);
-    else stack.push(name);
-  }
-  assert.deepEqual(stack, []);
-  // no raw ampersands outside entities
-  assert.doesNotMatch(svg, /&(?!amp;|lt;|gt;|quot;)/);
-}
+import { assertWellFormed } from "./helpers.js";
 
 test("forest plot: one square per estimable row, a diamond and an interval, escaped labels", () => {
   const svg = forestPlotSVG(

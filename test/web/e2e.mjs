@@ -18,6 +18,7 @@ const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
 const LOGLIK_SLEEPSTUDY_REML = -871.814136; // lme4 1.1-31 (test/fixtures/reference/cases.json)
 const LOGLIK_INSTEVAL_ML = -118860.8844;
+const LOGLIK_PASTES_REML = -123.4953729;
 
 const MIME = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".csv": "text/csv", ".svg": "image/svg+xml", ".json": "application/json" };
 
@@ -88,6 +89,28 @@ test("playground: fits sleepstudy in the worker and shows lme4's log-likelihood"
       const json = JSON.parse(readFileSync(await dl.path(), "utf8"));
       assert.ok(Math.abs(json.logLik - LOGLIK_SLEEPSTUDY_REML) < 1e-4);
     });
+
+    await t.test("a CSV chosen from disk is read in the page and fitted (pastes, nested)", async () => {
+      const text = readFileSync(join(root, "test/fixtures/data/pastes.csv"));
+      await page.setInputFiles("#file", { name: "my-pastes.csv", mimeType: "text/csv", buffer: text });
+      await page.waitForFunction(() => document.getElementById("data-info")?.textContent?.startsWith("my-pastes.csv: 60 rows"), null, { timeout: 15_000 });
+      await page.fill("#formula", "strength ~ 1 + (1 | batch/cask)");
+      await page.click("#fit");
+      await page.waitForFunction(() => document.getElementById("summary")?.textContent?.includes("my-pastes.csv"), null, { timeout: 30_000 });
+      const shown = Number(await page.textContent("#loglik"));
+      assert.ok(Math.abs(shown - LOGLIK_PASTES_REML) < 1e-3, `logLik shown ${shown}, lme4 ${LOGLIK_PASTES_REML}`);
+      // a model error from the worker names the problem in the status line
+      await page.fill("#formula", "strength ~ nosuch + (1 | batch)");
+      await page.click("#fit");
+      await page.waitForSelector("#status.error");
+      assert.match(await page.textContent("#status-text"), /nosuch/);
+    });
+
+    // back to sleepstudy for the screenshot
+    await page.selectOption("#dataset", { label: "sleepstudy (sleepstudy.csv)" });
+    await page.waitForFunction(() => document.getElementById("data-info")?.textContent?.startsWith("sleepstudy.csv"), null, { timeout: 15_000 });
+    await page.click("#fit");
+    await page.waitForFunction(() => document.getElementById("summary")?.textContent?.includes("sleepstudy.csv") && document.querySelector("#plot-qq svg"), null, { timeout: 30_000 });
 
     const shot = process.env.GLMM_SCREENSHOT ?? join(root, "test/web/out/playground.png");
     mkdirSync(dirname(shot), { recursive: true });

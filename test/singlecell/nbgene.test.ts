@@ -1,0 +1,123 @@
+// The fast per-gene NB GLMM against glmmTMB (the shared reference of 50 genes), against the general
+// engine fitGLMM, and its analytic gradient against finite differences.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fitGeneGLMM } from "../../src/singlecell/fallback.js";
+import { NB_SIZE_MAX, NBGeneFitter } from "../../src/singlecell/nbgene.js";
+import { fixtures, geneData, glmmTMBReference, loadPbmc60 } from "./fixture.js";
+
+test("estimates and SEs within 0.01 SE of glmmTMB where it gave no warning; logLik at least glmmTMB's where it did", async () => {
+  const l = await loadPbmc60();
+  const fitter = new NBGeneFitter(l.design);
+  const ref = glmmTMBReference();
+  assert.equal(ref.length, 50);
+  let maxEst = 0, maxSe = 0, warned = 0;
+  for (const r of ref) {
+    const k = l.genes.indexOf(r.gene);
+    const { pos, y } = geneData(l, k);
+    fitter.setGene(pos, y);
+    const f = fitter.fit();
+    assert.ok(f.ok && f.converged, `${r.gene}: ${f.message}`);
+    if (r.warning === "") {
+      // the issue asks for 0.1 SE; the fits agree to ~1e-3 SE, so hold them to 0.01
+      const dEst = Math.abs(f.beta[1] - r.estimate) / r.se;
+      const dSe = Math.abs(f.se[1] - r.se) / r.se;
+      maxEst = Math.max(maxEst, dEst);
+      maxSe = Math.max(maxSe, dSe);
+      assert.ok(dEst < 0.01 && dSe < 0.01, `${r.gene}: estimate ${f.beta[1]} vs ${r.estimate}, se ${f.se[1]} vs ${r.se}`);
+      assert.ok(Math.abs(f.logLik - r.logLik) < 1e-3, `${r.gene}: logLik ${f.logLik} vs ${r.logLik}`);
+    } else {
+      warned++;
+      // glmmTMB stopped on the way to the Poisson limit (or failed its Hessian): ours is at least as high
+      if (Number.isFinite(r.logLik)) assert.ok(f.logLik >= r.logLik - 1e-6, `${r.gene}: logLik ${f.logLik} < glmmTMB ${r.logLik}`);
+      assert.ok(f.nbSize === NB_SIZE_MAX, `${r.gene}: nb size ${f.nbSize} (glmmTMB ${r.nbSize})`);
+      assert.match(f.message, /Poisson limit/);
+      assert.ok(Math.abs(f.beta[1] - r.estimate) / r.se < 0.1, `${r.gene}: estimate ${f.beta[1]} vs ${r.estimate}`);
+    }
+  }
+  assert.equal(warned, 7);
+  assert.ok(maxEst < 0.01 && maxSe < 0.01);
+});
+
+test("the fast path agrees with the general engine fitGLMM (0.01 SE, logLik 1e-4): interior, σ = 0 and Poisson-limit genes", async () => {
+  const l = await loadPbmc60();
+  const fitter = new NBGeneFitter(l.design);
+  // GENE00002 interior; GENE00006 patient variance on its boundary; GENE00013 NB size at the Poisson limit
+  for (const gene of ["GENE00002", "GENE00006", "GENE00013"]) {
+    const { pos, y } = geneData(l, l.genes.indexOf(gene));
+    fitter.setGene(pos, y);
+    const f = fitter.fit();
+    const g = fitGeneGLMM(l.design, pos, y);
+    for (let k = 0; k < 2; k++) {
+      assert.ok(Math.abs(f.beta[k] - g.beta[k]) < 0.01 * g.se[k], `${gene} β${k}: ${f.beta[k]} vs ${g.beta[k]}`);
+      assert.ok(Math.abs(f.se[k] - g.se[k]) < 0.01 * g.se[k], `${gene} se${k}: ${f.se[k]} vs ${g.se[k]}`);
+    }
+    // fitGLMM's Poisson limit is 1e12, ours 1e8: the log-likelihoods differ by < 1e-6 there
+    assert.ok(Math.abs(f.logLik - g.logLik) < 1e-4, `${gene}: logLik ${f.logLik} vs ${g.logLik}`);
+    assert.ok(Math.abs(f.sdPatient - g.sdPatient) < 1e-3, `${gene}: sd ${f.sdPatient} vs ${g.sdPatient}`);
+  }
+});
+
+test("analytic gradient of the Laplace log-likelihood matches central differences (interior and near both limits)", async () => {
+  const l = await loadPbmc60();
+  const fitter = new NBGeneFitter(l.design);
+  const { pos, y } = geneData(l, 8);
+  fitter.setGene(pos, y);
+  for (const x0 of [[-8.5, 0.7, 0.2, 0.15], [-8.7, 0.3, 0.02, 1e-6], [-9, -0.2, 1e-5, 2]]) {
+    const x = Float64Array.from(x0);
+    const g = new Float64Array(4);
+    fitter.evaluate(x, g);
+    for (let i = 0; i < 4; i++) {
+      const h = 1e-5 * Math.max(Math.abs(x[i]), i >= 2 ? 1e-3 : 1);
+      const xp = Float64Array.from(x), xm = Float64Array.from(x);
+      xp[i] += h;
+      xm[i] -= h;
+      const fd = (fitter.evaluate(xp, null) - fitter.evaluate(xm, null)) / (2 * h);
+      assert.ok(Math.abs(fd - g[i]) < 1e-4 * Math.max(1, Math.abs(g[i])), `x=${x0} ∂${i}: analytic ${g[i]} vs ${fd}`);
+    }
+  }
+});
+
+test("the small-sample test matches glmmTMB REML (NB size held at ML) to 1e-3 SE", async () => {
+  const l = await loadPbmc60();
+  const fitter = new NBGeneFitter(l.design);
+  const ref = JSON.parse(readFileSync(join(fixtures, "glmmtmb-reml.json"), "utf8"));
+  for (const r of ref.genes) {
+    const { pos, y } = geneData(l, l.genes.indexOf(r.gene));
+    fitter.setGene(pos, y);
+    const f = fitter.fit();
+    const t = f.test!;
+    assert.ok(t, `${r.gene}: no small-sample test`);
+    for (let k = 0; k < 2; k++) {
+      assert.ok(Math.abs(t.estimate[k] - r.reml.estimate[k]) < 1e-3 * r.reml.se[k], `${r.gene} β${k}: ${t.estimate[k]} vs ${r.reml.estimate[k]}`);
+      assert.ok(Math.abs(t.se[k] - r.reml.se[k]) < 1e-3 * r.reml.se[k], `${r.gene} se${k}: ${t.se[k]} vs ${r.reml.se[k]}`);
+    }
+    assert.ok(Math.abs(t.sdPatient - r.reml.sd_patient) < 1e-3 * Math.max(r.reml.sd_patient, 0.01), `${r.gene} sd: ${t.sdPatient} vs ${r.reml.sd_patient}`);
+    // and the ML part against the same R run
+    assert.ok(Math.abs(f.logLik - r.ml.logLik) < 1e-3);
+  }
+});
+
+test("degenerate genes: all counts in one cell, no counts, and counts only in one disease group", async () => {
+  const l = await loadPbmc60();
+  const fitter = new NBGeneFitter(l.design);
+  assert.equal(fitter.setGene(new Int32Array(0), new Int32Array(0)), 0);
+  const empty = fitter.fit();
+  assert.equal(empty.ok, false);
+  assert.match(empty.message, /no nonzero/);
+  // one cell with a count: a fit or a failure with a reason, never a throw
+  fitter.setGene(Int32Array.of(5), Int32Array.of(3));
+  const one = fitter.fit();
+  assert.ok(one.ok || one.message.length > 0);
+  // counts only in control patients: the disease effect runs off to −∞; the result says so
+  const ctrl: number[] = [];
+  for (let j = 0; j < l.design.nGroups; j++) {
+    if (l.design.groupX![j + l.design.nGroups] !== 0) continue;
+    for (let c = l.design.groupStart[j]; c < l.design.groupStart[j + 1]; c += 7) ctrl.push(c);
+  }
+  fitter.setGene(Int32Array.from(ctrl), new Int32Array(ctrl.length).fill(2));
+  const sep = fitter.fit();
+  assert.ok(!sep.ok || sep.beta[1] < -5 || !sep.converged, `separated gene: ${sep.beta[1]} ${sep.message}`);
+});
