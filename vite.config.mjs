@@ -1,5 +1,5 @@
 // The playground (web/): a static page built by Vite from the same src/ the CLI uses.
-// `npm run web` serves it on http://localhost:5173; `npm run build:web` writes dist/web/.
+// `npm run web` serves it on http://localhost:5173; `npm run build:web` writes dist/playground/.
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 
@@ -14,7 +14,7 @@ export default defineConfig({
   preview: { host: "localhost", port: 4173 },
   worker: { format: "es" },
   build: {
-    outDir: `${here}dist/web`,
+    outDir: `${here}dist/playground`,
     emptyOutDir: true,
     target: "es2022",
     chunkSizeWarningLimit: 2000,

@@ -24,6 +24,8 @@ export type { FittedLMM, LMMOptions, VarCorrEntry, RanefTable } from "./lmm/lmm.
 export { fitGLMM, GeneralizedLinearMixedModel } from "./glmm/glmm.js";
 export type { FittedGLMM, GLMMOptions, FixefRow } from "./glmm/glmm.js";
 export * from "./gee/index.js";
+export * from "./meta/index.js";
+export * from "./report/svg/index.js";
 
 // reports
 export { fitToJSON } from "./report/json.js";

@@ -8,11 +8,11 @@ import type { ColumnInfo, DataSource, FitOutput, FitRequest, FromWorker, ToWorke
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const el = {
   dataset: $<HTMLSelectElement>("dataset"), about: $("dataset-about"), drop: $("drop"), file: $<HTMLInputElement>("file"),
-  dataInfo: $("data-info"), columns: $("columns"), formula: $<HTMLInputElement>("formula"), formulaError: $("formula-error"),
+  dataInfo: $("data-info"), columns: $("columns"), formula: $<HTMLTextAreaElement>("formula"), formulaError: $("formula-error"),
   family: $<HTMLSelectElement>("family"), link: $<HTMLSelectElement>("link"), method: $<HTMLSelectElement>("method"),
   nagq: $<HTMLInputElement>("nagq"), fit: $<HTMLButtonElement>("fit"), cancel: $<HTMLButtonElement>("cancel"),
   status: $("status"), statusText: $("status-text"), results: $("results"), stats: $("stats"), summary: $("summary"),
-  plots: $("plots"), downloads: $("downloads"),
+  plots: $("plots"), downloads: $("downloads"), placeholder: $("placeholder"),
 };
 
 const LINKS: Record<string, string[]> = {
@@ -223,6 +223,7 @@ const PLOT_TITLES: Record<string, string> = { caterpillar: "Random effects", res
 
 function clearResults(): void {
   el.results.hidden = true;
+  el.placeholder.hidden = false;
 }
 
 async function showResults(out: FitOutput): Promise<void> {
@@ -254,6 +255,7 @@ async function showResults(out: FitOutput): Promise<void> {
     return b;
   }));
   el.results.hidden = false;
+  el.placeholder.hidden = true;
   // one plot per task, so the page stays responsive while large plots are drawn
   for (const [name, spec] of Object.entries(out.plots)) {
     await new Promise((r) => setTimeout(r, 0));
@@ -294,7 +296,7 @@ el.family.onchange = updateLinkAndMethod;
 el.link.onchange = updateMethod;
 el.method.onchange = updateMethod;
 el.formula.oninput = checkFormula;
-el.formula.onkeydown = (e) => { if (e.key === "Enter") fitNow(); };
+el.formula.onkeydown = (e) => { if (e.key === "Enter") { e.preventDefault(); fitNow(); } };
 el.fit.onclick = fitNow;
 el.cancel.onclick = cancel;
 el.drop.onclick = () => el.file.click();

@@ -126,38 +126,30 @@ export class LinearMixedModel {
     const upper = thetaUpper(this.terms);
     let res: { x: Float64Array; fval: number; nfev: number; converged: boolean; message: string };
     if (hasAnalyticGradient(this.system)) {
-      // all terms scalar: analytic gradient + bounded BFGS (several times fewer factorizations)
-      // the gradient reuses the factor of the evaluation just made at the same θ
-      let lastTheta: Float64Array | null = null;
+      // All terms scalar: analytic gradient and BFGS in ψ with θ = θ₀·sinh(ψ). The map is log-like
+      // for θ ≫ θ₀ (so terms of very different size are equally easy) and linear through 0, where
+      // the deviance, even in θ, has an ordinary interior minimum in ψ for a singular fit: no bound,
+      // no vanishing gradient on a boundary. |θ| is taken at the end.
+      const T0 = 0.01;
+      const toTheta = (psi: Float64Array) => psi.map((v) => T0 * Math.sinh(v));
+      let lastPsi: Float64Array | null = null;
       let lastF = NaN;
-      const fg = (th: Float64Array, g: Float64Array | null) => {
-        const same = lastTheta !== null && lastTheta.every((v, i) => v === th[i]);
+      const fg = (psi: Float64Array, g: Float64Array | null) => {
+        const th = toTheta(psi);
+        // the gradient reuses the factor of the evaluation just made at the same point
+        const same = lastPsi !== null && lastPsi.every((v, i) => v === psi[i]);
         const f = same ? lastF : this.objective(th);
-        lastTheta = Float64Array.from(th);
+        lastPsi = Float64Array.from(psi);
         lastF = f;
-        if (g && Number.isFinite(f)) g.set(profiledGradient(this.system, th, this.system.solve().u, this.reml, this.ms.n));
+        if (g && Number.isFinite(f)) {
+          const gt = profiledGradient(this.system, th, this.system.solve().u, this.reml, this.ms.n);
+          for (let k = 0; k < g.length; k++) g[k] = gt[k] * T0 * Math.cosh(psi[k]);
+        }
         return f;
       };
-      res = bfgsBounded(fg, th0, { lower, upper, ftol: 1e-10, maxit: options.maxfun ?? 500 });
-      // the deviance is even in each scalar θ, so its gradient vanishes on the boundary θ = 0:
-      // probe inside before accepting a variance of zero
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const x = Float64Array.from(res.x);
-        let moved = false;
-        for (let k = 0; k < x.length; k++) {
-          if (lower[k] !== 0 || x[k] > 1e-8) continue;
-          for (const probe of [0.1, 0.01]) {
-            const y = Float64Array.from(x);
-            y[k] = probe;
-            lastTheta = null; // the probe refactors the system
-            if (this.objective(y) < res.fval - 1e-9) { x[k] = probe; moved = true; break; }
-          }
-        }
-        if (!moved) break;
-        const again = bfgsBounded(fg, x, { lower, upper, ftol: 1e-10, maxit: options.maxfun ?? 500 });
-        res = { ...again, nfev: res.nfev + again.nfev };
-      }
-    } else {
+      const psi0 = Float64Array.from(th0, (v) => Math.asinh(v / T0));
+      const r = bfgsBounded(fg, psi0, { ftol: 1e-12, ftolRel: 1e-12, maxStep0: 1, maxit: options.maxfun ?? 500 });
+      res = { ...r, x: toTheta(r.x).map(Math.abs) };    } else {
       const f = (th: Float64Array) => this.objective(th);
       res = bobyqa(f, th0, { lower, upper, rhobeg: 0.2, rhoend: 2e-7, maxfun: options.maxfun ?? 10000 });
     }

@@ -2,7 +2,7 @@
 // logLik, and the rest) and as a forest plot (SVG).
 import { formatTable } from "../report/table.js";
 import { forestPlotSVG, type ForestRow } from "../report/svg/forest.js";
-import { shortNumber } from "../report/svg/svg.js";
+import { ratioLabel, shortNumber } from "../report/svg/svg.js";
 import type { MetaResult, TestResult } from "./rma-glmm.js";
 
 const num = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : x);
@@ -76,18 +76,26 @@ export function metaSummary(r: MetaResult, dataName?: string): string {
   if (r.model === "UM.FS") L.push(`  (metafor's fit.stats "ll" for this model is ${f4(r.logLikMetafor)}: saturated log-likelihood - deviance(glmer)/2)`);
   L.push("");
   L.push("Studies (observed log odds ratios; † = 1/2 added to every cell for this display only):");
-  const st = [["study", "ai", "n1i", "ci", "n2i", "log OR", "ci.lb", "ci.ub", ""]];
+  const st = [["study", "ai", "n1i", "ci", "n2i", "log OR", "ci.lb", "ci.ub"]];
+  const notes = [""];
   for (const s of r.studies) {
-    const note = !s.inLikelihood ? "double zero: no information under UM.FS, not in the likelihood" : s.zeros === "double" ? "double zero (in the likelihood)" : s.zeros === "single" ? "zero cell" : "";
+    notes.push(!s.inLikelihood ? "double zero: no information under UM.FS, not in the likelihood" : s.zeros === "double" ? "double zero (in the likelihood)" : s.zeros === "single" ? "zero cell" : "");
     st.push([
       s.label + (s.corrected ? " †" : ""), String(s.ai), String(s.n1i), String(s.ci), String(s.n2i),
-      s.yi === null ? "-" : f4(s.yi), s.ciLower === null ? "-" : f4(s.ciLower), s.ciUpper === null ? "-" : f4(s.ciUpper), note,
+      s.yi === null ? "-" : f4(s.yi), s.ciLower === null ? "-" : f4(s.ciLower), s.ciUpper === null ? "-" : f4(s.ciUpper),
     ]);
   }
-  L.push(formatTable(st, { firstLeft: true, indent: 2 }));
+  L.push(withNotes(formatTable(st, { firstLeft: true, indent: 2 }), notes));
   if (!r.converged) L.push("", "Warning: the random-effects model may not have converged.");
   for (const w of r.warnings) L.push(`Note: ${w}`);
   return L.join("\n");
+}
+
+/** A table with a left-aligned free-text column appended to its lines. */
+export function withNotes(table: string, notes: readonly string[]): string {
+  const lines = table.split("\n");
+  const w = Math.max(...lines.map((l) => l.length));
+  return lines.map((l, i) => (notes[i] ? `${l.padEnd(w)}  ${notes[i]}` : l)).join("\n");
 }
 
 function pLabel(p: number): string {
@@ -106,7 +114,7 @@ export function metaForestSVG(r: MetaResult, title?: string): string {
     right: s.yi === null ? `${s.ai}/${s.n1i} vs ${s.ci}/${s.n2i}: not estimable` : undefined,
   }));
   const pct = `${Math.round(r.level * 1000) / 10}%`;
-  const or = (v: number) => shortNumber(Math.exp(v));
+  const or = (v: number) => ratioLabel(Math.exp(v));
   return forestPlotSVG(rows, [
     { label: `${r.model} random effects`, estimate: r.estimate, lower: r.ciLower, upper: r.ciUpper, kind: "diamond" },
     { label: "Prediction interval", estimate: r.estimate, lower: r.piLower, upper: r.piUpper, kind: "interval", right: `[${or(r.piLower)}, ${or(r.piUpper)}]` },

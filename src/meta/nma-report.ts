@@ -4,7 +4,7 @@
 import { fmt, formatTable } from "../report/table.js";
 import { forestPlotSVG } from "../report/svg/forest.js";
 import { networkGraphSVG } from "../report/svg/network.js";
-import { fmtP } from "./meta-report.js";
+import { fmtP, withNotes } from "./meta-report.js";
 import type { Comparison, NMAResult } from "./nma.js";
 
 const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -49,6 +49,9 @@ export function nmaSummary(r: NMAResult, dataName?: string): string {
   const lv = pct(r.level);
   L.push("Network meta-analysis: two-way binomial GLMM (Piepho, Williams & Madden 2012)");
   L.push(`  Formula: ${r.formula}   (Laplace approximation, as lme4's glmer)`);
+  const c = r.columns;
+  if (c.study !== "study" || c.treatment !== "trt" || c.events !== "xi" || c.n !== "ni")
+    L.push(`  (study, trt, xi, ni are the data columns ${c.study}, ${c.treatment}, ${c.events}, ${c.n})`);
   L.push(`  Data: ${dataName ? dataName + ", " : ""}${r.studies} studies, ${r.arms} arms, ${r.treatments.length} treatments; reference: ${r.reference}`);
   L.push(`  logLik ${fmt(r.fit.json.logLik, 7)}   AIC ${fmt(r.fit.json.AIC, 7)}   BIC ${fmt(r.fit.json.BIC, 7)}`);
   L.push("");
@@ -66,18 +69,20 @@ export function nmaSummary(r: NMAResult, dataName?: string): string {
   L.push("");
   L.push(`Ranking by P-score (Rücker & Schwarzer 2015; ${r.smallValues === "good" ? "small" : "large"} log odds ratios are better):`);
   L.push("  P_i = mean over j != i of Phi((d_i - d_j) / se(d_i - d_j))" + (r.smallValues === "good" ? " with the sign reversed" : "") + ": the mean certainty that i beats another treatment");
-  const ps = [["rank", "treatment", "P-score"]];
-  for (const p of r.pscores) ps.push([String(p.rank), p.treatment, p.pscore.toFixed(4)]);
+  const ps = [["treatment", "P-score", "rank"]];
+  for (const p of r.pscores) ps.push([p.treatment, p.pscore.toFixed(4), String(p.rank)]);
   L.push(formatTable(ps, { firstLeft: true, indent: 2 }));
   L.push("");
-  L.push("Direct evidence: studies comparing each pair directly (the other pairs rest on indirect evidence only):");
-  const de = [["comparison", "studies", ""]];
+  L.push("Direct evidence: number of studies comparing each pair directly (all estimates above are network estimates):");
+  const de = [["comparison", "studies"]];
+  const notes = [""];
   for (let a = 0; a < r.treatments.length; a++)
     for (let b = a + 1; b < r.treatments.length; b++) {
       const d = r.direct.find((x) => x.a === r.treatments[a] && x.b === r.treatments[b]);
-      de.push([`${r.treatments[b]} vs ${r.treatments[a]}`, String(d ? d.studies.length : 0), d ? `(${d.studies.join(", ")})` : "indirect only"]);
+      de.push([`${r.treatments[b]} vs ${r.treatments[a]}`, String(d ? d.studies.length : 0)]);
+      notes.push(d ? `(${d.studies.join(", ")})` : "indirect evidence only");
     }
-  L.push(formatTable(de, { firstLeft: true, indent: 2 }));
+  L.push(withNotes(formatTable(de, { firstLeft: true, indent: 2 }), notes));
   for (const w of r.warnings) L.push(`Note: ${w}`);
   return L.join("\n");
 }

@@ -56,6 +56,8 @@ export interface DirectEvidence {
 }
 
 export interface NMAResult {
+  /** the data columns behind the formula's study, trt, xi and ni */
+  readonly columns: NMAColumns;
   readonly reference: string;
   /** treatments in factor order (reference first) */
   readonly treatments: readonly string[];
@@ -193,7 +195,7 @@ export function networkMetaAnalysis(frame: Frame, cols: NMAColumns, options: NMA
   });
   const sigma2 = f.varcorr[0].variance!;
   return {
-    reference, treatments, level, smallValues, fit: res, formula, sigma2, tau2: 2 * sigma2,
+    columns: cols, reference, treatments, level, smallValues, fit: res, formula, sigma2, tau2: 2 * sigma2,
     effects, comparisons, league, pscores: pScores(treatments, league, smallValues), direct,
     studies: armsOf.size, arms: keep.length, participants, events, warnings,
   };

@@ -133,6 +133,15 @@ export function rmaGLMM(all: readonly Study2x2[], options: MetaOptions = {}): Me
   if (dropped > 0)
     warnings.push(`${dropped} stud${dropped > 1 ? "ies have" : "y has"} no events (or only events) in both arms: ${dropped > 1 ? "they carry" : "it carries"} no information under UM.FS and ${dropped > 1 ? "are" : "is"} left out of the likelihood (listed in the study table)`);
   if (k < 2) throw new UserError(`a random-effects meta-analysis needs at least 2 informative studies; there ${k === 1 ? "is 1" : `are ${k}`}`);
+  // complete separation: the likelihood grows without bound as β → ±∞
+  const separated = [
+    [studies.every((s) => s.ai === 0), "no treated arm has an event", "-Inf"],
+    [studies.every((s) => s.ai === s.n1i), "every treated participant has the event", "+Inf"],
+    [studies.every((s) => s.ci === 0), "no control arm has an event", "+Inf"],
+    [studies.every((s) => s.ci === s.n2i), "every control participant has the event", "-Inf"],
+  ] as const;
+  for (const [hit, what, inf] of separated)
+    if (hit) throw new UserError(`${what}: the pooled log odds ratio has no finite estimate (its maximum likelihood is at ${inf})`);
 
   const rows = bothArms(k);
   const group1 = (r: ArmRow) => (r.treated ? 1 : 0);

@@ -7,8 +7,9 @@ import type { OptimResult } from "./types.js";
 export interface BfgsOptions {
   readonly lower?: ArrayLike<number>;
   readonly upper?: ArrayLike<number>;
-  /** stop when the predicted decrease gᵀHg/2 falls below this (in f units) */
+  /** stop when the predicted decrease gᵀHg/2 falls below ftol + ftolRel·|f| */
   readonly ftol?: number;
+  readonly ftolRel?: number;
   readonly maxit?: number;
   /** the largest first step in any coordinate (default 0.2, as BOBYQA's usual rhobeg) */
   readonly maxStep0?: number;
@@ -26,7 +27,8 @@ export function bfgsBounded(fg: ValueAndGradient, x0: ArrayLike<number>, options
   const n = x0.length;
   const lo = Float64Array.from({ length: n }, (_, i) => options.lower?.[i] ?? -Infinity);
   const hi = Float64Array.from({ length: n }, (_, i) => options.upper?.[i] ?? Infinity);
-  const ftol = options.ftol ?? 1e-9;
+  const ftolAbs = options.ftol ?? 1e-9;
+  const ftolRel = options.ftolRel ?? 0;
   const maxit = options.maxit ?? 200;
   const proj = (v: Float64Array) => {
     for (let i = 0; i < n; i++) v[i] = Math.min(hi[i], Math.max(lo[i], v[i]));
@@ -67,6 +69,7 @@ export function bfgsBounded(fg: ValueAndGradient, x0: ArrayLike<number>, options
       pred = 0;
       for (let i = 0; i < n; i++) if (free[i]) { d[i] = -g[i]; pred += g[i] * g[i]; }
     }
+    const ftol = ftolAbs + ftolRel * Math.abs(f);
     if (pred / 2 < ftol) { converged = true; message = "predicted decrease below ftol"; break; }
     // projected backtracking line search, steps from a safeguarded quadratic interpolation
     let step = 1;
@@ -109,7 +112,7 @@ export function bfgsBounded(fg: ValueAndGradient, x0: ArrayLike<number>, options
       }
       bfgsUpdate(H, s, y, sy, n);
     }
-    if (df >= 0 && df < ftol * 1e-3 && Math.hypot(...s) < 1e-12 * (1 + Math.hypot(...x))) { converged = true; message = "no progress"; break; }
+    if (df >= 0 && df < (ftolAbs + ftolRel * Math.abs(f)) * 1e-3 && Math.hypot(...s) < 1e-12 * (1 + Math.hypot(...x))) { converged = true; message = "no progress"; break; }
   }
   return { x, fval: f, nfev, converged, message, iterations: it };
 }

@@ -44,4 +44,7 @@ test("new data: missing columns, unseen fixed-effect levels and missing values",
   const p = predict(m, { newdata: Frame.fromRecords([{ herd: 1, period: 2 }, { herd: null, period: 2 }, { herd: 99, period: 3 }]) });
   assert.deepEqual(Array.from(p.rows), [0, 2]);
   assert.deepEqual(p.newLevels, { herd: ["99"] });
+  // data-dependent columns (within(), scale()) cannot be recomputed for new rows
+  const w = fitModel(data("songbirds.csv"), "aggressive ~ within(testosterone, bird) + (1 | bird)", { family: "binomial" });
+  assert.throws(() => predict(w, { newdata: Frame.fromRecords([{ testosterone: 9, bird: "b01" }]) }), /would be coded differently/);
 });

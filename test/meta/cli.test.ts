@@ -55,7 +55,7 @@ test("glmm meta: events and totals, text output with the zero-event studies flag
   assert.match(out, /Yucel .* double zero: no information under UM.FS, not in the likelihood/);
   assert.match(out, /Bach †/);
   assert.match(out, /no continuity correction in the likelihood/);
-  assert.match(out, /log OR\s+-1\.236/);
+  assert.match(out, /log OR\s+-1\.236\d/);
 });
 
 test("glmm meta: user errors", async () => {
@@ -96,7 +96,7 @@ test("glmm nma --format json: the fit JSON plus the network meta-analysis; netwo
 test("glmm nma: text report and user errors", async () => {
   const out = await capture(() => nmaCommand(nma({ format: "text" })));
   assert.match(out, /League table: odds ratio of the ROW treatment versus the COLUMN treatment/);
-  assert.match(out, /1\s+grp_counseling\s+0\.91/);
+  assert.match(out, /grp_counseling\s+0\.91\d\d\s+1\n/);
   assert.match(out, /ind_counseling vs no_contact\s+15/);
   await assert.rejects(nmaCommand(nma({ smallValues: "maybe" })), /--small-values must be good or bad/);
   await assert.rejects(nmaCommand(nma({ reference: "nothing" })), /reference treatment 'nothing'/);

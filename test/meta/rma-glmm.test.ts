@@ -176,3 +176,13 @@ test("studiesFromFrame: events and non-events or totals; one-line user errors na
   const frac = Frame.fromRecords([{ a: 1.5, n1: 10, c: 1, n2: 5 }], "v.csv");
   assert.throws(() => studiesFromFrame(frac, { ai: "a", n1i: "n1", ci: "c", n2i: "n2" }), /column 'a' of v.csv, row 1: 1.5 is not a count/);
 });
+
+test("complete separation (no treated arm with an event) is a user error, not an estimate of -30000", () => {
+  const s = [
+    { label: "a", ai: 0, n1i: 20, ci: 3, n2i: 20 },
+    { label: "b", ai: 0, n1i: 30, ci: 5, n2i: 31 },
+    { label: "c", ai: 0, n1i: 15, ci: 2, n2i: 14 },
+  ];
+  for (const model of ["UM.FS", "UM.RS"] as const)
+    assert.throws(() => rmaGLMM(s, { model }), /no treated arm has an event: the pooled log odds ratio has no finite estimate \(its maximum likelihood is at -Inf\)/);
+});

@@ -157,13 +157,13 @@ test("profileSpec: panels per parameter in input order, reference lines at ±z",
   ], { levels: [0.95] }) as Any;
   assert.equal(s.data.values.length, 3);
   assert.deepEqual(s.data.values.map((v: Any) => v.order), [0, 0, 1]);
-  const rules = s.spec.layer.filter((l: Any) => l.mark.type === "rule").map((l: Any) => l.encoding.y.datum);
+  const rules = s.spec.layer.find((l: Any) => l.mark.type === "rule").data.values.map((v: Any) => v.z);
   assert.equal(rules.length, 2);
   close(rules[0], 1.959963984540054, 1e-12);
   close(rules[1], -1.959963984540054, 1e-12);
   const abs = profileSpec([{ parameter: "p", value: 1, zeta: -2 }], { absolute: true, levels: [0.5, 0.9] }) as Any;
   assert.equal(abs.data.values[0].zeta, 2);
-  assert.equal(abs.spec.layer.filter((l: Any) => l.mark.type === "rule").length, 2);
+  assert.equal(abs.spec.layer.find((l: Any) => l.mark.type === "rule").data.values.length, 2);
 });
 
 test("specs are plain JSON (no functions, no typed arrays)", () => {

@@ -30,8 +30,10 @@ test("estimates and SEs within 0.01 SE of glmmTMB where it gave no warning; logL
       assert.ok(Math.abs(f.logLik - r.logLik) < 1e-3, `${r.gene}: logLik ${f.logLik} vs ${r.logLik}`);
     } else {
       warned++;
-      // glmmTMB stopped on the way to the Poisson limit (or failed its Hessian): ours is at least as high
-      if (Number.isFinite(r.logLik)) assert.ok(f.logLik >= r.logLik - 1e-6, `${r.gene}: logLik ${f.logLik} < glmmTMB ${r.logLik}`);
+      // glmmTMB stopped on the way to the Poisson limit (or failed its Hessian). Its NB2 logLik
+      // there carries rounding of up to ~3e-5 (it even exceeds the Poisson supremum, see
+      // glmmtmb-poisson.R), so: ours ≥ glmmTMB's − 5e-5, and ≥ the exact supremum − 1e-6 below.
+      if (Number.isFinite(r.logLik)) assert.ok(f.logLik >= r.logLik - 5e-5, `${r.gene}: logLik ${f.logLik} < glmmTMB ${r.logLik}`);
       assert.ok(f.nbSize === NB_SIZE_MAX, `${r.gene}: nb size ${f.nbSize} (glmmTMB ${r.nbSize})`);
       assert.match(f.message, /Poisson limit/);
       assert.ok(Math.abs(f.beta[1] - r.estimate) / r.se < 0.1, `${r.gene}: estimate ${f.beta[1]} vs ${r.estimate}`);
@@ -39,6 +41,25 @@ test("estimates and SEs within 0.01 SE of glmmTMB where it gave no warning; logL
   }
   assert.equal(warned, 7);
   assert.ok(maxEst < 0.01 && maxSe < 0.01);
+});
+
+test("Poisson limit: the NB size is capped at 1e8 and the logLik reaches glmmTMB's Poisson GLMM (the supremum) within 1e-6", async () => {
+  const l = await loadPbmc60();
+  const fitter = new NBGeneFitter(l.design);
+  const ref = JSON.parse(readFileSync(join(fixtures, "glmmtmb-poisson.json"), "utf8"));
+  assert.equal(ref.genes.length, 8);
+  for (const r of ref.genes) {
+    const { pos, y } = geneData(l, l.genes.indexOf(r.gene));
+    fitter.setGene(pos, y);
+    const f = fitter.fit();
+    assert.ok(f.ok && f.converged, `${r.gene}: ${f.message}`);
+    assert.equal(f.nbSize, NB_SIZE_MAX);
+    assert.ok(f.logLik >= r.poisson.logLik - 1e-6 && f.logLik <= r.poisson.logLik + 1e-6, `${r.gene}: logLik ${f.logLik} vs Poisson ${r.poisson.logLik}`);
+    for (let k = 0; k < 2; k++) {
+      assert.ok(Math.abs(f.beta[k] - r.poisson.estimate[k]) < 0.01 * r.poisson.se[k], `${r.gene} β${k}: ${f.beta[k]} vs ${r.poisson.estimate[k]}`);
+      assert.ok(Math.abs(f.se[k] - r.poisson.se[k]) < 0.01 * r.poisson.se[k], `${r.gene} se${k}: ${f.se[k]} vs ${r.poisson.se[k]}`);
+    }
+  }
 });
 
 test("the fast path agrees with the general engine fitGLMM (0.01 SE, logLik 1e-4): interior, σ = 0 and Poisson-limit genes", async () => {
@@ -54,8 +75,9 @@ test("the fast path agrees with the general engine fitGLMM (0.01 SE, logLik 1e-4
       assert.ok(Math.abs(f.beta[k] - g.beta[k]) < 0.01 * g.se[k], `${gene} β${k}: ${f.beta[k]} vs ${g.beta[k]}`);
       assert.ok(Math.abs(f.se[k] - g.se[k]) < 0.01 * g.se[k], `${gene} se${k}: ${f.se[k]} vs ${g.se[k]}`);
     }
-    // fitGLMM's Poisson limit is 1e12, ours 1e8: the log-likelihoods differ by < 1e-6 there
-    assert.ok(Math.abs(f.logLik - g.logLik) < 1e-4, `${gene}: logLik ${f.logLik} vs ${g.logLik}`);
+    // at the Poisson limit fitGLMM's optimizer stops ~1e-4 short of the supremum; ours reaches it
+    if (gene === "GENE00013") assert.ok(f.logLik > g.logLik - 1e-6 && f.logLik < g.logLik + 1e-3, `${gene}: logLik ${f.logLik} vs ${g.logLik}`);
+    else assert.ok(Math.abs(f.logLik - g.logLik) < 1e-4, `${gene}: logLik ${f.logLik} vs ${g.logLik}`);
     assert.ok(Math.abs(f.sdPatient - g.sdPatient) < 1e-3, `${gene}: sd ${f.sdPatient} vs ${g.sdPatient}`);
   }
 });

@@ -1,5 +1,5 @@
 // End-to-end test of the playground in headless Chromium (Debian's /usr/bin/chromium driven by
-// playwright-core; no browser download). Builds dist/web if missing, serves it on 127.0.0.1, fits
+// playwright-core; no browser download). Builds dist/playground if missing, serves it on 127.0.0.1, fits
 // sleepstudy and checks the log-likelihood shown against lme4, the inline formula error, the plots
 // and the downloads; saves a screenshot. Skips when Chromium is not installed.
 //   node --test test/web/e2e.mjs
@@ -13,7 +13,7 @@ import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const webDir = join(root, "dist/web");
+const webDir = join(root, "dist/playground");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
 const LOGLIK_SLEEPSTUDY_REML = -871.814136; // lme4 1.1-31 (test/fixtures/reference/cases.json)

@@ -77,7 +77,7 @@ export function simulateScCommand(o: SimulateScOptions): { genes: number; cells:
       nnz += m;
       bufLen += m;
       if (bufLen > 200000) { writeSync(fd, buf.join("\n") + "\n"); buf = []; bufLen = 0; }
-      if (!o.quiet && (g + 1) % every === 0) process.stderr.write(`\rsimulate-sc: ${g + 1}/${G} genes, ${nnz} nonzero`);
+      if (!o.quiet && process.stderr.isTTY && (g + 1) % every === 0) process.stderr.write(`\rsimulate-sc: ${g + 1}/${G} genes, ${nnz} nonzero`);
     }
     if (buf.length) writeSync(fd, buf.join("\n") + "\n");
     const size = `${G} ${C} ${nnz}`;

@@ -34,8 +34,8 @@ export function profileSpec(rows: readonly ProfileRow[], options: ProfileOptions
   const spec = {
     width: 220, height: 200,
     layer: [
-      // the reference lines as constant data, one layer each (no per-panel data needed)
-      ...refs.map((z) => ({ mark: { type: "rule", color: "#c8c8c8", strokeDash: [3, 3] }, encoding: { y: { datum: z, type: "quantitative" } } })),
+      // the reference lines: their own data, drawn once in every panel
+      { data: { values: refs.map((z) => ({ z })) }, mark: { type: "rule", color: "#c8c8c8", strokeDash: [3, 3] }, encoding: { y: { field: "z", type: "quantitative" } } },
       { mark: { type: "line", color: COLORS.interval, strokeWidth: 1.5 }, encoding: { x: { field: "value", type: "quantitative" }, y: { field: "zeta", type: "quantitative" } } },
       {
         mark: { type: "point", filled: true, size: 18, color: COLORS.point },

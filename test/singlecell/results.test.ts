@@ -1,0 +1,58 @@
+// The result table: Benjamini–Hochberg per term, CSV round trip, shard ranges and merging.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { UserError } from "../../src/errors.js";
+import { adjustByTerm, bhAdjust, type DeRow, failedRow, formatDeCsv, mergeDeTables, parseDeCsv, parseShard, shardRange } from "../../src/singlecell/results.js";
+
+test("BH matches R's p.adjust(method = 'BH') (NA excluded from the count)", () => {
+  // R: p.adjust(c(0.01, 0.04, 0.03, 0.005, NA, 0.5), "BH") → 0.025 0.05 0.05 0.025 NA 0.5
+  const got = bhAdjust([0.01, 0.04, 0.03, 0.005, NaN, 0.5]);
+  const want = [0.025, 0.05, 0.05, 0.025, NaN, 0.5];
+  for (let i = 0; i < want.length; i++) Number.isNaN(want[i]) ? assert.ok(Number.isNaN(got[i])) : assert.ok(Math.abs(got[i] - want[i]) < 1e-15, `${i}`);
+  // R: p.adjust(c(0.9, 0.02, 0.02, 1e-10), "BH") → 0.9 0.02666667 0.02666667 4e-10
+  const g2 = bhAdjust([0.9, 0.02, 0.02, 1e-10]);
+  [0.9, 0.08 / 3, 0.08 / 3, 4e-10].forEach((w, i) => assert.ok(Math.abs(g2[i] - w) < 1e-15 * Math.max(1, w / 1e-10), `${i}: ${g2[i]}`));
+});
+
+function row(gene: string, term: string, p: number, message = ""): DeRow {
+  return { gene, term, estimate: p * 2 - 0.1, se: 0.3, statistic: 1.5, p, padj: NaN, sdPatient: 0.2, nbSize: 1e8, converged: true, message };
+}
+
+test("padj per term; CSV round trip keeps every value and quotes messages with commas and quotes", () => {
+  const rows = [row("G1", "(Intercept)", 1e-300), row("G1", "disease", 0.01, 'odd, "quoted" note'), failedRow("G2", "failed: x", false), failedRow("G3", "skipped: nonzero in 3 cells", true), row("G4", "(Intercept)", 0.5), row("G4", "disease", 0.04)];
+  adjustByTerm(rows);
+  assert.equal(rows[1].padj, 0.02);
+  assert.equal(rows[5].padj, 0.04);
+  assert.ok(Number.isNaN(rows[2].padj));
+  const text = formatDeCsv(rows);
+  assert.equal(text.split("\n")[0], "gene,term,estimate,se,statistic,p,padj,sd_patient,nb_size,converged,message");
+  assert.match(text, /G3,,NA,NA,NA,NA,NA,NA,NA,NA,skipped: nonzero in 3 cells/);
+  assert.match(text, /G2,,NA,NA,NA,NA,NA,NA,NA,FALSE,failed: x/);
+  const back = parseDeCsv(text, "r.csv");
+  assert.deepEqual(back, rows);
+  assert.throws(() => parseDeCsv("a,b\n1,2\n", "x.csv"), (e: unknown) => e instanceof UserError && /x.csv is not a 'glmm de' result/.test(e.message));
+});
+
+test("shards: contiguous ranges that partition the genes; merge recomputes FDR over all and rejects overlaps", () => {
+  for (const [G, N] of [[500, 4], [7, 3], [3, 5], [1, 1]]) {
+    let next = 0;
+    for (let i = 1; i <= N; i++) {
+      const [a, b] = shardRange(G, parseShard(`${i}/${N}`));
+      assert.equal(a, next);
+      next = b;
+    }
+    assert.equal(next, G);
+  }
+  assert.throws(() => parseShard("0/4"), /between 1 and N/);
+  assert.throws(() => parseShard("5/4"), /between 1 and N/);
+  assert.throws(() => parseShard("1-4"), /i\/N/);
+  const whole = [row("A", "d", 0.01), row("B", "d", 0.02), row("C", "d", 0.03), row("D", "d", 0.5)];
+  adjustByTerm(whole);
+  const s1 = [row("A", "d", 0.01), row("B", "d", 0.02)], s2 = [row("C", "d", 0.03), row("D", "d", 0.5)];
+  adjustByTerm(s1);
+  adjustByTerm(s2);
+  const merged = mergeDeTables([{ source: "1.csv", rows: s1 }, { source: "2.csv", rows: s2 }]);
+  assert.deepEqual(merged, whole);
+  assert.throws(() => mergeDeTables([{ source: "1.csv", rows: s1 }, { source: "2.csv", rows: [...s2, row("A", "d", 0.2)] }]),
+    /1 gene is in more than one \(first: 'A' in 1.csv and 2.csv\)/);
+});
