@@ -9,6 +9,8 @@ import { fitGLMM, type FittedGLMM } from "./glmm/glmm.js";
 import { fitToJSON, type FitJSON } from "./report/json.js";
 import { scaleWarnings } from "./formula/scale-check.js";
 import { separationWarning } from "./glmm/separation.js";
+import { fitDiagnostics } from "./inference/diagnostics.js";
+import { satterthwaiteTable } from "./inference/satterthwaite.js";
 
 export interface FitOptions {
   /** gaussian (default), binomial, poisson, negative_binomial, Gamma */
@@ -29,6 +31,11 @@ export interface FitOptions {
   readonly covariances?: readonly KnownCovariance[];
   /** called after every objective evaluation */
   readonly onProgress?: (info: ProgressInfo) => void;
+  /**
+   * Denominator degrees of freedom for the t tests of a linear mixed model: "satterthwaite"
+   * (lmerTest's method, the default) or "none" (t values only, as lme4 prints them).
+   */
+  readonly ddf?: "satterthwaite" | "none";
 }
 
 /** A labelled covariance matrix for the levels of one grouping factor. */
@@ -68,12 +75,20 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
   const fitted = isLMM
     ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress })
     : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress });
-  const warnings = [...ms.warnings, ...scaleWarnings(ms)];
+  const warnings = [...ms.warnings, ...scaleWarnings(ms), ...fitDiagnostics(ms, fitted, formula).map((d) => d.message)];
   if (fitted.kind === "glmm") {
     const sep = separationWarning(fitted);
     if (sep) warnings.push(sep);
   }
   const json = fitToJSON(fitted, { formula, dropped: ms.dropped, warnings });
+  if (fitted.kind === "lmm" && (options.ddf ?? "satterthwaite") === "satterthwaite") {
+    const sat = satterthwaiteTable(ms, fitted);
+    sat.rows.forEach((r, j) => {
+      json.fixef[j].df = Number.isFinite(r.df) ? r.df : null;
+      json.fixef[j].p = Number.isFinite(r.p) ? r.p : null;
+    });
+    json.warnings.push(...sat.warnings);
+  }
   return { model: ms, fit: fitted, json };
 }
 

@@ -25,6 +25,7 @@ export { fitGLMM, GeneralizedLinearMixedModel } from "./glmm/glmm.js";
 export type { FittedGLMM, GLMMOptions, FixefRow } from "./glmm/glmm.js";
 export * from "./gee/index.js";
 export * from "./meta/index.js";
+export * from "./inference/index.js";
 export * from "./report/svg/index.js";
 
 // reports

@@ -111,7 +111,9 @@ export function fitSummary(inp: SummaryInput): string {
 function fmtP(p: number | null): string {
   if (p === null || !Number.isFinite(p)) return "";
   if (p < 2e-16) return "<2e-16";
-  return p.toPrecision(3).replace(/e([+-])0?(\d)/, "e$1$2");
+  // R's format.pval: fixed notation down to 1e-4, then d.dde-XX
+  if (p < 1e-4) return p.toExponential(2).replace(/e-(\d)$/, "e-0$1");
+  return p.toPrecision(3);
 }
 
 /** R's abbreviate(minlength = 6)-like short names for the correlation table */

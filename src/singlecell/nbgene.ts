@@ -13,7 +13,7 @@
 // (φ → 0, a bound of the parameter space here) is an ordinary point. Cells with y = 0 have closed
 // forms; each per-patient sum is a pass over the patient's cells as if all were zero plus a
 // correction over the gene's few nonzero cells. No allocation per evaluation.
-import { digamma, lgamma } from "../families/special.js";
+import { digamma, lgamma, trigamma } from "../families/special.js";
 import type { CellDesign } from "./design.js";
 
 /** Largest NB size reported: beyond it the data are Poisson (φ = 1/k is bounded below by its inverse). */
@@ -93,6 +93,7 @@ export class NBGeneFitter {
   private readonly g: Float64Array;
   private readonly gt: Float64Array;
   private readonly H: Float64Array;
+  private readonly Hn: Float64Array;
   private readonly L: Float64Array;
   private readonly d: Float64Array;
   private readonly dir: Float64Array;
@@ -102,6 +103,7 @@ export class NBGeneFitter {
   // the small-sample (REML) test's work arrays
   private readonly jR: Float64Array;
   private readonly jH: Float64Array;
+  private readonly jW1: Float64Array;
   private readonly jC: Float64Array;
   private readonly jRX: Float64Array;
   private readonly jA: Float64Array;
@@ -142,6 +144,7 @@ export class NBGeneFitter {
     this.g = new Float64Array(m);
     this.gt = new Float64Array(m);
     this.H = new Float64Array(m * m);
+    this.Hn = new Float64Array(m * m);
     this.L = new Float64Array(m * m);
     this.d = new Float64Array(m);
     this.dir = new Float64Array(m);
@@ -161,6 +164,7 @@ export class NBGeneFitter {
     this.icpt = icpt;
     this.jR = new Float64Array(G);
     this.jH = new Float64Array(G);
+    this.jW1 = new Float64Array(G);
     this.jC = new Float64Array(G * p);
     this.jRX = new Float64Array(G * p);
     this.jA = new Float64Array(p * p);
@@ -256,9 +260,10 @@ export class NBGeneFitter {
 
   /**
    * −log L (Laplace) at x = (β, s, φ), and its gradient into `grad` when given. The modes b̂ start
-   * from the previous evaluation's (warm start).
+   * from the previous evaluation's (warm start). With `hess` (m×m, column-major) and a patient-level
+   * design, also the exact Hessian (returns true in `this.hessExact`); otherwise hess is untouched.
    */
-  evaluate(x: Float64Array, grad: Float64Array | null): number {
+  evaluate(x: Float64Array, grad: Float64Array | null, hess: Float64Array | null = null): number {
     this.evaluations++;
     const p = this.p, G = this.G;
     const s = x[p], phi = x[p + 1];
@@ -271,12 +276,17 @@ export class NBGeneFitter {
     // the terms of log NB that depend on y and k only, through the distinct counts
     let total = -this.lfactSum;
     let gphi = 0;
+    const exact = !!(hess && grad && gx);
+    this.hessExact = exact;
+    let hpp = 0;
     for (let v = 0; v < this.nvals; v++) {
       const y = this.vals[v], w = this.cnts[v];
       total += w * lgammaRatio(y, phi);
       if (grad) gphi += w * digammaRatio(y, phi);
+      if (exact) hpp += w * trigammaRatio(y, phi);
     }
     if (grad) grad.fill(0);
+    if (exact) { hess!.fill(0); hess![this.m * this.m - 1] = hpp; }
     let gs2 = 0;
     const RX = this.accRX, HX = this.accHX, WX = this.accWX;
     for (let j = 0; j < G; j++) {
@@ -319,7 +329,38 @@ export class NBGeneFitter {
       // ---- log L_j and the sums its gradient needs, at b̂_j
       const e = Math.exp(a + bj);
       let l = 0, R = 0, H = 0, W1 = 0, RP = 0, HP = 0, LP = 0;
-      if (gx || !grad) {
+      let W2 = 0, W1P = 0, RPP = 0, HPP = 0, LPP = 0;
+      if (exact) {
+        for (let c = c0; c < c1; c++) {
+          const mu = base[c] * e;
+          const q = mu * phi;
+          const sc = 1 / (1 + q);
+          const ms = mu * sc;
+          const w = ms * sc;
+          const t = 1 - sc;
+          const t2 = 2 * sc - 1;
+          const lq = Math.log1p(q);
+          const ms2 = ms * ms;
+          l -= lq / phi;
+          R -= ms;
+          H += w;
+          W1 += w * t2;
+          W2 += w * (t2 * t2 - 2 * sc * t);
+          RP += ms2;
+          HP -= 2 * ms2 * sc;
+          W1P -= 2 * ms2 * sc * (3 * sc - 1);
+          RPP -= 2 * ms2 * ms;
+          HPP += 6 * ms2 * ms * sc;
+          if (q < 1e-3) {
+            LP += mu * mu * (0.5 - (2 / 3) * q + 0.75 * q * q);
+            LPP += mu * mu * mu * (-2 / 3 + 1.5 * q - 2.4 * q * q + (10 / 3) * q * q * q);
+          } else {
+            const gq = lq - q * sc;
+            LP += gq / (phi * phi);
+            LPP += ms2 / phi - (2 * gq) / (phi * phi * phi);
+          }
+        }
+      } else if (gx || !grad) {
         for (let c = c0; c < c1; c++) {
           const mu = base[c] * e;
           const q = mu * phi;
@@ -382,6 +423,15 @@ export class NBGeneFitter {
           RP -= y * ms * sc;
           HP += y * ms * sc * (2 * sc - 1);
           LP -= y * ms;
+          if (exact) {
+            const t = 1 - sc, t2 = 2 * sc - 1;
+            const v2 = t2 * t2 - 2 * sc * t;
+            W2 += dw * v2;
+            W1P += y * ms * sc * v2;
+            RPP += 2 * y * ms * ms * sc;
+            HPP += y * ms * ms * sc * (6 * t - 4);
+            LPP += y * ms * ms;
+          }
           if (!gx) {
             const X = d.X;
             for (let k = 0; k < p; k++) {
@@ -406,13 +456,74 @@ export class NBGeneFitter {
         gs2 += 0.5 * R * R - (0.5 / D) * ((s * W1 * R) / D + H);
         gphi += LP - hd * (HP + (W1 * s * RP) / D);
       }
+      if (exact) this.patientHessian(hess!, j, s, D, R, H, W1, W2, RP, HP, W1P, RPP, HPP, LPP);
     }
     if (grad) {
       grad[p] = gs2;
       grad[p + 1] = gphi;
       for (let k = 0; k < this.m; k++) grad[k] = -grad[k];
     }
+    if (exact) {
+      const m = this.m;
+      for (let i = 0; i < m; i++)
+        for (let k = 0; k <= i; k++) {
+          const v = -hess![i + k * m];
+          hess![i + k * m] = v;
+          hess![k + i * m] = v;
+        }
+    }
     return -total;
+  }
+
+  /** set by evaluate: whether it filled the exact Hessian */
+  hessExact = false;
+
+  /**
+   * Add patient j's second derivatives of log L_j in (a_j = x_jᵀβ, s, φ) to the lower triangle of
+   * hess (in β, s, φ). The mode moves with the parameters: first and second implicit derivatives
+   * of b̂ enter through the log-determinant; every term with 1/s is written in its finite form
+   * (b̂ = s·R at the mode), so s = 0 is an ordinary point.
+   */
+  private patientHessian(hess: Float64Array, j: number, s: number, D: number,
+    R: number, H: number, W1: number, W2: number, RP: number, HP: number, W1P: number, RPP: number, HPP: number, LPP: number): void {
+    const p = this.p, m = this.m, G = this.G, gx = this.design.groupX!;
+    const D2 = D * D, D3 = D2 * D;
+    // implicit derivatives of the mode: first (a, s, φ) and second
+    const ba = (-s * H) / D, bs = R / D, bp = (s * RP) / D;
+    const baa = (-s * W1) / D3;
+    const bas = (-s * W1 * R) / D2 - H / D2 + (s * s * H * W1 * R) / D3;
+    const bap = (s / D) * (-HP - W1 * bp - HP * ba - W1 * ba * bp);
+    const bss = (-2 * R * H) / D2 - (s * W1 * R * R) / D3;
+    const bsp = RP / D2 - (s * HP * R) / D2 - (s * s * W1 * R * RP) / D3;
+    const bpp = (s / D) * (RPP - 2 * HP * bp - W1 * bp * bp);
+    // total derivatives of D = 1 + s·H(b̂)
+    const Db = s * W1, Dbb = s * W2;
+    const Dab = s * W2, Dsb = W1, Dpb = s * W1P;
+    const Da = s * W1 + Db * ba, Ds = H + Db * bs, Dp = s * HP + Db * bp;
+    const Daa = s * W2 + 2 * Dab * ba + Dbb * ba * ba + Db * baa;
+    const Das = W1 + Dab * bs + Dsb * ba + Dbb * ba * bs + Db * bas;
+    const Dap = s * W1P + Dab * bp + Dpb * ba + Dbb * ba * bp + Db * bap;
+    const Dss = 2 * Dsb * bs + Dbb * bs * bs + Db * bss;
+    const Dsp = HP + Dsb * bp + Dpb * bs + Dbb * bs * bp + Db * bsp;
+    const Dpp = s * HPP + 2 * Dpb * bp + Dbb * bp * bp + Db * bpp;
+    // log L_j = 𝒢 − ½ log 𝒟
+    const h = (g: number, dd: number, d1: number, d2: number) => g - 0.5 * (dd / D - (d1 * d2) / D2);
+    const Laa = h(-H / D, Daa, Da, Da);
+    const Las = h((-H * R) / D, Das, Da, Ds);
+    const Lap = h(RP / D, Dap, Da, Dp);
+    const Lss = h((-R * R * H) / D, Dss, Ds, Ds);
+    const Lsp = h((R * RP) / D, Dsp, Ds, Dp);
+    const Lpp = h(LPP + (s * RP * RP) / D, Dpp, Dp, Dp);
+    for (let k = 0; k < p; k++) {
+      const xk = gx[j + k * G];
+      if (xk === 0) continue;
+      for (let l = 0; l <= k; l++) hess[k + l * m] += xk * gx[j + l * G] * Laa;
+      hess[p + k * m] += xk * Las;
+      hess[p + 1 + k * m] += xk * Lap;
+    }
+    hess[p + p * m] += Lss;
+    hess[p + 1 + p * m] += Lsp;
+    hess[p + 1 + (p + 1) * m] += Lpp;
   }
 
   /** The Laplace log-likelihood at given β, σ and NB size (modes solved from scratch). */
@@ -543,14 +654,18 @@ export class NBGeneFitter {
     });
     if (this.nnz === 0) return fail("no nonzero counts", 0);
     this.start(x);
-    let f = this.evaluate(x, g);
+    // the exact Hessian comes with each evaluation for patient-level designs; otherwise forward
+    // differences of the gradient
+    const Hn = this.Hn;
+    let f = this.evaluate(x, g, H);
+    let haveH = this.hessExact;
     if (!Number.isFinite(f)) return fail("the log-likelihood is not finite at the starting values", 0);
     const xn = new Float64Array(m), gn = new Float64Array(m);
     let converged = false;
     let iter = 0;
     let nfree = 0;
     for (; iter < maxIt; iter++) {
-      this.hessian(x, g);
+      if (!haveH) this.hessian(x, g);
       // free set: parameters not held at a bound by their gradient
       nfree = 0;
       for (let i = 0; i < m; i++) {
@@ -593,11 +708,13 @@ export class NBGeneFitter {
           xn[i] = v;
           slope += g[i] * (v - x[i]);
         }
-        const fn = this.evaluate(xn, gn);
+        const fn = this.evaluate(xn, gn, Hn);
         if (Number.isFinite(fn) && fn <= f + 1e-4 * Math.min(slope, 0) && (fn < f || slope === 0)) {
           accepted = true;
           x.set(xn);
           g.set(gn);
+          haveH = this.hessExact;
+          if (haveH) H.set(Hn);
           const df = f - fn;
           f = fn;
           if (lambda === 0 && t === 1 && dec < 1e-7 && df < 1e-10) converged = true;
@@ -606,7 +723,7 @@ export class NBGeneFitter {
         this.b.set(this.bSave);
         if (slope === 0) break;
       }
-      if (converged) { this.hessian(x, g); break; }
+      if (converged) { if (!haveH) this.hessian(x, g); break; }
       if (!accepted) {
         // no decrease possible: converged within rounding if the model predicted almost none
         if (dec < 1e-6) { converged = true; break; }
@@ -657,7 +774,7 @@ export class NBGeneFitter {
     let total = 0;
     for (let j = 0; j < G; j++) {
       const e = Math.exp((gx ? this.eta0[j] : 0) + b[j]);
-      let R = 0, H = 0, l = 0;
+      let R = 0, H = 0, l = 0, W1 = 0;
       if (!gx) for (let k = 0; k < p; k++) { jC[j * p + k] = 0; jRX[j * p + k] = 0; }
       for (let c = gs[j]; c < gs[j + 1]; c++) {
         const mu = base[c] * e;
@@ -666,6 +783,7 @@ export class NBGeneFitter {
         const w = ms * sc;
         R -= ms;
         H += w;
+        W1 += w * (2 * sc - 1);
         if (value) l -= Math.log1p(mu * phi) / phi;
         if (!gx) this.accumulateX(X, c, n, j, -ms, w);
       }
@@ -677,11 +795,13 @@ export class NBGeneFitter {
         const dw = y * mu * phi * sc * sc;
         R += y * sc;
         H += dw;
+        W1 += dw * (2 * sc - 1);
         if (value) l += y * Math.log(ms);
         if (!gx) this.accumulateX(X, c, n, j, y * sc, dw);
       }
       jR[j] = R;
       jH[j] = H;
+      this.jW1[j] = W1;
       total += l;
       if (gx) {
         for (let k = 0; k < p; k++) {
@@ -776,11 +896,97 @@ export class NBGeneFitter {
     return t;
   }
 
+  /**
+   * dℓ_R/ds for a patient-level design, at the joint mode for s (computed here). There
+   * S = Σ_j x_j x_jᵀ κ_j with κ_j = H_j/(1 + s·H_j), and the mode moves with s by
+   * dβ = −S⁻¹ Σ_j x_j H_j R_j/(1 + s·H_j), db_j = (R_j − s·H_j·x_jᵀdβ)/(1 + s·H_j), which changes
+   * H_j by W1_j·(x_jᵀdβ + db_j). NaN when the mode cannot be found.
+   */
+  private remlSlope(s: number, phi: number): number {
+    if (!this.jointMode(s, phi)) return NaN;
+    const p = this.p, G = this.G, gx = this.design.groupX!;
+    const jR = this.jR, jH = this.jH, jW1 = this.jW1;
+    const S = this.jS, F = this.jF, v = this.dBeta;
+    S.fill(0);
+    v.fill(0);
+    for (let j = 0; j < G; j++) {
+      const kj = jH[j] / (1 + s * jH[j]);
+      const rj = (jH[j] * jR[j]) / (1 + s * jH[j]);
+      for (let k = 0; k < p; k++) {
+        const xk = gx[j + k * G];
+        v[k] -= xk * rj;
+        for (let l = 0; l <= k; l++) S[k + l * p] += xk * gx[j + l * G] * kj;
+      }
+    }
+    for (let k = 0; k < p; k++) for (let l = k + 1; l < p; l++) S[k + l * p] = S[l + k * p];
+    F.set(S.subarray(0, p * p));
+    if (!cholSolve(F, p, v)) return NaN; // v = dβ/ds; F holds the factor of S
+    let slope = 0;
+    const xs = this.dB; // scratch: x_j
+    for (let j = 0; j < G; j++) {
+      const Hj = jH[j], Dj = 1 + s * Hj;
+      let xdb = 0;
+      for (let k = 0; k < p; k++) xdb += gx[j + k * G] * v[k];
+      const dbj = (jR[j] - s * Hj * xdb) / Dj;
+      const dH = jW1[j] * (xdb + dbj);
+      const dk = (dH - Hj * Hj) / (Dj * Dj);
+      // x_jᵀ S⁻¹ x_j through the factor
+      for (let k = 0; k < p; k++) xs[k] = gx[j + k * G];
+      for (let i = 0; i < p; i++) {
+        let t = xs[i];
+        for (let k = 0; k < i; k++) t -= F[i + k * p] * xs[k];
+        xs[i] = t / F[i + i * p];
+      }
+      let q = 0;
+      for (let k = 0; k < p; k++) q += xs[k] * xs[k];
+      slope += 0.5 * jR[j] * jR[j] - (0.5 * (Hj + s * dH)) / Dj - 0.5 * dk * q;
+    }
+    return slope;
+  }
+
+  /** REML in s for a patient-level design: a safeguarded secant search for dℓ_R/ds = 0 on s ≥ 0. */
+  private remlTestPatientLevel(sML: number, phi: number): SmallSampleTest | null {
+    const p = this.p;
+    let s0 = Math.min(Math.max(sML * 1.25, 1e-4), S_MAX);
+    let d0 = this.remlSlope(s0, phi);
+    if (!Number.isFinite(d0)) return null;
+    let lo = 0, hi = S_MAX; // the root is in [lo, hi]: the slope is > 0 below it and < 0 above
+    let dlo = NaN, dhi = NaN;
+    if (d0 > 0) { lo = s0; dlo = d0; } else { hi = s0; dhi = d0; }
+    let s1 = d0 > 0 ? Math.min(s0 * 1.5 + 1e-3, S_MAX) : s0 * 0.6;
+    let s = s0;
+    for (let it = 0; it < 60; it++) {
+      const d1 = this.remlSlope(s1, phi);
+      if (!Number.isFinite(d1)) return null;
+      if (d1 > 0) { lo = s1; dlo = d1; } else { hi = s1; dhi = d1; }
+      s = s1;
+      if (hi - lo < 1e-9 * Math.max(s, 1e-4) || Math.abs(d1) < 1e-10) break;
+      if (lo === 0 && dhi < 0 && hi < 1e-8) { s = 0; break; }
+      // secant through the last two points, kept inside the bracket (else bisection / expansion)
+      let sn = d1 !== d0 ? s1 - (d1 * (s1 - s0)) / (d1 - d0) : NaN;
+      if (!(sn > lo && sn < hi)) sn = Number.isNaN(dhi) ? Math.min(2 * lo + 1e-3, S_MAX) : Number.isNaN(dlo) && lo === 0 ? hi / 4 : 0.5 * (lo + hi);
+      s0 = s1; d0 = d1; s1 = sn;
+      if (it > 50) return null;
+    }
+    if (lo === 0 && Number.isNaN(dlo)) {
+      // never a positive slope: check the boundary
+      const dz = this.remlSlope(0, phi);
+      if (Number.isFinite(dz) && dz <= 0) s = 0;
+    }
+    if (!Number.isFinite(this.remlSlope(s, phi))) return null;
+    // the factor of S at s (from remlSlope) gives the standard errors
+    const S = Float64Array.from(this.jS.subarray(0, p * p));
+    const inv = choleskyInverseDiag(S, p);
+    if (!inv) return null;
+    return { estimate: Float64Array.from(this.betaR), se: inv.map(Math.sqrt), sdPatient: Math.sqrt(s) };
+  }
+
   /** Maximize the REML criterion over s ≥ 0 (Newton on central differences), then the t-test pieces. */
   private remlTest(betaML: Float64Array, sML: number, phi: number): SmallSampleTest | null {
     const p = this.p;
     this.betaR.set(betaML);
     this.bR.set(this.b);
+    if (this.design.groupX) return this.remlTestPatientLevel(sML, phi);
     let s = Math.min(Math.max(sML * 1.25, 1e-4), S_MAX);
     let f = this.remlValue(s, phi);
     if (!Number.isFinite(f)) return null;
@@ -848,6 +1054,18 @@ function digammaRatio(y: number, phi: number): number {
   }
   const k = 1 / phi;
   return y * k - k * k * (digamma(y + k) - digamma(k));
+}
+
+/** −Σ_{i<y} i²/(1 + iφ)²: the y-and-k part of ∂² log NB/∂φ² */
+function trigammaRatio(y: number, phi: number): number {
+  if (y <= 16 || phi < 1e-4) {
+    let s = 0;
+    for (let i = 1; i < y; i++) { const v = i / (1 + i * phi); s -= v * v; }
+    return s;
+  }
+  const k = 1 / phi;
+  const dpsi = digamma(y + k) - digamma(k), dtri = trigamma(y + k) - trigamma(k);
+  return -k * k * (y - 2 * k * dpsi - k * k * dtri);
 }
 
 /** Solve A x = b in place (b ← x) for SPD A (n×n column-major, overwritten by its factor). */

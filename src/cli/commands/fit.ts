@@ -20,6 +20,7 @@ export interface FitCommandOptions {
   ref: string[];
   covariance: string[];
   weights?: string;
+  ddf?: string;
   format: string;
 }
 
@@ -33,7 +34,7 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
   const status = fitStatus();
   let res;
   try {
-    res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, refLevels: parseRefs(o.ref), weights: o.weights, covariances, onProgress: status.onProgress });
+    res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, refLevels: parseRefs(o.ref), weights: o.weights, covariances, onProgress: status.onProgress, ddf: parseDdf(o.ddf) });
   } finally {
     status.done();
   }
@@ -92,6 +93,13 @@ export function registerFit(p: Command): void {
     .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
     .option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects: GROUP=phylo:TREE.nwk (tree scaled to height 1), phylo-corr:, phylo-raw:, matrix:K.csv, matrix-corr: (repeatable)", collect, [])
     .option("--weights <column>", "prior weights column")
+    .option("--ddf <method>", "LMM t-test degrees of freedom: satterthwaite (lmerTest) or none (lme4's t values only)", "satterthwaite")
     .option("--format <format>", "text or json", "text")
     .action(async (o) => { await fitCommand(o); });
+}
+
+function parseDdf(v: string | undefined): "satterthwaite" | "none" {
+  if (v === undefined || v === "satterthwaite") return "satterthwaite";
+  if (v === "none") return "none";
+  throw new UserError(`--ddf must be satterthwaite or none, not '${v}'`);
 }
