@@ -38,7 +38,9 @@ export async function writePlots(specs: Readonly<Record<string, PlotSpec>>, dir:
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new UserError(`cannot create plot directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way" : code === "EACCES" || code === "EPERM" ? "permission denied" : code ?? (e as Error).message;
+    throw new UserError(`cannot create plot directory '${dir}': ${why}`);
   }
   const written: string[] = [];
   for (const [name, spec] of Object.entries(specs)) {

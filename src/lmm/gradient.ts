@@ -19,6 +19,16 @@ export function hasAnalyticGradient(sys: PLSSystem): boolean {
  * `sys.solve()`, in system order.
  */
 export function profiledGradient(sys: PLSSystem, theta: ArrayLike<number>, u: Float64Array, reml: boolean, n: number): Float64Array {
+  const { dld, dr2, r2 } = gradientParts(sys, theta, u, reml);
+  const nu = reml ? n - sys.p : n;
+  return dld.map((v, k) => v + (nu * dr2[k]) / r2);
+}
+
+/**
+ * The two pieces of the profiled objective's gradient: ∂ld/∂θ (ld = log|L_Z|², plus log|L_X|² for
+ * REML) and ∂r²/∂θ, at the θ of the last `updateL` (zero for θ_k on the boundary).
+ */
+export function gradientParts(sys: PLSSystem, theta: ArrayLike<number>, u: Float64Array, reml: boolean): { dld: Float64Array; dr2: Float64Array; r2: number } {
   const { terms, first, rest, qR, m, p, LRR, LR0, L00, nl0, rowPtr, rowIdx } = sys;
   const qq = qR + (reml ? p : 0);
   // Minv = (leading qq×qq block of L_RR)⁻¹, lower triangular, column-major
@@ -74,16 +84,20 @@ export function profiledGradient(sys: PLSSystem, theta: ArrayLike<number>, u: Fl
   }
   const r = LRR[m * m - 1];
   const r2 = r * r;
-  const nu = reml ? n - p : n;
-  const g = new Float64Array(theta.length);
+  const dld = new Float64Array(theta.length);
+  const dr2 = new Float64Array(theta.length);
   let off = 0;
   terms.forEach((t, k) => {
     const th = theta[t.thetaOffset];
     let uu = 0;
     for (let j = off; j < off + t.q; j++) uu += u[j] * u[j];
     off += t.q;
-    // the deviance is even in θ_k: its derivative vanishes on the boundary
-    g[t.thetaOffset] = th > 1e-10 ? (2 / th) * (t.q - tr[k]) - (nu * 2 * uu) / (th * r2) : 0;
+    // the objective is even in θ_k (odd derivatives); on the boundary they vanish
+    const ath = Math.abs(th);
+    if (ath > 1e-10) {
+      dld[t.thetaOffset] = (2 / th) * (t.q - tr[k]);
+      dr2[t.thetaOffset] = (-2 * uu) / th;
+    }
   });
-  return g;
+  return { dld, dr2, r2 };
 }

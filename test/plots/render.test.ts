@@ -2,7 +2,7 @@
 // modes and SDs, Pearson residuals) and the SVG files vega renders headless.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readFrameFile } from "../../src/cli/io.js";
@@ -106,4 +106,11 @@ test("glmm plot: user errors name the problem", async () => {
   await assert.rejects(run({ out: "/tmp/x", network: example("de-simulated.csv") }), /column 'from' not found/);
   await assert.rejects(run({ out: "/tmp/x", forest: example("network-smoking.csv") }), /column 'estimate' not found/);
   await assert.rejects(run({ out: "/tmp/x", profile: example("profile-sleepstudy.csv"), level: "95" }), /--level must be a number between 0 and 1/);
+  const dir = mkdtempSync(join(tmpdir(), "glmm-plot-"));
+  try {
+    writeFileSync(join(dir, "file"), "");
+    await assert.rejects(run({ out: join(dir, "file"), profile: example("profile-sleepstudy.csv") }), /cannot create plot directory '.*file': a file is in the way/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
