@@ -26,6 +26,7 @@ export type { FittedGLMM, GLMMOptions, FixefRow } from "./glmm/glmm.js";
 export * from "./gee/index.js";
 export * from "./meta/index.js";
 export * from "./inference/index.js";
+export * from "./covariance/index.js";
 export * from "./report/svg/index.js";
 
 // reports

@@ -44,6 +44,32 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): voi
   }
 }
 
+/**
+ * Write several files so that either all are written or none: every temporary file first, then
+ * the renames. A failure while writing removes the temporary files already written.
+ */
+export function writeFilesAtomic(files: readonly { path: string; content: string | Uint8Array }[]): void {
+  const tmps: string[] = [];
+  try {
+    for (const f of files) {
+      const tmp = `${f.path}.tmp-${process.pid}`;
+      writeFileSync(tmp, f.content);
+      tmps.push(tmp);
+    }
+  } catch (e) {
+    for (const t of tmps) { try { unlinkSync(t); } catch { /* already gone */ } }
+    throw new UserError(`cannot write '${files[tmps.length].path}': ${describeFsError(e)}`);
+  }
+  let done = 0;
+  try {
+    for (; done < files.length; done++) renameSync(tmps[done], files[done].path);
+  } catch (e) {
+    // e.g. a target that is a directory: undo this run's outputs rather than leave some of them
+    for (let i = 0; i < files.length; i++) { try { unlinkSync(i < done ? files[i].path : tmps[i]); } catch { /* gone */ } }
+    throw new UserError(`cannot write '${files[done].path}': ${describeFsError(e)}`);
+  }
+}
+
 function describeFsError(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {

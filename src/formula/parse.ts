@@ -11,7 +11,7 @@ export const FUNCTIONS: Readonly<Record<string, number>> = Object.freeze(Object.
   log: 1, log2: 1, log10: 1, log1p: 1, exp: 1, sqrt: 1, abs: 1,
   scale: 1, I: 1, offset: 1, cbind: 2, within: 2, between: 2,
   // covariance structures of a random-effect term, glmmTMB's syntax: cs(x | g), ar1(t + 0 | g), ...
-  us: 1, diag: 1, cs: 1, ar1: 1,
+  us: 1, diag: 1, cs: 1, homcs: 1, ar1: 1,
 }));
 
 const MAX_DEPTH = 200;

@@ -4,6 +4,7 @@ import { factorFromNumbers } from "../data/factor.js";
 import { evalGroup, type EvalContext } from "./evaluate.js";
 import { designMatrix, type UsedValue } from "./modelmatrix.js";
 import { formulaError } from "./tokenize.js";
+import { UserError } from "../errors.js";
 import { expandTerms, groupSpecs, type Bar, type GroupSpec, type TermSet } from "./terms.js";
 
 // Random-effect terms in MixedModels.jl's ReMat form: a level index per row and the per-row model
@@ -74,6 +75,11 @@ export function buildReTerms(
       p.groups.forEach((g, k) => {
         let f = groupCache.get(g.name);
         if (!f) { f = evalGroup(g.parts, ctx); groupCache.set(g.name, f); }
+        // as lme4's "grouping factors must have > 1 sampled level": one group has no between-group variance
+        if (f.levels.length < 2) {
+          const one = f.levels.length === 1 ? `only one level ('${f.levels[0]}')` : "no levels";
+          throw new UserError(`grouping factor '${g.name}' has ${one} in the rows of ${ctx.frame.source} used; a random effect needs at least two`);
+        }
         // a/b gives several terms with the same left side: each gets its own copy of z
         const t: ReTerm = { group: g.name, levels: f.levels, refs: f.codes, cnames: design.names, z: k === 0 ? z : z.slice() };
         out.push(kind ? { ...t, covariance: { kind } } : t);

@@ -173,7 +173,7 @@ export interface Bar {
 }
 
 /** Wrappers that give a random-effect term a covariance structure (glmmTMB's names). */
-export const COVARIANCE_STRUCTURES: ReadonlySet<string> = new Set<CovarianceKind>(["us", "diag", "cs", "ar1"]);
+export const COVARIANCE_STRUCTURES: ReadonlySet<string> = new Set<CovarianceKind>(["us", "diag", "cs", "homcs", "ar1"]);
 
 /**
  * Split a right-hand side into its fixed part and its random-effect terms, as lme4's nobars() and

@@ -16,7 +16,7 @@ export interface Response {
 }
 
 /** Covariance structure of a random-effect term's columns (glmmTMB's names; "us" = lme4's default). */
-export type CovarianceKind = "us" | "diag" | "cs" | "ar1";
+export type CovarianceKind = "us" | "diag" | "cs" | "homcs" | "ar1";
 
 /** One random-effect term `(expr | group)`, in MixedModels.jl's ReMat form. */
 export interface ReTerm {

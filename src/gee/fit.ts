@@ -41,6 +41,8 @@ export function fitGEE(input: GeeInput, options: GeeOptions): GeeResult {
   if (family.name === "Gamma" && y.some((v) => v <= 0)) throw new UserError("GEE: a Gamma response must be positive");
 
   const layout = clusterLayout(cluster, input.time);
+  // the sandwich averages over clusters: with one cluster it is zero, not a variance
+  if (layout.nclusters < 2) throw new UserError(`GEE needs at least two clusters; all ${n} rows are in one cluster`);
   if (layout.tiedWaves && corstr !== "independence" && corstr !== "exchangeable") {
     throw new UserError(`GEE: the time variable repeats within a cluster; corstr ${corstr} needs distinct times per cluster`);
   }

@@ -37,6 +37,12 @@ export interface VarCorrEntry {
   readonly variance?: number;
   readonly sd?: number;
   readonly corr?: number;
+  /** on a structured term's first row: its covariance structure ("ar1", "cs", "homcs", "diag") */
+  readonly structure?: string;
+  /** on an ar1 / cs / homcs term's first row: the correlation parameter ρ */
+  readonly rho?: number;
+  /** on the first row of a term with a known covariance between levels: where K came from */
+  readonly known?: string;
 }
 
 export interface RanefTable {
@@ -251,7 +257,12 @@ export function varCorr(terms: readonly SysTerm[], sigma2: number): VarCorrEntry
     const s = t.s;
     const sd = (i: number) => Math.sqrt(C[i + i * s] * sigma2);
     for (let i = 0; i < s; i++) {
-      out.push({ group: t.term.group, term1: t.term.cnames[i], term2: null, variance: C[i + i * s] * sigma2, sd: sd(i) });
+      const e: VarCorrEntry = { group: t.term.group, term1: t.term.cnames[i], term2: null, variance: C[i + i * s] * sigma2, sd: sd(i) };
+      if (i > 0) { out.push(e); continue; }
+      const structured = t.kind !== "us" && s > 1;
+      // for ar1 / cs / homcs, ρ is the correlation of the first two columns
+      const rho = structured && t.kind !== "diag" ? C[1] / Math.sqrt(C[0] * C[1 + s]) : undefined;
+      out.push({ ...e, ...(structured ? { structure: t.kind } : {}), ...(rho !== undefined ? { rho } : {}), ...(t.kfac ? { known: t.term.covariance?.source ?? "K" } : {}) });
     }
     for (let j = 0; j < s; j++)
       for (let i = j + 1; i < s; i++) {

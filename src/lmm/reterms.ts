@@ -3,11 +3,13 @@
 // computed from the term's slice of θ.
 //   "us"   unstructured: θ = λ's lower triangle, column-wise (lme4's order); diagonal ≥ 0
 //   "diag" θ = the s relative SDs (≥ 0)
-//   "cs"   θ = (a, ρ): Σ ∝ a²[(1−ρ)I + ρ11ᵀ]          (glmmTMB's cs)
+//   "cs"   θ = (a₁..a_s, ρ): Σ ∝ D[(1−ρ)I + ρ11ᵀ]D, D = diag(a)   (glmmTMB's cs: heterogeneous SDs)
+//   "homcs" θ = (a, ρ): Σ ∝ a²[(1−ρ)I + ρ11ᵀ]         (glmmTMB ≥ 1.1.8's homcs)
 //   "ar1"  θ = (a, ρ): Σ ∝ a² ρ^|i−j|                (glmmTMB's ar1)
 // A term with a known covariance K between its levels (phylogeny, relatedness) has Λ = L_K ⊗ λ
 // with K = L_K L_Kᵀ; such terms mix levels, so they live in the dense part of the system.
 import type { CovarianceKind, ReTerm } from "../formula/types.js";
+import { UserError } from "../errors.js";
 
 export interface SysTerm {
   readonly term: ReTerm;
@@ -46,8 +48,9 @@ function layout(kind: CovarianceKind, s: number): { lower: number[]; upper: numb
   } else if (kind === "us") {
     for (let j = 0; j < s; j++) for (let r = j; r < s; r++) push(r === j ? 0 : -Infinity, Infinity, r === j ? 1 : 0, r === j);
   } else {
-    push(0, Infinity, 1, true);
-    const rhoLo = kind === "cs" ? -1 / (s - 1) + RHO_EDGE : -1 + RHO_EDGE;
+    const nsd = kind === "cs" ? s : 1;
+    for (let j = 0; j < nsd; j++) push(0, Infinity, 1, true);
+    const rhoLo = kind === "ar1" ? -1 + RHO_EDGE : -1 / (s - 1) + RHO_EDGE;
     push(rhoLo, 1 - RHO_EDGE, 0, false);
   }
   return { lower, upper, start, diag };
@@ -67,14 +70,14 @@ export function sortTerms(reTerms: readonly ReTerm[]): SysTerm[] {
     const { lower, upper, start, diag } = layout(kind, s);
     const t: SysTerm = {
       term, formulaIndex: i, s, nl, q: s * nl, kind, thetaOffset: off, ntheta: lower.length,
-      lower, upper, start, diagMask: diag, lambda: new Float64Array(s * s), kfac: term.covariance?.K ? choleskyOfK(term.covariance.K, nl, term.group) : null,
+      lower, upper, start, diagMask: diag, lambda: new Float64Array(s * s), kfac: term.covariance?.K ? choleskyOfK(term.covariance.K, nl, term.group, term.covariance.source) : null,
     };
     off += lower.length;
     return t;
   });
 }
 
-function choleskyOfK(K: Float64Array, nl: number, group: string): Float64Array {
+function choleskyOfK(K: Float64Array, nl: number, group: string, source?: string): Float64Array {
   const L = Float64Array.from(K);
   // a tiny ridge only when K is numerically singular (e.g. identical tips)
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -101,7 +104,7 @@ function choleskyOfK(K: Float64Array, nl: number, group: string): Float64Array {
     const ridge = (mean / nl) * Math.pow(10, -10 + 3 * attempt);
     for (let j = 0; j < nl; j++) L[j + j * nl] = K[j + j * nl] + ridge;
   }
-  throw new Error(`known covariance of '${group}' is not positive definite`);
+  throw new UserError(`${source ?? "the known covariance"} of '${group}' is not positive definite (even with a small ridge): check for duplicated or zero-length tips, or use a correlation scaling`);
 }
 
 /** Fill one term's λ from its θ slice. */
@@ -118,7 +121,8 @@ export function setLambda(t: SysTerm, theta: ArrayLike<number>): void {
     for (let j = 0; j < s; j++) lambda[j + j * s] = theta[k++];
     return;
   }
-  const a = theta[k], rho = theta[k + 1];
+  const nsd = kind === "cs" ? s : 1;
+  const a = theta[k], rho = theta[k + nsd];
   if (kind === "ar1") {
     // Cholesky factor of ρ^|i−j|: column 0 is ρ^i, column j ≥ 1 is ρ^(i−j)·√(1−ρ²)
     const c = Math.sqrt(Math.max(0, 1 - rho * rho));
@@ -131,7 +135,7 @@ export function setLambda(t: SysTerm, theta: ArrayLike<number>): void {
     }
     return;
   }
-  // cs: Cholesky factor of (1−ρ)I + ρ11ᵀ, numerically
+  // cs / homcs: Cholesky factor of (1−ρ)I + ρ11ᵀ, numerically, then rows scaled by the SDs
   for (let j = 0; j < s; j++) {
     let d = 1;
     for (let p = 0; p < j; p++) d -= lambda[j + p * s] * lambda[j + p * s];
@@ -143,7 +147,9 @@ export function setLambda(t: SysTerm, theta: ArrayLike<number>): void {
       lambda[i + j * s] = d > 0 ? v / d : 0;
     }
   }
-  for (let i = 0; i < s * s; i++) lambda[i] *= a;
+  if (kind === "cs") {
+    for (let j = 0; j < s; j++) for (let i = j; i < s; i++) lambda[i + j * s] *= theta[k + i];
+  } else for (let i = 0; i < s * s; i++) lambda[i] *= a;
 }
 
 /** Fill every term's λ from θ. */

@@ -20,7 +20,7 @@ export interface FitJSON {
   deviance?: number;
   REML?: number | null;
   fixef: Array<{ term: string; estimate: number; se: number; statistic: number; df?: number | null; p: number | null }>;
-  varcorr: Array<{ group: string; term1: string; term2: string | null; variance?: number; sd?: number; corr?: number }>;
+  varcorr: Array<{ group: string; term1: string; term2: string | null; variance?: number; sd?: number; corr?: number; structure?: string; rho?: number; known?: string }>;
   sigma: number;
   nb_size: number | null;
   theta: number[];
@@ -50,6 +50,9 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
       if (v.variance !== undefined) e.variance = num(v.variance);
       if (v.sd !== undefined) e.sd = num(v.sd);
       if (v.corr !== undefined) e.corr = num(v.corr);
+      if (v.structure !== undefined) e.structure = v.structure;
+      if (v.rho !== undefined) e.rho = num(v.rho);
+      if (v.known !== undefined) e.known = v.known;
       varcorr.push(e);
     }
   }

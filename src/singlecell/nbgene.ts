@@ -944,36 +944,46 @@ export class NBGeneFitter {
     return slope;
   }
 
-  /** REML in s for a patient-level design: a safeguarded secant search for dℓ_R/ds = 0 on s ≥ 0. */
+  /**
+   * REML in s for a patient-level design: the root of dℓ_R/ds on s ≥ 0 by a safeguarded secant
+   * method on F(s) = (s + v)²·dℓ_R/ds, nearly linear since the patient effects behave like a
+   * variance component over a sampling variance v ≈ mean 1/H_j: dℓ_R/ds ≈ (df/2)(ŝ − s)/(s + v)².
+   * Started from ML's s scaled by patients/df.
+   */
   private remlTestPatientLevel(sML: number, phi: number): SmallSampleTest | null {
-    const p = this.p;
-    let s0 = Math.min(Math.max(sML * 1.25, 1e-4), S_MAX);
+    const p = this.p, G = this.G;
+    const dfe = Math.max(1, G - p);
+    let s0 = Math.min(Math.max((sML * G) / dfe, 1e-4), S_MAX);
     let d0 = this.remlSlope(s0, phi);
     if (!Number.isFinite(d0)) return null;
+    let v = 0, nv = 0;
+    for (let j = 0; j < G; j++) if (this.jH[j] > 0) { v += 1 / this.jH[j]; nv++; }
+    v = nv > 0 ? v / nv : 0;
     let lo = 0, hi = S_MAX; // the root is in [lo, hi]: the slope is > 0 below it and < 0 above
-    let dlo = NaN, dhi = NaN;
-    if (d0 > 0) { lo = s0; dlo = d0; } else { hi = s0; dhi = d0; }
-    let s1 = d0 > 0 ? Math.min(s0 * 1.5 + 1e-3, S_MAX) : s0 * 0.6;
-    let s = s0;
+    let dlo = NaN;
+    if (d0 > 0) { lo = s0; dlo = d0; } else hi = s0;
+    let s1 = Math.min(Math.max(s0 + (2 * d0 * (s0 + v) * (s0 + v)) / dfe, s0 / 10), s0 * 10, S_MAX);
+    let s = s0, at = s0;
     for (let it = 0; it < 60; it++) {
       const d1 = this.remlSlope(s1, phi);
       if (!Number.isFinite(d1)) return null;
-      if (d1 > 0) { lo = s1; dlo = d1; } else { hi = s1; dhi = d1; }
+      at = s1;
+      if (d1 > 0) { lo = s1; dlo = d1; } else hi = s1;
       s = s1;
-      if (hi - lo < 1e-9 * Math.max(s, 1e-4) || Math.abs(d1) < 1e-10) break;
-      if (lo === 0 && dhi < 0 && hi < 1e-8) { s = 0; break; }
-      // secant through the last two points, kept inside the bracket (else bisection / expansion)
-      let sn = d1 !== d0 ? s1 - (d1 * (s1 - s0)) / (d1 - d0) : NaN;
-      if (!(sn > lo && sn < hi)) sn = Number.isNaN(dhi) ? Math.min(2 * lo + 1e-3, S_MAX) : Number.isNaN(dlo) && lo === 0 ? hi / 4 : 0.5 * (lo + hi);
+      if (Math.abs(s1 - s0) <= 1e-6 * Math.max(s1, 1e-6) || d1 === 0) break;
+      if (Number.isNaN(dlo) && hi < 1e-8) { s = 0; break; }
+      const F0 = d0 * (s0 + v) * (s0 + v), F1 = d1 * (s1 + v) * (s1 + v);
+      let sn = F1 !== F0 ? s1 - (F1 * (s1 - s0)) / (F1 - F0) : NaN;
+      if (!(sn > lo && sn < hi)) sn = hi >= S_MAX ? Math.min(4 * lo + 1e-3, S_MAX) : Number.isNaN(dlo) ? hi / 10 : 0.5 * (lo + hi);
       s0 = s1; d0 = d1; s1 = sn;
-      if (it > 50) return null;
     }
     if (lo === 0 && Number.isNaN(dlo)) {
-      // never a positive slope: check the boundary
+      // never a positive slope: the maximum is on the boundary if the slope at 0 is not positive
       const dz = this.remlSlope(0, phi);
+      at = 0;
       if (Number.isFinite(dz) && dz <= 0) s = 0;
     }
-    if (!Number.isFinite(this.remlSlope(s, phi))) return null;
+    if (at !== s && !Number.isFinite(this.remlSlope(s, phi))) return null;
     // the factor of S at s (from remlSlope) gives the standard errors
     const S = Float64Array.from(this.jS.subarray(0, p * p));
     const inv = choleskyInverseDiag(S, p);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate docs/img: one SVG per plot type with `glmm plot`, and the playground screenshots
-# (needs /usr/bin/chromium). Run from anywhere after `npm run build`; takes about a minute
-# (the InstEval fit for the binned residual plot is the slow part).
+# (needs /usr/bin/chromium). Run from anywhere after `npm run build`; takes about three minutes
+# (InstEval is fitted twice: for the binned residual plot and in the playground).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=docs/img
@@ -24,7 +24,8 @@ cp "$tmp/misc/"{profile,forest,network,volcano,pvalues}.svg "$out/"
 
 if [ -x /usr/bin/chromium ]; then
   npm run build:web >/dev/null
-  GLMM_SCREENSHOT=$out/playground.png node --test test/web/e2e.mjs >/dev/null
+  GLMM_SCREENSHOT=$out/playground.png GLMM_E2E_INSTEVAL=1 GLMM_SCREENSHOT_INSTEVAL=$out/playground-insteval.png \
+    node --test test/web/e2e.mjs | grep -E "InstEval:|^# (pass|fail)"
   node test/web/screenshot-progress.mjs "$out/playground-fitting.png"
 fi
 ls -la "$out"

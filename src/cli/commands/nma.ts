@@ -3,7 +3,7 @@ import { basename } from "node:path";
 import { UserError } from "../../errors.js";
 import { networkMetaAnalysis } from "../../meta/nma.js";
 import { nmaForestSVG, nmaNetworkSVG, nmaSummary, nmaToJSON } from "../../meta/nma-report.js";
-import { readFrameFile, writeFileAtomic } from "../io.js";
+import { readFrameFile, writeFilesAtomic } from "../io.js";
 import { parseLevel } from "./meta.js";
 
 export interface NmaCommandOptions {
@@ -26,8 +26,11 @@ export async function nmaCommand(o: NmaCommandOptions): Promise<void> {
   const level = parseLevel(o.level);
   const frame = readFrameFile(o.data);
   const res = networkMetaAnalysis(frame, { study: o.study, treatment: o.treatment, events: o.events, n: o.n }, { reference: o.reference, level, smallValues: o.smallValues });
-  if (o.plot) writeFileAtomic(o.plot, nmaNetworkSVG(res));
-  if (o.forest) writeFileAtomic(o.forest, nmaForestSVG(res));
+  // both plots or neither: a failure writing the second must not leave the first behind
+  const files = [];
+  if (o.plot) files.push({ path: o.plot, content: nmaNetworkSVG(res) });
+  if (o.forest) files.push({ path: o.forest, content: nmaForestSVG(res) });
+  writeFilesAtomic(files);
   if (o.format === "json") {
     process.stdout.write(JSON.stringify(nmaToJSON(res)) + "\n");
     return;
