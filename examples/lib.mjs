@@ -25,6 +25,15 @@ export function readData(name) {
   return parseDelimited(readFileSync(dataPath(name), "utf8"), { source: name });
 }
 
+/** The rows of a Frame as plain objects (numbers, strings, null for missing). */
+export function records(frame) {
+  const cols = frame.names.map((n) => frame.column(n));
+  return Array.from({ length: frame.nrow }, (_, i) => Object.fromEntries(cols.map((c) => {
+    const v = c.values[i];
+    return [c.name, c.kind === "numeric" && Number.isNaN(v) ? null : v];
+  })));
+}
+
 /** The generating values of a simulated data set (`NAME.truth.json`). */
 export function readTruth(name) {
   return JSON.parse(readFileSync(dataPath(`${name}.truth.json`), "utf8"));

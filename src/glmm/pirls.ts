@@ -212,7 +212,9 @@ export class GLMMState {
       // but log|L| is not, so an error δ in u moves the Laplace objective by O(δ) — noise that a
       // finite-difference Hessian would magnify. Newton steps shrink quadratically, so a full step
       // below 1e-9 means the mode is within rounding.
-      if (f === 1 && step < 1e-9 * size) { converged = true; it++; break; }
+      // With Newton steps (canonical link, or the observed information) the error left after a
+      // full step δ is O(δ²): a step below 1e-6 leaves ~1e-12.
+      if (f === 1 && step < (this.newtonSteps ? 1e-6 : 1e-9) * size) { converged = true; it++; break; }
       if (change < tol * (Math.abs(pdev) + 0.1) && step < 1e-6 * size) { converged = true; it++; break; }
     }
     this.u = u;
@@ -229,6 +231,13 @@ export class GLMMState {
    * do. It differs from PIRLS' Fisher weights only for non-canonical links (NB2 with log link).
    */
   observedInformation = false;
+
+  /** PIRLS steps are Newton steps: canonical link (Fisher = observed information) or observed weights */
+  private get newtonSteps(): boolean {
+    const f = this.family;
+    const canonical = (f.name === "binomial" && f.link.name === "logit") || (f.name === "poisson" && f.link.name === "log") || (f.name === "gaussian" && f.link.name === "identity");
+    return canonical || (this.observedInformation && f.link.name === "log" && (f.name === "negative_binomial" || f.name === "Gamma"));
+  }
 
   /**
    * Newton weights w = −∂² log p / ∂η² and working response z = η + score / w (NB2, log link:

@@ -80,6 +80,7 @@ export class NBGeneFitter {
   private cnts = new Float64Array(64);
   private nvals = 0;
   private lfactSum = 0;
+  private readonly valSlot = new Int32Array(256).fill(-1);
   // per patient
   private readonly b: Float64Array;
   private readonly bSave: Float64Array;
@@ -210,23 +211,31 @@ export class NBGeneFitter {
       this.yTot[j] += v;
     }
     this.nnz = nnz;
-    // distinct count values: the lgamma/digamma terms depend on y and k only
+    // distinct count values: the lgamma/digamma terms depend on y and k only (small counts through
+    // a table, the rest through a map)
     this.nvals = 0;
-    const seen = new Map<number, number>();
-    this.lfactSum = 0;
+    const slot = this.valSlot;
+    let big: Map<number, number> | null = null;
     for (let z = 0; z < nnz; z++) {
       const v = this.nzY[z];
-      const k = seen.get(v);
-      if (k === undefined) {
+      let k = v < slot.length ? slot[v] : (big ??= new Map()).get(v) ?? -1;
+      if (k < 0) {
         if (this.nvals === this.vals.length) {
           const nv = new Float64Array(this.vals.length * 2); nv.set(this.vals); this.vals = nv;
           const nc = new Float64Array(this.cnts.length * 2); nc.set(this.cnts); this.cnts = nc;
         }
-        seen.set(v, this.nvals);
-        this.vals[this.nvals] = v;
-        this.cnts[this.nvals++] = 1;
-      } else this.cnts[k]++;
-      this.lfactSum += lgamma(v + 1);
+        k = this.nvals++;
+        this.vals[k] = v;
+        this.cnts[k] = 0;
+        if (v < slot.length) slot[v] = k; else big!.set(v, k);
+      }
+      this.cnts[k]++;
+    }
+    this.lfactSum = 0;
+    for (let k = 0; k < this.nvals; k++) {
+      const v = this.vals[k];
+      this.lfactSum += this.cnts[k] * lgamma(v + 1);
+      if (v < slot.length) slot[v] = -1;
     }
     this.b.fill(0);
     return nnz;
