@@ -14,4 +14,6 @@ await build({
   outExtension: { ".js": ".mjs" },
   banner: { js: banner },
   logLevel: "warning",
+  // vega is loaded lazily by `glmm plot` / `--plot`; keeping it out halves the bundle every command loads
+  external: ["vega", "vega-lite"],
 });

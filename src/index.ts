@@ -27,6 +27,13 @@ export * from "./gee/index.js";
 export * from "./meta/index.js";
 export * from "./inference/index.js";
 export * from "./covariance/index.js";
+// plots: vega-lite specs (the svg module above has dependency-free forest/network SVGs of its own)
+export {
+  caterpillarSpec, residualSpec, qqSpec, qqPoints, ppoints, profileSpec, forestSpec, networkSpec, mergeEdges,
+  volcanoSpec, pvalueHistogramSpec, pvalueBins, fitPlotSpecs, plotResiduals, ranefSeries,
+} from "./report/plots/index.js";
+export type { PlotSpec, CaterpillarRow, ProfileRow, ForestStudy, ForestPooled, DERow, FitPlotSpecs } from "./report/plots/index.js";
+export * as plots from "./report/plots/index.js";
 export * from "./report/svg/index.js";
 
 // reports

@@ -14,7 +14,7 @@ import { bobyqa } from "../optim/index.js";
 import { gaussHermite } from "./gauss-hermite.js";
 import { GLMMState } from "./pirls.js";
 import { hessianFD, gradientFD, activeInverse, type HessianResult } from "./hessian.js";
-import { conditionalVariances } from "../lmm/condvar.js";
+import { conditionalVariances, ranefTables } from "../lmm/condvar.js";
 
 export interface GLMMOptions {
   readonly family: string | Family;
@@ -211,6 +211,7 @@ export class GeneralizedLinearMixedModel {
       return this.laplaceStage1(x.subarray(0, nth));
     };
     const r1 = bobyqa(f1, x1, { lower: lo1, upper: up1, rhobeg: 0.2, rhoend: 1e-4, maxfun });
+    if (!r1.converged) warnings.push(`the optimizer did not converge in stage 1 (${r1.message})`);
     const e1 = this.evaluations;
     if (hasExtra) this.setExtra(r1.x[nth]);
     f1(r1.x);
@@ -428,24 +429,8 @@ export class GeneralizedLinearMixedModel {
     const varcorr = varCorr(this.terms, this.extra === "dispersion" && this.family.name === "gaussian" ? st.phi : 1);
     // ranef with conditional SDs from the factor at the mode (σ = 1 scale)
     const bs = st.currentB();
-    const ranef: RanefTable[] = [];
-    const order = this.terms.map((_, i) => i).sort((a, b) => this.terms[a].formulaIndex - this.terms[b].formulaIndex);
     const cv = condVarGLMM(st);
-    for (const ti of order) {
-      const t = this.terms[ti];
-      const values: Float64Array[] = [];
-      const condsd: Float64Array[] = [];
-      for (let c = 0; c < t.s; c++) {
-        const v = new Float64Array(t.nl), sd = new Float64Array(t.nl);
-        for (let l = 0; l < t.nl; l++) {
-          v[l] = bs[ti][l * t.s + c];
-          if (cv) sd[l] = Math.sqrt(Math.max(0, cv[ti][l * t.s * t.s + c + c * t.s]));
-        }
-        values.push(v);
-        condsd.push(sd);
-      }
-      ranef.push({ group: t.term.group, levels: t.term.levels, cnames: t.term.cnames, values, condsd: cv ? condsd : null });
-    }
+    const ranef = ranefTables(this.terms, bs, cv);
     const nbSize = this.extra === "nbsize" ? st.family.size! : null;
     if (nbSize !== null && nbSize > NB_POISSON_LIMIT / 10) warnings.push("the negative binomial size is at the Poisson limit: the data show no overdispersion beyond the random effects; a Poisson GLMM fits as well");
     const singular = isSingular(this.terms, theta);

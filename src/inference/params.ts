@@ -3,6 +3,7 @@
 // relative covariance factors, column-wise per term, over the system's sorted terms). Names follow
 // lme4's confint(oldNames = FALSE): "sd_(Intercept)|Subject", "cor_Days.(Intercept)|Subject", "sigma".
 import { cholLower } from "../linalg/dense.js";
+import { lambdaInto, relCovariance } from "../lmm/reterms.js";
 import type { SysTerm } from "../lmm/reterms.js";
 import { groupDisplayNames } from "../report/names.js";
 
@@ -47,18 +48,9 @@ export function thetaToVarPar(terms: readonly SysTerm[], info: readonly VarParIn
   const out = new Float64Array(info.length);
   // per term: Σ/σ² = λλᵀ
   const cov = terms.map((t) => {
-    const s = t.s;
-    const lam = new Float64Array(s * s);
-    let k = t.thetaOffset;
-    for (let c = 0; c < s; c++) for (let r = c; r < s; r++) lam[r + c * s] = theta[k++];
-    const C = new Float64Array(s * s);
-    for (let i = 0; i < s; i++)
-      for (let j = 0; j < s; j++) {
-        let acc = 0;
-        for (let m = 0; m <= Math.min(i, j); m++) acc += lam[i + m * s] * lam[j + m * s];
-        C[i + j * s] = acc;
-      }
-    return C;
+    const lam = new Float64Array(t.s * t.s);
+    lambdaInto(t, theta, lam);
+    return relCovariance(t, lam);
   });
   info.forEach((p, i) => {
     if (p.kind === "sigma") { out[i] = sigma; return; }

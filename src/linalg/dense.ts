@@ -141,3 +141,22 @@ export function invSPD(a: Float64Array, n: number): Float64Array | null {
   if (cholLower(l, n) >= 0) return null;
   return cholInverse(l, n);
 }
+
+/**
+ * Inverse of the leading k×k block of a lower-triangular matrix L (leading dimension ld), as a
+ * k×k column-major lower-triangular matrix: column by column forward substitution (k³/6 flops).
+ */
+export function lowerInverse(L: Float64Array, ld: number, k: number): Float64Array {
+  const inv = new Float64Array(k * k);
+  for (let j = 0; j < k; j++) {
+    const cj = j * k;
+    inv[cj + j] = 1;
+    for (let c = j; c < k; c++) {
+      const x = (inv[cj + c] /= L[c + c * ld]);
+      if (x === 0) continue;
+      const lc = c * ld;
+      for (let i = c + 1; i < k; i++) inv[cj + i] -= L[lc + i] * x;
+    }
+  }
+  return inv;
+}

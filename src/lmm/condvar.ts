@@ -3,7 +3,9 @@
 // sparse in the term-0 part and dense (through L_RR⁻¹) in the rest, so the cost is the inverse of
 // the dense rest block plus O(nnz · q_rest) per level — never a q×q inverse of the whole Z part.
 import type { PLSSystem } from "./system.js";
-import { applyLambda } from "./reterms.js";
+import { applyLambda, type SysTerm } from "./reterms.js";
+import type { RanefTable } from "./lmm.js";
+import { lowerInverse } from "../linalg/dense.js";
 
 /** Largest dense rest part for which conditional variances are computed (q_rest³/6 flops). */
 export const CONDVAR_MAX_REST = 6000;
@@ -16,17 +18,7 @@ export function conditionalVariances(sys: PLSSystem, sigma2: number): Float64Arr
   const { first, rest, qR, m, LRR, LR0, L00, s0, nl0, rowPtr, rowIdx } = sys;
   if (qR > CONDVAR_MAX_REST) return null;
   // Minv = L_RR[0:qR, 0:qR]⁻¹ (lower triangular), column-major qR×qR
-  const Minv = new Float64Array(qR * qR);
-  for (let j = 0; j < qR; j++) {
-    const cj = j * qR;
-    Minv[cj + j] = 1;
-    for (let k = j; k < qR; k++) {
-      const xk = (Minv[cj + k] /= LRR[k + k * m]);
-      if (xk === 0) continue;
-      const ck = k * m;
-      for (let i = k + 1; i < qR; i++) Minv[cj + i] -= LRR[ck + i] * xk;
-    }
-  }
+  const Minv = lowerInverse(LRR, m, qR);
   const out: Float64Array[] = [];
   // term 0
   if (first) {
@@ -132,4 +124,24 @@ function lambdaSandwich(lam: Float64Array, s: number, B: Float64Array, out: Floa
       for (let a = 0; a <= i; a++) for (let b = 0; b <= j; b++) acc += lam[i + a * s] * B[a + b * s] * lam[j + b * s];
       out[o + i + j * s] = acc * sigma2;
     }
+}
+
+/** Per-term tables of conditional modes (b) and conditional SDs, in formula order of the terms. */
+export function ranefTables(terms: readonly SysTerm[], bs: readonly Float64Array[], cv: readonly Float64Array[] | null): RanefTable[] {
+  const order = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+  return order.map((ti) => {
+    const t = terms[ti];
+    const values: Float64Array[] = [];
+    const condsd: Float64Array[] = [];
+    for (let c = 0; c < t.s; c++) {
+      const v = new Float64Array(t.nl), sd = new Float64Array(t.nl);
+      for (let l = 0; l < t.nl; l++) {
+        v[l] = bs[ti][l * t.s + c];
+        if (cv) sd[l] = Math.sqrt(Math.max(0, cv[ti][l * t.s * t.s + c + c * t.s]));
+      }
+      values.push(v);
+      condsd.push(sd);
+    }
+    return { group: t.term.group, levels: t.term.levels, cnames: t.term.cnames, values, condsd: cv ? condsd : null };
+  });
 }

@@ -8,6 +8,7 @@
 // the inverse: the dense rest part is inverted once (q³/6 flops, less than one factorization) and
 // each level of the first term costs O(nnz · q_rest).
 import type { PLSSystem } from "./system.js";
+import { lowerInverse } from "../linalg/dense.js";
 
 /** true when the analytic gradient applies: every term scalar, unstructured, no known covariance */
 export function hasAnalyticGradient(sys: PLSSystem): boolean {
@@ -32,17 +33,7 @@ export function gradientParts(sys: PLSSystem, theta: ArrayLike<number>, u: Float
   const { terms, first, rest, qR, m, p, LRR, LR0, L00, nl0, rowPtr, rowIdx } = sys;
   const qq = qR + (reml ? p : 0);
   // Minv = (leading qq×qq block of L_RR)⁻¹, lower triangular, column-major
-  const Minv = new Float64Array(qq * qq);
-  for (let j = 0; j < qq; j++) {
-    const cj = j * qq;
-    Minv[cj + j] = 1;
-    for (let k = j; k < qq; k++) {
-      const xk = (Minv[cj + k] /= LRR[k + k * m]);
-      if (xk === 0) continue;
-      const ck = k * m;
-      for (let i = k + 1; i < qq; i++) Minv[cj + i] -= LRR[ck + i] * xk;
-    }
-  }
+  const Minv = lowerInverse(LRR, m, qq);
   // traces of the inverse per term (system order)
   const tr = new Float64Array(terms.length);
   let ti = 0;

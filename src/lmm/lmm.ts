@@ -8,7 +8,7 @@ import { bfgsBounded } from "../optim/bfgs.js";
 import { hasAnalyticGradient, profiledGradient } from "./gradient.js";
 import { PLSSystem } from "./system.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper, relCovariance } from "./reterms.js";
-import { conditionalVariances } from "./condvar.js";
+import { conditionalVariances, ranefTables } from "./condvar.js";
 
 export interface LMMOptions {
   /** REML (default) or ML */
@@ -97,6 +97,10 @@ export class LinearMixedModel {
     this.onProgress = options.onProgress;
     if (!ms.response) throw new UserError("a linear mixed model needs a response (left-hand side of the formula)");
     if (ms.reTerms.length === 0) throw new UserError("the formula has no random-effect terms such as (1 | group)");
+    // no residual degrees of freedom: the (RE)ML criterion is log(0)
+    if (ms.n <= ms.p) throw new UserError(`the model has ${ms.p} fixed-effect columns for ${ms.n} observations: a linear mixed model needs more observations than fixed effects`);
+    // lme4's check.nobs.vs.nlev: one observation per level confounds the effect with the residual (not so under a known covariance)
+    for (const t of ms.reTerms) if (!t.covariance?.K && t.levels.length >= ms.n) throw new UserError(`grouping factor '${t.group}' has ${t.levels.length} levels for ${ms.n} observations: a linear mixed model needs fewer levels than observations (the random effect and the residual cannot be told apart)`);
     this.ms = ms;
     this.reml = options.reml ?? true;
     this.terms = sortTerms(ms.reTerms);
@@ -184,7 +188,7 @@ export class LinearMixedModel {
   summarize(theta: Float64Array, fval: number, nfev: number, converged: boolean, warnings: string[], condVar = true): FittedLMM {
     const ms = this.ms, sys = this.system, n = ms.n, p = ms.p;
     const obj = this.objective(theta);
-    if (!Number.isFinite(obj)) throw new Error("objective not finite at the optimum");
+    if (!Number.isFinite(obj)) throw new UserError("the fit is degenerate: the objective is not finite at the optimum (is the response fitted exactly, with no residual variation?)");
     const { u, beta } = sys.solve();
     const r2 = sys.pwrss();
     const sigma2 = r2 / (this.reml ? n - p : n);
@@ -197,24 +201,7 @@ export class LinearMixedModel {
     // random effects
     const bs = sys.bFromU(u);
     const cv = condVar ? conditionalVariances(sys, sigma2) : null;
-    const ranef: RanefTable[] = [];
-    const order = this.terms.map((t, i) => i).sort((a, b) => this.terms[a].formulaIndex - this.terms[b].formulaIndex);
-    for (const ti of order) {
-      const t = this.terms[ti];
-      const values: Float64Array[] = [];
-      const condsd: Float64Array[] = [];
-      for (let c = 0; c < t.s; c++) {
-        const v = new Float64Array(t.nl);
-        const sd = new Float64Array(t.nl);
-        for (let l = 0; l < t.nl; l++) {
-          v[l] = bs[ti][l * t.s + c];
-          if (cv) sd[l] = Math.sqrt(Math.max(0, cv[ti][l * t.s * t.s + c + c * t.s]));
-        }
-        values.push(v);
-        condsd.push(sd);
-      }
-      ranef.push({ group: t.term.group, levels: t.term.levels, cnames: t.term.cnames, values, condsd: cv ? condsd : null });
-    }
+    const ranef = ranefTables(this.terms, bs, cv);
     // fitted values
     const fitted = new Float64Array(n);
     for (let j = 0; j < p; j++) {

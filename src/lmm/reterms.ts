@@ -109,7 +109,12 @@ function choleskyOfK(K: Float64Array, nl: number, group: string, source?: string
 
 /** Fill one term's λ from its θ slice. */
 export function setLambda(t: SysTerm, theta: ArrayLike<number>): void {
-  const { s, lambda, kind } = t;
+  lambdaInto(t, theta, t.lambda);
+}
+
+/** λ of one term at θ, written into `lambda` (s×s column-major), leaving the term's own λ alone. */
+export function lambdaInto(t: SysTerm, theta: ArrayLike<number>, lambda: Float64Array): void {
+  const { s, kind } = t;
   let k = t.thetaOffset;
   if (s === 1) { lambda[0] = theta[k]; return; }
   if (kind === "us") {
@@ -171,8 +176,8 @@ export function thetaUpper(terms: readonly SysTerm[]): Float64Array {
 }
 
 /** Covariance of one term's random effects (per level) relative to σ²: λλᵀ (s×s, full). */
-export function relCovariance(t: SysTerm): Float64Array {
-  const { s, lambda } = t;
+export function relCovariance(t: SysTerm, lambda: Float64Array = t.lambda): Float64Array {
+  const { s } = t;
   const out = new Float64Array(s * s);
   for (let i = 0; i < s; i++)
     for (let j = 0; j < s; j++) {

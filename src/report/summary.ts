@@ -29,7 +29,7 @@ export function fitSummary(inp: SummaryInput): string {
   if (isLMM) {
     out.push(`Linear mixed model fit by ${j.method === "REML" ? "REML" : "maximum likelihood"}`);
   } else {
-    const how = j.method === "Laplace" ? "Laplace Approximation" : j.method;
+    const how = j.method === "Laplace" ? "Laplace Approximation" : j.method.replace(/ \(nAGQ = (\d+)\)$/, ", nAGQ = $1");
     out.push(`Generalized linear mixed model fit by maximum likelihood (${how})`);
     out.push(` Family: ${j.family === "negative_binomial" ? `Negative Binomial(${fmt(j.nb_size ?? NaN, 4)})` : j.family}  ( ${j.link} )`);
   }

@@ -757,14 +757,19 @@ export class NBGeneFitter {
     if (x[p] >= S_MAX) msgs.push("sd_patient at its upper bound 10");
     if (x[p + 1] >= PHI_MAX) msgs.push("nb_size at its lower bound 1e-4");
     if (seMsg) msgs.push(seMsg);
+    // an estimate running off to ±∞ (the counts are zero in a whole group, e.g. in every disease
+    // patient) stops where the likelihood is flat: a huge SE says so
+    let diverged = false;
+    for (let k = 0; k < p; k++)
+      if (se[k] > 1e3) { diverged = true; msgs.push(`the estimate of '${this.design.xnames[k]}' diverges (se ${se[k].toPrecision(3)}): no counts in a whole group of cells`); }
     let test: SmallSampleTest | undefined;
-    if (options.smallSample !== false) {
+    if (options.smallSample !== false && !diverged) {
       test = this.remlTest(beta, x[p], x[p + 1]) ?? undefined;
-      if (!test) msgs.push("the REML refit for the small-sample test failed: z test on the ML fit");
+      if (!test) msgs.push("the REML refit for the small-sample test failed: t test on the ML fit");
     }
     return {
       ok: true, beta, se, sdPatient: Math.sqrt(x[p]), nbSize: 1 / x[p + 1], logLik: -f,
-      converged: !seMsg, message: msgs.join("; "), iterations: iter, evaluations: this.evaluations, test,
+      converged: !seMsg && !diverged, message: msgs.join("; "), iterations: iter, evaluations: this.evaluations, test,
     };
   }
 

@@ -25,9 +25,9 @@ export interface DeRow {
 
 /**
  * The rows of one gene: one per term, or one row saying why there is none. estimate and se are the
- * ML (Laplace) fit's, as glmmTMB's. With `df` and the fit's small-sample test, statistic is the
- * test's t (REML patient variance) and p is from Student's t with the term's between–within
- * degrees of freedom; otherwise statistic = estimate/se and p is the normal (Wald z) p-value.
+ * ML (Laplace) fit's, as glmmTMB's. With `df`, statistic is the small-sample test's t (REML
+ * patient variance; the ML fit's when there is no test) and p is from Student's t with the term's
+ * between–within degrees of freedom; without, statistic = estimate/se and p is the Wald z p-value.
  */
 export function geneRows(gene: string, xnames: readonly string[], fit: GeneFit, df: ArrayLike<number> | null = null): DeRow[] {
   if (!fit.ok) return [failedRow(gene, fit.message, false)];
@@ -35,8 +35,9 @@ export function geneRows(gene: string, xnames: readonly string[], fit: GeneFit, 
     const est = fit.beta[k], se = fit.se[k];
     let z = est / se;
     let p = Number.isFinite(z) ? 2 * pnormUpper(Math.abs(z)) : NaN;
-    if (df && fit.test) {
-      z = fit.test.estimate[k] / fit.test.se[k];
+    if (df) {
+      // the REML refit's t, or (when it could not be made) the ML fit's, on the term's df
+      if (fit.test) z = fit.test.estimate[k] / fit.test.se[k];
       p = Number.isFinite(z) ? pt2(z, df[k]) : NaN;
     }
     return {

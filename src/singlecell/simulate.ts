@@ -36,7 +36,7 @@ export interface SimGene {
 }
 
 /** Small fast PRNG (sfc32) seeded through splitmix32 from (seed, stream). */
-export class Rng {
+export class SimRng {
   private a: number;
   private b: number;
   private c: number;
@@ -118,7 +118,7 @@ function lgammaInt(n: number): number {
 
 export function simulateCells(o: SimOptions): SimCells {
   const P = o.patients ?? 10, C = o.cells;
-  const rng = new Rng(o.seed ?? 1, 0x7fffffff);
+  const rng = new SimRng(o.seed ?? 1, 0x7fffffff);
   const width = Math.max(6, String(C).length);
   const pw = Math.max(2, String(P).length);
   const barcodes: string[] = new Array(C);
@@ -141,7 +141,7 @@ export function simulateGenes(o: SimOptions, cells: SimCells): SimGene[] {
   const deFrac = o.deFraction ?? 0.1;
   const density = Math.min(Math.max(o.density ?? 0.1, 1e-4), 0.95);
   const raw = Array.from({ length: G }, (_, g) => {
-    const r = new Rng(seed, 2 * g + 1);
+    const r = new SimRng(seed, 2 * g + 1);
     const z = r.normal();
     const de = r.uniform() < deFrac;
     const lfc = de ? (r.uniform() < 0.5 ? -1 : 1) * (0.5 + r.uniform()) : 0;
@@ -179,7 +179,7 @@ export function simulateGenes(o: SimOptions, cells: SimCells): SimGene[] {
  * The arrays must hold `cells.totalUmi.length` entries.
  */
 export function simulateGeneCounts(g: number, gene: SimGene, cells: SimCells, seed: number, outCell: Int32Array, outCount: Int32Array): number {
-  const r = new Rng(seed, 2 * g + 2);
+  const r = new SimRng(seed, 2 * g + 2);
   const P = cells.patientLevels.length;
   const lp = new Float64Array(P);
   for (let j = 0; j < P; j++) lp[j] = gene.alpha + gene.logfc * cells.disease[j] + gene.sdPatient * r.normal();

@@ -16,7 +16,9 @@ sb <- read.csv(file.path(D, "songbirds.csv"))
 sb$t_between <- ave(sb$testosterone, sb$bird); sb$t_within <- sb$testosterone - sb$t_between
 m0 <- glmer(aggressive ~ testosterone + (1 | bird), sb, family = binomial)
 m1 <- glmer(aggressive ~ t_within + t_between + (1 | bird), sb, family = binomial)
-out$songbirds <- list(pooled = c(fx(m0), logLik = as.numeric(logLik(m0))), within_minus_between = wald_contrast(m1, c(0, 1, -1)))
+ci1 <- confint(m1, parm = "theta_", method = "profile", oldNames = FALSE, quiet = TRUE)
+out$songbirds <- list(pooled = c(fx(m0), logLik = as.numeric(logLik(m0))), within_minus_between = wald_contrast(m1, c(0, 1, -1)),
+                      profile_sd_bird = unname(ci1[1, ]))
 
 # 2. senescence: one pooled age slope, and between - within
 se <- read.csv(file.path(D, "senescence.csv"))

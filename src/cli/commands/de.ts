@@ -132,19 +132,29 @@ async function fitBlock(
     }
     return;
   }
-  // tasks small enough to balance the threads and update progress, large enough to amortize messages
+  // tasks small enough to balance the threads and update progress, large enough to amortize
+  // messages; cut (copied) only when a thread can take them, so that the copies stay few
   const per = Math.max(1, Math.min(64, Math.ceil(ng / (threads * 16))));
-  const jobs: Promise<void>[] = [];
-  let id = 0;
-  for (let k0 = 0; k0 < ng; k0 += per) {
-    const k1 = Math.min(ng, k0 + per);
+  let next = 0, id = 0;
+  const take = (): Promise<void> | null => {
+    if (next >= ng) return null;
+    const k0 = next, k1 = Math.min(ng, k0 + per);
+    next = k1;
     const a = block.indptr[k0], b = block.indptr[k1];
     const indptr = new Int32Array(k1 - k0 + 1);
     for (let k = k0; k <= k1; k++) indptr[k - k0] = block.indptr[k] - a;
     const task = { id: id++, indptr, pos: block.pos.slice(a, b), y: block.y.slice(a, b) };
-    jobs.push(pool.run(task).then((fs) => fs.forEach((f, i) => done(k0 + i, f))));
+    return pool.run(task).then((fs) => {
+      fs.forEach((f, i) => done(k0 + i, f));
+      return take() ?? undefined;
+    });
+  };
+  const lanes: Promise<void>[] = [];
+  for (let i = 0; i < threads * 2; i++) {
+    const t = take();
+    if (t) lanes.push(t);
   }
-  await Promise.all(jobs);
+  await Promise.all(lanes);
 }
 
 /** A progress bar with rate and ETA on stderr (a line every 10% when stderr is not a terminal). */

@@ -6,6 +6,8 @@ import { knownCovarianceFromText, parseCovarianceSpec, specFileRole } from "../.
 import { fitSummary } from "../../report/summary.js";
 import { readFrameFile, readTextFile } from "../io.js";
 import { fitStatus } from "../status.js";
+import { plotResiduals } from "../../report/plots/fitdata.js";
+import { writeFitPlots } from "../render.js";
 import { parseRefs } from "../options.js";
 import { basename } from "node:path";
 
@@ -21,6 +23,7 @@ export interface FitCommandOptions {
   covariance: string[];
   weights?: string;
   ddf?: string;
+  plot?: string;
   format: string;
 }
 
@@ -38,6 +41,7 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
   } finally {
     status.done();
   }
+  if (o.plot) for (const file of await writeFitPlots(res, o.plot)) process.stderr.write(`wrote ${file}\n`);
   if (o.format === "json") {
     process.stdout.write(JSON.stringify(res.json) + "\n");
     return;
@@ -51,19 +55,9 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
     corr = new Float64Array(p * p);
     for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) corr[a + b * p] = V[a + b * p] / Math.sqrt(V[a + a * p] * V[b + b * p]);
   }
+  // lme4's "scaled residuals": residuals/σ for an LMM, Pearson residuals for a GLMM
   if (f.kind === "lmm") scaled = f.residuals.map((r) => r / f.sigma);
-  else {
-    const y = res.model.response!.y;
-    const tr = res.model.response!.trials;
-    scaled = new Float64Array(f.fitted.length);
-    const fam = f.family;
-    for (let i = 0; i < scaled.length; i++) {
-      const mu = f.fitted[i];
-      const w = tr ? tr[i] : 1;
-      const v = fam === "binomial" ? (mu * (1 - mu)) / w : fam === "poisson" ? mu : fam === "negative_binomial" ? mu + (mu * mu) / f.nbSize! : fam === "Gamma" ? mu * mu * f.dispersion : f.dispersion;
-      scaled[i] = (y[i] - mu) / Math.sqrt(v);
-    }
-  }
+  else scaled = plotResiduals(res).residuals;
   const dropped = res.model.dropped ? `\n(${res.model.dropped} of ${res.model.nobsTotal} rows removed for missing values)` : "";
   process.stdout.write(fitSummary({ json: res.json, formula: o.formula, dataName: basename(o.data), scaledResiduals: scaled, corrFixef: corr }) + dropped + "\n");
 }
@@ -93,6 +87,7 @@ export function registerFit(p: Command): void {
     .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
     .option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects: GROUP=phylo:TREE.nwk (tree scaled to height 1), phylo-corr:, phylo-raw:, matrix:K.csv, matrix-corr: (repeatable)", collect, [])
     .option("--weights <column>", "prior weights column")
+    .option("--plot <dir>", "also write caterpillar.svg, residuals.svg and qq.svg to this folder")
     .option("--ddf <method>", "LMM t-test degrees of freedom: satterthwaite (lmerTest) or none (lme4's t values only)", "satterthwaite")
     .option("--format <format>", "text or json", "text")
     .action(async (o) => { await fitCommand(o); });
