@@ -12,8 +12,21 @@ function program(): Command {
   return p;
 }
 
+let pipeGuard = false;
+
+/** `glmm ... | head`: the reader went away; stop quietly instead of an EPIPE stack trace. */
+function quietOnClosedPipe(): void {
+  if (pipeGuard) return;
+  pipeGuard = true;
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+}
+
 /** Run the CLI; returns the exit code. User errors print one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   try {
     await program().parseAsync(argv, { from: "user" });
     // for `npm run bench`: peak memory of this process (KiB), on stderr
