@@ -2,7 +2,7 @@
 // numbers, and two small things the library has no one-call function for (a GEE from a formula, a
 // Wald test of a linear combination of GLMM coefficients).
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const examplesDir = dirname(fileURLToPath(import.meta.url));
@@ -50,6 +50,9 @@ export function outDir(exampleUrl, options = {}) {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+/** A path as printed: relative to the working directory. */
+export const shown = (path) => relative(process.cwd(), path) || ".";
 
 /** A printer that stays silent when options.quiet. */
 export function printer(options = {}) {

@@ -15,7 +15,7 @@ import { buildCellDesign, matchBarcodes } from "../../dist/src/singlecell/design
 import { NBGeneFitter } from "../../dist/src/singlecell/nbgene.js";
 import { fitGenes } from "../../dist/src/singlecell/run.js";
 import { adjustByTerm, formatDeCsv, geneRows } from "../../dist/src/singlecell/results.js";
-import { dataPath, fmt, isMain, outDir, printer, records } from "../lib.mjs";
+import { dataPath, fmt, isMain, outDir, printer, records, shown } from "../lib.mjs";
 
 export const formula = "~ disease + (1 | patient)";
 export const offset = "log(total_umi)";
@@ -70,7 +70,7 @@ export async function main(options = {}) {
     `  truly DE genes: mean |estimated − true log fold change| = ${fmt(mae, 3)}`,
     `  null genes with p < 0.05: ${fmt(100 * res.nullBelow05, 3)}% (t test, ${res.df} df)`,
     `  strongest: ${top.map((r) => `${r.gene} ${fmt(r.estimate, 3)} (padj ${fmt(r.padj, 2)})`).join(", ")}`,
-    `  wrote ${join(out, "results.csv")}, volcano.svg, pvalues.svg`,
+    `  wrote ${shown(join(out, "results.csv"))}, volcano.svg, pvalues.svg`,
   );
   return res;
 }

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { metaForestSVG, rmaGLMM, studiesFromFrame } from "../../dist/src/index.js";
 import { writeFileAtomic } from "../../dist/src/cli/io.js";
-import { fmt, fmtP, isMain, outDir, printer, readData } from "../lib.mjs";
+import { fmt, fmtP, isMain, outDir, printer, readData, shown } from "../lib.mjs";
 
 export async function main(options = {}) {
   const log = printer(options);
@@ -34,7 +34,7 @@ export async function main(options = {}) {
     `  pooled log OR ${fmt(b.estimate)} (SE ${fmt(b.se, 3)}, p = ${fmtP(b.p)}): OR ${fmt(b.or, 3)}, 95% CI ${fmt(b.orCI[0], 3)} to ${fmt(b.orCI[1], 3)}`,
     `  heterogeneity tau² ${fmt(b.tau2)} (I² ${fmt(b.I2, 3)}%); 95% prediction interval for a new trial's OR ${fmt(b.orPI[0], 3)} to ${fmt(b.orPI[1], 3)}`,
     `  fixed-effect model (tau² = 0): log OR ${fmt(b.fixedEffect)} — dominated by the largest trials, with too narrow an interval`,
-    `  forest plot: ${join(out, "bcg-forest.svg")}`,
+    `  forest plot: ${shown(join(out, "bcg-forest.svg"))}`,
     `Catheters (Niël-Weise 2007), ${res.zeroFS.kTotal} trials: ${zeroCell} with a zero cell, ${doubleZero.length} with no events at all (${doubleZero.join(", ")})`,
     `  UM.FS (${res.zeroFS.k} trials in the likelihood): OR ${fmt(res.zeroFS.or, 3)} (${fmt(res.zeroFS.orCI[0], 3)} to ${fmt(res.zeroFS.orCI[1], 3)}), tau² ${fmt(res.zeroFS.tau2, 3)}`,
     `  UM.RS (all ${res.zeroRS.k}):                      OR ${fmt(res.zeroRS.or, 3)} (${fmt(res.zeroRS.orCI[0], 3)} to ${fmt(res.zeroRS.orCI[1], 3)}), tau² ${fmt(res.zeroRS.tau2, 3)}`,

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { networkMetaAnalysis, nmaNetworkSVG } from "../../dist/src/index.js";
 import { writeFileAtomic } from "../../dist/src/cli/io.js";
-import { fmt, isMain, outDir, printer, readData } from "../lib.mjs";
+import { fmt, isMain, outDir, printer, readData, shown } from "../lib.mjs";
 
 export async function main(options = {}) {
   const log = printer(options);
@@ -34,7 +34,7 @@ export async function main(options = {}) {
     `  ${"".padEnd(w)}${T.map((t) => t.padEnd(18)).join("")}`.trimEnd(),
     ...T.map((t, i) => `  ${t.padEnd(w)}${T.map((_, j) => (i === j ? t : orCell(nma.league[i][j])).padEnd(18)).join("")}`.trimEnd()),
     `  ranking by P-score: ${nma.pscores.map((p) => `${p.rank}. ${p.treatment} ${p.pscore.toFixed(3)}`).join(", ")}`,
-    `  network graph: ${join(out, "network.svg")}`,
+    `  network graph: ${shown(join(out, "network.svg"))}`,
   );
   return res;
 }

@@ -144,19 +144,71 @@ export function invSPD(a: Float64Array, n: number): Float64Array | null {
 
 /**
  * Inverse of the leading k×k block of a lower-triangular matrix L (leading dimension ld), as a
- * k×k column-major lower-triangular matrix: column by column forward substitution (k³/6 flops).
+ * k×k column-major lower-triangular matrix X (k³/6 flops). Blocked forward substitution L X = I by
+ * block columns of width 64: the off-diagonal updates X[I,J] −= L[I,K]·X[K,J] run through a
+ * register-blocked (4×4) matrix-product kernel, the small diagonal solves unblocked.
  */
 export function lowerInverse(L: Float64Array, ld: number, k: number): Float64Array {
-  const inv = new Float64Array(k * k);
-  for (let j = 0; j < k; j++) {
-    const cj = j * k;
-    inv[cj + j] = 1;
-    for (let c = j; c < k; c++) {
-      const x = (inv[cj + c] /= L[c + c * ld]);
-      if (x === 0) continue;
-      const lc = c * ld;
-      for (let i = c + 1; i < k; i++) inv[cj + i] -= L[lc + i] * x;
+  const NB = 64;
+  const X = new Float64Array(k * k);
+  for (let j0 = 0; j0 < k; j0 += NB) {
+    const j1 = Math.min(j0 + NB, k);
+    // block rows I = [i0, i1) from the diagonal block down
+    for (let i0 = j0; i0 < k; i0 += NB) {
+      const i1 = Math.min(i0 + NB, k);
+      // R = δ − Σ_{c ∈ [j0, i0)} L[I, c] X[c, J]  (written straight into X[I, J])
+      if (i0 === j0) for (let j = j0; j < j1; j++) X[j + j * k] = 1;
+      else gemmSub(X, k, i0, i1, j0, j1, L, ld, j0, i0);
+      // solve L[I, I] X[I, J] = R, column by column of J
+      for (let j = j0; j < j1; j++) {
+        const xj = j * k;
+        for (let c = Math.max(i0, j); c < i1; c++) {
+          const v = (X[xj + c] /= L[c + c * ld]);
+          if (v === 0) continue;
+          const lc = c * ld;
+          for (let i = c + 1; i < i1; i++) X[xj + i] -= L[lc + i] * v;
+        }
+      }
     }
   }
-  return inv;
+  return X;
+}
+
+/** X[i0:i1, j0:j1] −= L[i0:i1, c0:c1] · X[c0:c1, j0:j1] (X column-major with leading dimension k) */
+function gemmSub(X: Float64Array, k: number, i0: number, i1: number, j0: number, j1: number, L: Float64Array, ld: number, c0: number, c1: number): void {
+  let j = j0;
+  for (; j + 3 < j1; j += 4) {
+    const x0 = j * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+    let i = i0;
+    for (; i + 3 < i1; i += 4) {
+      let a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+      let a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0;
+      // X[c, J] is zero above the diagonal of its block column: start at max(c0, j)
+      for (let c = Math.max(c0, j); c < c1; c++) {
+        const lc = c * ld + i;
+        const l0 = L[lc], l1 = L[lc + 1], l2 = L[lc + 2], l3 = L[lc + 3];
+        const b0 = X[x0 + c], b1 = X[x1 + c], b2 = X[x2 + c], b3 = X[x3 + c];
+        a00 += l0 * b0; a01 += l0 * b1; a02 += l0 * b2; a03 += l0 * b3;
+        a10 += l1 * b0; a11 += l1 * b1; a12 += l1 * b2; a13 += l1 * b3;
+        a20 += l2 * b0; a21 += l2 * b1; a22 += l2 * b2; a23 += l2 * b3;
+        a30 += l3 * b0; a31 += l3 * b1; a32 += l3 * b2; a33 += l3 * b3;
+      }
+      X[x0 + i] -= a00; X[x1 + i] -= a01; X[x2 + i] -= a02; X[x3 + i] -= a03;
+      X[x0 + i + 1] -= a10; X[x1 + i + 1] -= a11; X[x2 + i + 1] -= a12; X[x3 + i + 1] -= a13;
+      X[x0 + i + 2] -= a20; X[x1 + i + 2] -= a21; X[x2 + i + 2] -= a22; X[x3 + i + 2] -= a23;
+      X[x0 + i + 3] -= a30; X[x1 + i + 3] -= a31; X[x2 + i + 3] -= a32; X[x3 + i + 3] -= a33;
+    }
+    for (; i < i1; i++)
+      for (let jj = j; jj < j + 4; jj++) {
+        let a = 0;
+        for (let c = Math.max(c0, jj); c < c1; c++) a += L[c * ld + i] * X[jj * k + c];
+        X[jj * k + i] -= a;
+      }
+  }
+  for (; j < j1; j++)
+    for (let i = i0; i < i1; i++) {
+      let a = 0;
+      for (let c = Math.max(c0, j); c < c1; c++) a += L[c * ld + i] * X[j * k + c];
+      X[j * k + i] -= a;
+    }
 }

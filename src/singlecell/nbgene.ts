@@ -5,22 +5,25 @@
 // equation b = s·Σ_{c∈j} r_c(b) (r = ∂ log NB/∂η), and
 //   log L = Σ_c log NB(y_c | μ_c) − Σ_j [ b̂_j²/(2s) + ½ log(1 + s·H_j) ],   H_j = Σ_{c∈j} w_c,
 // with w_c = −∂² log NB/∂η² (the observed information, as glmmTMB). Its gradient in (β, s, φ = 1/k)
-// is analytic (envelope theorem for b̂, one implicit derivative of b̂ for the log-determinant), so
-// the outer problem is a projected Newton method on 2 + p parameters whose Hessian is the forward
-// difference of that gradient — and that Hessian also gives the standard errors (sdreport's).
+// is analytic (envelope theorem for b̂, one implicit derivative of b̂ for the log-determinant); for
+// a patient-level design (X constant within patients, the usual DE design) so is its Hessian (second
+// implicit derivatives of b̂), else the Hessian is a forward difference of the gradient. The outer
+// problem is a projected Newton method on p + 2 parameters, and the same Hessian gives the standard
+// errors (sdreport's: β block of its inverse).
 //
 // Every quantity is written in μ and sc = 1/(1 + μφ): bounded as k → ∞, so the Poisson limit
 // (φ → 0, a bound of the parameter space here) is an ordinary point. Cells with y = 0 have closed
 // forms; each per-patient sum is a pass over the patient's cells as if all were zero plus a
 // correction over the gene's few nonzero cells. No allocation per evaluation.
-import { digamma, lgamma, trigamma } from "../families/special.js";
+import { lgamma } from "../families/special.js";
+import { choleskyInverseDiag, cholSolve, digammaRatio, lgammaRatio, S_MAX, trigammaRatio } from "./nbterms.js";
+import { RemlSolver } from "./reml.js";
 import type { CellDesign } from "./design.js";
 
 /** Largest NB size reported: beyond it the data are Poisson (φ = 1/k is bounded below by its inverse). */
 export const NB_SIZE_MAX = 1e8;
 const PHI_MIN = 1 / NB_SIZE_MAX;
 const PHI_MAX = 1e4;
-const S_MAX = 100;
 
 export interface GeneFit {
   /** false when no estimate could be made (then `message` says why) */
@@ -63,26 +66,36 @@ export class NBGeneFitter {
   readonly p: number;
   /** parameters: β (p), s = σ², φ = 1/k */
   readonly m: number;
-  private readonly n: number;
-  private readonly G: number;
+  readonly n: number;
+  readonly G: number;
   private readonly groupOf: Int32Array;
   /** exp(offset) (patient-level X) or exp(offset + Xβ) (cell-level X) */
-  private readonly base: Float64Array;
+  /** @internal */
+  readonly base: Float64Array;
   private readonly baseBeta: Float64Array;
   private baseValid = false;
-  private readonly eta0: Float64Array; // per patient x_jᵀβ (patient-level X)
+  /** @internal */
+  readonly eta0: Float64Array; // per patient x_jᵀβ (patient-level X)
   // the gene
-  private nzPos = new Int32Array(1024);
-  private nzY = new Float64Array(1024);
-  private readonly nzStart: Int32Array;
+  /** @internal */
+  nzPos = new Int32Array(1024);
+  /** @internal */
+  nzY = new Float64Array(1024);
+  /** @internal */
+  readonly nzStart: Int32Array;
   private nnz = 0;
-  private vals = new Float64Array(64);
-  private cnts = new Float64Array(64);
-  private nvals = 0;
-  private lfactSum = 0;
+  /** @internal */
+  vals = new Float64Array(64);
+  /** @internal */
+  cnts = new Float64Array(64);
+  /** @internal */
+  nvals = 0;
+  /** @internal */
+  lfactSum = 0;
   private readonly valSlot = new Int32Array(256).fill(-1);
   // per patient
-  private readonly b: Float64Array;
+  /** @internal */
+  readonly b: Float64Array;
   private readonly bSave: Float64Array;
   private readonly yTot: Float64Array;
   // accumulators and work
@@ -101,25 +114,13 @@ export class NBGeneFitter {
   private readonly lower: Float64Array;
   private readonly upper: Float64Array;
   private readonly free: Int32Array;
-  // the small-sample (REML) test's work arrays
-  private readonly jR: Float64Array;
-  private readonly jH: Float64Array;
-  private readonly jW1: Float64Array;
-  private readonly jC: Float64Array;
-  private readonly jRX: Float64Array;
-  private readonly jA: Float64Array;
-  private readonly jS: Float64Array;
-  private readonly jF: Float64Array;
-  private readonly dBeta: Float64Array;
-  private readonly dB: Float64Array;
-  private readonly betaR: Float64Array;
-  private readonly bR: Float64Array;
   /** index of the intercept column of X (all ones), or −1 */
   private readonly icpt: number;
   /** per patient Σ exp(offset) and Σ exp(2·offset) (patient-level X) or Σ exp(offset) */
   private readonly e1: Float64Array;
   private readonly e2: Float64Array;
   evaluations = 0;
+  private reml: RemlSolver | null = null;
 
   constructor(design: CellDesign) {
     this.design = design;
@@ -163,18 +164,6 @@ export class NBGeneFitter {
       if (ones) icpt = k;
     }
     this.icpt = icpt;
-    this.jR = new Float64Array(G);
-    this.jH = new Float64Array(G);
-    this.jW1 = new Float64Array(G);
-    this.jC = new Float64Array(G * p);
-    this.jRX = new Float64Array(G * p);
-    this.jA = new Float64Array(p * p);
-    this.jS = new Float64Array(p * p);
-    this.jF = new Float64Array(p * p);
-    this.dBeta = new Float64Array(p);
-    this.dB = new Float64Array(G);
-    this.betaR = new Float64Array(p);
-    this.bR = new Float64Array(G);
     this.e1 = new Float64Array(G);
     this.e2 = new Float64Array(G);
     for (let j = 0; j < G; j++)
@@ -241,7 +230,8 @@ export class NBGeneFitter {
     return nnz;
   }
 
-  private updateBase(x: Float64Array): void {
+  /** @internal exp(offset [+ Xβ]) per cell, or x_jᵀβ per patient, for β = x[0..p) */
+  updateBase(x: Float64Array): void {
     const p = this.p, d = this.design;
     if (d.groupX) {
       const G = this.G;
@@ -764,7 +754,8 @@ export class NBGeneFitter {
       if (se[k] > 1e3) { diverged = true; msgs.push(`the estimate of '${this.design.xnames[k]}' diverges (se ${se[k].toPrecision(3)}): no counts in a whole group of cells`); }
     let test: SmallSampleTest | undefined;
     if (options.smallSample !== false && !diverged) {
-      test = this.remlTest(beta, x[p], x[p + 1]) ?? undefined;
+      this.reml ??= new RemlSolver(this);
+      test = this.reml.test(beta, x[p], x[p + 1]) ?? undefined;
       if (!test) msgs.push("the REML refit for the small-sample test failed: t test on the ML fit");
     }
     return {
@@ -773,363 +764,4 @@ export class NBGeneFitter {
     };
   }
 
-  // ---- the small-sample test: Laplace REML in s (β and b integrated out jointly), φ fixed
-
-  /**
-   * One pass at (β, b): per patient R_j = Σ r_c, H_j = Σ w_c and (cell-level X) the X-weighted sums;
-   * A = X'WX. Returns Σ_c log NB(y_c) (without the y-and-k constants) when `value`.
-   */
-  private jointPass(beta: Float64Array, b: Float64Array, phi: number, value: boolean): number {
-    const p = this.p, G = this.G, n = this.n, d = this.design, gx = d.groupX, X = d.X;
-    this.updateBase(beta);
-    const base = this.base, nzPos = this.nzPos, nzY = this.nzY, nzStart = this.nzStart, gs = d.groupStart;
-    const jR = this.jR, jH = this.jH, jC = this.jC, jRX = this.jRX, A = this.jA;
-    A.fill(0);
-    let total = 0;
-    for (let j = 0; j < G; j++) {
-      const e = Math.exp((gx ? this.eta0[j] : 0) + b[j]);
-      let R = 0, H = 0, l = 0, W1 = 0;
-      if (!gx) for (let k = 0; k < p; k++) { jC[j * p + k] = 0; jRX[j * p + k] = 0; }
-      for (let c = gs[j]; c < gs[j + 1]; c++) {
-        const mu = base[c] * e;
-        const sc = 1 / (1 + mu * phi);
-        const ms = mu * sc;
-        const w = ms * sc;
-        R -= ms;
-        H += w;
-        W1 += w * (2 * sc - 1);
-        if (value) l -= Math.log1p(mu * phi) / phi;
-        if (!gx) this.accumulateX(X, c, n, j, -ms, w);
-      }
-      for (let z = nzStart[j]; z < nzStart[j + 1]; z++) {
-        const y = nzY[z], c = nzPos[z];
-        const mu = base[c] * e;
-        const sc = 1 / (1 + mu * phi);
-        const ms = mu * sc;
-        const dw = y * mu * phi * sc * sc;
-        R += y * sc;
-        H += dw;
-        W1 += dw * (2 * sc - 1);
-        if (value) l += y * Math.log(ms);
-        if (!gx) this.accumulateX(X, c, n, j, y * sc, dw);
-      }
-      jR[j] = R;
-      jH[j] = H;
-      this.jW1[j] = W1;
-      total += l;
-      if (gx) {
-        for (let k = 0; k < p; k++) {
-          const xk = gx[j + k * G];
-          jC[j * p + k] = xk * H;
-          jRX[j * p + k] = xk * R;
-          for (let m = 0; m <= k; m++) A[k + m * p] += xk * gx[j + m * G] * H;
-        }
-      }
-    }
-    return total;
-  }
-
-  private accumulateX(X: Float64Array, c: number, n: number, j: number, r: number, w: number): void {
-    const p = this.p, jC = this.jC, jRX = this.jRX, A = this.jA;
-    for (let k = 0; k < p; k++) {
-      const xk = X[c + k * n];
-      jRX[j * p + k] += xk * r;
-      jC[j * p + k] += xk * w;
-      for (let m = 0; m <= k; m++) A[k + m * p] += xk * X[c + m * n] * w;
-    }
-  }
-
-  /**
-   * The Schur complement S = X'WX − Σ_j c_j c_jᵀ/(H_j + 1/s) into jS (lower, p×p) from the sums of
-   * the last pass, and (when `step`) the Newton step of the joint mode into dBeta/dB. Returns log det S or NaN.
-   */
-  private schur(b: Float64Array, s: number, step: boolean): number {
-    const p = this.p, G = this.G, S = this.jS, A = this.jA, jC = this.jC, jH = this.jH, jR = this.jR, jRX = this.jRX;
-    const rhs = this.dBeta;
-    for (let k = 0; k < p; k++) for (let m = 0; m <= k; m++) S[k + m * p] = A[k + m * p];
-    rhs.fill(0);
-    for (let j = 0; j < G; j++) {
-      const Dj = s > 0 ? jH[j] + 1 / s : Infinity;
-      const gb = s > 0 ? jR[j] - b[j] / s : 0;
-      for (let k = 0; k < p; k++) {
-        rhs[k] += jRX[j * p + k];
-        if (s > 0) {
-          rhs[k] -= (jC[j * p + k] * gb) / Dj;
-          for (let m = 0; m <= k; m++) S[k + m * p] -= (jC[j * p + k] * jC[j * p + m]) / Dj;
-        }
-      }
-    }
-    for (let k = 0; k < p; k++) for (let m = k + 1; m < p; m++) S[k + m * p] = S[m + k * p];
-    const F = this.jF;
-    F.set(S.subarray(0, p * p));
-    if (!cholSolve(F, p, rhs)) return NaN;
-    let logdet = 0;
-    for (let k = 0; k < p; k++) logdet += 2 * Math.log(F[k + k * p]);
-    if (step) {
-      for (let j = 0; j < G; j++) {
-        if (!(s > 0)) { this.dB[j] = 0; continue; }
-        let v = jR[j] - b[j] / s;
-        for (let k = 0; k < p; k++) v -= jC[j * p + k] * rhs[k];
-        this.dB[j] = v / (jH[j] + 1 / s);
-      }
-    }
-    return logdet;
-  }
-
-  /** Joint mode of (β, b) at (s, φ) by Newton from the current bR/betaR; false if it fails. */
-  private jointMode(s: number, phi: number): boolean {
-    const p = this.p, G = this.G, beta = this.betaR, b = this.bR;
-    if (!(s > 0)) b.fill(0);
-    for (let it = 0; it < 50; it++) {
-      this.jointPass(beta, b, phi, false);
-      if (Number.isNaN(this.schur(b, s, true))) return false;
-      let mx = 0;
-      for (let k = 0; k < p; k++) mx = Math.max(mx, Math.abs(this.dBeta[k]));
-      for (let j = 0; j < G; j++) mx = Math.max(mx, Math.abs(this.dB[j]));
-      const f = mx > 2 ? 2 / mx : 1;
-      for (let k = 0; k < p; k++) beta[k] += f * this.dBeta[k];
-      for (let j = 0; j < G; j++) b[j] += f * this.dB[j];
-      if (mx < 1e-10) return true;
-    }
-    return false;
-  }
-
-  /** The Laplace REML criterion at (s, φ): the joint mode, then its log density and log-determinants. */
-  private remlValue(s: number, phi: number): number {
-    if (!this.jointMode(s, phi)) return NaN;
-    const b = this.bR;
-    let v = this.jointPass(this.betaR, b, phi, true) + this.constTerm(phi);
-    for (let j = 0; j < this.G; j++) v -= (s > 0 ? (b[j] * b[j]) / (2 * s) : 0) + 0.5 * Math.log1p(s * this.jH[j]);
-    const ld = this.schur(b, s, false);
-    return Number.isNaN(ld) ? NaN : v - 0.5 * ld;
-  }
-
-  private constTerm(phi: number): number {
-    let t = -this.lfactSum;
-    for (let v = 0; v < this.nvals; v++) t += this.cnts[v] * lgammaRatio(this.vals[v], phi);
-    return t;
-  }
-
-  /**
-   * dℓ_R/ds for a patient-level design, at the joint mode for s (computed here). There
-   * S = Σ_j x_j x_jᵀ κ_j with κ_j = H_j/(1 + s·H_j), and the mode moves with s by
-   * dβ = −S⁻¹ Σ_j x_j H_j R_j/(1 + s·H_j), db_j = (R_j − s·H_j·x_jᵀdβ)/(1 + s·H_j), which changes
-   * H_j by W1_j·(x_jᵀdβ + db_j). NaN when the mode cannot be found.
-   */
-  private remlSlope(s: number, phi: number): number {
-    if (!this.jointMode(s, phi)) return NaN;
-    const p = this.p, G = this.G, gx = this.design.groupX!;
-    const jR = this.jR, jH = this.jH, jW1 = this.jW1;
-    const S = this.jS, F = this.jF, v = this.dBeta;
-    S.fill(0);
-    v.fill(0);
-    for (let j = 0; j < G; j++) {
-      const kj = jH[j] / (1 + s * jH[j]);
-      const rj = (jH[j] * jR[j]) / (1 + s * jH[j]);
-      for (let k = 0; k < p; k++) {
-        const xk = gx[j + k * G];
-        v[k] -= xk * rj;
-        for (let l = 0; l <= k; l++) S[k + l * p] += xk * gx[j + l * G] * kj;
-      }
-    }
-    for (let k = 0; k < p; k++) for (let l = k + 1; l < p; l++) S[k + l * p] = S[l + k * p];
-    F.set(S.subarray(0, p * p));
-    if (!cholSolve(F, p, v)) return NaN; // v = dβ/ds; F holds the factor of S
-    let slope = 0;
-    const xs = this.dB; // scratch: x_j
-    for (let j = 0; j < G; j++) {
-      const Hj = jH[j], Dj = 1 + s * Hj;
-      let xdb = 0;
-      for (let k = 0; k < p; k++) xdb += gx[j + k * G] * v[k];
-      const dbj = (jR[j] - s * Hj * xdb) / Dj;
-      const dH = jW1[j] * (xdb + dbj);
-      const dk = (dH - Hj * Hj) / (Dj * Dj);
-      // x_jᵀ S⁻¹ x_j through the factor
-      for (let k = 0; k < p; k++) xs[k] = gx[j + k * G];
-      for (let i = 0; i < p; i++) {
-        let t = xs[i];
-        for (let k = 0; k < i; k++) t -= F[i + k * p] * xs[k];
-        xs[i] = t / F[i + i * p];
-      }
-      let q = 0;
-      for (let k = 0; k < p; k++) q += xs[k] * xs[k];
-      slope += 0.5 * jR[j] * jR[j] - (0.5 * (Hj + s * dH)) / Dj - 0.5 * dk * q;
-    }
-    return slope;
-  }
-
-  /**
-   * REML in s for a patient-level design: the root of dℓ_R/ds on s ≥ 0 by a safeguarded secant
-   * method on F(s) = (s + v)²·dℓ_R/ds, nearly linear since the patient effects behave like a
-   * variance component over a sampling variance v ≈ mean 1/H_j: dℓ_R/ds ≈ (df/2)(ŝ − s)/(s + v)².
-   * Started from ML's s scaled by patients/df.
-   */
-  private remlTestPatientLevel(sML: number, phi: number): SmallSampleTest | null {
-    const p = this.p, G = this.G;
-    const dfe = Math.max(1, G - p);
-    let s0 = Math.min(Math.max((sML * G) / dfe, 1e-4), S_MAX);
-    let d0 = this.remlSlope(s0, phi);
-    if (!Number.isFinite(d0)) return null;
-    let v = 0, nv = 0;
-    for (let j = 0; j < G; j++) if (this.jH[j] > 0) { v += 1 / this.jH[j]; nv++; }
-    v = nv > 0 ? v / nv : 0;
-    let lo = 0, hi = S_MAX; // the root is in [lo, hi]: the slope is > 0 below it and < 0 above
-    let dlo = NaN;
-    if (d0 > 0) { lo = s0; dlo = d0; } else hi = s0;
-    let s1 = Math.min(Math.max(s0 + (2 * d0 * (s0 + v) * (s0 + v)) / dfe, s0 / 10), s0 * 10, S_MAX);
-    let s = s0, at = s0;
-    for (let it = 0; it < 60; it++) {
-      const d1 = this.remlSlope(s1, phi);
-      if (!Number.isFinite(d1)) return null;
-      at = s1;
-      if (d1 > 0) { lo = s1; dlo = d1; } else hi = s1;
-      s = s1;
-      if (Math.abs(s1 - s0) <= 1e-6 * Math.max(s1, 1e-6) || d1 === 0) break;
-      if (Number.isNaN(dlo) && hi < 1e-8) { s = 0; break; }
-      const F0 = d0 * (s0 + v) * (s0 + v), F1 = d1 * (s1 + v) * (s1 + v);
-      let sn = F1 !== F0 ? s1 - (F1 * (s1 - s0)) / (F1 - F0) : NaN;
-      if (!(sn > lo && sn < hi)) sn = hi >= S_MAX ? Math.min(4 * lo + 1e-3, S_MAX) : Number.isNaN(dlo) ? hi / 10 : 0.5 * (lo + hi);
-      s0 = s1; d0 = d1; s1 = sn;
-    }
-    if (lo === 0 && Number.isNaN(dlo)) {
-      // never a positive slope: the maximum is on the boundary if the slope at 0 is not positive
-      const dz = this.remlSlope(0, phi);
-      at = 0;
-      if (Number.isFinite(dz) && dz <= 0) s = 0;
-    }
-    if (at !== s && !Number.isFinite(this.remlSlope(s, phi))) return null;
-    // the factor of S at s (from remlSlope) gives the standard errors
-    const S = Float64Array.from(this.jS.subarray(0, p * p));
-    const inv = choleskyInverseDiag(S, p);
-    if (!inv) return null;
-    return { estimate: Float64Array.from(this.betaR), se: inv.map(Math.sqrt), sdPatient: Math.sqrt(s) };
-  }
-
-  /** Maximize the REML criterion over s ≥ 0 (Newton on central differences), then the t-test pieces. */
-  private remlTest(betaML: Float64Array, sML: number, phi: number): SmallSampleTest | null {
-    const p = this.p;
-    this.betaR.set(betaML);
-    this.bR.set(this.b);
-    if (this.design.groupX) return this.remlTestPatientLevel(sML, phi);
-    let s = Math.min(Math.max(sML * 1.25, 1e-4), S_MAX);
-    let f = this.remlValue(s, phi);
-    if (!Number.isFinite(f)) return null;
-    const saveB = new Float64Array(this.G), saveBeta = new Float64Array(p);
-    for (let it = 0; it < 30; it++) {
-      saveB.set(this.bR); saveBeta.set(this.betaR);
-      const h = 1e-3 * Math.max(s, 1e-3);
-      let d1: number, d2: number;
-      if (s - h > 0) {
-        const fp = this.remlValue(s + h, phi);
-        this.bR.set(saveB); this.betaR.set(saveBeta);
-        const fm = this.remlValue(s - h, phi);
-        this.bR.set(saveB); this.betaR.set(saveBeta);
-        d1 = (fp - fm) / (2 * h);
-        d2 = (fp - 2 * f + fm) / (h * h);
-      } else {
-        const f1 = this.remlValue(s + h, phi);
-        this.bR.set(saveB); this.betaR.set(saveBeta);
-        const f2 = this.remlValue(s + 2 * h, phi);
-        this.bR.set(saveB); this.betaR.set(saveBeta);
-        d1 = (-3 * f + 4 * f1 - f2) / (2 * h);
-        d2 = (f - 2 * f1 + f2) / (h * h);
-      }
-      if (!Number.isFinite(d1) || !Number.isFinite(d2)) return null;
-      if (s <= 0 && d1 <= 0) break; // the maximum is on the boundary
-      let step = d2 < 0 ? -d1 / d2 : Math.sign(d1) * Math.max(s, 0.01);
-      step = Math.max(Math.min(step, Math.max(s, 0.05)), -s);
-      let accepted = false;
-      for (let ls = 0; ls < 30; ls++, step /= 2) {
-        const sn = Math.min(Math.max(s + step, 0), S_MAX);
-        const fn = this.remlValue(sn, phi);
-        if (Number.isFinite(fn) && fn >= f - 1e-12 * Math.abs(f)) { s = sn; f = fn; accepted = true; break; }
-        this.bR.set(saveB); this.betaR.set(saveBeta);
-      }
-      if (!accepted || Math.abs(step) < 1e-7 * Math.max(s, 1e-3)) break;
-    }
-    // estimates and standard errors at the REML variance
-    if (!Number.isFinite(this.remlValue(s, phi))) return null;
-    this.jointPass(this.betaR, this.bR, phi, false);
-    if (Number.isNaN(this.schur(this.bR, s, false))) return null;
-    const S = Float64Array.from(this.jS.subarray(0, p * p));
-    const inv = choleskyInverseDiag(S, p);
-    if (!inv) return null;
-    return { estimate: Float64Array.from(this.betaR), se: inv.map(Math.sqrt), sdPatient: Math.sqrt(s) };
-  }
-}
-
-/** Σ_{i<y} log(1 + iφ) = lgamma(y+k) − lgamma(k) − y log k, k = 1/φ: stable as k → ∞ */
-function lgammaRatio(y: number, phi: number): number {
-  if (y <= 16 || phi < 1e-4) {
-    let s = 0;
-    for (let i = 1; i < y; i++) s += Math.log1p(i * phi);
-    return s;
-  }
-  const k = 1 / phi;
-  return lgamma(y + k) - lgamma(k) + y * Math.log(phi);
-}
-
-/** Σ_{i<y} i/(1 + iφ) = −k²(ψ(y+k) − ψ(k)) + y k: the y-and-k part of ∂ log NB/∂φ */
-function digammaRatio(y: number, phi: number): number {
-  if (y <= 16 || phi < 1e-4) {
-    let s = 0;
-    for (let i = 1; i < y; i++) s += i / (1 + i * phi);
-    return s;
-  }
-  const k = 1 / phi;
-  return y * k - k * k * (digamma(y + k) - digamma(k));
-}
-
-/** −Σ_{i<y} i²/(1 + iφ)²: the y-and-k part of ∂² log NB/∂φ² */
-function trigammaRatio(y: number, phi: number): number {
-  if (y <= 16 || phi < 1e-4) {
-    let s = 0;
-    for (let i = 1; i < y; i++) { const v = i / (1 + i * phi); s -= v * v; }
-    return s;
-  }
-  const k = 1 / phi;
-  const dpsi = digamma(y + k) - digamma(k), dtri = trigamma(y + k) - trigamma(k);
-  return -k * k * (y - 2 * k * dpsi - k * k * dtri);
-}
-
-/** Solve A x = b in place (b ← x) for SPD A (n×n column-major, overwritten by its factor). */
-function cholSolve(A: Float64Array, n: number, b: Float64Array): boolean {
-  for (let j = 0; j < n; j++) {
-    let dj = A[j + j * n];
-    for (let k = 0; k < j; k++) dj -= A[j + k * n] * A[j + k * n];
-    if (!(dj > 0) || !Number.isFinite(dj)) return false;
-    dj = Math.sqrt(dj);
-    A[j + j * n] = dj;
-    for (let i = j + 1; i < n; i++) {
-      let v = A[i + j * n];
-      for (let k = 0; k < j; k++) v -= A[i + k * n] * A[j + k * n];
-      A[i + j * n] = v / dj;
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    let v = b[i];
-    for (let k = 0; k < i; k++) v -= A[i + k * n] * b[k];
-    b[i] = v / A[i + i * n];
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let v = b[i];
-    for (let k = i + 1; k < n; k++) v -= A[k + i * n] * b[k];
-    b[i] = v / A[i + i * n];
-  }
-  return true;
-}
-
-/** Diagonal of the inverse of an SPD matrix (overwritten), or null if not PD. */
-function choleskyInverseDiag(A: Float64Array, n: number): Float64Array | null {
-  const out = new Float64Array(n);
-  const M = Float64Array.from(A.subarray(0, n * n));
-  const e = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const F = Float64Array.from(M);
-    e.fill(0);
-    e[i] = 1;
-    if (!cholSolve(F, n, e)) return null;
-    out[i] = e[i];
-  }
-  return out;
 }

@@ -4,7 +4,8 @@
 // Tolerances follow the conformance runner: estimates within 2% of their standard error, standard
 // errors and SDs within 2%, log-likelihoods within 0.01, unless stated otherwise.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
@@ -233,4 +234,28 @@ test("10 mating: NB GLMM as glmmTMB; repeatability as performance, with and with
   rel("male SD without the tail", r.sdMaleRaw, extra.mating_null.sd_male);
   assert.ok(r.iccRaw > r.iccAdjusted, "the tail explains part of the between-male differences");
   assert.ok(Math.abs(r.tail - truthOf("mating").tail) < 2 * r.tailSE);
+});
+
+test("every example has run.mjs and cli.sh, and the CLI lines read only files under examples/data", () => {
+  const dirs = readdirSync(join(root, "examples"), { withFileTypes: true }).filter((d) => d.isDirectory() && /^\d\d-/.test(d.name)).map((d) => d.name);
+  assert.equal(dirs.length, 10);
+  for (const d of dirs) {
+    assert.ok(existsSync(join(root, "examples", d, "run.mjs")), `${d}/run.mjs`);
+    const sh = readFileSync(join(root, "examples", d, "cli.sh"), "utf8");
+    assert.ok((statSync(join(root, "examples", d, "cli.sh")).mode & 0o111) !== 0, `${d}/cli.sh is executable`);
+    assert.match(sh, /node bin\/glmm\.js /, `${d}/cli.sh runs glmm`);
+    for (const m of sh.matchAll(/--(?:data|counts|cells|covariance [a-z]+=phylo:)\s*(\S+)/g)) {
+      const file = m[1];
+      assert.ok(existsSync(join(root, file)), `${d}/cli.sh: ${file} exists`);
+      assert.ok(file.startsWith("examples/data/"), `${d}/cli.sh: ${file} is under examples/data`);
+    }
+  }
+});
+
+// The CLI lines themselves (about 10 s): GLMM_EXAMPLES_CLI=1 node --test dist/test/examples/
+test("the CLI lines run", { skip: process.env.GLMM_EXAMPLES_CLI !== "1" && "set GLMM_EXAMPLES_CLI=1" }, () => {
+  for (const d of readdirSync(join(root, "examples")).filter((n) => /^\d\d-/.test(n))) {
+    const r = spawnSync("sh", [join(root, "examples", d, "cli.sh")], { encoding: "utf8" });
+    assert.equal(r.status, 0, `${d}/cli.sh: ${r.stderr}`);
+  }
 });

@@ -221,5 +221,13 @@ export function registerDe(p: Command): void {
     .option("--test <t|wald>", "t: Wald t with the patient variance by REML and between-within df (small-sample); wald: z on the ML fit (as glmmTMB's summary)", "t")
     .option("--no-fallback", "do not refit failed genes with the general GLMM engine")
     .option("--quiet", "no progress bar or summary on stderr")
+    .addHelpText("after", `
+Output (CSV): gene,term,estimate,se,statistic,p,padj,sd_patient,nb_size,converged,message
+  estimate, se    the ML Laplace fit (as glmmTMB), one row per fixed-effect term
+  statistic, p    --test t: t with the patient variance by REML, Student's t on between-within df;
+                  --test wald: estimate/se and its normal p-value
+  padj            Benjamini-Hochberg over genes, per term
+  nb_size         capped at 1e8 (the Poisson limit; said in message)
+A gene that fails or is skipped gets one row with term empty and the reason in message.`)
     .action(async (opts) => { await deCommand(opts); });
 }
