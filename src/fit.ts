@@ -6,6 +6,7 @@ import { buildModel } from "./formula/index.js";
 import type { ModelStructure } from "./formula/types.js";
 import { fitLMM, type FittedLMM, type ProgressInfo } from "./lmm/lmm.js";
 import { fitGLMM, type FittedGLMM } from "./glmm/glmm.js";
+import { fitGLM, type FittedGLM } from "./glm/glm.js";
 import { fitToJSON, type FitJSON } from "./report/json.js";
 import { scaleWarnings } from "./formula/scale-check.js";
 import { separationWarning } from "./glmm/separation.js";
@@ -50,7 +51,7 @@ export interface KnownCovariance {
 
 export interface FitResult {
   readonly model: ModelStructure;
-  readonly fit: FittedLMM | FittedGLMM;
+  readonly fit: FittedLMM | FittedGLMM | FittedGLM;
   /** the CONTRACT.md JSON */
   readonly json: FitJSON;
 }
@@ -71,11 +72,14 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     }
   }
   const isLMM = family === "gaussian" && (options.link === undefined || options.link === "identity");
-  if (isLMM && weights) throw new UserError("prior weights for linear mixed models are not supported yet");
-  const fitted = isLMM
-    ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress })
-    : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress });
-  const warnings = [...ms.warnings, ...scaleWarnings(ms), ...fitDiagnostics(ms, fitted, formula).map((d) => d.message)];
+  if (isLMM && weights && ms.reTerms.length > 0) throw new UserError("prior weights for linear mixed models are not supported yet");
+  // no random-effect terms: R's lm()/glm()
+  const fitted = ms.reTerms.length === 0
+    ? fitGLM(ms, { family, link: options.link, weights })
+    : isLMM
+      ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress })
+      : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress });
+  const warnings = [...ms.warnings, ...scaleWarnings(ms), ...(fitted.kind === "glm" ? [] : fitDiagnostics(ms, fitted, formula).map((d) => d.message))];
   if (fitted.kind === "glmm") {
     const sep = separationWarning(fitted);
     if (sep) warnings.push(sep);

@@ -13,7 +13,7 @@ export type { FormulaAst, Expr } from "./formula/index.js";
 export type { ModelStructure, ReTerm, Response, BuildOptions } from "./formula/types.js";
 
 // families
-export { makeFamily } from "./families/index.js";
+export { makeFamily, pnorm, qnorm, dnorm, lgamma, digamma, lchoose } from "./families/index.js";
 export type { Family, FamilyName, Link, LinkName } from "./families/index.js";
 
 // models
@@ -22,6 +22,8 @@ export type { FitOptions, FitResult } from "./fit.js";
 export { fitLMM, LinearMixedModel } from "./lmm/lmm.js";
 export type { FittedLMM, LMMOptions, VarCorrEntry, RanefTable } from "./lmm/lmm.js";
 export { fitGLMM, GeneralizedLinearMixedModel } from "./glmm/glmm.js";
+export { fitGLM } from "./glm/glm.js";
+export type { FittedGLM, GLMOptions } from "./glm/glm.js";
 export type { FittedGLMM, GLMMOptions, FixefRow } from "./glmm/glmm.js";
 export * from "./gee/index.js";
 export * from "./meta/index.js";

@@ -32,7 +32,7 @@ export async function openH5ad(path: string, options: H5adOptions = {}): Promise
     throw new UserError(`cannot read '${path}' as HDF5: ${(e as Error).message.split("\n")[0]}`);
   }
   try {
-    return h5adSource(file, path, options);
+    return { ...h5adSource(file, path, options), close: () => { file.close(); } };
   } catch (e) {
     file.close();
     throw e;

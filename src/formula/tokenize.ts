@@ -52,6 +52,8 @@ export function tokenize(text: string): Token[] {
       if (!m) throw formulaError(text, i, "malformed number");
       const end = i + m[0].length;
       if (end < n && isNameChar(text[end])) throw formulaError(text, end, `unexpected character '${text[end]}' after number`);
+      // 1e400 would become Infinity, which deparses as the name Inf
+      if (!Number.isFinite(Number(m[0]))) throw formulaError(text, i, `number '${m[0]}' is too large`);
       tokens.push({ kind: "number", text: m[0], value: Number(m[0]), pos: i });
       i = end;
       continue;

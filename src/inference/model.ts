@@ -31,6 +31,7 @@ export function fitModel(frame: Frame, formula: string, options: FitOptions = {}
 
 /** Wrap an existing `fit()` result (no refit). */
 export function fromFitResult(frame: Frame, formula: string, options: FitOptions, res: FitResult): ModelFit {
+  if (res.fit.kind === "glm") throw new UserError(`'${formula}' has no random-effect terms: this command works on mixed models (use glmm fit for a model without random effects)`);
   return { frame, formula, options, ms: res.model, fit: res.fit, weights: priorWeights(frame, res.model, options) };
 }
 

@@ -1,9 +1,10 @@
 // The JSON form of a fitted model (shared/conformance/CONTRACT.md): plain numbers, R's names.
 import type { FittedLMM } from "../lmm/lmm.js";
 import type { FittedGLMM } from "../glmm/glmm.js";
+import type { FittedGLM } from "../glm/glm.js";
 import { groupDisplayNames, ngrps } from "./names.js";
 
-export type FittedModel = FittedLMM | FittedGLMM;
+export type FittedModel = FittedLMM | FittedGLMM | FittedGLM;
 
 export interface FitJSON {
   family: string;
@@ -36,6 +37,17 @@ export interface FitJSON {
 const num = (x: number): number => (Number.isFinite(x) ? x : (null as unknown as number));
 
 export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?: number; warnings?: string[] } = {}): FitJSON {
+  if (fit.kind === "glm") {
+    const useT = fit.family === "gaussian" || fit.family === "Gamma";
+    return {
+      family: fit.family, link: fit.link, method: fit.method, formula: extra.formula,
+      nobs: fit.nobs, dropped: extra.dropped, groups: {},
+      logLik: num(fit.logLik), df: fit.df, AIC: num(fit.AIC), BIC: num(fit.BIC), deviance: num(fit.deviance),
+      fixef: fit.fixef.map((f) => ({ term: f.term, estimate: num(f.estimate), se: num(f.se), statistic: num(f.statistic), df: useT ? fit.dfResidual : null, p: num(f.p) })),
+      varcorr: [], sigma: num(fit.sigma), nb_size: fit.nbSize === null ? null : num(fit.nbSize), theta: [],
+      singular: false, converged: fit.converged, warnings: [...(extra.warnings ?? []), ...fit.warnings], ranef: {}, evaluations: fit.evaluations,
+    };
+  }
   const names = groupDisplayNames(fit.terms);
   const byGroupOrder = fit.terms.map((_, i) => i).sort((a, b) => fit.terms[a].formulaIndex - fit.terms[b].formulaIndex);
   const varcorr: FitJSON["varcorr"] = [];

@@ -24,6 +24,7 @@ export interface SummaryInput {
 
 export function fitSummary(inp: SummaryInput): string {
   const j = inp.json;
+  if (j.method === "least squares" || j.method.startsWith("IRLS")) return fixedSummary(inp);
   const out: string[] = [];
   const isLMM = j.family === "gaussian" && j.link === "identity" && (j.method === "REML" || j.method === "ML");
   if (isLMM) {
@@ -122,4 +123,36 @@ function abbreviate(s: string): string {
   if (s.length <= 6) return s;
   const noVowels = s[0] + s.slice(1).replace(/[aeiou]/g, "");
   return noVowels.slice(0, 6);
+}
+
+/** A model without random effects, in the layout of R's summary.lm / summary.glm. */
+function fixedSummary(inp: SummaryInput): string {
+  const j = inp.json;
+  const out: string[] = [];
+  const isLM = j.method === "least squares";
+  out.push(isLM ? "Linear model fit by least squares" : `Generalized linear model fit by maximum likelihood (IRLS)`);
+  if (!isLM) out.push(` Family: ${j.family === "negative_binomial" ? `Negative Binomial(${fmt(j.nb_size ?? NaN, 4)})` : j.family}  ( ${j.link} )`);
+  out.push(`Formula: ${inp.formula}`);
+  out.push(`   Data: ${inp.dataName}`);
+  out.push("");
+  out.push(isLM ? "Residuals:" : "Pearson residuals:");
+  const q = quantiles(inp.scaledResiduals);
+  out.push(formatTable([["Min", "1Q", "Median", "3Q", "Max"], q.map((v) => v.toFixed(4))], { header: true, align: "right" }));
+  out.push("");
+  out.push("Coefficients:");
+  const useT = j.fixef.some((f) => f.df !== null && f.df !== undefined);
+  const fx: string[][] = [["", "Estimate", "Std. Error", useT ? "t value" : "z value", useT ? "Pr(>|t|)" : "Pr(>|z|)", ""]];
+  for (const f of j.fixef) fx.push([f.term, fmt(f.estimate, 5), fmt(f.se, 4), f.statistic.toFixed(3), fmtP(f.p), signifStars(f.p)]);
+  out.push(formatTable(fx, { header: true, align: "right", firstLeft: true }));
+  out.push("---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1");
+  out.push("");
+  const dfRes = j.nobs - j.fixef.length;
+  if (isLM) out.push(`Residual standard error: ${fmt(j.sigma, 4)} on ${dfRes} degrees of freedom`);
+  else out.push(`Residual deviance: ${fmt(j.deviance ?? NaN, 6)} on ${dfRes} degrees of freedom`);
+  out.push(`logLik: ${j.logLik.toFixed(3)} (df = ${j.df}), AIC: ${j.AIC.toFixed(2)}, BIC: ${j.BIC.toFixed(2)}; ${j.nobs} observations`);
+  if (j.warnings.length) {
+    out.push("");
+    for (const w of j.warnings) out.push(`warning: ${w}`);
+  }
+  return out.join("\n") + "\n";
 }

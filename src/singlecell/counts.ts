@@ -14,6 +14,8 @@ export interface CountSource {
   readonly barcodes: readonly string[];
   /** one pass over every stored entry (0-based gene and cell indices) */
   scan(onBatch: EntryBatch): Promise<void>;
+  /** release the file, if the source holds one open */
+  close?(): void;
 }
 
 /** The nonzero counts of a set of genes: gene g's cells are pos[indptr[g] .. indptr[g+1]-1]. */

@@ -155,12 +155,12 @@ test("degenerate genes: all counts in one cell, no counts, and counts only in on
   assert.ok(!sep.ok || sep.beta[1] < -5 || !sep.converged, `separated gene: ${sep.beta[1]} ${sep.message}`);
 });
 
-test("the cell-level path (per-cell X sums, difference Hessian) agrees with the patient-level path on all 60 genes", async () => {
+test("the cell-level path (per-cell X sums, difference Hessian) agrees with the patient-level path (every third gene)", async () => {
   const l = await loadPbmc60();
   const fast = new NBGeneFitter(l.design);
   const general = new NBGeneFitter({ ...l.design, groupX: null });
   let worst = 0, worstT = 0;
-  for (let k = 0; k < 60; k++) {
+  for (let k = 0; k < 60; k += 3) {
     const { pos, y } = geneData(l, k);
     fast.setGene(pos, y);
     general.setGene(pos, y);

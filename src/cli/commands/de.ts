@@ -67,6 +67,26 @@ export async function deCommand(o: DeOptions): Promise<DeSummary> {
   const log = (s: string) => { if (!o.quiet) process.stderr.write(s + "\n"); };
 
   const src: CountSource = await openCounts(o.counts, { geneColumn, layer: o.layer });
+  try {
+    return await deRun(o, src, { t0, threads, minCells, maxMiB, shard, test, runOptions, log });
+  } finally {
+    src.close?.();
+  }
+}
+
+interface RunSettings {
+  t0: number;
+  threads: number;
+  minCells: number;
+  maxMiB: number;
+  shard: { index: number; count: number };
+  test: string;
+  runOptions: RunOptions;
+  log: (s: string) => void;
+}
+
+async function deRun(o: DeOptions, src: CountSource, st: RunSettings): Promise<DeSummary> {
+  const { t0, minCells, maxMiB, shard, test, runOptions, log } = st;
   const frame = readFrameFile(o.cells);
   const bcol = o.barcodeColumn ?? (frame.has("barcode") ? "barcode" : frame.names[0]);
   const rowOfColumn = matchBarcodes(src.barcodes, frame, bcol, basename(src.name));
@@ -80,7 +100,8 @@ export async function deCommand(o: DeOptions): Promise<DeSummary> {
   for (let g = g0; g < g1; g++) if (nonzero[g] >= Math.max(minCells, 1)) selected.push(g);
   const fits = new Map<number, GeneFit>();
   const progress = new Progress(selected.length, !o.quiet);
-  const pool = threads > 1 && selected.length > 1 ? new DePool(Math.min(threads, selected.length), design, runOptions) : null;
+  const threads = Math.max(1, Math.min(st.threads, selected.length));
+  const pool = threads > 1 ? new DePool(threads, design, runOptions) : null;
   const tFit = performance.now();
   try {
     const budget = Math.floor((maxMiB * 1024 * 1024) / 8);
@@ -112,8 +133,8 @@ export async function deCommand(o: DeOptions): Promise<DeSummary> {
   const seconds = (performance.now() - t0) / 1000;
   const fitted = selected.length - failed;
   log(`glmm de: ${fitted} genes fitted, ${failed} failed, ${skipped} skipped in ${seconds.toFixed(1)} s ` +
-    `(${(selected.length / Math.max(fitSeconds, 1e-9)).toFixed(0)} genes/s on ${pool ? Math.min(threads, selected.length) : 1} thread${threads > 1 ? "s" : ""}); wrote ${o.out}`);
-  return { genes: g1 - g0, fitted, failed, skipped, seconds, fitSeconds, threads: pool ? Math.min(threads, selected.length) : 1 };
+    `(${(selected.length / Math.max(fitSeconds, 1e-9)).toFixed(0)} genes/s on ${threads} thread${threads > 1 ? "s" : ""}); wrote ${o.out}`);
+  return { genes: g1 - g0, fitted, failed, skipped, seconds, fitSeconds, threads };
 }
 
 /** Fit one block of genes: in tasks of a few genes over the pool, or here when single-threaded. */
