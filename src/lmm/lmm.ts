@@ -181,7 +181,11 @@ export class LinearMixedModel {
       if (fs <= fval + 1e-6) { theta = snapped; fval = fs; }
     }
     if (!res.converged) warnings.push(`the optimizer did not converge (${res.message})`);
-    return this.summarize(theta, fval, res.nfev, res.converged, warnings, options.condVar ?? true);
+    const fitted = this.summarize(theta, fval, res.nfev, res.converged, warnings, options.condVar ?? true);
+    // σ ≈ 0 next to the spread of y: the model reproduces the response, and its variances are not identified
+    const y = this.y, my = y.reduce((a, v) => a + v, 0) / y.length, sdy = Math.sqrt(y.reduce((a, v) => a + (v - my) ** 2, 0) / y.length);
+    if (fitted.sigma <= 1e-6 * sdy || sdy === 0) fitted.warnings.push(`the residual standard deviation is essentially zero (σ = ${fitted.sigma.toPrecision(2)}): the model fits the response exactly, so the variance components are not reliable`);
+    return fitted;
   }
 
   /** Everything a fitted model reports, at θ. */

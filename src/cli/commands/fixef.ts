@@ -2,6 +2,7 @@
 // for GLMMs — and custom contrasts (a t test for one row, an F test for several).
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
+import { waldContrast, waldJoint } from "../../inference/wald.js";
 import { Satterthwaite } from "../../inference/satterthwaite.js";
 import { fmt, formatTable, signifStars } from "../../report/table.js";
 import { collect } from "../options.js";
@@ -43,8 +44,16 @@ export async function fixefCommand(o: FixefFlags): Promise<void> {
       contrastText = `\nF test of ${o.contrast.length} contrasts: F = ${fmt(ft.F)} on ${ft.numDf} and ${fmt(ft.denDf)} df, p = ${fmt(ft.p)}\n`;
     }
   } else {
-    if (o.contrast.length) throw new UserError("--contrast is available for linear mixed models (Satterthwaite df); for a GLMM use the Wald tests shown");
     rows = f.fixef.map((r) => ({ term: r.term, estimate: r.estimate, se: r.se, df: null, statistic: r.statistic, p: r.p }));
+    if (o.contrast.length === 1) {
+      const c = waldContrast(f.beta, f.vcov, parseContrast(o.contrast[0], f.xnames));
+      contrast = { L: o.contrast[0], ...c };
+      contrastText = `\nContrast ${o.contrast[0]}: estimate ${fmt(c.estimate)}, SE ${fmt(c.se)}, z = ${fmt(c.z)}, p = ${fmt(c.p)} (Wald)\n`;
+    } else if (o.contrast.length > 1) {
+      const w = waldJoint(f.beta, f.vcov, o.contrast.map((c) => parseContrast(c, f.xnames)));
+      contrast = { L: o.contrast, ...w };
+      contrastText = `\nWald test of ${o.contrast.length} contrasts: χ² = ${fmt(w.chisq)} on ${w.df} df, p = ${fmt(w.p)}\n`;
+    }
   }
   if (o.format === "json") {
     process.stdout.write(toJSON({ method: f.kind === "lmm" ? "Satterthwaite" : "Wald z", fixef: rows, contrast, warnings }) + "\n");
