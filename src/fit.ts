@@ -72,12 +72,11 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     }
   }
   const isLMM = family === "gaussian" && (options.link === undefined || options.link === "identity");
-  if (isLMM && weights && ms.reTerms.length > 0) throw new UserError("prior weights for linear mixed models are not supported yet");
   // no random-effect terms: R's lm()/glm()
   const fitted = ms.reTerms.length === 0
     ? fitGLM(ms, { family, link: options.link, weights })
     : isLMM
-      ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress })
+      ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights })
       : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress });
   const warnings = [...ms.warnings, ...scaleWarnings(ms), ...(fitted.kind === "glm" ? [] : fitDiagnostics(ms, fitted, formula).map((d) => d.message))];
   if (fitted.kind === "glmm") {

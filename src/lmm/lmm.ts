@@ -17,6 +17,8 @@ export interface LMMOptions {
   readonly thetaStart?: ArrayLike<number>;
   /** compute conditional variances of the random effects (default true) */
   readonly condVar?: boolean;
+  /** prior weights (model rows): the residual variance of row i is σ²/w_i, as lmer's weights */
+  readonly weights?: Float64Array;
   /** maximum objective evaluations */
   readonly maxfun?: number;
   /** called after every objective evaluation (progress display, cancellation by throwing) */
@@ -112,8 +114,13 @@ export class LinearMixedModel {
     }
     this.y = y;
     this.system = new PLSSystem(this.terms, n, ms.p);
-    this.system.accumulate(null, ms.X, y);
+    const w = options.weights ?? null;
+    if (w) for (let i = 0; i < n; i++) if (w[i] > 0) this.logWeights += Math.log(w[i]);
+    this.system.accumulate(w, ms.X, y);
   }
+
+  /** Σ log w_i: the weighted densities' normalizing constant (0 without weights) */
+  private logWeights = 0;
 
   /** −2 log-likelihood (ML) or the REML criterion at θ; +∞ when Ω(θ) is not positive definite. */
   objective(theta: ArrayLike<number>): number {
@@ -123,9 +130,9 @@ export class LinearMixedModel {
     const n = this.ms.n, p = this.ms.p;
     const r2 = sys.pwrss();
     const ldZ = sys.logdetZ();
-    const obj = this.reml
+    const obj = (this.reml
       ? ldZ + sys.logdetX() + (n - p) * (1 + Math.log((2 * Math.PI * r2) / (n - p)))
-      : ldZ + n * (1 + Math.log((2 * Math.PI * r2) / n));
+      : ldZ + n * (1 + Math.log((2 * Math.PI * r2) / n))) - this.logWeights;
     this.onProgress?.({ stage: this.reml ? "REML" : "ML", evaluations: this.evaluations, objective: obj });
     return obj;
   }

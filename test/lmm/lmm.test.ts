@@ -60,3 +60,18 @@ test("a model without random effects is a clear error", () => {
   const ms = buildModel(readFrameFile(join(fixtures, "data", c.data)), "Reaction ~ Days");
   assert.throws(() => fitLMM(ms), /no random-effect terms/);
 });
+
+test("prior weights: lmer(Reaction ~ Days + (Days | Subject), weights = 1 + Days %% 3), REML and ML", () => {
+  // lme4 1.1-31: REML logLik −866.771773233, β = (249.9507015059, 10.6773686366),
+  // SE = (7.06841648238, 1.67061607849), σ = 31.8060474351; ML logLik −871.020485942
+  const frame = readFrameFile(join(fixtures, "data", "sleepstudy_weights.csv"));
+  const ms = buildModel(frame, "Reaction ~ Days + (Days | Subject)");
+  const w = Float64Array.from(ms.rows, (r) => (frame.column("w").values as Float64Array)[r]);
+  const f = fitLMM(ms, { reml: true, weights: w });
+  assert.ok(Math.abs(f.logLik - -866.771773233) < 1e-6, `logLik ${f.logLik}`);
+  assert.ok(Math.abs(f.beta[0] - 249.9507015059) < 1e-4 && Math.abs(f.beta[1] - 10.6773686366) < 1e-5);
+  assert.ok(Math.abs(Math.sqrt(f.vcov[0]) - 7.06841648238) < 1e-4 && Math.abs(Math.sqrt(f.vcov[3]) - 1.67061607849) < 1e-5);
+  assert.ok(Math.abs(f.sigma - 31.8060474351) < 1e-4);
+  const g = fitLMM(ms, { reml: false, weights: w });
+  assert.ok(Math.abs(g.logLik - -871.020485942) < 1e-6, `ML logLik ${g.logLik}`);
+});
