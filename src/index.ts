@@ -29,6 +29,7 @@ export * from "./gee/index.js";
 export * from "./meta/index.js";
 export * from "./inference/index.js";
 export * from "./covariance/index.js";
+export * from "./singlecell/index.js";
 // plots: vega-lite specs (the svg module above has dependency-free forest/network SVGs of its own)
 export {
   caterpillarSpec, residualSpec, qqSpec, qqPoints, ppoints, profileSpec, forestSpec, networkSpec, mergeEdges,

@@ -13,7 +13,7 @@ import { isSingular, varCorr, type ProgressInfo, type RanefTable, type VarCorrEn
 import { bobyqa } from "../optim/index.js";
 import { gaussHermite } from "./gauss-hermite.js";
 import { GLMMState } from "./pirls.js";
-import { hessianFD, gradientFD, activeInverse, type HessianResult } from "./hessian.js";
+import { hessianFD, hessianForward, gradientFD, activeInverse, type HessianResult } from "./hessian.js";
 import { conditionalVariances, ranefTables } from "../lmm/condvar.js";
 
 export interface GLMMOptions {
@@ -299,11 +299,12 @@ export class GeneralizedLinearMixedModel {
     let fx = f(x);
     if (!Number.isFinite(fx)) return null;
     for (let iter = 0; iter < 8; iter++) {
-      const h = hessianFD(f, x);
+      const h = hessianForward(f, x);
       const inv = activeInverse(h.hessian, x, lower, nth);
       if (!inv) return null;
       for (const k of inv.fixed) if (h.gradient[k] < 0) return null; // wants to leave the boundary
       const d = inv.newtonStep(h.gradient);
+      if (typeof process !== "undefined" && process.env?.GLMM_DEBUG) console.error(`hessian ${iter} se: ${Array.from({ length: x.length - nth }, (_, a) => Math.sqrt(2 * inv.get(nth + a, nth + a)).toPrecision(6)).join(" ")}`);
       let dec = 0;
       for (let k = 0; k < d.length; k++) dec -= h.gradient[k] * d[k];
       let t = 1;

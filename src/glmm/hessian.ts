@@ -42,6 +42,39 @@ export function hessianFD(f: (x: Float64Array) => number, x0: ArrayLike<number>,
   return { gradient: g, hessian: H, evaluations: evals };
 }
 
+/**
+ * Forward-difference Hessian and gradient: 1 + k + k(k+1)/2 evaluations instead of hessianFD's
+ * 1 + 2k + k(k−1) (45 instead of 73 for k = 8). H_ij = (f(x+h_i+h_j) − f(x+h_i) − f(x+h_j) + f(x))/(h_i h_j)
+ * has an O(h) error, ~1e-4 relative with h = 1e-4·max(|x|, 1) — far below what standard errors
+ * need — and the gradient is corrected to second order with the diagonal: g_i = Δ_i/h_i − H_ii h_i/2.
+ * Steps go up only, so parameters on a lower bound stay feasible.
+ */
+export function hessianForward(f: (x: Float64Array) => number, x0: ArrayLike<number>, delta = 1e-4): HessianResult {
+  const k = x0.length;
+  const x = Float64Array.from(x0);
+  const h = new Float64Array(k);
+  for (let i = 0; i < k; i++) h[i] = delta * Math.max(Math.abs(x[i]), 1);
+  const at = (i: number, j: number) => {
+    const y = Float64Array.from(x);
+    y[i] += h[i];
+    if (j >= 0) y[j] += h[j];
+    return f(y);
+  };
+  const f0 = f(Float64Array.from(x));
+  const fi = new Float64Array(k);
+  for (let i = 0; i < k; i++) fi[i] = at(i, -1);
+  const H = new Float64Array(k * k);
+  for (let i = 0; i < k; i++)
+    for (let j = i; j < k; j++) {
+      const v = (at(i, j) - fi[i] - fi[j] + f0) / (h[i] * h[j]);
+      H[i + j * k] = v;
+      H[j + i * k] = v;
+    }
+  const g = new Float64Array(k);
+  for (let i = 0; i < k; i++) g[i] = (fi[i] - f0) / h[i] - (H[i + i * k] * h[i]) / 2;
+  return { gradient: g, hessian: H, evaluations: 1 + k + (k * (k + 1)) / 2 };
+}
+
 /** Central-difference gradient (2k evaluations), same steps as hessianFD. */
 export function gradientFD(f: (x: Float64Array) => number, x0: ArrayLike<number>, delta = 1e-4): Float64Array {
   const k = x0.length;

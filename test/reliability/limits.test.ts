@@ -67,6 +67,14 @@ test("LMM and GLMM fits report hitting their evaluation limit in converged and w
   assert.equal(glmm.converged, false);
   assert.ok(glmm.warnings.some((w) => /did not converge/.test(w)), glmm.warnings.join("; "));
   assert.ok(glmm.beta.every(Number.isFinite));
+  // whichever stage runs out (stage 1 alone, with Newton finishing stage 2), the warning is there
+  let stage1Only = 0;
+  for (let maxfun = 1; maxfun <= 12; maxfun++) {
+    const r = fitGLMM(buildModel(frame, "k ~ x + (1 | g)"), { family: "poisson", maxfun });
+    if (!r.converged) assert.ok(r.warnings.length > 0, `maxfun ${maxfun}: not converged, no warning`);
+    if (!r.converged && r.warnings.length === 1 && /stage 1/.test(r.warnings[0])) stage1Only++;
+  }
+  assert.ok(stage1Only > 0, "the stage-1-only case was exercised");
 });
 
 test("GEE and the meta-analysis GLM report hitting their iteration limit", LIMIT, () => {
