@@ -13,7 +13,7 @@ import { isSingular, varCorr, type ProgressInfo, type RanefTable, type VarCorrEn
 import { bobyqa } from "../optim/index.js";
 import { gaussHermite } from "./gauss-hermite.js";
 import { GLMMState } from "./pirls.js";
-import { hessianFD, hessianForward, gradientFD, activeInverse, type HessianResult } from "./hessian.js";
+import { hessianFD, hessianForward, gradientForward, activeInverse, type HessianResult } from "./hessian.js";
 import { conditionalVariances, ranefTables } from "../lmm/condvar.js";
 
 export interface GLMMOptions {
@@ -210,7 +210,7 @@ export class GeneralizedLinearMixedModel {
       if (hasExtra) this.setExtra(x[nth]);
       return this.laplaceStage1(x.subarray(0, nth));
     };
-    const r1 = bobyqa(f1, x1, { lower: lo1, upper: up1, rhobeg: 0.2, rhoend: 1e-4, maxfun });
+    const r1 = bobyqa(f1, x1, { lower: lo1, upper: up1, rhobeg: 0.2, rhoend: 2e-3, maxfun });
     if (!r1.converged) warnings.push(`the optimizer did not converge in stage 1 (${r1.message})`);
     const e1 = this.evaluations;
     if (hasExtra) this.setExtra(r1.x[nth]);
@@ -330,7 +330,7 @@ export class GeneralizedLinearMixedModel {
         let ff = xn && fn <= fx ? fn : fx;
         // the gradient where we stop (for the convergence check); polish with the same Hessian
         // while it still points somewhere (each pass costs 2k evaluations, a Hessian k²)
-        let g = gradientFD(f, xf);
+        let g = gradientForward(f, xf, h.hessian);
         for (let polish = 0; polish < 3 && inv.maxScaledGradient(g) > 1e-4; polish++) {
           const dd = inv.newtonStep(g);
           const y = new Float64Array(xf.length);
@@ -343,7 +343,7 @@ export class GeneralizedLinearMixedModel {
           if (!(fy <= ff)) break;
           xf = y;
           ff = fy;
-          g = gradientFD(f, xf);
+          g = gradientForward(f, xf, h.hessian);
         }
         return { x: xf, f: ff, h: { ...h, gradient: g } };
       }

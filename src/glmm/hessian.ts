@@ -75,6 +75,20 @@ export function hessianForward(f: (x: Float64Array) => number, x0: ArrayLike<num
   return { gradient: g, hessian: H, evaluations: 1 + k + (k * (k + 1)) / 2 };
 }
 
+/** Forward-difference gradient corrected to second order with a known Hessian diagonal (k evaluations). */
+export function gradientForward(f: (x: Float64Array) => number, x0: ArrayLike<number>, H: Float64Array, delta = 1e-4): Float64Array {
+  const k = x0.length;
+  const f0 = f(Float64Array.from(x0));
+  const g = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    const h = delta * Math.max(Math.abs(x0[i]), 1);
+    const y = Float64Array.from(x0);
+    y[i] += h;
+    g[i] = (f(y) - f0) / h - (H[i + i * k] * h) / 2;
+  }
+  return g;
+}
+
 /** Central-difference gradient (2k evaluations), same steps as hessianFD. */
 export function gradientFD(f: (x: Float64Array) => number, x0: ArrayLike<number>, delta = 1e-4): Float64Array {
   const k = x0.length;
