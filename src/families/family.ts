@@ -2,7 +2,7 @@
 // Laplace objective and GEE need. Binomial responses are proportions y = s/n with weight n.
 import { UserError } from "../errors.js";
 import { type Link, type LinkName, links } from "./link.js";
-import { lgamma, lchoose, xlogxy } from "./special.js";
+import { lgamma, lgammaShift, lchoose, xlogxy } from "./special.js";
 
 export type FamilyName = "gaussian" | "binomial" | "poisson" | "negative_binomial" | "Gamma";
 
@@ -100,7 +100,7 @@ function negativeBinomial(link: Link, size: number): Family {
     logDensity: (y, mu, wt) => {
       if (size >= NB_POISSON_LIMIT) return pois.logDensity(y, mu, wt, 1);
       // log Γ(y+k) − log Γ(k) − log y! + k log(k/(k+μ)) + y log(μ/(k+μ)), written to stay accurate for large k
-      const lg = y === 0 ? 0 : lgamma(y + size) - lgamma(size) - lgamma(y + 1);
+      const lg = y === 0 ? 0 : lgammaShift(y, size) - lgamma(size);
       const lk = -size * Math.log1p(mu / size);
       const ly = y === 0 ? 0 : y * (Math.log(mu) - Math.log(size + mu));
       return wt * (lg + lk + ly);

@@ -32,6 +32,19 @@ export function qnorm(p: number): number {
 export function lchoose(n: number, k: number): number {
   return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1);
 }
+/**
+ * log Γ(y + k) − log Γ(y + 1). For large y the two terms agree in their leading digits (at y = 10⁸
+ * each is ~1.7·10⁹, so the plain difference carries ~10⁻⁷ of rounding noise, enough to ruin a
+ * finite-difference Hessian of a negative binomial likelihood); there the difference comes from
+ * Stirling's series with the cancelling part written as a log1p.
+ */
+export function lgammaShift(y: number, k: number): number {
+  if (!(y >= 1e5) || !Number.isFinite(y) || !Number.isFinite(k)) return lgamma(y + k) - lgamma(y + 1);
+  const z1 = y + 1, zk = y + k;
+  const c = (z: number) => 1 / (12 * z) - 1 / (360 * z * z * z);
+  return (y + 0.5) * Math.log1p((k - 1) / z1) + (k - 1) * Math.log(zk) - (k - 1) + (c(zk) - c(z1));
+}
+
 /** x·log(x/y) with 0·log(0) = 0 */
 export function xlogxy(x: number, y: number): number {
   return x === 0 ? 0 : x * Math.log(x / y);

@@ -155,8 +155,8 @@ export class GLMMState {
     const sys = updateBeta ? this.sysBeta : this.sysU;
     setLambdas(this.terms, theta);
     const { q, p } = this;
-    let u = this.u;
-    let beta = this.beta;
+    let u: Float64Array = this.u;
+    let beta: Float64Array = this.beta;
     const ef = this.etaFixed;
     this.fixedPart(beta, ef);
     let pdev = this.evaluate(u, ef);
@@ -168,6 +168,8 @@ export class GLMMState {
     const uNew = new Float64Array(q);
     const bNew = new Float64Array(p);
     const efTry = new Float64Array(this.n);
+    let uTry: Float64Array = new Float64Array(q);
+    let bTry: Float64Array = new Float64Array(p);
     let converged = false;
     let it = 0;
     for (; it < maxIter; it++) {
@@ -181,8 +183,6 @@ export class GLMMState {
       let f = 1;
       let accepted = false;
       let pdevTry = pdev;
-      const uTry = new Float64Array(q);
-      const bTry = new Float64Array(p);
       for (let h = 0; h < 12; h++) {
         for (let k = 0; k < q; k++) uTry[k] = u[k] + f * (uNew[k] - u[k]);
         if (updateBeta) {
@@ -205,8 +205,9 @@ export class GLMMState {
       let step = 0, size = 1;
       for (let k = 0; k < q; k++) { step = Math.max(step, Math.abs(uTry[k] - u[k])); size = Math.max(size, Math.abs(uTry[k])); }
       if (updateBeta) for (let j = 0; j < p; j++) { step = Math.max(step, Math.abs(bTry[j] - beta[j])); size = Math.max(size, Math.abs(bTry[j])); }
-      u = uTry;
-      if (updateBeta) { beta = bTry; ef.set(efTry); }
+      // swap buffers: the accepted point becomes current, the old one the next trial's storage
+      [u, uTry] = [uTry, u];
+      if (updateBeta) { [beta, bTry] = [bTry, beta]; ef.set(efTry); }
       pdev = pdevTry;
       // Stop on the step, not only on the penalized deviance: the deviance is flat at the mode,
       // but log|L| is not, so an error δ in u moves the Laplace objective by O(δ) — noise that a
@@ -271,6 +272,8 @@ export class GLMMState {
 
   /** Σ devResid at the last evaluated μ */
   private lastDev = NaN;
+  /** Σ prior weight per distinct response value (for the NB saturated constant) */
+  private countWeights: Map<number, number> | null = null;
   /** −2 Σ log p(y | μ = y) (the saturated model), cached per family parameter */
   private satKey = NaN;
   private satValue = 0;
@@ -285,7 +288,11 @@ export class GLMMState {
     const key = family.name === "negative_binomial" ? family.size! : phi;
     if (key !== this.satKey) {
       let s = 0;
-      for (let i = 0; i < n; i++) if (prior[i] !== 0) s += family.logDensity(y[i], y[i], prior[i], phi);
+      if (family.name === "negative_binomial") {
+        // the NB density is linear in the prior weight: one lgamma per distinct count, not per row
+        this.countWeights ??= weightsByValue(y, prior);
+        for (const [v, wsum] of this.countWeights) s += wsum * family.logDensity(v, v, 1, phi);
+      } else for (let i = 0; i < n; i++) if (prior[i] !== 0) s += family.logDensity(y[i], y[i], prior[i], phi);
       this.satValue = -2 * s;
       this.satKey = key;
     }
@@ -303,4 +310,10 @@ export class GLMMState {
   currentB(): Float64Array[] {
     return this.terms.map((t, ti) => Float64Array.from(this.b.subarray(this.termOffset[ti], this.termOffset[ti + 1])));
   }
+}
+
+function weightsByValue(y: Float64Array, prior: Float64Array): Map<number, number> {
+  const m = new Map<number, number>();
+  for (let i = 0; i < y.length; i++) if (prior[i] !== 0) m.set(y[i], (m.get(y[i]) ?? 0) + prior[i]);
+  return m;
 }

@@ -70,7 +70,14 @@ export function newDesign(m: ModelFit, newdata: Frame): NewDesign {
   }
   const union = new Frame(cols, nt + nn, newdata.source);
   const ms = m.ms;
-  const u = buildModel(union, m.formula, { refLevels: m.options.refLevels });
+  let u: ReturnType<typeof buildModel>;
+  try {
+    u = buildModel(union, m.formula, { refLevels: m.options.refLevels });
+  } catch (e) {
+    // the new rows follow the nt fitted rows in the union: report their row numbers in the new data
+    if (e instanceof UserError) throw new UserError(e.message.replace(/data row (\d+)/g, (s, k) => (Number(k) > nt ? `data row ${Number(k) - nt}` : s)));
+    throw e;
+  }
   // positions of the fitted rows and the new rows in the union's model rows
   const posOf = new Int32Array(nt + nn).fill(-1);
   for (let i = 0; i < u.n; i++) posOf[u.rows[i]] = i;

@@ -37,7 +37,10 @@ export function waldJoint(beta: ArrayLike<number>, vcov: Float64Array, rows: Rea
       V[i + j * q] = s;
     }
   const L = Float64Array.from(V);
-  if (cholLower(L, q) >= 0) throw new UserError("the contrasts are linearly dependent: drop the redundant rows");
+  // a pivot that is rounding noise relative to its diagonal means a (numerically) dependent row
+  let dependent = cholLower(L, q) >= 0;
+  for (let i = 0; i < q && !dependent; i++) if (L[i + i * q] ** 2 < 1e-10 * V[i + i * q]) dependent = true;
+  if (dependent) throw new UserError("the contrasts are linearly dependent: drop the redundant rows");
   const inv = cholInverse(L, q);
   let chisq = 0;
   for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) chisq += est[i] * inv[i + j * q] * est[j];

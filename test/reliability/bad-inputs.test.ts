@@ -85,6 +85,8 @@ add("gee poisson: a negative count", /GEE: a poisson response must be non-negati
 add("meta: a negative count", /column 'ai' of meta-negative\.csv, row 2: -6 is not a count/, (o) => ["meta", "--data", bad("meta-negative.csv"), "--ai", "ai", "--bi", "bi", "--ci", "ci", "--di", "di", "--plot", join(o, "f.svg")]);
 add("meta: a non-integer count", /row 2: 6\.5 is not a count/, () => ["meta", "--data", bad("meta-fractional.csv"), "--ai", "ai", "--bi", "bi", "--ci", "ci", "--di", "di"]);
 add("nma: a non-integer count", /column 'r' of nma-fractional\.csv, row 3: 3\.5 is not a count/, (o) => ["nma", "--data", bad("nma-fractional.csv"), "--study", "study", "--treatment", "trt", "--events", "r", "--n", "n", "--forest", join(o, "f.svg")]);
+add("nma: a negative count", /column 'r' of nma-negative\.csv, row 3: -3 is not a count/, () => ["nma", "--data", bad("nma-negative.csv"), "--study", "study", "--treatment", "trt", "--events", "r", "--n", "n"]);
+add("nma: two arms of one treatment in a study", /study '1' has two arms of treatment 'A'/, () => ["nma", "--data", bad("nma-one-treatment.csv"), "--study", "study", "--treatment", "trt", "--events", "r", "--n", "n"]);
 // binomial responses
 add("fit binomial: a response outside [0, 1]", /binomial response must be in \[0, 1\].*row 5 has 1\.5/, () => ["fit", "--data", bad("binary-out-of-range.csv"), "--formula", F, "--family", "binomial"]);
 add("gee binomial: a response outside [0, 1]", /GEE: a binomial response must lie in \[0, 1\]/, () => ["gee", "--data", bad("binary-out-of-range.csv"), "--formula", "y ~ x", "--id", "g", "--family", "binomial"]);
@@ -107,6 +109,11 @@ add("simulate: every row dropped for missing values", /no rows left/, (o) => ["s
 add("fit: Inf in the response", /column 'y' has a non-finite value \(Inf\) at data row 3 of inf\.csv/, () => ["fit", "--data", bad("inf.csv"), "--formula", F]);
 add("gee: -Inf in a predictor", /column 'x' has a non-finite value \(-Inf\) at data row 3 of inf-predictor\.csv/, () => ["gee", "--data", bad("inf-predictor.csv"), "--formula", "y ~ x", "--id", "cl"]);
 add("meta: Inf in a count", /Infinity is not a count/, () => ["meta", "--data", bad("meta-inf.csv"), "--ai", "ai", "--bi", "bi", "--ci", "ci", "--di", "di"]);
+add("predict: -Inf in the new data, named by its row in the new data", /column 'x' has a non-finite value \(-Inf\) at data row 3 of inf-predictor\.csv/, (o) => ["predict", "--data", G, "--formula", F, "--newdata", bad("inf-predictor.csv"), "--out", join(o, "p.csv")]);
+// single-cell inputs (loose patterns: the messages belong to the single-cell commands)
+add("de: counts that do not exist", /nope/, (o) => ["de", "--counts", join(tmp, "nope"), "--cells", G, "--formula", "~ x + (1 | g)", "--out", join(o, "de.csv")]);
+add("de: a hostile formula", /unknown function 'require'/, (o) => ["de", "--counts", join(root, "test", "fixtures", "singlecell", "pbmc60"), "--cells", join(root, "test", "fixtures", "singlecell", "cells.csv"), "--formula", "~ require(x) + (1 | patient)", "--out", join(o, "de.csv")]);
+add("de-merge: binary junk", /junk\.bin/, (o) => ["de-merge", bad("junk.bin"), "--out", join(o, "merged.csv")]);
 // GEE options
 add("gee: a cluster column that does not exist", /column 'nope' not found in good\.csv/, () => ["gee", "--data", G, "--formula", "y ~ x", "--id", "nope"]);
 add("gee: a combined cluster with a missing part", /column 'nope' not found in good\.csv/, () => ["gee", "--data", G, "--formula", "y ~ x", "--id", "g:nope"]);
