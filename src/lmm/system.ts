@@ -174,6 +174,7 @@ export class PLSSystem {
    * and the response vector (y, or PIRLS' working response).
    */
   accumulate(w: Float64Array | null, X: Float64Array | null, y: Float64Array): void {
+    if (this.s0 === 1 && this.rest.every((t) => t.s === 1)) return this.accumulateScalar(w, X, y);
     const { n, p, rest, s0, m, qR, rowPtr, refs0 } = this;
     const R = rest.length;
     const A00 = this.A00.fill(0), AR0 = this.AR0.fill(0), ARR = this.ARR.fill(0);
@@ -231,6 +232,54 @@ export class PLSSystem {
         if (vb2 === 0) continue;
         const col = ridx[b] * m;
         for (let a = b; a < restLen; a++) ARR[col + ridx[a]] += rval[a] * vb2;
+      }
+    }
+  }
+
+  /**
+   * accumulate() when every term is scalar (the common case): the same sums with the per-row
+   * bookkeeping hoisted out of the loop over rows (typed arrays per term, no per-row objects).
+   */
+  private accumulateScalar(w: Float64Array | null, X: Float64Array | null, y: Float64Array): void {
+    const { n, p, rest, m, qR, rowPtr, refs0 } = this;
+    const R = rest.length;
+    const A00 = this.A00.fill(0), AR0 = this.AR0.fill(0), ARR = this.ARR.fill(0);
+    const z0 = this.first!.term.z;
+    const refs = rest.map((t) => t.term.refs);
+    const zs = rest.map((t) => t.term.z);
+    const pos = this.unitPos;
+    const roff = this.roff;
+    const len = R + p + 1;
+    const ridx = new Int32Array(len), rloc = new Int32Array(len);
+    const rval = new Float64Array(len);
+    for (let i = 0; i < n; i++) {
+      const wi = w === null ? 1 : w[i];
+      if (wi === 0) continue;
+      const l0 = refs0[i];
+      const r0 = rowPtr[l0];
+      const nr = rowPtr[l0 + 1] - r0;
+      const zw = z0[i] * wi;
+      A00[l0] += zw * z0[i];
+      for (let t = 0; t < R; t++) {
+        ridx[t] = roff[t] + refs[t][i];
+        rval[t] = zs[t][i];
+        rloc[t] = pos[t][i];
+      }
+      const xl = nr - p - 1;
+      for (let j = 0; j < p; j++) {
+        ridx[R + j] = qR + j;
+        rval[R + j] = X![i + j * n];
+        rloc[R + j] = xl + j;
+      }
+      ridx[R + p] = qR + p;
+      rval[R + p] = y[i];
+      rloc[R + p] = nr - 1;
+      for (let a = 0; a < len; a++) AR0[r0 + rloc[a]] += rval[a] * zw;
+      for (let b = 0; b < len; b++) {
+        const vb = rval[b] * wi;
+        if (vb === 0) continue;
+        const col = ridx[b] * m;
+        for (let a = b; a < len; a++) ARR[col + ridx[a]] += rval[a] * vb;
       }
     }
   }
