@@ -299,7 +299,7 @@ export class GeneralizedLinearMixedModel {
     let fx = f(x);
     if (!Number.isFinite(fx)) return null;
     for (let iter = 0; iter < 8; iter++) {
-      const h = hessianForward(f, x);
+      const h = this.hessianWarm(f, x);
       const inv = activeInverse(h.hessian, x, lower, nth);
       if (!inv) return null;
       for (const k of inv.fixed) if (h.gradient[k] < 0) return null; // wants to leave the boundary
@@ -379,6 +379,46 @@ export class GeneralizedLinearMixedModel {
     const d = st.minus2LogDensity() + st.sqrU() + st.sysBeta.logdetZ();
     this.onProgress?.({ stage: this.stage, evaluations: this.evaluations, objective: d });
     return d;
+  }
+
+  /**
+   * hessianForward with PIRLS warm starts predicted to second order: the modes at x + h_i give
+   * du/dx_i, and each x + h_i + h_j starts from u₀ + Δu_i + Δu_j, off by O(h²) — so its PIRLS
+   * converges in one Newton step instead of two (the pairs are most of the k² evaluations).
+   */
+  private hessianWarm(f: (x: Float64Array) => number, x0: Float64Array, delta = 1e-4): HessianResult {
+    const st = this.state;
+    const k = x0.length;
+    const h = Float64Array.from(x0, (v) => delta * Math.max(Math.abs(v), 1));
+    const at = (i: number, j: number) => {
+      const y = Float64Array.from(x0);
+      y[i] += h[i];
+      if (j >= 0) y[j] += h[j];
+      return f(y);
+    };
+    const f0 = f(Float64Array.from(x0));
+    const u0 = Float64Array.from(st.u);
+    const du: Float64Array[] = [];
+    const fi = new Float64Array(k);
+    for (let i = 0; i < k; i++) {
+      st.u = Float64Array.from(u0);
+      fi[i] = at(i, -1);
+      du.push(Float64Array.from(st.u, (v, c) => v - u0[c]));
+    }
+    const H = new Float64Array(k * k);
+    for (let i = 0; i < k; i++)
+      for (let j = i; j < k; j++) {
+        const start = new Float64Array(u0.length);
+        for (let c = 0; c < start.length; c++) start[c] = u0[c] + du[i][c] + du[j][c];
+        st.u = start;
+        const v = (at(i, j) - fi[i] - fi[j] + f0) / (h[i] * h[j]);
+        H[i + j * k] = v;
+        H[j + i * k] = v;
+      }
+    st.u = u0;
+    const g = new Float64Array(k);
+    for (let i = 0; i < k; i++) g[i] = (fi[i] - f0) / h[i] - (H[i + i * k] * h[i]) / 2;
+    return { gradient: g, hessian: H, evaluations: 1 + k + (k * (k + 1)) / 2 };
   }
 
   private objective2(x: Float64Array, nth: number, p: number): number {
