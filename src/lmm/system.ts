@@ -249,9 +249,38 @@ export class PLSSystem {
     const zs = rest.map((t) => t.term.z);
     const pos = this.unitPos;
     const roff = this.roff;
-    const len = R + p + 1;
-    const ridx = new Int32Array(len), rloc = new Int32Array(len);
-    const rval = new Float64Array(len);
+    const ridx = new Int32Array(R);
+    const rval = new Float64Array(R);
+    const yc = qR + p; // the y row/column
+    // rows: everything that involves a random-effect column
+    if (R <= 1 && p === 0) {
+      // the second GLMM stage of a one- or two-factor model: hoisted, branch-free
+      const ref1 = R ? refs[0] : null, z1 = R ? zs[0] : null, pos1 = R ? pos[0] : null, off1 = R ? roff[0] : 0;
+      for (let i = 0; i < n; i++) {
+        const wi = w === null ? 1 : w[i];
+        if (wi === 0) continue;
+        const l0 = refs0[i];
+        const r0 = rowPtr[l0];
+        const zi = z0[i];
+        const zw = zi * wi;
+        const yi = y[i];
+        A00[l0] += zw * zi;
+        AR0[rowPtr[l0 + 1] - 1] += yi * zw;
+        if (ref1 !== null) {
+          const ri = off1 + ref1[i];
+          const v = z1![i];
+          const vw = v * wi;
+          AR0[r0 + pos1![i]] += v * zw;
+          const col = ri * m;
+          ARR[col + ri] += v * vw;
+          ARR[col + yc] += yi * vw;
+        }
+      }
+      let yy = 0;
+      for (let i = 0; i < n; i++) yy += (w === null ? 1 : w[i]) * y[i] * y[i];
+      ARR[yc * m + yc] = yy;
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const wi = w === null ? 1 : w[i];
       if (wi === 0) continue;
@@ -260,26 +289,36 @@ export class PLSSystem {
       const nr = rowPtr[l0 + 1] - r0;
       const zw = z0[i] * wi;
       A00[l0] += zw * z0[i];
+      const xl = r0 + nr - p - 1;
+      for (let j = 0; j < p; j++) AR0[xl + j] += X![i + j * n] * zw;
+      const yi = y[i];
+      AR0[r0 + nr - 1] += yi * zw;
       for (let t = 0; t < R; t++) {
-        ridx[t] = roff[t] + refs[t][i];
-        rval[t] = zs[t][i];
-        rloc[t] = pos[t][i];
+        const ri = roff[t] + refs[t][i];
+        const v = zs[t][i];
+        ridx[t] = ri;
+        rval[t] = v;
+        AR0[r0 + pos[t][i]] += v * zw;
+        const vw = v * wi;
+        const col = ri * m;
+        // with the earlier terms (lower triangle: this row, their column), itself, X and y
+        for (let u = 0; u < t; u++) ARR[ridx[u] * m + ri] += rval[u] * vw;
+        ARR[col + ri] += v * vw;
+        for (let j = 0; j < p; j++) ARR[col + qR + j] += X![i + j * n] * vw;
+        ARR[col + yc] += yi * vw;
       }
-      const xl = nr - p - 1;
-      for (let j = 0; j < p; j++) {
-        ridx[R + j] = qR + j;
-        rval[R + j] = X![i + j * n];
-        rloc[R + j] = xl + j;
-      }
-      ridx[R + p] = qR + p;
-      rval[R + p] = y[i];
-      rloc[R + p] = nr - 1;
-      for (let a = 0; a < len; a++) AR0[r0 + rloc[a]] += rval[a] * zw;
-      for (let b = 0; b < len; b++) {
-        const vb = rval[b] * wi;
-        if (vb === 0) continue;
-        const col = ridx[b] * m;
-        for (let a = b; a < len; a++) ARR[col + ridx[a]] += rval[a] * vb;
+    }
+    // the dense [X y] block, column by column (contiguous passes over the rows)
+    const wx = new Float64Array(n);
+    for (let j = 0; j <= p; j++) {
+      const xj = j < p ? X!.subarray(j * n, j * n + n) : y;
+      for (let i = 0; i < n; i++) wx[i] = (w === null ? 1 : w[i]) * xj[i];
+      const col = (qR + j) * m;
+      for (let k = j; k <= p; k++) {
+        const xk = k < p ? X!.subarray(k * n, k * n + n) : y;
+        let acc = 0;
+        for (let i = 0; i < n; i++) acc += wx[i] * xk[i];
+        ARR[col + qR + k] = acc;
       }
     }
   }
