@@ -114,6 +114,13 @@ function benchScaling(): void {
 async function main(): Promise<void> {
   benchCases();
   if (!args.includes("--skip-scaling") && !only) benchScaling();
+  if (!args.includes("--skip-reliability") && !only) {
+    try {
+      await (await import("./reliability.js")).benchReliability();
+    } catch (e) {
+      console.log(`\n(reliability benchmark failed: ${(e as Error).message.split("\n")[0]})`);
+    }
+  }
   if (!args.includes("--skip-singlecell") && !only) {
     const path = "./singlecell.js";
     try {

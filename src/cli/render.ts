@@ -7,7 +7,7 @@ import type { FitResult } from "../fit.js";
 import { UserError } from "../errors.js";
 import { fitPlotSpecs } from "../report/plots/fitdata.js";
 import type { PlotSpec } from "../report/plots/spec.js";
-import { writeFileAtomic } from "./io.js";
+import { writeFilesAtomic } from "./io.js";
 
 /** Render one vega-lite spec to an SVG document. */
 export async function renderSVG(spec: PlotSpec): Promise<string> {
@@ -42,18 +42,14 @@ export async function writePlots(specs: Readonly<Record<string, PlotSpec>>, dir:
     const why = code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way" : code === "EACCES" || code === "EPERM" ? "permission denied" : code ?? (e as Error).message;
     throw new UserError(`cannot create plot directory '${dir}': ${why}`);
   }
-  const written: string[] = [];
+  // render everything first, then write all files or none (a failed render leaves no partial set)
+  const files: { path: string; content: string }[] = [];
   for (const [name, spec] of Object.entries(specs)) {
-    const path = join(dir, `${name}.svg`);
-    writeFileAtomic(path, await renderSVG(spec));
-    written.push(path);
-    if (options.specs) {
-      const jpath = join(dir, `${name}.vl.json`);
-      writeFileAtomic(jpath, JSON.stringify(spec, null, 1) + "\n");
-      written.push(jpath);
-    }
+    files.push({ path: join(dir, `${name}.svg`), content: await renderSVG(spec) });
+    if (options.specs) files.push({ path: join(dir, `${name}.vl.json`), content: JSON.stringify(spec, null, 1) + "\n" });
   }
-  return written;
+  writeFilesAtomic(files);
+  return files.map((f) => f.path);
 }
 
 /**

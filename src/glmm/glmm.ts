@@ -445,6 +445,7 @@ export class GeneralizedLinearMixedModel {
     const theta = Float64Array.from(xs.subarray(0, nth));
     const beta = Float64Array.from(xs.subarray(nth, nth + p));
     const dev = this.deviance(theta, beta);
+    if (!st.lastConverged) warnings.push("PIRLS did not converge to the conditional modes at the estimates: the Laplace likelihood and standard errors are approximate; check for separation or extreme values");
     // With quadrature, the reported log-likelihood is the marginal likelihood at the estimates with
     // the rule refined until it stops changing (to 1e-9): the exact value, not the nAGQ-point
     // approximation that was maximized (that one is kept as `objective`).

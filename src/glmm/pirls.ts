@@ -165,9 +165,9 @@ export class GLMMState {
       u = this.u = new Float64Array(q);
       pdev = this.evaluate(u, ef);
     }
-    const uNew = new Float64Array(q);
+    const uNew = (this.scratchU ??= new Float64Array(q));
     const bNew = new Float64Array(p);
-    const efTry = new Float64Array(this.n);
+    const efTry = (this.scratchEta ??= new Float64Array(this.n));
     let uTry: Float64Array = new Float64Array(q);
     let bTry: Float64Array = new Float64Array(p);
     let converged = false;
@@ -220,6 +220,7 @@ export class GLMMState {
     }
     this.u = u;
     this.beta = beta;
+    this.lastConverged = converged;
     // factor at the mode's weights, for log|L_Z|
     this.weights(updateBeta ? this.offset : ef);
     sys.accumulate(this.w, updateBeta ? this.ms.X : null, this.z);
@@ -272,6 +273,11 @@ export class GLMMState {
 
   /** Σ devResid at the last evaluated μ */
   private lastDev = NaN;
+  /** whether the last PIRLS run converged */
+  lastConverged = true;
+  /** work arrays reused across PIRLS calls */
+  private scratchU: Float64Array | null = null;
+  private scratchEta: Float64Array | null = null;
   /** Σ prior weight per distinct response value (for the NB saturated constant) */
   private countWeights: Map<number, number> | null = null;
   /** −2 Σ log p(y | μ = y) (the saturated model), cached per family parameter */

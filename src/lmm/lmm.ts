@@ -113,6 +113,7 @@ export class LinearMixedModel {
       for (let i = 0; i < n; i++) y[i] -= ms.offset[i];
     }
     this.y = y;
+    if (y.every((v) => v === y[0])) throw new UserError(`the response '${ms.response.name}' is the same (${y[0]}) in every row used: there is nothing to model`);
     this.system = new PLSSystem(this.terms, n, ms.p);
     const w = options.weights ?? null;
     if (w) for (let i = 0; i < n; i++) if (w[i] > 0) this.logWeights += Math.log(w[i]);
