@@ -386,39 +386,23 @@ export class GeneralizedLinearMixedModel {
    * du/dx_i, and each x + h_i + h_j starts from u₀ + Δu_i + Δu_j, off by O(h²) — so its PIRLS
    * converges in one Newton step instead of two (the pairs are most of the k² evaluations).
    */
-  private hessianWarm(f: (x: Float64Array) => number, x0: Float64Array, delta = 1e-4): HessianResult {
+  private hessianWarm(f: (x: Float64Array) => number, x0: Float64Array): HessianResult {
     const st = this.state;
-    const k = x0.length;
-    const h = Float64Array.from(x0, (v) => delta * Math.max(Math.abs(v), 1));
-    const at = (i: number, j: number) => {
-      const y = Float64Array.from(x0);
-      y[i] += h[i];
-      if (j >= 0) y[j] += h[j];
-      return f(y);
-    };
-    const f0 = f(Float64Array.from(x0));
-    const u0 = Float64Array.from(st.u);
+    let u0 = st.u;
     const du: Float64Array[] = [];
-    const fi = new Float64Array(k);
-    for (let i = 0; i < k; i++) {
-      st.u = Float64Array.from(u0);
-      fi[i] = at(i, -1);
-      du.push(Float64Array.from(st.u, (v, c) => v - u0[c]));
-    }
-    const H = new Float64Array(k * k);
-    for (let i = 0; i < k; i++)
-      for (let j = i; j < k; j++) {
+    return hessianForward(f, x0, 1e-4, {
+      before: (i, j) => {
+        if (i < 0) return;
+        if (j < 0) { st.u = Float64Array.from(u0); return; }
         const start = new Float64Array(u0.length);
         for (let c = 0; c < start.length; c++) start[c] = u0[c] + du[i][c] + du[j][c];
         st.u = start;
-        const v = (at(i, j) - fi[i] - fi[j] + f0) / (h[i] * h[j]);
-        H[i + j * k] = v;
-        H[j + i * k] = v;
-      }
-    st.u = u0;
-    const g = new Float64Array(k);
-    for (let i = 0; i < k; i++) g[i] = (fi[i] - f0) / h[i] - (H[i + i * k] * h[i]) / 2;
-    return { gradient: g, hessian: H, evaluations: 1 + k + (k * (k + 1)) / 2 };
+      },
+      after: (i, j) => {
+        if (i < 0) u0 = Float64Array.from(st.u);
+        else if (j < 0) du[i] = Float64Array.from(st.u, (v, c) => v - u0[c]);
+      },
+    });
   }
 
   private objective2(x: Float64Array, nth: number, p: number): number {

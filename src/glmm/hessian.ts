@@ -49,18 +49,21 @@ export function hessianFD(f: (x: Float64Array) => number, x0: ArrayLike<number>,
  * need — and the gradient is corrected to second order with the diagonal: g_i = Δ_i/h_i − H_ii h_i/2.
  * Steps go up only, so parameters on a lower bound stay feasible.
  */
-export function hessianForward(f: (x: Float64Array) => number, x0: ArrayLike<number>, delta = 1e-4): HessianResult {
+export function hessianForward(f: (x: Float64Array) => number, x0: ArrayLike<number>, delta = 1e-4, hooks: EvaluationHooks = {}): HessianResult {
   const k = x0.length;
   const x = Float64Array.from(x0);
   const h = new Float64Array(k);
   for (let i = 0; i < k; i++) h[i] = delta * Math.max(Math.abs(x[i]), 1);
   const at = (i: number, j: number) => {
     const y = Float64Array.from(x);
-    y[i] += h[i];
+    if (i >= 0) y[i] += h[i];
     if (j >= 0) y[j] += h[j];
-    return f(y);
+    hooks.before?.(i, j);
+    const v = f(y);
+    hooks.after?.(i, j);
+    return v;
   };
-  const f0 = f(Float64Array.from(x));
+  const f0 = at(-1, -1);
   const fi = new Float64Array(k);
   for (let i = 0; i < k; i++) fi[i] = at(i, -1);
   const H = new Float64Array(k * k);
@@ -73,6 +76,15 @@ export function hessianForward(f: (x: Float64Array) => number, x0: ArrayLike<num
   const g = new Float64Array(k);
   for (let i = 0; i < k; i++) g[i] = (fi[i] - f0) / h[i] - (H[i + i * k] * h[i]) / 2;
   return { gradient: g, hessian: H, evaluations: 1 + k + (k * (k + 1)) / 2 };
+}
+
+/**
+ * Called around each evaluation of hessianForward at x + h_i + h_j (i = −1: the base point;
+ * j = −1: a single step) — for callers that warm-start an inner solve.
+ */
+export interface EvaluationHooks {
+  before?(i: number, j: number): void;
+  after?(i: number, j: number): void;
 }
 
 /** Forward-difference gradient corrected to second order with a known Hessian diagonal (k evaluations). */

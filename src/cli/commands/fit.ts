@@ -6,6 +6,7 @@ import { knownCovarianceFromText, parseCovarianceSpec, specFileRole } from "../.
 import { fitSummary } from "../../report/summary.js";
 import { readFrameFile, readTextFile } from "../io.js";
 import { fitStatus } from "../status.js";
+import { addModelFlags } from "./model-flags.js";
 import { plotResiduals } from "../../report/plots/fitdata.js";
 import { writeFitPlots } from "../render.js";
 import { parseRefs } from "../options.js";
@@ -75,18 +76,8 @@ function readCovariances(args: readonly string[]): KnownCovariance[] {
 
 /** `glmm fit`: its flags (commander) */
 export function registerFit(p: Command): void {
-  p.command("fit")
-    .description("fit a linear or generalized linear mixed model")
-    .requiredOption("--data <file>", "CSV/TSV file")
-    .requiredOption("--formula <formula>", "lme4 formula, e.g. \"y ~ x + (1 | g)\"")
-    .option("--family <family>", "gaussian, binomial, poisson, negative_binomial, Gamma", "gaussian")
-    .option("--link <link>", "link function (default: the family's canonical link)")
-    .option("--reml", "REML (default for gaussian)")
-    .option("--ml", "maximum likelihood instead of REML")
-    .option("--nagq <n>", "adaptive Gauss-Hermite quadrature points (one scalar random effect)", "1")
-    .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
+  addModelFlags(p.command("fit").description("fit a linear or generalized linear mixed model (or, without random-effect terms, lm/glm)"))
     .option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects: GROUP=phylo:TREE.nwk (tree scaled to height 1), phylo-corr:, phylo-raw:, matrix:K.csv, matrix-corr: (repeatable)", collect, [])
-    .option("--weights <column>", "prior weights column")
     .option("--plot <dir>", "also write caterpillar.svg, residuals.svg and qq.svg to this folder")
     .option("--ddf <method>", "LMM t-test degrees of freedom: satterthwaite (lmerTest) or none (lme4's t values only)", "satterthwaite")
     .option("--format <format>", "text or json", "text")
