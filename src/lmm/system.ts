@@ -51,6 +51,10 @@ export class PLSSystem {
   readonly LRR: Float64Array;
   /** true after the last updateL succeeded */
   ok = false;
+  /** bumped by every accumulate(): A changed */
+  private version = 0;
+  /** per known-covariance term: L_Kᵀ D L_K for the A of `version` (an LMM's A never changes) */
+  private readonly kfacCache = new Map<SysTerm, { version: number; C: Float64Array }>();
   /** level of the first term per data row (zeros without a first term) */
   private readonly refs0: Int32Array;
 
@@ -174,6 +178,7 @@ export class PLSSystem {
    * and the response vector (y, or PIRLS' working response).
    */
   accumulate(w: Float64Array | null, X: Float64Array | null, y: Float64Array): void {
+    this.version++;
     if (this.s0 === 1 && this.rest.every((t) => t.s === 1)) return this.accumulateScalar(w, X, y);
     const { n, p, rest, s0, m, qR, rowPtr, refs0 } = this;
     const R = rest.length;
@@ -393,7 +398,7 @@ export class PLSSystem {
     }
     // --- Ω_RR = Λ_Rᵀ A_RR Λ_R + I (RE part), lower triangle
     LRR.set(ARR);
-    for (let t = 0; t < R; t++) scaleRestBlock(LRR, m, this.roff[t], rest[t]);
+    for (let t = 0; t < R; t++) scaleRestBlock(LRR, m, this.roff[t], rest[t], this.kfacCache, this.version);
     for (let i = 0; i < qR; i++) LRR[i + i * m] += 1;
     // --- subtract L_R0 L_R0ᵀ
     if (s0 > 0) subtractOuter(LRR, m, LR0, rowPtr, rowIdx, nl0, s0);
@@ -507,15 +512,19 @@ function subtractOuter(M: Float64Array, m: number, V: Float64Array, rowPtr: Int3
   }
 }
 
-/** M (lower, m×m) −= A Aᵀ for A dense m × k column-major; 4×4 blocks accumulate over k in registers */
-function syrkLowerSub(M: Float64Array, m: number, A: Float64Array, k: number): void {
+/**
+ * M (lower, m×m) −= A Aᵀ for A dense m × k column-major; 4×4 blocks accumulate over k in registers.
+ * With `upper`, A is known to be upper triangular (A[i, c] = 0 for c < i) and the sums start at
+ * c = i, a third of the work.
+ */
+function syrkLowerSub(M: Float64Array, m: number, A: Float64Array, k: number, upper = false): void {
   let j = 0;
   for (; j + 3 < m; j += 4) {
     for (let i = j; i < m; i += 4) {
       if (i + 3 >= m) break;
       let c00 = 0, c10 = 0, c20 = 0, c30 = 0, c01 = 0, c11 = 0, c21 = 0, c31 = 0;
       let c02 = 0, c12 = 0, c22 = 0, c32 = 0, c03 = 0, c13 = 0, c23 = 0, c33 = 0;
-      for (let c = 0; c < k; c++) {
+      for (let c = upper ? i : 0; c < k; c++) {
         const o = c * m;
         const a0 = A[o + i], a1 = A[o + i + 1], a2 = A[o + i + 2], a3 = A[o + i + 3];
         const b0 = A[o + j], b1 = A[o + j + 1], b2 = A[o + j + 2], b3 = A[o + j + 3];
@@ -532,14 +541,14 @@ function syrkLowerSub(M: Float64Array, m: number, A: Float64Array, k: number): v
     for (let i = m - ((m - j) % 4 === 0 ? 0 : (m - j) % 4); i < m; i++)
       for (let jj = j; jj < j + 4 && jj <= i; jj++) {
         let acc = 0;
-        for (let c = 0; c < k; c++) acc += A[c * m + i] * A[c * m + jj];
+        for (let c = upper ? i : 0; c < k; c++) acc += A[c * m + i] * A[c * m + jj];
         M[i + jj * m] -= acc;
       }
   }
   for (; j < m; j++)
     for (let i = j; i < m; i++) {
       let acc = 0;
-      for (let c = 0; c < k; c++) acc += A[c * m + i] * A[c * m + j];
+      for (let c = upper ? i : 0; c < k; c++) acc += A[c * m + i] * A[c * m + j];
       M[i + j * m] -= acc;
     }
 }
@@ -585,7 +594,7 @@ function congruence(B: Float64Array, o: number, lam: Float64Array, s: number, ou
  * Apply Λ_t to the rows and columns of term t in the lower triangle of the dense rest matrix:
  * M ← Λᵀ M Λ restricted to the block rows/columns of this term (Λ = I elsewhere).
  */
-function scaleRestBlock(M: Float64Array, m: number, off: number, t: SysTerm): void {
+function scaleRestBlock(M: Float64Array, m: number, off: number, t: SysTerm, cache?: Map<SysTerm, { version: number; C: Float64Array }>, version = -1): void {
   const { s, nl, lambda } = t;
   if (s === 1 && t.kfac === null) {
     const th = lambda[0];
@@ -612,6 +621,26 @@ function scaleRestBlock(M: Float64Array, m: number, off: number, t: SysTerm): vo
     for (let r = 0; r < q; r++) seg[r] = get(off + r, j);
     applyLambdaT(t, seg, 0);
     for (let r = 0; r < q; r++) set(off + r, j, seg[r]);
+  }
+  if (t.kfac !== null && t.s === 1) {
+    // A scalar term's own block of ZᵀWZ is diagonal (one level per row), so with Λ = θ L_K
+    //   Λᵀ D Λ = θ² Σ_l d_l ℓ_lᵀ ℓ_l,  ℓ_l = row l of L_K,
+    // one register-blocked SYRK of B = (√d ⊙ L_K)ᵀ: q³/2 flops at kernel speed instead of
+    // two q³ passes of triangular products (the phylogenetic models' dominant cost).
+    const K = t.kfac, th2 = lambda[0] * lambda[0];
+    let C = cache?.get(t)?.version === version ? cache.get(t)!.C : null;
+    if (!C) {
+      const B = new Float64Array(q * q);
+      for (let l = 0; l < q; l++) {
+        const sd = Math.sqrt(Math.max(0, M[off + l + (off + l) * m]));
+        for (let i = 0; i <= l; i++) B[i + l * q] = sd * K[l + i * q];
+      }
+      C = new Float64Array(q * q);
+      syrkLowerSub(C, q, B, q, true);
+      cache?.set(t, { version, C });
+    }
+    for (let j = 0; j < q; j++) for (let i = j; i < q; i++) M[off + i + (off + j) * m] = -th2 * C[i + j * q];
+    return;
   }
   const D = new Float64Array(q * q);
   for (let j = 0; j < q; j++) for (let i = 0; i < q; i++) D[i + j * q] = get(off + i, off + j);
