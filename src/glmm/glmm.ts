@@ -234,7 +234,7 @@ export class GeneralizedLinearMixedModel {
     let xs: Float64Array;
     let fval: number;
     let converged = r1.converged;
-    const nw = this.newton(f2, x2, lo2, up2, nth);
+    const nw = this.newton(f2, x2, lo2, up2, nth, this.betaHessianPIRLS(p));
     if (nw) {
       xs = nw.x; fval = nw.f; h = nw.h;
     } else {
@@ -294,12 +294,14 @@ export class GeneralizedLinearMixedModel {
    * Newton iterations with a finite-difference Hessian from x0; null when they cannot be trusted.
    * Parameters on their lower bound stay there (and must not want to leave it).
    */
-  private newton(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, nth: number): { x: Float64Array; f: number; h: HessianResult } | null {
+  private newton(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, nth: number, betaH: Float64Array | null = null): { x: Float64Array; f: number; h: HessianResult } | null {
     let x: Float64Array = Float64Array.from(x0);
     let fx = f(x);
     if (!Number.isFinite(fx)) return null;
     for (let iter = 0; iter < 8; iter++) {
-      const h = this.hessianWarm(f, x);
+      // the first step may take the β block from the PIRLS Schur complement (a few percent off the
+      // Laplace Hessian: good enough to step with); the Hessian the SEs use is always differenced
+      const h = this.hessianWarm(f, x, iter === 0 ? betaH : null, nth);
       const inv = activeInverse(h.hessian, x, lower, nth);
       if (!inv) return null;
       for (const k of inv.fixed) if (h.gradient[k] < 0) return null; // wants to leave the boundary
@@ -354,6 +356,23 @@ export class GeneralizedLinearMixedModel {
     return null;
   }
 
+  /**
+   * 2·L_X L_Xᵀ from the stage-1 factor at its mode: the Hessian of the deviance in β with θ and u
+   * profiled as PIRLS sees them (the Schur complement), φ = 1 scale.
+   */
+  private betaHessianPIRLS(p: number): Float64Array | null {
+    const sys = this.state.sysBeta;
+    if (!sys.ok || p === 0) return null;
+    const H = new Float64Array(p * p);
+    for (let a = 0; a < p; a++)
+      for (let b = 0; b < p; b++) {
+        let acc = 0;
+        for (let c = 0; c <= Math.min(a, b); c++) acc += sys.LRR[sys.qR + a + (sys.qR + c) * sys.m] * sys.LRR[sys.qR + b + (sys.qR + c) * sys.m];
+        H[a + b * p] = (2 * acc) / this.state.phi;
+      }
+    return H;
+  }
+
   /** Rough standard errors of the stage-2 parameters, for scaling the optimizer's coordinates. */
   private stage2Scales(x2: Float64Array, nth: number, p: number, hasExtra: boolean): Float64Array {
     const sc = new Float64Array(x2.length);
@@ -386,11 +405,13 @@ export class GeneralizedLinearMixedModel {
    * du/dx_i, and each x + h_i + h_j starts from u₀ + Δu_i + Δu_j, off by O(h²) — so its PIRLS
    * converges in one Newton step instead of two (the pairs are most of the k² evaluations).
    */
-  private hessianWarm(f: (x: Float64Array) => number, x0: Float64Array): HessianResult {
+  private hessianWarm(f: (x: Float64Array) => number, x0: Float64Array, betaH: Float64Array | null = null, nth = 0): HessianResult {
     const st = this.state;
     let u0 = st.u;
     const du: Float64Array[] = [];
+    const p = this.ms.p;
     return hessianForward(f, x0, 1e-4, {
+      known: (i, j) => (betaH && i >= nth && j >= nth && i < nth + p && j < nth + p ? betaH[i - nth + (j - nth) * p] : null),
       before: (i, j) => {
         if (i < 0) return;
         if (j < 0) { st.u = Float64Array.from(u0); return; }

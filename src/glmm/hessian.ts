@@ -69,7 +69,8 @@ export function hessianForward(f: (x: Float64Array) => number, x0: ArrayLike<num
   const H = new Float64Array(k * k);
   for (let i = 0; i < k; i++)
     for (let j = i; j < k; j++) {
-      const v = (at(i, j) - fi[i] - fi[j] + f0) / (h[i] * h[j]);
+      const given = hooks.known?.(i, j);
+      const v = given ?? (at(i, j) - fi[i] - fi[j] + f0) / (h[i] * h[j]);
       H[i + j * k] = v;
       H[j + i * k] = v;
     }
@@ -85,6 +86,8 @@ export function hessianForward(f: (x: Float64Array) => number, x0: ArrayLike<num
 export interface EvaluationHooks {
   before?(i: number, j: number): void;
   after?(i: number, j: number): void;
+  /** an entry H_ij already known (e.g. approximated analytically): returned instead of differenced */
+  known?(i: number, j: number): number | null;
 }
 
 /** Forward-difference gradient corrected to second order with a known Hessian diagonal (k evaluations). */
