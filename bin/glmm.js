@@ -1,4 +1,22 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is bundled into dist/bundle/glmm-cli.mjs by `npm install` (prepare → build).
-import { main } from "../dist/bundle/glmm-cli.mjs";
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+// Thin launcher (CommonJS, see bin/package.json) for the CLI bundle dist/bundle/glmm-cli.cjs, built by
+// `npm install` (prepare → build). It compiles the bundle with the V8 code cache made at build time
+// (scripts/code-cache.cjs) when there is one, and falls back to a plain require otherwise.
+const fs = require("node:fs");
+const path = require("node:path");
+const vm = require("node:vm");
+const Module = require("node:module");
+
+const file = path.join(__dirname, "..", "dist", "bundle", "glmm-cli.cjs");
+function load() {
+  try {
+    const cachedData = fs.readFileSync(file + ".cache");
+    const script = new vm.Script(Module.wrap(fs.readFileSync(file, "utf8")), { filename: file, cachedData });
+    const mod = { exports: {} };
+    script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+    return mod.exports;
+  } catch {
+    return require(file);
+  }
+}
+load().main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
