@@ -212,7 +212,6 @@ export class GeneralizedLinearMixedModel {
     };
     const r1 = bobyqa(f1, x1, { lower: lo1, upper: up1, rhobeg: 0.2, rhoend: 2e-3, maxfun });
     if (!r1.converged) warnings.push(`the optimizer did not converge in stage 1 (${r1.message})`);
-    const e1 = this.evaluations;
     if (hasExtra) this.setExtra(r1.x[nth]);
     f1(r1.x);
     const beta1 = Float64Array.from(st.beta);
@@ -266,7 +265,6 @@ export class GeneralizedLinearMixedModel {
         if (fs <= fval + 1e-6) { xs = snapped; fval = fs; }
       }
     }
-    if (typeof process !== "undefined" && process.env?.GLMM_DEBUG) console.error(`stage1 ${e1} evals; stage2 ${nw ? "newton" : "bobyqa"} ${this.evaluations - e1} evals f=${fval}`);
     // ---- standard errors from the Hessian in (θ, β[, extra]), as lme4 (and glmmTMB's sdreport)
     let vcov = new Float64Array(p * p).fill(NaN);
     if (!options.noHessian) {
@@ -306,7 +304,6 @@ export class GeneralizedLinearMixedModel {
       if (!inv) return null;
       for (const k of inv.fixed) if (h.gradient[k] < 0) return null; // wants to leave the boundary
       const d = inv.newtonStep(h.gradient);
-      if (typeof process !== "undefined" && process.env?.GLMM_DEBUG) console.error(`hessian ${iter} se: ${Array.from({ length: x.length - nth }, (_, a) => Math.sqrt(2 * inv.get(nth + a, nth + a)).toPrecision(6)).join(" ")}`);
       let dec = 0;
       for (let k = 0; k < d.length; k++) dec -= h.gradient[k] * d[k];
       let t = 1;
@@ -323,7 +320,6 @@ export class GeneralizedLinearMixedModel {
         const fy = f(y);
         if (fy <= fx + 1e-9 * Math.abs(fx)) { xn = y; fn = fy; break; }
       }
-      if (typeof process !== "undefined" && process.env?.GLMM_DEBUG) console.error(`newton ${iter}: f=${fx} decrement=${dec.toExponential(2)} step=${t}`);
       // Near the optimum a full Newton step leaves an error of order decrement²: with the
       // decrement below 0.01 (deviance units) the step lands within rounding of the optimum, and
       // the Hessian at x (a few hundredths of an SE away) serves the standard errors.
