@@ -229,19 +229,22 @@ function trimField(s: string): string {
 /**
  * A column is numeric when every non-missing field is a decimal number (or Inf/-Inf, kept as
  * ±Infinity so that model code can name them in an error). Missing: empty fields and NA. "NaN" is
- * accepted as a number, which in a numeric column means missing too (NaN is the missing marker).
+ * accepted as a number and its rows kept in `nanRows`: a model that uses the column refuses them
+ * (an undefined value is not a missing one).
  * Quoted numbers count as numbers, like R's read.csv ("308" in sleepstudy's Subject).
  */
 function typeColumn(name: string, raw: string[]): Column {
   const n = raw.length;
   const values = new Float64Array(n);
+  let nanRows: number[] | null = null;
   for (let i = 0; i < n; i++) {
     const s = raw[i];
     const x = parseNumber(s);
     if (x === undefined) return textColumn(name, raw);
     values[i] = x;
+    if (x !== x && s.trim() === "NaN") (nanRows ??= []).push(i);
   }
-  return { kind: "numeric", name, values };
+  return nanRows ? { kind: "numeric", name, values, nanRows: Int32Array.from(nanRows) } : { kind: "numeric", name, values };
 }
 
 function textColumn(name: string, raw: string[]): Column {

@@ -7,6 +7,11 @@ export interface NumericColumn {
   readonly kind: "numeric";
   readonly name: string;
   readonly values: Float64Array;
+  /**
+   * Rows whose field was a literal NaN (in `values` NaN is also the missing marker): a model that
+   * uses the column refuses them rather than silently dropping a computed-but-undefined value.
+   */
+  readonly nanRows?: Int32Array;
 }
 
 export interface TextColumn {

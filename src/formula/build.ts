@@ -45,6 +45,9 @@ function completeRows(frame: Frame, cols: readonly string[]): { rows: Int32Array
   for (const name of cols) {
     const c = frame.column(name);
     let any = false;
+    if (c.kind === "numeric" && c.nanRows?.length) {
+      throw new UserError(`column '${name}' has NaN at data row ${c.nanRows[0] + 1} of ${frame.source}${c.nanRows.length > 1 ? ` (and ${c.nanRows.length - 1} more rows)` : ""}: NaN is not a value a model can use; write NA (or leave the field empty) for a missing value`);
+    }
     if (c.kind === "numeric") {
       const v = c.values;
       for (let i = 0; i < n; i++) if (Number.isNaN(v[i])) { used[i] = 0; any = true; }

@@ -154,13 +154,12 @@ it("hostile formulas ran no code", () => {
   assert.equal(existsSync(canary), false);
 });
 
-it("NaN in the data is a missing value (as R's na.omit): the row is dropped and the fit says so", async () => {
+it("NaN in the data is refused (an undefined value is not a missing one): one line naming column and row", async () => {
   const r = await glmm(["fit", "--data", bad("nan.csv"), "--formula", F, "--format", "json"]);
-  assert.equal(r.status, 0, r.stderr);
-  const j = JSON.parse(r.stdout);
-  assert.equal(j.nobs, 29);
-  assert.equal(j.dropped, 1);
-  assert.ok(j.warnings.includes("1 row removed for missing values in: y"), j.warnings.join("; "));
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr.trim(), /^glmm: column 'y' has NaN at data row \d+ of nan\.csv: NaN is not a value a model can use; write NA/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
 
 it("`glmm ... | head`: a reader that goes away early ends the run quietly (no EPIPE stack trace)", async () => {
