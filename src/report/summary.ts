@@ -92,7 +92,7 @@ export function fitSummary(inp: SummaryInput): string {
     out.push("");
     out.push("Correlation of Fixed Effects:");
     const p = j.fixef.length;
-    const abbrev = j.fixef.map((f) => abbreviate(f.term));
+    const abbrev = uniqueAbbreviations(j.fixef.map((f) => f.term));
     const rows: string[][] = [["", ...abbrev.slice(0, p - 1)]];
     for (let a = 1; a < p; a++) {
       const r = [abbrev[a]];
@@ -118,11 +118,24 @@ function fmtP(p: number | null): string {
 }
 
 /** R's abbreviate(minlength = 6)-like short names for the correlation table */
-function abbreviate(s: string): string {
+function abbreviate(s: string, width = 6): string {
   if (s === "(Intercept)") return "(Intr)";
-  if (s.length <= 6) return s;
+  // interactions: abbreviate each factor, as R's abbreviate does word by word ("FT:SPM")
+  if (s.includes(":")) return s.split(":").map((part) => abbreviate(part, 3)).join(":");
+  if (s.length <= width) return s;
   const noVowels = s[0] + s.slice(1).replace(/[aeiou]/g, "");
-  return noVowels.slice(0, 6);
+  return noVowels.slice(0, width);
+}
+
+/** Abbreviations made unique by a numeric suffix where two terms would print the same. */
+function uniqueAbbreviations(names: readonly string[]): string[] {
+  const out = names.map((n) => abbreviate(n));
+  const seen = new Map<string, number>();
+  return out.map((a) => {
+    const k = seen.get(a) ?? 0;
+    seen.set(a, k + 1);
+    return k === 0 ? a : `${a}.${k}`;
+  });
 }
 
 /** A model without random effects, in the layout of R's summary.lm / summary.glm. */
