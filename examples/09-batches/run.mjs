@@ -2,7 +2,7 @@
 // intercept per batch estimates a variance from 3 batch means — glmm warns that this is poorly
 // determined. Beside it, the model with batch as a fixed effect (ordinary least squares).
 import { confint, fit, fromFitResult } from "../../dist/src/index.js";
-import { coef, fmt, gee, isMain, printer, readData, sdOf } from "../lib.mjs";
+import { coef, fmt, isMain, printer, readData, sdOf } from "../lib.mjs";
 
 export const mixedFormula = "expression ~ group + (1 | batch)";
 export const fixedFormula = "expression ~ group + batch";
@@ -17,20 +17,17 @@ export async function main(options = {}) {
   const sdCI = ci.find((r) => r.parameter === "sd_(Intercept)|batch");
   const trCI = ci.find((r) => r.parameter === "grouptreated");
 
-  // `glmm fit` needs a random-effect term, so the fixed-batch model is fitted here as a gaussian GEE
-  // with independent errors: its coefficients are exactly least squares; its model-based variance
-  // divides the residual sum of squares by n (geepack's scale), lm's by n − p, hence the factor.
-  const ols = gee(data, fixedFormula, { id: "batch", stdErr: "model" });
-  const n = ols.nobs, p = ols.fixef.length;
-  const lmSE = (t) => ols.fixef.find((f) => f.term === t).seModel * Math.sqrt(n / (n - p));
-  const est = (t) => ols.fixef.find((f) => f.term === t).estimate;
+  // batch as a fixed effect: without random-effect terms `fit` is R's lm()
+  const ols = fit(data, fixedFormula, {}).json;
+  const lmSE = (t) => coef(ols, t).se;
+  const est = (t) => coef(ols, t).estimate;
 
   const t = coef(mixed.json, "grouptreated");
   const i0 = coef(mixed.json, "(Intercept)");
   const res = {
     warnings, fewLevelsWarning: warnings.some((w) => w.includes("only 3 levels")),
     mixed: { treated: t.estimate, treatedSE: t.se, treatedDF: t.df, intercept: i0.estimate, interceptSE: i0.se, interceptDF: i0.df, sdBatch: sdOf(mixed.json, "batch"), sigma: mixed.json.sigma, sdBatchCI: [sdCI.lower, sdCI.upper], treatedCI: [trCI.lower, trCI.upper] },
-    fixed: { treated: est("grouptreated"), treatedSE: lmSE("grouptreated"), batchrun2: est("batchrun2"), batchrun3: est("batchrun3"), batchSE: lmSE("batchrun2"), sigma: Math.sqrt(ols.scale * n / (n - p)), df: n - p },
+    fixed: { treated: est("grouptreated"), treatedSE: lmSE("grouptreated"), batchrun2: est("batchrun2"), batchrun3: est("batchrun3"), batchSE: lmSE("batchrun2"), sigma: ols.sigma, df: coef(ols, "grouptreated").df },
   };
   log(
     `Batches: ${mixed.json.nobs} samples in ${mixed.json.groups.batch} batches; ${mixedFormula} (REML)`,
