@@ -6,26 +6,18 @@ import { knownCovarianceFromText, parseCovarianceSpec, specFileRole } from "../.
 import { fitSummary } from "../../report/summary.js";
 import { readFrameFile, readTextFile } from "../io.js";
 import { fitStatus } from "../status.js";
-import { addModelFlags } from "./model-flags.js";
+import { addModelFlags, type ModelFlags } from "./model-flags.js";
 import { plotResiduals } from "../../report/plots/fitdata.js";
 import { writeFitPlots } from "../render.js";
 import { parseRefs } from "../options.js";
 import { basename } from "node:path";
 
-export interface FitCommandOptions {
-  data: string;
+/** the shared model flags (one formula) plus fit's own */
+export interface FitCommandOptions extends Omit<ModelFlags, "formula"> {
   formula: string;
-  family: string;
-  link?: string;
-  reml?: boolean;
-  ml?: boolean;
-  nagq: string;
-  ref: string[];
   covariance: string[];
-  weights?: string;
   ddf?: string;
   plot?: string;
-  format: string;
 }
 
 export async function fitCommand(o: FitCommandOptions): Promise<void> {
