@@ -151,7 +151,7 @@ export class GLMMState {
    * PIRLS at θ. With updateBeta, β is re-estimated with u (stage 1); otherwise β = this.beta is
    * fixed. Leaves the system factored at the mode's weights (for log|L|) and u, β, η, μ current.
    */
-  pirls(theta: ArrayLike<number>, updateBeta: boolean, maxIter = 60, tol = 1e-15): PirlsResult {
+  pirls(theta: ArrayLike<number>, updateBeta: boolean, maxIter = 60, tol = 1e-15, stepTol = this.newtonSteps ? 1e-6 : 1e-9): PirlsResult {
     const sys = updateBeta ? this.sysBeta : this.sysU;
     setLambdas(this.terms, theta);
     const { q, p } = this;
@@ -215,7 +215,7 @@ export class GLMMState {
       // below 1e-9 means the mode is within rounding.
       // With Newton steps (canonical link, or the observed information) the error left after a
       // full step δ is O(δ²): a step below 1e-6 leaves ~1e-12.
-      if (f === 1 && step < (this.newtonSteps ? 1e-6 : 1e-9) * size) { converged = true; it++; break; }
+      if (f === 1 && step < stepTol * size) { converged = true; it++; break; }
       if (change < tol * (Math.abs(pdev) + 0.1) && step < 1e-6 * size) { converged = true; it++; break; }
     }
     this.u = u;
