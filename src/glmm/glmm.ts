@@ -210,7 +210,7 @@ export class GeneralizedLinearMixedModel {
       if (hasExtra) this.setExtra(x[nth]);
       return this.laplaceStage1(x.subarray(0, nth));
     };
-    const r1 = bobyqa(f1, x1, { lower: lo1, upper: up1, rhobeg: 0.2, rhoend: 2e-3, maxfun });
+    const r1 = bobyqa(f1, x1, { lower: lo1, upper: up1, rhobeg: 0.2, rhoend: 1e-2, maxfun });
     if (!r1.converged) warnings.push(`the optimizer did not converge in stage 1 (${r1.message})`);
     if (hasExtra) this.setExtra(r1.x[nth]);
     f1(r1.x);
