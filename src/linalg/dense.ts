@@ -212,3 +212,45 @@ function gemmSub(X: Float64Array, k: number, i0: number, i1: number, j0: number,
       X[j * k + i] -= a;
     }
 }
+
+/**
+ * M (lower, m×m) −= A Aᵀ for A dense m × k column-major; 4×4 blocks accumulate over k in registers.
+ * With `upper`, A is known to be upper triangular (A[i, c] = 0 for c < i) and the sums start at
+ * c = i, a third of the work.
+ */
+export function syrkLowerSub(M: Float64Array, m: number, A: Float64Array, k: number, upper = false): void {
+  let j = 0;
+  for (; j + 3 < m; j += 4) {
+    for (let i = j; i < m; i += 4) {
+      if (i + 3 >= m) break;
+      let c00 = 0, c10 = 0, c20 = 0, c30 = 0, c01 = 0, c11 = 0, c21 = 0, c31 = 0;
+      let c02 = 0, c12 = 0, c22 = 0, c32 = 0, c03 = 0, c13 = 0, c23 = 0, c33 = 0;
+      for (let c = upper ? i : 0; c < k; c++) {
+        const o = c * m;
+        const a0 = A[o + i], a1 = A[o + i + 1], a2 = A[o + i + 2], a3 = A[o + i + 3];
+        const b0 = A[o + j], b1 = A[o + j + 1], b2 = A[o + j + 2], b3 = A[o + j + 3];
+        c00 += a0 * b0; c10 += a1 * b0; c20 += a2 * b0; c30 += a3 * b0;
+        c01 += a0 * b1; c11 += a1 * b1; c21 += a2 * b1; c31 += a3 * b1;
+        c02 += a0 * b2; c12 += a1 * b2; c22 += a2 * b2; c32 += a3 * b2;
+        c03 += a0 * b3; c13 += a1 * b3; c23 += a2 * b3; c33 += a3 * b3;
+      }
+      const cs = [c00, c10, c20, c30, c01, c11, c21, c31, c02, c12, c22, c32, c03, c13, c23, c33];
+      for (let jj = 0; jj < 4; jj++)
+        for (let ii = 0; ii < 4; ii++) if (i + ii >= j + jj) M[i + ii + (j + jj) * m] -= cs[ii + 4 * jj];
+    }
+    // rows left over at the bottom of this column block
+    for (let i = m - ((m - j) % 4 === 0 ? 0 : (m - j) % 4); i < m; i++)
+      for (let jj = j; jj < j + 4 && jj <= i; jj++) {
+        let acc = 0;
+        for (let c = upper ? i : 0; c < k; c++) acc += A[c * m + i] * A[c * m + jj];
+        M[i + jj * m] -= acc;
+      }
+  }
+  for (; j < m; j++)
+    for (let i = j; i < m; i++) {
+      let acc = 0;
+      for (let c = upper ? i : 0; c < k; c++) acc += A[c * m + i] * A[c * m + j];
+      M[i + j * m] -= acc;
+    }
+}
+
