@@ -10,6 +10,7 @@
 // with K = L_K L_Kᵀ; such terms mix levels, so they live in the dense part of the system.
 import type { CovarianceKind, ReTerm } from "../formula/types.js";
 import { UserError } from "../errors.js";
+import { cholLower } from "../linalg/dense.js";
 
 export interface SysTerm {
   readonly term: ReTerm;
@@ -78,31 +79,17 @@ export function sortTerms(reTerms: readonly ReTerm[]): SysTerm[] {
 }
 
 function choleskyOfK(K: Float64Array, nl: number, group: string, source?: string): Float64Array {
-  const L = Float64Array.from(K);
+  let mean = 0;
+  for (let j = 0; j < nl; j++) mean += K[j + j * nl];
+  mean /= nl;
   // a tiny ridge only when K is numerically singular (e.g. identical tips)
   for (let attempt = 0; attempt < 3; attempt++) {
-    const c = L.slice();
-    let ok = true;
-    for (let j = 0; j < nl && ok; j++) {
-      let d = c[j + j * nl];
-      for (let k = 0; k < j; k++) d -= c[j + k * nl] * c[j + k * nl];
-      if (!(d > 0)) { ok = false; break; }
-      d = Math.sqrt(d);
-      c[j + j * nl] = d;
-      for (let i = j + 1; i < nl; i++) {
-        let v = c[i + j * nl];
-        for (let k = 0; k < j; k++) v -= c[i + k * nl] * c[j + k * nl];
-        c[i + j * nl] = v / d;
-      }
-    }
-    if (ok) {
+    const c = Float64Array.from(K);
+    if (attempt > 0) for (let j = 0; j < nl; j++) c[j + j * nl] += mean * Math.pow(10, -13 + 3 * attempt);
+    if (cholLower(c, nl) < 0) {
       for (let j = 0; j < nl; j++) for (let i = 0; i < j; i++) c[i + j * nl] = 0;
       return c;
     }
-    let mean = 0;
-    for (let j = 0; j < nl; j++) mean += K[j + j * nl];
-    const ridge = (mean / nl) * Math.pow(10, -10 + 3 * attempt);
-    for (let j = 0; j < nl; j++) L[j + j * nl] = K[j + j * nl] + ridge;
   }
   throw new UserError(`${source ?? "the known covariance"} of '${group}' is not positive definite (even with a small ridge): check for duplicated or zero-length tips, or use a correlation scaling`);
 }
