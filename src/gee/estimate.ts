@@ -5,7 +5,7 @@
 // ≤ tol, or after maxit iterations. Following geepack's path exactly (start, order, stopping rule) is
 // what makes the estimates agree to ~1e-8 rather than only to the tolerance.
 import { UserError } from "../errors.js";
-import { solve } from "./dense.js";
+import { solve } from "../linalg/lu.js";
 import { pairKernel } from "./correlation.js";
 import { type Problem, clusterPieces, luBuffer, meanState, solveR } from "./problem.js";
 

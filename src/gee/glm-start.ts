@@ -2,7 +2,7 @@
 // convergence rule |dev − dev_old| / (|dev| + 0.1) < 1e-8, same step halving). geeglm starts geese
 // from glm's coefficients, so matching them keeps the GEE iterations on geepack's path.
 import type { Family } from "../families/index.js";
-import { lstsq } from "./dense.js";
+import { lstsq } from "../linalg/lu.js";
 
 export interface GlmStart {
   readonly beta: Float64Array;

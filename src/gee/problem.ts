@@ -3,7 +3,7 @@
 import type { Family } from "../families/index.js";
 import type { ClusterLayout } from "./clusters.js";
 import type { Correlation } from "./correlation.js";
-import { luFactor, luSolve } from "./dense.js";
+import { luFactor, luSolve } from "../linalg/lu.js";
 
 export interface Problem {
   readonly n: number;

@@ -5,7 +5,7 @@
 //   leverage; invariant to the A^{-½} standardisation, so it equals the response-scale formula);
 // - the sandwich variances of φ and α from the joint estimating equations (β, φ, α), with geepack's
 //   block-triangular Jacobian (its Hess A..F and score blocks U1..U3).
-import { inverse, matmul, solve, transpose } from "./dense.js";
+import { inverse, matmul, solve, transpose } from "../linalg/lu.js";
 import { pairKernel } from "./correlation.js";
 import { type MeanState, type Problem, clusterPieces, luBuffer, solveR, varianceDeriv } from "./problem.js";
 

@@ -1,5 +1,5 @@
-// Small dense-matrix helpers for the GEE engine: every matrix here is one cluster's (m × m) or the
-// p × p information, so plain column-major loops are enough. LU with partial pivoting is used even for
+// Small dense-matrix helpers (LU, solves, products) for matrices of a cluster's size (m × m) or
+// p × p, used by the GEE engine: plain column-major loops are enough. LU with partial pivoting is used even for
 // symmetric matrices because a working correlation R(α) need not be positive definite (geepack solves
 // with LU as well).
 
