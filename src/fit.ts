@@ -12,6 +12,7 @@ import { scaleWarnings } from "./formula/scale-check.js";
 import { separationWarning } from "./glmm/separation.js";
 import { fitDiagnostics } from "./inference/diagnostics.js";
 import { satterthwaiteTable } from "./inference/satterthwaite.js";
+import { levelTree, type TreePrecision } from "./covariance/precision.js";
 
 export interface FitOptions {
   /** gaussian (default), binomial, poisson, negative_binomial, Gamma */
@@ -45,6 +46,12 @@ export interface KnownCovariance {
   readonly labels: readonly string[];
   /** labels.length² entries, column-major (symmetric) */
   readonly K: Float64Array;
+  /**
+   * A tree's covariance as its sparse precision (labels in the tree's tip order, the same as
+   * `labels`): the engine then never forms K, and thousands of tips stay cheap. K, when also
+   * given, must be the same covariance (it may be a lazy getter).
+   */
+  readonly tree?: TreePrecision;
   /** where it came from, for messages ("tree.nwk") */
   readonly source?: string;
 }
@@ -108,6 +115,8 @@ export function attachCovariances(ms: ModelStructure, covs: readonly KnownCovari
     const extra = cov.labels.filter((l) => !used.has(l));
     if (extra.length) throw new UserError(`${cov.source ?? "covariance"}: ${extra.length} name(s) not among the levels of '${t.group}' in the data (prune them first): ${extra.slice(0, 10).join(", ")}${extra.length > 10 ? ", ..." : ""}`);
     const nl = t.levels.length;
+    // a tree: its sparse precision, renumbered for the levels (K is built only if an engine needs it)
+    if (cov.tree) return { ...t, covariance: { ...(t.covariance ?? {}), tree: levelTree(cov.tree, t.levels), source: cov.source } };
     const nk = cov.labels.length;
     const K = new Float64Array(nl * nl);
     const idx = t.levels.map((l) => pos.get(l)!);

@@ -8,5 +8,5 @@ export { parseCovarianceMatrix, checkCovariance } from "./matrix.js";
 export { parseCovarianceSpec, knownCovarianceFromText, specFileRole } from "./spec.js";
 export type { CovarianceSpec, CovarianceSource } from "./spec.js";
 export { latentResidualVariance, phylogeneticSignal } from "./signal.js";
-export { treePrecision, treeCholesky, treeSolve } from "./precision.js";
+export { treePrecision, treeCholesky, treeSolve, levelTree, levelTreeCovariance, levelTreeDepths } from "./precision.js";
 export type { TreePrecision } from "./precision.js";

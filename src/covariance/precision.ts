@@ -1,6 +1,7 @@
 import { UserError } from "../errors.js";
 import { nodeDepths } from "./vcv.js";
 import type { PhyloTree } from "./newick.js";
+import type { LevelTree } from "../formula/types.js";
 
 // The sparse inverse of a tree's Brownian-motion covariance (Hadfield & Nakagawa 2010): give every
 // node (tips and internal nodes, not the root) its own effect, a_v = a_parent + √l_v·ε_v with the
@@ -105,4 +106,58 @@ export function treeSolve(tp: TreePrecision, f: { diag: Float64Array; off: Float
     b[k] /= f.diag[k];
   }
   return b;
+}
+
+/** The tree for a random-effect term whose levels are its tips (`levels[l]` names a tip's label). */
+export function levelTree(tp: TreePrecision, levels: readonly string[]): LevelTree {
+  const tipOf = new Map(tp.labels.map((l, i) => [l, i]));
+  const levelNode = Int32Array.from(levels, (l) => {
+    const t = tipOf.get(l);
+    if (t === undefined) throw new UserError(`level '${l}' is not a tip of the tree`);
+    return tp.tipNode[t];
+  });
+  return { size: tp.size, parent: tp.parent, precision: tp.precision, logDetA: tp.logDetA, levelNode };
+}
+
+/** Root-to-node path lengths of a LevelTree. */
+export function levelTreeDepths(lt: LevelTree): Float64Array {
+  const depth = new Float64Array(lt.size);
+  // parents come after their children: walk down from the root
+  for (let k = lt.size - 1; k >= 0; k--) depth[k] = (lt.parent[k] < 0 ? 0 : depth[lt.parent[k]]) + 1 / lt.precision[k];
+  return depth;
+}
+
+/**
+ * The levels' dense covariance K (nl×nl, column-major) of a LevelTree: K_ij is the depth of the
+ * most recent common ancestor. Each pair is written once, from the node where the two tips' paths
+ * meet (O(nl²)); for the engine's dense path (a tree term that cannot be the sparse first term).
+ */
+export function levelTreeCovariance(lt: LevelTree, nl: number): Float64Array {
+  const depth = levelTreeDepths(lt);
+  const K = new Float64Array(nl * nl);
+  // the levels at each node (several when tips share a node through zero-length branches)
+  const at: (number[] | null)[] = new Array(lt.size).fill(null);
+  for (let l = 0; l < nl; l++) (at[lt.levelNode[l]] ??= []).push(l);
+  const tips: (number[] | null)[] = new Array(lt.size).fill(null);
+  for (let k = 0; k < lt.size; k++) {
+    // k's own levels meet each other and the levels gathered from its children at k
+    const own = at[k] ?? [];
+    const acc = tips[k] ?? [];
+    tips[k] = null;
+    const dk = depth[k];
+    for (const l of own) {
+      for (const j of acc) { K[l + j * nl] = dk; K[j + l * nl] = dk; }
+      for (const j of own) K[l + j * nl] = dk;
+    }
+    for (const l of own) acc.push(l);
+    const p = lt.parent[k];
+    if (p < 0 || acc.length === 0) continue;
+    // then k's levels meet the levels already gathered at p (from p's earlier children) at p
+    const other = tips[p];
+    if (other === null) { tips[p] = acc; continue; }
+    const dp = depth[p];
+    for (const i of acc) for (const j of other) { K[i + j * nl] = dp; K[j + i * nl] = dp; }
+    for (const i of acc) other.push(i);
+  }
+  return K;
 }

@@ -1,8 +1,9 @@
 import { UserError } from "../errors.js";
 import type { KnownCovariance } from "../fit.js";
 import { parseCovarianceMatrix } from "./matrix.js";
-import { parseNewick } from "./newick.js";
-import { rescale, treeVcv, type CovarianceScale } from "./vcv.js";
+import { parseNewick, tipLabels } from "./newick.js";
+import { isUltrametric, rescale, treeVcv, type CovarianceScale } from "./vcv.js";
+import { treePrecision } from "./precision.js";
 
 // `--covariance GROUP=KIND:FILE`: which grouping factor, what the file holds, how K is scaled.
 //   phylo:tree.nwk        Brownian-motion covariance of the tree, divided by its largest diagonal
@@ -57,8 +58,14 @@ export function specFileRole(spec: CovarianceSpec): string {
 export function knownCovarianceFromText(spec: CovarianceSpec, text: string, name: string): KnownCovariance {
   if (spec.source === "phylo") {
     const tree = parseNewick(text, { source: name });
-    const { labels, K } = treeVcv(tree, spec.scale);
-    return { group: spec.group, labels, K, source: name };
+    // the sparse precision serves the height and raw scalings, and correlations of an ultrametric
+    // tree (the same thing); the dense K is built on first use only
+    const sparse = spec.scale !== "corr" || isUltrametric(tree) ? treePrecision(tree, spec.scale === "none" ? "none" : "height") : null;
+    let K: Float64Array | null = null;
+    const dense = () => (K ??= treeVcv(tree, spec.scale).K);
+    const labels = tipLabels(tree);
+    if (!sparse) return { group: spec.group, labels, K: dense(), source: name };
+    return { group: spec.group, labels, get K() { return dense(); }, tree: sparse, source: name };
   }
   const { labels, K } = parseCovarianceMatrix(text, { source: name });
   return { group: spec.group, labels, K: rescale(K, labels.length, spec.scale, name), source: name };

@@ -33,9 +33,27 @@ export interface ReTerm {
   /**
    * Structure of the covariance: `kind` from `diag(x | g)`, `cs(...)`, `ar1(...)` (default "us"), and
    * an optional known covariance K between the levels (levels order, nl×nl column-major, e.g. a
-   * phylogeny's vcv): the term's effects are then b = L_K ⊗ λ u with K = L_K L_Kᵀ.
+   * phylogeny's vcv): the term's effects are then b = L_K ⊗ λ u with K = L_K L_Kᵀ. A tree's
+   * covariance may come as its sparse precision instead (`tree`), and K is then built only if the
+   * engine needs it dense.
    */
-  readonly covariance?: { readonly kind?: CovarianceKind; readonly K?: Float64Array; readonly source?: string };
+  readonly covariance?: { readonly kind?: CovarianceKind; readonly K?: Float64Array; readonly tree?: LevelTree; readonly source?: string };
+}
+
+/**
+ * A tree's Brownian-motion covariance in sparse-precision form (Hadfield & Nakagawa 2010), for a
+ * term whose levels are the tree's tips: one effect per node (tips and internal nodes, not the
+ * root), every node numbered before its parent. The levels' block of Q⁻¹ is K, where
+ *   Q = Σ_v precision_v (e_v − e_parent(v))(e_v − e_parent(v))ᵀ   (e_{−1} = 0: the root is fixed at 0)
+ * and log|Q⁻¹| = logDetA. A tip on a zero-length branch shares its parent's node.
+ */
+export interface LevelTree {
+  readonly size: number;
+  readonly parent: Int32Array;
+  readonly precision: Float64Array;
+  readonly logDetA: number;
+  /** per level: its node */
+  readonly levelNode: Int32Array;
 }
 
 export interface ModelStructure {

@@ -6,7 +6,7 @@ import type { Family } from "../families/family.js";
 import { type VectorKernels, vectorKernels } from "../families/kernels.js";
 import type { ModelStructure } from "../formula/types.js";
 import { PLSSystem } from "../lmm/system.js";
-import { type SysTerm, applyLambda, setLambdas } from "../lmm/reterms.js";
+import { type SysTerm, applyLambda, levelEffects, penalty, setLambdas } from "../lmm/reterms.js";
 
 export interface PirlsResult {
   /** penalized deviance Σ devResid/φ + ‖u‖² at the mode */
@@ -97,9 +97,9 @@ export class GLMMState {
     for (let t = 0; t < terms.length; t++) applyLambda(terms[t], u, this.termOffset[t], b, this.termOffset[t]);
     eta.set(etaFixed);
     for (let t = 0; t < terms.length; t++) {
-      const { s, term } = terms[t];
+      const { s, term, refs } = terms[t];
       const off = this.termOffset[t];
-      const refs = term.refs, zz = term.z;
+      const zz = term.z;
       if (s === 1) for (let i = 0; i < n; i++) eta[i] += zz[i] * b[off + refs[i]];
       else
         for (let i = 0; i < n; i++) {
@@ -110,10 +110,8 @@ export class GLMMState {
         }
     }
     const dev = this.kernels.meanAndDeviance(eta, mu, y, prior);
-    let uu = 0;
-    for (let k = 0; k < u.length; k++) uu += u[k] * u[k];
     this.lastDev = dev;
-    return dev / phi + uu;
+    return dev / phi + this.penaltyOf(u);
   }
 
   /** working weights and response at the current η, μ; zOffset is subtracted from z */
@@ -305,16 +303,24 @@ export class GLMMState {
     return this.lastDev / phi + this.satValue;
   }
 
-  /** ‖u‖² */
+  /** ‖u‖² (uᵀQu on a tree term's segment) */
   sqrU(): number {
+    return this.penaltyOf(this.u);
+  }
+
+  private penaltyOf(u: Float64Array): number {
+    const { terms, termOffset } = this;
     let s = 0;
-    for (const v of this.u) s += v * v;
+    for (let t = 0; t < terms.length; t++) {
+      if (terms[t].tree !== null) { s += penalty(terms[t], u, termOffset[t]); continue; }
+      for (let k = termOffset[t]; k < termOffset[t + 1]; k++) s += u[k] * u[k];
+    }
     return s;
   }
 
   /** b = Λu for the current θ (set by the last pirls call), per term in system order */
   currentB(): Float64Array[] {
-    return this.terms.map((t, ti) => Float64Array.from(this.b.subarray(this.termOffset[ti], this.termOffset[ti + 1])));
+    return this.terms.map((t, ti) => Float64Array.from(levelEffects(t, this.b.subarray(this.termOffset[ti], this.termOffset[ti + 1]))));
   }
 }
 

@@ -57,11 +57,31 @@ export function addRandomPart(eta: Float64Array, terms: readonly SysTerm[], b: r
   });
 }
 
-/** one draw of the random effects per system term: b_l = scale·λ u_l, u_l ~ N(0, I) */
+/**
+ * One draw of the random effects per system term: b_l = scale·λ u_l, u_l ~ N(0, I); with a known
+ * covariance b = scale·λ L_K u, and for a tree the Brownian motion itself (each node = its parent +
+ * N(0, branch length)), whose tips have covariance K.
+ */
 export function drawRandomEffects(terms: readonly SysTerm[], theta: ArrayLike<number>, scale: number, rng: Rng): Float64Array[] {
   return terms.map((t) => {
     const { s, nl } = t;
     const lam = lambdaAt(t, theta);
+    if (t.tree) {
+      const { parent, precision } = t.tree;
+      const a = new Float64Array(t.tree.size);
+      for (let k = a.length - 1; k >= 0; k--) a[k] = (parent[k] < 0 ? 0 : a[parent[k]]) + rng.normal() / Math.sqrt(precision[k]);
+      return Float64Array.from(t.tree.levelNode, (k) => scale * lam[0] * a[k]);
+    }
+    if (t.kfac) {
+      const u = Float64Array.from({ length: nl }, () => rng.normal());
+      const b = new Float64Array(nl);
+      for (let l = 0; l < nl; l++) {
+        let acc = 0;
+        for (let k = 0; k <= l; k++) acc += t.kfac[l + k * nl] * u[k];
+        b[l] = scale * lam[0] * acc;
+      }
+      return b;
+    }
     const b = new Float64Array(s * nl);
     const u = new Float64Array(s);
     for (let l = 0; l < nl; l++) {

@@ -21,7 +21,8 @@ export function conditionalVariances(sys: PLSSystem, sigma2: number): Float64Arr
   const Minv = lowerInverse(LRR, m, qR);
   const out: Float64Array[] = [];
   // term 0
-  if (first) {
+  if (first && sys.tree) out.push(treeConditionalVariances(sys, Minv, sigma2));
+  else if (first) {
     const t = first;
     const blocks = new Float64Array(nl0 * s0 * s0);
     const W = new Float64Array(s0 * s0);
@@ -112,6 +113,50 @@ export function conditionalVariances(sys: PLSSystem, sigma2: number): Float64Arr
           for (let b = 0; b < s; b++) blocks[l * s * s + a + b * s] = Ct[l * s + a + (l * s + b) * q] * sigma2;
     }
     out.push(blocks);
+  }
+  return out;
+}
+
+/**
+ * A tree term 0: for level l at node k, column k of L⁻¹ is x = L₀₀⁻¹e_k (nonzero only on k's path to the
+ * root) over the Z rows of the rest, −M⁻¹ L_R0 x; the variance is σ²λ²‖that column‖².
+ */
+function treeConditionalVariances(sys: PLSSystem, Minv: Float64Array, sigma2: number): Float64Array {
+  const { L00, L00off, LR0, rowPtr, rowIdx, qR } = sys;
+  const t = sys.first!;
+  const { parent } = sys.tree!;
+  const lam2 = t.lambda[0] * t.lambda[0];
+  const out = new Float64Array(t.nl);
+  const g = new Float64Array(qR);
+  const xr = new Float64Array(qR);
+  const { levelNode } = sys.tree!;
+  for (let l = 0; l < t.nl; l++) {
+    let ss = 0;
+    let lo = qR;
+    g.fill(0);
+    for (let k = levelNode[l], x = 1 / L00[levelNode[l]]; k >= 0; ) {
+      ss += x * x;
+      for (let a = rowPtr[k]; a < rowPtr[k + 1]; a++) {
+        const row = rowIdx[a];
+        if (row >= qR) break;
+        g[row] += LR0[a] * x;
+        if (row < lo) lo = row;
+      }
+      const p = parent[k];
+      if (p >= 0) x = (-L00off[k] * x) / L00[p];
+      k = p;
+    }
+    if (qR > 0) {
+      xr.fill(0);
+      for (let row = lo; row < qR; row++) {
+        const gv = g[row];
+        if (gv === 0) continue;
+        const mc = row * qR;
+        for (let i = row; i < qR; i++) xr[i] -= Minv[mc + i] * gv;
+      }
+      for (let i = lo; i < qR; i++) ss += xr[i] * xr[i];
+    }
+    out[l] = lam2 * ss * sigma2;
   }
   return out;
 }

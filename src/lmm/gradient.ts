@@ -12,7 +12,7 @@ import { lowerInverse } from "../linalg/dense.js";
 
 /** true when the analytic gradient applies: every term scalar, unstructured, no known covariance */
 export function hasAnalyticGradient(sys: PLSSystem): boolean {
-  return sys.terms.every((t) => t.s === 1 && t.kfac === null);
+  return sys.terms.every((t) => t.s === 1 && t.kfac === null && t.tree === null);
 }
 
 /**

@@ -102,7 +102,7 @@ export class LinearMixedModel {
     // no residual degrees of freedom: the (RE)ML criterion is log(0)
     if (ms.n <= ms.p) throw new UserError(`the model has ${ms.p} fixed-effect columns for ${ms.n} observations: a linear mixed model needs more observations than fixed effects`);
     // lme4's check.nobs.vs.nlev: one observation per level confounds the effect with the residual (not so under a known covariance)
-    for (const t of ms.reTerms) if (!t.covariance?.K && t.levels.length >= ms.n) throw new UserError(`grouping factor '${t.group}' has ${t.levels.length} levels for ${ms.n} observations: a linear mixed model needs fewer levels than observations (the random effect and the residual cannot be told apart)`);
+    for (const t of ms.reTerms) if (!t.covariance?.K && !t.covariance?.tree && t.levels.length >= ms.n) throw new UserError(`grouping factor '${t.group}' has ${t.levels.length} levels for ${ms.n} observations: a linear mixed model needs fewer levels than observations (the random effect and the residual cannot be told apart)`);
     this.ms = ms;
     this.reml = options.reml ?? true;
     this.terms = sortTerms(ms.reTerms);
@@ -261,7 +261,7 @@ export function varCorr(terms: readonly SysTerm[], sigma2: number): VarCorrEntry
       const structured = t.kind !== "us" && s > 1;
       // for ar1 / cs / homcs, ρ is the correlation of the first two columns
       const rho = structured && t.kind !== "diag" ? C[1] / Math.sqrt(C[0] * C[1 + s]) : undefined;
-      out.push({ ...e, ...(structured ? { structure: t.kind } : {}), ...(rho !== undefined ? { rho } : {}), ...(t.kfac ? { known: t.term.covariance?.source ?? "K" } : {}) });
+      out.push({ ...e, ...(structured ? { structure: t.kind } : {}), ...(rho !== undefined ? { rho } : {}), ...(t.kfac || t.tree ? { known: t.term.covariance?.source ?? "K" } : {}) });
     }
     for (let j = 0; j < s; j++)
       for (let i = j + 1; i < s; i++) {

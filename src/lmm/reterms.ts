@@ -8,7 +8,11 @@
 //   "ar1"  θ = (a, ρ): Σ ∝ a² ρ^|i−j|                (glmmTMB's ar1)
 // A term with a known covariance K between its levels (phylogeny, relatedness) has Λ = L_K ⊗ λ
 // with K = L_K L_Kᵀ; such terms mix levels, so they live in the dense part of the system.
-import type { CovarianceKind, ReTerm } from "../formula/types.js";
+// A tree's covariance can instead be the system's first term in sparse-precision form: its effects
+// are one per tree node (a level's effect is its tip's node), b = λ·a with a ~ N(0, Q⁻¹), so the
+// penalty ‖u‖² becomes aᵀQa and the factor of λ²ZᵀWZ + Q is as sparse as the tree.
+import type { CovarianceKind, LevelTree, ReTerm } from "../formula/types.js";
+import { levelTreeCovariance } from "../covariance/precision.js";
 import { UserError } from "../errors.js";
 import { cholLower } from "../linalg/dense.js";
 
@@ -34,6 +38,10 @@ export interface SysTerm {
   readonly lambda: Float64Array;
   /** lower Cholesky factor of the known covariance between levels (nl×nl column-major), or null */
   readonly kfac: Float64Array | null;
+  /** the sparse-precision tree of a first term (q = tree.size effects, one per node), or null */
+  readonly tree: LevelTree | null;
+  /** per data row, the unit of the term's effects it uses: its level, or for a tree its level's node */
+  readonly refs: Int32Array;
 }
 
 /** Number of θ entries for an unstructured term with s columns. */
@@ -59,9 +67,15 @@ function layout(kind: CovarianceKind, s: number): { lower: number[]; upper: numb
 
 export function sortTerms(reTerms: readonly ReTerm[]): SysTerm[] {
   const idx = reTerms.map((_, i) => i);
-  const known = (i: number) => (reTerms[i].covariance?.K ? 1 : 0);
-  // indicator terms first, largest q first; known-covariance terms last (they are dense); stable
-  idx.sort((a, b) => known(a) - known(b) || reTerms[b].levels.length * reTerms[b].cnames.length - reTerms[a].levels.length * reTerms[a].cnames.length || a - b);
+  const size = (i: number) => reTerms[i].covariance?.tree?.size ?? reTerms[i].levels.length * reTerms[i].cnames.length;
+  // The largest tree (sparse precision) goes first, where its factor stays as sparse as the tree —
+  // unless an indicator term is larger still (that one's block diagonal is cheaper as the first).
+  let treeFirst = -1;
+  for (const i of idx) if (reTerms[i].covariance?.tree && (treeFirst < 0 || size(i) > size(treeFirst))) treeFirst = i;
+  if (treeFirst >= 0 && idx.some((i) => !reTerms[i].covariance?.tree && !reTerms[i].covariance?.K && size(i) > size(treeFirst))) treeFirst = -1;
+  const known = (i: number) => (i === treeFirst ? -1 : reTerms[i].covariance?.K || reTerms[i].covariance?.tree ? 1 : 0);
+  // then indicator terms, largest q first; other known-covariance terms last (they are dense); stable
+  idx.sort((a, b) => known(a) - known(b) || size(b) - size(a) || a - b);
   let off = 0;
   return idx.map((i) => {
     const term = reTerms[i];
@@ -69,9 +83,13 @@ export function sortTerms(reTerms: readonly ReTerm[]): SysTerm[] {
     const nl = term.levels.length;
     const kind: CovarianceKind = term.covariance?.kind ?? "us";
     const { lower, upper, start, diag } = layout(kind, s);
+    const cov = term.covariance;
+    const tree = i === treeFirst ? cov!.tree! : null;
+    const K = tree ? null : cov?.K ?? (cov?.tree ? levelTreeCovariance(cov.tree, nl) : null);
     const t: SysTerm = {
-      term, formulaIndex: i, s, nl, q: s * nl, kind, thetaOffset: off, ntheta: lower.length,
-      lower, upper, start, diagMask: diag, lambda: new Float64Array(s * s), kfac: term.covariance?.K ? choleskyOfK(term.covariance.K, nl, term.group, term.covariance.source) : null,
+      term, formulaIndex: i, s, nl, q: tree ? tree.size : s * nl, kind, thetaOffset: off, ntheta: lower.length,
+      lower, upper, start, diagMask: diag, lambda: new Float64Array(s * s), kfac: K ? choleskyOfK(K, nl, term.group, cov?.source) : null, tree,
+      refs: tree ? Int32Array.from(term.refs, (l) => tree.levelNode[l]) : term.refs,
     };
     off += lower.length;
     return t;
@@ -183,8 +201,9 @@ export function applyLambda(t: SysTerm, u: Float64Array, uOff: number, b: Float6
   const { s, nl, lambda, kfac } = t;
   if (kfac === null) {
     if (s === 1) {
+      // (a tree term has q = its node count > nl: every node's effect is scaled)
       const th = lambda[0];
-      for (let l = 0; l < nl; l++) b[bOff + l] = th * u[uOff + l];
+      for (let l = 0; l < t.q; l++) b[bOff + l] = th * u[uOff + l];
       return;
     }
     for (let l = 0; l < nl; l++)
@@ -217,7 +236,7 @@ export function applyLambdaT(t: SysTerm, v: Float64Array, off: number, stride = 
   // λᵀ within each level
   if (s === 1) {
     const th = lambda[0];
-    for (let l = 0; l < nl; l++) v[off + l * stride] *= th;
+    for (let l = 0; l < t.q; l++) v[off + l * stride] *= th;
   } else {
     const tmp = new Float64Array(s);
     for (let l = 0; l < nl; l++) {
@@ -237,4 +256,30 @@ export function applyLambdaT(t: SysTerm, v: Float64Array, off: number, stride = 
       for (let l2 = l; l2 < nl; l2++) acc += kfac[l2 + l * nl] * v[off + (l2 * s + r) * stride];
       v[off + (l * s + r) * stride] = acc;
     }
+}
+
+/**
+ * The penalty of one term's segment of u: ‖u‖², or uᵀQu for a tree term
+ * (Q = Σ_v precision_v (e_v − e_parent)(e_v − e_parent)ᵀ).
+ */
+export function penalty(t: SysTerm, u: ArrayLike<number>, off: number): number {
+  let s = 0;
+  const tr = t.tree;
+  if (tr === null) {
+    for (let k = off; k < off + t.q; k++) s += u[k] * u[k];
+    return s;
+  }
+  const { parent, precision } = tr;
+  for (let k = 0; k < t.q; k++) {
+    const p = parent[k];
+    const d = u[off + k] - (p < 0 ? 0 : u[off + p]);
+    s += precision[k] * d * d;
+  }
+  return s;
+}
+
+/** A term's effects per level from its effects per unit (for a tree, each level's node's). */
+export function levelEffects(t: SysTerm, b: Float64Array): Float64Array {
+  if (t.tree === null) return b;
+  return Float64Array.from(t.tree.levelNode, (k) => b[k]);
 }

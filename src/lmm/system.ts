@@ -8,8 +8,14 @@
 // For each θ the factor L of Ω = ΛᵀAΛ + I (I on the Z part) is
 //   L₀₀ = chol(Ω₀₀) per level,  L_R0 = Ω_R0 L₀₀⁻ᵀ (same sparsity),  L_RR = chol(Ω_RR − L_R0 L_R0ᵀ) dense.
 // The last diagonal element of L is √(penalized RSS). No n×n or dense q₀×q₀ work is ever done.
+// Term 0 may instead be a tree in sparse-precision form (reterms.ts): its "levels" are the tree's
+// nodes, Ω₀₀ = λ²A₀₀ + Q has the tree's pattern, and with children numbered before parents its
+// factor has no fill (L₀₀ = diagonal + one entry per node, at its parent's row). A node's column of
+// L_R0 then holds the rows of its whole subtree (fill flows to the parent), and log|L_Z|² gains
+// log|Q⁻¹| so that it is still log|ΛᵀZᵀWZΛ + I| of the u-space model.
+import type { LevelTree } from "../formula/types.js";
 import { cholLower, syrkLowerSub } from "../linalg/dense.js";
-import { type SysTerm, applyLambda, applyLambdaT, setLambdas } from "./reterms.js";
+import { type SysTerm, applyLambda, applyLambdaT, levelEffects, setLambdas } from "./reterms.js";
 
 export class PLSSystem {
   /** all terms in system order: the first (if any) then the rest */
@@ -57,6 +63,12 @@ export class PLSSystem {
   private readonly kfacCache = new Map<SysTerm, { version: number; C: Float64Array }>();
   /** level of the first term per data row (zeros without a first term) */
   private readonly refs0: Int32Array;
+  /** term 0 as a tree (sparse precision), or null */
+  readonly tree: LevelTree | null;
+  /** tree: L₀₀[parent(k), k] per node k (the diagonal is in L00) */
+  readonly L00off: Float64Array;
+  /** tree: per entry of a node's L_R0 column, the index of the same row in its parent's column */
+  private readonly upPos: Int32Array;
 
   constructor(terms: readonly SysTerm[], n: number, p: number) {
     this.terms = terms;
@@ -68,7 +80,9 @@ export class PLSSystem {
     this.rest = rest;
     // without a first term, one pseudo-level with no columns carries the dense part
     this.s0 = first ? first.s : 0;
-    this.nl0 = first ? first.nl : 1;
+    const tree = first?.tree ?? null;
+    this.tree = tree;
+    this.nl0 = first ? (tree ? tree.size : first.nl) : 1;
     const R = rest.length;
     this.roff = new Int32Array(R + 1);
     let qR = 0;
@@ -83,21 +97,23 @@ export class PLSSystem {
     // pattern: per rest term, the distinct (level0, level_t) pairs; a known-covariance term is one
     // unit spanning all its levels (Λ mixes them)
     const nl0 = this.nl0;
-    const refs0 = first ? first.term.refs : new Int32Array(n);
+    const refs0 = first ? first.refs : new Int32Array(n);
     const counts = new Int32Array(nl0);
     const pairLists: Int32Array[] = []; // per rest term: sorted unique keys l0*nl_t + lt (lt = 0 for known-covariance units)
     for (let t = 0; t < R; t++) {
       const dense = rest[t].kfac !== null;
       const nlt = dense ? 1 : rest[t].nl;
-      const refs = rest[t].term.refs;
+      const refs = rest[t].refs;
       const keys = new Float64Array(n);
       for (let i = 0; i < n; i++) keys[i] = refs0[i] * nlt + (dense ? 0 : refs[i]);
       keys.sort();
       let u = 0;
       for (let i = 0; i < n; i++) if (i === 0 || keys[i] !== keys[i - 1]) keys[u++] = keys[i];
-      const uniq = new Int32Array(u);
+      let uniq: Int32Array = new Int32Array(u);
       for (let i = 0; i < u; i++) uniq[i] = keys[i];
+      if (tree) uniq = propagateUp(uniq, nlt, tree);
       pairLists.push(uniq);
+      u = uniq.length;
       const unitRows = dense ? rest[t].q : rest[t].s;
       for (let i = 0; i < u; i++) counts[Math.floor(uniq[i] / nlt)] += unitRows;
     }
@@ -143,7 +159,7 @@ export class PLSSystem {
     for (let t = 0; t < R; t++) {
       const dense = rest[t].kfac !== null;
       const nlt = dense ? 1 : rest[t].nl;
-      const refs = rest[t].term.refs;
+      const refs = rest[t].refs;
       const list = pairLists[t];
       const loc = pairLocal[t];
       const pos = new Int32Array(n);
@@ -160,6 +176,20 @@ export class PLSSystem {
     }
     this.rowPtr = rowPtr;
     this.rowIdx = rowIdx;
+    // tree: where each row of a node's column sits in its parent's column (the parent's rows are a
+    // superset: fill flows up)
+    this.upPos = new Int32Array(tree ? rowPtr[nl0] : 0);
+    this.L00off = new Float64Array(tree ? nl0 : 0);
+    if (tree)
+      for (let k = 0; k < nl0; k++) {
+        const par = tree.parent[k];
+        if (par < 0) continue;
+        let b = rowPtr[par];
+        for (let a = rowPtr[k]; a < rowPtr[k + 1]; a++) {
+          while (rowIdx[b] !== rowIdx[a]) b++;
+          this.upPos[a] = b;
+        }
+      }
     this.unitPtr = unitPtr;
     this.unitTerm = unitTerm;
     this.unitLocal = unitLocal;
@@ -205,8 +235,8 @@ export class PLSSystem {
       // rest vector
       let k = 0;
       for (let t = 0; t < R; t++) {
-        const { s, term } = rest[t];
-        const lt = term.refs[i];
+        const { s, term, refs } = rest[t];
+        const lt = refs[i];
         const loc = this.unitPos[t][i];
         for (let c = 0; c < s; c++) {
           ridx[k] = this.roff[t] + lt * s + c;
@@ -250,7 +280,7 @@ export class PLSSystem {
     const R = rest.length;
     const A00 = this.A00.fill(0), AR0 = this.AR0.fill(0), ARR = this.ARR.fill(0);
     const z0 = this.first!.term.z;
-    const refs = rest.map((t) => t.term.refs);
+    const refs = rest.map((t) => t.refs);
     const zs = rest.map((t) => t.term.z);
     const pos = this.unitPos;
     const roff = this.roff;
@@ -336,7 +366,10 @@ export class PLSSystem {
     const lam0 = this.first ? this.first.lambda : new Float64Array(0);
     const { A00, L00, AR0, LR0, ARR, LRR } = this;
     // --- term 0 diagonal blocks: L00 = chol(λ₀ᵀ A00 λ₀ + I)
-    if (s0 === 1) {
+    const tree = this.tree;
+    if (tree) {
+      if (!this.factorTree(lam0[0])) { this.ok = false; return false; }
+    } else if (s0 === 1) {
       const th = lam0[0], th2 = th * th;
       for (let l = 0; l < nl0; l++) L00[l] = Math.sqrt(th2 * A00[l] + 1);
     } else if (s0 > 1) {
@@ -374,7 +407,11 @@ export class PLSSystem {
           }
         }
         // right-multiply by λ₀ then solve with L00ᵀ from the right: X ← X λ₀ L00⁻ᵀ
-        if (s0 === 1) {
+        if (tree) {
+          // (the solve along the tree follows, once every column is scaled)
+          const th = lam0[0];
+          for (let a = 0; a < nr; a++) LR0[vb + a] *= th;
+        } else if (s0 === 1) {
           const f = lam0[0] / L00[l];
           for (let a = 0; a < nr; a++) LR0[vb + a] *= f;
         } else {
@@ -396,6 +433,7 @@ export class PLSSystem {
         }
       }
     }
+    if (tree) this.solveTreeColumns();
     // --- Ω_RR = Λ_Rᵀ A_RR Λ_R + I (RE part), lower triangle
     LRR.set(ARR);
     for (let t = 0; t < R; t++) scaleRestBlock(LRR, m, this.roff[t], rest[t], this.kfacCache, this.version);
@@ -417,7 +455,49 @@ export class PLSSystem {
     if (s0 === 1) for (let l = 0; l < nl0; l++) s += Math.log(L00[l]);
     else for (let l = 0; l < nl0; l++) for (let c = 0; c < s0; c++) s += Math.log(L00[l * s0 * s0 + c + c * s0]);
     for (let i = 0; i < qR; i++) s += Math.log(LRR[i + i * m]);
-    return 2 * s;
+    return 2 * s + (this.tree ? this.tree.logDetA : 0);
+  }
+
+  /**
+   * Tree term 0: factor Ω₀₀ = λ²A₀₀ + Q along the tree, children first (no fill). False when a
+   * pivot is not positive.
+   */
+  private factorTree(lam: number): boolean {
+    const { parent, precision } = this.tree!;
+    const { L00, L00off, A00, nl0 } = this;
+    const th2 = lam * lam;
+    for (let k = 0; k < nl0; k++) L00[k] = th2 * A00[k] + precision[k];
+    for (let k = 0; k < nl0; k++) if (parent[k] >= 0) L00[parent[k]] += precision[k];
+    for (let k = 0; k < nl0; k++) {
+      const d = L00[k];
+      if (!(d > 0)) return false;
+      const lkk = Math.sqrt(d);
+      L00[k] = lkk;
+      const p = parent[k];
+      if (p >= 0) {
+        const off = -precision[k] / lkk;
+        L00off[k] = off;
+        L00[p] -= off * off;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Tree term 0: L_R0 = Ω_R0 L₀₀⁻ᵀ column by column, children first: column k is final once its
+   * children have been subtracted, L_R0[:, k] = (Ω_R0[:, k] − Σ_c L₀₀[k, c] L_R0[:, c]) / L₀₀[k, k].
+   */
+  private solveTreeColumns(): void {
+    const { parent } = this.tree!;
+    const { L00, L00off, LR0, rowPtr, upPos, nl0 } = this;
+    for (let k = 0; k < nl0; k++) {
+      const a0 = rowPtr[k], a1 = rowPtr[k + 1];
+      const inv = 1 / L00[k];
+      for (let a = a0; a < a1; a++) LR0[a] *= inv;
+      if (parent[k] < 0) continue;
+      const off = L00off[k];
+      for (let a = a0; a < a1; a++) LR0[upPos[a]] -= off * LR0[a];
+    }
   }
 
   /** log|L_X|² */
@@ -465,7 +545,8 @@ export class PLSSystem {
         for (let a = 0; a < nr - 1; a++) s -= LR0[col + a] * x[rowIdx[r0 + a]];
         rhs[c] = s;
       }
-      if (s0 === 1) u[l] = rhs[0] / L00[l];
+      if (this.tree) u[l] = rhs[0]; // back-substitution along the tree below
+      else if (s0 === 1) u[l] = rhs[0] / L00[l];
       else {
         const o = l * s0 * s0;
         for (let c = s0 - 1; c >= 0; c--) {
@@ -474,6 +555,14 @@ export class PLSSystem {
           rhs[c] = s / L00[o + c + c * s0];
         }
         for (let c = 0; c < s0; c++) u[l * s0 + c] = rhs[c];
+      }
+    }
+    if (this.tree) {
+      // L₀₀ᵀ u₀ = rhs: parents (larger indices) first
+      const { parent } = this.tree;
+      for (let k = nl0 - 1; k >= 0; k--) {
+        const p = parent[k];
+        u[k] = (u[k] - (p >= 0 ? this.L00off[k] * u[p] : 0)) / L00[k];
       }
     }
     return { u, beta };
@@ -486,7 +575,7 @@ export class PLSSystem {
     for (const t of this.terms) {
       const b = new Float64Array(t.q);
       applyLambda(t, u, off, b, 0);
-      out.push(b);
+      out.push(levelEffects(t, b));
       off += t.q;
     }
     return out;
@@ -609,4 +698,42 @@ function scaleRestBlock(M: Float64Array, m: number, off: number, t: SysTerm, cac
   for (let j = 0; j < q; j++) for (let i = 0; i < q; i++) Et[i + j * q] = D[j + i * q];
   for (let j = 0; j < q; j++) applyLambdaT(t, Et, j * q);
   for (let j = 0; j < q; j++) for (let i = j; i < q; i++) M[off + i + (off + j) * m] = Et[i + j * q];
+}
+
+/**
+ * Tree term 0: a node's column of L_R0 holds the rows of its whole subtree. Given the sorted keys
+ * node·nlt + level_t of one rest term, add every key to all of the node's ancestors (sorted, unique).
+ */
+function propagateUp(keys: Int32Array, nlt: number, tree: LevelTree): Int32Array {
+  const { size, parent } = tree;
+  const lists: (number[] | null)[] = new Array(size).fill(null);
+  for (const key of keys) {
+    const k = Math.floor(key / nlt);
+    (lists[k] ??= []).push(key - k * nlt);
+  }
+  let total = 0;
+  for (let k = 0; k < size; k++) {
+    const own = lists[k];
+    if (own === null) continue;
+    total += own.length;
+    const p = parent[k];
+    if (p < 0) continue;
+    lists[p] = lists[p] === null ? own.slice() : mergeSorted(lists[p]!, own);
+  }
+  const out = new Int32Array(total);
+  let o = 0;
+  for (let k = 0; k < size; k++) for (const lt of lists[k] ?? []) out[o++] = k * nlt + lt;
+  return out;
+}
+
+/** union of two ascending lists of distinct numbers */
+function mergeSorted(a: number[], b: number[]): number[] {
+  const out: number[] = [];
+  let i = 0, j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
+    else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
+    else { out.push(a[i++]); j++; }
+  }
+  return out;
 }
