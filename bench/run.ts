@@ -1,7 +1,7 @@
 // `npm run bench`: whole-process timings of the reference cases against the times lme4 / glmmTMB
 // took on this kind of machine (cases.json), an InstEval-sized scaling series, and the single-cell
 // benchmark. Prints sizes, seconds, objective evaluations, peak memory and ratios.
-//   node dist/bench/run.js [--only SUBSTRING] [--skip-scaling] [--skip-singlecell]
+//   node dist/bench/run.js [--only SUBSTRING] [--skip-scaling] [--skip-reliability] [--skip-phylo] [--skip-singlecell]
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -124,6 +124,7 @@ async function main(): Promise<void> {
       console.log(`\n(reliability benchmark failed: ${(e as Error).message.split("\n")[0]})`);
     }
   }
+  if (!args.includes("--skip-phylo") && !only) await (await import("./phylo.js")).benchPhylo();
   if (!args.includes("--skip-singlecell") && !only) {
     const path = "./singlecell.js";
     try {

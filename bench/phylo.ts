@@ -1,0 +1,140 @@
+// Phylogenetic terms at scale (issue 7): random coalescent trees of 1,000 to 50,000 tips, three rows
+// per tip, `y ~ x + (1 | species)` with the tree's covariance, fitted by the real CLI (CSV + Newick →
+// JSON). The sparse tree route against the dense-K route (the same K as a matrix file) where the
+// dense one still finishes. Prints seconds, peak memory and the estimates against the truth.
+//   node dist/bench/phylo.js [--tips 1000,5000] [--dense-max 1000]
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** mulberry32 */
+function rng(seed: number): () => number {
+  let s = seed | 0;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Sim { newick: string; csv: string; labels: string[]; K: () => string }
+
+/**
+ * A coalescent tree (height 1) with Brownian motion on it; per tip `per` rows with
+ * y = 0.3 + 0.5 x + 0.8 a + N(0, 0.5²) and a binary yb = Bernoulli(logit⁻¹(0.5 x + 0.8 a − 0.2)).
+ */
+function simulate(n: number, per: number, seed: number): Sim {
+  const r = rng(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(r() || 1e-300)) * Math.cos(2 * Math.PI * r());
+  const parent = new Int32Array(2 * n - 1).fill(-1), height = new Float64Array(2 * n - 1);
+  const live = Array.from({ length: n }, (_, i) => i);
+  let h = 0, next = n;
+  while (live.length > 1) {
+    const k = live.length;
+    h += -Math.log(r() || 1e-300) / ((k * (k - 1)) / 2);
+    const i = Math.floor(r() * k);
+    const a = live[i];
+    live[i] = live[k - 1];
+    live.pop();
+    const j = Math.floor(r() * (k - 1));
+    const b = live[j];
+    parent[a] = next; parent[b] = next; height[next] = h;
+    live[j] = next++;
+  }
+  const rootNode = next - 1, H = height[rootNode];
+  // values down the tree (parents have larger indices) and the Newick text, built bottom-up
+  const value = new Float64Array(next);
+  for (let v = next - 2; v >= 0; v--) value[v] = value[parent[v]] + Math.sqrt((height[parent[v]] - height[v]) / H) * normal();
+  const text: string[] = new Array(next);
+  const kids: number[][] = Array.from({ length: next }, () => []);
+  for (let v = 0; v < next - 1; v++) kids[parent[v]].push(v);
+  const labels = Array.from({ length: n }, (_, i) => `sp${i}`);
+  for (let v = 0; v < next; v++) {
+    const body = v < n ? labels[v] : `(${kids[v].map((c) => text[c]).join(",")})`;
+    for (const c of kids[v]) text[c] = "";
+    text[v] = v === rootNode ? body : `${body}:${((height[parent[v]] - height[v]) / H).toPrecision(15)}`;
+  }
+  const rows = ["species,x,y,yb"];
+  for (let t = 0; t < n; t++)
+    for (let k = 0; k < per; k++) {
+      const x = normal();
+      const eta = 0.5 * x + 0.8 * value[t];
+      rows.push(`${labels[t]},${x.toFixed(5)},${(0.3 + eta + 0.5 * normal()).toFixed(5)},${r() < 1 / (1 + Math.exp(-(eta - 0.2))) ? 1 : 0}`);
+    }
+  // the dense K of the same tree (for the matrix route): shared height above the most recent common ancestor
+  const K = () => {
+    const depth = new Float64Array(next);
+    for (let v = next - 2; v >= 0; v--) depth[v] = depth[parent[v]] + (height[parent[v]] - height[v]) / H;
+    const lines = ["," + labels.join(",")];
+    const anc = new Int32Array(next);
+    for (let i = 0; i < n; i++) {
+      // mark i's ancestors with i + 1, then walk up from each j to the first marked node
+      for (let v = i; v >= 0; v = parent[v]) anc[v] = i + 1;
+      const row: string[] = [labels[i]];
+      for (let j = 0; j < n; j++) {
+        let v = j;
+        while (anc[v] !== i + 1) v = parent[v];
+        row.push(depth[v].toPrecision(12));
+      }
+      lines.push(row.join(","));
+    }
+    return lines.join("\n") + "\n";
+  };
+  return { newick: text[rootNode] + ";", csv: rows.join("\n") + "\n", labels, K };
+}
+
+interface Outcome { seconds: number; rssMB: number | null; ok: boolean; json?: any; err?: string }
+
+function run(args: string[]): Outcome {
+  const t0 = process.hrtime.bigint();
+  const p = spawnSync(process.execPath, [join(root, "bin", "glmm.js"), ...args], { cwd: root, encoding: "utf8", env: { ...process.env, GLMM_STATS: "1" }, maxBuffer: 1 << 28 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const stats = (p.stderr || "").split("\n").find((l) => l.startsWith("glmm-stats "));
+  const rssMB = stats ? JSON.parse(stats.slice(11)).maxRSS / 1024 : null;
+  if (p.status !== 0) return { seconds, rssMB, ok: false, err: (p.stderr || "").trim().split("\n").pop() };
+  return { seconds, rssMB, ok: true, json: JSON.parse(p.stdout) };
+}
+
+const lpad = (s: string, n: number) => (s.length >= n ? s : " ".repeat(n - s.length) + s);
+
+export async function benchPhylo(options: { tips?: number[]; denseMax?: number } = {}): Promise<void> {
+  const tipsList = options.tips ?? [1000, 5000, 20000, 50000];
+  const denseMax = options.denseMax ?? 1000;
+  const dir = mkdtempSync(join(tmpdir(), "glmm-phylo-"));
+  console.log("\nPhylogenetic terms: coalescent trees, 3 rows per tip, y ~ x + (1 | species), whole process (CLI)");
+  console.log("(truth: slope 0.5, tree SD 0.8; 'tree' = Newick, sparse precision; 'matrix' = the same K as a CSV, dense)");
+  console.log(`${lpad("tips", 7)} ${lpad("family", 9)} ${lpad("route", 7)} ${lpad("s", 7)} ${lpad("RSS MB", 7)} ${lpad("slope", 7)} ${lpad("SD", 6)} ${lpad("logLik", 12)}`);
+  try {
+    for (const n of tipsList) {
+      const sim = simulate(n, 3, 20251124 + n);
+      const data = join(dir, `d${n}.csv`), tree = join(dir, `t${n}.nwk`), mat = join(dir, `K${n}.csv`);
+      writeFileSync(data, sim.csv);
+      writeFileSync(tree, sim.newick);
+      const routes: [string, string][] = [["tree", `species=phylo:${tree}`]];
+      if (n <= denseMax) {
+        writeFileSync(mat, sim.K());
+        routes.push(["matrix", `species=matrix:${mat}`]);
+      }
+      for (const [family, resp] of [["gaussian", "y"], ["binomial", "yb"]]) {
+        for (const [route, spec] of routes) {
+          const o = run(["fit", "--data", data, "--formula", `${resp} ~ x + (1 | species)`, "--family", family, "--covariance", spec, "--format", "json", "--ddf", "none"]);
+          const j = o.json;
+          console.log(`${lpad(String(n), 7)} ${lpad(family, 9)} ${lpad(route, 7)} ${lpad(o.seconds.toFixed(2), 7)} ${lpad(o.rssMB ? o.rssMB.toFixed(0) : "-", 7)} ${o.ok ? `${lpad(j.fixef[1].estimate.toFixed(3), 7)} ${lpad(j.varcorr[0].sd.toFixed(3), 6)} ${lpad(j.logLik.toFixed(3), 12)}` : "ERROR " + o.err}`);
+        }
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const a = process.argv.slice(2);
+  const at = (f: string) => (a.includes(f) ? a[a.indexOf(f) + 1] : undefined);
+  await benchPhylo({ tips: at("--tips")?.split(",").map(Number), denseMax: at("--dense-max") ? Number(at("--dense-max")) : undefined });
+}
