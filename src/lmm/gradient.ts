@@ -1,5 +1,6 @@
 // Analytic gradient of the profiled deviance (ML) or REML criterion for models whose random-effect
-// terms are all scalar, from the blocked factor at θ:
+// terms are all scalar (a known covariance included: Λ_k = θ_k·L_K is still θ_k times a constant),
+// from the blocked factor at θ:
 //   ∂d/∂θ_k = (2/θ_k)·(q_k − tr_k(Ω⁻¹)) − ν · 2‖u_k‖² / (θ_k r²)
 // where Ω is the Z part of the system (ML) or the Z and X parts together (REML), tr_k is the trace
 // of its inverse over term k's block, ν = n (ML) or n − p (REML), and u_k the conditional modes.
@@ -10,9 +11,9 @@
 import type { PLSSystem } from "./system.js";
 import { lowerInverse } from "../linalg/dense.js";
 
-/** true when the analytic gradient applies: every term scalar, unstructured, no known covariance */
+/** true when the analytic gradient applies: every term scalar and unstructured (not a sparse tree, whose penalty is not ‖u‖²) */
 export function hasAnalyticGradient(sys: PLSSystem): boolean {
-  return sys.terms.every((t) => t.s === 1 && t.kfac === null && t.tree === null);
+  return sys.terms.every((t) => t.s === 1 && t.tree === null);
 }
 
 /**
