@@ -3,7 +3,7 @@
 // sparse in the term-0 part and dense (through L_RR⁻¹) in the rest, so the cost is the inverse of
 // the dense rest block plus O(nnz · q_rest) per level — never a q×q inverse of the whole Z part.
 import type { PLSSystem } from "./system.js";
-import { applyLambda, type SysTerm } from "./reterms.js";
+import type { SysTerm } from "./reterms.js";
 import type { RanefTable } from "./lmm.js";
 import { lowerInverse } from "../linalg/dense.js";
 
@@ -92,25 +92,26 @@ export function conditionalVariances(sys: PLSSystem, sigma2: number): Float64Arr
         lambdaSandwich(t.lambda, s, B, blocks, l * s * s, sigma2);
       }
     } else {
-      // Λ mixes levels: the per-level blocks of Λ B Λᵀ need the term's whole q×q block B
-      const q = t.q;
-      const B = new Float64Array(q * q);
-      for (let a = 0; a < q; a++) for (let b = 0; b <= a; b++) B[a + b * q] = B[b + a * q] = colDot(a, b);
-      const C = new Float64Array(q * q); // Λ B
-      const col = new Float64Array(q);
+      // Λ = λ L_K mixes levels (known covariances are scalar terms): with M = L_RR⁻¹ restricted to
+      // the term's columns, Var(b_l) = σ²λ²‖M ℓ_l‖², ℓ_l = row l of L_K. G = M L_Kᵀ is built by
+      // columns, G[:, l] = Σ_{j ≤ l} L_K[l, j] M[:, j] (q³/3 multiply-adds, contiguous axpys).
+      const q = t.q, K = t.kfac, lam2 = t.lambda[0] * t.lambda[0];
+      const len = qR - off;
+      const G = new Float64Array(len * q);
       for (let j = 0; j < q; j++) {
-        applyLambda(t, B, j * q, col, 0);
-        C.set(col, j * q);
+        const mc = (off + j) * qR + off; // column off + j of Minv from row off (zero above row off + j)
+        for (let l = j; l < q; l++) {
+          const c = K[l + j * q];
+          if (c === 0) continue;
+          const gc = l * len;
+          for (let i = j; i < len; i++) G[gc + i] += c * Minv[mc + i];
+        }
       }
-      const Ct = new Float64Array(q * q); // (Λ B)ᵀ = B Λᵀ; Λ (B Λᵀ)... apply Λ to the columns of Cᵀ
-      for (let j = 0; j < q; j++) for (let i = 0; i < q; i++) Ct[i + j * q] = C[j + i * q];
-      for (let j = 0; j < q; j++) {
-        applyLambda(t, Ct, j * q, col, 0);
-        Ct.set(col, j * q);
+      for (let l = 0; l < q; l++) {
+        let acc = 0;
+        for (let i = l * len; i < (l + 1) * len; i++) acc += G[i] * G[i];
+        blocks[l] = acc * lam2 * sigma2;
       }
-      for (let l = 0; l < t.nl; l++)
-        for (let a = 0; a < s; a++)
-          for (let b = 0; b < s; b++) blocks[l * s * s + a + b * s] = Ct[l * s + a + (l * s + b) * q] * sigma2;
     }
     out.push(blocks);
   }
