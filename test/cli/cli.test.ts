@@ -46,3 +46,19 @@ for (const [what, args, pattern] of [
     assert.equal(r.stdout, "");
   });
 }
+
+test("the inference commands take --covariance: icc of the strains tree is the phylogenetic signal", () => {
+  const base = ["--data", data("strains.csv"), "--family", "binomial", "--formula", "severe ~ gene + (1 | strain)", "--covariance", `strain=phylo:${data("strains.nwk")}`, "--format", "json"];
+  const r = glmm("icc", ...base);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  // σ²/(σ² + π²/3) with lme4's σ² = 0.8235² (cases.json): 0.1709
+  assert.ok(Math.abs(j.icc_adjusted - 0.1709) < 1e-3, JSON.stringify(j));
+  const without = JSON.parse(glmm("icc", ...base.slice(0, 6), "--format", "json").stdout);
+  assert.notEqual(without.icc_adjusted.toFixed(3), j.icc_adjusted.toFixed(3));
+  const ranef = glmm("ranef", ...base);
+  assert.equal(ranef.status, 0, ranef.stderr);
+  const bad = glmm("icc", ...base.slice(0, 6), "--covariance", "strain=phylo:nope.nwk");
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^glmm: cannot read tree file 'nope\.nwk': no such file\n$/);
+});

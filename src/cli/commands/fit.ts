@@ -1,12 +1,10 @@
 import type { Command } from "commander";
-import { collect } from "../options.js";
 import { UserError } from "../../errors.js";
-import { fit, type KnownCovariance } from "../../fit.js";
-import { knownCovarianceFromText, parseCovarianceSpec, specFileRole } from "../../covariance/spec.js";
+import { fit } from "../../fit.js";
 import { fitSummary } from "../../report/summary.js";
-import { readFrameFile, readTextFile } from "../io.js";
+import { readFrameFile } from "../io.js";
 import { fitStatus } from "../status.js";
-import { addModelFlags, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, readCovariances, type ModelFlags } from "./model-flags.js";
 import { plotResiduals } from "../../report/plots/fitdata.js";
 import { writeFitPlots } from "../render.js";
 import { parseRefs } from "../options.js";
@@ -15,7 +13,6 @@ import { basename } from "node:path";
 /** the shared model flags (one formula) plus fit's own */
 export interface FitCommandOptions extends Omit<ModelFlags, "formula"> {
   formula: string;
-  covariance: string[];
   ddf?: string;
   plot?: string;
 }
@@ -55,21 +52,9 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
   process.stdout.write(fitSummary({ json: res.json, formula: o.formula, dataName: basename(o.data), scaledResiduals: scaled, corrFixef: corr }) + dropped + "\n");
 }
 
-/** `--covariance GROUP=KIND:FILE` flags → known covariances (see src/covariance/spec.ts for the kinds). */
-function readCovariances(args: readonly string[]): KnownCovariance[] {
-  const specs = args.map(parseCovarianceSpec);
-  const seen = new Set<string>();
-  for (const s of specs) {
-    if (seen.has(s.group)) throw new UserError(`--covariance is given twice for '${s.group}'`);
-    seen.add(s.group);
-  }
-  return specs.map((s) => knownCovarianceFromText(s, readTextFile(s.path, specFileRole(s)), basename(s.path)));
-}
-
 /** `glmm fit`: its flags (commander) */
 export function registerFit(p: Command): void {
   addModelFlags(p.command("fit").description("fit a linear or generalized linear mixed model (or, without random-effect terms, lm/glm)"))
-    .option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects: GROUP=phylo:TREE.nwk (tree scaled to height 1), phylo-corr:, phylo-raw:, matrix:K.csv, matrix-corr: (repeatable)", collect, [])
     .option("--plot <dir>", "also write caterpillar.svg, residuals.svg and qq.svg to this folder")
     .option("--ddf <method>", "LMM t-test degrees of freedom: satterthwaite (lmerTest) or none (lme4's t values only)", "satterthwaite")
     .option("--format <format>", "text or json", "text")

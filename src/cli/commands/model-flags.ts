@@ -3,10 +3,12 @@
 import type { Command } from "commander";
 import type { Frame } from "../../data/frame.js";
 import { UserError } from "../../errors.js";
-import type { FitOptions } from "../../fit.js";
+import type { FitOptions, KnownCovariance } from "../../fit.js";
+import { knownCovarianceFromText, parseCovarianceSpec, specFileRole } from "../../covariance/spec.js";
+import { basename } from "node:path";
 import { fitDiagnostics } from "../../inference/diagnostics.js";
 import { fitModel, type ModelFit } from "../../inference/model.js";
-import { readFrameFile, writeFileAtomic } from "../io.js";
+import { readFrameFile, readTextFile, writeFileAtomic } from "../io.js";
 import { collect, parseRefs } from "../options.js";
 
 export interface ModelFlags {
@@ -19,10 +21,12 @@ export interface ModelFlags {
   nagq: string;
   ref: string[];
   weights?: string;
+  /** --covariance GROUP=KIND:FILE (repeatable) */
+  covariance?: string[];
   format: string;
 }
 
-/** Add --data, --formula, --family, --link, --reml/--ml, --nagq, --ref, --weights. */
+/** Add --data, --formula, --family, --link, --reml/--ml, --nagq, --ref, --weights, --covariance. */
 export function addModelFlags(cmd: Command, options: { repeatFormula?: boolean } = {}): Command {
   cmd.requiredOption("--data <file>", "CSV/TSV file");
   if (options.repeatFormula) cmd.requiredOption("--formula <formula>", "lme4 formula (repeat for each model)", collect, []);
@@ -34,14 +38,26 @@ export function addModelFlags(cmd: Command, options: { repeatFormula?: boolean }
     .option("--ml", "maximum likelihood instead of REML")
     .option("--nagq <n>", "adaptive Gauss-Hermite quadrature points (one scalar random effect)", "1")
     .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
-    .option("--weights <column>", "prior weights column");
+    .option("--weights <column>", "prior weights column")
+    .option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects: GROUP=phylo:TREE.nwk (tree scaled to height 1), phylo-corr:, phylo-raw:, matrix:K.csv, matrix-corr: (repeatable)", collect, []);
+}
+
+/** `--covariance GROUP=KIND:FILE` flags → known covariances (see src/covariance/spec.ts for the kinds). */
+export function readCovariances(args: readonly string[] = []): KnownCovariance[] {
+  const specs = args.map(parseCovarianceSpec);
+  const seen = new Set<string>();
+  for (const s of specs) {
+    if (seen.has(s.group)) throw new UserError(`--covariance is given twice for '${s.group}'`);
+    seen.add(s.group);
+  }
+  return specs.map((s) => knownCovarianceFromText(s, readTextFile(s.path, specFileRole(s)), basename(s.path)));
 }
 
 export function fitOptionsOf(o: ModelFlags): FitOptions {
   if (o.reml && o.ml) throw new UserError("--reml and --ml exclude each other");
   const nAGQ = Number(o.nagq);
   if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
-  return { family: o.family, link: o.link, reml: !o.ml, nAGQ, refLevels: parseRefs(o.ref), weights: o.weights };
+  return { family: o.family, link: o.link, reml: !o.ml, nAGQ, refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance) };
 }
 
 export function checkFormat(format: string, allowed: readonly string[]): void {
