@@ -22,7 +22,7 @@ function rng(seed: number): () => number {
   };
 }
 
-interface Sim { newick: string; csv: string; labels: string[]; K: () => string }
+interface Sim { newick: string; csv: string; labels: string[]; K: (mix?: number) => string }
 
 /**
  * A coalescent tree (height 1) with Brownian motion on it; per tip `per` rows with
@@ -67,7 +67,8 @@ function simulate(n: number, per: number, seed: number): Sim {
       rows.push(`${labels[t]},${x.toFixed(5)},${(0.3 + eta + 0.5 * normal()).toFixed(5)},${r() < 1 / (1 + Math.exp(-(eta - 0.2))) ? 1 : 0}`);
     }
   // the dense K of the same tree (for the matrix route): shared height above the most recent common ancestor
-  const K = () => {
+  // mix > 0: (1 − mix)·K + mix·I, a well-conditioned "relatedness" matrix (GLMMs hold it in precision form)
+  const K = (mix = 0) => {
     const depth = new Float64Array(next);
     for (let v = next - 2; v >= 0; v--) depth[v] = depth[parent[v]] + (height[parent[v]] - height[v]) / H;
     const lines = ["," + labels.join(",")];
@@ -79,7 +80,7 @@ function simulate(n: number, per: number, seed: number): Sim {
       for (let j = 0; j < n; j++) {
         let v = j;
         while (anc[v] !== i + 1) v = parent[v];
-        row.push(depth[v].toPrecision(12));
+        row.push(((1 - mix) * depth[v] + (i === j ? mix : 0)).toPrecision(12));
       }
       lines.push(row.join(","));
     }
@@ -107,7 +108,8 @@ export async function benchPhylo(options: { tips?: number[]; denseMax?: number }
   const denseMax = options.denseMax ?? 1000;
   const dir = mkdtempSync(join(tmpdir(), "glmm-phylo-"));
   console.log("\nPhylogenetic terms: coalescent trees, 3 rows per tip, y ~ x + (1 | species), whole process (CLI)");
-  console.log("(truth: slope 0.5, tree SD 0.8; 'tree' = Newick, sparse precision; 'matrix' = the same K as a CSV, dense)");
+  console.log("(truth: slope 0.5, tree SD 0.8; 'tree' = Newick, sparse precision; 'matrix' = the same K as a CSV, dense;");
+  console.log(" 'rel' = (K + I)/2 as a CSV, a well-conditioned relatedness-like matrix: GLMMs hold it in precision form)");
   console.log(`${lpad("tips", 7)} ${lpad("family", 9)} ${lpad("route", 7)} ${lpad("s", 7)} ${lpad("RSS MB", 7)} ${lpad("slope", 7)} ${lpad("SD", 6)} ${lpad("logLik", 12)}`);
   try {
     for (const n of tipsList) {
@@ -119,6 +121,9 @@ export async function benchPhylo(options: { tips?: number[]; denseMax?: number }
       if (n <= denseMax) {
         writeFileSync(mat, sim.K());
         routes.push(["matrix", `species=matrix:${mat}`]);
+        const rel = join(dir, `R${n}.csv`);
+        writeFileSync(rel, sim.K(0.5));
+        routes.push(["rel", `species=matrix:${rel}`]);
       }
       for (const [family, resp] of [["gaussian", "y"], ["binomial", "yb"]]) {
         for (const [route, spec] of routes) {

@@ -109,12 +109,13 @@ export class GeneralizedLinearMixedModel {
     if (fam.name === "Gamma") {
       for (let i = 0; i < n; i++) if (!(y[i] > 0)) throw new UserError(`family Gamma needs a positive response; data row ${ms.rows[i] + 1} of '${resp.name}' is ${y[i]}`);
     }
-    this.terms = sortTerms(ms.reTerms);
+    // dense known covariances in precision form: no q³ product per PIRLS step
+    this.terms = sortTerms(ms.reTerms, { densePrecision: true });
     this.state = new GLMMState(ms, this.terms, fam, y, prior);
     // glmmTMB's Laplace uses the observed information; it matters only for non-canonical links (NB2)
     this.state.observedInformation = fam.name === "negative_binomial" || (fam.name === "Gamma" && fam.link.name === "log");
     this.nAGQ = options.nAGQ ?? 1;
-    if (this.nAGQ > 1 && (this.terms.length !== 1 || this.terms[0].s !== 1 || this.terms[0].kfac !== null || this.terms[0].tree !== null))
+    if (this.nAGQ > 1 && (this.terms.length !== 1 || this.terms[0].s !== 1 || this.terms[0].kfac !== null || this.terms[0].tree !== null || this.terms[0].kprec !== null))
       throw new UserError(`--nagq ${this.nAGQ} needs a single scalar random-effect term such as (1 | group); use --nagq 1 (Laplace)`);
     if (this.nAGQ < 1 || this.nAGQ > 100 || !Number.isInteger(this.nAGQ)) throw new UserError(`--nagq must be an integer from 1 to 100`);
     this.extra = fam.name === "negative_binomial" ? "nbsize" : fam.estimatesDispersion ? "dispersion" : "none";

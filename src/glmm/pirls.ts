@@ -312,7 +312,7 @@ export class GLMMState {
     const { terms, termOffset } = this;
     let s = 0;
     for (let t = 0; t < terms.length; t++) {
-      if (terms[t].tree !== null) { s += penalty(terms[t], u, termOffset[t]); continue; }
+      if (terms[t].tree !== null || terms[t].kprec !== null) { s += penalty(terms[t], u, termOffset[t]); continue; }
       for (let k = termOffset[t]; k < termOffset[t + 1]; k++) s += u[k] * u[k];
     }
     return s;

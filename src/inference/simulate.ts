@@ -72,12 +72,13 @@ export function drawRandomEffects(terms: readonly SysTerm[], theta: ArrayLike<nu
       for (let k = a.length - 1; k >= 0; k--) a[k] = (parent[k] < 0 ? 0 : a[parent[k]]) + rng.normal() / Math.sqrt(precision[k]);
       return Float64Array.from(t.tree.levelNode, (k) => scale * lam[0] * a[k]);
     }
-    if (t.kfac) {
+    const LK = t.kfac ?? t.kprec?.L ?? null;
+    if (LK) {
       const u = Float64Array.from({ length: nl }, () => rng.normal());
       const b = new Float64Array(nl);
       for (let l = 0; l < nl; l++) {
         let acc = 0;
-        for (let k = 0; k <= l; k++) acc += t.kfac[l + k * nl] * u[k];
+        for (let k = 0; k <= l; k++) acc += LK[l + k * nl] * u[k];
         b[l] = scale * lam[0] * acc;
       }
       return b;

@@ -13,7 +13,7 @@ import { lowerInverse } from "../linalg/dense.js";
 
 /** true when the analytic gradient applies: every term scalar and unstructured (not a sparse tree, whose penalty is not ‖u‖²) */
 export function hasAnalyticGradient(sys: PLSSystem): boolean {
-  return sys.terms.every((t) => t.s === 1 && t.tree === null);
+  return sys.terms.every((t) => t.s === 1 && t.tree === null && t.kprec === null);
 }
 
 /**

@@ -261,7 +261,7 @@ export function varCorr(terms: readonly SysTerm[], sigma2: number): VarCorrEntry
       const structured = t.kind !== "us" && s > 1;
       // for ar1 / cs / homcs, ρ is the correlation of the first two columns
       const rho = structured && t.kind !== "diag" ? C[1] / Math.sqrt(C[0] * C[1 + s]) : undefined;
-      out.push({ ...e, ...(structured ? { structure: t.kind } : {}), ...(rho !== undefined ? { rho } : {}), ...(t.kfac || t.tree ? { known: t.term.covariance?.source ?? "K" } : {}) });
+      out.push({ ...e, ...(structured ? { structure: t.kind } : {}), ...(rho !== undefined ? { rho } : {}), ...(t.kfac || t.tree || t.kprec ? { known: t.term.covariance?.source ?? "K" } : {}) });
     }
     for (let j = 0; j < s; j++)
       for (let i = j + 1; i < s; i++) {

@@ -74,7 +74,8 @@ export class PLSSystem {
     this.terms = terms;
     this.n = n;
     this.p = p;
-    const first = terms.length > 0 && terms[0].kfac === null ? terms[0] : null;
+    // (a term with a dense precision is not block diagonal: it stays in the dense part)
+    const first = terms.length > 0 && terms[0].kfac === null && terms[0].kprec === null ? terms[0] : null;
     this.first = first;
     const rest = first ? terms.slice(1) : terms.slice();
     this.rest = rest;
@@ -437,7 +438,12 @@ export class PLSSystem {
     // --- Ω_RR = Λ_Rᵀ A_RR Λ_R + I (RE part), lower triangle
     LRR.set(ARR);
     for (let t = 0; t < R; t++) scaleRestBlock(LRR, m, this.roff[t], rest[t], this.kfacCache, this.version);
-    for (let i = 0; i < qR; i++) LRR[i + i * m] += 1;
+    // + I, or + Q on a term held in precision form
+    for (let t = 0; t < R; t++) {
+      const o = this.roff[t], q = rest[t].q, kp = rest[t].kprec;
+      if (kp === null) for (let i = o; i < o + q; i++) LRR[i + i * m] += 1;
+      else for (let j = 0; j < q; j++) for (let i = j; i < q; i++) LRR[o + i + (o + j) * m] += kp.Q[i + j * q];
+    }
     // --- subtract L_R0 L_R0ᵀ
     if (s0 > 0) subtractOuter(LRR, m, LR0, rowPtr, rowIdx, nl0, s0);
     // --- dense Cholesky of the rest (the y pivot may be ~0 for a perfect fit: allow it)
@@ -455,7 +461,10 @@ export class PLSSystem {
     if (s0 === 1) for (let l = 0; l < nl0; l++) s += Math.log(L00[l]);
     else for (let l = 0; l < nl0; l++) for (let c = 0; c < s0; c++) s += Math.log(L00[l * s0 * s0 + c + c * s0]);
     for (let i = 0; i < qR; i++) s += Math.log(LRR[i + i * m]);
-    return 2 * s + (this.tree ? this.tree.logDetA : 0);
+    // + log|Q⁻¹| of the terms held in precision form: log|ΛᵀZᵀWZΛ + I| of the u-space model
+    let prior = this.tree ? this.tree.logDetA : 0;
+    for (const t of this.rest) if (t.kprec !== null) prior += t.kprec.logDetK;
+    return 2 * s + prior;
   }
 
   /**

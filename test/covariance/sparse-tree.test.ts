@@ -151,7 +151,8 @@ test("an indicator term with more levels than the tree has nodes goes first; the
   const cov = phylo("species", newick);
   const a = fit(data, "count ~ x + (1 | species) + (1 | obs)", { family: "poisson", covariances: [cov] });
   assert.equal(mixed(a).terms[0].term.group, "obs");
-  assert.ok(mixed(a).terms[1].tree === null && mixed(a).terms[1].kfac !== null);
+  // (a GLMM holds the dense K in precision form)
+  assert.ok(mixed(a).terms[1].tree === null && mixed(a).terms[1].kprec !== null);
   const b = fit(data, "count ~ x + (1 | species) + (1 | obs)", { family: "poisson", covariances: [denseOf(cov)] });
   sameFit(a, b, 1e-9);
 });
@@ -201,4 +202,22 @@ test("a 4096-tip tree with two rows per tip: the sparse route never forms K, and
   near(res.json.sigma!, 0.54, 0.03, "residual SD");
   const g = fit(data, "count ~ x + (1 | species)", { family: "poisson", covariances: [cov] });
   near(g.json.fixef[1].estimate, 0.4, 4 * g.json.fixef[1].se, "Poisson slope");
+});
+
+test("a well-conditioned K in a GLMM is held in precision form, and fits as the tree route does", () => {
+  // a balanced tree: every tip's conditional variance is alike, so K is well conditioned
+  const { newick, csv } = simulate(64, 5, 0, 9, true);
+  const data = parseDelimited(csv, { source: "balanced.csv" });
+  const cov = phylo("species", newick);
+  const a = fit(data, "count ~ x + (1 | species) + (1 | site)", { family: "poisson", covariances: [denseOf(cov)] });
+  const held = mixed(a).terms.find((t) => t.term.group === "species")!;
+  assert.ok(held.kprec !== null && held.kfac === null, "precision form");
+  const b = fit(data, "count ~ x + (1 | species) + (1 | site)", { family: "poisson", covariances: [noDense(cov)] });
+  sameFit(a, b, 1e-8);
+  // an ill-conditioned K (two tips 10⁻⁵ apart: cond ≈ 5·10⁴) stays in u-space
+  const c = phylo("g", "((A:0.00001,B:0.00001):0.99999,(C:0.5,D:0.5):0.5);");
+  const tiny = parseDelimited("g,y\nA,3\nA,5\nB,4\nB,6\nC,0\nC,1\nD,1\nD,0\n", { source: "tiny.csv" });
+  const u = fit(tiny, "y ~ 1 + (1 | g)", { family: "poisson", covariances: [denseOf(c)] });
+  assert.ok(mixed(u).terms[0].kprec === null && mixed(u).terms[0].kfac !== null, "u-space");
+  sameFit(u, fit(tiny, "y ~ 1 + (1 | g)", { family: "poisson", covariances: [noDense(c)] }), 1e-8);
 });
