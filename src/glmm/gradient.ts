@@ -6,7 +6,7 @@
 //   ∂D/∂β = Xᵀ(−2s + a − W∘v),  a_i = W'_i h_i,  h_i = c_iᵀM⁻¹c_i,  c_i = Λᵀz_i,  v = ZΛM⁻¹ΛᵀZᵀa.
 // One gradient costs about one factorization of the system, against p deviance evaluations for a
 // finite-difference gradient (and p²/2 for the β block of a Hessian).
-import { lowerInverse, solveLower, solveLowerT } from "../linalg/dense.js";
+import { solveLower, solveLowerT } from "../linalg/dense.js";
 import type { PLSSystem } from "../lmm/system.js";
 import type { GLMMState } from "./pirls.js";
 
@@ -53,6 +53,9 @@ export class LaplaceGradient {
   private readonly y0: Float64Array;
   /** the λ entries c was computed for */
   private readonly lambdaSeen: Float64Array;
+  /** rest-row pairs (a ≥ b, flattened) whose entry of G the leverages need */
+  private readonly pairs: Int32Array | null = null;
+  private Xinv: Float64Array | null = null;
   private G: Float64Array | null = null;
   private B: Float64Array | null = null;
   private P: Float64Array | null = null;
@@ -91,6 +94,7 @@ export class LaplaceGradient {
     this.r = new Float64Array(st.q);
     this.y0 = new Float64Array(Math.max(1, sys.s0));
     this.lambdaSeen = new Float64Array(terms.reduce((a, t) => a + t.lambda.length, 0)).fill(NaN);
+    if (sys.qR > 0) this.pairs = blockPairs(sys);
   }
 
   /**
@@ -292,22 +296,30 @@ export class LaplaceGradient {
     }
   }
 
-  /** G = (L_RR L_RRᵀ)⁻¹ on the random-effect rows, and per level B_l = G A_l, P_l = A_lᵀ B_l. */
+  /**
+   * The entries of G = (L_RR L_RRᵀ)⁻¹ that the leverages use (pairs of rows within one of term 0's
+   * column blocks: all of G when every level meets every rest row, a few per level for nested
+   * terms), as G_ab = (L_RR⁻¹e_a)·(L_RR⁻¹e_b) from forward substitutions that skip zeros (cheap
+   * when L_RR is sparse in its dense storage); then per level B_l = G A_l, P_l = A_lᵀ B_l.
+   */
   private restInverse(): void {
-    const { sys, S0 } = this;
+    const { sys, S0, pairs } = this;
     const { qR, m, LRR, LR0, rowPtr, rowIdx, nl0 } = sys;
-    const X = lowerInverse(LRR, m, qR);
+    const X = (this.Xinv ??= new Float64Array(qR * qR));
+    X.fill(0);
+    for (let g = 0; g < qR; g++) {
+      const col = X.subarray(g * qR + g, (g + 1) * qR);
+      col[0] = 1;
+      solveLower(LRR, qR - g, col, m, g + g * m);
+    }
     const G = (this.G ??= new Float64Array(qR * qR));
-    // G = XᵀX (X lower triangular: the sums start at the larger index)
-    for (let j = 0; j < qR; j++) {
-      const xj = j * qR;
-      for (let i = j; i < qR; i++) {
-        const xi = i * qR;
-        let acc = 0;
-        for (let k = i; k < qR; k++) acc += X[xi + k] * X[xj + k];
-        G[i + j * qR] = acc;
-        G[j + i * qR] = acc;
-      }
+    for (let k = 0; k < pairs!.length; k += 2) {
+      const a = pairs![k], b = pairs![k + 1]; // a ≥ b: column a is zero above a
+      const xa = a * qR, xb = b * qR;
+      let acc = 0;
+      for (let r = a; r < qR; r++) acc += X[xa + r] * X[xb + r];
+      G[a + b * qR] = acc;
+      G[b + a * qR] = acc;
     }
     const B = (this.B ??= new Float64Array(LR0.length));
     const P = (this.P ??= new Float64Array(nl0 * S0 * S0));
@@ -385,6 +397,24 @@ export class LaplaceGradient {
       }
     }
   }
+}
+
+/** The distinct pairs (a ≥ b) of random-effect rows of the rest that share a column block of term 0. */
+function blockPairs(sys: PLSSystem): Int32Array {
+  const { qR, rowPtr, rowIdx, nl0 } = sys;
+  const seen = new Uint8Array(qR * qR);
+  const out: number[] = [];
+  for (let l = 0; l < nl0; l++) {
+    const r0 = rowPtr[l], nre = rowPtr[l + 1] - r0 - 1;
+    for (let x = 0; x < nre; x++)
+      for (let y = 0; y <= x; y++) {
+        const a = rowIdx[r0 + x], b = rowIdx[r0 + y]; // ascending: a ≥ b
+        if (seen[a + b * qR]) continue;
+        seen[a + b * qR] = 1;
+        out.push(a, b);
+      }
+  }
+  return Int32Array.from(out);
 }
 
 /** Position of the value u in rowIdx[lo..hi) (ascending; present by construction), from lo. */
