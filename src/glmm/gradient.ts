@@ -25,13 +25,23 @@ function derivativeKind(st: GLMMState): Kind | null {
 /**
  * Whether the analytic β-gradient applies: Laplace (not quadrature), some β, a supported family,
  * and only terms whose Λ is block diagonal by level (no known covariance between levels) — the
- * leverage computation below relies on term 0's per-level blocks and the dense rest.
+ * leverage computation below relies on term 0's per-level blocks and the dense rest. Other term
+ * kinds must be excluded here until the leverages handle them.
  */
 export function analyticGradientSupported(st: GLMMState, nAGQ: number): boolean {
   if (nAGQ !== 1 || st.p === 0) return false;
   if (!st.terms.every((t) => t.kfac === null)) return false;
+  // two more qR×qR matrices (L_RR⁻¹'s columns and G): bounded memory
+  if (st.sysU.qR > MAX_REST) return false;
   return derivativeKind(st) !== null;
 }
+
+/**
+ * Largest rest part (random effects outside term 0) for the analytic path. Its cost is about one
+ * factorization of L_RR per gradient, always below the evaluations it replaces; the limit is on
+ * memory (2·qR² doubles: 64 MB at 2000).
+ */
+const MAX_REST = 2000;
 
 export class LaplaceGradient {
   private readonly st: GLMMState;
