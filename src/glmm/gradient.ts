@@ -185,8 +185,16 @@ export class LaplaceGradient {
   modeSensitivity(j: number, out: Float64Array): void {
     const { st, S, idx, c } = this;
     const { n } = st;
-    this.setC();
     const W = st.w, X = st.ms.X, col = j * n;
+    if (S === 1) {
+      // one scalar term: M = diag(L₀₀²)
+      const t = st.terms[0], refs = t.term.refs, z = t.term.z, th = t.lambda[0], L = this.sys.L00;
+      out.fill(0);
+      for (let i = 0; i < n; i++) out[refs[i]] -= th * z[i] * W[i] * X[col + i];
+      for (let l = 0; l < t.nl; l++) out[l] /= L[l] * L[l];
+      return;
+    }
+    this.setC();
     out.fill(0);
     for (let i = 0; i < n; i++) {
       const a = W[i] * X[col + i];

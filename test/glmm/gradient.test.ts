@@ -135,3 +135,34 @@ for (const c of [cases[1], cases[6]]) {
     });
   });
 }
+
+for (const c of [cases[0], cases[2], cases[5]]) {
+  test(`mode sensitivity ∂û/∂β = central differences of the PIRLS modes: ${c.name}`, () => {
+    const m = model(c);
+    const { theta, beta } = point(m, c);
+    const st = m.state;
+    const q = st.q;
+    m.deviance(theta, beta);
+    const u0 = Float64Array.from(st.u);
+    const sens = new Float64Array(q);
+    for (const j of [0, beta.length - 1]) {
+      m.gradient!.modeSensitivity(j, sens);
+      const h = 1e-4;
+      const modes = (d: number) => {
+        const b = Float64Array.from(beta);
+        b[j] += d;
+        st.u = Float64Array.from(u0);
+        m.deviance(theta, b);
+        return Float64Array.from(st.u);
+      };
+      const up = modes(h), dn = modes(-h);
+      st.u = Float64Array.from(u0);
+      m.deviance(theta, beta);
+      const scale = Math.max(1e-3, ...Array.from(sens, Math.abs));
+      for (let k = 0; k < q; k++) {
+        const fd = (up[k] - dn[k]) / (2 * h);
+        assert.ok(Math.abs(sens[k] - fd) <= 1e-5 * scale, `β${j}, u${k}: ${sens[k]} vs ${fd}`);
+      }
+    }
+  });
+}
