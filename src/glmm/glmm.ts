@@ -494,7 +494,7 @@ export class GeneralizedLinearMixedModel {
     } });
   }
 
-  /** the stage-2 deviance at x = (θ, β[, extra]) */
+  /** the stage-2 deviance at x = (θ, β[, extra]) (public for tests of the Hessians) */
   objective2(x: Float64Array, nth: number, p: number): number {
     if (this.extra !== "none") this.setExtra(x[nth + p]);
     return this.deviance(x.subarray(0, nth), x.subarray(nth, nth + p));

@@ -179,8 +179,8 @@ export class LaplaceGradient {
   }
 
   /**
-   * The mode sensitivity ∂û/∂β_j = −M⁻¹ΛᵀZᵀW X_j at the last evaluation (λ, W, factor current): the first-order change
-   * of the conditional modes, for PIRLS warm starts. Written into out (length q).
+   * The mode sensitivity ∂û/∂β_j = −M⁻¹ΛᵀZᵀW X_j at the last evaluation (λ, W, factor current):
+   * the first-order change of the conditional modes, for PIRLS warm starts. Written into out (q).
    */
   modeSensitivity(j: number, out: Float64Array): void {
     const { st, S, idx, c } = this;
@@ -268,7 +268,7 @@ export class LaplaceGradient {
    * h_i = c_iᵀM⁻¹c_i. With L = [L₀₀ 0; L_R0 L_RR] and y₀ = L₀₀⁻¹c₀ (term 0's level block),
    *   h = ‖y₀‖² + dᵀG d,  d = c_R − A_l y₀,  G = (L_RR L_RRᵀ)⁻¹,  A_l = level l's block of L_R0,
    * expanded per level (B_l = G A_l and P_l = A_lᵀG A_l on the block's rows) so that each data row
-   * costs O(S²) and the dense work is one inverse of L_RR.
+   * costs O(S²); of G only the entries within blocks are formed (restInverse).
    */
   private leverages(h: Float64Array): void {
     const { st, sys, S, S0, idx, loc, c, y0, q0 } = this;
