@@ -13,7 +13,8 @@ import { isSingular, varCorr, type ProgressInfo, type RanefTable, type VarCorrEn
 import { bobyqa } from "../optim/index.js";
 import { gaussHermite } from "./gauss-hermite.js";
 import { GLMMState } from "./pirls.js";
-import { hessianFD, hessianForward, gradientForward, activeInverse, type HessianResult } from "./hessian.js";
+import { hessianFD, hessianForward, hessianGradient, gradientForward, gradientMixed, activeInverse, type HessianResult } from "./hessian.js";
+import { LaplaceGradient, analyticGradientSupported } from "./gradient.js";
 import { conditionalVariances, ranefTables } from "../lmm/condvar.js";
 
 export interface GLMMOptions {
@@ -28,6 +29,8 @@ export interface GLMMOptions {
   readonly maxfun?: number;
   /** called after every objective evaluation (progress display, cancellation by throwing) */
   readonly onProgress?: (info: ProgressInfo) => void;
+  /** use the analytic β-gradient in stage 2 where it applies (default true; false: differences only) */
+  readonly analyticGradient?: boolean;
 }
 
 export interface FixefRow {
@@ -77,6 +80,8 @@ export class GeneralizedLinearMixedModel {
   readonly nAGQ: number;
   readonly extra: ExtraKind;
   readonly family: Family;
+  /** analytic ∂D/∂β for stage 2, when the family and terms allow it */
+  readonly gradient: LaplaceGradient | null;
   evaluations = 0;
   private readonly onProgress?: (info: ProgressInfo) => void;
   private stage = "stage 1";
@@ -119,6 +124,7 @@ export class GeneralizedLinearMixedModel {
       throw new UserError(`--nagq ${this.nAGQ} needs a single scalar random-effect term such as (1 | group); use --nagq 1 (Laplace)`);
     if (this.nAGQ < 1 || this.nAGQ > 100 || !Number.isInteger(this.nAGQ)) throw new UserError(`--nagq must be an integer from 1 to 100`);
     this.extra = fam.name === "negative_binomial" ? "nbsize" : fam.estimatesDispersion ? "dispersion" : "none";
+    this.gradient = options.analyticGradient !== false && analyticGradientSupported(this.state, this.nAGQ) ? new LaplaceGradient(this.state) : null;
   }
 
   private setExtra(v: number): void {
@@ -199,6 +205,11 @@ export class GeneralizedLinearMixedModel {
     if (this.extra === "dispersion") extra0 = 0;
     this.setExtra(extra0);
     st.initialize();
+    if (this.extra === "nbsize") {
+      // the size from the GLM fit's residuals (the marginal variance above also holds the covariates' effects)
+      extra0 = Math.log(this.residualSize());
+      this.setExtra(extra0);
+    }
     // ---- stage 1: θ (and the extra parameter) with β inside PIRLS
     const lower1 = thetaLower(terms);
     const th0 = thetaStart(terms);
@@ -207,14 +218,21 @@ export class GeneralizedLinearMixedModel {
     const lo1 = hasExtra ? Float64Array.from([...lower1, -Infinity]) : lower1;
     const upper1 = thetaUpper(terms);
     const up1 = hasExtra ? Float64Array.from([...upper1, Infinity]) : upper1;
+    // the modes and β at the best point so far: stage 2 starts from them without evaluating it again
+    let best1 = { f: Infinity, x: x1, u: st.u, beta: st.beta };
     const f1 = (x: Float64Array) => {
       if (hasExtra) this.setExtra(x[nth]);
-      return this.laplaceStage1(x.subarray(0, nth));
+      const v = this.laplaceStage1(x.subarray(0, nth));
+      if (v < best1.f) best1 = { f: v, x: Float64Array.from(x), u: Float64Array.from(st.u), beta: Float64Array.from(st.beta) };
+      return v;
     };
     const r1 = bobyqa(f1, x1, { lower: lo1, upper: up1, rhobeg: 0.2, rhoend: 1e-2, maxfun });
     if (!r1.converged) warnings.push(`the optimizer did not converge in stage 1 (${r1.message})`);
-    if (hasExtra) this.setExtra(r1.x[nth]);
-    f1(r1.x);
+    if (best1.x.every((v, k) => v === r1.x[k])) {
+      if (hasExtra) this.setExtra(r1.x[nth]);
+      st.u = Float64Array.from(best1.u);
+      st.beta = Float64Array.from(best1.beta);
+    } else f1(r1.x);
     const beta1 = Float64Array.from(st.beta);
     // ---- stage 2: (θ, β, extra) jointly, PIRLS over u
     const x2 = new Float64Array(nth + p + (hasExtra ? 1 : 0));
@@ -285,7 +303,7 @@ export class GeneralizedLinearMixedModel {
       }
     }
     // final state at the optimum
-    f2(xs);
+    if (hasExtra) this.setExtra(xs[nth + p]); // summarize evaluates at xs
     return this.summarize(xs, nth, p, vcov, converged, warnings);
   }
 
@@ -297,10 +315,14 @@ export class GeneralizedLinearMixedModel {
     let x: Float64Array = Float64Array.from(x0);
     let fx = f(x);
     if (!Number.isFinite(fx)) return null;
+    const p = this.ms.p;
+    let atX = true; // the state (modes, factor) is that of x
     for (let iter = 0; iter < 8; iter++) {
       // the first step may take the β block from the PIRLS Schur complement (a few percent off the
-      // Laplace Hessian: good enough to step with); the Hessian the SEs use is always differenced
-      const h = this.hessianWarm(f, x, iter === 0 ? betaH : null, nth);
+      // Laplace Hessian: good enough to step with, not for the standard errors)
+      const approx = iter === 0 && betaH !== null;
+      // (when the last evaluation was at x, its state serves the Hessian's base point)
+      const h = this.gradient ? this.hessianAnalytic(f, x, nth, approx ? betaH : null, atX ? fx : undefined) : this.hessianWarm(f, x, approx ? betaH : null, nth);
       const inv = activeInverse(h.hessian, x, lower, nth);
       if (!inv) return null;
       for (const k of inv.fixed) if (h.gradient[k] < 0) return null; // wants to leave the boundary
@@ -323,13 +345,18 @@ export class GeneralizedLinearMixedModel {
       }
       // Near the optimum a full Newton step leaves an error of order decrement²: with the
       // decrement below 0.01 (deviance units) the step lands within rounding of the optimum, and
-      // the Hessian at x (a few hundredths of an SE away) serves the standard errors.
-      if (dec < 1e-2 && (t === 1 || dec < 1e-7)) {
+      // the Hessian at x (a few hundredths of an SE away) serves the standard errors — provided
+      // the variance parameters barely moved: a β's SE scales with θ (an intercept's roughly as
+      // θ), so a step of 0.5% in θ would leave 0.5% in the SEs. Those get one more Hessian (when
+      // Hessians are cheap, i.e. from the analytic β-gradient).
+      if (dec < 1e-2 && (t === 1 || dec < 1e-7) && !approx && (!xn || !this.gradient || smallStep(x, xn, nth, p))) {
         let xf = xn && fn <= fx ? xn : x;
         let ff = xn && fn <= fx ? fn : fx;
         // the gradient where we stop (for the convergence check); polish with the same Hessian
-        // while it still points somewhere (each pass costs 2k evaluations, a Hessian k²)
-        let g = gradientForward(f, xf, h.hessian);
+        // while it still points somewhere (each pass costs 2k evaluations, a Hessian k²).
+        // f(xf) is known, and current in the state when xf was the last point evaluated.
+        const grad = (xg: Float64Array, fg: number | null) => (this.gradient ? gradientMixed(f, this.betaGradient, xg, h.hessian, nth, p, fg) : gradientForward(f, xg, h.hessian));
+        let g = grad(xf, xf === xn ? ff : null);
         for (let polish = 0; polish < 3 && inv.maxScaledGradient(g) > 1e-4; polish++) {
           const dd = inv.newtonStep(g);
           const y = new Float64Array(xf.length);
@@ -342,13 +369,17 @@ export class GeneralizedLinearMixedModel {
           if (!(fy <= ff)) break;
           xf = y;
           ff = fy;
-          g = gradientForward(f, xf, h.hessian);
+          g = grad(xf, ff);
         }
         return { x: xf, f: ff, h: { ...h, gradient: g } };
       }
-      if (!xn) return null;
+      if (!xn) {
+        if (approx) { atX = false; continue; } // no decrease along the approximate step: retry with the full Hessian
+        return null;
+      }
       x = xn;
       fx = fn;
+      atX = true;
     }
     return null;
   }
@@ -424,12 +455,53 @@ export class GeneralizedLinearMixedModel {
     });
   }
 
-  private objective2(x: Float64Array, nth: number, p: number): number {
+  /** ∂D/∂β at the last stage-2 evaluation */
+  private readonly betaGradient = (out: Float64Array): void => this.gradient!.betaGradient(out);
+
+  /**
+   * The stage-2 Hessian from the analytic β-gradient (hessianGradient: 1 + k evaluations, plus
+   * pairs of the θ/extra coordinates), with hessianWarm's PIRLS warm starts.
+   */
+  private hessianAnalytic(f: (x: Float64Array) => number, x0: Float64Array, nth: number, betaH: Float64Array | null, f0?: number): HessianResult {
+    const st = this.state;
+    const q = st.q, p = this.ms.p;
+    const lg = this.gradient!;
+    let u0 = st.u;
+    const du: Float64Array[] = [];
+    // ∂û/∂β_j at x0 (column j at j·q): a step h in β_j moves the modes by h·∂û/∂β_j to first order,
+    // so PIRLS from that start needs one Newton step instead of two
+    const sens = new Float64Array(betaH ? 0 : p * q);
+    return hessianGradient(f, this.betaGradient, x0, nth, p, { known: betaH, f0, hooks: {
+      before: (i, j) => {
+        if (i < 0) return;
+        const start = new Float64Array(q);
+        if (j >= 0) for (let c = 0; c < q; c++) start[c] = u0[c] + du[i][c] + du[j][c];
+        else if (i >= nth && i < nth + p && !betaH) {
+          const hi = 1e-4 * Math.max(Math.abs(x0[i]), 1), o = (i - nth) * q;
+          for (let c = 0; c < q; c++) start[c] = u0[c] + hi * sens[o + c];
+        } else start.set(u0);
+        st.u = start;
+      },
+      after: (i, j) => {
+        if (i < 0) {
+          u0 = Float64Array.from(st.u);
+          if (!betaH) for (let b = 0; b < p; b++) lg.modeSensitivity(b, sens.subarray(b * q, (b + 1) * q));
+        } else if (j < 0) {
+          const d = new Float64Array(q);
+          for (let c = 0; c < q; c++) d[c] = st.u[c] - u0[c];
+          du[i] = d;
+        }
+      },
+    } });
+  }
+
+  /** the stage-2 deviance at x = (θ, β[, extra]) (public for tests of the Hessians) */
+  objective2(x: Float64Array, nth: number, p: number): number {
     if (this.extra !== "none") this.setExtra(x[nth + p]);
     return this.deviance(x.subarray(0, nth), x.subarray(nth, nth + p));
   }
 
-  /** A moment estimate of the NB size from a Poisson-type fit's residuals, for a start. */
+  /** A moment estimate of the NB size from the marginal mean and variance, for the GLM start. */
   private momentSize(): number {
     const st = this.state;
     const y = st.y;
@@ -439,6 +511,20 @@ export class GeneralizedLinearMixedModel {
     for (const yi of y) v += (yi - m) * (yi - m);
     v /= Math.max(1, y.length - 1);
     const k = v > m ? (m * m) / (v - m) : 10;
+    return Math.min(Math.max(k, 0.05), 1e3);
+  }
+
+  /** The NB size from the GLM fit's residuals: Var(y) = μ + μ²/k, by moments. */
+  private residualSize(): number {
+    const { y, mu, prior, n } = this.state;
+    let num = 0, den = 0;
+    for (let i = 0; i < n; i++) {
+      if (prior[i] === 0) continue;
+      const r = y[i] - mu[i];
+      num += prior[i] * (r * r - mu[i]);
+      den += prior[i] * mu[i] * mu[i];
+    }
+    const k = num > 0 ? den / num : 1e3;
     return Math.min(Math.max(k, 0.05), 1e3);
   }
 
@@ -492,6 +578,18 @@ export class GeneralizedLinearMixedModel {
 
 function condVarGLMM(st: GLMMState): Float64Array[] | null {
   return st.sysU.ok ? conditionalVariances(st.sysU, 1) : null;
+}
+
+/**
+ * Whether a Newton step left the variance parameters (θ and the extra parameter: every coordinate
+ * outside β) within 0.2% (or 2e-4 near zero) of where the Hessian was taken.
+ */
+function smallStep(x: Float64Array, y: Float64Array, nth: number, p: number): boolean {
+  for (let k = 0; k < x.length; k++) {
+    if (k >= nth && k < nth + p) continue;
+    if (Math.abs(y[k] - x[k]) > 2e-3 * Math.max(Math.abs(x[k]), 0.1)) return false;
+  }
+  return true;
 }
 
 /** Fit a GLMM (library entry point). */

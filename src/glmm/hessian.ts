@@ -90,6 +90,102 @@ export interface EvaluationHooks {
   known?(i: number, j: number): number | null;
 }
 
+/**
+ * Hessian and gradient when the partial derivatives in a block of coordinates [b0, b0 + nb) are
+ * known analytically (`grad`, read right after each f): at x and x + h_i (1 + k evaluations) the
+ * block's gradient differences give every row and column of H that touches the block (the block
+ * itself symmetrized by averaging), and only the pairs outside the block are differenced from f as
+ * hessianForward does (r(r+1)/2 more for r such coordinates). Same steps and O(h) error as
+ * hessianForward; the block's gradient is exact, the others corrected with the diagonal.
+ * Options: `known`, the block's own nb×nb Hessian (e.g. approximated analytically): the steps inside
+ * the block are skipped (1 + r + r(r+1)/2 evaluations); `f0`, f(x0) when the caller's last
+ * evaluation was at x0 (its state current): not evaluated again.
+ */
+export function hessianGradient(f: (x: Float64Array) => number, grad: (out: Float64Array) => void, x0: ArrayLike<number>, b0: number, nb: number, opts: GradientHessianOptions = {}): HessianResult {
+  const { delta = 1e-4, hooks = {}, known = null } = opts;
+  const k = x0.length;
+  const x = Float64Array.from(x0);
+  const h = new Float64Array(k);
+  for (let i = 0; i < k; i++) h[i] = delta * Math.max(Math.abs(x[i]), 1);
+  const y = new Float64Array(k);
+  let evals = 0;
+  const at = (i: number, j: number, g: Float64Array | null) => {
+    y.set(x);
+    if (i >= 0) y[i] += h[i];
+    if (j >= 0) y[j] += h[j];
+    hooks.before?.(i, j);
+    const v = i < 0 && opts.f0 !== undefined ? opts.f0 : (evals++, f(y));
+    if (g) grad(g);
+    hooks.after?.(i, j);
+    return v;
+  };
+  const g0 = new Float64Array(nb);
+  const f0 = at(-1, -1, g0);
+  const fi = new Float64Array(k);
+  const gi = new Float64Array(k * nb); // gradient of the block after a step in coordinate i
+  const inBlock = (i: number) => i >= b0 && i < b0 + nb;
+  for (let i = 0; i < k; i++) if (!(known && inBlock(i))) fi[i] = at(i, -1, gi.subarray(i * nb, (i + 1) * nb));
+  const H = new Float64Array(k * k);
+  // rows of the block: ∂g_a/∂x_i by forward differences
+  for (let i = 0; i < k; i++)
+    for (let a = 0; a < nb; a++) {
+      if (known && inBlock(i)) {
+        H[b0 + a + i * k] = known[a + (i - b0) * nb];
+        continue;
+      }
+      const v = (gi[i * nb + a] - g0[a]) / h[i];
+      H[b0 + a + i * k] = v;
+      if (!inBlock(i)) H[i + (b0 + a) * k] = v;
+    }
+  for (let a = 0; a < nb && !known; a++)
+    for (let b = a + 1; b < nb; b++) {
+      const v = (H[b0 + a + (b0 + b) * k] + H[b0 + b + (b0 + a) * k]) / 2;
+      H[b0 + a + (b0 + b) * k] = v;
+      H[b0 + b + (b0 + a) * k] = v;
+    }
+  // pairs outside the block from f
+  for (let i = 0; i < k; i++) {
+    if (inBlock(i)) continue;
+    for (let j = i; j < k; j++) {
+      if (inBlock(j)) continue;
+      const v = (at(i, j, null) - fi[i] - fi[j] + f0) / (h[i] * h[j]);
+      H[i + j * k] = v;
+      H[j + i * k] = v;
+    }
+  }
+  const g = new Float64Array(k);
+  for (let i = 0; i < k; i++) g[i] = inBlock(i) ? g0[i - b0] : (fi[i] - f0) / h[i] - (H[i + i * k] * h[i]) / 2;
+  return { gradient: g, hessian: H, evaluations: evals };
+}
+
+export interface GradientHessianOptions {
+  delta?: number;
+  hooks?: EvaluationHooks;
+  known?: Float64Array | null;
+  f0?: number;
+}
+
+/**
+ * gradientForward with the block [b0, b0 + nb) known analytically: 1 + (k − nb) evaluations (k − nb
+ * with f0 = f(x0) given, the caller's last evaluation having been at x0).
+ */
+export function gradientMixed(f: (x: Float64Array) => number, grad: (out: Float64Array) => void, x0: ArrayLike<number>, H: Float64Array, b0: number, nb: number, f0: number | null = null, delta = 1e-4): Float64Array {
+  const k = x0.length;
+  f0 ??= f(Float64Array.from(x0));
+  const gb = new Float64Array(nb);
+  grad(gb);
+  const g = new Float64Array(k);
+  g.set(gb, b0);
+  for (let i = 0; i < k; i++) {
+    if (i >= b0 && i < b0 + nb) continue;
+    const h = delta * Math.max(Math.abs(x0[i]), 1);
+    const y = Float64Array.from(x0);
+    y[i] += h;
+    g[i] = (f(y) - f0) / h - (H[i + i * k] * h) / 2;
+  }
+  return g;
+}
+
 /** Forward-difference gradient corrected to second order with a known Hessian diagonal (k evaluations). */
 export function gradientForward(f: (x: Float64Array) => number, x0: ArrayLike<number>, H: Float64Array, delta = 1e-4): Float64Array {
   const k = x0.length;
