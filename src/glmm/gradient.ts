@@ -30,7 +30,8 @@ function derivativeKind(st: GLMMState): Kind | null {
  */
 export function analyticGradientSupported(st: GLMMState, nAGQ: number): boolean {
   if (nAGQ !== 1 || st.p === 0) return false;
-  if (!st.terms.every((t) => t.kfac === null)) return false;
+  // (a tree term or a precision-form covariance penalizes uᵀQu: M and the leverages differ)
+  if (!st.terms.every((t) => t.kfac === null && t.tree === null && t.kprec === null)) return false;
   // two more qR×qR matrices (L_RR⁻¹'s columns and G): bounded memory
   if (st.sysU.qR > MAX_REST) return false;
   return derivativeKind(st) !== null;
