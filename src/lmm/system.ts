@@ -275,11 +275,54 @@ export class PLSSystem {
   /**
    * accumulate() when every term is scalar (the common case): the same sums with the per-row
    * bookkeeping hoisted out of the loop over rows (typed arrays per term, no per-row objects).
+   * Three separate functions: a GLMM alternates between stage 1 (with X) and stage 2 (without), and
+   * one function serving both would be deoptimized by V8 at the switch.
    */
   private accumulateScalar(w: Float64Array | null, X: Float64Array | null, y: Float64Array): void {
-    const { n, p, rest, m, qR, rowPtr, refs0 } = this;
+    this.A00.fill(0);
+    this.AR0.fill(0);
+    this.ARR.fill(0);
+    if (this.rest.length <= 1 && this.p === 0) return this.accumulateNoX(w, y);
+    this.accumulateRows(w, X, y);
+    this.accumulateXy(w, X, y);
+  }
+
+  /** the second GLMM stage of a one- or two-factor model: hoisted, branch-free */
+  private accumulateNoX(w: Float64Array | null, y: Float64Array): void {
+    const { n, rest, m, qR, rowPtr, refs0, A00, AR0, ARR } = this;
+    const z0 = this.first!.term.z;
     const R = rest.length;
-    const A00 = this.A00.fill(0), AR0 = this.AR0.fill(0), ARR = this.ARR.fill(0);
+    const yc = qR; // the y row/column (p = 0)
+    const ref1 = R ? rest[0].refs : null, z1 = R ? rest[0].term.z : null, pos1 = R ? this.unitPos[0] : null, off1 = R ? this.roff[0] : 0;
+    for (let i = 0; i < n; i++) {
+      const wi = w === null ? 1 : w[i];
+      if (wi === 0) continue;
+      const l0 = refs0[i];
+      const r0 = rowPtr[l0];
+      const zi = z0[i];
+      const zw = zi * wi;
+      const yi = y[i];
+      A00[l0] += zw * zi;
+      AR0[rowPtr[l0 + 1] - 1] += yi * zw;
+      if (ref1 !== null) {
+        const ri = off1 + ref1[i];
+        const v = z1![i];
+        const vw = v * wi;
+        AR0[r0 + pos1![i]] += v * zw;
+        const col = ri * m;
+        ARR[col + ri] += v * vw;
+        ARR[col + yc] += yi * vw;
+      }
+    }
+    let yy = 0;
+    for (let i = 0; i < n; i++) yy += (w === null ? 1 : w[i]) * y[i] * y[i];
+    ARR[yc * m + yc] = yy;
+  }
+
+  /** the sums of each row that involve a random-effect column */
+  private accumulateRows(w: Float64Array | null, X: Float64Array | null, y: Float64Array): void {
+    const { n, p, rest, m, qR, rowPtr, refs0, A00, AR0, ARR } = this;
+    const R = rest.length;
     const z0 = this.first!.term.z;
     const refs = rest.map((t) => t.refs);
     const zs = rest.map((t) => t.term.z);
@@ -288,35 +331,6 @@ export class PLSSystem {
     const ridx = new Int32Array(R);
     const rval = new Float64Array(R);
     const yc = qR + p; // the y row/column
-    // rows: everything that involves a random-effect column
-    if (R <= 1 && p === 0) {
-      // the second GLMM stage of a one- or two-factor model: hoisted, branch-free
-      const ref1 = R ? refs[0] : null, z1 = R ? zs[0] : null, pos1 = R ? pos[0] : null, off1 = R ? roff[0] : 0;
-      for (let i = 0; i < n; i++) {
-        const wi = w === null ? 1 : w[i];
-        if (wi === 0) continue;
-        const l0 = refs0[i];
-        const r0 = rowPtr[l0];
-        const zi = z0[i];
-        const zw = zi * wi;
-        const yi = y[i];
-        A00[l0] += zw * zi;
-        AR0[rowPtr[l0 + 1] - 1] += yi * zw;
-        if (ref1 !== null) {
-          const ri = off1 + ref1[i];
-          const v = z1![i];
-          const vw = v * wi;
-          AR0[r0 + pos1![i]] += v * zw;
-          const col = ri * m;
-          ARR[col + ri] += v * vw;
-          ARR[col + yc] += yi * vw;
-        }
-      }
-      let yy = 0;
-      for (let i = 0; i < n; i++) yy += (w === null ? 1 : w[i]) * y[i] * y[i];
-      ARR[yc * m + yc] = yy;
-      return;
-    }
     for (let i = 0; i < n; i++) {
       const wi = w === null ? 1 : w[i];
       if (wi === 0) continue;
@@ -344,8 +358,12 @@ export class PLSSystem {
         ARR[col + yc] += yi * vw;
       }
     }
-    // the dense [X y] block, column by column (contiguous passes over the rows)
-    const wx = new Float64Array(n);
+  }
+
+  /** the dense [X y] block, column by column (contiguous passes over the rows) */
+  private accumulateXy(w: Float64Array | null, X: Float64Array | null, y: Float64Array): void {
+    const { n, p, m, qR, ARR } = this;
+    const wx = (this.scratchN ??= new Float64Array(n));
     for (let j = 0; j <= p; j++) {
       const xj = j < p ? X!.subarray(j * n, j * n + n) : y;
       for (let i = 0; i < n; i++) wx[i] = (w === null ? 1 : w[i]) * xj[i];
@@ -358,6 +376,9 @@ export class PLSSystem {
       }
     }
   }
+
+  /** an n-vector of work space for accumulateXy */
+  private scratchN: Float64Array | null = null;
 
   /** Factor Ω(θ). Returns false if a pivot is not positive (θ infeasible numerically). */
   updateL(theta: ArrayLike<number>): boolean {
