@@ -8,19 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Rng } from "../src/inference/rng.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Sim { newick: string; csv: string; labels: string[]; K: (mix?: number) => string }
 
@@ -29,8 +19,9 @@ interface Sim { newick: string; csv: string; labels: string[]; K: (mix?: number)
  * y = 0.3 + 0.5 x + 0.8 a + N(0, 0.5²) and a binary yb = Bernoulli(logit⁻¹(0.5 x + 0.8 a − 0.2)).
  */
 function simulate(n: number, per: number, seed: number): Sim {
-  const r = rng(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(r() || 1e-300)) * Math.cos(2 * Math.PI * r());
+  const g = new Rng(seed);
+  const r = () => g.random();
+  const normal = () => g.normal();
   const parent = new Int32Array(2 * n - 1).fill(-1), height = new Float64Array(2 * n - 1);
   const live = Array.from({ length: n }, (_, i) => i);
   let h = 0, next = n;

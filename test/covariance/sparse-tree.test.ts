@@ -47,24 +47,15 @@ function sameFit(a: FitResult, b: FitResult, tol: number): void {
   }
 }
 
-/** deterministic PRNG (mulberry32) */
-function rng(seed: number) {
-  return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A random coalescent tree of n tips (Newick, with `zero` tips on zero-length branches) and data:
  * `per` rows per tip, a covariate x, a site factor crossed with the tips, and Poisson / gaussian
  * responses with a Brownian-motion effect of the tree.
  */
 function simulate(n: number, per: number, zero: number, seed: number, balanced = false): { newick: string; csv: string } {
-  const r = rng(seed);
-  const norm = () => Math.sqrt(-2 * Math.log(r() + 1e-300)) * Math.cos(2 * Math.PI * r());
+  const g = new Rng(seed);
+  const r = () => g.random();
+  const norm = () => g.normal();
   type Node = { name?: string; h: number; kids?: Node[] };
   let live: Node[] = Array.from({ length: n }, (_, i) => ({ name: `sp${i}`, h: 0 }));
   let h = 0;
