@@ -21,7 +21,13 @@ export function conditionalVariances(sys: PLSSystem, sigma2: number): Float64Arr
   const Minv = lowerInverse(LRR, m, qR);
   const out: Float64Array[] = [];
   // term 0
-  if (first && sys.tree) out.push(treeConditionalVariances(sys, Minv, sigma2));
+  if (first && sys.tree) {
+    // a tree (and a nested term sharing its block): per level, the path of its node to the root
+    if (sys.second) {
+      out.push(treeConditionalVariances(sys, first, (l) => l, Minv, sigma2));
+      out.push(treeConditionalVariances(sys, sys.second, (l) => sys.treeOff + sys.tree!.levelNode[l], Minv, sigma2));
+    } else out.push(treeConditionalVariances(sys, first, (l) => sys.tree!.levelNode[l], Minv, sigma2));
+  }
   else if (first) {
     const t = first;
     const blocks = new Float64Array(nl0 * s0 * s0);
@@ -122,20 +128,18 @@ export function conditionalVariances(sys: PLSSystem, sigma2: number): Float64Arr
  * A tree term 0: for level l at node k, column k of L⁻¹ is x = L₀₀⁻¹e_k (nonzero only on k's path to the
  * root) over the Z rows of the rest, −M⁻¹ L_R0 x; the variance is σ²λ²‖that column‖².
  */
-function treeConditionalVariances(sys: PLSSystem, Minv: Float64Array, sigma2: number): Float64Array {
-  const { L00, L00off, LR0, rowPtr, rowIdx, qR } = sys;
-  const t = sys.first!;
-  const { parent } = sys.tree!;
+function treeConditionalVariances(sys: PLSSystem, t: SysTerm, nodeOf: (level: number) => number, Minv: Float64Array, sigma2: number): Float64Array {
+  const { L00, L00off, LR0, rowPtr, rowIdx, qR, parent0: parent } = sys;
   const lam2 = t.lambda[0] * t.lambda[0];
   const out = new Float64Array(t.nl);
   const g = new Float64Array(qR);
   const xr = new Float64Array(qR);
-  const { levelNode } = sys.tree!;
   for (let l = 0; l < t.nl; l++) {
     let ss = 0;
     let lo = qR;
     g.fill(0);
-    for (let k = levelNode[l], x = 1 / L00[levelNode[l]]; k >= 0; ) {
+    const node = nodeOf(l);
+    for (let k = node, x = 1 / L00[node]; k >= 0; ) {
       ss += x * x;
       for (let a = rowPtr[k]; a < rowPtr[k + 1]; a++) {
         const row = rowIdx[a];

@@ -48,6 +48,12 @@ export interface SysTerm {
   readonly kprec: { readonly Q: Float64Array; readonly logDetK: number; readonly L: Float64Array } | null;
   /** per data row, the unit of the term's effects it uses: its level, or for a tree its level's node */
   readonly refs: Int32Array;
+  /**
+   * For an indicator term nested in the tree term that follows it (observations, or individuals,
+   * within species): per level, the tree node (a tip) it sits in. The two terms then form one
+   * tree-shaped block — the term's levels hang below the tips as extra leaves. Null otherwise.
+   */
+  readonly nest: Int32Array | null;
 }
 
 /** Number of θ entries for an unstructured term with s columns. */
@@ -89,8 +95,20 @@ export function sortTerms(reTerms: readonly ReTerm[], options: SortOptions = {})
   // unless an indicator term is larger still (that one's block diagonal is cheaper as the first).
   let treeFirst = -1;
   for (const i of idx) if (reTerms[i].covariance?.tree && (treeFirst < 0 || size(i) > size(treeFirst))) treeFirst = i;
-  if (treeFirst >= 0 && idx.some((i) => !reTerms[i].covariance?.tree && !reTerms[i].covariance?.K && size(i) > size(treeFirst))) treeFirst = -1;
-  const known = (i: number) => (i === treeFirst ? -1 : reTerms[i].covariance?.K || reTerms[i].covariance?.tree ? 1 : 0);
+  // An indicator term nested in the tree's levels (an observation-level effect, individuals within
+  // species) joins the tree's block as leaves below the tips; the one with the most levels, when
+  // every term is scalar.
+  let nested = -1;
+  let nestMap: Int32Array | null = null;
+  if (treeFirst >= 0 && reTerms.every((t) => t.cnames.length === 1))
+    for (const i of idx) {
+      const c = reTerms[i].covariance;
+      if (i === treeFirst || c?.K || c?.tree || (c?.kind && c.kind !== "us")) continue;
+      const m = nesting(reTerms[i], reTerms[treeFirst]);
+      if (m && (nested < 0 || size(i) > size(nested))) { nested = i; nestMap = m; }
+    }
+  if (treeFirst >= 0 && idx.some((i) => i !== nested && !reTerms[i].covariance?.tree && !reTerms[i].covariance?.K && size(i) > size(treeFirst))) { treeFirst = -1; nested = -1; }
+  const known = (i: number) => (i === nested ? -2 : i === treeFirst ? -1 : reTerms[i].covariance?.K || reTerms[i].covariance?.tree ? 1 : 0);
   // then indicator terms, largest q first; other known-covariance terms last (they are dense); stable
   idx.sort((a, b) => known(a) - known(b) || size(b) - size(a) || a - b);
   let off = 0;
@@ -109,10 +127,24 @@ export function sortTerms(reTerms: readonly ReTerm[], options: SortOptions = {})
       term, formulaIndex: i, s, nl, q: tree ? tree.size : s * nl, kind, thetaOffset: off, ntheta: lower.length,
       lower, upper, start, diagMask: diag, lambda: new Float64Array(s * s), kfac: kprec ? null : kfac, tree, kprec,
       refs: tree ? Int32Array.from(term.refs, (l) => tree.levelNode[l]) : term.refs,
+      nest: i === nested ? nestMap : null,
     };
     off += lower.length;
     return t;
   });
+}
+
+/** Per level of `inner`, the tree node of the one level of `tree` its rows share; null if not nested. */
+function nesting(inner: ReTerm, tree: ReTerm): Int32Array | null {
+  const levelNode = tree.covariance!.tree!.levelNode;
+  const map = new Int32Array(inner.levels.length).fill(-1);
+  for (let i = 0; i < inner.refs.length; i++) {
+    const node = levelNode[tree.refs[i]];
+    const a = inner.refs[i];
+    if (map[a] < 0) map[a] = node;
+    else if (map[a] !== node) return null;
+  }
+  return map.every((v) => v >= 0) ? map : null;
 }
 
 /** the largest (max L_ii / min L_ii)² of K's factor for which a GLMM holds K in precision form */

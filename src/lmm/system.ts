@@ -12,7 +12,10 @@
 // nodes, Ω₀₀ = λ²A₀₀ + Q has the tree's pattern, and with children numbered before parents its
 // factor has no fill (L₀₀ = diagonal + one entry per node, at its parent's row). A node's column of
 // L_R0 then holds the rows of its whole subtree (fill flows to the parent), and log|L_Z|² gains
-// log|Q⁻¹| so that it is still log|ΛᵀZᵀWZΛ + I| of the u-space model.
+// log|Q⁻¹| so that it is still log|ΛᵀZᵀWZΛ + I| of the u-space model. An indicator term nested in
+// the tree's levels (observations or individuals within species) can join that block: its levels
+// are extra leaves, numbered first, each with its tip as parent (Ω's only entry off the diagonal in
+// its column is ZᵀWZ between the level and its tip), so the block stays tree-shaped.
 import type { LevelTree } from "../formula/types.js";
 import { cholLower, syrkLowerSub } from "../linalg/dense.js";
 import { type SysTerm, applyLambda, applyLambdaT, levelEffects, setLambdas } from "./reterms.js";
@@ -65,6 +68,16 @@ export class PLSSystem {
   private readonly refs0: Int32Array;
   /** term 0 as a tree (sparse precision), or null */
   readonly tree: LevelTree | null;
+  /** the tree term when a nested term (term 0) shares its block, else null */
+  readonly second: SysTerm | null;
+  /** tree: the index of the tree's node 0 in the block (the nested term's level count, or 0) */
+  readonly treeOff: number;
+  /** tree: each block node's parent (−1 below the root) */
+  readonly parent0: Int32Array;
+  /** block with a nested term: per nested level, ZᵀWZ between it and its tip */
+  private readonly A00off: Float64Array;
+  /** block with a nested term: per data row and rest term, the local row of its unit in the tip's column */
+  private readonly unitPos2: Int32Array[];
   /** tree: L₀₀[parent(k), k] per node k (the diagonal is in L00) */
   readonly L00off: Float64Array;
   /** tree: per entry of a node's L_R0 column, the index of the same row in its parent's column */
@@ -77,13 +90,23 @@ export class PLSSystem {
     // (a term with a dense precision is not block diagonal: it stays in the dense part)
     const first = terms.length > 0 && terms[0].kfac === null && terms[0].kprec === null ? terms[0] : null;
     this.first = first;
-    const rest = first ? terms.slice(1) : terms.slice();
+    const second = first !== null && first.nest !== null && terms[1]?.tree ? terms[1] : null;
+    this.second = second;
+    const rest = first ? terms.slice(second ? 2 : 1) : terms.slice();
     this.rest = rest;
     // without a first term, one pseudo-level with no columns carries the dense part
     this.s0 = first ? first.s : 0;
-    const tree = first?.tree ?? null;
+    const tree = second ? second.tree : first?.tree ?? null;
     this.tree = tree;
-    this.nl0 = first ? (tree ? tree.size : first.nl) : 1;
+    this.treeOff = second ? first!.q : 0;
+    this.nl0 = first ? (tree ? this.treeOff + tree.size : first.nl) : 1;
+    this.parent0 = new Int32Array(tree ? this.nl0 : 0);
+    if (tree) {
+      const off = this.treeOff;
+      for (let a = 0; a < off; a++) this.parent0[a] = off + first!.nest![a];
+      for (let k = 0; k < tree.size; k++) this.parent0[off + k] = tree.parent[k] < 0 ? -1 : off + tree.parent[k];
+    }
+    this.A00off = new Float64Array(second ? this.nl0 : 0);
     const R = rest.length;
     this.roff = new Int32Array(R + 1);
     let qR = 0;
@@ -112,7 +135,7 @@ export class PLSSystem {
       for (let i = 0; i < n; i++) if (i === 0 || keys[i] !== keys[i - 1]) keys[u++] = keys[i];
       let uniq: Int32Array = new Int32Array(u);
       for (let i = 0; i < u; i++) uniq[i] = keys[i];
-      if (tree) uniq = propagateUp(uniq, nlt, tree);
+      if (tree) uniq = propagateUp(uniq, nlt, this.parent0);
       pairLists.push(uniq);
       u = uniq.length;
       const unitRows = dense ? rest[t].q : rest[t].s;
@@ -175,6 +198,27 @@ export class PLSSystem {
       }
       this.unitPos.push(pos);
     }
+    // the tip's column of each row (a nested block): the same search with the tip as the level
+    this.unitPos2 = [];
+    if (second)
+      for (let t = 0; t < R; t++) {
+        const dense = rest[t].kfac !== null;
+        const nlt = dense ? 1 : rest[t].nl;
+        const refs = rest[t].refs;
+        const list = pairLists[t];
+        const loc = pairLocal[t];
+        const pos = new Int32Array(n);
+        for (let i = 0; i < n; i++) {
+          const key = (this.treeOff + second.refs[i]) * nlt + (dense ? 0 : refs[i]);
+          let lo = 0, hi = list.length - 1;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (list[mid] < key) lo = mid + 1; else hi = mid;
+          }
+          pos[i] = loc[lo] + (dense ? refs[i] * rest[t].s : 0);
+        }
+        this.unitPos2.push(pos);
+      }
     this.rowPtr = rowPtr;
     this.rowIdx = rowIdx;
     // tree: where each row of a node's column sits in its parent's column (the parent's rows are a
@@ -183,7 +227,7 @@ export class PLSSystem {
     this.L00off = new Float64Array(tree ? nl0 : 0);
     if (tree)
       for (let k = 0; k < nl0; k++) {
-        const par = tree.parent[k];
+        const par = this.parent0[k];
         if (par < 0) continue;
         let b = rowPtr[par];
         for (let a = rowPtr[k]; a < rowPtr[k + 1]; a++) {
@@ -211,6 +255,7 @@ export class PLSSystem {
   accumulate(w: Float64Array | null, X: Float64Array | null, y: Float64Array): void {
     this.version++;
     if (this.s0 === 1 && this.rest.every((t) => t.s === 1)) return this.accumulateScalar(w, X, y);
+    if (this.second) throw new Error("PLSSystem: a nested tree block needs scalar terms");
     const { n, p, rest, s0, m, qR, rowPtr, refs0 } = this;
     const R = rest.length;
     const A00 = this.A00.fill(0), AR0 = this.AR0.fill(0), ARR = this.ARR.fill(0);
@@ -282,7 +327,8 @@ export class PLSSystem {
     this.A00.fill(0);
     this.AR0.fill(0);
     this.ARR.fill(0);
-    if (this.rest.length <= 1 && this.p === 0) return this.accumulateNoX(w, y);
+    this.A00off.fill(0);
+    if (this.rest.length <= 1 && this.p === 0 && this.second === null) return this.accumulateNoX(w, y);
     this.accumulateRows(w, X, y);
     this.accumulateXy(w, X, y);
   }
@@ -331,6 +377,9 @@ export class PLSSystem {
     const ridx = new Int32Array(R);
     const rval = new Float64Array(R);
     const yc = qR + p; // the y row/column
+    // a nested block: each row also meets its tip's column
+    const second = this.second, A00off = this.A00off, pos2 = this.unitPos2, off2 = this.treeOff;
+    const refs2 = second ? second.refs : null, z2 = second ? second.term.z : null;
     for (let i = 0; i < n; i++) {
       const wi = w === null ? 1 : w[i];
       if (wi === 0) continue;
@@ -343,6 +392,17 @@ export class PLSSystem {
       for (let j = 0; j < p; j++) AR0[xl + j] += X![i + j * n] * zw;
       const yi = y[i];
       AR0[r0 + nr - 1] += yi * zw;
+      if (refs2 !== null) {
+        const tip = off2 + refs2[i];
+        const zt = z2![i], ztw = zt * wi;
+        A00[tip] += ztw * zt;
+        A00off[l0] += zw * zt;
+        const rt = rowPtr[tip], nrt = rowPtr[tip + 1] - rt;
+        const xt = rt + nrt - p - 1;
+        for (let j = 0; j < p; j++) AR0[xt + j] += X![i + j * n] * ztw;
+        AR0[rt + nrt - 1] += yi * ztw;
+        for (let t = 0; t < R; t++) AR0[rt + pos2[t][i]] += zs[t][i] * ztw;
+      }
       for (let t = 0; t < R; t++) {
         const ri = roff[t] + refs[t][i];
         const v = zs[t][i];
@@ -430,8 +490,9 @@ export class PLSSystem {
         }
         // right-multiply by λ₀ then solve with L00ᵀ from the right: X ← X λ₀ L00⁻ᵀ
         if (tree) {
-          // (the solve along the tree follows, once every column is scaled)
-          const th = lam0[0];
+          // (the solve along the tree follows, once every column is scaled; a nested block's tree
+          // nodes take the tree term's λ)
+          const th = this.second !== null && l >= this.treeOff ? this.second.lambda[0] : lam0[0];
           for (let a = 0; a < nr; a++) LR0[vb + a] *= th;
         } else if (s0 === 1) {
           const f = lam0[0] / L00[l];
@@ -489,23 +550,34 @@ export class PLSSystem {
   }
 
   /**
-   * Tree term 0: factor Ω₀₀ = λ²A₀₀ + Q along the tree, children first (no fill). False when a
-   * pivot is not positive.
+   * Tree term 0: factor Ω₀₀ = λ²A₀₀ + Q along the tree, children first (no fill). With a nested
+   * term its levels come first: Ω = λ_n²A + 1 on their diagonal and λ_n λ_t (ZᵀWZ) to their tip.
+   * False when a pivot is not positive.
    */
   private factorTree(lam: number): boolean {
     const { parent, precision } = this.tree!;
-    const { L00, L00off, A00, nl0 } = this;
-    const th2 = lam * lam;
-    for (let k = 0; k < nl0; k++) L00[k] = th2 * A00[k] + precision[k];
-    for (let k = 0; k < nl0; k++) if (parent[k] >= 0) L00[parent[k]] += precision[k];
+    const { L00, L00off, A00, A00off, nl0, parent0, treeOff } = this;
+    const lamT = this.second ? this.second.lambda[0] : lam;
+    const lamN = lam;
+    // Ω's diagonal, and its entry at each node's parent (kept in L00off until the factor replaces it)
+    for (let a = 0; a < treeOff; a++) {
+      L00[a] = lamN * lamN * A00[a] + 1;
+      L00off[a] = lamN * lamT * A00off[a];
+    }
+    const th2 = lamT * lamT;
+    for (let k = 0; k < parent.length; k++) {
+      L00[treeOff + k] = th2 * A00[treeOff + k] + precision[k];
+      L00off[treeOff + k] = -precision[k];
+    }
+    for (let k = 0; k < parent.length; k++) if (parent[k] >= 0) L00[treeOff + parent[k]] += precision[k];
     for (let k = 0; k < nl0; k++) {
       const d = L00[k];
       if (!(d > 0)) return false;
       const lkk = Math.sqrt(d);
       L00[k] = lkk;
-      const p = parent[k];
+      const p = parent0[k];
       if (p >= 0) {
-        const off = -precision[k] / lkk;
+        const off = L00off[k] / lkk;
         L00off[k] = off;
         L00[p] -= off * off;
       }
@@ -518,8 +590,7 @@ export class PLSSystem {
    * children have been subtracted, L_R0[:, k] = (Ω_R0[:, k] − Σ_c L₀₀[k, c] L_R0[:, c]) / L₀₀[k, k].
    */
   private solveTreeColumns(): void {
-    const { parent } = this.tree!;
-    const { L00, L00off, LR0, rowPtr, upPos, nl0 } = this;
+    const { L00, L00off, LR0, rowPtr, upPos, nl0, parent0: parent } = this;
     for (let k = 0; k < nl0; k++) {
       const a0 = rowPtr[k], a1 = rowPtr[k + 1];
       const inv = 1 / L00[k];
@@ -589,7 +660,7 @@ export class PLSSystem {
     }
     if (this.tree) {
       // L₀₀ᵀ u₀ = rhs: parents (larger indices) first
-      const { parent } = this.tree;
+      const parent = this.parent0;
       for (let k = nl0 - 1; k >= 0; k--) {
         const p = parent[k];
         u[k] = (u[k] - (p >= 0 ? this.L00off[k] * u[p] : 0)) / L00[k];
@@ -734,8 +805,8 @@ function scaleRestBlock(M: Float64Array, m: number, off: number, t: SysTerm, cac
  * Tree term 0: a node's column of L_R0 holds the rows of its whole subtree. Given the sorted keys
  * node·nlt + level_t of one rest term, add every key to all of the node's ancestors (sorted, unique).
  */
-function propagateUp(keys: Int32Array, nlt: number, tree: LevelTree): Int32Array {
-  const { size, parent } = tree;
+function propagateUp(keys: Int32Array, nlt: number, parent: Int32Array): Int32Array {
+  const size = parent.length;
   const lists: (number[] | null)[] = new Array(size).fill(null);
   for (const key of keys) {
     const k = Math.floor(key / nlt);

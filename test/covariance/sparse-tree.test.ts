@@ -42,7 +42,7 @@ function sameFit(a: FitResult, b: FitResult, tol: number): void {
     const scale = Math.max(...Array.from(rb[t].values[0], Math.abs), 1e-3);
     for (let l = 0; l < ra[t].levels.length; l++) {
       near(ra[t].values[0][l], rb[t].values[0][l], 1e-3 * scale, `ranef ${ra[t].group} ${ra[t].levels[l]}`);
-      near(ra[t].condsd![0][l], rb[t].condsd![0][l], 1e-3 * rb[t].condsd![0][l], `condsd ${ra[t].group} ${ra[t].levels[l]}`);
+      near(ra[t].condsd![0][l], rb[t].condsd![0][l], 1e-3 * rb[t].condsd![0][l] + 1e-7, `condsd ${ra[t].group} ${ra[t].levels[l]}`);
     }
   }
 }
@@ -50,9 +50,10 @@ function sameFit(a: FitResult, b: FitResult, tol: number): void {
 /**
  * A random coalescent tree of n tips (Newick, with `zero` tips on zero-length branches) and data:
  * `per` rows per tip, a covariate x, a site factor crossed with the tips, and Poisson / gaussian
- * responses with a Brownian-motion effect of the tree.
+ * responses with a Brownian-motion effect of the tree (and an observation-level effect of SD
+ * `olre` in the counts).
  */
-function simulate(n: number, per: number, zero: number, seed: number, balanced = false): { newick: string; csv: string } {
+function simulate(n: number, per: number, zero: number, seed: number, balanced = false, olre = 0): { newick: string; csv: string } {
   const g = new Rng(seed);
   const r = () => g.random();
   const norm = () => g.normal();
@@ -88,7 +89,7 @@ function simulate(n: number, per: number, zero: number, seed: number, balanced =
       const site = Math.floor(r() * 6);
       const x = norm();
       const eta = 0.3 + 0.4 * x + 0.8 * value.get(`sp${i}`)! + 0.3 * (site - 2.5) / 2.5;
-      const lam = Math.exp(eta);
+      const lam = Math.exp(eta + olre * norm());
       let c = 0;
       for (let p = Math.exp(-lam), s = p, u = r(); u > s; c++) { p *= lam / (c + 1); s += p; }
       rows.push(`sp${i},s${site},${x.toFixed(6)},${c},${(eta + 0.5 * norm()).toFixed(6)}`);
@@ -134,18 +135,37 @@ test("a tree beside a crossed site term, with tips on zero-length branches: Pois
   }
 });
 
-test("an indicator term with more levels than the tree has nodes goes first; the tree then takes the dense route", () => {
-  const { newick, csv } = simulate(12, 30, 0, 5);
-  // one level per row: an observation-level random effect (360 levels > 22 nodes)
+test("an observation-level effect and individuals within species join the tree's block; a larger crossed factor goes first", () => {
+  const { newick, csv } = simulate(40, 12, 3, 5, false, 0.4);
+  // per row: an observation-level effect (480 levels > 78 nodes), an individual (3 rows each,
+  // within a species) and a crossed 'plot' factor with more levels than the tree has nodes
+  // (y gets an individual effect of SD 0.5)
   const lines = csv.trim().split("\n");
-  const data = parseDelimited([lines[0] + ",obs", ...lines.slice(1).map((l, i) => `${l},o${i}`)].join("\n"), { source: "olre.csv" });
+  const g = new Rng(8);
+  const ind = Array.from({ length: lines.length }, () => 0.5 * g.normal());
+  const rows = lines.slice(1).map((l, i) => {
+    const f = l.split(",");
+    f[4] = (Number(f[4]) + ind[Math.floor(i / 3)]).toFixed(6);
+    return `${f.join(",")},o${i},i${Math.floor(i / 3)},p${(i * 7) % 97}`;
+  });
+  const data = parseDelimited([lines[0] + ",obs,ind,plot", ...rows].join("\n"), { source: "olre.csv" });
   const cov = phylo("species", newick);
-  const a = fit(data, "count ~ x + (1 | species) + (1 | obs)", { family: "poisson", covariances: [cov] });
-  assert.equal(mixed(a).terms[0].term.group, "obs");
-  // (a GLMM holds the dense K in precision form)
-  assert.ok(mixed(a).terms[1].tree === null && mixed(a).terms[1].kprec !== null);
-  const b = fit(data, "count ~ x + (1 | species) + (1 | obs)", { family: "poisson", covariances: [denseOf(cov)] });
-  sameFit(a, b, 1e-9);
+  const dense = denseOf(cov);
+  for (const [formula, family, nestedGroup] of [
+    ["count ~ x + (1 | species) + (1 | obs)", "poisson", "obs"],
+    ["count ~ x + (1 | species) + (1 | obs) + (1 | site)", "poisson", "obs"],
+    ["y ~ x + (1 | species) + (1 | ind)", "gaussian", "ind"],
+  ] as const) {
+    const a = fit(data, formula, { family, covariances: [noDense(cov)] });
+    const [t0, t1] = mixed(a).terms;
+    assert.ok(t0.term.group === nestedGroup && t0.nest !== null && t1.tree !== null, `${formula}: nested block`);
+    sameFit(a, fit(data, formula, { family, covariances: [dense] }), 1e-8);
+  }
+  // a crossed factor larger than the tree is not nested: it goes first, the tree takes the dense route
+  const c = fit(data, "count ~ x + (1 | species) + (1 | plot)", { family: "poisson", covariances: [cov] });
+  assert.equal(mixed(c).terms[0].term.group, "plot");
+  assert.ok(mixed(c).terms.every((t) => t.tree === null));
+  sameFit(c, fit(data, "count ~ x + (1 | species) + (1 | plot)", { family: "poisson", covariances: [dense] }), 1e-8);
 });
 
 test("levelTreeCovariance is ape's vcv, also when tips share a node", () => {
