@@ -16,7 +16,8 @@ interface Sim { newick: string; csv: string; labels: string[]; K: (mix?: number)
 
 /**
  * A coalescent tree (height 1) with Brownian motion on it; per tip `per` rows with
- * y = 0.3 + 0.5 x + 0.8 a + N(0, 0.5²) and a binary yb = Bernoulli(logit⁻¹(0.5 x + 0.8 a − 0.2)).
+ * y = 0.3 + 0.5 x + 0.8 a + N(0, 0.5²), a binary yb = Bernoulli(logit⁻¹(0.5 x + 0.8 a − 0.2)) and
+ * an overdispersed count = Poisson(exp(0.2 + 0.5 x + 0.8 a + N(0, 0.3²))) with its row id `obs`.
  */
 function simulate(n: number, per: number, seed: number): Sim {
   const g = new Rng(seed);
@@ -50,12 +51,13 @@ function simulate(n: number, per: number, seed: number): Sim {
     for (const c of kids[v]) text[c] = "";
     text[v] = v === rootNode ? body : `${body}:${((height[parent[v]] - height[v]) / H).toPrecision(15)}`;
   }
-  const rows = ["species,x,y,yb"];
+  const rows = ["species,x,y,yb,count,obs"];
   for (let t = 0; t < n; t++)
     for (let k = 0; k < per; k++) {
       const x = normal();
       const eta = 0.5 * x + 0.8 * value[t];
-      rows.push(`${labels[t]},${x.toFixed(5)},${(0.3 + eta + 0.5 * normal()).toFixed(5)},${r() < 1 / (1 + Math.exp(-(eta - 0.2))) ? 1 : 0}`);
+      const count = g.poisson(Math.exp(0.2 + eta + 0.3 * normal()));
+      rows.push(`${labels[t]},${x.toFixed(5)},${(0.3 + eta + 0.5 * normal()).toFixed(5)},${r() < 1 / (1 + Math.exp(-(eta - 0.2))) ? 1 : 0},${count},o${rows.length}`);
     }
   // the dense K of the same tree (for the matrix route): shared height above the most recent common ancestor
   // mix > 0: (1 − mix)·K + mix·I, a well-conditioned "relatedness" matrix (GLMMs hold it in precision form)
@@ -98,10 +100,11 @@ export async function benchPhylo(options: { tips?: number[]; denseMax?: number }
   const tipsList = options.tips ?? [1000, 5000, 20000, 50000];
   const denseMax = options.denseMax ?? 1000;
   const dir = mkdtempSync(join(tmpdir(), "glmm-phylo-"));
-  console.log("\nPhylogenetic terms: coalescent trees, 3 rows per tip, y ~ x + (1 | species), whole process (CLI)");
+  console.log("\nPhylogenetic terms: coalescent trees, 3 rows per tip, y ~ x + (1 | species), whole process (CLI);");
+  console.log("poisson: count ~ x + (1 | species) + (1 | obs), the observation-level effect in the tree's block");
   console.log("(truth: slope 0.5, tree SD 0.8; 'tree' = Newick, sparse precision; 'matrix' = the same K as a CSV, dense;");
   console.log(" 'rel' = (K + I)/2 as a CSV, a well-conditioned relatedness-like matrix: GLMMs hold it in precision form)");
-  console.log(`${lpad("tips", 7)} ${lpad("family", 9)} ${lpad("route", 7)} ${lpad("s", 7)} ${lpad("RSS MB", 7)} ${lpad("slope", 7)} ${lpad("SD", 6)} ${lpad("logLik", 12)}`);
+  console.log(`${lpad("tips", 7)} ${lpad("family", 9)} ${lpad("route", 9)} ${lpad("s", 7)} ${lpad("RSS MB", 7)} ${lpad("slope", 7)} ${lpad("SD", 6)} ${lpad("logLik", 12)}`);
   try {
     for (const n of tipsList) {
       const sim = simulate(n, 3, 20251124 + n);
@@ -116,11 +119,12 @@ export async function benchPhylo(options: { tips?: number[]; denseMax?: number }
         writeFileSync(rel, sim.K(0.5));
         routes.push(["rel", `species=matrix:${rel}`]);
       }
-      for (const [family, resp] of [["gaussian", "y"], ["binomial", "yb"]]) {
+      for (const [family, resp, extra] of [["gaussian", "y", ""], ["binomial", "yb", ""], ["poisson", "count", " + (1 | obs)"]]) {
         for (const [route, spec] of routes) {
-          const o = run(["fit", "--data", data, "--formula", `${resp} ~ x + (1 | species)`, "--family", family, "--covariance", spec, "--format", "json", "--ddf", "none"]);
+          if (extra && route !== "tree") continue;
+          const o = run(["fit", "--data", data, "--formula", `${resp} ~ x + (1 | species)${extra}`, "--family", family, "--covariance", spec, "--format", "json", "--ddf", "none"]);
           const j = o.json;
-          console.log(`${lpad(String(n), 7)} ${lpad(family, 9)} ${lpad(route, 7)} ${lpad(o.seconds.toFixed(2), 7)} ${lpad(o.rssMB ? o.rssMB.toFixed(0) : "-", 7)} ${o.ok ? `${lpad(j.fixef[1].estimate.toFixed(3), 7)} ${lpad(j.varcorr[0].sd.toFixed(3), 6)} ${lpad(j.logLik.toFixed(3), 12)}` : "ERROR " + o.err}`);
+          console.log(`${lpad(String(n), 7)} ${lpad(family, 9)} ${lpad(route + (extra ? "+obs" : ""), 9)} ${lpad(o.seconds.toFixed(2), 7)} ${lpad(o.rssMB ? o.rssMB.toFixed(0) : "-", 7)} ${o.ok ? `${lpad(j.fixef[1].estimate.toFixed(3), 7)} ${lpad(j.varcorr[0].sd.toFixed(3), 6)} ${lpad(j.logLik.toFixed(3), 12)}` : "ERROR " + o.err}`);
         }
       }
     }
