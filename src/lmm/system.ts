@@ -178,9 +178,9 @@ export class PLSSystem {
       pairLocal.push(loc);
     }
     for (let l = 0; l < nl0; l++) for (let j = 0; j <= p; j++) rowIdx[fill[l] + j] = qR + j;
-    // per data row: local position of its (t, level) rows, by binary search in the sorted pair list
-    this.unitPos = [];
-    for (let t = 0; t < R; t++) {
+    // per data row: local position of its (t, level) rows in the column of its term-0 level (and,
+    // for a nested block, of its tip), by binary search in the sorted pair list
+    const positions = (t: number, column: (i: number) => number): Int32Array => {
       const dense = rest[t].kfac !== null;
       const nlt = dense ? 1 : rest[t].nl;
       const refs = rest[t].refs;
@@ -188,7 +188,7 @@ export class PLSSystem {
       const loc = pairLocal[t];
       const pos = new Int32Array(n);
       for (let i = 0; i < n; i++) {
-        const key = refs0[i] * nlt + (dense ? 0 : refs[i]);
+        const key = column(i) * nlt + (dense ? 0 : refs[i]);
         let lo = 0, hi = list.length - 1;
         while (lo < hi) {
           const mid = (lo + hi) >> 1;
@@ -196,29 +196,11 @@ export class PLSSystem {
         }
         pos[i] = loc[lo] + (dense ? refs[i] * rest[t].s : 0);
       }
-      this.unitPos.push(pos);
-    }
-    // the tip's column of each row (a nested block): the same search with the tip as the level
-    this.unitPos2 = [];
-    if (second)
-      for (let t = 0; t < R; t++) {
-        const dense = rest[t].kfac !== null;
-        const nlt = dense ? 1 : rest[t].nl;
-        const refs = rest[t].refs;
-        const list = pairLists[t];
-        const loc = pairLocal[t];
-        const pos = new Int32Array(n);
-        for (let i = 0; i < n; i++) {
-          const key = (this.treeOff + second.refs[i]) * nlt + (dense ? 0 : refs[i]);
-          let lo = 0, hi = list.length - 1;
-          while (lo < hi) {
-            const mid = (lo + hi) >> 1;
-            if (list[mid] < key) lo = mid + 1; else hi = mid;
-          }
-          pos[i] = loc[lo] + (dense ? refs[i] * rest[t].s : 0);
-        }
-        this.unitPos2.push(pos);
-      }
+      return pos;
+    };
+    this.unitPos = rest.map((_, t) => positions(t, (i) => refs0[i]));
+    const off2 = this.treeOff;
+    this.unitPos2 = second ? rest.map((_, t) => positions(t, (i) => off2 + second.refs[i])) : [];
     this.rowPtr = rowPtr;
     this.rowIdx = rowIdx;
     // tree: where each row of a node's column sits in its parent's column (the parent's rows are a
