@@ -72,6 +72,11 @@ export function fitSummary(inp: SummaryInput): string {
   }
   if (isLMM || j.family === "gaussian" || j.family === "Gamma") re.push(["Residual", "", fmt(j.sigma * j.sigma, 4), fmt(j.sigma, 4), ...(hasCorr ? [""] : [])]);
   out.push(formatTable(re, { header: true, align: "left", indent: 1 }));
+  // say which terms are not lme4's plain ones: a known covariance between levels, a structure
+  for (const v of j.varcorr) {
+    if (v.known !== undefined) out.push(` ${v.group}: levels correlated by the known covariance of ${v.known}`);
+    if (v.structure !== undefined) out.push(` ${v.group}: ${v.structure} covariance${v.rho !== undefined ? `, rho = ${fmt(v.rho, 4)}` : ""}`);
+  }
   const grp = Object.entries(j.groups).map(([g, n]) => `${g}, ${n}`).join("; ");
   out.push(`Number of obs: ${j.nobs}, groups:  ${grp}`);
   out.push("");
