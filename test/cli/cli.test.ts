@@ -58,6 +58,8 @@ test("the inference commands take --covariance: icc of the strains tree is the p
   assert.notEqual(without.icc_adjusted.toFixed(3), j.icc_adjusted.toFixed(3));
   const ranef = glmm("ranef", ...base);
   assert.equal(ranef.status, 0, ranef.stderr);
+  const text = glmm("fit", ...base.slice(0, 8));
+  assert.match(text.stdout, /strain \(Intercept\) 0\.678\d\s+0\.823\d\n strain: levels correlated by the known covariance of strains\.nwk\n/);
   const bad = glmm("icc", ...base.slice(0, 6), "--covariance", "strain=phylo:nope.nwk");
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^glmm: cannot read tree file 'nope\.nwk': no such file\n$/);
