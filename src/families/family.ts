@@ -2,7 +2,7 @@
 // Laplace objective and GEE need. Binomial responses are proportions y = s/n with weight n.
 import { UserError } from "../errors.js";
 import { type Link, type LinkName, links } from "./link.js";
-import { lgamma, lgammaShift, lchoose, xlogxy } from "./special.js";
+import { lgamma, lgammaShift, lchoose, nbHalfDeviance, xlogxy } from "./special.js";
 
 export type FamilyName = "gaussian" | "binomial" | "poisson" | "negative_binomial" | "Gamma";
 
@@ -95,14 +95,14 @@ function negativeBinomial(link: Link, size: number): Family {
     variance: (mu) => mu + (mu * mu) / size,
     devResid: (y, mu, wt) => {
       if (size >= NB_POISSON_LIMIT) return pois.devResid(y, mu, wt);
-      return 2 * wt * (xlogxy(y, mu) - (y + size) * Math.log((y + size) / (mu + size)));
+      return 2 * wt * nbHalfDeviance(y, mu, size);
     },
     logDensity: (y, mu, wt) => {
       if (size >= NB_POISSON_LIMIT) return pois.logDensity(y, mu, wt, 1);
       // log Γ(y+k) − log Γ(k) − log y! + k log(k/(k+μ)) + y log(μ/(k+μ)), written to stay accurate for large k
       const lg = y === 0 ? 0 : lgammaShift(y, size) - lgamma(size);
       const lk = -size * Math.log1p(mu / size);
-      const ly = y === 0 ? 0 : y * (Math.log(mu) - Math.log(size + mu));
+      const ly = y === 0 ? 0 : -y * Math.log1p(size / mu);
       return wt * (lg + lk + ly);
     },
     muStart: (y) => y + 0.1,

@@ -2,6 +2,7 @@
 // weights and response. Binomial–logit and Poisson/NB–log get fused loops (one exp or log per row,
 // μ reused for dμ/dη and V(μ)); every other family/link goes through the scalar methods.
 import type { Family } from "./family.js";
+import { nbHalfDeviance } from "./special.js";
 
 export interface VectorKernels {
   /** μ = g⁻¹(η); returns Σ prior·d(y, μ) (the weighted deviance) */
@@ -57,7 +58,7 @@ function logLink(family: Family): VectorKernels {
         const yi = y[i];
         let d;
         if (pois) d = (yi > 0 ? yi * Math.log(yi / m) : 0) - (yi - m);
-        else d = (yi > 0 ? yi * Math.log(yi / m) : 0) - (yi + k) * Math.log((yi + k) / (m + k));
+        else d = nbHalfDeviance(yi, m, k);
         dev += 2 * wt * d;
       }
       return dev;

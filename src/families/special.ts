@@ -49,3 +49,15 @@ export function lgammaShift(y: number, k: number): number {
 export function xlogxy(x: number, y: number): number {
   return x === 0 ? 0 : x * Math.log(x / y);
 }
+
+/**
+ * Half the NB2 unit deviance, y log(y/μ) − (y+k) log((y+k)/(μ+k)), as
+ *   y log1p(k(y−μ) / (μ(y+k))) − k log1p((y−μ)/(μ+k)).
+ * The plain form subtracts two terms of size ~|y − μ| (5·10⁷ for counts near e¹⁸) to leave O(1):
+ * rounding noise of 10⁻⁸ per row, which a finite-difference Hessian turns into garbage. Here the two
+ * terms are O(k|y − μ|/μ) and cancel only to first order.
+ */
+export function nbHalfDeviance(y: number, mu: number, k: number): number {
+  const r = y - mu;
+  return (y > 0 ? y * Math.log1p((k * r) / (mu * (y + k))) : 0) - k * Math.log1p(r / (mu + k));
+}
