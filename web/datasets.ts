@@ -11,6 +11,8 @@ import salamanders from "../test/fixtures/data/salamanders.csv?url";
 import verbagg from "../test/fixtures/data/verbagg.csv?url";
 import ohio from "../test/fixtures/data/ohio.csv?url";
 import counselling from "../test/fixtures/data/counselling.csv?url";
+import strains from "../test/fixtures/data/strains.csv?url";
+import strainsTree from "../test/fixtures/data/strains.nwk?url";
 
 export interface Dataset {
   readonly name: string;
@@ -20,6 +22,8 @@ export interface Dataset {
   readonly family: string;
   readonly reml?: boolean;
   readonly about: string;
+  /** a known covariance that comes with the data (a tree for a grouping factor) */
+  readonly covariance?: { readonly group: string; readonly kind: "phylo" | "matrix"; readonly file: string; readonly url: string };
 }
 
 export const DATASETS: readonly Dataset[] = [
@@ -34,4 +38,5 @@ export const DATASETS: readonly Dataset[] = [
   { name: "VerbAgg", file: "verbagg.csv", url: verbagg, formula: "r2 ~ Anger + Gender + btype + situ + (1 | id) + (1 | item)", family: "binomial", about: "verbal aggression item responses, crossed persons × items (7584 rows)" },
   { name: "Ohio", file: "ohio.csv", url: ohio, formula: "resp ~ age + smoke + (1 | id)", family: "binomial", about: "wheezing in children, repeated binary outcome" },
   { name: "Counselling", file: "counselling.csv", url: counselling, formula: "sessions ~ trained + (1 | clinic/clinician)", family: "poisson", about: "sessions per client, clinicians nested in clinics" },
+  { name: "strains", file: "strains.csv", url: strains, formula: "severe ~ gene + (1 | strain)", family: "binomial", about: "severe infections by 120 bacterial strains, whose effects follow their phylogeny (strains.nwk)", covariance: { group: "strain", kind: "phylo", file: "strains.nwk", url: strainsTree } },
 ];

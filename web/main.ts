@@ -13,6 +13,7 @@ const el = {
   nagq: $<HTMLInputElement>("nagq"), fit: $<HTMLButtonElement>("fit"), cancel: $<HTMLButtonElement>("cancel"),
   status: $("status"), statusText: $("status-text"), results: $("results"), stats: $("stats"), summary: $("summary"),
   plots: $("plots"), downloads: $("downloads"), placeholder: $("placeholder"),
+  covBox: $<HTMLDetailsElement>("cov-box"), covGroup: $<HTMLSelectElement>("cov-group"), covFile: $<HTMLInputElement>("cov-file"), covInfo: $("cov-info"),
 };
 
 const LINKS: Record<string, string[]> = {
@@ -107,6 +108,12 @@ function loadSource(s: DataSource): void {
 
 function showData(name: string, nrow: number, columns: ColumnInfo[]): void {
   el.dataInfo.textContent = `${name}: ${nrow.toLocaleString("en")} rows × ${columns.length} columns`;
+  // any column may be the grouping factor of a known covariance
+  const want = covWanted ?? el.covGroup.value;
+  el.covGroup.replaceChildren(new Option("— none —", ""), ...columns.map((c) => new Option(c.name, c.name)));
+  if (columns.some((c) => c.name === want)) el.covGroup.value = want;
+  covWanted = null;
+  showCovariance();
   el.columns.replaceChildren(...columns.map((c) => {
     const b = document.createElement("button");
     b.type = "button";
@@ -127,8 +134,36 @@ function insertAtCursor(text: string): void {
   checkFormula();
 }
 
+// ---- known covariance -------------------------------------------------------------------------
+/** the tree or matrix file chosen (or bundled with the data set) and the group it is for */
+let cov: { kind: "phylo" | "matrix"; name: string; text: string } | null = null;
+let covWanted: string | null = null;
+function setCovariance(c: typeof cov, group: string | null): void {
+  cov = c;
+  covWanted = group;
+  if (group !== null && Array.from(el.covGroup.options).some((o) => o.value === group)) el.covGroup.value = group;
+  if (c) el.covBox.open = true;
+  showCovariance();
+}
+function showCovariance(): void {
+  el.covInfo.textContent = !cov ? "none: the levels' effects are independent, as in lme4"
+    : !el.covGroup.value ? `${cov.name} (${cov.kind === "phylo" ? "tree" : "matrix"}): choose the grouping factor it relates`
+    : `${cov.name} (${cov.kind === "phylo" ? "tree, scaled to height 1" : "matrix"}) for the levels of '${el.covGroup.value}'`;
+}
+async function chooseCovarianceFile(file: File): Promise<void> {
+  const kind = /\.(nwk|tre|tree|newick)$/i.test(file.name) ? "phylo" : "matrix";
+  setCovariance({ kind, name: file.name, text: await file.text() }, null);
+}
+async function loadDatasetCovariance(d: (typeof DATASETS)[number]): Promise<void> {
+  if (!d.covariance) { setCovariance(null, ""); return; }
+  const r = await fetch(d.covariance.url);
+  if (!r.ok) { status(`cannot load ${d.covariance.file}: HTTP ${r.status}`, "error"); return; }
+  setCovariance({ kind: d.covariance.kind, name: d.covariance.file, text: await r.text() }, d.covariance.group);
+}
+
 function chooseDataset(i: number): void {
   const d = DATASETS[i];
+  void loadDatasetCovariance(d);
   el.about.textContent = d.about;
   el.formula.value = d.formula;
   el.family.value = d.family;
@@ -141,6 +176,7 @@ function chooseDataset(i: number): void {
 async function chooseFile(file: File): Promise<void> {
   el.dataset.value = "";
   el.about.textContent = `your file: ${file.name} (${(file.size / 1024).toFixed(0)} KB)`;
+  setCovariance(null, "");
   clearResults();
   loadSource({ kind: "text", text: await file.text(), name: file.name });
 }
@@ -199,6 +235,7 @@ function request(): FitRequest {
   return {
     formula: el.formula.value, family: el.family.value, link: el.link.value || undefined,
     reml: el.method.value !== "ML", nAGQ: agq ? Math.max(1, Math.round(Number(el.nagq.value) || 1)) : 1,
+    covariance: cov && el.covGroup.value ? { group: el.covGroup.value, ...cov } : undefined,
   };
 }
 
@@ -302,6 +339,8 @@ el.cancel.onclick = cancel;
 el.drop.onclick = () => el.file.click();
 el.drop.onkeydown = (e) => { if (e.key === "Enter" || e.key === " ") el.file.click(); };
 el.file.onchange = () => { const f = el.file.files?.[0]; if (f) void chooseFile(f); };
+el.covFile.onchange = () => { const f = el.covFile.files?.[0]; if (f) void chooseCovarianceFile(f); };
+el.covGroup.onchange = showCovariance;
 for (const t of ["dragenter", "dragover"]) el.drop.addEventListener(t, (e) => { e.preventDefault(); el.drop.classList.add("over"); });
 for (const t of ["dragleave", "drop"]) el.drop.addEventListener(t, () => el.drop.classList.remove("over"));
 el.drop.addEventListener("drop", (e) => { e.preventDefault(); const f = (e as DragEvent).dataTransfer?.files[0]; if (f) void chooseFile(f); });

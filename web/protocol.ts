@@ -4,12 +4,21 @@ import type { PlotSpec } from "../src/report/plots/spec.js";
 
 export type DataSource = { kind: "url"; url: string; name: string } | { kind: "text"; text: string; name: string };
 
+/** `--covariance GROUP=phylo:FILE` or `matrix:FILE`, with the file's text */
+export interface CovarianceRequest {
+  readonly group: string;
+  readonly kind: "phylo" | "matrix";
+  readonly name: string;
+  readonly text: string;
+}
+
 export interface FitRequest {
   readonly formula: string;
   readonly family: string;
   readonly link?: string;
   readonly reml: boolean;
   readonly nAGQ: number;
+  readonly covariance?: CovarianceRequest;
 }
 
 export type ToWorker =

@@ -5,6 +5,7 @@
 import { parseDelimited } from "../src/data/csv.js";
 import type { Frame } from "../src/data/frame.js";
 import { fit, type FitOptions } from "../src/fit.js";
+import { knownCovarianceFromText } from "../src/covariance/spec.js";
 import type { ProgressInfo } from "../src/lmm/lmm.js";
 import { fitPlotSpecs, plotResiduals, ranefRows } from "../src/report/plots/fitdata.js";
 import { fitSummary } from "../src/report/summary.js";
@@ -60,7 +61,9 @@ function runFit(id: number, req: FitRequest): FitOutput {
     last = now;
     post({ type: "progress", id, stage: "fitting", optimizer: info.stage, evaluations: info.evaluations, objective: info.objective });
   };
-  const options: FitOptions = { family: req.family, link: req.link || undefined, reml: req.reml, nAGQ: req.nAGQ, onProgress };
+  const c = req.covariance;
+  const covariances = c ? [knownCovarianceFromText({ group: c.group, source: c.kind, scale: c.kind === "phylo" ? "height" : "none", path: c.name }, c.text, c.name)] : undefined;
+  const options: FitOptions = { family: req.family, link: req.link || undefined, reml: req.reml, nAGQ: req.nAGQ, onProgress, covariances };
   const res = fit(frame, req.formula, options);
   stage("summarizing");
   const f = res.fit;

@@ -1,7 +1,8 @@
 // End-to-end test of the playground in headless Chromium (Debian's /usr/bin/chromium driven by
 // playwright-core; no browser download). Builds dist/playground if missing, serves it on 127.0.0.1, fits
 // sleepstudy and checks the log-likelihood shown against lme4, the inline formula error, the plots
-// and the downloads; saves a screenshot. Skips when Chromium is not installed.
+// and the downloads, a CSV from disk, and the strains phylogenetic GLMM with its tree (bundled, and
+// from files on disk); saves a screenshot. Skips when Chromium is not installed.
 //   node --test test/web/e2e.mjs
 //   GLMM_SCREENSHOT=docs/img/playground.png  where to save the screenshot (default test/web/out/)
 //   GLMM_E2E_INSTEVAL=1                       also fit InstEval and measure that the page stays responsive
@@ -19,6 +20,7 @@ const hasChromium = existsSync(CHROMIUM);
 const LOGLIK_SLEEPSTUDY_REML = -871.814136; // lme4 1.1-31 (test/fixtures/reference/cases.json)
 const LOGLIK_INSTEVAL_ML = -118860.8844;
 const LOGLIK_PASTES_REML = -123.4953729;
+const LOGLIK_STRAINS = -211.7977372; // lme4 1.1-31 with the tree's covariance (cases.json)
 
 const MIME = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".csv": "text/csv", ".svg": "image/svg+xml", ".json": "application/json" };
 
@@ -104,6 +106,30 @@ test("playground: fits sleepstudy in the worker and shows lme4's log-likelihood"
       await page.click("#fit");
       await page.waitForSelector("#status.error");
       assert.match(await page.textContent("#status-text"), /nosuch/);
+    });
+
+    await t.test("strains with its tree: the phylogenetic GLMM matches lme4 on Z·L", async () => {
+      await page.selectOption("#dataset", { label: "strains (strains.csv)" });
+      await page.waitForFunction(() => document.getElementById("data-info")?.textContent?.startsWith("strains.csv: 480 rows")
+        && document.getElementById("cov-info")?.textContent?.includes("strains.nwk (tree, scaled to height 1) for the levels of 'strain'"), null, { timeout: 15_000 });
+      await page.click("#fit");
+      await page.waitForFunction(() => document.getElementById("summary")?.textContent?.includes("strains.csv"), null, { timeout: 30_000 });
+      const shown = Number(await page.textContent("#loglik"));
+      assert.ok(Math.abs(shown - LOGLIK_STRAINS) < 1e-3, `logLik shown ${shown}, lme4 ${LOGLIK_STRAINS}`);
+      assert.match(await page.textContent("#summary"), /strain: levels correlated by the known covariance of strains\.nwk/);
+      // the same from files chosen on disk: the data, then the tree and its grouping factor
+      await page.setInputFiles("#file", { name: "my-strains.csv", mimeType: "text/csv", buffer: readFileSync(join(root, "test/fixtures/data/strains.csv")) });
+      await page.waitForFunction(() => document.getElementById("data-info")?.textContent?.startsWith("my-strains.csv: 480 rows"), null, { timeout: 15_000 });
+      assert.match(await page.textContent("#cov-info"), /^none/);
+      await page.setInputFiles("#cov-file", { name: "my-tree.nwk", mimeType: "text/plain", buffer: readFileSync(join(root, "test/fixtures/data/strains.nwk")) });
+      await page.waitForFunction(() => document.getElementById("cov-info")?.textContent?.includes("choose the grouping factor"), null, { timeout: 5_000 });
+      await page.selectOption("#cov-group", "strain");
+      await page.fill("#formula", "severe ~ gene + (1 | strain)");
+      await page.selectOption("#family", "binomial");
+      await page.click("#fit");
+      await page.waitForFunction(() => document.getElementById("summary")?.textContent?.includes("my-tree.nwk"), null, { timeout: 30_000 });
+      const again = Number(await page.textContent("#loglik"));
+      assert.ok(Math.abs(again - LOGLIK_STRAINS) < 1e-3, `logLik shown ${again} from files on disk`);
     });
 
     // back to sleepstudy for the screenshot
