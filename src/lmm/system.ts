@@ -17,8 +17,12 @@
 // are extra leaves, numbered first, each with its tip as parent (Ω's only entry off the diagonal in
 // its column is ZᵀWZ between the level and its tip), so the block stays tree-shaped.
 import type { LevelTree } from "../formula/types.js";
+import { UserError } from "../errors.js";
 import { cholLower, syrkLowerSub } from "../linalg/dense.js";
 import { type SysTerm, applyLambda, applyLambdaT, levelEffects, setLambdas } from "./reterms.js";
+
+/** the largest dense part (random effects outside the first term, plus p + 1) glmm will factor */
+export const MAX_DENSE = 16_384;
 
 export class PLSSystem {
   /** all terms in system order: the first (if any) then the rest */
@@ -117,6 +121,12 @@ export class PLSSystem {
     this.roff[R] = qR;
     this.qR = qR;
     this.m = qR + p + 1;
+    // Two m×m matrices (A_RR, L_RR) and a dense factorization per evaluation: past this size the
+    // memory alone is 4 GB and one evaluation takes many minutes — say so instead of starting.
+    if (this.m > MAX_DENSE) {
+      const what = rest.map((t) => `(${t.term.cnames.length === 1 && t.term.cnames[0] === "(Intercept)" ? "1" : t.term.cnames.join(" + ")} | ${t.term.group}) with ${t.q.toLocaleString("en")} effects`).join(", ");
+      throw new UserError(`the model is too large for glmm's dense part: ${what} besides the first term${first ? ` (${first.term.group}, sparse)` : ""} make a ${this.m.toLocaleString("en")}² matrix (${((2 * 8 * this.m * this.m) / 2 ** 30).toFixed(1)} GiB, and a q³ factorization per evaluation); glmm takes up to ${MAX_DENSE.toLocaleString("en")} — crossed factors this large need a sparse factorization it does not have yet`);
+    }
 
     // pattern: per rest term, the distinct (level0, level_t) pairs; a known-covariance term is one
     // unit spanning all its levels (Λ mixes them)

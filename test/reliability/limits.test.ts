@@ -97,3 +97,12 @@ test("bootstrap and simulation on a degenerate fit (separation) finish and count
   const sims = simulateResponses(m, { nsim: 2, seed: 2 });
   assert.ok(sims.every((s) => s.every((v) => v === 0 || v === 1)));
 });
+
+test("crossed factors too large for the dense part: a one-line error before any work, not hours of it", LIMIT, () => {
+  // two factors with 17,000 levels each, two rows per level: the second is a dense 17,002² block
+  const n = 34_000, L = 17_000;
+  const a = Array.from({ length: n }, (_, i) => `a${i % L}`), b = Array.from({ length: n }, (_, i) => `b${(i * 7919) % L}`);
+  const y = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+  const ms = buildModel(frameOf({ y, a, b }), "y ~ 1 + (1 | a) + (1 | b)");
+  assert.throws(() => fitLMM(ms, { reml: true }), (e: Error) => e.name === "UserError" && /too large for glmm's dense part: \(1 \| [ab]\) with 17,000 effects .* 17,002² matrix/.test(e.message) && !e.message.includes("\n"));
+});
