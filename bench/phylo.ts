@@ -3,14 +3,13 @@
 // JSON). The sparse tree route against the dense-K route (the same K as a matrix file) where the
 // dense one still finishes. Prints seconds, peak memory and the estimates against the truth.
 //   node dist/bench/phylo.js [--tips 1000,5000] [--dense-max 1000]
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { lpad, runCliJson } from "./cli.js";
 import { Rng } from "../src/inference/rng.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 interface Sim { newick: string; csv: string; labels: string[]; K: (mix?: number) => string }
 
@@ -82,19 +81,6 @@ function simulate(n: number, per: number, seed: number): Sim {
   return { newick: text[rootNode] + ";", csv: rows.join("\n") + "\n", labels, K };
 }
 
-interface Outcome { seconds: number; rssMB: number | null; ok: boolean; json?: any; err?: string }
-
-function run(args: string[]): Outcome {
-  const t0 = process.hrtime.bigint();
-  const p = spawnSync(process.execPath, [join(root, "bin", "glmm.js"), ...args], { cwd: root, encoding: "utf8", env: { ...process.env, GLMM_STATS: "1" }, maxBuffer: 1 << 28 });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const stats = (p.stderr || "").split("\n").find((l) => l.startsWith("glmm-stats "));
-  const rssMB = stats ? JSON.parse(stats.slice(11)).maxRSS / 1024 : null;
-  if (p.status !== 0) return { seconds, rssMB, ok: false, err: (p.stderr || "").trim().split("\n").pop() };
-  return { seconds, rssMB, ok: true, json: JSON.parse(p.stdout) };
-}
-
-const lpad = (s: string, n: number) => (s.length >= n ? s : " ".repeat(n - s.length) + s);
 
 export async function benchPhylo(options: { tips?: number[]; denseMax?: number } = {}): Promise<void> {
   const tipsList = options.tips ?? [1000, 5000, 20000, 50000];
@@ -122,7 +108,7 @@ export async function benchPhylo(options: { tips?: number[]; denseMax?: number }
       for (const [family, resp, extra] of [["gaussian", "y", ""], ["binomial", "yb", ""], ["poisson", "count", " + (1 | obs)"]]) {
         for (const [route, spec] of routes) {
           if (extra && route !== "tree") continue;
-          const o = run(["fit", "--data", data, "--formula", `${resp} ~ x + (1 | species)${extra}`, "--family", family, "--covariance", spec, "--format", "json", "--ddf", "none"]);
+          const o = runCliJson(["fit", "--data", data, "--formula", `${resp} ~ x + (1 | species)${extra}`, "--family", family, "--covariance", spec, "--format", "json", "--ddf", "none"]);
           const j = o.json;
           console.log(`${lpad(String(n), 7)} ${lpad(family, 9)} ${lpad(route + (extra ? "+obs" : ""), 9)} ${lpad(o.seconds.toFixed(2), 7)} ${lpad(o.rssMB ? o.rssMB.toFixed(0) : "-", 7)} ${o.ok ? `${lpad(j.fixef[1].estimate.toFixed(3), 7)} ${lpad(j.varcorr[0].sd.toFixed(3), 6)} ${lpad(j.logLik.toFixed(3), 12)}` : "ERROR " + o.err}`);
         }

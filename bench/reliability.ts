@@ -2,13 +2,12 @@
 // fitted by the real CLI (CSV → JSON, a child process) within 4 GiB. Prints seconds, peak resident
 // memory, objective evaluations and whether the fit recovered the simulated truth.
 //   node dist/bench/reliability.js [--rows N] [--levels L]
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { lpad, runCliJson } from "./cli.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const LIMIT_MB = 4096;
 
 /** mulberry32 */
@@ -40,21 +39,6 @@ function writeData(path: string, n: number, levels: number): void {
   writeFileSync(path, chunks.join(""));
 }
 
-interface Outcome { seconds: number; rssMB: number | null; ok: boolean; json?: any; err?: string }
-
-function run(args: string[]): Outcome {
-  const t0 = process.hrtime.bigint();
-  const p = spawnSync(process.execPath, [join(root, "bin", "glmm.js"), ...args], {
-    cwd: root, encoding: "utf8", env: { ...process.env, GLMM_STATS: "1" }, maxBuffer: 1 << 29,
-  });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const stats = (p.stderr || "").split("\n").find((l) => l.startsWith("glmm-stats "));
-  const rssMB = stats ? JSON.parse(stats.slice(11)).maxRSS / 1024 : null;
-  if (p.status !== 0) return { seconds, rssMB, ok: false, err: (p.stderr || String(p.error ?? "")).trim().split("\n").pop() };
-  return { seconds, rssMB, ok: true, json: JSON.parse(p.stdout) };
-}
-
-const lpad = (s: string, n: number) => (s.length >= n ? s : " ".repeat(n - s.length) + s);
 
 export async function benchReliability(options: { rows?: number; levels?: number } = {}): Promise<void> {
   const n = options.rows ?? 1_000_000, levels = options.levels ?? 100_000;
@@ -67,7 +51,7 @@ export async function benchReliability(options: { rows?: number; levels?: number
     console.log(`(data written in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     console.log(`${"family".padEnd(10)} ${lpad("seconds", 8)} ${lpad("RSS MB", 7)} ${lpad("evals", 6)} ${lpad("slope", 8)} ${lpad("sd(g)", 7)}  converged  verdict`);
     for (const [family, formula] of [["gaussian", "y ~ x + (1 | g)"], ["binomial", "yb ~ x + (1 | g)"]]) {
-      const r = run(["fit", "--data", file, "--formula", formula, "--family", family, "--format", "json"]);
+      const r = runCliJson(["fit", "--data", file, "--formula", formula, "--family", family, "--format", "json"]);
       if (!r.ok) {
         console.log(`${family.padEnd(10)} ${lpad(r.seconds.toFixed(1), 8)} ${lpad(r.rssMB ? r.rssMB.toFixed(0) : "-", 7)}  FAILED: ${r.err}`);
         continue;

@@ -2,15 +2,13 @@
 // took on this kind of machine (cases.json), an InstEval-sized scaling series, and the single-cell
 // benchmark. Prints sizes, seconds, objective evaluations, peak memory and ratios.
 //   node dist/bench/run.js [--only SUBSTRING] [--skip-scaling] [--skip-reliability] [--skip-phylo] [--skip-singlecell]
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Frame } from "../src/data/frame.js";
 import { buildModel } from "../src/formula/index.js";
 import { LinearMixedModel } from "../src/lmm/lmm.js";
+import { lpad, pad, root, runCli } from "./cli.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const fixtures = join(root, "test", "fixtures");
 const args = process.argv.slice(2);
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : "";
@@ -26,25 +24,19 @@ const targets: Record<string, number> = {
   glmm_salamanders_negbin: 1 / 3,
 };
 
-function pad(s: string, n: number) { return s.length >= n ? s : s + " ".repeat(n - s.length); }
-function lpad(s: string, n: number) { return s.length >= n ? s : " ".repeat(n - s.length) + s; }
 
 function runCase(c: Case): { seconds: number; evals: number | null; rssMB: number | null; ok: boolean; err?: string } {
   const o = c.options || {};
-  const a = ["bin/glmm.js", "fit", "--data", join(fixtures, "data", c.data), "--formula", o.project_formula || c.formula, "--family", c.family, "--format", "json"];
+  const a = ["fit", "--data", join(fixtures, "data", c.data), "--formula", o.project_formula || c.formula, "--family", c.family, "--format", "json"];
   if (c.engine === "lmm") a.push(o.REML ? "--reml" : "--ml");
   if (o.nAGQ && o.nAGQ > 1) a.push("--nagq", String(o.nAGQ));
   for (const [col, lev] of Object.entries(o.reference_levels || {})) a.push("--ref", `${col}=${lev}`);
   if (o.covariance === "phylo") a.push("--covariance", `strain=phylo:${join(fixtures, "data", o.tree)}`);
-  const t0 = process.hrtime.bigint();
-  const p = spawnSync(process.execPath, a, { cwd: root, encoding: "utf8", env: { ...process.env, GLMM_STATS: "1" }, maxBuffer: 1 << 28 });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (p.status !== 0) return { seconds, evals: null, rssMB: null, ok: false, err: (p.stderr || "").trim().split("\n").pop() };
-  const stats = (p.stderr || "").split("\n").find((l) => l.startsWith("glmm-stats "));
-  const st = stats ? JSON.parse(stats.slice(11)) : {};
+  const r = runCli(a);
+  if (!r.ok) return { seconds: r.seconds, evals: null, rssMB: null, ok: false, err: r.err };
   let evals: number | null = null;
-  try { evals = JSON.parse(p.stdout).evaluations ?? null; } catch { /* not JSON */ }
-  return { seconds, evals, rssMB: st.maxRSS ? st.maxRSS / 1024 : null, ok: true };
+  try { evals = JSON.parse(r.stdout).evaluations ?? null; } catch { /* not JSON */ }
+  return { seconds: r.seconds, evals, rssMB: r.rssMB, ok: true };
 }
 
 function benchCases(): void {

@@ -2,37 +2,26 @@
 // 30,000 cells (500 genes each) and on pbmc_sim when /work/shared is there (the issue's target: at
 // most 1% of glmmTMB's ~12 min, i.e. 7.2 s). Prints genes/second and peak memory.
 //   node dist/bench/singlecell.js        (or through `npm run bench`)
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { lpad, pad, runCli } from "./cli.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const glmm = join(root, "bin", "glmm.js");
 
 interface Row { data: string; genes: number; cells: number; threads: number; wall: number; fitRate: number | null; rssMB: number | null; ok: boolean; err?: string }
 
-function run(args: string[]): { wall: number; stderr: string; status: number | null } {
-  const t0 = process.hrtime.bigint();
-  const p = spawnSync(process.execPath, [glmm, ...args], { cwd: root, encoding: "utf8", env: { ...process.env, GLMM_STATS: "1" }, maxBuffer: 1 << 26 });
-  return { wall: Number(process.hrtime.bigint() - t0) / 1e9, stderr: p.stderr ?? "", status: p.status };
-}
-
 function de(data: string, dir: string, cells: string, genes: number, ncells: number, threads: number, out: string): Row {
-  const r = run(["de", "--counts", dir, "--cells", cells, "--formula", "~ disease + (1 | patient)", "--offset", "log(total_umi)", "--out", out, "--threads", String(threads), "--genes-min-cells", "0"]);
+  const r = runCli(["de", "--counts", dir, "--cells", cells, "--formula", "~ disease + (1 | patient)", "--offset", "log(total_umi)", "--out", out, "--threads", String(threads), "--genes-min-cells", "0"]);
   const lines = r.stderr.split("\n");
-  const stats = lines.find((l) => l.startsWith("glmm-stats "));
   const summary = lines.find((l) => l.startsWith("glmm de: "));
   const rate = summary ? /\((\d+) genes\/s/.exec(summary) : null;
   return {
-    data, genes, cells: ncells, threads, wall: r.wall, fitRate: rate ? Number(rate[1]) : null,
-    rssMB: stats ? JSON.parse(stats.slice(11)).maxRSS / 1024 : null, ok: r.status === 0, err: r.status === 0 ? undefined : lines.filter(Boolean).pop(),
+    data, genes, cells: ncells, threads, wall: r.seconds, fitRate: rate ? Number(rate[1]) : null,
+    rssMB: r.rssMB, ok: r.ok, err: r.err,
   };
 }
 
-function pad(s: string, n: number) { return s.length >= n ? s : s + " ".repeat(n - s.length); }
-function lpad(s: string, n: number) { return s.length >= n ? s : " ".repeat(n - s.length) + s; }
 
 export async function benchSingleCell(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), "glmm-bench-sc-"));
@@ -43,8 +32,8 @@ export async function benchSingleCell(): Promise<void> {
     if (existsSync(join(pbmc, "matrix.mtx"))) rows.push(de("pbmc_sim", pbmc, join(pbmc, "cells.csv"), 500, 3000, 2, join(tmp, "pbmc.csv")));
     for (const cells of [3000, 30000]) {
       const dir = join(tmp, `sim${cells}`);
-      const s = run(["simulate-sc", "--out", dir, "--genes", "500", "--cells", String(cells), "--patients", "10", "--density", "0.2", "--seed", "1", "--quiet"]);
-      if (s.status !== 0) { console.log(`(simulate-sc failed: ${s.stderr.trim().split("\n").pop()})`); continue; }
+      const s = runCli(["simulate-sc", "--out", dir, "--genes", "500", "--cells", String(cells), "--patients", "10", "--density", "0.2", "--seed", "1", "--quiet"]);
+      if (!s.ok) { console.log(`(simulate-sc failed: ${s.err})`); continue; }
       for (const threads of [1, 2]) rows.push(de(`simulated, density 0.2`, dir, join(dir, "cells.csv"), 500, cells, threads, join(tmp, `sim${cells}-${threads}.csv`)));
     }
     console.log(`${pad("data", 24)} ${lpad("genes", 6)} ${lpad("cells", 7)} ${lpad("threads", 7)} ${lpad("wall s", 7)} ${lpad("genes/s", 8)} ${lpad("fit g/s", 8)} ${lpad("peak MB", 8)}`);
