@@ -115,11 +115,11 @@ export function attachCovariances(ms: ModelStructure, covs: readonly KnownCovari
     const extra = cov.labels.filter((l) => !used.has(l));
     if (extra.length) throw new UserError(`${cov.source ?? "covariance"}: ${extra.length} name(s) not among the levels of '${t.group}' in the data (prune them first): ${extra.slice(0, 10).join(", ")}${extra.length > 10 ? ", ..." : ""}`);
     const nl = t.levels.length;
+    const idx = t.levels.map((l) => pos.get(l)!);
     // a tree: its sparse precision, renumbered for the levels (K is built only if an engine needs it)
-    if (cov.tree) return { ...t, covariance: { ...(t.covariance ?? {}), tree: levelTree(cov.tree, t.levels), source: cov.source } };
+    if (cov.tree) return { ...t, covariance: { ...(t.covariance ?? {}), tree: levelTree(cov.tree, idx), source: cov.source } };
     const nk = cov.labels.length;
     const K = new Float64Array(nl * nl);
-    const idx = t.levels.map((l) => pos.get(l)!);
     for (let j = 0; j < nl; j++) for (let i = 0; i < nl; i++) K[i + j * nl] = cov.K[idx[i] + idx[j] * nk];
     return { ...t, covariance: { ...(t.covariance ?? {}), K, source: cov.source } };
   });

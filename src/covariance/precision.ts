@@ -108,14 +108,9 @@ export function treeSolve(tp: TreePrecision, f: { diag: Float64Array; off: Float
   return b;
 }
 
-/** The tree for a random-effect term whose levels are its tips (`levels[l]` names a tip's label). */
-export function levelTree(tp: TreePrecision, levels: readonly string[]): LevelTree {
-  const tipOf = new Map(tp.labels.map((l, i) => [l, i]));
-  const levelNode = Int32Array.from(levels, (l) => {
-    const t = tipOf.get(l);
-    if (t === undefined) throw new UserError(`level '${l}' is not a tip of the tree`);
-    return tp.tipNode[t];
-  });
+/** The tree for a random-effect term whose levels are its tips: `tipOfLevel[l]` is level l's tip (tip order). */
+export function levelTree(tp: TreePrecision, tipOfLevel: ArrayLike<number>): LevelTree {
+  const levelNode = Int32Array.from(tipOfLevel, (t) => tp.tipNode[t]);
   return { size: tp.size, parent: tp.parent, precision: tp.precision, logDetA: tp.logDetA, levelNode };
 }
 

@@ -7,7 +7,7 @@ import { UserError } from "../errors.js";
 import { type Family, makeFamily, NB_POISSON_LIMIT } from "../families/family.js";
 import { pnormUpper } from "../families/special.js";
 import type { ModelStructure } from "../formula/types.js";
-import { cholLower, cholInverse } from "../linalg/dense.js";
+import { cholInverse } from "../linalg/dense.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper } from "../lmm/reterms.js";
 import { isSingular, varCorr, type ProgressInfo, type RanefTable, type VarCorrEntry } from "../lmm/lmm.js";
 import { bobyqa } from "../optim/index.js";

@@ -311,10 +311,7 @@ export class GLMMState {
   private penaltyOf(u: Float64Array): number {
     const { terms, termOffset } = this;
     let s = 0;
-    for (let t = 0; t < terms.length; t++) {
-      if (terms[t].tree !== null || terms[t].kprec !== null) { s += penalty(terms[t], u, termOffset[t]); continue; }
-      for (let k = termOffset[t]; k < termOffset[t + 1]; k++) s += u[k] * u[k];
-    }
+    for (let t = 0; t < terms.length; t++) s += penalty(terms[t], u, termOffset[t]);
     return s;
   }
 

@@ -434,7 +434,7 @@ export class PLSSystem {
 
   /** Factor Ω(θ). Returns false if a pivot is not positive (θ infeasible numerically). */
   updateL(theta: ArrayLike<number>): boolean {
-    const { rest, s0, nl0, m, qR, rowPtr, rowIdx } = this;
+    const { rest, s0, nl0, m, rowPtr, rowIdx } = this;
     const R = rest.length;
     setLambdas(this.terms, theta);
     const lam0 = this.first ? this.first.lambda : new Float64Array(0);

@@ -173,7 +173,8 @@ test("levelTreeCovariance is ape's vcv, also when tips share a node", () => {
     const tree = parseNewick(text);
     const { labels, K } = treeVcv(tree, "height");
     const levels = [...labels].reverse(); // levels in another order than the tips
-    const lt = levelTree(treePrecision(tree, "height"), levels);
+    const tp = treePrecision(tree, "height");
+    const lt = levelTree(tp, levels.map((l) => tp.labels.indexOf(l)));
     const got = levelTreeCovariance(lt, levels.length);
     const n = labels.length;
     const pos = levels.map((l) => labels.indexOf(l));
