@@ -141,6 +141,28 @@ function limit(t: Target, base: number, side: number, z: number, warnings: strin
 }
 
 /** a bobyqa minimization over the free coordinates in units of their scales */
+/**
+ * A target's devAt for coordinate j of x0: the deviance with x_j = v and the other coordinates
+ * re-optimized (within their bounds, on their scales), warm-started from the last point on the
+ * same side of the estimate.
+ */
+function profileAt(j: number, x0: ArrayLike<number>, lower: ArrayLike<number>, upper: ArrayLike<number>, scale: ArrayLike<number>, dev: (x: Float64Array) => number): Target["devAt"] {
+  const warm = new Map<number, Float64Array>();
+  const free = [...Array(x0.length).keys()].filter((i) => i !== j);
+  const pick = (a: ArrayLike<number>) => Float64Array.from(free.map((i) => a[i]));
+  return (v, side) => {
+    const full = Float64Array.from(x0);
+    full[j] = v;
+    const f = (x: Float64Array) => {
+      free.forEach((i, a) => (full[i] = x[a]));
+      return dev(full);
+    };
+    const r = minimizeScaled(f, warm.get(side) ?? pick(x0), pick(lower), pick(upper), pick(scale));
+    warm.set(side, r.x);
+    return r.f;
+  };
+}
+
 function minimizeScaled(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, scale: Float64Array): { x: Float64Array; f: number } {
   const k = x0.length;
   if (k === 0) return { x: x0, f: f(x0) };
@@ -186,22 +208,9 @@ function lmmTargets(m0: ModelFit, warnings: string[]): { targets: Target[]; base
   const scalePsi = info.map((p, i) => (p.kind === "cor" ? 0.2 : Math.max(0.15 * psi0[i], 0.05 * fit.sigma)));
   const targets: Target[] = [];
   info.forEach((p, j) => {
-    const warm = new Map<number, Float64Array>();
-    const free = info.map((_, i) => i).filter((i) => i !== j);
     targets.push({
       name: p.name, estimate: psi0[j], lower: lowerPsi[j], upper: upperPsi[j], scale: scaleOf(p, psi0[j], fit.sigma),
-      devAt(v, side) {
-        const start = warm.get(side) ?? Float64Array.from(free.map((i) => psi0[i]));
-        const full = Float64Array.from(psi0);
-        full[j] = v;
-        const f = (x: Float64Array) => {
-          free.forEach((i, a) => (full[i] = x[a]));
-          return dev2(full);
-        };
-        const r = minimizeScaled(f, start, Float64Array.from(free.map((i) => lowerPsi[i])), Float64Array.from(free.map((i) => upperPsi[i])), Float64Array.from(free.map((i) => scalePsi[i])));
-        warm.set(side, r.x);
-        return r.f;
-      },
+      devAt: profileAt(j, psi0, lowerPsi, upperPsi, scalePsi, dev2),
     });
   });
   // fixed effects: column j into the offset, ML deviance over θ
@@ -270,24 +279,9 @@ function glmmTargets(m: ModelFit): { targets: Target[]; base: number } {
     scale[nv + j] = Number.isFinite(se) && se > 0 ? se : 0.1 * Math.max(1, Math.abs(fit.beta[j]));
   }
   const names = [...info.map((q) => q.name), ...fit.xnames];
-  const targets: Target[] = names.map((name, j) => {
-    const warm = new Map<number, Float64Array>();
-    const free = [...Array(K).keys()].filter((i) => i !== j);
-    return {
-      name, estimate: x0[j], lower: lower[j], upper: upper[j], scale: scale[j],
-      devAt(v, side) {
-        const start = warm.get(side) ?? Float64Array.from(free.map((i) => x0[i]));
-        const full = Float64Array.from(x0);
-        full[j] = v;
-        const f = (x: Float64Array) => {
-          free.forEach((i, a) => (full[i] = x[a]));
-          return dev(full);
-        };
-        const r = minimizeScaled(f, start, Float64Array.from(free.map((i) => lower[i])), Float64Array.from(free.map((i) => upper[i])), Float64Array.from(free.map((i) => scale[i])));
-        warm.set(side, r.x);
-        return r.f;
-      },
-    };
-  });
+  const targets: Target[] = names.map((name, j) => ({
+    name, estimate: x0[j], lower: lower[j], upper: upper[j], scale: scale[j],
+    devAt: profileAt(j, x0, lower, upper, scale, dev),
+  }));
   return { targets, base };
 }
