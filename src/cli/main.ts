@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { UserError } from "../errors.js";
 import { registerCommands } from "./commands/index.js";
+import { type ModuleImporter, setModuleImporter } from "./dynamic-import.js";
 
 function program(): Command {
   const p = new Command("glmm")
@@ -24,9 +25,15 @@ function quietOnClosedPipe(): void {
   });
 }
 
+export interface Host {
+  /** import() for vega and h5wasm, from a launcher that runs this bundle where import() is missing */
+  readonly importModule?: ModuleImporter;
+}
+
 /** Run the CLI; returns the exit code. User errors print one line on stderr. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], host: Host = {}): Promise<number> {
   quietOnClosedPipe();
+  if (host.importModule) setModuleImporter(host.importModule);
   try {
     await program().parseAsync(argv, { from: "user" });
     // for `npm run bench`: peak memory of this process (KiB), on stderr

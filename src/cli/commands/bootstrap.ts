@@ -7,7 +7,7 @@ import { fmt, formatTable } from "../../report/table.js";
 import { writeFileAtomic } from "../io.js";
 import { progressBar } from "../progress.js";
 import { parseCount, parseLevel, parseSeed } from "./confint.js";
-import { addModelFlags, checkFormat, csvField, loadAndFit, modelWarnings, toJSON, warningLines, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, checkFormat, csvField, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
 interface BootstrapFlags extends ModelFlags {
   nsim: string;
@@ -34,6 +34,7 @@ export async function bootstrapCommand(o: BootstrapFlags): Promise<void> {
     writeFileAtomic(o.out, lines.join("\n") + "\n");
   }
   const warnings = [...modelWarnings(m), ...ci.warnings];
+  printWarnings(warnings);
   if (o.format === "json") {
     process.stdout.write(toJSON({ nsim, seed, level, failures: b.failures, singular: b.singular, parameters: ci.rows, warnings }) + "\n");
     return;
@@ -41,7 +42,7 @@ export async function bootstrapCommand(o: BootstrapFlags): Promise<void> {
   const pct = (x: number) => `${(100 * x).toFixed(1).replace(/\.0$/, "")} %`;
   const table = [["", "estimate", "bias", "boot SE", pct((1 - level) / 2), pct((1 + level) / 2)]];
   for (const r of ci.rows) table.push([r.parameter, fmt(r.estimate), fmt(r.bias), fmt(r.se), fmt(r.lower), fmt(r.upper)]);
-  process.stdout.write(`Parametric bootstrap: ${b.nsim} refits, seed ${seed}; percentile intervals\n${formatTable(table, { firstLeft: true })}\n${o.out ? `(replicates written to ${o.out})\n` : ""}${warningLines(warnings)}`);
+  process.stdout.write(`Parametric bootstrap: ${b.nsim} refits, seed ${seed}; percentile intervals\n${formatTable(table, { firstLeft: true })}\n${o.out ? `(replicates written to ${o.out})\n` : ""}`);
 }
 
 export function registerBootstrap(p: Command): void {

@@ -5,7 +5,7 @@ import { confint, type ConfintMethod } from "../../inference/confint.js";
 import { fmt, formatTable } from "../../report/table.js";
 import { collect } from "../options.js";
 import { progressBar } from "../progress.js";
-import { addModelFlags, checkFormat, loadAndFit, modelWarnings, toJSON, warningLines, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, checkFormat, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
 interface ConfintFlags extends ModelFlags {
   method: string;
@@ -47,6 +47,7 @@ export async function confintCommand(o: ConfintFlags): Promise<void> {
   const res = confint(m, { method, level, parm: o.parm.length ? o.parm : undefined, nsim, seed, onProgress: bar ? (d, t) => bar.update(d, t) : undefined });
   bar?.finish();
   const warnings = [...modelWarnings(m), ...res.warnings];
+  printWarnings(warnings);
   if (o.format === "json") {
     process.stdout.write(toJSON({ method: res.method, level, ...(method === "boot" ? { nsim, seed } : {}), intervals: res.rows, warnings }) + "\n");
     return;
@@ -55,7 +56,7 @@ export async function confintCommand(o: ConfintFlags): Promise<void> {
   const table = [["", "estimate", pct((1 - level) / 2), pct((1 + level) / 2)]];
   for (const r of res.rows) table.push([r.parameter, fmt(r.estimate), fmt(r.lower), fmt(r.upper)]);
   const title = method === "profile" ? "Profile-likelihood" : method === "Wald" ? "Wald" : `Parametric bootstrap (${nsim} refits, seed ${seed}, percentile)`;
-  process.stdout.write(`${title} confidence intervals:\n${formatTable(table, { firstLeft: true })}\n${warningLines(warnings)}`);
+  process.stdout.write(`${title} confidence intervals:\n${formatTable(table, { firstLeft: true })}\n`);
 }
 
 export function registerConfint(p: Command): void {
