@@ -23,7 +23,7 @@ export async function bootstrapCommand(o: BootstrapFlags): Promise<void> {
   const seed = parseSeed(o.seed);
   const level = parseLevel(o.level);
   const { model: m } = loadAndFit(o);
-  const bar = progressBar(`bootstrap (${nsim} refits)`, { enabled: o.progress });
+  const bar = progressBar("bootstrap", { enabled: o.progress, unit: "refits" });
   const b = parametricBootstrap(m, { nsim, seed, onProgress: (d, t) => bar.update(d, t) });
   bar.finish();
   const ci = bootstrapConfint(b, level);
