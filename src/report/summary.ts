@@ -88,7 +88,7 @@ export function fitSummary(inp: SummaryInput): string {
     const withP = j.fixef.some((f) => f.p !== null);
     fx.push(["", "Estimate", "Std. Error", ...(withP ? ["df", "t value", "Pr(>|t|)", ""] : ["t value"])]);
     const [est, se] = estimateColumns(j.fixef);
-    const df = formatColumn(j.fixef.map((f) => f.df ?? NaN), 4);
+    const df = j.fixef.map((f) => fixed(f.df, 3)); // as lmerTest prints it
     j.fixef.forEach((f, i) =>
       fx.push([displayName(f.term), est[i], se[i], ...(withP ? [df[i], fixed(f.statistic, 3), formatP(f.p), signifStars(f.p)] : [fixed(f.statistic, 3)])]));
   } else {

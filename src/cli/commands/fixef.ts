@@ -64,7 +64,7 @@ export async function fixefCommand(o: FixefFlags): Promise<void> {
   const table = [["", "Estimate", "Std. Error", ...(lmm ? ["df", "t value", "Pr(>|t|)"] : ["z value", "Pr(>|z|)"]), ""]];
   // as fit's summary: estimates and SEs decimal-aligned together, R's p-value format
   const both = formatColumn([...rows.map((r) => r.estimate), ...rows.map((r) => r.se)], 4);
-  const df = formatColumn(rows.map((r) => r.df ?? NaN), 4);
+  const df = rows.map((r) => fixed(r.df, 3)); // as lmerTest prints it
   rows.forEach((r, i) => table.push([displayName(r.term), both[i], both[rows.length + i], ...(lmm ? [df[i]] : []), fixed(r.statistic, 3), formatP(r.p), signifStars(r.p)]));
   const head = lmm ? "Fixed effects (t tests with Satterthwaite's degrees of freedom, as lmerTest):" : "Fixed effects (Wald z tests):";
   process.stdout.write(`${head}\n${formatTable(table, { firstLeft: true })}\n---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n${contrastText}`);
