@@ -101,3 +101,11 @@ test("confint --out writes a profile that glmm plot --profile draws", () => {
   assert.equal(p.status, 0, p.stderr);
   checkSvg(readFileSync(join(tmp, "profplot", "profile.svg"), "utf8"), "profile.svg");
 });
+
+test("a ';'-separated file (a spreadsheet's CSV where the decimal mark is a comma) is read as such", () => {
+  const file = join(tmp, "semicolons.csv");
+  writeFileSync(file, readFileSync(data("sleepstudy.csv"), "utf8").replace(/,/g, ";"));
+  const r = glmm("fit", "--data", file, "--formula", "Reaction ~ Days + (Days | Subject)");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /REML criterion at convergence: 1743\.6/);
+});
