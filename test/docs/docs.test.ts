@@ -5,11 +5,11 @@
 // the docs show after it must appear in what it printed. See docs.ts for what counts as a command
 // and an output block.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { after, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { checkCsv, checkSvg, docBlocks, numbersIn, type DocCommand } from "./docs.js";
 
@@ -57,15 +57,22 @@ function snapshot(dir: string): Map<string, number> {
   return out;
 }
 
-function run(dir: string, cmd: DocCommand): { status: number | null; out: string; err: string; written: string[] } {
+async function run(dir: string, cmd: DocCommand): Promise<{ status: number | null; out: string; err: string; written: string[] }> {
   const before = snapshot(dir);
-  const r = spawnSync("sh", ["-c", cmd.shell], {
-    cwd: dir, encoding: "utf8", timeout: 180_000,
-    env: { ...process.env, PATH: `${join(dir, ".bin")}:${dirname(process.execPath)}:${process.env.PATH ?? ""}`, NO_COLOR: "1" },
+  const { status, out, err } = await new Promise<{ status: number | null; out: string; err: string }>((resolve, reject) => {
+    const p = spawn("sh", ["-c", cmd.shell], {
+      cwd: dir, timeout: 180_000, stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PATH: `${join(dir, ".bin")}:${dirname(process.execPath)}:${process.env.PATH ?? ""}`, NO_COLOR: "1" },
+    });
+    let out = "", err = "";
+    p.stdout.setEncoding("utf8").on("data", (s: string) => { out += s; });
+    p.stderr.setEncoding("utf8").on("data", (s: string) => { err += s; });
+    p.on("error", reject);
+    p.on("close", (status) => resolve({ status, out, err }));
   });
   const after = snapshot(dir);
   const written = [...after].filter(([p, t]) => before.get(p) !== t).map(([p]) => p);
-  return { status: r.status, out: r.stdout, err: r.stderr, written };
+  return { status, out, err, written };
 }
 
 const sources = [
@@ -80,15 +87,18 @@ test("the docs show commands (the parser finds them)", () => {
   assert.ok(n >= 40, `${n} commands found`);
 });
 
+// the pages run side by side (each page's commands in order, in its own directory): the commands
+// are single-threaded, and this keeps the test's time on a 2-core machine near half
+describe("every documented command", { concurrency: Math.max(1, availableParallelism()) }, () => {
 for (const source of sources) {
-  test(`docs: ${source}`, () => {
+  test(`docs: ${source}`, async () => {
     const { commands, outputs } = docBlocks(readFileSync(join(root, source), "utf8"), source);
     if (!commands.length) return;
     const dir = sandbox(source.replace(/[^\w.-]/g, "_"));
     const printed = new Map<number, string>();
     for (const cmd of commands) {
       const where = `${source}:${cmd.line}: ${cmd.shell}`;
-      const r = run(dir, cmd);
+      const r = await run(dir, cmd);
       const ctx = `${where}\n--- stderr:\n${r.err.slice(-2000)}\n--- stdout:\n${r.out.slice(0, 1500)}`;
       assert.equal(r.status, 0, `exit status ${r.status}: ${ctx}`);
       assert.doesNotMatch(r.err + r.out, /internal error|\n\s+at .+:\d+:\d+\)?\n/, `no internal error: ${ctx}`);
@@ -115,3 +125,4 @@ for (const source of sources) {
     assert.deepEqual(wrong, [], wrong.join("\n\n"));
   });
 }
+});
