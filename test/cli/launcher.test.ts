@@ -109,3 +109,15 @@ test("a ';'-separated file (a spreadsheet's CSV where the decimal mark is a comm
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /REML criterion at convergence: 1743\.6/);
 });
+
+test("a non-syntactic column name is printed without its backticks", () => {
+  const file = join(tmp, "spaces.csv");
+  writeFileSync(file, readFileSync(data("sleepstudy.csv"), "utf8").replace(/^"Reaction","Days"/, '"Reaction","my days"'));
+  const f = "Reaction ~ `my days` + (`my days` | Subject)";
+  for (const args of [["fit"], ["confint", "--method", "Wald"], ["fixef"]]) {
+    const r = glmm(...args, "--data", file, "--formula", f);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^my days +10\.4/m, args[0]);
+    assert.doesNotMatch(r.stdout.replace(/^Formula: .*$/m, ""), /`/, args[0]);
+  }
+});

@@ -3,7 +3,7 @@
 // progress bar; --out keeps every replicate as CSV. --seed makes it reproducible.
 import type { Command } from "commander";
 import { bootstrapConfint, parametricBootstrap } from "../../inference/bootstrap.js";
-import { fmt, formatTable } from "../../report/table.js";
+import { displayName, fmt, formatTable } from "../../report/table.js";
 import { writeFileAtomic } from "../io.js";
 import { progressBar } from "../progress.js";
 import { parseCount, parseLevel, parseSeed } from "./confint.js";
@@ -41,7 +41,7 @@ export async function bootstrapCommand(o: BootstrapFlags): Promise<void> {
   }
   const pct = (x: number) => `${(100 * x).toFixed(1).replace(/\.0$/, "")} %`;
   const table = [["", "estimate", "bias", "boot SE", pct((1 - level) / 2), pct((1 + level) / 2)]];
-  for (const r of ci.rows) table.push([r.parameter, fmt(r.estimate), fmt(r.bias), fmt(r.se), fmt(r.lower), fmt(r.upper)]);
+  for (const r of ci.rows) table.push([displayName(r.parameter), fmt(r.estimate), fmt(r.bias), fmt(r.se), fmt(r.lower), fmt(r.upper)]);
   process.stdout.write(`Parametric bootstrap: ${b.nsim} refits, seed ${seed}; percentile intervals\n${formatTable(table, { firstLeft: true })}\n${o.out ? `(replicates written to ${o.out})\n` : ""}`);
 }
 

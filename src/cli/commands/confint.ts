@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { confint, type ConfintMethod } from "../../inference/confint.js";
-import { fmt, formatTable } from "../../report/table.js";
+import { displayName, fmt, formatTable } from "../../report/table.js";
 import { collect } from "../options.js";
 import { writeFileAtomic } from "../io.js";
 import { duration, progressBar } from "../progress.js";
@@ -72,7 +72,7 @@ export async function confintCommand(o: ConfintFlags): Promise<void> {
   }
   const pct = (x: number) => `${(100 * x).toFixed(1).replace(/\.0$/, "")} %`;
   const table = [["", "estimate", pct((1 - level) / 2), pct((1 + level) / 2)]];
-  for (const r of res.rows) table.push([r.parameter, fmt(r.estimate), fmt(r.lower), fmt(r.upper)]);
+  for (const r of res.rows) table.push([displayName(r.parameter), fmt(r.estimate), fmt(r.lower), fmt(r.upper)]);
   const title = method === "profile" ? "Profile-likelihood" : method === "Wald" ? "Wald" : `Parametric bootstrap (${nsim} refits, seed ${seed}, percentile)`;
   process.stdout.write(`${title} confidence intervals:\n${formatTable(table, { firstLeft: true })}\n`);
 }
