@@ -56,7 +56,8 @@ export function progressBar(label: string, options: ProgressOptions = {}): Progr
     const elapsed = now - start;
     const remaining = estimateRemaining(first, now, done, total);
     const eta = done < total ? ` eta ${remaining === null ? "…" : duration(remaining)}` : "";
-    const rate = options.unit && elapsed > 0 ? ` ${(done / (elapsed / 1000)).toPrecision(3)} ${options.unit}/s` : "";
+    const perSecond = done / (elapsed / 1000);
+    const rate = options.unit && elapsed > 0 ? ` ${perSecond >= 100 ? Math.round(perSecond) : perSecond.toPrecision(2)} ${options.unit}/s` : "";
     return `${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}% ${done}/${total}${options.unit ? ` ${options.unit}` : ""} ${duration(elapsed)}${rate}${eta}`;
   };
   return {

@@ -11,7 +11,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { checkCsv, checkSvg, docBlocks, numbersIn, type DocCommand } from "./docs.js";
+import { checkCsv, checkSvg, docBlocks, expectedColumns, numbersIn, type DocCommand } from "./docs.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const tmp = mkdtempSync(join(tmpdir(), "glmm-docs-"));
@@ -90,39 +90,43 @@ test("the docs show commands (the parser finds them)", () => {
 // the pages run side by side (each page's commands in order, in its own directory): the commands
 // are single-threaded, and this keeps the test's time on a 2-core machine near half
 describe("every documented command", { concurrency: Math.max(1, availableParallelism()) }, () => {
-for (const source of sources) {
-  test(`docs: ${source}`, async () => {
-    const { commands, outputs } = docBlocks(readFileSync(join(root, source), "utf8"), source);
-    if (!commands.length) return;
-    const dir = sandbox(source.replace(/[^\w.-]/g, "_"));
-    const printed = new Map<number, string>();
-    for (const cmd of commands) {
-      const where = `${source}:${cmd.line}: ${cmd.shell}`;
-      const r = await run(dir, cmd);
-      const ctx = `${where}\n--- stderr:\n${r.err.slice(-2000)}\n--- stdout:\n${r.out.slice(0, 1500)}`;
-      assert.equal(r.status, 0, `exit status ${r.status}: ${ctx}`);
-      assert.doesNotMatch(r.err + r.out, /internal error|\n\s+at .+:\d+:\d+\)?\n/, `no internal error: ${ctx}`);
-      for (const f of r.written) {
-        const text = readFileSync(f, "utf8");
-        const rel = relative(dir, f);
-        if (f.endsWith(".svg")) checkSvg(text, `${where}: ${rel}`);
-        else if (/\.(csv|tsv)$/.test(f)) checkCsv(text, f.endsWith(".tsv") ? "\t" : ",", `${where}: ${rel}`);
-        else if (f.endsWith(".json")) JSON.parse(text);
+  for (const source of sources) {
+    test(`docs: ${source}`, async () => {
+      const { commands, outputs } = docBlocks(readFileSync(join(root, source), "utf8"), source);
+      if (!commands.length) return;
+      const dir = sandbox(source.replace(/[^\w.-]/g, "_"));
+      const printed = new Map<number, string>();
+      for (const cmd of commands) {
+        const where = `${source}:${cmd.line}: ${cmd.shell}`;
+        const r = await run(dir, cmd);
+        const ctx = `${where}\n--- stderr:\n${r.err.slice(-2000)}\n--- stdout:\n${r.out.slice(0, 1500)}`;
+        assert.equal(r.status, 0, `exit status ${r.status}: ${ctx}`);
+        assert.doesNotMatch(r.err + r.out, /internal error|\n\s+at .+:\d+:\d+\)?\n/, `no internal error: ${ctx}`);
+        for (const f of r.written) {
+          const text = readFileSync(f, "utf8");
+          const rel = relative(dir, f);
+          if (f.endsWith(".svg")) checkSvg(text, `${where}: ${rel}`);
+          else if (/\.(csv|tsv)$/.test(f)) {
+            const header = checkCsv(text, f.endsWith(".tsv") ? "\t" : ",", `${where}: ${rel}`);
+            const want = expectedColumns(cmd.shell);
+            if (want) assert.deepEqual(header.slice(0, want.length), want, `${where}: the columns of ${rel}`);
+          }
+          else if (f.endsWith(".json")) JSON.parse(text);
+        }
+        for (const name of cmd.files) {
+          assert.ok(r.written.some((f) => f.endsWith(`/${name}`) || relative(dir, f) === name), `${where}: writes ${name} (written: ${r.written.map((f) => relative(dir, f)).join(", ") || "nothing"})`);
+        }
+        printed.set(cmd.block, (printed.get(cmd.block) ?? "") + r.out + r.err);
       }
-      for (const name of cmd.files) {
-        assert.ok(r.written.some((f) => f.endsWith(`/${name}`) || relative(dir, f) === name), `${where}: writes ${name} (written: ${r.written.map((f) => relative(dir, f)).join(", ") || "nothing"})`);
+      const wrong: string[] = [];
+      for (const o of outputs) {
+        const got = printed.get(o.block);
+        assert.ok(got !== undefined, `${source}:${o.line}: output block without its command`);
+        const have = new Set(numbersIn(got, false));
+        const missing = numbersIn(o.text, true).filter((x) => !have.has(x));
+        if (missing.length) wrong.push(`${source}:${o.line}: the docs show ${missing.join(", ")}, which the command did not print; it printed:\n${got}`);
       }
-      printed.set(cmd.block, (printed.get(cmd.block) ?? "") + r.out + r.err);
-    }
-    const wrong: string[] = [];
-    for (const o of outputs) {
-      const got = printed.get(o.block);
-      assert.ok(got !== undefined, `${source}:${o.line}: output block without its command`);
-      const have = new Set(numbersIn(got, false));
-      const missing = numbersIn(o.text, true).filter((x) => !have.has(x));
-      if (missing.length) wrong.push(`${source}:${o.line}: the docs show ${missing.join(", ")}, which the command did not print; it printed:\n${got}`);
-    }
-    assert.deepEqual(wrong, [], wrong.join("\n\n"));
-  });
-}
+      assert.deepEqual(wrong, [], wrong.join("\n\n"));
+    });
+  }
 });

@@ -175,3 +175,13 @@ export function checkCsv(text: string, sep: string, what: string): string[] {
   rows.forEach((r, k) => assert.equal(r.length, header.length, `${what}: row ${k + 1} has ${r.length} fields, the header ${header.length}`));
   return header;
 }
+
+/** the first columns of the CSV a command writes with --out, as its help and the docs say; null for others */
+export function expectedColumns(shell: string): string[] | null {
+  const sub = /^(?:glmm|npx glmm|node bin\/glmm\.js)\s+([\w-]+)/.exec(shell)?.[1];
+  if (!/\s--out\s/.test(shell)) return null;
+  if (sub === "de") return ["gene", "term", "estimate", "se", "statistic", "p", "padj", "sd_patient", "nb_size", "converged", "message"];
+  if (sub === "confint") return ["parameter", "value", "zeta"];
+  if (sub === "bootstrap") return ["replicate"];
+  return null;
+}
