@@ -10,7 +10,7 @@ import { Frame, type Column } from "./frame.js";
 export interface ParseOptions {
   /** name used in error messages and stored as Frame.source, e.g. "sleepstudy.csv" */
   source?: string;
-  /** field separator (one character); default: tab if the header has tabs and no commas, else comma */
+  /** field separator (one character); default: tab if the header has tabs and no commas, semicolon if it has semicolons and neither, else comma */
   delimiter?: string;
 }
 
@@ -81,6 +81,7 @@ function chooseDelimiter(text: string, given: string | undefined, source: string
   // Look at the header line only, outside quotes.
   let tabs = 0;
   let commas = 0;
+  let semicolons = 0;
   let inQuote = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -89,9 +90,13 @@ function chooseDelimiter(text: string, given: string | undefined, source: string
       if (c === LF || c === CR) break;
       if (c === TAB) tabs++;
       else if (c === 44) commas++;
+      else if (c === 59) semicolons++;
     }
   }
-  return tabs > 0 && commas === 0 ? TAB : 44;
+  if (tabs > 0 && commas === 0) return TAB;
+  // a header split by ';' and no ',' (a spreadsheet's CSV in locales with a decimal comma)
+  if (semicolons > 0 && commas === 0 && tabs === 0) return 59;
+  return 44;
 }
 
 function headerNames(fields: string[], source: string): string[] {

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { readFrameFile } from "../../src/cli/io.js";
+import { readCovariances } from "../../src/cli/commands/model-flags.js";
 import { fit } from "../../src/fit.js";
 import { compareFit, type RefCase } from "./compare.js";
 
@@ -15,12 +16,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, "..", "..", "..", "test", "fixtures");
 const cases: RefCase[] = JSON.parse(readFileSync(join(fixtures, "reference", "cases.json"), "utf8")).cases;
 
-// not yet built: known covariance (issue 7)
-const pending = new Set(["glmm_strains_phylogenetic"]);
-
 for (const c of cases) {
   if (c.engine !== "lmm" && c.engine !== "glmm") continue;
-  test(c.id, { skip: pending.has(c.id) ? "known covariance not built yet" : false }, () => {
+  test(c.id, () => {
     const frame = readFrameFile(join(fixtures, "data", c.data));
     const o = c.options ?? {};
     const res = fit(frame, o.project_formula || c.formula, {
@@ -28,6 +26,8 @@ for (const c of cases) {
       reml: c.engine === "lmm" ? Boolean(o.REML) : undefined,
       nAGQ: o.nAGQ && o.nAGQ > 1 ? o.nAGQ : 1,
       refLevels: o.reference_levels,
+      // a known covariance between levels: the tree beside the data (glmm_strains_phylogenetic)
+      covariances: o.covariance === "phylo" ? readCovariances([`${/\(1 \| (\w+)\)/.exec(c.formula)![1]}=phylo:${join(fixtures, "data", o.tree)}`]) : undefined,
     });
     const fails = compareFit(c, res.json);
     assert.deepEqual(fails, [], `${c.id}: ${fails.join("; ")}`);

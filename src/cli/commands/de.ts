@@ -16,6 +16,7 @@ import { DePool } from "../de-worker.js";
 import { readFrameFile, writeFileAtomic } from "../io.js";
 import { collect, parseRefs } from "../options.js";
 import { openCounts } from "../sc-io.js";
+import { progressBar } from "../progress.js";
 
 export interface DeOptions {
   counts: string;
@@ -99,7 +100,8 @@ async function deRun(o: DeOptions, src: CountSource, st: RunSettings): Promise<D
   const selected: number[] = [];
   for (let g = g0; g < g1; g++) if (nonzero[g] >= Math.max(minCells, 1)) selected.push(g);
   const fits = new Map<number, GeneFit>();
-  const progress = new Progress(selected.length, !o.quiet);
+  const progress = progressBar("glmm de", { enabled: !o.quiet, unit: "genes" });
+  let fitCount = 0;
   const threads = Math.max(1, Math.min(st.threads, selected.length));
   const pool = threads > 1 ? new DePool(threads, design, runOptions) : null;
   const tFit = performance.now();
@@ -107,11 +109,11 @@ async function deRun(o: DeOptions, src: CountSource, st: RunSettings): Promise<D
     const budget = Math.floor((maxMiB * 1024 * 1024) / 8);
     for (const genes of planBlocks(Int32Array.from(selected), nonzero, budget)) {
       const block = await readGeneBlock(src, design.posOfColumn, genes, nonzero);
-      await fitBlock(block, design, pool, threads, runOptions, (k, f) => { fits.set(genes[k], f); progress.tick(); });
+      await fitBlock(block, design, pool, threads, runOptions, (k, f) => { fits.set(genes[k], f); progress.update(++fitCount, selected.length); });
     }
   } finally {
     await pool?.close();
-    progress.done();
+    progress.finish();
   }
   const fitSeconds = (performance.now() - tFit) / 1000;
 
@@ -176,50 +178,6 @@ async function fitBlock(
     if (t) lanes.push(t);
   }
   await Promise.all(lanes);
-}
-
-/** A progress bar with rate and ETA on stderr (a line every 10% when stderr is not a terminal). */
-class Progress {
-  private done_ = 0;
-  private readonly t0 = performance.now();
-  private last = 0;
-  private lastPct = -1;
-  private readonly tty: boolean;
-  constructor(private readonly total: number, private readonly enabled: boolean) {
-    this.tty = !!process.stderr.isTTY;
-  }
-  tick(): void {
-    this.done_++;
-    if (!this.enabled) return;
-    const now = performance.now();
-    if (this.tty) {
-      if (now - this.last < 100 && this.done_ < this.total) return;
-      this.last = now;
-      process.stderr.write(`\r${this.line(now)}\x1b[K`);
-    } else {
-      const pct = Math.floor((10 * this.done_) / Math.max(1, this.total));
-      if (pct === this.lastPct) return;
-      this.lastPct = pct;
-      process.stderr.write(`${this.line(now)}\n`);
-    }
-  }
-  private line(now: number): string {
-    const el = (now - this.t0) / 1000;
-    const rate = this.done_ / Math.max(el, 1e-9);
-    const eta = rate > 0 ? (this.total - this.done_) / rate : 0;
-    const width = 30;
-    const fill = Math.round((width * this.done_) / Math.max(1, this.total));
-    return `[${"#".repeat(fill)}${".".repeat(width - fill)}] ${this.done_}/${this.total} genes  ${rate.toFixed(0)} genes/s  ETA ${clock(eta)}`;
-  }
-  done(): void {
-    if (this.enabled && this.tty && this.total > 0) process.stderr.write("\n");
-  }
-}
-
-function clock(s: number): string {
-  const t = Math.round(s);
-  const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}` : `${m}:${String(sec).padStart(2, "0")}`;
 }
 
 /** `glmm de`: its flags (commander) */

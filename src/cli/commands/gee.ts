@@ -9,6 +9,7 @@ import { CORSTRS, type CorStr, STDERR_TYPES, type StdErrType, fitGEE, formatGeeS
 import type { GeeResult } from "../../gee/index.js";
 import { readFrameFile } from "../io.js";
 import { parseRefs } from "../options.js";
+import { printWarnings } from "./model-flags.js";
 
 export interface GeeCommandOptions {
   data: string;
@@ -80,10 +81,11 @@ export async function geeCommand(opts: GeeCommandOptions): Promise<void> {
     { family, corstr, mdep, stdErr },
   );
   const warnings = [...model.warnings, ...result.warnings];
+  printWarnings(warnings);
   if (format === "json") {
     process.stdout.write(JSON.stringify(toJson(result, warnings)) + "\n");
   } else {
-    process.stdout.write(formatGeeSummary({ ...result, warnings }));
+    process.stdout.write(formatGeeSummary({ ...result, warnings: [] }));
   }
 }
 

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { simulateCells, simulateGeneCounts, simulateGenes, type SimOptions } from "../../singlecell/simulate.js";
 import { writeFileAtomic } from "../io.js";
+import { progressBar } from "../progress.js";
 
 export interface SimulateScOptions {
   out: string;
@@ -69,7 +70,7 @@ export function simulateScCommand(o: SimulateScOptions): { genes: number; cells:
     const cellIdx = new Int32Array(C), count = new Int32Array(C);
     let buf: string[] = [];
     let bufLen = 0;
-    const every = Math.max(1, Math.floor(G / 20));
+    const bar = progressBar("simulate-sc", { enabled: !o.quiet, unit: "genes" });
     for (let g = 0; g < G; g++) {
       const m = simulateGeneCounts(g, genes[g], cells, opts.seed!, cellIdx, count);
       const row = g + 1;
@@ -77,8 +78,9 @@ export function simulateScCommand(o: SimulateScOptions): { genes: number; cells:
       nnz += m;
       bufLen += m;
       if (bufLen > 200000) { writeSync(fd, buf.join("\n") + "\n"); buf = []; bufLen = 0; }
-      if (!o.quiet && process.stderr.isTTY && (g + 1) % every === 0) process.stderr.write(`\rsimulate-sc: ${g + 1}/${G} genes, ${nnz} nonzero`);
+      bar.update(g + 1, G);
     }
+    bar.finish();
     if (buf.length) writeSync(fd, buf.join("\n") + "\n");
     const size = `${G} ${C} ${nnz}`;
     writeSync(fd, size.padEnd(sizeWidth - 1, " "), Buffer.byteLength(banner));
@@ -89,7 +91,7 @@ export function simulateScCommand(o: SimulateScOptions): { genes: number; cells:
     try { unlinkSync(tmp); } catch { /* gone */ }
     throw e instanceof UserError ? e : new UserError(`cannot write '${path}': ${(e as Error).message}`);
   }
-  if (!o.quiet) process.stderr.write(`\rsimulate-sc: ${G} genes × ${C} cells, ${nnz} nonzero (density ${(nnz / (G * C)).toFixed(3)}) in ${((performance.now() - t0) / 1000).toFixed(1)} s; wrote ${o.out}\n`);
+  if (!o.quiet) process.stderr.write(`simulate-sc: ${G} genes × ${C} cells, ${nnz} nonzero (density ${(nnz / (G * C)).toFixed(3)}) in ${((performance.now() - t0) / 1000).toFixed(1)} s; wrote ${o.out}\n`);
   return { genes: G, cells: C, nnz };
 }
 

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { simulateResponses } from "../../inference/simulate.js";
 import { parseCount, parseSeed } from "./confint.js";
-import { addModelFlags, checkFormat, csvField, emit, loadAndFit, modelWarnings, toJSON, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, checkFormat, csvField, emit, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
 interface SimulateFlags extends ModelFlags {
   nsim: string;
@@ -17,7 +17,7 @@ export async function simulateCommand(o: SimulateFlags): Promise<void> {
   const nsim = parseCount("--nsim", o.nsim);
   const seed = parseSeed(o.seed);
   const { model: m } = loadAndFit(o);
-  for (const w of modelWarnings(m)) process.stderr.write(`glmm: warning: ${w}\n`);
+  printWarnings(modelWarnings(m));
   const sims = simulateResponses(m, { nsim, seed, conditional: o.conditional });
   // binomial responses as counts of successes when the response is cbind(successes, failures)
   const trials = m.ms.response?.trials ?? null;
