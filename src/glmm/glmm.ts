@@ -392,10 +392,11 @@ export class GeneralizedLinearMixedModel {
     const sys = this.state.sysBeta;
     if (!sys.ok || p === 0) return null;
     const H = new Float64Array(p * p);
+    const LX = sys.xFactor();
     for (let a = 0; a < p; a++)
       for (let b = 0; b < p; b++) {
         let acc = 0;
-        for (let c = 0; c <= Math.min(a, b); c++) acc += sys.LRR[sys.qR + a + (sys.qR + c) * sys.m] * sys.LRR[sys.qR + b + (sys.qR + c) * sys.m];
+        for (let c = 0; c <= Math.min(a, b); c++) acc += LX[a + c * p] * LX[b + c * p];
         H[a + b * p] = (2 * acc) / this.state.phi;
       }
     return H;
@@ -406,8 +407,7 @@ export class GeneralizedLinearMixedModel {
     const sc = new Float64Array(x2.length);
     for (let k = 0; k < nth; k++) sc[k] = Math.max(0.02, 0.1 * Math.abs(x2[k]));
     const sys = this.state.sysBeta;
-    const LX = new Float64Array(p * p);
-    for (let j = 0; j < p; j++) for (let i = j; i < p; i++) LX[i + j * p] = sys.LRR[sys.qR + i + (sys.qR + j) * sys.m];
+    const LX = sys.xFactor();
     const V = p > 0 ? cholInverse(LX, p) : new Float64Array(0);
     for (let j = 0; j < p; j++) {
       const se = Math.sqrt(V[j + j * p] * this.state.phi);

@@ -206,8 +206,7 @@ export class LinearMixedModel {
     const sigma2 = r2 / (this.reml ? n - p : n);
     const sigma = Math.sqrt(sigma2);
     // vcov(β) = σ² (L_X L_Xᵀ)⁻¹
-    const LX = new Float64Array(p * p);
-    for (let j = 0; j < p; j++) for (let i = j; i < p; i++) LX[i + j * p] = sys.LRR[sys.qR + i + (sys.qR + j) * sys.m];
+    const LX = sys.xFactor();
     const vcov = p > 0 ? cholInverse(LX, p) : new Float64Array(0);
     for (let i = 0; i < vcov.length; i++) vcov[i] *= sigma2;
     // random effects
