@@ -3,6 +3,7 @@
 // stages: (1) θ by BOBYQA with β estimated inside PIRLS (lme4's nAGQ = 0), then (2) (θ, β) jointly
 // with PIRLS over u only. A negative binomial size (or a gaussian/Gamma dispersion) is one more
 // parameter, on the log scale, of both stages (glmmTMB estimates it jointly as well).
+import type { SolverInfo } from "../lmm/system.js";
 import { UserError } from "../errors.js";
 import { type Family, makeFamily, NB_POISSON_LIMIT } from "../families/family.js";
 import { pnormUpper } from "../families/special.js";
@@ -66,6 +67,8 @@ export interface FittedGLMM {
   readonly singular: boolean;
   readonly converged: boolean;
   readonly warnings: string[];
+  /** the factorization of the penalized system */
+  readonly solver: SolverInfo;
   readonly fitted: Float64Array;
   readonly eta: Float64Array;
   readonly evaluations: number;
@@ -571,7 +574,7 @@ export class GeneralizedLinearMixedModel {
       nAGQ: this.nAGQ, nobs: n, xnames: ms.xnames, beta, vcov, fixef, theta, terms: this.terms,
       logLik, df: npar, AIC: -2 * logLik + 2 * npar, BIC: -2 * logLik + Math.log(n) * npar, deviance: dev,
       varcorr, ranef, nbSize, dispersion: st.phi, singular, converged, warnings,
-      fitted: Float64Array.from(st.mu), eta: Float64Array.from(st.eta), evaluations: this.evaluations,
+      fitted: Float64Array.from(st.mu), eta: Float64Array.from(st.eta), evaluations: this.evaluations, solver: st.sysBeta.solverInfo,
     };
   }
 }

@@ -6,7 +6,7 @@ import { cholInverse } from "../linalg/dense.js";
 import { bobyqa } from "../optim/index.js";
 import { bfgsBounded } from "../optim/bfgs.js";
 import { hasAnalyticGradient, profiledGradient } from "./gradient.js";
-import { PLSSystem } from "./system.js";
+import { PLSSystem, type SolverInfo } from "./system.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper, relCovariance } from "./reterms.js";
 import { conditionalVariances, ranefTables } from "./condvar.js";
 
@@ -84,6 +84,8 @@ export interface FittedLMM {
   readonly converged: boolean;
   readonly evaluations: number;
   readonly warnings: string[];
+  /** the factorization of the penalized system */
+  readonly solver: SolverInfo;
 }
 
 export class LinearMixedModel {
@@ -241,7 +243,7 @@ export class LinearMixedModel {
     return {
       kind: "lmm", reml: this.reml, nobs: n, p, xnames: ms.xnames, beta, vcov, sigma, theta, terms: this.terms,
       objective: obj, logLik, df, AIC: -2 * logLik + 2 * df, BIC: -2 * logLik + Math.log(n) * df,
-      varcorr, ranef, fitted, residuals, singular, converged, evaluations: nfev, warnings,
+      varcorr, ranef, fitted, residuals, singular, converged, evaluations: nfev, warnings, solver: sys.solverInfo,
     };
   }
 }

@@ -25,6 +25,17 @@ import { SparseRest } from "./sparse-rest.js";
 /** How the rest part is factored: by cost ("auto"), or forced (tests and benchmarks compare the two). */
 export type SolverRoute = "auto" | "sparse" | "dense";
 
+/** Which factorization a fit used, and its size (for `describe` and the JSON). */
+export interface SolverInfo {
+  readonly route: "sparse" | "dense";
+  /** random effects outside the first term, plus p + 1 (X and y) */
+  readonly restSize: number;
+  /** stored entries of the rest part's factor */
+  readonly factorEntries: number;
+  /** flops of one factorization of the rest part */
+  readonly flops: number;
+}
+
 /** the largest dense part (random effects outside the first term, plus p + 1) glmm will factor */
 export const MAX_DENSE = 16_384;
 
@@ -640,6 +651,14 @@ export class PLSSystem {
 
   /** work space of subtractOuter (the gathered dense columns) */
   private readonly outerScratch: { buf: Float64Array | null } = { buf: null };
+
+  /** the route and size of the rest part's factor */
+  get solverInfo(): SolverInfo {
+    const m = this.m, sp = this.sparse;
+    return sp !== null
+      ? { route: "sparse", restSize: m, factorEntries: sp.sym.nnzL, flops: sp.sym.flops }
+      : { route: "dense", restSize: m, factorEntries: (m * (m + 1)) / 2, flops: (m * m * m) / 3 };
+  }
 
   /** L's diagonal entry at rest index i (either route) */
   restDiag(i: number): number {
