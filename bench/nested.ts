@@ -74,7 +74,7 @@ export async function benchNested(maxSchools = 200_000, withR = true): Promise<v
     const ll = g.ok ? g.json.logLik as number : NaN;
     const ratio = ref ? (g.seconds / ref.seconds).toFixed(2) : "-";
     const dll = ref ? (ll - ref.logLik).toExponential(1) : "-";
-    console.log(`${pad(d.id, 20)} ${lpad(rows.toLocaleString("en"), 9)} ${lpad(g.seconds.toFixed(2), 8)} ${lpad(g.rssMB ? g.rssMB.toFixed(0) : "-", 7)} ${lpad(ref ? ref.seconds.toFixed(2) : "-", 8)} ${lpad(ratio, 6)} ${lpad(dll, 9)}  ${g.ok ? g.json.solver ?? "" : "ERROR " + g.err}`);
+    console.log(`${pad(d.id, 20)} ${lpad(rows.toLocaleString("en"), 9)} ${lpad(g.seconds.toFixed(2), 8)} ${lpad(g.rssMB ? g.rssMB.toFixed(0) : "-", 7)} ${lpad(ref ? ref.seconds.toFixed(2) : "-", 8)} ${lpad(ratio, 6)} ${lpad(dll, 9)}  ${g.ok ? g.json.solver?.route ?? "" : "ERROR " + g.err}`);
   }
 }
 

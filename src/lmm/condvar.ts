@@ -181,8 +181,20 @@ function sparseConditionalVariances(sys: PLSSystem, sigma2: number): Float64Arra
   for (let ti = 0; ti < rest.length; ti++) {
     const t = rest[ti];
     const off = sys.roff[ti];
-    const lam2 = t.lambda[0] * t.lambda[0];
-    out.push(Float64Array.from({ length: t.nl }, (_, l) => lam2 * G[diagPos[off + l]] * sigma2));
+    if (t.s === 1) {
+      const lam2 = t.lambda[0] * t.lambda[0];
+      out.push(Float64Array.from({ length: t.nl }, (_, l) => lam2 * G[diagPos[off + l]] * sigma2));
+      continue;
+    }
+    // a vector term: its level's s×s block of G (a unit's own block is in the pattern)
+    const s = t.s;
+    const blocks = new Float64Array(t.nl * s * s), Bl = new Float64Array(s * s);
+    for (let l = 0; l < t.nl; l++) {
+      const u0 = off + l * s;
+      for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) Bl[a + b * s] = G[sp.position(u0 + a, u0 + b)];
+      lambdaSandwich(t.lambda, s, Bl, blocks, l * s * s, sigma2);
+    }
+    out.push(blocks);
   }
   return out;
 }

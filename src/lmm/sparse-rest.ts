@@ -10,8 +10,10 @@
 // Indices: "rest indices" are the system's natural order (rest term t's level l at roff[t] + l,
 // then X columns, then y). The factor works in a permuted order; `iperm` maps rest → factor
 // position, `perm` back. The X and y columns keep their positions (the last p + 1).
-// This route serves rest terms that are scalar indicator terms (no known covariance); term 0 may
-// be a vector term. Others stay on the dense route.
+// This route serves rest terms without a known covariance between levels (scalar or vector);
+// term 0 may be a vector term. Others stay on the dense route. A vector term's level is a "unit"
+// of s consecutive rest indices; its columns share their pattern, so fill comes in whole unit
+// blocks and Λᵀ(·)Λ is applied block by block (scalar units by a product of two scales).
 import { UserError } from "../errors.js";
 import {
   type SupernodalSymbolic, SupernodalCholesky, analyze, fillReducingOrder, patternFromPairs, permutePattern,
@@ -39,9 +41,16 @@ export class SparseRest {
   readonly tailTailPos: Int32Array;
   /** per rest index < m − 1: the position of the y row's entry in its column (the last row) */
   readonly yRowPos: Int32Array;
-  /** per data row: positions of its (t, u) pairs of rest terms, t > u, R(R−1)/2 per row */
+  /**
+   * per data row: positions of the pairs of its rest entries (entry e = term t's column c, in term
+   * order then column order; pair (e, f), e > f, at e(e−1)/2 + f), nPairs per row
+   */
   readonly pairPos: Int32Array;
   readonly nPairs: number;
+  /** rest entries per data row (Σ s_t) */
+  readonly nEntries: number;
+  /** vector-unit blocks: per block, units (start rest index, size, term or −1 for X/y) and positions */
+  private readonly blocks: { readonly u: Int32Array; readonly v: Int32Array; readonly ptr: Int32Array; readonly pos: Int32Array } | null;
   /** per term-0 level l: positions of (rowIdx[a], rowIdx[b]) for b ≤ a (b outer, a inner), from outerPtr[l] */
   readonly outerPtr: Float64Array;
   readonly outerPos: Int32Array;
@@ -71,10 +80,20 @@ export class SparseRest {
       }
       rows[cnt] = a; cols[cnt] = b; cnt++;
     };
-    const nPairs = (R * (R - 1)) / 2;
+    let E = 0;
+    for (const t of rest) E += t.s;
+    this.nEntries = E;
+    const nPairs = (E * (E - 1)) / 2;
     this.nPairs = nPairs;
-    for (let i = 0; i < n && R > 1; i++)
-      for (let t = 1; t < R; t++) for (let u = 0; u < t; u++) push(roff[t] + rest[t].refs[i], roff[u] + rest[u].refs[i]);
+    // the rest index of each entry of data row i
+    const entry = new Int32Array(E);
+    const entries = (i: number) => {
+      for (let t = 0, e = 0; t < R; t++) for (let c = 0; c < rest[t].s; c++) entry[e++] = roff[t] + rest[t].refs[i] * rest[t].s + c;
+    };
+    for (let i = 0; i < n && E > 1; i++) {
+      entries(i);
+      for (let e = 1; e < E; e++) for (let f = 0; f < e; f++) push(entry[e], entry[f]);
+    }
     for (let l = 0; l < nl0; l++) {
       const r0 = rowPtr[l], nz = rowPtr[l + 1] - r0 - p - 1; // the random-effect rows of the column
       for (let b = 0; b < nz; b++) for (let a = b + 1; a < nz; a++) push(rowIdx[r0 + a], rowIdx[r0 + b]);
@@ -106,10 +125,13 @@ export class SparseRest {
     this.tailTailPos = new Int32Array((p + 1) * (p + 1));
     for (let b = 0; b <= p; b++) for (let a = b; a <= p; a++) this.tailTailPos[a + b * (p + 1)] = loc(qR + a, qR + b);
     this.yRowPos = Int32Array.from({ length: m - 1 }, (_, a) => loc(m - 1, a));
-    // per data row, its pairs of rest terms
+    // per data row, the pairs of its rest entries
+    if (n * nPairs > MAX_SPARSE_ENTRIES) throw new UserError(`the random-effect terms outside the largest give ${(n * nPairs).toLocaleString("en")} pairs of effects over the rows: too large to fit here`);
     this.pairPos = new Int32Array(n * nPairs);
-    for (let i = 0, k = 0; i < n && nPairs > 0; i++)
-      for (let t = 1; t < R; t++) for (let u = 0; u < t; u++) this.pairPos[k++] = loc(roff[t] + rest[t].refs[i], roff[u] + rest[u].refs[i]);
+    for (let i = 0, k = 0; i < n && nPairs > 0; i++) {
+      entries(i);
+      for (let e = 1; e < E; e++) for (let f = 0; f < e; f++) this.pairPos[k++] = loc(entry[e], entry[f]);
+    }
     // per term-0 column, the lower triangle of its outer product
     this.outerPtr = new Float64Array(nl0 + 1);
     for (let l = 0; l < nl0; l++) {
@@ -127,6 +149,7 @@ export class SparseRest {
     this.termOf = new Int32Array(m).fill(-1);
     for (let t = 0; t < R; t++) this.termOf.fill(t, roff[t], roff[t + 1]);
     this.scale = new Float64Array(m);
+    this.blocks = rest.some((t) => t.s > 1) ? vectorBlocks(rest, roff, m, sym, perm, loc) : null;
   }
 
   /** Zero the accumulated A. */
@@ -139,6 +162,7 @@ export class SparseRest {
    * into A. The X/y block itself comes from `accumulateTail`.
    */
   accumulateRows(rest: readonly SysTerm[], roff: Int32Array, w: Float64Array | null, X: Float64Array | null, y: Float64Array): void {
+    if (this.blocks !== null) return this.accumulateRowsVector(rest, roff, w, X, y);
     const { A, diagPos, tailPos, pairPos, nPairs, p } = this;
     const n = y.length;
     const R = rest.length;
@@ -164,6 +188,35 @@ export class SparseRest {
     }
   }
 
+  /** accumulateRows() with vector terms: every entry of the row's rest vector */
+  private accumulateRowsVector(rest: readonly SysTerm[], roff: Int32Array, w: Float64Array | null, X: Float64Array | null, y: Float64Array): void {
+    const { A, diagPos, tailPos, pairPos, nPairs, nEntries: E, p } = this;
+    const n = y.length;
+    const R = rest.length;
+    const ridx = new Int32Array(E), rval = new Float64Array(E);
+    for (let i = 0; i < n; i++) {
+      const wi = w === null ? 1 : w[i];
+      if (wi === 0) continue;
+      for (let t = 0, e = 0; t < R; t++) {
+        const { s, refs, term } = rest[t];
+        for (let c = 0; c < s; c++, e++) {
+          ridx[e] = roff[t] + refs[i] * s + c;
+          rval[e] = term.z[i * s + c];
+        }
+      }
+      const yi = y[i];
+      let k = i * nPairs;
+      for (let e = 0; e < E; e++) {
+        const v = rval[e], vw = v * wi, ri = ridx[e];
+        for (let f = 0; f < e; f++) A[pairPos[k++]] += rval[f] * vw;
+        A[diagPos[ri]] += v * vw;
+        const tp = tailPos[ri];
+        for (let j = 0; j < p; j++) A[tp + j] += X![i + j * n] * vw;
+        A[tp + p] += yi * vw;
+      }
+    }
+  }
+
   /** the X/y block of A (the dense corner), from its (p+1)² sums */
   setTail(a: number, b: number, v: number): void {
     this.A[this.tailTailPos[Math.max(a, b) + Math.min(a, b) * (this.p + 1)]] = v;
@@ -177,9 +230,10 @@ export class SparseRest {
     const { F, A, sym, perm, scale, termOf, qR, diagPos, outerPtr, outerPos } = this;
     const L = F.L;
     L.set(A);
+    // scalar units scale by λ; vector units' entries are set to 0 here and by their blocks below
     for (let k = 0; k < this.m; k++) {
       const t = termOf[perm[k]];
-      scale[k] = t < 0 ? 1 : rest[t].lambda[0];
+      scale[k] = t < 0 ? 1 : rest[t].s === 1 ? rest[t].lambda[0] : 0;
     }
     const { superPtr, rowPtr: sRow, rowIdx: sIdx, valPtr, nsuper } = sym;
     for (let J = 0; J < nsuper; J++) {
@@ -192,6 +246,7 @@ export class SparseRest {
         for (let a = 0; a < nr; a++) L[col + a] *= fc * scale[sIdx[r0 + a]];
       }
     }
+    if (this.blocks !== null) this.scaleVectorBlocks(rest, L);
     for (let a = 0; a < qR; a++) L[diagPos[a]] += 1;
     if (s0 > 0)
       for (let l = 0; l < nl0; l++) {
@@ -207,6 +262,41 @@ export class SparseRest {
         }
       }
     return F.factor({ allowZeroLastPivot: true }) < 0;
+  }
+
+  /**
+   * Λ_UᵀA_{UV}Λ_V for every block with a vector unit, from A (L holds zeros there after scaling):
+   * gather the s_U×s_V block, transform, scatter. A unit's own block is symmetric and stored once.
+   */
+  private scaleVectorBlocks(rest: readonly SysTerm[], L: Float64Array): void {
+    const { u, v, ptr, pos } = this.blocks!;
+    const { A, termOf } = this;
+    const B = new Float64Array(64), T = new Float64Array(64);
+    const one = Float64Array.of(1);
+    for (let b = 0; b < u.length; b++) {
+      const U = u[b], V = v[b];
+      const tu = termOf[U], tv = termOf[V];
+      const su = tu < 0 ? 1 : rest[tu].s, sv = tv < 0 ? 1 : rest[tv].s;
+      const lu = tu < 0 ? one : rest[tu].lambda, lv = tv < 0 ? one : rest[tv].lambda;
+      const o = ptr[b];
+      const Bm = su * sv > B.length ? new Float64Array(su * sv) : B, Tm = su * sv > T.length ? new Float64Array(su * sv) : T;
+      for (let k = 0; k < su * sv; k++) Bm[k] = A[pos[o + k]];
+      // T = Bm λ_V (λ lower triangular: column c of T sums rows d ≥ c of λ_V)
+      for (let a = 0; a < su; a++)
+        for (let c = 0; c < sv; c++) {
+          let acc = 0;
+          for (let d = c; d < sv; d++) acc += Bm[a + d * su] * lv[d + c * sv];
+          Tm[a + c * su] = acc;
+        }
+      // C = λ_Uᵀ T, written to L (a unit's own block: each stored entry once, from its lower half)
+      for (let a = 0; a < su; a++)
+        for (let c = 0; c < sv; c++) {
+          if (U === V && a < c) continue;
+          let acc = 0;
+          for (let d = a; d < su; d++) acc += lu[d + a * su] * Tm[d + c * su];
+          L[pos[o + a + c * su]] = acc;
+        }
+    }
   }
 
   /** L's diagonal entry at rest index a */
@@ -245,8 +335,60 @@ export class SparseRest {
     for (let j = 0; j < k; j++) r[perm[j]] = b[j];
   }
 
+  /** position of rest entry (a, b) in the factor's layout (in the pattern by construction) */
+  position(a: number, b: number): number {
+    let i = this.iperm[a], j = this.iperm[b];
+    if (i < j) { const t = i; i = j; j = t; }
+    return this.F.locate(i, j);
+  }
+
   /** G = (L_k L_kᵀ)⁻¹ on the factor's pattern (entries of rows ≥ k unspecified), in L's layout */
   selectedInverse(k: number): Float64Array {
     return this.F.selectedInverse(k);
   }
+}
+
+/**
+ * The blocks of the rest pattern that involve a vector unit: pairs (U, V) of units (U ≥ V by first
+ * rest index; X and y rows are units of one) with, per block, the positions of its s_U×s_V
+ * entries (column-major; a unit's own block lists each symmetric pair at both (a, c) and (c, a)).
+ */
+function vectorBlocks(rest: readonly SysTerm[], roff: Int32Array, m: number, sym: SupernodalSymbolic, perm: Int32Array,
+  loc: (a: number, b: number) => number): { u: Int32Array; v: Int32Array; ptr: Int32Array; pos: Int32Array } {
+  const qR = roff[rest.length];
+  // unit start and size per rest index
+  const start = new Int32Array(m), size = new Int32Array(m).fill(1);
+  for (let a = 0; a < m; a++) start[a] = a;
+  rest.forEach((t, k) => {
+    for (let a = roff[k]; a < roff[k + 1]; a++) {
+      start[a] = roff[k] + Math.floor((a - roff[k]) / t.s) * t.s;
+      size[a] = t.s;
+    }
+  });
+  void qR;
+  const seen = new Set<number>();
+  const us: number[] = [], vs: number[] = [];
+  const { superPtr, rowPtr, rowIdx, nsuper } = sym;
+  for (let J = 0; J < nsuper; J++)
+    for (let c = superPtr[J]; c < superPtr[J + 1]; c++) {
+      const cv = perm[c];
+      for (let r = rowPtr[J] + (c - superPtr[J]); r < rowPtr[J + 1]; r++) {
+        const rv = perm[rowIdx[r]];
+        if (size[cv] === 1 && size[rv] === 1) continue;
+        let U = start[rv], V = start[cv];
+        if (U < V) { const t = U; U = V; V = t; }
+        const key = U * m + V;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        us.push(U); vs.push(V);
+      }
+    }
+  const ptr = new Int32Array(us.length + 1);
+  for (let b = 0; b < us.length; b++) ptr[b + 1] = ptr[b] + size[us[b]] * size[vs[b]];
+  const pos = new Int32Array(ptr[us.length]);
+  for (let b = 0; b < us.length; b++) {
+    const U = us[b], V = vs[b], su = size[U], sv = size[V];
+    for (let c = 0; c < sv; c++) for (let a = 0; a < su; a++) pos[ptr[b] + a + c * su] = loc(U + a, V + c);
+  }
+  return { u: Int32Array.from(us), v: Int32Array.from(vs), ptr, pos };
 }

@@ -248,9 +248,9 @@ export class PLSSystem {
     this.L00 = new Float64Array(nl0 * s0 * s0);
     this.AR0 = new Float64Array(rowPtr[nl0] * s0);
     this.LR0 = new Float64Array(rowPtr[nl0] * s0);
-    // The rest part: sparse when its terms allow it and the symbolic factor is much cheaper than
+    // The rest part: sparse when its terms allow it (no known covariance between levels) and the symbolic factor is much cheaper than
     // the dense block (nested and partially crossed designs), else dense.
-    const eligible = first !== null && tree === null && R > 0 && rest.every((t) => t.s === 1 && t.kfac === null && t.kprec === null && t.tree === null);
+    const eligible = first !== null && tree === null && R > 0 && rest.every((t) => t.kfac === null && t.kprec === null && t.tree === null);
     let sparse: SparseRest | null = null;
     if (eligible && route !== "dense" && (route === "sparse" || this.m >= 200)) {
       sparse = new SparseRest(rest, this.roff, n, p, rowPtr, rowIdx, nl0);
@@ -262,7 +262,7 @@ export class PLSSystem {
     // memory alone is 4 GB and one evaluation takes many minutes — say so instead of starting.
     if (this.sparse === null && this.m > MAX_DENSE) {
       const what = rest.map((t) => `(${t.term.cnames.length === 1 && t.term.cnames[0] === "(Intercept)" ? "1" : t.term.cnames.join(" + ")} | ${t.term.group}) with ${t.q.toLocaleString("en")} effects`).join(", ");
-      throw new UserError(`the model is too large for glmm's dense part: ${what} besides the first term${first ? ` (${first.term.group}, sparse)` : ""} make a ${this.m.toLocaleString("en")}² matrix (${((2 * 8 * this.m * this.m) / 2 ** 30).toFixed(1)} GiB, and a q³ factorization per evaluation); glmm takes up to ${MAX_DENSE.toLocaleString("en")} — only scalar terms such as (1 | g) beside the first term take the sparse route`);
+      throw new UserError(`the model is too large for glmm's dense part: ${what} besides the first term${first ? ` (${first.term.group}, sparse)` : ""} make a ${this.m.toLocaleString("en")}² matrix (${((2 * 8 * this.m * this.m) / 2 ** 30).toFixed(1)} GiB, and a q³ factorization per evaluation); glmm takes up to ${MAX_DENSE.toLocaleString("en")} — terms with a known covariance (or a tree beside other large terms) stay in the dense part`);
     }
 
     this.ARR = new Float64Array(sparse ? 0 : this.m * this.m);

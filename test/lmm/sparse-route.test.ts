@@ -64,6 +64,8 @@ const lmmCases: [string, () => Frame, string][] = [
   ["three-level nested", () => design(2, { top: 12, per: [5, 3], rows: 3 }) as never, "y ~ x + (1 | g0/g1/g2)"],
   ["partially crossed", () => design(3, { top: 60, per: [1], rows: 6, crossed: 45 }) as never, "y ~ x + (1 | g0) + (1 | c)"],
   ["vector first term beside scalar terms", () => design(4, { top: 15, per: [6], rows: 6, crossed: 20 }) as never, "y ~ x + (1 + x | g0:g1) + (1 | g0) + (1 | c)"],
+  ["vector terms beside the first (correlated slopes, crossed)", () => design(10, { top: 30, per: [2], rows: 8, crossed: 12 }) as never, "y ~ x + (1 | g0:g1) + (1 + x | g0) + (1 + x | c)"],
+  ["a diagonal vector term beside the first", () => design(11, { top: 25, per: [3], rows: 5 }) as never, "y ~ x + (1 | g0:g1) + (1 + x || g0)"],
 ];
 
 for (const [name, data, formula] of lmmCases) {
@@ -97,6 +99,7 @@ for (const [name, data, formula] of lmmCases) {
 const glmmCases: [string, () => Frame, string, string][] = [
   ["binomial, two-level nested", () => design(5, { top: 50, per: [4], rows: 5, binary: true }) as never, "y ~ x + (1 | g0/g1)", "binomial"],
   ["Poisson, nested and crossed", () => design(6, { top: 30, per: [3], rows: 6, crossed: 25, counts: true }) as never, "y ~ x + (1 | g0/g1) + (1 | c)", "poisson"],
+  ["binomial, a slope beside the first term", () => design(12, { top: 40, per: [3], rows: 6, binary: true }) as never, "y ~ x + (1 | g0:g1) + (1 + x | g0)", "binomial"],
 ];
 
 for (const [name, data, formula, family] of glmmCases) {
@@ -106,7 +109,7 @@ for (const [name, data, formula, family] of glmmCases) {
     const sparse = withRoute("sparse", () => new GeneralizedLinearMixedModel(ms, { family }));
     assert.ok(sparse.state.sysU.sparse !== null && sparse.state.sysBeta.sparse !== null);
     assert.equal(dense.state.sysU.sparse, null);
-    const th = dense.terms.map((_, i) => 0.4 + 0.3 * i);
+    const th = Float64Array.from(dense.terms.flatMap((t, i) => t.start.map((_, k) => (t.diagMask[k] ? 0.4 + 0.3 * i : 0.1))));
     close(dense.deviance(th, null), sparse.deviance(th, null), 1e-10, "stage-1 deviance");
     const beta = Float64Array.from(dense.state.beta, (b) => b + 0.05);
     close(dense.deviance(th, beta), sparse.deviance(th, beta), 1e-10, "stage-2 deviance");
