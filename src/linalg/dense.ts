@@ -313,7 +313,8 @@ export interface GemmShape {
 /**
  * C[offC + i + j*ldc] += alpha · Σ_c op(A)[i, c] · B[c, j] for i < m, j < n, c < k; op(A) is A
  * (A[offA + i + c*lda]) or, with transA, Aᵀ (A[offA + c + i*lda]); B[offB + c + j*ldb].
- * 4×4 register tiles; `shape` skips the zero parts of triangular operands.
+ * 3×3 register tiles (9 accumulators and 6 operands fit the 16 SIMD registers of x86-64, where
+ * 4×4 tiles spill); `shape` skips the zero parts of triangular operands.
  */
 export function gemmAcc(
   transA: boolean, m: number, n: number, k: number, alpha: number,
@@ -321,31 +322,39 @@ export function gemmAcc(
   C: Float64Array, offC: number, ldc: number, shape: GemmShape = {},
 ): void {
   const bLower = !!shape.bLower, aUpper = !!shape.aUpper, lowerOnly = !!shape.lowerOnly;
-  // A's element (i, c) as stride pair: rows si, columns sc
+  // A's element (i, c) at offA + i*si + c*sc
   const si = transA ? lda : 1, sc = transA ? 1 : lda;
-  for (let j = 0; j < n; j += 4) {
-    const nj = Math.min(4, n - j);
-    for (let i = lowerOnly ? j - (j % 4) : 0; i < m; i += 4) {
-      const mi = Math.min(4, m - i);
+  // i outer: op(A)'s three rows stay in cache while they meet every column of B
+  for (let i = 0; i < m; i += 3) {
+    const mi = Math.min(3, m - i);
+    for (let j = 0; j < n && (!lowerOnly || j <= i); j += 3) {
+      const nj = Math.min(3, n - j);
       const c0 = Math.max(bLower ? j : 0, aUpper ? i : 0);
-      if (mi === 4 && nj === 4) {
-        let c00 = 0, c10 = 0, c20 = 0, c30 = 0, c01 = 0, c11 = 0, c21 = 0, c31 = 0;
-        let c02 = 0, c12 = 0, c22 = 0, c32 = 0, c03 = 0, c13 = 0, c23 = 0, c33 = 0;
-        const a0p = offA + i * si, b0p = offB + j * ldb;
-        for (let c = c0; c < k; c++) {
-          const ap = a0p + c * sc, bp = b0p + c;
-          const a0 = A[ap], a1 = A[ap + si], a2 = A[ap + 2 * si], a3 = A[ap + 3 * si];
-          const b0 = B[bp], b1 = B[bp + ldb], b2 = B[bp + 2 * ldb], b3 = B[bp + 3 * ldb];
-          c00 += a0 * b0; c10 += a1 * b0; c20 += a2 * b0; c30 += a3 * b0;
-          c01 += a0 * b1; c11 += a1 * b1; c21 += a2 * b1; c31 += a3 * b1;
-          c02 += a0 * b2; c12 += a1 * b2; c22 += a2 * b2; c32 += a3 * b2;
-          c03 += a0 * b3; c13 += a1 * b3; c23 += a2 * b3; c33 += a3 * b3;
+      if (mi === 3 && nj === 3) {
+        let c00 = 0, c10 = 0, c20 = 0, c01 = 0, c11 = 0, c21 = 0, c02 = 0, c12 = 0, c22 = 0;
+        const b0 = offB + j * ldb + c0, b1 = b0 + ldb, b2 = b1 + ldb;
+        if (transA) {
+          const a0 = offA + i * lda + c0, a1 = a0 + lda, a2 = a1 + lda;
+          for (let t = 0; t < k - c0; t++) {
+            const x0 = A[a0 + t], x1 = A[a1 + t], x2 = A[a2 + t];
+            const y0 = B[b0 + t], y1 = B[b1 + t], y2 = B[b2 + t];
+            c00 += x0 * y0; c10 += x1 * y0; c20 += x2 * y0;
+            c01 += x0 * y1; c11 += x1 * y1; c21 += x2 * y1;
+            c02 += x0 * y2; c12 += x1 * y2; c22 += x2 * y2;
+          }
+        } else {
+          for (let c = c0, ap = offA + i + c0 * lda; c < k; c++, ap += lda) {
+            const x0 = A[ap], x1 = A[ap + 1], x2 = A[ap + 2];
+            const t = c - c0, y0 = B[b0 + t], y1 = B[b1 + t], y2 = B[b2 + t];
+            c00 += x0 * y0; c10 += x1 * y0; c20 += x2 * y0;
+            c01 += x0 * y1; c11 += x1 * y1; c21 += x2 * y1;
+            c02 += x0 * y2; c12 += x1 * y2; c22 += x2 * y2;
+          }
         }
-        const o0 = offC + i + j * ldc, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc;
-        C[o0] += alpha * c00; C[o0 + 1] += alpha * c10; C[o0 + 2] += alpha * c20; C[o0 + 3] += alpha * c30;
-        C[o1] += alpha * c01; C[o1 + 1] += alpha * c11; C[o1 + 2] += alpha * c21; C[o1 + 3] += alpha * c31;
-        C[o2] += alpha * c02; C[o2 + 1] += alpha * c12; C[o2 + 2] += alpha * c22; C[o2 + 3] += alpha * c32;
-        C[o3] += alpha * c03; C[o3 + 1] += alpha * c13; C[o3 + 2] += alpha * c23; C[o3 + 3] += alpha * c33;
+        const o0 = offC + i + j * ldc, o1 = o0 + ldc, o2 = o1 + ldc;
+        C[o0] += alpha * c00; C[o0 + 1] += alpha * c10; C[o0 + 2] += alpha * c20;
+        C[o1] += alpha * c01; C[o1 + 1] += alpha * c11; C[o1 + 2] += alpha * c21;
+        C[o2] += alpha * c02; C[o2 + 1] += alpha * c12; C[o2 + 2] += alpha * c22;
       } else {
         for (let jj = j; jj < j + nj; jj++)
           for (let ii = i; ii < i + mi; ii++) {

@@ -24,13 +24,7 @@ export class SupernodalCholesky {
     this.head = new Int32Array(sym.nsuper);
     this.next = new Int32Array(sym.nsuper);
     this.lpos = new Int32Array(sym.nsuper);
-    // the largest update block: a supernode's rows below its columns, squared
-    let maxBelow = 0;
-    for (let J = 0; J < sym.nsuper; J++) {
-      const below = sym.rowPtr[J + 1] - sym.rowPtr[J] - (sym.superPtr[J + 1] - sym.superPtr[J]);
-      if (below > maxBelow) maxBelow = below;
-    }
-    this.cbuf = new Float64Array(maxBelow * maxBelow);
+    this.cbuf = new Float64Array(updateBufferSize(sym));
   }
 
   clear(): void {
@@ -170,4 +164,25 @@ export class SupernodalCholesky {
   selectedInverse(k = this.sym.n, out?: Float64Array): Float64Array {
     return selectedInverse(this.sym, this.L, k, out);
   }
+}
+
+/**
+ * The largest update block C (m2 × m1) any descendant of more than one column sends: walk each
+ * supernode's rows below its columns, segment by target supernode.
+ */
+function updateBufferSize(s: SupernodalSymbolic): number {
+  let size = 0;
+  for (let D = 0; D < s.nsuper; D++) {
+    const nc = s.superPtr[D + 1] - s.superPtr[D];
+    if (nc === 1) continue;
+    const end = s.rowPtr[D + 1];
+    for (let p = s.rowPtr[D] + nc; p < end;) {
+      const K = s.colSuper[s.rowIdx[p]], lK = s.superPtr[K + 1];
+      let p2 = p + 1;
+      while (p2 < end && s.rowIdx[p2] < lK) p2++;
+      size = Math.max(size, (p2 - p) * (end - p));
+      p = p2;
+    }
+  }
+  return size;
 }

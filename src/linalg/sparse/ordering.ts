@@ -3,7 +3,7 @@
 // Davis & Duff 1996) of the leading columns is compared symbolically with the natural order; the
 // better one is returned, postordered by its elimination tree (same fill, contiguous subtrees,
 // so supernodes form and the factorization walks memory in order).
-import { adjacency, type SparseLowerPattern, permutePattern } from "./pattern.js";
+import { adjacency, type SparseLowerPattern, permutePattern, upperByColumns } from "./pattern.js";
 import { columnCounts, etree, postorder } from "./symbolic.js";
 
 /**
@@ -17,21 +17,22 @@ export function fillReducingOrder(p: SparseLowerPattern, fixedTail: number): Int
   const natural = new Int32Array(n);
   for (let i = 0; i < n; i++) natural[i] = i;
   const nat = postordered(p, natural, m);
-  if (m <= 2) return nat.perm;
+  // no fill at all (a nested design): nothing can beat it
+  if (m <= 2 || nat.nnz === p.colPtr[n]) return nat.perm;
   const amdPerm = new Int32Array(n);
   amdPerm.set(amd(adjacency(p, m), m));
   for (let i = m; i < n; i++) amdPerm[i] = i;
-  const alt = postordered(p, amdPerm, m);
+  const alt = postordered(permutePattern(p, amdPerm), amdPerm, m);
   return alt.nnz < nat.nnz ? alt.perm : nat.perm;
 }
 
-/** perm composed with the postorder of its leading m columns' elimination forest, and nnz(L) */
-function postordered(p: SparseLowerPattern, perm: Int32Array, m: number): { perm: Int32Array; nnz: number } {
-  const n = p.n;
-  const q = permutePattern(p, perm);
-  const parent = etree(q);
+/** perm composed with the postorder of its leading m columns' elimination forest, and nnz(L); q = P A Pᵀ */
+function postordered(q: SparseLowerPattern, perm: Int32Array, m: number): { perm: Int32Array; nnz: number } {
+  const n = q.n;
+  const upper = upperByColumns(q);
+  const parent = etree(q, upper);
+  const cc = columnCounts(q, parent, upper);
   let nnz = 0;
-  const cc = columnCounts(q, parent);
   for (let j = 0; j < n; j++) nnz += cc[j];
   const lead = parent.slice(0, m);
   for (let j = 0; j < m; j++) if (lead[j] >= m) lead[j] = -1;

@@ -202,7 +202,18 @@ export function analyze(p: SparseLowerPattern, options: { boundaries?: readonly 
       }
     }
     if (w !== rowPtr[J + 1]) throw new Error(`sparse symbolic: supernode ${J} has ${w - base} rows, expected ${rowPtr[J + 1] - base}`);
-    rowIdx.subarray(b0, w).sort();
+    sortRange(rowIdx, b0, w);
   }
   return { n, nsuper, superPtr, colSuper, rowPtr, rowIdx, valPtr, parent: sparent, nnzL, flops };
+}
+
+/** ascending sort of a[lo, hi): insertion sort for the short lists most supernodes have */
+function sortRange(a: Int32Array, lo: number, hi: number): void {
+  if (hi - lo > 32) { a.subarray(lo, hi).sort(); return; }
+  for (let i = lo + 1; i < hi; i++) {
+    const v = a[i];
+    let j = i - 1;
+    while (j >= lo && a[j] > v) { a[j + 1] = a[j]; j--; }
+    a[j + 1] = v;
+  }
 }
