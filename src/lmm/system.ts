@@ -145,7 +145,9 @@ export class PLSSystem {
     const nl0 = this.nl0;
     const refs0 = first ? first.refs : new Int32Array(n);
     const counts = new Int32Array(nl0);
-    const pairLists: Int32Array[] = []; // per rest term: sorted unique keys l0*nl_t + lt (lt = 0 for known-covariance units)
+    // per rest term: sorted unique keys l0*nl_t + lt (lt = 0 for known-covariance units); float64,
+    // since nl0·nl_t passes 2³¹ in large nested designs (800,000 classes × 50,000 schools)
+    const pairLists: Float64Array[] = [];
     for (let t = 0; t < R; t++) {
       const dense = rest[t].kfac !== null;
       const nlt = dense ? 1 : rest[t].nl;
@@ -155,7 +157,7 @@ export class PLSSystem {
       keys.sort();
       let u = 0;
       for (let i = 0; i < n; i++) if (i === 0 || keys[i] !== keys[i - 1]) keys[u++] = keys[i];
-      let uniq: Int32Array = new Int32Array(u);
+      let uniq: Float64Array = new Float64Array(u);
       for (let i = 0; i < u; i++) uniq[i] = keys[i];
       if (tree) uniq = propagateUp(uniq, nlt, this.parent0);
       pairLists.push(uniq);
@@ -890,7 +892,7 @@ function scaleRestBlock(M: Float64Array, m: number, off: number, t: SysTerm, cac
  * Tree term 0: a node's column of L_R0 holds the rows of its whole subtree. Given the sorted keys
  * node·nlt + level_t of one rest term, add every key to all of the node's ancestors (sorted, unique).
  */
-function propagateUp(keys: Int32Array, nlt: number, parent: Int32Array): Int32Array {
+function propagateUp(keys: Float64Array, nlt: number, parent: Int32Array): Float64Array {
   const size = parent.length;
   const lists: (number[] | null)[] = new Array(size).fill(null);
   for (const key of keys) {
@@ -906,7 +908,7 @@ function propagateUp(keys: Int32Array, nlt: number, parent: Int32Array): Int32Ar
     if (p < 0) continue;
     lists[p] = lists[p] === null ? own.slice() : mergeSorted(lists[p]!, own);
   }
-  const out = new Int32Array(total);
+  const out = new Float64Array(total);
   let o = 0;
   for (let k = 0; k < size; k++) for (const lt of lists[k] ?? []) out[o++] = k * nlt + lt;
   return out;
