@@ -257,50 +257,7 @@ export function syrkLowerSub(M: Float64Array, m: number, A: Float64Array, k: num
 }
 
 
-/**
- * C (m2 × m1, leading dimension m2) = A[0:m2, :] · A[0:m1, :]ᵀ for the k columns of A at
- * a[offA + i + c*lda], lower part only (i ≥ j; inside 4×4 diagonal tiles a few upper entries are
- * written too). The supernodal update of a descendant's rows onto an ancestor (m1 ≤ m2).
- */
-export function syrkTrapezoid(C: Float64Array, m2: number, m1: number, k: number, A: Float64Array, offA: number, lda: number): void {
-  let j = 0;
-  for (; j + 3 < m1; j += 4) {
-    const o0 = j * m2, o1 = o0 + m2, o2 = o1 + m2, o3 = o2 + m2;
-    let i = j;
-    for (; i + 3 < m2; i += 4) {
-      let c00 = 0, c10 = 0, c20 = 0, c30 = 0, c01 = 0, c11 = 0, c21 = 0, c31 = 0;
-      let c02 = 0, c12 = 0, c22 = 0, c32 = 0, c03 = 0, c13 = 0, c23 = 0, c33 = 0;
-      for (let c = 0, o = offA; c < k; c++, o += lda) {
-        const a0 = A[o + i], a1 = A[o + i + 1], a2 = A[o + i + 2], a3 = A[o + i + 3];
-        const b0 = A[o + j], b1 = A[o + j + 1], b2 = A[o + j + 2], b3 = A[o + j + 3];
-        c00 += a0 * b0; c10 += a1 * b0; c20 += a2 * b0; c30 += a3 * b0;
-        c01 += a0 * b1; c11 += a1 * b1; c21 += a2 * b1; c31 += a3 * b1;
-        c02 += a0 * b2; c12 += a1 * b2; c22 += a2 * b2; c32 += a3 * b2;
-        c03 += a0 * b3; c13 += a1 * b3; c23 += a2 * b3; c33 += a3 * b3;
-      }
-      C[o0 + i] = c00; C[o0 + i + 1] = c10; C[o0 + i + 2] = c20; C[o0 + i + 3] = c30;
-      C[o1 + i] = c01; C[o1 + i + 1] = c11; C[o1 + i + 2] = c21; C[o1 + i + 3] = c31;
-      C[o2 + i] = c02; C[o2 + i + 1] = c12; C[o2 + i + 2] = c22; C[o2 + i + 3] = c32;
-      C[o3 + i] = c03; C[o3 + i + 1] = c13; C[o3 + i + 2] = c23; C[o3 + i + 3] = c33;
-    }
-    for (; i < m2; i++) {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let c = 0, o = offA; c < k; c++, o += lda) {
-        const a = A[o + i];
-        s0 += a * A[o + j]; s1 += a * A[o + j + 1]; s2 += a * A[o + j + 2]; s3 += a * A[o + j + 3];
-      }
-      C[o0 + i] = s0; C[o1 + i] = s1; C[o2 + i] = s2; C[o3 + i] = s3;
-    }
-  }
-  for (; j < m1; j++)
-    for (let i = j; i < m2; i++) {
-      let s = 0;
-      for (let c = 0, o = offA; c < k; c++, o += lda) s += A[o + i] * A[o + j];
-      C[i + j * m2] = s;
-    }
-}
-
-/** Where a 4×4 tile's sum over c may start / what part of C to compute, for triangular operands. */
+/** Where a tile's sum over c may start / what part of C to compute, for triangular operands. */
 export interface GemmShape {
   /** B is lower triangular (B[c, j] = 0 for c < j) */
   bLower?: boolean;
@@ -311,20 +268,21 @@ export interface GemmShape {
 }
 
 /**
- * C[offC + i + j*ldc] += alpha · Σ_c op(A)[i, c] · B[c, j] for i < m, j < n, c < k; op(A) is A
- * (A[offA + i + c*lda]) or, with transA, Aᵀ (A[offA + c + i*lda]); B[offB + c + j*ldb].
- * 3×3 register tiles (9 accumulators and 6 operands fit the 16 SIMD registers of x86-64, where
- * 4×4 tiles spill); `shape` skips the zero parts of triangular operands.
+ * C[offC + i + j*ldc] += alpha · Σ_c op(A)[i, c] · op(B)[c, j] for i < m, j < n, c < k; op(A) is
+ * A (A[offA + i + c*lda]) or, with transA, Aᵀ (A[offA + c + i*lda]); op(B) is B (B[offB + c + j*ldb])
+ * or, with transB, Bᵀ (B[offB + j + c*ldb]). 3×3 register tiles (9 accumulators and 6 operands
+ * fit the 16 SIMD registers of x86-64, where 4×4 tiles spill); `shape` skips the zero parts of
+ * triangular operands.
  */
 export function gemmAcc(
-  transA: boolean, m: number, n: number, k: number, alpha: number,
+  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
   A: Float64Array, offA: number, lda: number, B: Float64Array, offB: number, ldb: number,
   C: Float64Array, offC: number, ldc: number, shape: GemmShape = {},
 ): void {
   const bLower = !!shape.bLower, aUpper = !!shape.aUpper, lowerOnly = !!shape.lowerOnly;
-  // A's element (i, c) at offA + i*si + c*sc
-  const si = transA ? lda : 1, sc = transA ? 1 : lda;
-  // i outer: op(A)'s three rows stay in cache while they meet every column of B
+  // op(A)[i, c] at offA + i*ai + c*ac, op(B)[c, j] at offB + c*bc + j*bj
+  const ai = transA ? lda : 1, ac = transA ? 1 : lda, bc = transB ? ldb : 1, bj = transB ? 1 : ldb;
+  // i outer: op(A)'s three rows stay in cache while they meet every column of op(B)
   for (let i = 0; i < m; i += 3) {
     const mi = Math.min(3, m - i);
     for (let j = 0; j < n && (!lowerOnly || j <= i); j += 3) {
@@ -332,24 +290,15 @@ export function gemmAcc(
       const c0 = Math.max(bLower ? j : 0, aUpper ? i : 0);
       if (mi === 3 && nj === 3) {
         let c00 = 0, c10 = 0, c20 = 0, c01 = 0, c11 = 0, c21 = 0, c02 = 0, c12 = 0, c22 = 0;
-        const b0 = offB + j * ldb + c0, b1 = b0 + ldb, b2 = b1 + ldb;
-        if (transA) {
-          const a0 = offA + i * lda + c0, a1 = a0 + lda, a2 = a1 + lda;
-          for (let t = 0; t < k - c0; t++) {
-            const x0 = A[a0 + t], x1 = A[a1 + t], x2 = A[a2 + t];
-            const y0 = B[b0 + t], y1 = B[b1 + t], y2 = B[b2 + t];
-            c00 += x0 * y0; c10 += x1 * y0; c20 += x2 * y0;
-            c01 += x0 * y1; c11 += x1 * y1; c21 += x2 * y1;
-            c02 += x0 * y2; c12 += x1 * y2; c22 += x2 * y2;
-          }
-        } else {
-          for (let c = c0, ap = offA + i + c0 * lda; c < k; c++, ap += lda) {
-            const x0 = A[ap], x1 = A[ap + 1], x2 = A[ap + 2];
-            const t = c - c0, y0 = B[b0 + t], y1 = B[b1 + t], y2 = B[b2 + t];
-            c00 += x0 * y0; c10 += x1 * y0; c20 += x2 * y0;
-            c01 += x0 * y1; c11 += x1 * y1; c21 += x2 * y1;
-            c02 += x0 * y2; c12 += x1 * y2; c22 += x2 * y2;
-          }
+        const a0 = offA + i * ai, a1 = a0 + ai, a2 = a1 + ai;
+        const b0 = offB + j * bj, b1 = b0 + bj, b2 = b1 + bj;
+        for (let c = c0; c < k; c++) {
+          const oa = c * ac, ob = c * bc;
+          const x0 = A[a0 + oa], x1 = A[a1 + oa], x2 = A[a2 + oa];
+          const y0 = B[b0 + ob], y1 = B[b1 + ob], y2 = B[b2 + ob];
+          c00 += x0 * y0; c10 += x1 * y0; c20 += x2 * y0;
+          c01 += x0 * y1; c11 += x1 * y1; c21 += x2 * y1;
+          c02 += x0 * y2; c12 += x1 * y2; c22 += x2 * y2;
         }
         const o0 = offC + i + j * ldc, o1 = o0 + ldc, o2 = o1 + ldc;
         C[o0] += alpha * c00; C[o0 + 1] += alpha * c10; C[o0 + 2] += alpha * c20;
@@ -359,7 +308,7 @@ export function gemmAcc(
         for (let jj = j; jj < j + nj; jj++)
           for (let ii = i; ii < i + mi; ii++) {
             let s = 0;
-            for (let c = c0; c < k; c++) s += A[offA + ii * si + c * sc] * B[offB + c + jj * ldb];
+            for (let c = c0; c < k; c++) s += A[offA + ii * ai + c * ac] * B[offB + c * bc + jj * bj];
             C[offC + ii + jj * ldc] += alpha * s;
           }
       }

@@ -2,7 +2,7 @@
 // supernode gathers the updates of its descendants, C = L_D[r2, :] · L_D[r1, :]ᵀ with a dense
 // register-blocked kernel, scatters them through relative indices, then factors its own panel
 // with the dense Cholesky. Solves run supernode by supernode on the same storage.
-import { cholLower, syrkTrapezoid } from "../dense.js";
+import { cholLower, gemmAcc } from "../dense.js";
 import type { SupernodalSymbolic } from "./symbolic.js";
 import { checkBoundary, selectedInverse } from "./selinv.js";
 
@@ -87,7 +87,9 @@ export class SupernodalCholesky {
             if (b !== 0) for (let ii = jj; ii < m2; ii++) L[tc + map[rowIdx[p1 + ii]]] -= L[offA + ii] * b;
           }
         } else {
-          syrkTrapezoid(C, m2, m1, dnc, L, offA, dnr);
+          // C = L_D[r2, :] · L_D[r1, :]ᵀ, lower part (r1 = the rows in J's columns, the first m1 of r2)
+          C.fill(0, 0, m2 * m1);
+          gemmAcc(false, true, m2, m1, dnc, 1, L, offA, dnr, L, offA, dnr, C, 0, m2, { lowerOnly: true });
           for (let jj = 0; jj < m1; jj++) {
             const tc = vJ + (rowIdx[p1 + jj] - f) * nr, cc = jj * m2;
             for (let ii = jj; ii < m2; ii++) L[tc + map[rowIdx[p1 + ii]]] -= C[cc + ii];

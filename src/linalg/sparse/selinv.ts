@@ -55,15 +55,15 @@ function blockRecurrence(
   const linv = lowerInverse(v === 0 ? L : L.subarray(v), nr, nc);
   // Z_FF starts as L_FF⁻ᵀ L_FF⁻¹ (lower part), written straight into the diagonal block
   for (let j = 0; j < nc; j++) for (let i = 0; i < nc + nR; i++) Z[v + i + j * nr] = 0;
-  gemmAcc(true, nc, nc, nc, 1, linv, 0, nc, linv, 0, nc, Z, v, nr, { aUpper: true, lowerOnly: true });
+  gemmAcc(true, false, nc, nc, nc, 1, linv, 0, nc, linv, 0, nc, Z, v, nr, { aUpper: true, lowerOnly: true });
   if (nR === 0) return;
   // U = L_RF · L_FF⁻¹ (nR × nc)
   u.fill(0, 0, nR * nc);
-  gemmAcc(false, nR, nc, nc, 1, L, v + nc, nr, linv, 0, nc, u, 0, nR, { bLower: true });
+  gemmAcc(false, false, nR, nc, nc, 1, L, v + nc, nr, linv, 0, nc, u, 0, nR, { bLower: true });
   // Z_RF = −Z_RR U, into the rows below (Z_RR symmetric: read as Z_RRᵀ, down its contiguous columns)
-  gemmAcc(true, nR, nc, nR, -1, zrr, 0, nR, u, 0, nR, Z, v + nc, nr);
+  gemmAcc(true, false, nR, nc, nR, -1, zrr, 0, nR, u, 0, nR, Z, v + nc, nr);
   // Z_FF −= Z_RFᵀ U
-  gemmAcc(true, nc, nc, nR, -1, Z, v + nc, nr, u, 0, nR, Z, v, nr, { lowerOnly: true });
+  gemmAcc(true, false, nc, nc, nR, -1, Z, v + nc, nr, u, 0, nR, Z, v, nr, { lowerOnly: true });
 }
 
 // column blocks of big supernodes
