@@ -4,3 +4,4 @@ export { type SparseLowerPattern, patternFromPairs, permutePattern, inversePermu
 export { fillReducingOrder } from "./ordering.js";
 export { type SupernodalSymbolic, analyze, etree, postorder, columnCounts, factorNnz } from "./symbolic.js";
 export { SupernodalCholesky } from "./numeric.js";
+export { amd } from "./ordering.js";

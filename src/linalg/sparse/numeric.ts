@@ -3,6 +3,7 @@
 // register-blocked kernel, scatters them through relative indices, then factors its own panel
 // with the dense Cholesky. Solves run supernode by supernode on the same storage.
 import { cholLower, gemmAcc } from "../dense.js";
+import type { SparseLowerPattern } from "./pattern.js";
 import type { SupernodalSymbolic } from "./symbolic.js";
 import { checkBoundary, selectedInverse } from "./selinv.js";
 
@@ -47,6 +48,34 @@ export class SupernodalCholesky {
       else hi = mid - 1;
     }
     return -1;
+  }
+
+  /**
+   * For every entry of the pattern p (the one analyzed, in its colPtr/rowIdx order) its index in L,
+   * so that loading A's values is L[at[q]] = value[q]: one merge of sorted lists per column.
+   */
+  mapPattern(p: SparseLowerPattern): Int32Array {
+    const s = this.sym;
+    if (p.n !== s.n) throw new Error(`mapPattern: pattern of order ${p.n}, factor of order ${s.n}`);
+    const at = new Int32Array(p.colPtr[p.n]);
+    for (let j = 0; j < p.n; j++) {
+      const J = s.colSuper[j], r0 = s.rowPtr[J], r1 = s.rowPtr[J + 1], base = s.valPtr[J] + (j - s.superPtr[J]) * (r1 - r0);
+      let t = r0 + (j - s.superPtr[J]);
+      for (let q = p.colPtr[j]; q < p.colPtr[j + 1]; q++) {
+        const i = p.rowIdx[q];
+        while (t < r1 && s.rowIdx[t] < i) t++;
+        if (t === r1 || s.rowIdx[t] !== i) throw new Error(`mapPattern: entry (${i}, ${j}) is not in the factor's pattern`);
+        at[q] = base + (t - r0);
+      }
+    }
+    return at;
+  }
+
+  /** log det(L_k L_kᵀ) = 2 Σ log L[j,j] over the leading k columns (default all) */
+  logDet(k = this.sym.n): number {
+    let s = 0;
+    for (let j = 0; j < k; j++) s += Math.log(this.diag(j));
+    return 2 * s;
   }
 
   /** L[j,j] */
