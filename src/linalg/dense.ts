@@ -263,7 +263,7 @@ export interface GemmShape {
   bLower?: boolean;
   /** op(A) is upper triangular (op(A)[i, c] = 0 for c < i) */
   aUpper?: boolean;
-  /** compute only C's tiles on or below the diagonal (C symmetric, lower part wanted) */
+  /** compute only C's lower triangle (diagonal included): C symmetric, its upper part not touched */
   lowerOnly?: boolean;
 }
 
@@ -301,12 +301,15 @@ export function gemmAcc(
           c02 += x0 * y2; c12 += x1 * y2; c22 += x2 * y2;
         }
         const o0 = offC + i + j * ldc, o1 = o0 + ldc, o2 = o1 + ldc;
+        const diag = lowerOnly && i === j; // a diagonal tile: leave C's upper part alone
         C[o0] += alpha * c00; C[o0 + 1] += alpha * c10; C[o0 + 2] += alpha * c20;
-        C[o1] += alpha * c01; C[o1 + 1] += alpha * c11; C[o1 + 2] += alpha * c21;
-        C[o2] += alpha * c02; C[o2 + 1] += alpha * c12; C[o2 + 2] += alpha * c22;
+        if (!diag) C[o1] += alpha * c01;
+        C[o1 + 1] += alpha * c11; C[o1 + 2] += alpha * c21;
+        if (!diag) { C[o2] += alpha * c02; C[o2 + 1] += alpha * c12; }
+        C[o2 + 2] += alpha * c22;
       } else {
         for (let jj = j; jj < j + nj; jj++)
-          for (let ii = i; ii < i + mi; ii++) {
+          for (let ii = lowerOnly ? Math.max(i, jj) : i; ii < i + mi; ii++) {
             let s = 0;
             for (let c = c0; c < k; c++) s += A[offA + ii * ai + c * ac] * B[offB + c * bc + jj * bj];
             C[offC + ii + jj * ldc] += alpha * s;

@@ -109,7 +109,18 @@ export class SupernodalCholesky {
         while (p2 < pend && rowIdx[p2] < l) p2++;
         const m1 = p2 - p1, m2 = pend - p1;
         const offA = valPtr[D] + (p1 - dr0);
-        if (dnc === 1) {
+        // relative indices: D's rows map to an unbroken run of J's rows (always so when J is the
+        // dense tail) exactly when the first and last do, and then J is updated in place
+        const t0 = map[rowIdx[p1]];
+        if (map[rowIdx[pend - 1]] - t0 === m2 - 1) {
+          const tgt = vJ + (rowIdx[p1] - f) * nr + t0;
+          if (dnc === 1) {
+            for (let jj = 0; jj < m1; jj++) {
+              const b = L[offA + jj], tc = tgt + jj * nr;
+              if (b !== 0) for (let ii = jj; ii < m2; ii++) L[tc + ii] -= L[offA + ii] * b;
+            }
+          } else gemmAcc(false, true, m2, m1, dnc, -1, L, offA, dnr, L, offA, dnr, L, tgt, nr, { lowerOnly: true });
+        } else if (dnc === 1) {
           // one source column: the outer product straight into J, no buffer
           for (let jj = 0; jj < m1; jj++) {
             const b = L[offA + jj], tc = vJ + (rowIdx[p1 + jj] - f) * nr;
