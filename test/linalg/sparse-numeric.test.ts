@@ -123,6 +123,9 @@ test("selectedInverse equals the dense inverse on L's pattern (whole matrix and 
   }
   const p = nestedPattern(300, 7, 3, 2);
   checkSelinv(p, spdDense(p, 5), p.n, [p.n - 3]);
+  // a supernode wider than the selected inverse's column blocks (256), with a remainder block
+  const wide = randomPattern(600, 40, 4, 6);
+  checkSelinv(wide, spdDense(wide, 7), wide.n, [wide.n - 4]);
   checkSelinv(p, spdDense(p, 5), p.n - 3, [p.n - 3]);
 });
 

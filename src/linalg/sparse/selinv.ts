@@ -10,11 +10,11 @@ export function selectedInverse(s: SupernodalSymbolic, L: Float64Array, k = s.n,
   checkBoundary(s, k);
   const Z = out ?? new Float64Array(s.valPtr[s.nsuper]);
   const { superPtr, rowPtr, rowIdx, valPtr } = s;
-  // a block's rows below: at most a supernode's rows less its block's columns
+  // a block's rows below: at most its supernode's rows less the first (narrowest) block's columns
   let maxR = 0;
   for (let J = 0; J < s.nsuper; J++) {
-    const nc = superPtr[J + 1] - superPtr[J];
-    maxR = Math.max(maxR, rowPtr[J + 1] - rowPtr[J] - Math.min(nc, NBS));
+    const nc = superPtr[J + 1] - superPtr[J], first = nc - Math.floor((nc - 1) / NBS) * NBS;
+    maxR = Math.max(maxR, rowPtr[J + 1] - rowPtr[J] - first);
   }
   const zrr = new Float64Array(maxR * maxR), u = new Float64Array(maxR * NBS), pos = new Int32Array(maxR);
   const linvBuf = new Float64Array(SMALL_COLS * SMALL_COLS);
