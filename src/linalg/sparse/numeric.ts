@@ -7,6 +7,8 @@ import type { SparseLowerPattern } from "./pattern.js";
 import type { SupernodalSymbolic } from "./symbolic.js";
 import { checkBoundary, selectedInverse } from "./selinv.js";
 
+const LOWER = { lowerOnly: true } as const;
+
 export class SupernodalCholesky {
   readonly sym: SupernodalSymbolic;
   /** values, length valPtr[nsuper]: the lower triangle of A before factor(), L after */
@@ -119,7 +121,7 @@ export class SupernodalCholesky {
               const b = L[offA + jj], tc = tgt + jj * nr;
               if (b !== 0) for (let ii = jj; ii < m2; ii++) L[tc + ii] -= L[offA + ii] * b;
             }
-          } else gemmAcc(false, true, m2, m1, dnc, -1, L, offA, dnr, L, offA, dnr, L, tgt, nr, { lowerOnly: true });
+          } else gemmAcc(false, true, m2, m1, dnc, -1, L, offA, dnr, L, offA, dnr, L, tgt, nr, LOWER);
         } else if (dnc === 1) {
           // one source column: the outer product straight into J, no buffer
           for (let jj = 0; jj < m1; jj++) {
@@ -129,7 +131,7 @@ export class SupernodalCholesky {
         } else {
           // C = L_D[r2, :] · L_D[r1, :]ᵀ, lower part (r1 = the rows in J's columns, the first m1 of r2)
           C.fill(0, 0, m2 * m1);
-          gemmAcc(false, true, m2, m1, dnc, 1, L, offA, dnr, L, offA, dnr, C, 0, m2, { lowerOnly: true });
+          gemmAcc(false, true, m2, m1, dnc, 1, L, offA, dnr, L, offA, dnr, C, 0, m2, LOWER);
           for (let jj = 0; jj < m1; jj++) {
             const tc = vJ + (rowIdx[p1 + jj] - f) * nr, cc = jj * m2;
             for (let ii = jj; ii < m2; ii++) L[tc + map[rowIdx[p1 + ii]]] -= C[cc + ii];
