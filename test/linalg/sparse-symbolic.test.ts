@@ -112,3 +112,10 @@ test("analyze: a nested design has no fill and few supernodes per region", () =>
   assert.equal(nnz, p.colPtr[p.n]);
   assert.equal(s.superPtr[s.colSuper[p.n - 1]], p.n - 1);
 });
+
+test("analyze refuses a malformed pattern with a one-line message", () => {
+  const bad = { n: 3, colPtr: Int32Array.from([0, 2, 3, 4]), rowIdx: Int32Array.from([1, 0, 1, 2]) };
+  assert.throws(() => analyze(bad), /column 0 has row 0 out of order/);
+  const upperEntry = { n: 2, colPtr: Int32Array.from([0, 1, 3]), rowIdx: Int32Array.from([0, 0, 1]) };
+  assert.throws(() => analyze(upperEntry), /column 1 has row 0/);
+});

@@ -104,6 +104,7 @@ const RELAX_ALWAYS = 4, RELAX_N1 = 16, RELAX_Z1 = 0.8, RELAX_N2 = 48, RELAX_Z2 =
  */
 export function analyze(p: SparseLowerPattern, options: { boundaries?: readonly number[] } = {}): SupernodalSymbolic {
   const n = p.n;
+  checkPattern(p);
   const upper = upperByColumns(p);
   const parent = etree(p, upper);
   const cc = columnCounts(p, parent, upper);
@@ -215,5 +216,19 @@ function sortRange(a: Int32Array, lo: number, hi: number): void {
     let j = i - 1;
     while (j >= lo && a[j] > v) { a[j + 1] = a[j]; j--; }
     a[j + 1] = v;
+  }
+}
+
+/** a lower pattern as promised: colPtr of length n+1 from 0, rows ascending in [j, n) in column j */
+function checkPattern(p: SparseLowerPattern): void {
+  const { n, colPtr, rowIdx } = p;
+  if (colPtr.length !== n + 1 || colPtr[0] !== 0 || colPtr[n] > rowIdx.length) throw new Error(`sparse analyze: colPtr does not describe ${n} columns`);
+  for (let j = 0; j < n; j++) {
+    let last = j - 1;
+    for (let q = colPtr[j]; q < colPtr[j + 1]; q++) {
+      const i = rowIdx[q];
+      if (!(i > last && i < n)) throw new Error(`sparse analyze: column ${j} has row ${i} out of order or outside ${j}..${n - 1}`);
+      last = i;
+    }
   }
 }
