@@ -50,18 +50,31 @@ export function postorder(parent: Int32Array): Int32Array {
  * entries of A's row k up to k (ereach); each node met adds one to its column's count. O(nnz(L)).
  */
 export function columnCounts(p: SparseLowerPattern, parent: Int32Array, upper = upperByColumns(p)): Int32Array {
-  const n = p.n, { ptr, idx } = upper;
-  const count = new Int32Array(n), mark = new Int32Array(n).fill(-1);
+  const count = new Int32Array(p.n);
+  countRows(p.n, parent, upper, count, Infinity);
+  return count;
+}
+
+/**
+ * nnz(L) by the row subtrees, adding to count[] when given; once the total passes `cap` it stops
+ * and returns Infinity, so comparing an order against a good one costs O(min(nnz(L), cap)).
+ */
+export function countRows(n: number, parent: Int32Array, upper: { ptr: Int32Array; idx: Int32Array }, count: Int32Array | null, cap: number): number {
+  const { ptr, idx } = upper, mark = new Int32Array(n).fill(-1);
+  let total = 0;
   for (let k = 0; k < n; k++) {
-    count[k]++;
     mark[k] = k;
+    total++;
     for (let q = ptr[k]; q < ptr[k + 1]; q++)
       for (let i = idx[q]; mark[i] !== k; i = parent[i]) {
-        count[i]++;
         mark[i] = k;
+        total++;
+        if (count) count[i]++;
       }
+    if (count) count[k]++;
+    if (total > cap) return Infinity;
   }
-  return count;
+  return total;
 }
 
 /** nnz(L) (diagonal included) of the pattern in its given order, without building L. */
