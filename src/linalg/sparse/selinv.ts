@@ -68,7 +68,7 @@ function blockRecurrence(
 
 // column blocks of big supernodes
 const NBS = 256;
-// below this many flops a supernode is done with scalar loops (no kernel calls, no allocation) a supernode is done with scalar loops (no kernel calls, no allocation)
+// below this many flops (and columns) a block is done with scalar loops: no kernel calls, no allocation
 const SMALL = 16384, SMALL_COLS = 24;
 
 /** the recurrences of one small supernode (nc ≤ SMALL_COLS columns), scalar; Z_RR already gathered */
