@@ -57,24 +57,8 @@ function syrkPanel(a: Float64Array, n: number, ld: number, off: number, k0: numb
         if (i >= j + 3) a[t3 + i] -= f30 * x0 + f31 * x1 + f32 * x2 + f33 * x3;
       }
     }
-    // the rest of the rows, in row blocks so that the source rows stay in cache across p
-    for (let ib = j + 4; ib < n; ib += RB) {
-      const ie = Math.min(ib + RB, n);
-      for (let p = 0; p + 3 < k0; p += 4) {
-        const c0 = off + p * ld, c1 = c0 + ld, c2 = c1 + ld, c3 = c2 + ld;
-        const f00 = a[c0 + j], f01 = a[c1 + j], f02 = a[c2 + j], f03 = a[c3 + j];
-        const f10 = a[c0 + j + 1], f11 = a[c1 + j + 1], f12 = a[c2 + j + 1], f13 = a[c3 + j + 1];
-        const f20 = a[c0 + j + 2], f21 = a[c1 + j + 2], f22 = a[c2 + j + 2], f23 = a[c3 + j + 2];
-        const f30 = a[c0 + j + 3], f31 = a[c1 + j + 3], f32 = a[c2 + j + 3], f33 = a[c3 + j + 3];
-        for (let i = ib; i < ie; i++) {
-          const x0 = a[c0 + i], x1 = a[c1 + i], x2 = a[c2 + i], x3 = a[c3 + i];
-          a[t0 + i] -= f00 * x0 + f01 * x1 + f02 * x2 + f03 * x3;
-          a[t1 + i] -= f10 * x0 + f11 * x1 + f12 * x2 + f13 * x3;
-          a[t2 + i] -= f20 * x0 + f21 * x1 + f22 * x2 + f23 * x3;
-          a[t3 + i] -= f30 * x0 + f31 * x1 + f32 * x2 + f33 * x3;
-        }
-      }
-    }
+    // the rest of the rows
+    sub4Columns(a, t0, ld, j + 4, n, a, off, ld, k0 - (k0 % 4), a, off + j, ld, 1);
     let p = k0 - (k0 % 4);
     for (; p < k0; p++) {
       const c0 = off + p * ld;
@@ -97,6 +81,49 @@ function syrkPanel(a: Float64Array, n: number, ld: number, off: number, k0: numb
       if (f0 !== 0) for (let i = j; i < n; i++) a[t0 + i] -= f0 * a[c0 + i];
     }
   }
+}
+
+/**
+ * C[offC + i + jj*ldc] −= Σ_{c<k4} A[offA + i + c*lda] · B[offB + c*bc + jj*bj] for the rows i in
+ * [i0, i1) of exactly 4 columns jj, k4 a multiple of 4: 16 coefficients of B held in registers
+ * while the rows stream by (32 flops per 4 loads and 4 load/stores), in row blocks of RB so that
+ * A's rows stay in cache across c.
+ */
+function sub4Columns(
+  C: Float64Array, offC: number, ldc: number, i0: number, i1: number,
+  A: Float64Array, offA: number, lda: number, k4: number, B: Float64Array, offB: number, bc: number, bj: number,
+): void {
+  const t0 = offC, t1 = t0 + ldc, t2 = t1 + ldc, t3 = t2 + ldc;
+  for (let ib = i0; ib < i1; ib += RB) {
+    const ie = Math.min(ib + RB, i1);
+    for (let p = 0; p < k4; p += 4) {
+      const c0 = offA + p * lda, c1 = c0 + lda, c2 = c1 + lda, c3 = c2 + lda;
+      const b0 = offB + p * bc, b1 = b0 + bc, b2 = b1 + bc, b3 = b2 + bc;
+      const f00 = B[b0], f01 = B[b1], f02 = B[b2], f03 = B[b3];
+      const f10 = B[b0 + bj], f11 = B[b1 + bj], f12 = B[b2 + bj], f13 = B[b3 + bj];
+      const f20 = B[b0 + 2 * bj], f21 = B[b1 + 2 * bj], f22 = B[b2 + 2 * bj], f23 = B[b3 + 2 * bj];
+      const f30 = B[b0 + 3 * bj], f31 = B[b1 + 3 * bj], f32 = B[b2 + 3 * bj], f33 = B[b3 + 3 * bj];
+      for (let i = ib; i < ie; i++) {
+        const x0 = A[c0 + i], x1 = A[c1 + i], x2 = A[c2 + i], x3 = A[c3 + i];
+        C[t0 + i] -= f00 * x0 + f01 * x1 + f02 * x2 + f03 * x3;
+        C[t1 + i] -= f10 * x0 + f11 * x1 + f12 * x2 + f13 * x3;
+        C[t2 + i] -= f20 * x0 + f21 * x1 + f22 * x2 + f23 * x3;
+        C[t3 + i] -= f30 * x0 + f31 * x1 + f32 * x2 + f33 * x3;
+      }
+    }
+  }
+}
+
+/**
+ * C −= A·B (A m×k at A[offA + i + c*lda], B k×n at B[offB + c + j*ldb], C at C[offC + i + j*ldc]):
+ * the rank-4 column kernel of the dense Cholesky for the bulk, gemmAcc for the edges. Suits a
+ * tall A (m large) times a narrow B.
+ */
+export function gemmSubNN(m: number, n: number, k: number, A: Float64Array, offA: number, lda: number, B: Float64Array, offB: number, ldb: number, C: Float64Array, offC: number, ldc: number): void {
+  const n4 = n - (n % 4), k4 = k - (k % 4);
+  for (let j = 0; j < n4; j += 4) sub4Columns(C, offC + j * ldc, ldc, 0, m, A, offA, lda, k4, B, offB + j * ldb, 1, ldb);
+  if (k4 < k && n4 > 0) gemmAcc(false, false, m, n4, k - k4, -1, A, offA + k4 * lda, lda, B, offB + k4, ldb, C, offC, ldc);
+  if (n4 < n) gemmAcc(false, false, m, n - n4, k, -1, A, offA, lda, B, offB + n4 * ldb, ldb, C, offC + n4 * ldc, ldc);
 }
 
 /** Solve L x = b in place (L lower triangular n×n, column-major). */

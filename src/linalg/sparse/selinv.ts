@@ -2,7 +2,7 @@
 // Z = (L Lᵀ)⁻¹ where L is stored, supernode by supernode from the last. For supernode J with
 // columns F and rows below R (a clique of the filled graph, so Z_RR lies in the ancestors' blocks):
 //   U = L_RF L_FF⁻¹,   Z_RF = −Z_RR U,   Z_FF = L_FF⁻ᵀ L_FF⁻¹ − Z_RFᵀ U.
-import { gemmAcc, lowerInverse } from "../dense.js";
+import { gemmAcc, gemmSubNN, lowerInverse } from "../dense.js";
 import type { SupernodalSymbolic } from "./symbolic.js";
 
 /** Entries of (L_k L_kᵀ)⁻¹ on L's pattern (layout of L; rows ≥ k unspecified), k a supernode boundary. */
@@ -60,8 +60,8 @@ function blockRecurrence(
   // U = L_RF · L_FF⁻¹ (nR × nc)
   u.fill(0, 0, nR * nc);
   gemmAcc(false, false, nR, nc, nc, 1, L, v + nc, nr, linv, 0, nc, u, 0, nR, { bLower: true });
-  // Z_RF = −Z_RR U, into the rows below (Z_RR symmetric: read as Z_RRᵀ, down its contiguous columns)
-  gemmAcc(true, false, nR, nc, nR, -1, zrr, 0, nR, u, 0, nR, Z, v + nc, nr);
+  // Z_RF = −Z_RR U, into the rows below (zeroed above)
+  gemmSubNN(nR, nc, nR, zrr, 0, nR, u, 0, nR, Z, v + nc, nr);
   // Z_FF −= Z_RFᵀ U
   gemmAcc(true, false, nc, nc, nR, -1, Z, v + nc, nr, u, 0, nR, Z, v, nr, { lowerOnly: true });
 }
