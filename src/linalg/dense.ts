@@ -126,6 +126,24 @@ export function gemmSubNN(m: number, n: number, k: number, A: Float64Array, offA
   if (n4 < n) gemmAcc(false, false, m, n - n4, k, -1, A, offA, lda, B, offB + n4 * ldb, ldb, C, offC + n4 * ldc, ldc);
 }
 
+/**
+ * C[i, j] −= Σ_c A[i, c] A[j, c] for j < m1 and j ≤ i < m2 (A at A[offA + i + c*lda], k columns;
+ * C at C[offC + i + j*ldc]), C's upper part untouched: the supernodal update of a descendant's rows
+ * (the first m1 of them in the target's columns). The rows below each 4-column corner go through
+ * the rank-4 column kernel, the corners and edges through gemmAcc.
+ */
+export function syrkSubNT(m2: number, m1: number, k: number, A: Float64Array, offA: number, lda: number, C: Float64Array, offC: number, ldc: number): void {
+  const k4 = k - (k % 4), m14 = m1 - (m1 % 4);
+  for (let j = 0; j < m14; j += 4) {
+    gemmAcc(false, true, 4, 4, k, -1, A, offA + j, lda, A, offA + j, lda, C, offC + j + j * ldc, ldc, LOWER_ONLY);
+    const below = m2 - j - 4;
+    if (below <= 0) continue;
+    sub4Columns(C, offC + j * ldc, ldc, j + 4, m2, A, offA, lda, k4, A, offA + j, lda, 1);
+    if (k4 < k) gemmAcc(false, true, below, 4, k - k4, -1, A, offA + j + 4 + k4 * lda, lda, A, offA + j + k4 * lda, lda, C, offC + j + 4 + j * ldc, ldc);
+  }
+  if (m14 < m1) gemmAcc(false, true, m2 - m14, m1 - m14, k, -1, A, offA + m14, lda, A, offA + m14, lda, C, offC + m14 + m14 * ldc, ldc, LOWER_ONLY);
+}
+
 /** Solve L x = b in place (L lower triangular n×n, column-major). */
 export function solveLower(l: Float64Array, n: number, b: Float64Array, ld = n, off = 0): void {
   for (let j = 0; j < n; j++) {
@@ -283,6 +301,8 @@ export function syrkLowerSub(M: Float64Array, m: number, A: Float64Array, k: num
     }
 }
 
+
+const LOWER_ONLY: GemmShape = { lowerOnly: true };
 
 /** Where a tile's sum over c may start / what part of C to compute, for triangular operands. */
 export interface GemmShape {

@@ -2,12 +2,10 @@
 // supernode gathers the updates of its descendants, C = L_D[r2, :] · L_D[r1, :]ᵀ with a dense
 // register-blocked kernel, scatters them through relative indices, then factors its own panel
 // with the dense Cholesky. Solves run supernode by supernode on the same storage.
-import { cholLower, gemmAcc } from "../dense.js";
+import { cholLower, syrkSubNT } from "../dense.js";
 import type { SparseLowerPattern } from "./pattern.js";
 import type { SupernodalSymbolic } from "./symbolic.js";
 import { checkBoundary, selectedInverse } from "./selinv.js";
-
-const LOWER = { lowerOnly: true } as const;
 
 export class SupernodalCholesky {
   readonly sym: SupernodalSymbolic;
@@ -121,7 +119,7 @@ export class SupernodalCholesky {
               const b = L[offA + jj], tc = tgt + jj * nr;
               if (b !== 0) for (let ii = jj; ii < m2; ii++) L[tc + ii] -= L[offA + ii] * b;
             }
-          } else gemmAcc(false, true, m2, m1, dnc, -1, L, offA, dnr, L, offA, dnr, L, tgt, nr, LOWER);
+          } else syrkSubNT(m2, m1, dnc, L, offA, dnr, L, tgt, nr);
         } else if (dnc === 1) {
           // one source column: the outer product straight into J, no buffer
           for (let jj = 0; jj < m1; jj++) {
@@ -129,12 +127,12 @@ export class SupernodalCholesky {
             if (b !== 0) for (let ii = jj; ii < m2; ii++) L[tc + map[rowIdx[p1 + ii]]] -= L[offA + ii] * b;
           }
         } else {
-          // C = L_D[r2, :] · L_D[r1, :]ᵀ, lower part (r1 = the rows in J's columns, the first m1 of r2)
+          // C = −L_D[r2, :] · L_D[r1, :]ᵀ, lower part (r1 = the rows in J's columns, the first m1 of r2)
           C.fill(0, 0, m2 * m1);
-          gemmAcc(false, true, m2, m1, dnc, 1, L, offA, dnr, L, offA, dnr, C, 0, m2, LOWER);
+          syrkSubNT(m2, m1, dnc, L, offA, dnr, C, 0, m2);
           for (let jj = 0; jj < m1; jj++) {
             const tc = vJ + (rowIdx[p1 + jj] - f) * nr, cc = jj * m2;
-            for (let ii = jj; ii < m2; ii++) L[tc + map[rowIdx[p1 + ii]]] -= C[cc + ii];
+            for (let ii = jj; ii < m2; ii++) L[tc + map[rowIdx[p1 + ii]]] += C[cc + ii];
           }
         }
         lpos[D] += m1;
