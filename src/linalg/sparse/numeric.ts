@@ -5,7 +5,7 @@
 import { cholLower, syrkSubNT } from "../dense.js";
 import type { SparseLowerPattern } from "./pattern.js";
 import type { SupernodalSymbolic } from "./symbolic.js";
-import { checkBoundary, selectedInverse } from "./selinv.js";
+import { checkBoundary, selectedInverse, type SelinvWorkspace, selinvWorkspace } from "./selinv.js";
 
 export class SupernodalCholesky {
   readonly sym: SupernodalSymbolic;
@@ -17,6 +17,7 @@ export class SupernodalCholesky {
   private readonly next: Int32Array;
   private readonly lpos: Int32Array;
   private cbuf: Float64Array;
+  private selinvWs: SelinvWorkspace | null = null;
 
   constructor(sym: SupernodalSymbolic) {
     this.sym = sym;
@@ -204,7 +205,8 @@ export class SupernodalCholesky {
    * default n) on L's pattern, in the same layout as L (entries of rows ≥ k unspecified).
    */
   selectedInverse(k = this.sym.n, out?: Float64Array): Float64Array {
-    return selectedInverse(this.sym, this.L, k, out);
+    this.selinvWs ??= selinvWorkspace(this.sym);
+    return selectedInverse(this.sym, this.L, k, out, this.selinvWs);
   }
 }
 

@@ -5,19 +5,34 @@
 import { gemmAcc, gemmSubNN, lowerInverse } from "../dense.js";
 import type { SupernodalSymbolic } from "./symbolic.js";
 
-/** Entries of (L_k L_kᵀ)⁻¹ on L's pattern (layout of L; rows ≥ k unspecified), k a supernode boundary. */
-export function selectedInverse(s: SupernodalSymbolic, L: Float64Array, k = s.n, out?: Float64Array): Float64Array {
-  checkBoundary(s, k);
-  const Z = out ?? new Float64Array(s.valPtr[s.nsuper]);
-  const { superPtr, rowPtr, rowIdx, valPtr } = s;
+/** buffers of the selected inversion, sized for one symbolic factor (reusable across calls) */
+export interface SelinvWorkspace {
+  readonly zrr: Float64Array;
+  readonly u: Float64Array;
+  readonly pos: Int32Array;
+  readonly linvBuf: Float64Array;
+}
+
+export function selinvWorkspace(s: SupernodalSymbolic): SelinvWorkspace {
+  const { superPtr, rowPtr } = s;
   // a block's rows below: at most its supernode's rows less the first (narrowest) block's columns
   let maxR = 0;
   for (let J = 0; J < s.nsuper; J++) {
     const nc = superPtr[J + 1] - superPtr[J], first = nc - Math.floor((nc - 1) / NBS) * NBS;
     maxR = Math.max(maxR, rowPtr[J + 1] - rowPtr[J] - first);
   }
-  const zrr = new Float64Array(maxR * maxR), u = new Float64Array(maxR * NBS), pos = new Int32Array(maxR);
-  const linvBuf = new Float64Array(SMALL_COLS * SMALL_COLS);
+  return {
+    zrr: new Float64Array(maxR * maxR), u: new Float64Array(maxR * NBS), pos: new Int32Array(maxR),
+    linvBuf: new Float64Array(SMALL_COLS * SMALL_COLS),
+  };
+}
+
+/** Entries of (L_k L_kᵀ)⁻¹ on L's pattern (layout of L; rows ≥ k unspecified), k a supernode boundary. */
+export function selectedInverse(s: SupernodalSymbolic, L: Float64Array, k = s.n, out?: Float64Array, ws = selinvWorkspace(s)): Float64Array {
+  checkBoundary(s, k);
+  const Z = out ?? new Float64Array(s.valPtr[s.nsuper]);
+  const { superPtr, rowPtr, rowIdx, valPtr } = s;
+  const { zrr, u, pos, linvBuf } = ws;
   let J = s.nsuper - 1;
   while (J >= 0 && superPtr[J] >= k) J--;
   for (; J >= 0; J--) {
