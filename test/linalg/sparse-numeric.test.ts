@@ -3,17 +3,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cholInverse, cholLower } from "../../src/linalg/dense.js";
-import { analyze, SupernodalCholesky, type SparseLowerPattern } from "../../src/linalg/sparse/index.js";
+import { analyze, fillReducingOrder, permutePattern, SupernodalCholesky, type SparseLowerPattern } from "../../src/linalg/sparse/index.js";
 import { naiveStructure, nestedPattern, randomPattern, rng, spdDense } from "./sparse-util.js";
 
 function load(f: SupernodalCholesky, p: SparseLowerPattern, A: Float64Array): void {
   f.clear();
-  const n = p.n;
+  const n = p.n, at = f.mapPattern(p);
   for (let j = 0; j < n; j++)
     for (let q = p.colPtr[j]; q < p.colPtr[j + 1]; q++) {
-      const i = p.rowIdx[q], at = f.locate(i, j);
-      assert.ok(at >= 0, `A(${i}, ${j}) outside L's pattern`);
-      f.L[at] = A[i + j * n];
+      const i = p.rowIdx[q];
+      assert.equal(at[q], f.locate(i, j), `A(${i}, ${j})`);
+      f.L[at[q]] = A[i + j * n];
     }
 }
 
@@ -49,7 +49,12 @@ test("factor matches cholLower on random sparse SPD matrices (1e-10 relative); L
         } else err = Math.max(err, relErr(f.L[at], D[i + j * n], scale));
       }
     assert.ok(err < 1e-10, `n=${n}: ${err}`);
-    for (let j = 0; j < n; j++) assert.ok(Math.abs(f.diag(j) - D[j + j * n]) < 1e-10 * scale);
+    let ld = 0;
+    for (let j = 0; j < n; j++) {
+      assert.ok(Math.abs(f.diag(j) - D[j + j * n]) < 1e-10 * scale);
+      ld += 2 * Math.log(D[j + j * n]);
+    }
+    assert.ok(Math.abs(f.logDet() - ld) < 1e-10 * Math.max(1, Math.abs(ld)));
   }
 });
 
@@ -118,6 +123,9 @@ test("selectedInverse equals the dense inverse on L's pattern (whole matrix and 
   }
   const p = nestedPattern(300, 7, 3, 2);
   checkSelinv(p, spdDense(p, 5), p.n, [p.n - 3]);
+  // a supernode wider than the selected inverse's column blocks (256), with a remainder block
+  const wide = randomPattern(600, 40, 4, 6);
+  checkSelinv(wide, spdDense(wide, 7), wide.n, [wide.n - 4]);
   checkSelinv(p, spdDense(p, 5), p.n - 3, [p.n - 3]);
 });
 
@@ -167,4 +175,35 @@ test("locate: −1 outside the pattern and above the diagonal", () => {
   assert.equal(f.locate(0, 1), -1);
   assert.ok(f.locate(p.n - 1, 0) >= 0);
   assert.ok(f.locate(0, 0) >= 0);
+});
+
+test("end to end: fill-reducing order with a fixed tail, permute, analyze, factor, solve", () => {
+  for (const [t, p] of [randomPattern(400, 3, 3, 31), nestedPattern(500, 12, 3, 32), randomPattern(250, 8, 5, 33)].entries()) {
+    const n = p.n, tail = t === 2 ? 5 : 3;
+    const A = spdDense(p, 40 + t);
+    const perm = fillReducingOrder(p, tail);
+    const q = permutePattern(p, perm);
+    // B = P A Pᵀ
+    const B = new Float64Array(n * n);
+    for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) B[i + j * n] = A[perm[i] + perm[j] * n];
+    const f = new SupernodalCholesky(analyze(q, { boundaries: [n - tail, n - 1] }));
+    load(f, q, B);
+    assert.equal(f.factor(), -1);
+    const r = rng(50 + t), b = Float64Array.from({ length: n }, () => r() - 0.5);
+    const x = Float64Array.from(b);
+    f.solveL(x);
+    f.solveLt(x);
+    let err = 0;
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += B[i + j * n] * x[j];
+      err = Math.max(err, Math.abs(s - b[i]));
+    }
+    assert.ok(err < 1e-10, `case ${t}: ${err}`);
+    const D = Float64Array.from(A);
+    assert.equal(cholLower(D, n), -1);
+    let ld = 0;
+    for (let j = 0; j < n; j++) ld += 2 * Math.log(D[j + j * n]);
+    assert.ok(Math.abs(f.logDet() - ld) < 1e-9 * Math.abs(ld), "log det invariant under the permutation");
+  }
 });

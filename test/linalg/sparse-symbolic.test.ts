@@ -17,19 +17,26 @@ test("patternFromPairs: symmetric pairs, duplicates, diagonal always present, ro
   assert.throws(() => patternFromPairs(3, Int32Array.from([3]), Int32Array.from([0])), /outside a 3×3/);
 });
 
-test("permutePattern maps entries (i, j) to (inv[i], inv[j])", () => {
-  const p = randomPattern(30, 2, 2, 5);
-  const perm = Int32Array.from({ length: 30 }, (_, i) => (i * 7) % 30);
-  const q = permutePattern(p, perm);
-  const S = naiveStructure(p), T = new Uint8Array(900);
-  for (let j = 0; j < 30; j++) for (let t = q.colPtr[j]; t < q.colPtr[j + 1]; t++) T[q.rowIdx[t] + 30 * j] = 1;
-  for (let j = 0; j < 30; j++)
-    for (let i = j; i < 30; i++) {
-      const a = perm[i], b = perm[j];
-      const inA = p.rowIdx.subarray(p.colPtr[Math.min(a, b)], p.colPtr[Math.min(a, b) + 1]).includes(Math.max(a, b));
-      assert.equal(T[i + 30 * j] === 1, inA, `(${i}, ${j})`);
+test("permutePattern maps entries (i, j) to (inv[i], inv[j]), with and without a fixed trailing block", () => {
+  const n = 30, p = randomPattern(n, 2, 3, 5);
+  const scrambled = Int32Array.from({ length: n }, (_, i) => (i * 7) % n);
+  const tailFixed = Int32Array.from({ length: n }, (_, i) => (i < n - 3 ? ((i * 7) % (n - 3)) : i));
+  for (const perm of [scrambled, tailFixed]) {
+    const q = permutePattern(p, perm);
+    const T = new Uint8Array(n * n);
+    for (let j = 0; j < n; j++) {
+      const col = Array.from(q.rowIdx.subarray(q.colPtr[j], q.colPtr[j + 1]));
+      assert.deepEqual(col, [...col].sort((x, y) => x - y), `column ${j} sorted`);
+      assert.equal(new Set(col).size, col.length);
+      for (const i of col) T[i + n * j] = 1;
     }
-  assert.ok(S.length > 0);
+    for (let j = 0; j < n; j++)
+      for (let i = j; i < n; i++) {
+        const a = perm[i], b = perm[j];
+        const inA = p.rowIdx.subarray(p.colPtr[Math.min(a, b)], p.colPtr[Math.min(a, b) + 1]).includes(Math.max(a, b));
+        assert.equal(T[i + n * j] === 1, inA, `(${i}, ${j})`);
+      }
+  }
 });
 
 test("etree and column counts match the naive symbolic factorization", () => {
@@ -104,4 +111,11 @@ test("analyze: a nested design has no fill and few supernodes per region", () =>
   for (let j = 0; j < p.n; j++) nnz += counts[j];
   assert.equal(nnz, p.colPtr[p.n]);
   assert.equal(s.superPtr[s.colSuper[p.n - 1]], p.n - 1);
+});
+
+test("analyze refuses a malformed pattern with a one-line message", () => {
+  const bad = { n: 3, colPtr: Int32Array.from([0, 2, 3, 4]), rowIdx: Int32Array.from([1, 0, 1, 2]) };
+  assert.throws(() => analyze(bad), /column 0 has row 0 out of order/);
+  const upperEntry = { n: 2, colPtr: Int32Array.from([0, 1, 3]), rowIdx: Int32Array.from([0, 0, 1]) };
+  assert.throws(() => analyze(upperEntry), /column 1 has row 0/);
 });

@@ -2,9 +2,10 @@
 // supernode gathers the updates of its descendants, C = L_D[r2, :] · L_D[r1, :]ᵀ with a dense
 // register-blocked kernel, scatters them through relative indices, then factors its own panel
 // with the dense Cholesky. Solves run supernode by supernode on the same storage.
-import { cholLower, syrkTrapezoid } from "../dense.js";
+import { cholLower, syrkSubNT } from "../dense.js";
+import type { SparseLowerPattern } from "./pattern.js";
 import type { SupernodalSymbolic } from "./symbolic.js";
-import { checkBoundary, selectedInverse } from "./selinv.js";
+import { checkBoundary, selectedInverse, type SelinvWorkspace, selinvWorkspace } from "./selinv.js";
 
 export class SupernodalCholesky {
   readonly sym: SupernodalSymbolic;
@@ -16,6 +17,7 @@ export class SupernodalCholesky {
   private readonly next: Int32Array;
   private readonly lpos: Int32Array;
   private cbuf: Float64Array;
+  private selinvWs: SelinvWorkspace | null = null;
 
   constructor(sym: SupernodalSymbolic) {
     this.sym = sym;
@@ -49,6 +51,34 @@ export class SupernodalCholesky {
     return -1;
   }
 
+  /**
+   * For every entry of the pattern p (the one analyzed, in its colPtr/rowIdx order) its index in L,
+   * so that loading A's values is L[at[q]] = value[q]: one merge of sorted lists per column.
+   */
+  mapPattern(p: SparseLowerPattern): Int32Array {
+    const s = this.sym;
+    if (p.n !== s.n) throw new Error(`mapPattern: pattern of order ${p.n}, factor of order ${s.n}`);
+    const at = new Int32Array(p.colPtr[p.n]);
+    for (let j = 0; j < p.n; j++) {
+      const J = s.colSuper[j], r0 = s.rowPtr[J], r1 = s.rowPtr[J + 1], base = s.valPtr[J] + (j - s.superPtr[J]) * (r1 - r0);
+      let t = r0 + (j - s.superPtr[J]);
+      for (let q = p.colPtr[j]; q < p.colPtr[j + 1]; q++) {
+        const i = p.rowIdx[q];
+        while (t < r1 && s.rowIdx[t] < i) t++;
+        if (t === r1 || s.rowIdx[t] !== i) throw new Error(`mapPattern: entry (${i}, ${j}) is not in the factor's pattern`);
+        at[q] = base + (t - r0);
+      }
+    }
+    return at;
+  }
+
+  /** log det(L_k L_kᵀ) = 2 Σ log L[j,j] over the leading k columns (default all) */
+  logDet(k = this.sym.n): number {
+    let s = 0;
+    for (let j = 0; j < k; j++) s += Math.log(this.diag(j));
+    return 2 * s;
+  }
+
   /** L[j,j] */
   diag(j: number): number {
     const s = this.sym, J = s.colSuper[j], t = j - s.superPtr[J];
@@ -80,17 +110,30 @@ export class SupernodalCholesky {
         while (p2 < pend && rowIdx[p2] < l) p2++;
         const m1 = p2 - p1, m2 = pend - p1;
         const offA = valPtr[D] + (p1 - dr0);
-        if (dnc === 1) {
+        // relative indices: D's rows map to an unbroken run of J's rows (always so when J is the
+        // dense tail) exactly when the first and last do, and then J is updated in place
+        const t0 = map[rowIdx[p1]];
+        if (map[rowIdx[pend - 1]] - t0 === m2 - 1) {
+          const tgt = vJ + (rowIdx[p1] - f) * nr + t0;
+          if (dnc === 1) {
+            for (let jj = 0; jj < m1; jj++) {
+              const b = L[offA + jj], tc = tgt + jj * nr;
+              if (b !== 0) for (let ii = jj; ii < m2; ii++) L[tc + ii] -= L[offA + ii] * b;
+            }
+          } else syrkSubNT(m2, m1, dnc, L, offA, dnr, L, tgt, nr);
+        } else if (dnc === 1) {
           // one source column: the outer product straight into J, no buffer
           for (let jj = 0; jj < m1; jj++) {
             const b = L[offA + jj], tc = vJ + (rowIdx[p1 + jj] - f) * nr;
             if (b !== 0) for (let ii = jj; ii < m2; ii++) L[tc + map[rowIdx[p1 + ii]]] -= L[offA + ii] * b;
           }
         } else {
-          syrkTrapezoid(C, m2, m1, dnc, L, offA, dnr);
+          // C = −L_D[r2, :] · L_D[r1, :]ᵀ, lower part (r1 = the rows in J's columns, the first m1 of r2)
+          C.fill(0, 0, m2 * m1);
+          syrkSubNT(m2, m1, dnc, L, offA, dnr, C, 0, m2);
           for (let jj = 0; jj < m1; jj++) {
             const tc = vJ + (rowIdx[p1 + jj] - f) * nr, cc = jj * m2;
-            for (let ii = jj; ii < m2; ii++) L[tc + map[rowIdx[p1 + ii]]] -= C[cc + ii];
+            for (let ii = jj; ii < m2; ii++) L[tc + map[rowIdx[p1 + ii]]] += C[cc + ii];
           }
         }
         lpos[D] += m1;
@@ -162,7 +205,8 @@ export class SupernodalCholesky {
    * default n) on L's pattern, in the same layout as L (entries of rows ≥ k unspecified).
    */
   selectedInverse(k = this.sym.n, out?: Float64Array): Float64Array {
-    return selectedInverse(this.sym, this.L, k, out);
+    this.selinvWs ??= selinvWorkspace(this.sym);
+    return selectedInverse(this.sym, this.L, k, out, this.selinvWs);
   }
 }
 

@@ -4,7 +4,7 @@
 // better one is returned, postordered by its elimination tree (same fill, contiguous subtrees,
 // so supernodes form and the factorization walks memory in order).
 import { adjacency, type SparseLowerPattern, permutePattern, upperByColumns } from "./pattern.js";
-import { columnCounts, etree, postorder } from "./symbolic.js";
+import { countRows, etree, postorder } from "./symbolic.js";
 
 /**
  * Fill-reducing ordering: perm[newIndex] = oldIndex. The last `fixedTail` columns keep their
@@ -17,30 +17,33 @@ export function fillReducingOrder(p: SparseLowerPattern, fixedTail: number): Int
   const natural = new Int32Array(n);
   for (let i = 0; i < n; i++) natural[i] = i;
   const nat = postordered(p, natural, m);
-  // no fill at all (a nested design): nothing can beat it
-  if (m <= 2 || nat.nnz === p.colPtr[n]) return nat.perm;
+  // no fill at all (a nested design): nothing can beat it. The natural order's count stops at the
+  // first fill-in, and later at the candidate's count, so a natural order that fills to dense
+  // never costs its own nnz(L) in time
+  if (m <= 2 || countRows(n, nat.parent, nat.upper, null, p.colPtr[n]) === p.colPtr[n]) return nat.perm;
   const amdPerm = new Int32Array(n);
   amdPerm.set(amd(adjacency(p, m), m));
   for (let i = m; i < n; i++) amdPerm[i] = i;
   const alt = postordered(permutePattern(p, amdPerm), amdPerm, m);
-  return alt.nnz < nat.nnz ? alt.perm : nat.perm;
+  const altNnz = countRows(n, alt.parent, alt.upper, null, Infinity);
+  return altNnz < countRows(n, nat.parent, nat.upper, null, altNnz) ? alt.perm : nat.perm;
 }
 
-/** perm composed with the postorder of its leading m columns' elimination forest, and nnz(L); q = P A Pᵀ */
-function postordered(q: SparseLowerPattern, perm: Int32Array, m: number): { perm: Int32Array; nnz: number } {
+/**
+ * perm composed with the postorder of its leading m columns' elimination forest (q = P A Pᵀ), with
+ * q's elimination tree and upper triangle for counting
+ */
+function postordered(q: SparseLowerPattern, perm: Int32Array, m: number): { perm: Int32Array; parent: Int32Array; upper: { ptr: Int32Array; idx: Int32Array } } {
   const n = q.n;
   const upper = upperByColumns(q);
   const parent = etree(q, upper);
-  const cc = columnCounts(q, parent, upper);
-  let nnz = 0;
-  for (let j = 0; j < n; j++) nnz += cc[j];
   const lead = parent.slice(0, m);
   for (let j = 0; j < m; j++) if (lead[j] >= m) lead[j] = -1;
   const post = postorder(lead);
   const out = new Int32Array(n);
   for (let i = 0; i < m; i++) out[i] = perm[post[i]];
   for (let i = m; i < n; i++) out[i] = perm[i];
-  return { perm: out, nnz };
+  return { perm: out, parent, upper };
 }
 
 const flip = (i: number): number => -i - 2;

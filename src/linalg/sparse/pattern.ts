@@ -10,60 +10,97 @@ export interface SparseLowerPattern {
 /**
  * Build a SparseLowerPattern from (row, col) pairs (any order, duplicates allowed, either triangle:
  * (i,j) and (j,i) mean the same entry); the diagonal is always included.
- * Two counting-sort passes (by row, then stably by column) leave the rows ascending in each column,
- * so duplicates are adjacent and dropped in one sweep: O(n + count), no comparison sort.
  */
 export function patternFromPairs(n: number, rows: Int32Array, cols: Int32Array, count = rows.length): SparseLowerPattern {
-  const m = count + n;
-  const lo = new Int32Array(m), hi = new Int32Array(m);
   for (let t = 0; t < count; t++) {
     const r = rows[t], c = cols[t];
     if (!(r >= 0 && r < n && c >= 0 && c < n)) throw new Error(`sparse pattern: entry (${r}, ${c}) outside a ${n}×${n} matrix`);
-    if (r >= c) { hi[t] = r; lo[t] = c; } else { hi[t] = c; lo[t] = r; }
   }
-  for (let j = 0; j < n; j++) { hi[count + j] = j; lo[count + j] = j; }
-  // pass 1: order the entries by row
-  const ptr = new Int32Array(n + 1);
-  for (let t = 0; t < m; t++) ptr[hi[t] + 1]++;
-  for (let i = 0; i < n; i++) ptr[i + 1] += ptr[i];
-  const byRow = new Int32Array(m);
-  for (let t = 0; t < m; t++) byRow[ptr[hi[t]]++] = t;
-  // pass 2: stable by column
-  ptr.fill(0);
-  for (let t = 0; t < m; t++) ptr[lo[t] + 1]++;
-  for (let j = 0; j < n; j++) ptr[j + 1] += ptr[j];
-  const next = ptr.slice(0, n);
-  const sorted = new Int32Array(m);
-  for (let s = 0; s < m; s++) {
-    const t = byRow[s];
-    sorted[next[lo[t]]++] = hi[t];
-  }
-  // drop duplicates (adjacent now), compacting in place
-  const colPtr = new Int32Array(n + 1);
-  let w = 0;
-  for (let j = 0; j < n; j++) {
-    let last = -1;
-    for (let p = ptr[j]; p < ptr[j + 1]; p++) {
-      const r = sorted[p];
-      if (r !== last) { sorted[w++] = r; last = r; }
-    }
-    colPtr[j + 1] = w;
-  }
-  return { n, colPtr, rowIdx: sorted.slice(0, w) };
+  const { colPtr, rowIdx } = lowerFromPairs(n, rows, cols, count, null);
+  return { n, colPtr, rowIdx };
 }
 
-/** P A Pᵀ's lower pattern for perm (new→old). */
-export function permutePattern(p: SparseLowerPattern, perm: Int32Array): SparseLowerPattern {
-  const n = p.n;
-  const inv = inversePermutation(perm);
-  const nnz = p.colPtr[n];
-  const rows = new Int32Array(nnz), cols = new Int32Array(nnz);
-  for (let j = 0; j < n; j++)
-    for (let q = p.colPtr[j]; q < p.colPtr[j + 1]; q++) {
-      rows[q] = inv[p.rowIdx[q]];
-      cols[q] = inv[j];
+/**
+ * The lower pattern of the pairs (a[t], b[t]) (either order) and the diagonal, rows ascending,
+ * duplicates dropped. Two counting-sort passes: bucket the pairs by row, then sweep the rows in
+ * ascending order appending each to its column, so every column comes out sorted: O(n + count).
+ * `reserve[j]` slots are left at the end of column j, from fillAt[j] on, for rows the caller knows
+ * to be larger than any of the pairs'.
+ */
+function lowerFromPairs(
+  n: number, a: Int32Array, b: Int32Array, count: number, reserve: Int32Array | null,
+): { colPtr: Int32Array; rowIdx: Int32Array; fillAt: Int32Array } {
+  const m = count + n;
+  // pass 1: the column of every pair, bucketed by its row (the larger index); the diagonal last
+  const rptr = new Int32Array(n + 1);
+  for (let t = 0; t < count; t++) rptr[Math.max(a[t], b[t]) + 1]++;
+  for (let i = 0; i < n; i++) rptr[i + 1] += rptr[i] + 1;
+  const byRow = new Int32Array(m), rnext = rptr.slice(0, n);
+  for (let t = 0; t < count; t++) {
+    const x = a[t], y = b[t];
+    if (x >= y) byRow[rnext[x]++] = y;
+    else byRow[rnext[y]++] = x;
+  }
+  for (let i = 0; i < n; i++) byRow[rnext[i]++] = i;
+  // pass 2: rows in ascending order into their columns, skipping a repeat of the column's last row
+  const cptr = new Int32Array(n + 1);
+  for (let q = 0; q < m; q++) cptr[byRow[q] + 1]++;
+  for (let j = 0; j < n; j++) cptr[j + 1] += cptr[j];
+  const cnext = cptr.slice(0, n), tmp = new Int32Array(m);
+  for (let i = 0; i < n; i++)
+    for (let q = rptr[i]; q < rptr[i + 1]; q++) {
+      const j = byRow[q], at = cnext[j];
+      if (at > cptr[j] && tmp[at - 1] === i) continue;
+      tmp[at] = i;
+      cnext[j] = at + 1;
     }
-  return patternFromPairs(n, rows, cols, nnz);
+  // compact, leaving the reserved slots
+  const colPtr = new Int32Array(n + 1), fillAt = new Int32Array(n);
+  let total = 0;
+  for (let j = 0; j < n; j++) {
+    fillAt[j] = total + cnext[j] - cptr[j];
+    total = fillAt[j] + (reserve ? reserve[j] : 0);
+    colPtr[j + 1] = total;
+  }
+  if (total === m) return { colPtr, rowIdx: tmp, fillAt };
+  const rowIdx = new Int32Array(total);
+  for (let j = 0; j < n; j++) rowIdx.set(tmp.subarray(cptr[j], cnext[j]), colPtr[j]);
+  return { colPtr, rowIdx, fillAt };
+}
+
+/**
+ * P A Pᵀ's lower pattern for perm (new→old). When perm leaves a trailing block in place (the fixed
+ * tail of a mixed model's system: dense rows), that block's rows keep their order at the end of
+ * each column and are copied straight across; only the leading entries are sorted.
+ */
+export function permutePattern(p: SparseLowerPattern, perm: Int32Array): SparseLowerPattern {
+  const n = p.n, colPtr = p.colPtr, rowIdx = p.rowIdx;
+  const inv = inversePermutation(perm);
+  let mt = n;
+  while (mt > 0 && perm[mt - 1] === mt - 1) mt--;
+  // leading pairs (row < mt), without the diagonal; tail rows counted per new column
+  let nLead = 0;
+  const reserve = new Int32Array(n);
+  for (let j = 0; j < n; j++)
+    for (let q = colPtr[j]; q < colPtr[j + 1]; q++) {
+      const i = rowIdx[q];
+      if (i >= mt) reserve[inv[j]] += i === j ? 0 : 1;
+      else if (i !== j) nLead++;
+    }
+  const a = new Int32Array(nLead), b = new Int32Array(nLead);
+  let t = 0;
+  for (let j = 0; j < mt; j++)
+    for (let q = colPtr[j]; q < colPtr[j + 1] && rowIdx[q] < mt; q++)
+      if (rowIdx[q] !== j) { a[t] = inv[rowIdx[q]]; b[t++] = inv[j]; }
+  const out = lowerFromPairs(n, a, b, nLead, reserve);
+  for (let j = 0; j < n; j++) {
+    let w = out.fillAt[inv[j]];
+    for (let q = colPtr[j]; q < colPtr[j + 1]; q++) {
+      const i = rowIdx[q];
+      if (i >= mt && i !== j) out.rowIdx[w++] = i;
+    }
+  }
+  return { n, colPtr: out.colPtr, rowIdx: out.rowIdx };
 }
 
 /** inv[perm[i]] = i; throws when perm is not a permutation of 0..n-1 */

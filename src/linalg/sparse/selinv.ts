@@ -2,22 +2,37 @@
 // Z = (L Lᵀ)⁻¹ where L is stored, supernode by supernode from the last. For supernode J with
 // columns F and rows below R (a clique of the filled graph, so Z_RR lies in the ancestors' blocks):
 //   U = L_RF L_FF⁻¹,   Z_RF = −Z_RR U,   Z_FF = L_FF⁻ᵀ L_FF⁻¹ − Z_RFᵀ U.
-import { gemmAcc, lowerInverse } from "../dense.js";
+import { gemmAcc, gemmSubNN, lowerInverse } from "../dense.js";
 import type { SupernodalSymbolic } from "./symbolic.js";
 
+/** buffers of the selected inversion, sized for one symbolic factor (reusable across calls) */
+export interface SelinvWorkspace {
+  readonly zrr: Float64Array;
+  readonly u: Float64Array;
+  readonly pos: Int32Array;
+  readonly linvBuf: Float64Array;
+}
+
+export function selinvWorkspace(s: SupernodalSymbolic): SelinvWorkspace {
+  const { superPtr, rowPtr } = s;
+  // a block's rows below: at most its supernode's rows less the first (narrowest) block's columns
+  let maxR = 0;
+  for (let J = 0; J < s.nsuper; J++) {
+    const nc = superPtr[J + 1] - superPtr[J], first = nc - Math.floor((nc - 1) / NBS) * NBS;
+    maxR = Math.max(maxR, rowPtr[J + 1] - rowPtr[J] - first);
+  }
+  return {
+    zrr: new Float64Array(maxR * maxR), u: new Float64Array(maxR * NBS), pos: new Int32Array(maxR),
+    linvBuf: new Float64Array(SMALL_COLS * SMALL_COLS),
+  };
+}
+
 /** Entries of (L_k L_kᵀ)⁻¹ on L's pattern (layout of L; rows ≥ k unspecified), k a supernode boundary. */
-export function selectedInverse(s: SupernodalSymbolic, L: Float64Array, k = s.n, out?: Float64Array): Float64Array {
+export function selectedInverse(s: SupernodalSymbolic, L: Float64Array, k = s.n, out?: Float64Array, ws = selinvWorkspace(s)): Float64Array {
   checkBoundary(s, k);
   const Z = out ?? new Float64Array(s.valPtr[s.nsuper]);
   const { superPtr, rowPtr, rowIdx, valPtr } = s;
-  // a block's rows below: at most a supernode's rows less its block's columns
-  let maxR = 0;
-  for (let J = 0; J < s.nsuper; J++) {
-    const nc = superPtr[J + 1] - superPtr[J];
-    maxR = Math.max(maxR, rowPtr[J + 1] - rowPtr[J] - Math.min(nc, NBS));
-  }
-  const zrr = new Float64Array(maxR * maxR), u = new Float64Array(maxR * NBS), pos = new Int32Array(maxR);
-  const linvBuf = new Float64Array(SMALL_COLS * SMALL_COLS);
+  const { zrr, u, pos, linvBuf } = ws;
   let J = s.nsuper - 1;
   while (J >= 0 && superPtr[J] >= k) J--;
   for (; J >= 0; J--) {
@@ -55,20 +70,20 @@ function blockRecurrence(
   const linv = lowerInverse(v === 0 ? L : L.subarray(v), nr, nc);
   // Z_FF starts as L_FF⁻ᵀ L_FF⁻¹ (lower part), written straight into the diagonal block
   for (let j = 0; j < nc; j++) for (let i = 0; i < nc + nR; i++) Z[v + i + j * nr] = 0;
-  gemmAcc(true, nc, nc, nc, 1, linv, 0, nc, linv, 0, nc, Z, v, nr, { aUpper: true, lowerOnly: true });
+  gemmAcc(true, false, nc, nc, nc, 1, linv, 0, nc, linv, 0, nc, Z, v, nr, { aUpper: true, lowerOnly: true });
   if (nR === 0) return;
   // U = L_RF · L_FF⁻¹ (nR × nc)
   u.fill(0, 0, nR * nc);
-  gemmAcc(false, nR, nc, nc, 1, L, v + nc, nr, linv, 0, nc, u, 0, nR, { bLower: true });
-  // Z_RF = −Z_RR U, into the rows below (Z_RR symmetric: read as Z_RRᵀ, down its contiguous columns)
-  gemmAcc(true, nR, nc, nR, -1, zrr, 0, nR, u, 0, nR, Z, v + nc, nr);
+  gemmAcc(false, false, nR, nc, nc, 1, L, v + nc, nr, linv, 0, nc, u, 0, nR, { bLower: true });
+  // Z_RF = −Z_RR U, into the rows below (zeroed above)
+  gemmSubNN(nR, nc, nR, zrr, 0, nR, u, 0, nR, Z, v + nc, nr);
   // Z_FF −= Z_RFᵀ U
-  gemmAcc(true, nc, nc, nR, -1, Z, v + nc, nr, u, 0, nR, Z, v, nr, { lowerOnly: true });
+  gemmAcc(true, false, nc, nc, nR, -1, Z, v + nc, nr, u, 0, nR, Z, v, nr, { lowerOnly: true });
 }
 
 // column blocks of big supernodes
 const NBS = 256;
-// below this many flops a supernode is done with scalar loops (no kernel calls, no allocation) a supernode is done with scalar loops (no kernel calls, no allocation)
+// below this many flops (and columns) a block is done with scalar loops: no kernel calls, no allocation
 const SMALL = 16384, SMALL_COLS = 24;
 
 /** the recurrences of one small supernode (nc ≤ SMALL_COLS columns), scalar; Z_RR already gathered */

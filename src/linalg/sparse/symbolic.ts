@@ -50,18 +50,31 @@ export function postorder(parent: Int32Array): Int32Array {
  * entries of A's row k up to k (ereach); each node met adds one to its column's count. O(nnz(L)).
  */
 export function columnCounts(p: SparseLowerPattern, parent: Int32Array, upper = upperByColumns(p)): Int32Array {
-  const n = p.n, { ptr, idx } = upper;
-  const count = new Int32Array(n), mark = new Int32Array(n).fill(-1);
+  const count = new Int32Array(p.n);
+  countRows(p.n, parent, upper, count, Infinity);
+  return count;
+}
+
+/**
+ * nnz(L) by the row subtrees, adding to count[] when given; once the total passes `cap` it stops
+ * and returns Infinity, so comparing an order against a good one costs O(min(nnz(L), cap)).
+ */
+export function countRows(n: number, parent: Int32Array, upper: { ptr: Int32Array; idx: Int32Array }, count: Int32Array | null, cap: number): number {
+  const { ptr, idx } = upper, mark = new Int32Array(n).fill(-1);
+  let total = 0;
   for (let k = 0; k < n; k++) {
-    count[k]++;
     mark[k] = k;
+    total++;
     for (let q = ptr[k]; q < ptr[k + 1]; q++)
       for (let i = idx[q]; mark[i] !== k; i = parent[i]) {
-        count[i]++;
         mark[i] = k;
+        total++;
+        if (count) count[i]++;
       }
+    if (count) count[k]++;
+    if (total > cap) return Infinity;
   }
-  return count;
+  return total;
 }
 
 /** nnz(L) (diagonal included) of the pattern in its given order, without building L. */
@@ -104,6 +117,7 @@ const RELAX_ALWAYS = 4, RELAX_N1 = 16, RELAX_Z1 = 0.8, RELAX_N2 = 48, RELAX_Z2 =
  */
 export function analyze(p: SparseLowerPattern, options: { boundaries?: readonly number[] } = {}): SupernodalSymbolic {
   const n = p.n;
+  checkPattern(p);
   const upper = upperByColumns(p);
   const parent = etree(p, upper);
   const cc = columnCounts(p, parent, upper);
@@ -215,5 +229,19 @@ function sortRange(a: Int32Array, lo: number, hi: number): void {
     let j = i - 1;
     while (j >= lo && a[j] > v) { a[j + 1] = a[j]; j--; }
     a[j + 1] = v;
+  }
+}
+
+/** a lower pattern as promised: colPtr of length n+1 from 0, rows ascending in [j, n) in column j */
+function checkPattern(p: SparseLowerPattern): void {
+  const { n, colPtr, rowIdx } = p;
+  if (colPtr.length !== n + 1 || colPtr[0] !== 0 || colPtr[n] > rowIdx.length) throw new Error(`sparse analyze: colPtr does not describe ${n} columns`);
+  for (let j = 0; j < n; j++) {
+    let last = j - 1;
+    for (let q = colPtr[j]; q < colPtr[j + 1]; q++) {
+      const i = rowIdx[q];
+      if (!(i > last && i < n)) throw new Error(`sparse analyze: column ${j} has row ${i} out of order or outside ${j}..${n - 1}`);
+      last = i;
+    }
   }
 }
