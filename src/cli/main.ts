@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { UserError } from "../errors.js";
 import { registerCommands } from "./commands/index.js";
+import { guardTerminal, safeLine } from "./terminal.js";
 
 function program(): Command {
   const p = new Command("glmm")
@@ -27,6 +28,7 @@ function quietOnClosedPipe(): void {
 /** Run the CLI; returns the exit code. User errors print one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
   quietOnClosedPipe();
+  guardTerminal();
   try {
     await program().parseAsync(argv, { from: "user" });
     // for `npm run bench`: peak memory of this process (KiB), on stderr
@@ -38,12 +40,12 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : 2;
     }
     if (e instanceof UserError) {
-      process.stderr.write(`glmm: ${e.message}\n`);
+      process.stderr.write(`glmm: ${safeLine(e.message)}\n`);
       return 1;
     }
     const err = e as Error;
     if (err && (err as NodeJS.ErrnoException).code === "ENOENT") {
-      process.stderr.write(`glmm: ${err.message}\n`);
+      process.stderr.write(`glmm: ${safeLine(err.message)}\n`);
       return 1;
     }
     process.stderr.write(`glmm: internal error: ${err?.stack ?? String(e)}\n`);

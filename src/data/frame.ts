@@ -18,6 +18,11 @@ export interface TextColumn {
   readonly kind: "text";
   readonly name: string;
   readonly values: ReadonlyArray<string | null>;
+  /**
+   * Set when the column is numbers except for a few fields (the first named): used as a model
+   * variable it would become a factor with a level per number, so the model refuses it by name.
+   */
+  readonly numericExcept?: { readonly token: string; readonly row: number; readonly count: number; readonly message: string };
 }
 
 export type Column = NumericColumn | TextColumn;
@@ -28,7 +33,11 @@ export class Frame {
   /** where the data came from, for error messages ("sleepstudy.csv") */
   readonly source: string;
 
-  constructor(columns: Column[], nrow: number, source = "data") {
+  /** what the reader decided on the user's behalf (e.g. "'NULL' read as missing"), for the CLI to say */
+  readonly notes: readonly string[];
+
+  constructor(columns: Column[], nrow: number, source = "data", notes: readonly string[] = []) {
+    this.notes = notes;
     const m = new Map<string, Column>();
     for (const c of columns) {
       if (c.values.length !== nrow) throw new Error(`column ${c.name} has ${c.values.length} values, expected ${nrow}`);
