@@ -5,13 +5,13 @@
 /** C0 controls but tab and line ends, DEL, C1 controls, and ESC unless it starts our own erase-line. */
 const CONTROL = /\x1b(?!\[2?K)|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 
-/** A quoted name longer than this is shortened in messages. */
+/** A quoted name longer than this is shortened in messages (a name: not starting or ending with a blank, unlike prose between two quoted names). */
 const MAX_QUOTED = 120;
 
 /** Escape control characters as \u00XX (valid inside JSON strings too) and shorten long quoted names. */
 export function safeText(s: string): string {
   let out = s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  if (out.length > MAX_QUOTED) out = out.replace(/'([^'\n]{121,})'/g, (_m, q: string) => `'${shorten(q)}'`);
+  if (out.length > MAX_QUOTED) out = out.replace(/'([^'\s][^'\n]{119,}[^'\s])'/g, (_m, q: string) => `'${shorten(q)}'`);
   return out;
 }
 
