@@ -9,6 +9,9 @@ const Module = require("node:module");
 
 const file = path.join(__dirname, "..", "dist", "bundle", "glmm-cli.cjs");
 function load() {
+  // a vm.Script cannot import() (h5wasm, ESM-only, loaded for .h5ad files) without an experimental
+  // flag: those runs load the bundle with a plain require
+  if (process.argv.some((a) => /\.h5ad$/i.test(a))) return require(file);
   try {
     const cachedData = fs.readFileSync(file + ".cache");
     const script = new vm.Script(Module.wrap(fs.readFileSync(file, "utf8")), { filename: file, cachedData });
