@@ -63,7 +63,10 @@ function checkFittedLevels(m: ModelFit, newdata: Frame, rhs: Expr): void {
   for (const name of used) {
     const a = m.frame.column(name), b = newdata.column(name);
     if (a.kind === "numeric" && b.kind === "numeric" && !asFactor.has(name)) continue;
-    if (a.kind === "numeric" && b.kind === "text" && !asFactor.has(name)) continue; // reported as text in arithmetic
+    if (a.kind === "numeric" && b.kind === "text" && !asFactor.has(name)) {
+      const r = b.values.findIndex((v) => v !== null && Number.isNaN(Number(v)));
+      throw new UserError(`predicting on ${newdata.source}: column '${name}' is numeric in the fitted data but has '${b.values[r]}' at data row ${r + 1}`);
+    }
     const fitted = new Set<string>();
     const ta = asText(a, m.frame.nrow), tb = asText(b, newdata.nrow);
     for (const r of m.ms.rows) { const v = ta[r]; if (v !== null) fitted.add(v); }
