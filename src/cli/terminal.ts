@@ -11,7 +11,11 @@ const MAX_QUOTED = 120;
 /** Escape control characters as \u00XX (valid inside JSON strings too) and shorten long quoted names. */
 export function safeText(s: string): string {
   let out = s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  if (out.length > MAX_QUOTED) out = out.replace(/'([^'\s][^'\n]{119,}[^'\s])'/g, (_m, q: string) => `'${shorten(q)}'`);
+  if (out.length > MAX_QUOTED) {
+    out = out.replace(/'([^'\s][^'\n]{119,}[^'\s])'/g, (_m, q: string) => `'${shorten(q)}'`);
+    // and any other very long run without blanks (an unquoted name in a list)
+    out = out.replace(/[^\s',()]{200,}/g, (w) => shorten(w));
+  }
   return out;
 }
 
