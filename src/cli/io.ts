@@ -96,6 +96,11 @@ function readAll(fd: number, first: number, limit: number, path: string, what: s
 /** Real paths of every file this process has read as input: an output may never replace one. */
 const inputsRead = new Map<string, string>();
 
+/** Start a run (a command): forget the inputs of an earlier one in this process (in-process callers, tests). */
+export function beginRun(): void {
+  inputsRead.clear();
+}
+
 /** Remember `path` (as given, for messages) as an input of this run. */
 export function registerInput(path: string): void {
   try { inputsRead.set(realpathSync(path), path); } catch { /* unreadable: the read itself reports it */ }
@@ -121,15 +126,15 @@ export function checkOutputFile(path: string, option = "--out", extraInputs: rea
   let st;
   try { st = lstatSync(path); } catch { st = null; }
   if (st) {
-    if (st.isDirectory()) throw new UserError(`cannot write ${option} '${path}': it is a directory`);
-    if (!st.isFile() && !st.isSymbolicLink()) throw new UserError(`cannot write ${option} '${path}': it exists and is not a regular file`);
+    if (st.isDirectory()) throw new UserError(`cannot write '${path}': it is a directory`);
+    if (!st.isFile() && !st.isSymbolicLink()) throw new UserError(`cannot write '${path}': it exists and is not a regular file`);
   }
   const probe = tempName(path);
   try {
     closeSync(openSync(probe, "wx", 0o600));
     unlinkSync(probe);
   } catch (e) {
-    throw new UserError(`cannot write ${option} '${path}': ${describeFsError(e)}`);
+    throw new UserError(`cannot write '${path}': ${describeFsError(e)}`);
   }
 }
 

@@ -2,7 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { UserError } from "../errors.js";
 import { registerCommands } from "./commands/index.js";
-import { guardTerminal, safeLine } from "./terminal.js";
+import { guardTerminal, safeMessage } from "./terminal.js";
 
 function program(): Command {
   const p = new Command("glmm")
@@ -40,12 +40,12 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : 2;
     }
     if (e instanceof UserError) {
-      process.stderr.write(`glmm: ${safeLine(e.message)}\n`);
+      process.stderr.write(`glmm: ${safeMessage(e.message)}\n`);
       return 1;
     }
     const err = e as Error;
     if (err && (err as NodeJS.ErrnoException).code === "ENOENT") {
-      process.stderr.write(`glmm: ${safeLine(err.message)}\n`);
+      process.stderr.write(`glmm: ${safeMessage(err.message)}\n`);
       return 1;
     }
     process.stderr.write(`glmm: internal error: ${err?.stack ?? String(e)}\n`);

@@ -25,10 +25,14 @@ export function shorten(q: string, max = MAX_QUOTED): string {
   return `${q.slice(0, max - 40)}…${q.slice(-20)} (${q.length} characters)`;
 }
 
-/** A one-line message: also line breaks escaped, and at most a few thousand characters. */
-export function safeLine(s: string): string {
-  const one = safeText(s).replace(/\r?\n|\r/g, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\r\\n"));
-  return one.length > 4000 ? `${one.slice(0, 3000)}… (${one.length} characters)` : one;
+/**
+ * An error message: controls escaped, long names shortened, at most a few thousand characters. Line
+ * breaks are kept (a formula error echoes the formula and a caret on the next lines); names from
+ * data are put on one line where the message is made (oneLine).
+ */
+export function safeMessage(s: string): string {
+  const out = safeText(s).replace(/\r/g, "\\r");
+  return out.length > 4000 ? `${out.slice(0, 3000)}… (${out.length} characters)` : out;
 }
 
 let installed = false;

@@ -1,5 +1,5 @@
 import { UserError } from "../errors.js";
-import { Frame, type Column } from "./frame.js";
+import { Frame, type Column, oneLine } from "./frame.js";
 
 // CSV/TSV text → Frame. A hand-written single-pass scanner rather than papaparse: it needs to know
 // which fields were quoted (unquoted text is trimmed, quoted text is kept exactly), the file line on
@@ -365,7 +365,3 @@ function isDecimal(s: string): boolean {
   return i === n;
 }
 
-/** Names in messages stay on one line: escape line breaks and tabs. */
-function oneLine(s: string): string {
-  return s.replace(/[\r\n\t]/g, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"));
-}

@@ -59,7 +59,7 @@ export class Frame {
   /** The column, or a user error naming the missing column and the available ones. */
   column(name: string): Column {
     const c = this.columns.get(name);
-    if (!c) throw new UserError(`column '${name}' not found in ${this.source} (columns: ${this.names.join(", ")})`);
+    if (!c) throw new UserError(`column '${oneLine(name)}' not found in ${this.source} (columns: ${this.names.map(oneLine).join(", ")})`);
     return c;
   }
 
@@ -81,6 +81,11 @@ export class Frame {
     });
     return new Frame(cols, n, source);
   }
+}
+
+/** Names in messages stay on one line: escape line breaks and tabs. */
+export function oneLine(s: string): string {
+  return s.replace(/[\r\n\t]/g, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"));
 }
 
 export function isMissingNumber(x: number): boolean {

@@ -6,7 +6,7 @@
 // rows' random-effect levels are matched by label to the fitted levels (−1 for a level the model
 // has not seen).
 import { formatRNumber } from "../data/factor.js";
-import { Frame, type Column } from "../data/frame.js";
+import { Frame, type Column, oneLine } from "../data/frame.js";
 import { UserError } from "../errors.js";
 import { buildModel, parseFormula } from "../formula/index.js";
 import { columnsOf, type Expr } from "../formula/ast.js";
@@ -74,7 +74,7 @@ function checkFittedLevels(m: ModelFit, newdata: Frame, rhs: Expr): void {
       const v = tb[r];
       if (v !== null && !fitted.has(v)) {
         const shown = [...fitted].slice(0, 10);
-        throw new UserError(`predicting on ${newdata.source}: column '${name}' has the level '${v}' at data row ${r + 1}, which the model was not fitted with (fitted levels: ${shown.join(", ")}${fitted.size > 10 ? ", ..." : ""})`);
+        throw new UserError(`predicting on ${newdata.source}: column '${oneLine(name)}' has the level '${oneLine(v)}' at data row ${r + 1}, which the model was not fitted with (fitted levels: ${shown.map(oneLine).join(", ")}${fitted.size > 10 ? ", ..." : ""})`);
       }
     }
   }

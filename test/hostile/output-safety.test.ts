@@ -31,10 +31,10 @@ const overwrite: [string, string[], RegExp][] = [
   ["de --out the matrix", [...de, "--out", "sc/matrix.mtx"], /--out 'sc\/matrix\.mtx' is an input of this run/],
   ["de --out the cell table", [...de, "--out", "sc/cells.csv"], /--out 'sc\/cells\.csv' is an input of this run/],
   ["de --out the barcodes", [...de, "--out", "sc/barcodes.tsv"], /is an input of this run/],
-  ["de --out a directory", [...de, "--out", "sc"], /cannot write --out 'sc': it is a directory/],
-  ["de --out in a missing directory", [...de, "--out", "nowhere/de.csv"], /cannot write --out 'nowhere\/de\.csv': no such file/],
+  ["de --out a directory", [...de, "--out", "sc"], /cannot write 'sc': it is a directory/],
+  ["de --out in a missing directory", [...de, "--out", "nowhere/de.csv"], /cannot write 'nowhere\/de\.csv': no such file/],
   ["de-merge --out a shard", ["de-merge", "sc/truth.csv", "--out", "sc/truth.csv"], /--out 'sc\/truth\.csv' is an input of this run/],
-  ["bootstrap --out a device", ["bootstrap", ...model, "--nsim", "3", "--out", "/dev/null"], /cannot write --out '\/dev\/null': it exists and is not a regular file/],
+  ["bootstrap --out a device", ["bootstrap", ...model, "--nsim", "3", "--out", "/dev/null"], /cannot write '\/dev\/null': it exists and is not a regular file/],
 ];
 for (const [what, args, message] of overwrite) {
   test(`refused before any work: ${what}`, () => {
@@ -49,7 +49,7 @@ for (const [what, args, message] of overwrite) {
 test("an unwritable output directory is found before the fits, not after", { skip: process.getuid?.() === 0 && "root writes anywhere" }, () => {
   mkdirSync(join(dir, "ro"), { mode: 0o555, recursive: true });
   const before = snapshot(dir);
-  assertRefused(glmm(dir, ...de, "--out", "ro/de.csv"), /cannot write --out 'ro\/de\.csv': permission denied/, dir, before);
+  assertRefused(glmm(dir, ...de, "--out", "ro/de.csv"), /cannot write 'ro\/de\.csv': permission denied/, dir, before);
 });
 
 test("a pre-planted symlink under a temporary-looking name is never followed; the output replaces a symlink rather than writing through it", () => {

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { checkShardSet, formatDeCsv, mergeDeTables, parseDeTable } from "../../singlecell/results.js";
-import { checkOutputFile, readTextFile, writeFileAtomic } from "../io.js";
+import { beginRun, checkOutputFile, readTextFile, writeFileAtomic } from "../io.js";
 
 export interface DeMergeOptions {
   out: string;
@@ -12,6 +12,7 @@ export interface DeMergeOptions {
 
 export function deMergeCommand(files: string[], o: DeMergeOptions): void {
   if (files.length === 0) throw new UserError("glmm de-merge needs the shard result files");
+  beginRun();
   checkOutputFile(o.out, "--out", files);
   const tables = checkShardSet(files.map((f) => ({ source: f, ...parseDeTable(readTextFile(f, "shard result"), f) })));
   const rows = mergeDeTables(tables);

@@ -15,7 +15,7 @@ import { NBGeneFitter } from "../../singlecell/nbgene.js";
 import { adjustByTerm, type DeRow, failedRow, formatDeCsv, geneRows, parseShard, shardRange } from "../../singlecell/results.js";
 import { fitGenes, type RunOptions } from "../../singlecell/run.js";
 import { DePool } from "../de-worker.js";
-import { checkOutputFile, readBytes, readFrameFile, writeFileAtomic } from "../io.js";
+import { beginRun, checkOutputFile, readBytes, readFrameFile, writeFileAtomic } from "../io.js";
 import { collect, parseRefs } from "../options.js";
 import { openCounts } from "../sc-io.js";
 
@@ -56,6 +56,7 @@ function intOption(v: string | number | undefined, name: string, dflt: number, m
 }
 
 export async function deCommand(o: DeOptions): Promise<DeSummary> {
+  beginRun();
   const t0 = performance.now();
   const cores = availableParallelism();
   const threads = intOption(o.threads, "--threads", cores, 1);

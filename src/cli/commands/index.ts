@@ -1,6 +1,6 @@
 // Every CLI command registers its own flags; add a command by adding its file and one line here.
 import type { Command } from "commander";
-import { setTableOptions } from "../io.js";
+import { beginRun, setTableOptions } from "../io.js";
 import { collect } from "../options.js";
 import { registerDe } from "./de.js";
 import { registerDeMerge } from "./de-merge.js";
@@ -23,6 +23,7 @@ export function registerCommands(p: Command): void {
       .option("--decimal <char>", "decimal mark of numbers in the data tables: '.' or ','", ".");
   }
   p.hook("preAction", (_p, cmd) => {
+    beginRun();
     const o = cmd.opts();
     setTableOptions({ sep: o.sep, na: o.na?.length ? o.na : undefined, decimal: o.decimal });
   });
