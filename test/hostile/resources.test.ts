@@ -44,3 +44,16 @@ test("--threads 10000 is capped at the core count (said), and the run completes"
   assert.match(r.stderr, new RegExp(`--threads 10000 capped at the ${availableParallelism()} cores of this machine`));
   assert.match(r.stderr, new RegExp(`on ${Math.min(availableParallelism(), 8)} threads?|on 1 thread`));
 });
+
+test("a FIFO (process substitution) is streamed knowingly: a text table through a pipe is read", async () => {
+  const { spawn, spawnSync } = await import("node:child_process");
+  const { join } = await import("node:path");
+  const fifo = join(dir, "pipe.csv");
+  if (spawnSync("mkfifo", [fifo]).status !== 0) return; // no mkfifo here
+  const writer = spawn("sh", ["-c", `cat sleep.csv > pipe.csv`], { cwd: dir });
+  const r = glmm(dir, "fit", "--data", "pipe.csv", "--formula", "Reaction ~ Days + (1 | Subject)", "--format", "json");
+  await new Promise((res) => writer.on("exit", res));
+  (await import("node:fs")).unlinkSync(fifo);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).nobs, 180);
+});
