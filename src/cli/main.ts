@@ -20,6 +20,7 @@ function version(): string {
   }
   return "unknown";
 }
+import { guardTerminal, safeMessage } from "./terminal.js";
 
 function program(): Command {
   const p = new Command("glmm")
@@ -52,6 +53,7 @@ export interface Host {
 export async function main(argv: string[], host: Host = {}): Promise<number> {
   quietOnClosedPipe();
   if (host.importModule) setModuleImporter(host.importModule);
+  guardTerminal();
   try {
     await program().parseAsync(argv, { from: "user" });
     // for `npm run bench`: peak memory of this process (KiB), on stderr
@@ -63,12 +65,12 @@ export async function main(argv: string[], host: Host = {}): Promise<number> {
       return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : 2;
     }
     if (e instanceof UserError) {
-      process.stderr.write(`glmm: ${e.message}\n`);
+      process.stderr.write(`glmm: ${safeMessage(e.message)}\n`);
       return 1;
     }
     const err = e as Error;
     if (err && (err as NodeJS.ErrnoException).code === "ENOENT") {
-      process.stderr.write(`glmm: ${err.message}\n`);
+      process.stderr.write(`glmm: ${safeMessage(err.message)}\n`);
       return 1;
     }
     process.stderr.write(`glmm: internal error: ${err?.stack ?? String(e)}\n`);

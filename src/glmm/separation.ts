@@ -2,7 +2,7 @@
 // to machine precision, so the estimates of the separating terms are not finite.
 import type { FittedGLMM } from "./glmm.js";
 
-export function separationWarning(fit: FittedGLMM): string | null {
+export function separationWarning(fit: Pick<FittedGLMM, "family" | "fitted">): string | null {
   if (fit.family !== "binomial") return null;
   let count = 0;
   for (const mu of fit.fitted) if (mu < 1e-8 || mu > 1 - 1e-8) count++;

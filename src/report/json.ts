@@ -71,13 +71,18 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
       varcorr.push(e);
     }
   }
-  const ranef: FitJSON["ranef"] = {};
+  // keyed by user column names: null-prototype objects ('__proto__' is a name like any other), and a
+  // coefficient whose name is taken ('levels', 'condsd_x') is written back-quoted, as R quotes names
+  const ranef: FitJSON["ranef"] = Object.create(null);
   fit.ranef.forEach((r, k) => {
     const ti = byGroupOrder[k];
-    const o: Record<string, unknown> = { levels: r.levels };
+    const o: Record<string, unknown> = Object.create(null);
+    o.levels = r.levels;
+    const reserved = new Set(["levels", ...r.cnames.map((c) => `condsd_${c}`)]);
     r.cnames.forEach((c, j) => {
-      o[c] = Array.from(r.values[j], num);
-      if (r.condsd) o[`condsd_${c}`] = Array.from(r.condsd[j], num);
+      const key = reserved.has(c) ? `\`${c}\`` : c;
+      o[key] = Array.from(r.values[j], num);
+      if (r.condsd) o[`condsd_${key}`] = Array.from(r.condsd[j], num);
     });
     ranef[names.get(ti)!] = o;
   });

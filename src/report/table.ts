@@ -78,7 +78,15 @@ export interface TableOptions {
   readonly indent?: number;
 }
 
-export function formatTable(rows: string[][], opts: TableOptions = {}): string {
+/** A table cell from data (a name, a level): control characters escaped, at most 120 characters. */
+function cellText(c: string): string {
+  // eslint-disable-next-line no-control-regex
+  const s = /[\x00-\x1f\x7f-\x9f]/.test(c) ? c.replace(/[\x00-\x1f\x7f-\x9f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`) : c;
+  return s.length > 120 ? `${s.slice(0, 99)}…${s.slice(-20)}` : s;
+}
+
+export function formatTable(rowsIn: string[][], opts: TableOptions = {}): string {
+  const rows = rowsIn.map((r) => r.map(cellText));
   const ncol = Math.max(...rows.map((r) => r.length));
   const width = new Array(ncol).fill(0);
   for (const r of rows) r.forEach((c, j) => (width[j] = Math.max(width[j], c.length)));

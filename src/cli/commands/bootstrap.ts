@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import { bootstrapConfint, parametricBootstrap } from "../../inference/bootstrap.js";
 import { displayName, fmt, formatTable } from "../../report/table.js";
-import { writeFileAtomic } from "../io.js";
+import { checkOutputFile, writeFileAtomic } from "../io.js";
 import { progressBar } from "../progress.js";
 import { parseCount, parseLevel, parseSeed } from "./confint.js";
 import { addModelFlags, checkFormat, csvField, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
@@ -22,6 +22,7 @@ export async function bootstrapCommand(o: BootstrapFlags): Promise<void> {
   const nsim = parseCount("--nsim", o.nsim);
   const seed = parseSeed(o.seed);
   const level = parseLevel(o.level);
+  if (o.out) checkOutputFile(o.out, "--out", [o.data]);
   const { model: m } = loadAndFit(o);
   const bar = progressBar("bootstrap", { enabled: o.progress, unit: "refits" });
   const b = parametricBootstrap(m, { nsim, seed, onProgress: (d, t) => bar.update(d, t) });

@@ -18,9 +18,11 @@ interface ConfintFlags extends ModelFlags {
   out?: string;
 }
 
-export function parseCount(flag: string, text: string): number {
+/** A positive integer flag; above `max` it is refused before anything is built for it. */
+export function parseCount(flag: string, text: string, max = 1e6): number {
   const v = Number(text);
   if (!/^\s*\d+\s*$/.test(text) || !(v >= 1)) throw new UserError(`${flag} must be a positive integer, not '${text}'`);
+  if (v > max) throw new UserError(`${flag} ${text} is beyond reason: at most ${max} (each one is a model refit or a simulated data set)`);
   return v;
 }
 
@@ -39,7 +41,7 @@ export function parseLevel(text: string): number {
 export async function confintCommand(o: ConfintFlags): Promise<void> {
   checkFormat(o.format, ["text", "json"]);
   const methods: Record<string, ConfintMethod> = { profile: "profile", wald: "Wald", boot: "boot", bootstrap: "boot" };
-  const method = methods[o.method.toLowerCase()];
+  const method = Object.hasOwn(methods, o.method.toLowerCase()) ? methods[o.method.toLowerCase()] : undefined;
   if (!method) throw new UserError(`--method must be profile, Wald or boot, not '${o.method}'`);
   const level = parseLevel(o.level);
   const { model: m } = loadAndFit(o);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { collect } from "../options.js";
+import { collect, parseRefs } from "../options.js";
 // `glmm describe`: what a model would use (rows, response, fixed-effect columns, random-effect
 // terms) without fitting it.
 import { UserError } from "../../errors.js";
@@ -17,14 +17,9 @@ export interface DescribeOptions {
 }
 
 /** Parse repeated `--ref COL=LEVEL` flags. */
+/** `--ref COL=LEVEL` flags (the parser shared by every command) */
 export function parseRefFlags(refs: readonly string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
-  for (const r of refs ?? []) {
-    const eq = r.indexOf("=");
-    if (eq <= 0 || eq === r.length - 1) throw new UserError(`--ref '${r}': expected COLUMN=LEVEL`);
-    out[r.slice(0, eq)] = r.slice(eq + 1);
-  }
-  return out;
+  return parseRefs(refs ?? []);
 }
 
 export interface Description {
@@ -42,7 +37,7 @@ export interface Description {
 }
 
 export function describeModel(m: ModelStructure): Description {
-  const groups: Record<string, number> = {};
+  const groups: Record<string, number> = Object.create(null);
   for (const t of m.reTerms) groups[t.group] = t.levels.length;
   const r = m.response;
   return {

@@ -25,7 +25,7 @@ function cell(frame: Frame, name: string, row: number): string | number | null {
 export async function predictCommand(o: PredictFlags): Promise<void> {
   checkFormat(o.format, ["csv", "json"]);
   const levels: Record<string, PredictLevel> = { conditional: "conditional", population: "population", marginal: "marginal" };
-  const level = levels[o.level];
+  const level = Object.hasOwn(levels, o.level) ? levels[o.level] : undefined;
   if (!level) throw new UserError(`--level must be conditional, population or marginal, not '${o.level}'`);
   if (o.type !== "response" && o.type !== "link") throw new UserError(`--type must be response or link, not '${o.type}'`);
   const { frame, model: m } = loadAndFit(o);
