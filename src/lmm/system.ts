@@ -4,9 +4,12 @@
 //   A₀₀  per level of term 0, an s₀×s₀ block (uniform block diagonal; diagonal for scalar terms),
 //   A_R0 per level of term 0, the rows of the other terms' levels that co-occur with it plus the X, y
 //        rows: a sparse column block whose pattern is fixed by the data,
-//   A_RR dense (the other terms, X and y), m×m.
+//   A_RR the other terms, X and y (m×m): dense, or on the sparse route (sparse-rest.ts) in the
+//        layout of a supernodal sparse factor whose pattern, ordering and scatter positions are
+//        worked out once per system (the route is chosen by the symbolic factor's cost).
 // For each θ the factor L of Ω = ΛᵀAΛ + I (I on the Z part) is
-//   L₀₀ = chol(Ω₀₀) per level,  L_R0 = Ω_R0 L₀₀⁻ᵀ (same sparsity),  L_RR = chol(Ω_RR − L_R0 L_R0ᵀ) dense.
+//   L₀₀ = chol(Ω₀₀) per level,  L_R0 = Ω_R0 L₀₀⁻ᵀ (same sparsity),  L_RR = chol(Ω_RR − L_R0 L_R0ᵀ)
+// (dense, or sparse: a nested design's L_RR has no fill).
 // The last diagonal element of L is √(penalized RSS). No n×n or dense q₀×q₀ work is ever done.
 // Term 0 may instead be a tree in sparse-precision form (reterms.ts): its "levels" are the tree's
 // nodes, Ω₀₀ = λ²A₀₀ + Q has the tree's pattern, and with children numbered before parents its
