@@ -91,7 +91,7 @@ function simulateVcomp(r: Rng): string {
 
 function lme4(d: Design, file: string): { seconds: number; logLik: number } | null {
   const call = d.binary ? `glmer(${d.formula}, data = d, family = binomial)` : `lmer(${d.formula}, data = d, REML = FALSE)`;
-  const script = `suppressMessages(library(lme4)); d <- read.csv("${file}"); m <- ${call}; cat(as.numeric(logLik(m)), "\\n")`;
+  const script = `suppressMessages(library(lme4)); d <- read.csv("${file}"); m <- ${call}; cat(sprintf("%.8f", as.numeric(logLik(m))), "\\n")`;
   const t0 = process.hrtime.bigint();
   const p = spawnSync("Rscript", ["-e", script], { encoding: "utf8" });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -384,25 +384,11 @@ export class LaplaceGradient {
     const { qR, LR0, rowPtr, rowIdx, nl0 } = sys;
     const sp = sys.sparse!;
     const G = (this.G = sp.selectedInverse(qR));
-    const { outerPtr, outerPos } = sp;
     const B = (this.B ??= new Float64Array(LR0.length));
     const P = (this.P ??= new Float64Array(nl0 * S0 * S0));
-    B.fill(0);
     for (let l = 0; l < nl0; l++) {
       const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0, vb = S0 * r0;
-      for (let c = 0; c < S0; c++) {
-        const col = vb + c * nr;
-        let k = outerPtr[l];
-        for (let b = 0; b < nr; b++) {
-          if (rowIdx[r0 + b] >= qR) break;
-          for (let a = b; a < nr; a++, k++) {
-            if (rowIdx[r0 + a] >= qR) { k += nr - a; break; }
-            const g = G[outerPos[k]];
-            B[col + a] += g * LR0[col + b];
-            if (a !== b) B[col + b] += g * LR0[col + a];
-          }
-        }
-      }
+      sp.levelProduct(G, LR0, l, r0, nr, S0, rowIdx, qR, B);
       const nre = nr - 1;
       for (let a = 0; a < S0; a++)
         for (let b = 0; b < S0; b++) {

@@ -135,11 +135,12 @@ function sparseConditionalVariances(sys: PLSSystem, sigma2: number): Float64Arra
   const { first, rest, qR, LR0, L00, s0, nl0, rowPtr, rowIdx } = sys;
   const sp = sys.sparse!;
   const G = sp.selectedInverse(qR);
-  const { outerPtr, outerPos, diagPos } = sp;
+  const { diagPos } = sp;
   const out: Float64Array[] = [];
   if (first) {
     const blocks = new Float64Array(nl0 * s0 * s0);
     const W = new Float64Array(s0 * s0), Q = new Float64Array(s0 * s0), B = new Float64Array(s0 * s0);
+    const GV = new Float64Array(LR0.length);
     for (let l = 0; l < nl0; l++) {
       const o = l * s0 * s0;
       W.fill(0);
@@ -151,22 +152,14 @@ function sparseConditionalVariances(sys: PLSSystem, sigma2: number): Float64Arra
         }
       }
       // Q = I + V_lᵀ G V_l over the random-effect rows
-      Q.fill(0);
-      for (let c = 0; c < s0; c++) Q[c + c * s0] = 1;
       const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0, vb = s0 * r0;
-      let k = outerPtr[l];
-      for (let b = 0; b < nr; b++) {
-        if (rowIdx[r0 + b] >= qR) break;
-        for (let a = b; a < nr; a++, k++) {
-          if (rowIdx[r0 + a] >= qR) { k += nr - a; break; }
-          const g = G[outerPos[k]];
-          for (let c = 0; c < s0; c++)
-            for (let d = 0; d < s0; d++) {
-              const va = LR0[vb + a + c * nr], vbb = LR0[vb + b + c * nr];
-              Q[c + d * s0] += g * (a === b ? va * LR0[vb + a + d * nr] : va * LR0[vb + b + d * nr] + vbb * LR0[vb + a + d * nr]);
-            }
+      sp.levelProduct(G, LR0, l, r0, nr, s0, rowIdx, qR, GV);
+      for (let c = 0; c < s0; c++)
+        for (let d = 0; d < s0; d++) {
+          let acc = c === d ? 1 : 0;
+          for (let a = 0; a < nr; a++) acc += LR0[vb + a + c * nr] * GV[vb + a + d * nr];
+          Q[c + d * s0] = acc;
         }
-      }
       // B = Wᵀ Q W
       for (let a = 0; a < s0; a++)
         for (let b = 0; b < s0; b++) {

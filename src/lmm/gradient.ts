@@ -110,25 +110,17 @@ function sparseTraces(sys: PLSSystem, qq: number): Float64Array {
   const { terms, first, rest, LR0, L00, nl0, rowPtr, rowIdx } = sys;
   const sp = sys.sparse!;
   const G = sp.selectedInverse(qq);
-  const { outerPtr, outerPos, diagPos } = sp;
+  const { diagPos } = sp;
   const tr = new Float64Array(terms.length);
   let ti = 0;
   if (first) {
     let acc = 0;
+    const B = new Float64Array(LR0.length);
     for (let l = 0; l < nl0; l++) {
       const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0;
-      let k = outerPtr[l];
+      sp.levelProduct(G, LR0, l, r0, nr, 1, rowIdx, qq, B);
       let quad = 0;
-      for (let b = 0; b < nr; b++) {
-        if (rowIdx[r0 + b] >= qq) break;
-        const vb = LR0[r0 + b];
-        let s = 0;
-        for (let a = b; a < nr; a++, k++) {
-          if (rowIdx[r0 + a] >= qq) { k += nr - a; break; }
-          s += (a === b ? 1 : 2) * LR0[r0 + a] * G[outerPos[k]];
-        }
-        quad += vb * s;
-      }
+      for (let a = r0; a < r0 + nr; a++) quad += LR0[a] * B[a];
       const w = 1 / L00[l];
       acc += w * w * (1 + quad);
     }

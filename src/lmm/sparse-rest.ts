@@ -342,6 +342,31 @@ export class SparseRest {
     return this.F.locate(i, j);
   }
 
+  /**
+   * B = G V for term-0 level l's column block V (nr × s₀ at LR0[s₀·r0 …], rows rowIdx[r0 …]),
+   * over its rows below `limit` (others 0), into out at the same layout. Every pair of a column's
+   * rows lies in the pattern (its outer product was subtracted there), so G has all it needs:
+   * vᵀGv, VᵀGV and the GLMM's G A_l all come from here.
+   */
+  levelProduct(G: Float64Array, LR0: Float64Array, l: number, r0: number, nr: number, s0: number, rowIdx: Int32Array, limit: number, out: Float64Array): void {
+    const { outerPtr, outerPos } = this;
+    const vb = s0 * r0;
+    out.fill(0, vb, vb + s0 * nr);
+    for (let c = 0; c < s0; c++) {
+      const col = vb + c * nr;
+      let k = outerPtr[l];
+      for (let b = 0; b < nr; b++) {
+        if (rowIdx[r0 + b] >= limit) break;
+        for (let a = b; a < nr; a++, k++) {
+          if (rowIdx[r0 + a] >= limit) { k += nr - a; break; }
+          const g = G[outerPos[k]];
+          out[col + a] += g * LR0[col + b];
+          if (a !== b) out[col + b] += g * LR0[col + a];
+        }
+      }
+    }
+  }
+
   /** G = (L_k L_kᵀ)⁻¹ on the factor's pattern (entries of rows ≥ k unspecified), in L's layout */
   selectedInverse(k: number): Float64Array {
     return this.F.selectedInverse(k);
