@@ -22,6 +22,26 @@ export function glmm(cwd: string, ...args: string[]): Run {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * glmm() as an unprivileged user: root (CI) may write into any directory, so a permissions test
+ * runs the CLI as `nobody` (uid/gid 65534) when the tests run as root.
+ */
+/**
+ * Why a test that needs glmmUnprivileged() cannot run here (a reason to skip with), or false: as
+ * root it needs a checkout that `nobody` can read (a clone under /root is not).
+ */
+export function unprivilegedUnavailable(): string | false {
+  if (process.getuid?.() !== 0) return false;
+  const r = spawnSync(process.execPath, ["-e", `require("fs").accessSync(${JSON.stringify(bin)}, 4)`], { uid: 65534, gid: 65534, cwd: tmpdir() });
+  return r.status === 0 ? false : `running as root, and this checkout is not readable by an unprivileged user to test permissions with`;
+}
+
+export function glmmUnprivileged(cwd: string, ...args: string[]): Run {
+  const asRoot = process.getuid?.() === 0;
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", maxBuffer: 64 << 20, ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 /** A fresh scratch directory, removed after the file's tests. */
 export function scratch(prefix: string): string {
   const d = mkdtempSync(join(tmpdir(), `glmm-hostile-${prefix}-`));

@@ -6,10 +6,10 @@
 // directory unless --force.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { assertRefused, bin, fixture, glmm, scratch, setup, snapshot } from "./helpers.js";
+import { assertRefused, bin, fixture, glmm, glmmUnprivileged, scratch, unprivilegedUnavailable, setup, snapshot } from "./helpers.js";
 
 const dir = scratch("out");
 const sleep = readFileSync(fixture("sleepstudy.csv"), "utf8");
@@ -46,10 +46,11 @@ for (const [what, args, message] of overwrite) {
   });
 }
 
-test("an unwritable output directory is found before the fits, not after", { skip: process.getuid?.() === 0 && "root writes anywhere" }, () => {
+test("an unwritable output directory is found before the fits, not after", { skip: unprivilegedUnavailable() }, () => {
   mkdirSync(join(dir, "ro"), { mode: 0o555, recursive: true });
+  chmodSync(dir, 0o755); // (mkdtemp's 0700 would keep the unprivileged run out of its inputs)
   const before = snapshot(dir);
-  assertRefused(glmm(dir, ...de, "--out", "ro/de.csv"), /cannot write 'ro\/de\.csv': permission denied/, dir, before);
+  assertRefused(glmmUnprivileged(dir, ...de, "--out", "ro/de.csv"), /cannot write 'ro\/de\.csv': permission denied/, dir, before);
 });
 
 test("a pre-planted symlink under a temporary-looking name is never followed; the output replaces a symlink rather than writing through it", () => {
