@@ -24,6 +24,8 @@ export interface FitOptions {
   readonly nAGQ?: number;
   /** reference levels: { column: level } */
   readonly refLevels?: Readonly<Record<string, string>>;
+  /** Laplace curvature for non-canonical links: "expected" (lme4) or "observed" (glmmTMB); see GLMMOptions */
+  readonly information?: "expected" | "observed";
   /** prior weights column */
   readonly weights?: string;
   /**
@@ -84,7 +86,7 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     ? fitGLM(ms, { family, link: options.link, weights })
     : isLMM
       ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights })
-      : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress });
+      : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information });
   const warnings = [...ms.warnings, ...scaleWarnings(ms), ...(fitted.kind === "glm" ? [] : fitDiagnostics(ms, fitted, formula).map((d) => d.message))];
   if (fitted.kind === "glmm") {
     const sep = separationWarning(fitted);

@@ -1,17 +1,24 @@
 // Whole-vector kernels for the PIRLS inner loops: μ and the deviance from η, and the working
-// weights and response. Binomial–logit and Poisson/NB–log get fused loops (one exp or log per row,
-// μ reused for dμ/dη and V(μ)); every other family/link goes through the scalar methods.
+// weights and response. The deviance is computed from η in the log domain (families' devResidEta),
+// never from a clamped μ. Binomial–logit and Poisson/NB–log get fused loops; binomial with the
+// other links steps with the observed information (its Fisher weight underflows where the
+// likelihood is still steep: cloglog at η = 13.6); every other family/link uses the scalar methods.
 import type { Family } from "./family.js";
 import { nbHalfDeviance } from "./special.js";
 
 export interface VectorKernels {
   /** μ = g⁻¹(η); returns Σ prior·d(y, μ) (the weighted deviance) */
   meanAndDeviance(eta: Float64Array, mu: Float64Array, y: Float64Array, prior: Float64Array): number;
-  /** Fisher working weights w = prior·μ'²/(V φ) and response z = η − zOffset + (y − μ)/μ' */
-  working(eta: Float64Array, mu: Float64Array, y: Float64Array, prior: Float64Array, phi: number, zOffset: Float64Array, w: Float64Array, z: Float64Array): void;
+  /**
+   * Working weights w and response z = η − zOffset + score/w. With expected, w are the Fisher
+   * weights prior·μ'²/(V φ) (lme4's Laplace determinant); otherwise a kernel may use any positive
+   * curvature (the mode, where the score vanishes, is the same).
+   */
+  working(eta: Float64Array, mu: Float64Array, y: Float64Array, prior: Float64Array, phi: number, zOffset: Float64Array, w: Float64Array, z: Float64Array, expected?: boolean): void;
 }
 
-const EPS = 2.220446049250313e-16;
+/** working quantities only: keeps μ away from 0 where it would divide (the likelihood is unaffected) */
+const TINY = 1e-300;
 
 function binomialLogit(): VectorKernels {
   return {
@@ -19,26 +26,29 @@ function binomialLogit(): VectorKernels {
       let dev = 0;
       for (let i = 0, n = eta.length; i < n; i++) {
         const e = eta[i];
-        const m = e < -30 ? EPS / (1 + EPS) : e > 30 ? 1 / (1 + EPS) : 1 / (1 + Math.exp(-e));
-        mu[i] = m;
+        // log μ = −softplus(−η), log(1 − μ) = −softplus(η): one exp and one log1p per row
+        const t = Math.exp(-Math.abs(e)), l1p = Math.log1p(t);
+        const logMu = e > 0 ? -l1p : e - l1p, log1m = e > 0 ? -e - l1p : -l1p;
+        mu[i] = e > 0 ? 1 / (1 + t) : t / (1 + t);
         const wt = prior[i];
         if (wt === 0) continue;
         const yi = y[i];
         let d = 0;
-        if (yi > 0) d += yi * Math.log(yi / m);
-        if (yi < 1) d += (1 - yi) * Math.log((1 - yi) / (1 - m));
+        if (yi > 0) d += yi * (Math.log(yi) - logMu);
+        if (yi < 1) d += (1 - yi) * (Math.log1p(-yi) - log1m);
         dev += 2 * wt * d;
       }
       return dev;
     },
     working(eta, mu, y, prior, phi, zOffset, w, z) {
       for (let i = 0, n = eta.length; i < n; i++) {
-        const m = mu[i];
         const e = eta[i];
-        const v = m * (1 - m);
-        const me = e > 30 || e < -30 ? EPS : v;
-        w[i] = prior[i] === 0 ? 0 : (prior[i] * me * me) / (v * phi);
-        z[i] = e - zOffset[i] + (y[i] - m) / me;
+        const t = Math.exp(-Math.abs(e)), s = 1 + t;
+        // μ and 1 − μ each without cancellation; V = μ(1 − μ) = t/(1 + t)²
+        const m = e > 0 ? 1 / s : t / s, m1 = e > 0 ? t / s : 1 / s;
+        const v = Math.max(t / (s * s), TINY);
+        w[i] = prior[i] === 0 ? 0 : (prior[i] * v) / phi;
+        z[i] = e - zOffset[i] + (y[i] * m1 - (1 - y[i]) * m) / v;
       }
     },
   };
@@ -51,13 +61,14 @@ function logLink(family: Family): VectorKernels {
     meanAndDeviance(eta, mu, y, prior) {
       let dev = 0;
       for (let i = 0, n = eta.length; i < n; i++) {
-        const m = Math.max(Math.exp(Math.min(eta[i], 709.78)), EPS);
+        const e = eta[i];
+        const m = Math.exp(e);
         mu[i] = m;
         const wt = prior[i];
         if (wt === 0) continue;
         const yi = y[i];
         let d;
-        if (pois) d = (yi > 0 ? yi * Math.log(yi / m) : 0) - (yi - m);
+        if (pois) d = (yi > 0 ? yi * (Math.log(yi) - e) : 0) - (yi - m);
         else d = nbHalfDeviance(yi, m, k);
         dev += 2 * wt * d;
       }
@@ -65,10 +76,39 @@ function logLink(family: Family): VectorKernels {
     },
     working(eta, mu, y, prior, phi, zOffset, w, z) {
       for (let i = 0, n = eta.length; i < n; i++) {
-        const m = mu[i];
+        const m = Math.max(mu[i], TINY);
         const v = pois ? m : m + (m * m) / k;
         w[i] = prior[i] === 0 ? 0 : (prior[i] * m * m) / (v * phi);
-        z[i] = eta[i] - zOffset[i] + (y[i] - m) / m;
+        z[i] = eta[i] - zOffset[i] + (y[i] - mu[i]) / m;
+      }
+    },
+  };
+}
+
+/** binomial with probit, cloglog or log link: everything from the link's log-domain derivatives */
+function binomialLog(family: Family): VectorKernels {
+  const link = family.link;
+  const d = new Float64Array(4);
+  return {
+    meanAndDeviance(eta, mu, y, prior) {
+      let dev = 0;
+      for (let i = 0, n = eta.length; i < n; i++) {
+        mu[i] = Math.exp(link.logMu(eta[i]));
+        if (prior[i] !== 0) dev += family.devResidEta(y[i], eta[i], prior[i]);
+      }
+      return dev;
+    },
+    working(eta, mu, y, prior, phi, zOffset, w, z, expected = false) {
+      for (let i = 0, n = eta.length; i < n; i++) {
+        const e = eta[i], wt = prior[i], yi = y[i];
+        link.logDerivs!(e, d);
+        // score = prior·(y a′ + (1 − y) b′); observed information −prior·(y a″ + (1 − y) b″)
+        const score = wt * (yi * d[0] + (1 - yi) * d[2]);
+        let wi = -wt * (yi * d[1] + (1 - yi) * d[3]);
+        if (expected || !(wi > 0)) wi = wt * Math.exp(2 * link.logMuEta(e) - link.logMu(e) - link.log1mMu(e));
+        wi /= phi;
+        w[i] = wt === 0 || !(wi > 0) ? 0 : wi;
+        z[i] = e - zOffset[i] + (w[i] > 0 ? score / phi / w[i] : 0);
       }
     },
   };
@@ -80,9 +120,8 @@ function generic(family: Family): VectorKernels {
     meanAndDeviance(eta, mu, y, prior) {
       let dev = 0;
       for (let i = 0, n = eta.length; i < n; i++) {
-        const m = link.linkinv(eta[i]);
-        mu[i] = m;
-        if (prior[i] !== 0) dev += family.devResid(y[i], m, prior[i]);
+        mu[i] = link.name === "log" ? Math.exp(eta[i]) : link.linkinv(eta[i]);
+        if (prior[i] !== 0) dev += family.devResidEta(y[i], eta[i], prior[i]);
       }
       return dev;
     },
@@ -98,7 +137,7 @@ function generic(family: Family): VectorKernels {
 }
 
 export function vectorKernels(family: Family): VectorKernels {
-  if (family.name === "binomial" && family.link.name === "logit") return binomialLogit();
+  if (family.name === "binomial") return family.link.name === "logit" ? binomialLogit() : binomialLog(family);
   if ((family.name === "poisson" || family.name === "negative_binomial") && family.link.name === "log") return logLink(family);
   return generic(family);
 }

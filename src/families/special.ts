@@ -18,6 +18,20 @@ export function pnorm(x: number): number {
 export function pnormUpper(x: number): number {
   return 0.5 * erfc(x / Math.SQRT2);
 }
+/**
+ * log Φ(x), accurate in both tails: log1p(−Q(x)) above 0, log Φ(x) down to −30 (erfc keeps full
+ * relative precision there), and below −30 the Mills ratio's continued fraction
+ * Q(t)/φ(t) = 1/(t + 1/(t + 2/(t + 3/(t + …)))), t = −x (40 levels reach 1e-16 for t ≥ 30).
+ */
+export function logPhi(x: number): number {
+  if (x > 0) return Math.log1p(-pnormUpper(x));
+  if (x >= -30) return Math.log(pnorm(x));
+  if (x === -Infinity) return -Infinity;
+  const t = -x;
+  let cf = t;
+  for (let k = 40; k >= 1; k--) cf = t + k / cf;
+  return -0.5 * t * t - 0.5 * Math.log(2 * Math.PI) - Math.log(cf);
+}
 /** standard normal density */
 export function dnorm(x: number): number {
   return Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);

@@ -29,6 +29,12 @@ export interface GLMMOptions {
   readonly maxfun?: number;
   /** called after every objective evaluation (progress display, cancellation by throwing) */
   readonly onProgress?: (info: ProgressInfo) => void;
+  /**
+   * Curvature in the Laplace approximation for non-canonical links: "expected" (Fisher, lme4's
+   * glmer) or "observed" (glmmTMB). Default: observed for negative binomial and Gamma-log (whose
+   * references are glmmTMB's), expected otherwise.
+   */
+  readonly information?: "expected" | "observed";
   /** use the analytic β-gradient in stage 2 where it applies (default true; false: differences only) */
   readonly analyticGradient?: boolean;
 }
@@ -118,7 +124,7 @@ export class GeneralizedLinearMixedModel {
     this.terms = sortTerms(ms.reTerms, { densePrecision: true });
     this.state = new GLMMState(ms, this.terms, fam, y, prior);
     // glmmTMB's Laplace uses the observed information; it matters only for non-canonical links (NB2)
-    this.state.observedInformation = fam.name === "negative_binomial" || (fam.name === "Gamma" && fam.link.name === "log");
+    this.state.observedInformation = options.information ? options.information === "observed" : fam.name === "negative_binomial" || (fam.name === "Gamma" && fam.link.name === "log");
     this.nAGQ = options.nAGQ ?? 1;
     if (this.nAGQ > 1 && (this.terms.length !== 1 || this.terms[0].s !== 1 || this.terms[0].kfac !== null || this.terms[0].tree !== null || this.terms[0].kprec !== null))
       throw new UserError(`--nagq ${this.nAGQ} needs a single scalar random-effect term such as (1 | group); use --nagq 1 (Laplace)`);
@@ -158,7 +164,7 @@ export class GeneralizedLinearMixedModel {
     const L = st.sysU.ok ? st.sysU.L00 : st.sysBeta.L00;
     const { nodes, weights } = gaussHermite(nodesCount);
     const K = nodes.length;
-    const fam = st.family, link = fam.link;
+    const fam = st.family;
     const n = st.n;
     // log-sum per level and node
     const acc = new Float64Array(nl * K);
@@ -170,7 +176,7 @@ export class GeneralizedLinearMixedModel {
       const dz = zz[i] * th * Math.SQRT2 * sd;
       for (let k = 0; k < K; k++) {
         const eta = etaHat[i] + dz * nodes[k];
-        acc[l * K + k] += fam.logDensity(st.y[i], link.linkinv(eta), st.prior[i], st.phi);
+        acc[l * K + k] += fam.logDensityEta(st.y[i], eta, st.prior[i], st.phi);
       }
     }
     let total = 0;

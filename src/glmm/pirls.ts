@@ -114,10 +114,10 @@ export class GLMMState {
     return dev / phi + this.penaltyOf(u);
   }
 
-  /** working weights and response at the current η, μ; zOffset is subtracted from z */
-  private weights(zOffset: Float64Array): void {
+  /** working weights and response at the current η, μ; zOffset is subtracted from z (expected: Fisher weights) */
+  private weights(zOffset: Float64Array, expected = false): void {
     const { eta, mu, w, z, y, prior, phi } = this;
-    this.kernels.working(eta, mu, y, prior, phi, zOffset, w, z);
+    this.kernels.working(eta, mu, y, prior, phi, zOffset, w, z, expected);
     if (this.observedInformation) this.observedWeights(zOffset);
   }
 
@@ -219,8 +219,8 @@ export class GLMMState {
     this.u = u;
     this.beta = beta;
     this.lastConverged = converged;
-    // factor at the mode's weights, for log|L_Z|
-    this.weights(updateBeta ? this.offset : ef);
+    // factor at the mode's weights, for log|L_Z| (Fisher's, as lme4, unless observedInformation)
+    this.weights(updateBeta ? this.offset : ef, !this.observedInformation);
     sys.accumulate(this.w, updateBeta ? this.ms.X : null, this.z);
     sys.updateL(theta);
     return { pdev, iterations: it, converged };
@@ -228,7 +228,8 @@ export class GLMMState {
 
   /**
    * Use the observed (not expected) information in the Laplace log-determinant, as glmmTMB/TMB
-   * do. It differs from PIRLS' Fisher weights only for non-canonical links (NB2 with log link).
+   * do. It differs from PIRLS' Fisher weights only for non-canonical links (NB2 with log link,
+   * binomial probit/cloglog/log: there lme4 uses Fisher's, glmmTMB the observed).
    */
   observedInformation = false;
 
