@@ -2,7 +2,7 @@
 // Laplace objective and GEE need. Binomial responses are proportions y = s/n with weight n.
 import { UserError } from "../errors.js";
 import { type Link, type LinkName, links, softplus } from "./link.js";
-import { lgamma, lgammaShift, lchoose, nbHalfDeviance, xlogxy } from "./special.js";
+import { lgamma, lgammaShift, lchoose, nbHalfDeviance, nbHalfDevianceLog, xlogxy } from "./special.js";
 
 export type FamilyName = "gaussian" | "binomial" | "poisson" | "negative_binomial" | "Gamma";
 
@@ -153,7 +153,7 @@ function negativeBinomial(link: Link, size: number): Family {
     },
     devResidEta: (y, eta, wt) => {
       if (size >= NB_POISSON_LIMIT) return pois.devResidEta(y, eta, wt);
-      return orInf(2 * wt * nbHalfDeviance(y, Math.exp(link.logMu(eta)), size));
+      return orInf(2 * wt * nbHalfDevianceLog(y, link.logMu(eta), size));
     },
     muStart: (y) => y + 0.1,
     validMu: (mu) => mu > 0 && Number.isFinite(mu),

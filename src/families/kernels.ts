@@ -4,7 +4,7 @@
 // other links steps with the observed information (its Fisher weight underflows where the
 // likelihood is still steep: cloglog at η = 13.6); every other family/link uses the scalar methods.
 import type { Family } from "./family.js";
-import { nbHalfDeviance } from "./special.js";
+import { nbHalfDevianceLog } from "./special.js";
 
 export interface VectorKernels {
   /** μ = g⁻¹(η); returns Σ prior·d(y, μ) (the weighted deviance) */
@@ -69,7 +69,7 @@ function logLink(family: Family): VectorKernels {
         const yi = y[i];
         let d;
         if (pois) d = (yi > 0 ? yi * (Math.log(yi) - e) : 0) - (yi - m);
-        else d = nbHalfDeviance(yi, m, k);
+        else d = nbHalfDevianceLog(yi, e, k);
         dev += 2 * wt * d;
       }
       return dev;

@@ -1,0 +1,72 @@
+// Every family × link's log density and deviance from η, and the binomial links' derivatives of
+// log μ and log(1 − μ), at |η| up to 40 against 60-digit references
+// (test/fixtures/reference/link_logdensity.py, mpmath). A clamped μ misses these by whole units.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { makeFamily, links, type LinkName } from "../../src/families/index.js";
+import { logPhi } from "../../src/families/special.js";
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test", "fixtures");
+const ref = JSON.parse(readFileSync(join(fixtures, "reference", "link_logdensity.json"), "utf8"));
+
+const close = (got: number, want: number, rel: number) => Math.abs(got - want) <= rel * Math.max(1, Math.abs(want));
+
+test("log density and deviance from η: every family × link, |η| ≤ 40, to 1e-12", () => {
+  const bad: string[] = [];
+  const seen = new Set<string>();
+  for (const c of ref.densities) {
+    const fam = makeFamily(c.family, c.link, c.size ?? 1);
+    seen.add(`${c.family}/${c.link}`);
+    const ld = fam.logDensityEta(c.y, c.eta, c.wt, c.phi);
+    const dv = fam.devResidEta(c.y, c.eta, c.wt);
+    if (!close(ld, c.logDensity, 1e-12)) bad.push(`${c.family}/${c.link} y=${c.y} η=${c.eta}: log density ${ld} want ${c.logDensity}`);
+    if (!close(dv, c.devResid, 1e-12)) bad.push(`${c.family}/${c.link} y=${c.y} η=${c.eta}: deviance ${dv} want ${c.devResid}`);
+  }
+  assert.deepEqual(bad, []);
+  assert.equal(seen.size, 16, "every allowed family × link is covered");
+});
+
+test("the μ-based density agrees with the η-based one where μ is representable", () => {
+  for (const c of ref.densities) {
+    if (Math.abs(c.eta) > 1) continue; // beyond, R's clamped μ (linkinv) is not the exact one
+    const fam = makeFamily(c.family, c.link, c.size ?? 1);
+    const ld = fam.logDensity(c.y, fam.link.linkinv(c.eta), c.wt, c.phi);
+    assert.ok(close(ld, c.logDensity, 1e-10), `${c.family}/${c.link} η=${c.eta}: ${ld} vs ${c.logDensity}`);
+    const dv = fam.devResid(c.y, fam.link.linkinv(c.eta), c.wt);
+    assert.ok(close(dv, c.devResid, 1e-10), `${c.family}/${c.link} η=${c.eta}: deviance ${dv} vs ${c.devResid}`);
+  }
+});
+
+test("log μ, log(1 − μ) and their first two η-derivatives for logit, probit, cloglog, log", () => {
+  const d = new Float64Array(4);
+  for (const c of ref.derivatives) {
+    const link = links[c.link as LinkName];
+    assert.ok(close(link.logMu(c.eta), c.logMu, 1e-13), `${c.link} log μ at ${c.eta}: ${link.logMu(c.eta)} vs ${c.logMu}`);
+    assert.ok(close(link.log1mMu(c.eta), c.log1mMu, 1e-13), `${c.link} log(1−μ) at ${c.eta}: ${link.log1mMu(c.eta)} vs ${c.log1mMu}`);
+    link.logDerivs!(c.eta, d);
+    for (let k = 0; k < 4; k++) assert.ok(close(d[k], c.d[k], 1e-9), `${c.link} derivative ${k} at ${c.eta}: ${d[k]} vs ${c.d[k]}`);
+    // log|dμ/dη| = log μ + log a′ (logit, probit, cloglog: a′ > 0)
+    if (c.d[0] > 1e-300) assert.ok(close(link.logMuEta(c.eta), c.logMu + Math.log(c.d[0]), 1e-9), `${c.link} log μ′ at ${c.eta}`);
+  }
+});
+
+test("log Φ across the switch points of its three branches", () => {
+  // references: mpmath log(ncdf(x)), 60 digits
+  const want: [number, number][] = [
+    [-29.999, -454.2912111961238], [-30.001, -454.3512777154588], [-38, -726.5572160188201],
+    [3, -0.0013508099647481938], [0, -0.6931471805599453], [1e-3, -0.6923496142726883],
+  ];
+  for (const [x, v] of want) assert.ok(close(logPhi(x), v, 1e-13), `log Φ(${x}) = ${logPhi(x)} want ${v}`);
+  assert.equal(logPhi(-Infinity), -Infinity);
+});
+
+test("η outside the link's range gives −∞ log density, not NaN", () => {
+  assert.equal(makeFamily("binomial", "log").logDensityEta(0.5, 0.1, 4, 1), -Infinity);
+  assert.equal(makeFamily("poisson", "sqrt").logDensityEta(2, -0.3, 1, 1), -Infinity);
+  assert.equal(makeFamily("poisson", "identity").logDensityEta(2, -0.3, 1, 1), -Infinity);
+  assert.equal(makeFamily("Gamma", "inverse").logDensityEta(2, -0.3, 1, 1), -Infinity);
+  assert.equal(makeFamily("binomial", "log").devResidEta(0.5, 0.1, 4), Infinity);
+});
