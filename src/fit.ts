@@ -89,7 +89,7 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
       : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information });
   const warnings = [...ms.warnings, ...scaleWarnings(ms), ...(fitted.kind === "glm" ? [] : fitDiagnostics(ms, fitted, formula).map((d) => d.message))];
   if (fitted.kind === "glmm") {
-    const sep = separationWarning(fitted);
+    const sep = separationWarning(fitted, ms);
     if (sep) warnings.push(sep);
   }
   const json = fitToJSON(fitted, { formula, dropped: ms.dropped, warnings });

@@ -75,6 +75,8 @@ export interface FittedGLMM {
   readonly fitted: Float64Array;
   readonly eta: Float64Array;
   readonly evaluations: number;
+  /** fixed effects whose estimates diverge (separation): no standard error */
+  readonly diverging: readonly string[];
 }
 
 type ExtraKind = "none" | "nbsize" | "dispersion";
@@ -292,11 +294,20 @@ export class GeneralizedLinearMixedModel {
     }
     // ---- standard errors from the Hessian in (θ, β[, extra]), as lme4 (and glmmTMB's sdreport)
     let vcov = new Float64Array(p * p).fill(NaN);
+    let diverging: number[] = [];
     if (!options.noHessian) {
       h ??= hessianFD(f2, xs);
-      const inv = activeInverse(h.hessian, xs, lo2, nth);
+      let inv = activeInverse(h.hessian, xs, lo2, nth);
+      // Separation drives some β to ±∞ while the others stay identified: their SEs come from the
+      // Hessian with the diverging coordinates held (the rows those touch carry no information).
+      diverging = this.divergingTerms(f2, xs, nth, p);
+      if (diverging.length > 0) {
+        inv = activeInverse(h.hessian, xs, lo2, nth, diverging.map((j) => nth + j));
+        const names = diverging.map((j) => `${this.ms.xnames[j]} (${xs[nth + j].toPrecision(4)})`).join(", ");
+        warnings.push(`estimate${diverging.length > 1 ? "s" : ""} of ${names} diverge${diverging.length > 1 ? "" : "s"}: every row ${diverging.length > 1 ? "they touch" : "it touches"} is fitted at the boundary of the response's range (separation); standard error${diverging.length > 1 ? "s" : ""} NA, the other standard errors are conditional on ${diverging.length > 1 ? "them" : "it"}`);
+      }
       if (inv) {
-        for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) vcov[a + b * p] = 2 * inv.get(nth + a, nth + b);
+        for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) vcov[a + b * p] = diverging.includes(a) || diverging.includes(b) ? NaN : 2 * inv.get(nth + a, nth + b);
         // convergence check: scaled gradient H⁻¹g (lme4's check.conv.grad)
         const maxScaled = inv.maxScaledGradient(h.gradient);
         if (maxScaled > 2e-3) {
@@ -310,7 +321,38 @@ export class GeneralizedLinearMixedModel {
     }
     // final state at the optimum
     if (hasExtra) this.setExtra(xs[nth + p]); // summarize evaluates at xs
-    return this.summarize(xs, nth, p, vcov, converged, warnings);
+    return this.summarize(xs, nth, p, vcov, converged, warnings, diverging);
+  }
+
+  /**
+   * Fixed effects driven to ±∞ by separation: columns of X whose every row with a non-zero entry
+   * has y on the boundary of its range (0, or binomial 1) and μ within 1e-6 of it. Only checked
+   * when some β moves η by more than 10 (cheap pre-filter: a diverging estimate is large).
+   */
+  private divergingTerms(f2: (x: Float64Array) => number, xs: Float64Array, nth: number, p: number): number[] {
+    const fam = this.family.name;
+    if (fam !== "binomial" && fam !== "poisson" && fam !== "negative_binomial") return [];
+    const { X } = this.ms;
+    const n = this.ms.n;
+    const cand: number[] = [];
+    for (let j = 0; j < p; j++) {
+      let mx = 0;
+      for (let i = 0; i < n; i++) mx = Math.max(mx, Math.abs(X[i + j * n]));
+      if (mx * Math.abs(xs[nth + j]) > 10) cand.push(j);
+    }
+    if (cand.length === 0) return [];
+    f2(xs);
+    const { y, mu, prior } = this.state;
+    const atBoundary = (i: number) => prior[i] === 0 || (y[i] === 0 && mu[i] < 1e-6) || (fam === "binomial" && y[i] === 1 && 1 - mu[i] < 1e-6);
+    return cand.filter((j) => {
+      let touched = 0;
+      for (let i = 0; i < n; i++) {
+        if (X[i + j * n] === 0) continue;
+        if (!atBoundary(i)) return false;
+        touched++;
+      }
+      return touched > 0 && touched < n;
+    });
   }
 
   /**
@@ -534,7 +576,7 @@ export class GeneralizedLinearMixedModel {
     return Math.min(Math.max(k, 0.05), 1e3);
   }
 
-  private summarize(xs: Float64Array, nth: number, p: number, vcov: Float64Array, converged: boolean, warnings: string[]): FittedGLMM {
+  private summarize(xs: Float64Array, nth: number, p: number, vcov: Float64Array, converged: boolean, warnings: string[], diverging: number[]): FittedGLMM {
     const st = this.state;
     const ms = this.ms;
     const theta = Float64Array.from(xs.subarray(0, nth));
@@ -578,6 +620,7 @@ export class GeneralizedLinearMixedModel {
       logLik, df: npar, AIC: -2 * logLik + 2 * npar, BIC: -2 * logLik + Math.log(n) * npar, deviance: dev,
       varcorr, ranef, nbSize, dispersion: st.phi, singular, converged, warnings,
       fitted: Float64Array.from(st.mu), eta: Float64Array.from(st.eta), evaluations: this.evaluations,
+      diverging: diverging.map((j) => ms.xnames[j]),
     };
   }
 }
