@@ -10,15 +10,19 @@ export interface VectorKernels {
   /** μ = g⁻¹(η); returns Σ prior·d(y, μ) (the weighted deviance) */
   meanAndDeviance(eta: Float64Array, mu: Float64Array, y: Float64Array, prior: Float64Array): number;
   /**
-   * Working weights w and response z = η − zOffset + score/w. With expected, w are the Fisher
-   * weights prior·μ'²/(V φ) (lme4's Laplace determinant); otherwise a kernel may use any positive
-   * curvature (the mode, where the score vanishes, is the same).
+   * Working weights w and response z = η − zOffset + score/w. "expected": the Fisher weights
+   * prior·μ'²/(V φ) (lme4's Laplace determinant); "observed": −∂²ℓ/∂η² (glmmTMB's); "step": any
+   * positive curvature for a PIRLS step (the mode, where the score vanishes, is the same).
+   * Canonical links have one curvature; the NB/Gamma log-link observed weights are PIRLS's own.
    */
-  working(eta: Float64Array, mu: Float64Array, y: Float64Array, prior: Float64Array, phi: number, zOffset: Float64Array, w: Float64Array, z: Float64Array, expected?: boolean): void;
+  working(eta: Float64Array, mu: Float64Array, y: Float64Array, prior: Float64Array, phi: number, zOffset: Float64Array, w: Float64Array, z: Float64Array, mode?: WeightMode): void;
 }
+
+export type WeightMode = "step" | "expected" | "observed";
 
 /** working quantities only: keeps μ away from 0 where it would divide (the likelihood is unaffected) */
 const TINY = 1e-300;
+const EPS = 2.220446049250313e-16;
 
 function binomialLogit(): VectorKernels {
   return {
@@ -46,7 +50,8 @@ function binomialLogit(): VectorKernels {
         const t = Math.exp(-Math.abs(e)), s = 1 + t;
         // μ and 1 − μ each without cancellation; V = μ(1 − μ) = t/(1 + t)²
         const m = e > 0 ? 1 / s : t / s, m1 = e > 0 ? t / s : 1 / s;
-        const v = Math.max(t / (s * s), TINY);
+        // weights no smaller than R's (μ′ ≥ ε): damps steps into the tails, likelihood unchanged
+        const v = Math.max(t / (s * s), EPS);
         w[i] = prior[i] === 0 ? 0 : (prior[i] * v) / phi;
         z[i] = e - zOffset[i] + (y[i] * m1 - (1 - y[i]) * m) / v;
       }
@@ -98,14 +103,14 @@ function binomialLog(family: Family): VectorKernels {
       }
       return dev;
     },
-    working(eta, mu, y, prior, phi, zOffset, w, z, expected = false) {
+    working(eta, mu, y, prior, phi, zOffset, w, z, mode = "step") {
       for (let i = 0, n = eta.length; i < n; i++) {
         const e = eta[i], wt = prior[i], yi = y[i];
         link.logDerivs!(e, d);
         // score = prior·(y a′ + (1 − y) b′); observed information −prior·(y a″ + (1 − y) b″)
         const score = wt * (yi * d[0] + (1 - yi) * d[2]);
         let wi = -wt * (yi * d[1] + (1 - yi) * d[3]);
-        if (expected || !(wi > 0)) wi = wt * Math.exp(2 * link.logMuEta(e) - link.logMu(e) - link.log1mMu(e));
+        if (mode === "expected" || !(wi > 0)) wi = wt * Math.exp(2 * link.logMuEta(e) - link.logMu(e) - link.log1mMu(e));
         wi /= phi;
         w[i] = wt === 0 || !(wi > 0) ? 0 : wi;
         z[i] = e - zOffset[i] + (w[i] > 0 ? score / phi / w[i] : 0);
@@ -114,8 +119,22 @@ function binomialLog(family: Family): VectorKernels {
   };
 }
 
+/** d²μ/dη² per link (the observed information's correction term) */
+const muEta2: Partial<Record<string, (eta: number) => number>> = {
+  identity: () => 0, log: (eta) => Math.exp(eta), inverse: (eta) => 2 / (eta * eta * eta), sqrt: () => 2,
+};
+/** dV/dμ per family */
+function dVariance(family: Family): (mu: number) => number {
+  if (family.name === "poisson") return () => 1;
+  if (family.name === "Gamma") return (mu) => 2 * mu;
+  if (family.name === "negative_binomial") return (mu) => 1 + (2 * mu) / family.size!;
+  return () => 0;
+}
+
 function generic(family: Family): VectorKernels {
   const link = family.link;
+  const m2 = muEta2[link.name] ?? (() => 0);
+  const dV = dVariance(family);
   return {
     meanAndDeviance(eta, mu, y, prior) {
       let dev = 0;
@@ -125,11 +144,17 @@ function generic(family: Family): VectorKernels {
       }
       return dev;
     },
-    working(eta, mu, y, prior, phi, zOffset, w, z) {
+    working(eta, mu, y, prior, phi, zOffset, w, z, mode = "step") {
       for (let i = 0, n = eta.length; i < n; i++) {
         const me = link.muEta(eta[i]);
         const v = family.variance(mu[i]);
-        w[i] = prior[i] === 0 ? 0 : (prior[i] * me * me) / (v * phi);
+        let wi = (prior[i] * me * me) / (v * phi);
+        // −ℓ″ = prior·(μ′²/V − (y − μ)·d(μ′/V)/dη)/φ, d(μ′/V)/dη = μ″/V − μ′²V′/V²
+        if (mode === "observed") {
+          const wo = wi - (prior[i] * (y[i] - mu[i]) * (m2(eta[i]) / v - (me * me * dV(mu[i])) / (v * v))) / phi;
+          if (wo > 0) wi = wo;
+        }
+        w[i] = prior[i] === 0 ? 0 : wi;
         z[i] = eta[i] - zOffset[i] + (y[i] - mu[i]) / me;
       }
     },

@@ -16,6 +16,7 @@ import { GLMMState } from "./pirls.js";
 import { hessianFD, hessianForward, hessianGradient, gradientForward, gradientMixed, activeInverse, type HessianResult } from "./hessian.js";
 import { LaplaceGradient, analyticGradientSupported } from "./gradient.js";
 import { conditionalVariances, ranefTables } from "../lmm/condvar.js";
+import { standardizeFixed, unstandardizeFit } from "./scaling.js";
 
 export interface GLMMOptions {
   readonly family: string | Family;
@@ -30,9 +31,9 @@ export interface GLMMOptions {
   /** called after every objective evaluation (progress display, cancellation by throwing) */
   readonly onProgress?: (info: ProgressInfo) => void;
   /**
-   * Curvature in the Laplace approximation for non-canonical links: "expected" (Fisher, lme4's
-   * glmer) or "observed" (glmmTMB). Default: observed for negative binomial and Gamma-log (whose
-   * references are glmmTMB's), expected otherwise.
+   * Curvature in the Laplace approximation for non-canonical links (probit, cloglog, NB, Gamma-log,
+   * sqrt, ...): "observed" (−∂²ℓ/∂η², the second-order expansion itself, as glmmTMB; the default)
+   * or "expected" (Fisher's, as lme4's glmer). Canonical links have one curvature.
    */
   readonly information?: "expected" | "observed";
   /** use the analytic β-gradient in stage 2 where it applies (default true; false: differences only) */
@@ -75,6 +76,8 @@ export interface FittedGLMM {
   readonly fitted: Float64Array;
   readonly eta: Float64Array;
   readonly evaluations: number;
+  /** curvature of the Laplace approximation (GLMMOptions.information) */
+  readonly information: "expected" | "observed";
   /** fixed effects whose estimates diverge (separation): no standard error */
   readonly diverging: readonly string[];
 }
@@ -91,6 +94,8 @@ export class GeneralizedLinearMixedModel {
   /** analytic ∂D/∂β for stage 2, when the family and terms allow it */
   readonly gradient: LaplaceGradient | null;
   evaluations = 0;
+  /** the original X when ms.X is standardized: which rows each fixed effect touches (separation) */
+  zeroPattern: Float64Array | null = null;
   private readonly onProgress?: (info: ProgressInfo) => void;
   private stage = "stage 1";
   /** Σ over rows of the constant c_i = log p(y_i | μ = y_i) is not used: we use full densities. */
@@ -126,7 +131,7 @@ export class GeneralizedLinearMixedModel {
     this.terms = sortTerms(ms.reTerms, { densePrecision: true });
     this.state = new GLMMState(ms, this.terms, fam, y, prior);
     // glmmTMB's Laplace uses the observed information; it matters only for non-canonical links (NB2)
-    this.state.observedInformation = options.information ? options.information === "observed" : fam.name === "negative_binomial" || (fam.name === "Gamma" && fam.link.name === "log");
+    this.state.observedInformation = (options.information ?? "observed") === "observed";
     this.nAGQ = options.nAGQ ?? 1;
     if (this.nAGQ > 1 && (this.terms.length !== 1 || this.terms[0].s !== 1 || this.terms[0].kfac !== null || this.terms[0].tree !== null || this.terms[0].kprec !== null))
       throw new UserError(`--nagq ${this.nAGQ} needs a single scalar random-effect term such as (1 | group); use --nagq 1 (Laplace)`);
@@ -235,6 +240,7 @@ export class GeneralizedLinearMixedModel {
       return v;
     };
     const r1 = bobyqa(f1, x1, { lower: lo1, upper: up1, rhobeg: 0.2, rhoend: 1e-2, maxfun });
+    if (process.env.DBG18) console.error("stage1", this.evaluations, r1.fval, Array.from(r1.x));
     if (!r1.converged) warnings.push(`the optimizer did not converge in stage 1 (${r1.message})`);
     if (best1.x.every((v, k) => v === r1.x[k])) {
       if (hasExtra) this.setExtra(r1.x[nth]);
@@ -261,6 +267,7 @@ export class GeneralizedLinearMixedModel {
     let fval: number;
     let converged = r1.converged;
     const nw = this.newton(f2, x2, lo2, up2, nth, this.betaHessianPIRLS(p));
+    if (process.env.DBG18) console.error("newton", this.evaluations, nw ? nw.f : null, nw ? Array.from(nw.x) : null);
     if (nw) {
       xs = nw.x; fval = nw.f; h = nw.h;
     } else {
@@ -281,6 +288,7 @@ export class GeneralizedLinearMixedModel {
       const r2 = bobyqa((xt) => f2(toX(xt)), new Float64Array(x2.length), { lower: loT, upper: upT, rhobeg: 0.5, rhoend: 1e-5, maxfun });
       xs = toX(r2.x);
       fval = r2.fval;
+      if (process.env.DBG18) console.error("bobyqa2", this.evaluations, fval, Array.from(xs), r2.message);
       converged &&= r2.converged;
       if (!r2.converged) warnings.push(`the optimizer did not converge (${r2.message}); try rescaling covariates`);
       // snap tiny θ to the boundary when that costs nothing
@@ -332,12 +340,12 @@ export class GeneralizedLinearMixedModel {
   private divergingTerms(f2: (x: Float64Array) => number, xs: Float64Array, nth: number, p: number): number[] {
     const fam = this.family.name;
     if (fam !== "binomial" && fam !== "poisson" && fam !== "negative_binomial") return [];
-    const { X } = this.ms;
+    const X = this.zeroPattern ?? this.ms.X;
     const n = this.ms.n;
     const cand: number[] = [];
     for (let j = 0; j < p; j++) {
       let mx = 0;
-      for (let i = 0; i < n; i++) mx = Math.max(mx, Math.abs(X[i + j * n]));
+      for (let i = 0; i < n; i++) mx = Math.max(mx, Math.abs(this.ms.X[i + j * n]));
       if (mx * Math.abs(xs[nth + j]) > 10) cand.push(j);
     }
     if (cand.length === 0) return [];
@@ -620,7 +628,7 @@ export class GeneralizedLinearMixedModel {
       logLik, df: npar, AIC: -2 * logLik + 2 * npar, BIC: -2 * logLik + Math.log(n) * npar, deviance: dev,
       varcorr, ranef, nbSize, dispersion: st.phi, singular, converged, warnings,
       fitted: Float64Array.from(st.mu), eta: Float64Array.from(st.eta), evaluations: this.evaluations,
-      diverging: diverging.map((j) => ms.xnames[j]),
+      diverging: diverging.map((j) => ms.xnames[j]), information: st.observedInformation ? "observed" : "expected",
     };
   }
 }
@@ -641,7 +649,11 @@ function smallStep(x: Float64Array, y: Float64Array, nth: number, p: number): bo
   return true;
 }
 
-/** Fit a GLMM (library entry point). */
+/** Fit a GLMM (library entry point), in the standardized fixed-effects parametrization (scaling.ts). */
 export function fitGLMM(ms: ModelStructure, options: GLMMOptions): FittedGLMM {
-  return new GeneralizedLinearMixedModel(ms, options).fit(options);
+  const sc = standardizeFixed(ms);
+  if (!sc) return new GeneralizedLinearMixedModel(ms, options).fit(options);
+  const model = new GeneralizedLinearMixedModel(sc.ms, options);
+  model.zeroPattern = ms.X;
+  return unstandardizeFit(model.fit(options), sc.T);
 }
