@@ -94,6 +94,8 @@ export class GeneralizedLinearMixedModel {
   /** analytic ∂D/∂β for stage 2, when the family and terms allow it */
   readonly gradient: LaplaceGradient | null;
   evaluations = 0;
+  /** warnings about the input, reported with the fit */
+  private readonly inputWarnings: string[] = [];
   /** the original X when ms.X is standardized: which rows each fixed effect touches (separation) */
   zeroPattern: Float64Array | null = null;
   private readonly onProgress?: (info: ProgressInfo) => void;
@@ -117,6 +119,14 @@ export class GeneralizedLinearMixedModel {
       for (let i = 0; i < n; i++) {
         if (!(y[i] >= 0 && y[i] <= 1)) throw new UserError(`binomial response must be in [0, 1] (or cbind(successes, failures)); row ${ms.rows[i] + 2} has ${y[i]}`);
       }
+      // R's "non-integer #successes in a binomial glm!": proportions need their trials as weights
+      let bad = -1;
+      for (let i = 0; i < n && bad < 0; i++) {
+        const s = y[i] * prior[i];
+        if (Math.abs(s - Math.round(s)) > 1e-7 * Math.max(1, s)) bad = i;
+      }
+      if (bad >= 0)
+        this.inputWarnings.push(`non-integer number of successes in a binomial model (data row ${ms.rows[bad] + 1}: ${y[bad]}${prior[bad] !== 1 ? ` × ${prior[bad]} trials` : ""}): proportions need their numbers of trials as --weights, or use cbind(successes, failures)`);
     } else if (resp.kind !== "numeric") {
       throw new UserError(`family ${fam.name} needs a numeric response; '${resp.name}' is ${resp.kind === "cbind" ? "cbind()" : "text"}`);
     }
@@ -210,7 +220,7 @@ export class GeneralizedLinearMixedModel {
     const terms = this.terms;
     const nth = terms.reduce((a, t) => a + t.ntheta, 0);
     const p = this.ms.p;
-    const warnings: string[] = [];
+    const warnings: string[] = [...this.inputWarnings];
     const maxfun = options.maxfun ?? 20000;
     // starting β: a GLM fit (θ = 0 makes PIRLS an IRLS for β)
     let extra0 = 0;

@@ -19,13 +19,14 @@ export function separationWarning(fit: FittedGLMM, ms?: ModelStructure): string 
   if (!ms) return `${head}; the estimates are finite`;
   // the fixed part alone at those rows: moderate → the random effects made them extreme
   const { X, p } = ms;
-  let fromRandom = 0;
+  let fromRandom = 0, maxFixed = 0;
   for (const i of rows) {
     let ef = ms.offset ? ms.offset[i] : 0;
     for (let j = 0; j < p; j++) ef += X[i + j * n] * fit.beta[j];
     if (Math.abs(ef) < Math.abs(fit.eta[i]) - 5) fromRandom++;
+    else maxFixed = Math.max(maxFixed, Math.abs(ef));
   }
   if (fromRandom === rows.length)
-    return `${head}; the estimates are finite — the extreme probabilities come from the predicted random effects (groups whose responses are all 0 or all 1, with a large random-effect variance)`;
-  return `${head}; the estimates are finite — the extreme probabilities come from the fixed effects${fromRandom > 0 ? ` (${fromRandom} of them from the random effects)` : ""}; check for near-separation or extreme covariate values`;
+    return `${head}; the fixed-effect estimates are finite — the extreme probabilities come from the predicted random effects (groups whose responses are all 0 or all 1, with a large random-effect variance)`;
+  return `${head}: (quasi-)complete separation — the fixed effects alone put the linear predictor at up to ±${maxFixed.toPrecision(3)} in ${rows.length - fromRandom} of them, so the separating terms' estimates are not finite (they stop where the optimizer does); consider removing or merging the separating variable's levels, or a penalized (Firth/Bayesian) fit`;
 }

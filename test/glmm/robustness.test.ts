@@ -115,3 +115,30 @@ for (const id of ["gamma_inverse", "poisson_sqrt"]) {
     if (c.family === "Gamma") assert.ok(rel(r.json.sigma!, c.reference.sigma) < 5e-3, `sigma ${r.json.sigma} want ${c.reference.sigma}`);
   });
 }
+
+test("non-integer binomial proportions without weights warn (R: non-integer #successes); with trials as weights they do not", () => {
+  const frame = readFrameFile(join(fixtures, "data", "cbpp.csv"));
+  const noW = fit(frame, "I(incidence / size) ~ period + (1 | herd)", { family: "binomial" });
+  assert.ok(noW.json.warnings.some((w) => /^non-integer number of successes in a binomial model \(data row 1: 0\.142857.*--weights/.test(w)), noW.json.warnings.join("\n"));
+  const withW = fit(frame, "I(incidence / size) ~ period + (1 | herd)", { family: "binomial", weights: "size" });
+  assert.ok(!withW.json.warnings.some((w) => /non-integer/.test(w)), withW.json.warnings.join("\n"));
+  const cb = fit(frame, "cbind(incidence, size - incidence) ~ period + (1 | herd)", { family: "binomial" });
+  assert.ok(Math.abs(cb.json.logLik - withW.json.logLik) < 1e-6);
+});
+
+test("the separation warning is worded from what produced the extreme probabilities", async () => {
+  const { separationWarning } = await import("../../src/glmm/separation.js");
+  const X = Float64Array.from([1, 1, 1, 1, 0, 1, 2, 3]); // intercept, x
+  const ms = { X, p: 2, n: 4, offset: null } as any;
+  const base = { family: "binomial", beta: Float64Array.from([0.5, 0.2]), diverging: [] as string[] };
+  // η from the random effects (fixed part ≤ 1.1): finite estimates, said so
+  const re = separationWarning({ ...base, eta: Float64Array.from([0.5, 25, 0.9, 1.1]), fitted: Float64Array.from([0.62, 1 - 1e-11, 0.71, 0.75]) } as any, ms)!;
+  assert.match(re, /in 1 of 4 rows; the fixed-effect estimates are finite — the extreme probabilities come from the predicted random effects/);
+  // η from the fixed part: separation by the fixed effects
+  const fx = separationWarning({ ...base, beta: Float64Array.from([0, 12]), eta: Float64Array.from([0, 12, 24, 36]), fitted: Float64Array.from([0.5, 0.99999, 1 - 1e-11, 1 - 1e-16]) } as any, ms)!;
+  assert.match(fx, /in 2 of 4 rows: \(quasi-\)complete separation — the fixed effects alone put the linear predictor at up to ±36\.0 in 2 of them/);
+  // a named diverging term
+  const dv = separationWarning({ ...base, diverging: ["x2"], eta: Float64Array.from([0, -400, 0, 0]), fitted: Float64Array.from([0.5, 0, 0.5, 0.5]) } as any, ms)!;
+  assert.match(dv, /separation by x2, whose estimate diverges/);
+  assert.equal(separationWarning({ ...base, eta: new Float64Array(4), fitted: new Float64Array(4).fill(0.5) } as any, ms), null);
+});
