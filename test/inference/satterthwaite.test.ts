@@ -2,21 +2,65 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fit } from "../../src/fit.js";
-import { Satterthwaite, satterthwaiteTable, jacobiEigen } from "../../src/inference/satterthwaite.js";
+import { Satterthwaite, satterthwaiteTable, jacobiEigen, fStatDdf } from "../../src/inference/satterthwaite.js";
 import type { FittedLMM } from "../../src/lmm/lmm.js";
-import { data, reference, relClose } from "./helpers.js";
+import { data, reference, relClose, DF_TOL, T_TOL, logClose } from "./helpers.js";
 
 const ref = reference().satterthwaite_sleepstudy;
 
-test("Satterthwaite df, t and p on sleepstudy match lmerTest within 1%", () => {
+
+test("Satterthwaite df, t and p on sleepstudy match lmerTest at its precision", () => {
   const res = fit(data("sleepstudy.csv"), ref.formula, { reml: true });
   const { rows, warnings } = satterthwaiteTable(res.model, res.fit as FittedLMM);
   assert.deepEqual(warnings, []);
   for (const r of rows) {
-    assert.ok(relClose(r.df, ref.df[r.term], 0.01), `${r.term} df ${r.df} vs ${ref.df[r.term]}`);
-    assert.ok(relClose(r.t, ref.t[r.term], 0.01), `${r.term} t ${r.t} vs ${ref.t[r.term]}`);
-    assert.ok(relClose(r.p, ref.p[r.term], 0.01), `${r.term} p ${r.p} vs ${ref.p[r.term]}`);
+    assert.ok(relClose(r.df, ref.df[r.term], DF_TOL), `${r.term} df ${r.df} vs ${ref.df[r.term]}`);
+    assert.ok(relClose(r.t, ref.t[r.term], T_TOL), `${r.term} t ${r.t} vs ${ref.t[r.term]}`);
+    assert.ok(logClose(r.p, ref.p[r.term]), `${r.term} p ${r.p} vs ${ref.p[r.term]}`);
   }
+});
+
+test("F test denominator df as lmerTest's get_Fstat_ddf, at its edges", () => {
+  assert.equal(fStatDdf([7.5]), 7.5);
+  assert.equal(fStatDdf([4, 4 + 5e-9]), 4 + 2.5e-9); // equal to 1e-8: their mean
+  assert.equal(fStatDdf([1.5, 50]), 2); // any ν ≤ 2
+  assert.equal(fStatDdf([2, 50]), 2);
+  assert.ok(Math.abs(fStatDdf([3, 6]) - 3.6) < 1e-12); // E = 3 + 1.5, 2E/(E − 2)
+  assert.ok(Math.abs(fStatDdf([3, 6, 10]) - (2 * 5.75) / 2.75) < 1e-12);
+});
+
+test("the F test drops contrast directions below lmerTest's rank tolerance (√ε × the largest eigenvalue)", () => {
+  const m = fit(data("dietox.csv"), "Weight ~ Time + Cu + (1 | Pig)", { reml: true });
+  const s = new Satterthwaite(m.model, m.fit as FittedLMM);
+  const p = m.model.p;
+  const a = m.model.xnames.indexOf("CuCu035"), b = m.model.xnames.indexOf("CuCu175");
+  const rowsFor = (d: number) => {
+    const r1 = new Array(p).fill(0), r2 = new Array(p).fill(0);
+    r1[a] = 1; r2[a] = 1; r2[b] = d;
+    return [r1, r2];
+  };
+  // the second eigenvalue of L V Lᵀ relative to the first, as δ² × k
+  const ratio = (d: number) => {
+    const [r1, r2] = rowsFor(d);
+    const M = new Float64Array(4);
+    const rows = [r1, r2];
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) {
+      let acc = 0;
+      for (let u = 0; u < p; u++) for (let v = 0; v < p; v++) acc += rows[i][u] * s.vcov[u + v * p] * rows[j][v];
+      M[i + j * 2] = acc;
+    }
+    const { values } = jacobiEigen(M, 2);
+    return Math.min(...values) / Math.max(...values);
+  };
+  const k = ratio(1e-2) / 1e-4;
+  const eps = Math.sqrt(2.220446049250313e-16);
+  assert.equal(s.ftest(rowsFor(Math.sqrt((2 * eps) / k))).numDf, 2);
+  assert.equal(s.ftest(rowsFor(Math.sqrt((0.5 * eps) / k))).numDf, 1);
+  // a rank-1 contrast is the t test
+  const one = s.ftest(rowsFor(0));
+  const t = s.contrast(rowsFor(0)[0]);
+  assert.equal(one.numDf, 1);
+  assert.ok(relClose(one.F, t.t * t.t, 1e-10) && relClose(one.denDf, t.df, 1e-10));
 });
 
 test("a one-row F test equals the squared t test; a two-row test has numerator df 2", () => {
