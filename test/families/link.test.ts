@@ -70,3 +70,27 @@ test("η outside the link's range gives −∞ log density, not NaN", () => {
   assert.equal(makeFamily("Gamma", "inverse").logDensityEta(2, -0.3, 1, 1), -Infinity);
   assert.equal(makeFamily("binomial", "log").devResidEta(0.5, 0.1, 4), Infinity);
 });
+
+test("family/link compatibility: R's allowed links only, with a one-line error naming them", () => {
+  const allowed: Record<string, string[]> = {
+    gaussian: ["identity", "log", "inverse"], binomial: ["logit", "probit", "cloglog", "log"], poisson: ["log", "identity", "sqrt"],
+    negative_binomial: ["log", "identity", "sqrt"], Gamma: ["inverse", "identity", "log"],
+  };
+  for (const [fam, ok] of Object.entries(allowed))
+    for (const ln of Object.keys(links)) {
+      if (ok.includes(ln)) assert.equal(makeFamily(fam, ln).link.name, ln);
+      else assert.throws(() => makeFamily(fam, ln), new RegExp(`link '${ln}' is not available for family ${fam} \\(use ${ok.join(", ")}\\)$`));
+    }
+  assert.throws(() => makeFamily("poisson", "logistic"), /unknown link 'logistic' \(use logit, probit, cloglog, log, identity, inverse, sqrt\)$/);
+  assert.equal(makeFamily("Gamma").link.name, "inverse");
+  assert.equal(makeFamily("binomial").link.name, "logit");
+});
+
+test("prior weights enter the gaussian log density and the Gamma deviance", () => {
+  const g = makeFamily("gaussian");
+  // a weight w is a variance φ/w: log N(1.3; 0.4, 1.7/2)
+  assert.ok(Math.abs(g.logDensity(1.3, 0.4, 2, 1.7) - (-0.5 * Math.log(2 * Math.PI * 0.85) - (0.9 * 0.9) / (2 * 0.85))) < 1e-14);
+  const G = makeFamily("Gamma");
+  assert.ok(Math.abs(G.devResid(2.5, 2, 3) - 3 * G.devResid(2.5, 2, 1)) < 1e-14 && G.devResid(2.5, 2, 1) > 0);
+  assert.ok(Math.abs(g.devResid(1.3, 0.4, 2) - 2 * 0.81) < 1e-14);
+});

@@ -56,3 +56,14 @@ test("shards: contiguous ranges that partition the genes; merge recomputes FDR o
   assert.throws(() => mergeDeTables([{ source: "1.csv", rows: s1 }, { source: "2.csv", rows: [...s2, row("A", "d", 0.2)] }]),
     /1 gene is in more than one \(first: 'A' in 1.csv and 2.csv\)/);
 });
+
+test("Inf and -Inf survive the CSV round trip (an NB size at the Poisson limit, a diverging estimate)", () => {
+  const r = { ...row("G9", "disease", 0.2), estimate: -Infinity, statistic: Infinity, nbSize: Infinity };
+  const text = formatDeCsv([r]);
+  assert.equal(text.split("\n")[1], "G9,disease,-Inf,0.3,Inf,0.2,NA,0.2,Inf,TRUE,");
+  const [back] = parseDeCsv(text, "r.csv");
+  assert.equal(back.estimate, -Infinity);
+  assert.equal(back.statistic, Infinity);
+  assert.equal(back.nbSize, Infinity);
+  assert.throws(() => parseDeCsv(text.replace(",Inf,", ",inf,"), "r.csv"), (e: unknown) => e instanceof UserError && /r\.csv line 2: column 'statistic' has 'inf', not a number/.test(e.message));
+});
