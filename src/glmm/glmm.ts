@@ -637,7 +637,8 @@ export class GeneralizedLinearMixedModel {
       nAGQ: this.nAGQ, nobs: n, xnames: ms.xnames, beta, vcov, fixef, theta, terms: this.terms,
       logLik, df: npar, AIC: -2 * logLik + 2 * npar, BIC: -2 * logLik + Math.log(n) * npar, deviance: dev,
       varcorr, ranef, nbSize, dispersion: st.phi, singular, converged, warnings,
-      fitted: Float64Array.from(st.mu), eta: Float64Array.from(st.eta), evaluations: this.evaluations,
+      // reported μ as R's fitted(): through the family's linkinv, which keeps μ inside (0, 1)
+      fitted: Float64Array.from(st.eta, (e) => this.family.link.linkinv(e)), eta: Float64Array.from(st.eta), evaluations: this.evaluations,
       diverging: diverging.map((j) => ms.xnames[j]), information: st.observedInformation ? "observed" : "expected",
     };
   }

@@ -86,10 +86,10 @@ export function fitSummary(inp: SummaryInput): string {
     const withP = j.fixef.some((f) => f.p !== null);
     fx.push(["", "Estimate", "Std. Error", ...(withP ? ["df", "t value", "Pr(>|t|)", ""] : ["t value"])]);
     for (const f of j.fixef)
-      fx.push([f.term, fmt(f.estimate, 5), fmt(f.se, 4), ...(withP ? [fmt(f.df ?? NaN, 4), f.statistic.toFixed(3), fmtP(f.p), signifStars(f.p)] : [f.statistic.toFixed(3)])]);
+      fx.push([f.term, fmt(f.estimate, 5), fmt(f.se, 4), ...(withP ? [fmt(f.df ?? NaN, 4), (f.statistic === null ? "NA" : f.statistic.toFixed(3)), fmtP(f.p), signifStars(f.p)] : [(f.statistic === null ? "NA" : f.statistic.toFixed(3))])]);
   } else {
     fx.push(["", "Estimate", "Std. Error", "z value", "Pr(>|z|)", ""]);
-    for (const f of j.fixef) fx.push([f.term, fmt(f.estimate, 5), fmt(f.se, 4), f.statistic.toFixed(3), fmtP(f.p), signifStars(f.p)]);
+    for (const f of j.fixef) fx.push([f.term, fmt(f.estimate, 5), fmt(f.se, 4), (f.statistic === null ? "NA" : f.statistic.toFixed(3)), fmtP(f.p), signifStars(f.p)]);
   }
   out.push(formatTable(fx, { header: true, align: "right", firstLeft: true }));
   if (!isLMM || j.fixef.some((f) => f.p !== null)) out.push("---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1");
@@ -160,7 +160,7 @@ function fixedSummary(inp: SummaryInput): string {
   out.push("Coefficients:");
   const useT = j.fixef.some((f) => f.df !== null && f.df !== undefined);
   const fx: string[][] = [["", "Estimate", "Std. Error", useT ? "t value" : "z value", useT ? "Pr(>|t|)" : "Pr(>|z|)", ""]];
-  for (const f of j.fixef) fx.push([f.term, fmt(f.estimate, 5), fmt(f.se, 4), f.statistic.toFixed(3), fmtP(f.p), signifStars(f.p)]);
+  for (const f of j.fixef) fx.push([f.term, fmt(f.estimate, 5), fmt(f.se, 4), (f.statistic === null ? "NA" : f.statistic.toFixed(3)), fmtP(f.p), signifStars(f.p)]);
   out.push(formatTable(fx, { header: true, align: "right", firstLeft: true }));
   out.push("---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1");
   out.push("");
