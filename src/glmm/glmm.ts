@@ -140,7 +140,7 @@ export class GeneralizedLinearMixedModel {
     // dense known covariances in precision form: no q³ product per PIRLS step
     this.terms = sortTerms(ms.reTerms, { densePrecision: true });
     this.state = new GLMMState(ms, this.terms, fam, y, prior);
-    // glmmTMB's Laplace uses the observed information; it matters only for non-canonical links (NB2)
+    // the observed information by default (glmmTMB); it matters only for non-canonical links
     this.state.observedInformation = (options.information ?? "observed") === "observed";
     this.nAGQ = options.nAGQ ?? 1;
     if (this.nAGQ > 1 && (this.terms.length !== 1 || this.terms[0].s !== 1 || this.terms[0].kfac !== null || this.terms[0].tree !== null || this.terms[0].kprec !== null))
@@ -250,7 +250,6 @@ export class GeneralizedLinearMixedModel {
       return v;
     };
     const r1 = bobyqa(f1, x1, { lower: lo1, upper: up1, rhobeg: 0.2, rhoend: 1e-2, maxfun });
-    if (process.env.DBG18) console.error("stage1", this.evaluations, r1.fval, Array.from(r1.x));
     if (!r1.converged) warnings.push(`the optimizer did not converge in stage 1 (${r1.message})`);
     if (best1.x.every((v, k) => v === r1.x[k])) {
       if (hasExtra) this.setExtra(r1.x[nth]);
@@ -277,7 +276,6 @@ export class GeneralizedLinearMixedModel {
     let fval: number;
     let converged = r1.converged;
     const nw = this.newton(f2, x2, lo2, up2, nth, this.betaHessianPIRLS(p));
-    if (process.env.DBG18) console.error("newton", this.evaluations, nw ? nw.f : null, nw ? Array.from(nw.x) : null);
     if (nw) {
       xs = nw.x; fval = nw.f; h = nw.h;
     } else {
@@ -298,7 +296,6 @@ export class GeneralizedLinearMixedModel {
       const r2 = bobyqa((xt) => f2(toX(xt)), new Float64Array(x2.length), { lower: loT, upper: upT, rhobeg: 0.5, rhoend: 1e-5, maxfun });
       xs = toX(r2.x);
       fval = r2.fval;
-      if (process.env.DBG18) console.error("bobyqa2", this.evaluations, fval, Array.from(xs), r2.message);
       converged &&= r2.converged;
       if (!r2.converged) warnings.push(`the optimizer did not converge (${r2.message}); try rescaling covariates`);
       // snap tiny θ to the boundary when that costs nothing
@@ -321,7 +318,7 @@ export class GeneralizedLinearMixedModel {
       diverging = this.divergingTerms(f2, xs, nth, p);
       if (diverging.length > 0) {
         inv = activeInverse(h.hessian, xs, lo2, nth, diverging.map((j) => nth + j));
-        const names = diverging.map((j) => `${this.ms.xnames[j]} (${xs[nth + j].toPrecision(4)})`).join(", ");
+        const names = diverging.map((j) => this.ms.xnames[j]).join(", ");
         warnings.push(`estimate${diverging.length > 1 ? "s" : ""} of ${names} diverge${diverging.length > 1 ? "" : "s"}: every row ${diverging.length > 1 ? "they touch" : "it touches"} is fitted at the boundary of the response's range (separation); standard error${diverging.length > 1 ? "s" : ""} NA, the other standard errors are conditional on ${diverging.length > 1 ? "them" : "it"}`);
       }
       if (inv) {

@@ -52,7 +52,7 @@ for (const link of ["logit", "probit"]) {
     agrees(r, c.reference, 1e-3, Infinity, ["x2"]);
     assert.ok(row(r, "x2").estimate < -20, "x2 diverges");
     assert.equal(row(r, "x2").se, null);
-    assert.ok(r.json.warnings.some((w) => /estimate of x2 \(.*\) diverges.*standard error NA/.test(w)), r.json.warnings.join("\n"));
+    assert.ok(r.json.warnings.some((w) => /^estimate of x2 diverges: every row it touches is fitted at the boundary of the response's range \(separation\); standard error NA/.test(w)), r.json.warnings.join("\n"));
     assert.ok(r.json.warnings.some((w) => /separation by x2/.test(w)), r.json.warnings.join("\n"));
     const o = run(`separation_${link}`, "observed");
     for (const term of ["(Intercept)", "x"]) assert.ok(rel(row(o, term).se, c.reference.se_glmmTMB[term]) < 0.005, `se ${term}: ${row(o, term).se} want ${c.reference.se_glmmTMB[term]}`);
@@ -65,7 +65,7 @@ test("Poisson, crossed effects, a level with only zero counts: finite SEs for th
   agrees(r, c.reference, 1e-4, 1e-3, ["trtd"]);
   assert.equal(row(r, "trtd").se, null);
   assert.ok(row(r, "trtd").estimate < -20);
-  assert.ok(r.json.warnings.some((w) => /estimate of trtd \(.*\) diverges/.test(w)), r.json.warnings.join("\n"));
+  assert.ok(r.json.warnings.some((w) => /^estimate of trtd diverges/.test(w)), r.json.warnings.join("\n"));
   assert.ok(!r.json.warnings.some((w) => /not positive definite/.test(w)));
 });
 
