@@ -3,7 +3,7 @@
 // without rounding μ first: a cloglog survivor at η = 13.6 must cost e^13.6, not the −36 that a μ
 // clamped at 1 − ε gives. linkinv and muEta keep R's clamps (μ for reports, GLM/GEE weights);
 // the likelihood (PIRLS, Laplace, AGQ) goes through the log-domain functions.
-import { pnorm, qnorm, dnorm, logPhi } from "./special.js";
+import { pnorm, qnorm, dnorm, logPhi, millsFraction } from "./special.js";
 
 export type LinkName = "logit" | "probit" | "cloglog" | "log" | "identity" | "inverse" | "sqrt";
 
@@ -15,7 +15,7 @@ export interface Link {
   muEta(eta: number): number;
   /** log μ from η, exactly (NaN outside the link's range) */
   logMu(eta: number): number;
-  /** log(1 − μ) from η, exactly (links for probabilities; NaN where μ ≥ 1) */
+  /** log(1 − μ) from η, exactly (links for probabilities; NaN where μ ≥ 1, and for the others) */
   log1mMu(eta: number): number;
   /** log |dμ/dη| */
   logMuEta(eta: number): number;
@@ -48,6 +48,11 @@ function plogis(x: number): number {
 /** φ(x)/Φ(x) (the inverse Mills ratio of −x) */
 function millsInv(x: number): number {
   return Math.exp(-0.5 * x * x - LOG_SQRT_2PI - logPhi(x));
+}
+/** [λ, λ − t] for λ = φ(t)/Φ(−t), t ≥ 5, from the continued fraction (no cancellation) */
+function millsTail(t: number): [number, number] {
+  const inv = 1 / millsFraction(t, 2);
+  return [t + inv, inv];
 }
 /** −expm1(−x) − x = −x²/2 + x³/6 − …, accurate for small x */
 function oneMinusExpMinusX(x: number): number {
@@ -87,8 +92,11 @@ export const links: Record<LinkName, Link> = {
     log1mMu: (eta) => logPhi(-eta),
     logMuEta: (eta) => -0.5 * eta * eta - LOG_SQRT_2PI,
     logDerivs: (eta, out) => {
-      const l = millsInv(eta), r = millsInv(-eta);
-      out[0] = l; out[1] = -l * (eta + l); out[2] = -r; out[3] = -r * (r - eta);
+      // a′ = λ = φ/Φ, a″ = −λ(η + λ); in a tail (|η| > 5) λ ≈ |η| and η + λ cancels: there
+      // λ = t + 1/F and η + λ = 1/F with F the Mills ratio's continued fraction (t = |η|)
+      const [l, tailL] = eta < -5 ? millsTail(-eta) : [millsInv(eta), eta + millsInv(eta)];
+      const [r, tailR] = eta > 5 ? millsTail(eta) : [millsInv(-eta), millsInv(-eta) - eta];
+      out[0] = l; out[1] = -l * tailL; out[2] = -r; out[3] = -r * tailR;
     },
   },
   cloglog: {
@@ -126,15 +134,15 @@ export const links: Record<LinkName, Link> = {
   },
   identity: {
     name: "identity", linkfun: (mu) => mu, linkinv: (eta) => eta, muEta: () => 1,
-    logMu: (eta) => Math.log(eta), log1mMu: (eta) => Math.log1p(-eta), logMuEta: () => 0,
+    logMu: (eta) => Math.log(eta), log1mMu: () => NaN, logMuEta: () => 0,
   },
   inverse: {
     name: "inverse", linkfun: (mu) => 1 / mu, linkinv: (eta) => 1 / eta, muEta: (eta) => -1 / (eta * eta),
-    logMu: (eta) => -Math.log(eta), log1mMu: (eta) => Math.log1p(-1 / eta), logMuEta: (eta) => -2 * Math.log(Math.abs(eta)),
+    logMu: (eta) => -Math.log(eta), log1mMu: () => NaN, logMuEta: (eta) => -2 * Math.log(Math.abs(eta)),
   },
   sqrt: {
     name: "sqrt", linkfun: (mu) => Math.sqrt(mu), linkinv: (eta) => eta * eta, muEta: (eta) => 2 * eta,
     // R's sqrt link needs η > 0 (μ = η² would otherwise fold negative η onto positive)
-    logMu: (eta) => (eta > 0 ? 2 * Math.log(eta) : eta === 0 ? -Infinity : NaN), log1mMu: (eta) => Math.log1p(-eta * eta), logMuEta: (eta) => Math.log(2 * Math.abs(eta)),
+    logMu: (eta) => (eta > 0 ? 2 * Math.log(eta) : eta === 0 ? -Infinity : NaN), log1mMu: () => NaN, logMuEta: (eta) => Math.log(2 * Math.abs(eta)),
   },
 };
