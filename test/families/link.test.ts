@@ -130,3 +130,16 @@ test("linkfun inverts linkinv; dμ/dη is exp(log|μ′|) with μ′'s sign; R's
   links.cloglog.logDerivs!(-800, d);
   assert.deepEqual(Array.from(d), [1, 0, -0, -0]);
 });
+
+test("validMu: each family's range of μ, open at its ends", () => {
+  const b = makeFamily("binomial"), p = makeFamily("poisson"), nb = makeFamily("negative_binomial", "log", 2), G = makeFamily("Gamma");
+  for (const f of [b, p, nb, G]) assert.equal(f.validMu(0), false, `${f.name} μ = 0`);
+  assert.equal(b.validMu(1), false);
+  assert.equal(b.validMu(0.5), true);
+  for (const f of [p, nb, G]) {
+    assert.equal(f.validMu(Infinity), false, `${f.name} μ = ∞`);
+    assert.equal(f.validMu(3), true);
+    assert.equal(f.validMu(-1), false);
+  }
+  assert.equal(makeFamily("gaussian").validMu(-5), true);
+});
