@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UserError } from "../../src/errors.js";
-import { adjustByTerm, bhAdjust, type DeRow, failedRow, formatDeCsv, mergeDeTables, parseDeCsv, parseShard, shardRange } from "../../src/singlecell/results.js";
+import { adjustByTerm, bhAdjust, type DeRow, failedRow, formatDeCsv, geneRows, mergeDeTables, parseDeCsv, parseShard, shardRange } from "../../src/singlecell/results.js";
 
 test("BH matches R's p.adjust(method = 'BH') (NA excluded from the count)", () => {
   // R: p.adjust(c(0.01, 0.04, 0.03, 0.005, NA, 0.5), "BH") → 0.025 0.05 0.05 0.025 NA 0.5
@@ -66,4 +66,25 @@ test("Inf and -Inf survive the CSV round trip (an NB size at the Poisson limit, 
   assert.equal(back.statistic, Infinity);
   assert.equal(back.nbSize, Infinity);
   assert.throws(() => parseDeCsv(text.replace(",Inf,", ",inf,"), "r.csv"), (e: unknown) => e instanceof UserError && /r\.csv line 2: column 'statistic' has 'inf', not a number/.test(e.message));
+});
+
+test("geneRows: Wald z without df, the small-sample t on each term's df with it, one row for a failed gene", () => {
+  const base = { ok: true, beta: Float64Array.from([1, -0.5]), se: Float64Array.from([0.5, 1]), sdPatient: 0.3, nbSize: 4, logLik: -10, converged: true, message: "", iterations: 3, evaluations: 9 };
+  // R: 2*pnorm(-2), 2*pnorm(-0.5)
+  const z = geneRows("G", ["(Intercept)", "disease"], base);
+  assert.deepEqual(z.map((r) => [r.term, r.estimate, r.se, r.statistic]), [["(Intercept)", 1, 0.5, 2], ["disease", -0.5, 1, -0.5]]);
+  assert.ok(Math.abs(z[0].p - 0.045500263896358424) < 1e-15 && Math.abs(z[1].p - 0.61707507745197387) < 1e-14);
+  assert.deepEqual([z[0].sdPatient, z[0].nbSize, z[0].converged, z[0].message], [0.3, 4, true, ""]);
+  // R: 2*pt(-2.5, 5), 2*pt(-1.5, 12): the test's own estimate/se, estimate and se columns stay the ML fit's
+  const test = { estimate: Float64Array.from([1.25, -0.75]), se: Float64Array.from([0.5, 0.5]), sdPatient: 0.4 };
+  const t = geneRows("G", ["(Intercept)", "disease"], { ...base, test } as any, Float64Array.from([5, 12]));
+  assert.deepEqual(t.map((r) => [r.estimate, r.se, r.statistic]), [[1, 0.5, 2.5], [-0.5, 1, -1.5]]);
+  assert.ok(Math.abs(t[0].p - 0.054490099342376204) < 1e-13 && Math.abs(t[1].p - 0.15945750351320701) < 1e-13, `${t[0].p} ${t[1].p}`);
+  // no test (it could not be made): the ML z on the t distribution
+  const ml = geneRows("G", ["(Intercept)"], { ...base, beta: Float64Array.from([1.25]), se: Float64Array.from([0.5]) }, Float64Array.from([5]));
+  assert.ok(Math.abs(ml[0].p - 0.054490099342376204) < 1e-13);
+  // an infinite SE gives no p-value
+  assert.ok(Number.isNaN(geneRows("G", ["x"], { ...base, beta: Float64Array.from([1]), se: Float64Array.from([NaN]) })[0].p));
+  const failed = geneRows("G", ["(Intercept)", "disease"], { ...base, ok: false, message: "failed: no counts" });
+  assert.deepEqual(failed, [failedRow("G", "failed: no counts", false)]);
 });
