@@ -13,6 +13,12 @@ test("Satterthwaite df, t and p on sleepstudy match lmerTest at its precision", 
   const res = fit(data("sleepstudy.csv"), ref.formula, { reml: true });
   const { rows, warnings } = satterthwaiteTable(res.model, res.fit as FittedLMM);
   assert.deepEqual(warnings, []);
+  const fitted = res.fit as FittedLMM;
+  rows.forEach((r, j) => {
+    // the table's estimate and SE are the fit's (lmerTest's Estimate and Std. Error)
+    assert.equal(r.estimate, fitted.beta[j]);
+    assert.ok(relClose(r.se, Math.sqrt(fitted.vcov[j + j * rows.length]), 1e-12), `${r.term} se ${r.se}`);
+  });
   for (const r of rows) {
     assert.ok(relClose(r.df, ref.df[r.term], DF_TOL), `${r.term} df ${r.df} vs ${ref.df[r.term]}`);
     assert.ok(relClose(r.t, ref.t[r.term], T_TOL), `${r.term} t ${r.t} vs ${ref.t[r.term]}`);
@@ -22,6 +28,7 @@ test("Satterthwaite df, t and p on sleepstudy match lmerTest at its precision", 
 
 test("F test denominator df as lmerTest's get_Fstat_ddf, at its edges", () => {
   assert.equal(fStatDdf([7.5]), 7.5);
+  assert.equal(fStatDdf([1.5, 1.5]), 1.5); // all equal comes first: their mean, even below 2
   assert.equal(fStatDdf([4, 4 + 5e-9]), 4 + 2.5e-9); // equal to 1e-8: their mean
   assert.equal(fStatDdf([1.5, 50]), 2); // any ν ≤ 2
   assert.equal(fStatDdf([2, 50]), 2);
