@@ -95,3 +95,16 @@ test("jacobiEigen diagonalizes a symmetric matrix", () => {
   }
   assert.ok(Math.abs(values.reduce((a, b) => a + b) - 12) < 1e-10);
 });
+
+// two scalar terms: the analytic-derivative path with k = 2 (cross derivatives of ld and r²)
+for (const key of ["penicillin", "pastes"]) {
+  test(`Satterthwaite with two scalar terms (${key}) matches lmerTest at its precision`, () => {
+    const r = reference("satterthwaite_crossed.json")[key];
+    const res = fit(data(r.data), r.formula, { reml: true });
+    for (const row of satterthwaiteTable(res.model, res.fit as FittedLMM).rows) {
+      assert.ok(relClose(row.df, r.df[row.term], DF_TOL), `${row.term} df ${row.df} vs ${r.df[row.term]}`);
+      assert.ok(relClose(row.t, r.t[row.term], T_TOL), `${row.term} t ${row.t} vs ${r.t[row.term]}`);
+      assert.ok(logClose(row.p, r.p[row.term]), `${row.term} p ${row.p} vs ${r.p[row.term]}`);
+    }
+  });
+}
