@@ -88,3 +88,18 @@ test("geneRows: Wald z without df, the small-sample t on each term's df with it,
   const failed = geneRows("G", ["(Intercept)", "disease"], { ...base, ok: false, message: "failed: no counts" });
   assert.deepEqual(failed, [failedRow("G", "failed: no counts", false)]);
 });
+
+test("the DE table reader: every row adjusted, empty and header-only files, broken quotes and converged values named", () => {
+  const rows = [row("G1", "(Intercept)", 1e-300), row("G2", "(Intercept)", 0.5)];
+  adjustByTerm(rows);
+  assert.deepEqual(rows.map((r) => r.padj), [2e-300, 0.5]); // R: p.adjust(c(1e-300, 0.5), "BH")
+  const header = "gene,term,estimate,se,statistic,p,padj,sd_patient,nb_size,converged,message";
+  assert.throws(() => parseDeCsv("", "e.csv"), (e: unknown) => e instanceof UserError && e.message === "e.csv is empty");
+  assert.deepEqual(parseDeCsv(header + "\n", "h.csv"), []);
+  const good = "G1,x,1,0.5,2,0.05,0.1,0.2,3,TRUE,";
+  assert.equal(parseDeCsv(`${header}\n${good}\n`, "g.csv")[0].converged, true);
+  assert.throws(() => parseDeCsv(`${header}\n${good.replace("TRUE", "yes")}\n`, "c.csv"), (e: unknown) => e instanceof UserError && e.message === "c.csv line 2: converged must be TRUE, FALSE or NA, not 'yes'");
+  assert.throws(() => parseDeCsv(`${header}\n${good}"open\n`, "q.csv"), (e: unknown) => e instanceof UserError && e.message === "q.csv line 2: unterminated quote");
+  // an empty first field is a field
+  assert.throws(() => parseDeCsv(`${header}\n,${good}\n`, "f.csv"), (e: unknown) => e instanceof UserError && /f\.csv line 2 has 12 fields, expected 11/.test(e.message));
+});
