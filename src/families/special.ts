@@ -81,14 +81,14 @@ export function nbHalfDeviance(y: number, mu: number, k: number): number {
 }
 
 /**
- * nbHalfDeviance from log μ: for μ beyond 2(y + k) the second term's log1p(r/(μ + k)) nears
- * log1p(−1) and loses all digits, so there it is log(y + k) − log(μ + k) with log(μ + k) by
- * log-sum-exp (no cancellation: the terms differ in size). Below, nbHalfDeviance is accurate
- * (for μ ≪ k its log1p argument is small, where the log form would cancel).
+ * nbHalfDeviance from log μ. Where μ exceeds y + k ten-thousandfold, nbHalfDeviance's
+ * log1p(r/(μ + k)) has an argument within (y + k)/μ of −1 and loses that many digits; there the
+ * half deviance is y (log y − log μ) − (y + k)(log(y + k) − log(μ + k)), log(μ + k) by log-sum-exp
+ * (its own rounding, ~ε·y·log y, is then the smaller). Elsewhere nbHalfDeviance is the accurate one.
  */
 export function nbHalfDevianceLog(y: number, logMu: number, k: number): number {
   const mu = Math.exp(logMu), yk = y + k;
-  if (!(mu > 2 * yk)) return nbHalfDeviance(y, mu, k);
+  if (!(mu > 1e4 * yk)) return nbHalfDeviance(y, mu, k);
   const lk = Math.log(k);
   const lse = Math.max(logMu, lk) + Math.log1p(Math.exp(-Math.abs(logMu - lk)));
   return (y > 0 ? y * (Math.log(y) - logMu) : 0) - yk * (Math.log(yk) - lse);
