@@ -2,6 +2,8 @@
 // Thin launcher (CommonJS, see bin/package.json) for the CLI bundle dist/bundle/glmm-cli.cjs, built by
 // `npm install` (prepare → build). It compiles the bundle with the V8 code cache made at build time
 // (scripts/code-cache.cjs) when there is one, and falls back to a plain require otherwise.
+// Code run by vm.Script from a cache has no import(), so the bundle gets this file's import() for the
+// packages it loads lazily (vega, vega-lite, h5wasm).
 const fs = require("node:fs");
 const path = require("node:path");
 const vm = require("node:vm");
@@ -19,4 +21,5 @@ function load() {
     return require(file);
   }
 }
-load().main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+const importModule = (specifier) => import(specifier);
+load().main(process.argv.slice(2), { importModule }).then((code) => { process.exitCode = code; });

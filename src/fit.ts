@@ -10,7 +10,7 @@ import { fitGLM, type FittedGLM } from "./glm/glm.js";
 import { fitToJSON, type FitJSON } from "./report/json.js";
 import { scaleWarnings } from "./formula/scale-check.js";
 import { separationWarning } from "./glmm/separation.js";
-import { fitDiagnostics } from "./inference/diagnostics.js";
+import { fitDiagnostics, unidentifiedVariances } from "./inference/diagnostics.js";
 import { satterthwaiteTable } from "./inference/satterthwaite.js";
 import { levelTree, type TreePrecision } from "./covariance/precision.js";
 
@@ -87,8 +87,12 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     : isLMM
       ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights })
       : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information });
+  // a variance the data cannot identify comes back at its start value "converged": say so (the
+  // fit's own warnings, so that every command that reports the fit reports it)
+  if (fitted.kind === "lmm") fitted.warnings.push(...unidentifiedVariances(ms, fitted, weights));
   const warnings = [...ms.warnings, ...scaleWarnings(ms), ...(fitted.kind === "glm" ? [] : fitDiagnostics(ms, fitted, formula).map((d) => d.message))];
-  if (fitted.kind === "glmm") {
+  if (fitted.kind !== "lmm") {
+    // a plain glm separates as silently as a GLMM (R's glm.fit warns "fitted probabilities numerically 0 or 1")
     const sep = separationWarning(fitted, ms);
     if (sep) warnings.push(sep);
   }

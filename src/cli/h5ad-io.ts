@@ -1,7 +1,8 @@
 // AnnData .h5ad files through h5wasm (Node only). h5wasm (4 MB with its WebAssembly) is loaded
-// only when an .h5ad file is opened, and is kept out of the CLI bundle (the import is by a
-// computed name), so other commands do not pay for it.
+// only when an .h5ad file is opened, and is kept out of the CLI bundle (external in
+// scripts/bundle.mjs), so other commands do not pay for it.
 import { UserError } from "../errors.js";
+import { importModule } from "./dynamic-import.js";
 import type { CountSource } from "../singlecell/counts.js";
 import { type H5adOptions, type H5Group, h5adSource } from "../singlecell/h5ad.js";
 
@@ -15,8 +16,7 @@ let h5: H5Module | null = null;
 /** h5wasm's Node build (shared by the reader and the tests that write fixtures). */
 export async function loadH5wasm(): Promise<H5Module> {
   if (h5) return h5;
-  const spec = ["h5wasm", "node"].join("/");
-  const mod = (await import(spec)) as { default?: H5Module } & H5Module;
+  const mod = await importModule<{ default?: H5Module } & H5Module>("h5wasm/node");
   const m = mod.default ?? mod;
   await m.ready;
   h5 = m;

@@ -1,15 +1,37 @@
 // File access for the CLI (Node only). The core never touches the file system: it gets text and
 // returns text; this module turns file-system failures into one-line UserErrors.
-import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename } from "node:path";
+import { randomBytes } from "node:crypto";
+import { closeSync, fstatSync, lstatSync, openSync, readSync, realpathSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { parseDelimited } from "../data/csv.js";
 import type { Frame } from "../data/frame.js";
 import { UserError } from "../errors.js";
 
-/** Read a CSV/TSV file into a Frame; error messages name the file by its base name. */
-export function readFrameFile(path: string, options: { delimiter?: string } = {}): Frame {
+/** How the data tables of this run are read: `--sep`, `--na`, `--decimal` (set once per command). */
+export interface TableOptions {
+  readonly delimiter?: string;
+  readonly na?: readonly string[];
+  readonly decimal?: string;
+}
+
+let tableOptions: TableOptions = {};
+
+/** Set the reading options for every table of this run (from the command's flags). */
+export function setTableOptions(o: { sep?: string; na?: string[]; decimal?: string }): void {
+  const na = o.na?.flatMap((s) => s.split(",")).map((s) => s.trim());
+  if (na?.some((s) => s === "")) throw new UserError("--na takes missing-value spellings separated by commas, e.g. --na NULL,-99");
+  tableOptions = { delimiter: o.sep, na, decimal: o.decimal };
+}
+
+/**
+ * Read a CSV/TSV file into a Frame; error messages name the file by its base name. What the reader
+ * decided on the user's behalf (e.g. "'NULL' read as missing") is said on stderr.
+ */
+export function readFrameFile(path: string, options: TableOptions = {}): Frame {
   const text = readTextFile(path, "data file");
-  return parseDelimited(text, { source: basename(path), delimiter: options.delimiter });
+  const frame = parseDelimited(text, { source: basename(path), ...tableOptions, ...options });
+  for (const n of frame.notes) process.stderr.write(`glmm: note: ${n}\n`);
+  return frame;
 }
 
 /**
@@ -18,30 +40,137 @@ export function readFrameFile(path: string, options: { delimiter?: string } = {}
  * A leading byte-order mark is removed.
  */
 export function readTextFile(path: string, what: string): string {
-  let text: string;
-  try {
-    if (statSync(path).isDirectory()) throw new UserError(`cannot read ${what} '${path}': it is a directory`);
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`cannot read ${what} '${path}': ${describeFsError(e)}`);
-  }
+  const text = readBytes(path, what).toString("utf8");
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/** Largest text input read whole (V8's strings stop a little above 512 MiB). */
+const MAX_TEXT_BYTES = 512 * 1024 * 1024;
+
 /**
- * Write a file so that it is either complete or absent: write `<path>.tmp-<pid>`, then rename over
- * `path` (atomic on one file system). On failure the temporary file is removed.
+ * The bytes of an input file, which is remembered as an input of this run. A regular file is read
+ * whole after a size check; a FIFO or device (`<(zcat x.csv.gz)`) is streamed up to the same limit,
+ * and refused at once when its first bytes are binary (`--data /dev/zero` must not fill memory).
  */
-export function writeFileAtomic(path: string, content: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
+export function readBytes(path: string, what: string): Buffer {
+  let fd: number;
   try {
-    writeFileSync(tmp, content);
-    renameSync(tmp, path);
+    fd = openSync(path, "r");
   } catch (e) {
-    try { unlinkSync(tmp); } catch { /* it may never have been created */ }
+    throw new UserError(`cannot read ${what} '${path}': ${describeFsError(e)}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new UserError(`cannot read ${what} '${path}': it is a directory`);
+    registerInput(path);
+    const limit = MAX_TEXT_BYTES;
+    if (st.isFile()) {
+      if (st.size > limit) throw new UserError(`cannot read ${what} '${path}': it is ${(st.size / 2 ** 20).toFixed(0)} MiB, more than the ${limit / 2 ** 20} MiB a text input may have`);
+      return readAll(fd, st.size + 1, limit, path, what, false);
+    }
+    return readAll(fd, 1 << 20, limit, path, what, true);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`cannot read ${what} '${path}': ${describeFsError(e)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readAll(fd: number, first: number, limit: number, path: string, what: string, stream: boolean): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(Math.min(Math.max(first, 1 << 16), limit + 1 - total));
+    const n = readSync(fd, buf, 0, buf.length, null);
+    if (n === 0) break;
+    if (stream && total === 0 && buf.subarray(0, n).includes(0))
+      throw new UserError(`cannot read ${what} '${path}': it is not a regular file and streams binary data (NUL bytes)`);
+    chunks.push(buf.subarray(0, n));
+    total += n;
+    if (total > limit) throw new UserError(`cannot read ${what} '${path}': ${stream ? "it is not a regular file and " : ""}it has more than ${limit / 2 ** 20} MiB, the most a text input may have`);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Real paths of every file this process has read as input: an output may never replace one. */
+const inputsRead = new Map<string, string>();
+
+/** Start a run (a command): forget the inputs of an earlier one in this process (in-process callers, tests). */
+export function beginRun(): void {
+  inputsRead.clear();
+}
+
+/** Remember `path` (as given, for messages) as an input of this run. */
+export function registerInput(path: string): void {
+  try { inputsRead.set(realpathSync(path), path); } catch { /* unreadable: the read itself reports it */ }
+}
+
+/** The real path `path` names, also when the file does not exist yet (its directory resolved). */
+function resolvedTarget(path: string): string {
+  try { return realpathSync(path); } catch { /* not there yet */ }
+  try { return join(realpathSync(dirname(resolve(path))), basename(path)); } catch { return resolve(path); }
+}
+
+/**
+ * Check an output file before the work that produces it: it must not be one of the inputs (by real
+ * path, so symlinks and `./` spellings count), not a directory or device, and its directory must
+ * take a new file (probed with an exclusive, immediately removed file). Throws a one-line UserError.
+ */
+export function checkOutputFile(path: string, option = "--out", extraInputs: readonly string[] = []): void {
+  for (const p of extraInputs) registerInput(p);
+  if (path === "") throw new UserError(`${option} is empty`);
+  const target = resolvedTarget(path);
+  const input = inputsRead.get(target);
+  if (input !== undefined) throw new UserError(`${option} '${path}' is an input of this run ('${input}'); refusing to overwrite it`);
+  let st;
+  try { st = lstatSync(path); } catch { st = null; }
+  if (st) {
+    if (st.isDirectory()) throw new UserError(`cannot write '${path}': it is a directory`);
+    if (!st.isFile() && !st.isSymbolicLink()) throw new UserError(`cannot write '${path}': it exists and is not a regular file`);
+  }
+  const probe = tempName(path);
+  try {
+    closeSync(openSync(probe, "wx", 0o600));
+    unlinkSync(probe);
+  } catch (e) {
     throw new UserError(`cannot write '${path}': ${describeFsError(e)}`);
   }
+}
+
+/** A fresh name in the target's directory (same file system, so the final rename is atomic). */
+function tempName(path: string): string {
+  return join(dirname(path), `.${basename(path).slice(0, 100)}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+/** Write `content` to a new temporary file next to `path`: created exclusively (never through a planted symlink). */
+function writeTemp(path: string, content: string | Uint8Array): string {
+  const tmp = tempName(path);
+  const fd = openSync(tmp, "wx", 0o666);
+  try {
+    writeFileSync(fd, content);
+  } catch (e) {
+    closeSync(fd);
+    try { unlinkSync(tmp); } catch { /* gone */ }
+    throw e;
+  }
+  closeSync(fd);
+  return tmp;
+}
+
+/** Refuse to replace an input of this run (checked again at the end: inputs read after the start count too). */
+function refuseInput(path: string): void {
+  const input = inputsRead.get(resolvedTarget(path));
+  if (input !== undefined) throw new UserError(`output '${path}' is an input of this run ('${input}'); refusing to overwrite it`);
+}
+
+/**
+ * Write a file so that it is either complete or absent: write a new temporary file in the same
+ * directory (exclusive create, random name), then rename it over `path` (atomic on one file
+ * system; a symlink at `path` is replaced, not followed). On failure the temporary file is removed.
+ */
+export function writeFileAtomic(path: string, content: string | Uint8Array): void {
+  writeFilesAtomic([{ path, content }]);
 }
 
 /**
@@ -49,25 +178,29 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): voi
  * the renames. A failure while writing removes the temporary files already written.
  */
 export function writeFilesAtomic(files: readonly { path: string; content: string | Uint8Array }[]): void {
+  for (const f of files) refuseInput(f.path);
   const tmps: string[] = [];
   try {
-    for (const f of files) {
-      const tmp = `${f.path}.tmp-${process.pid}`;
-      writeFileSync(tmp, f.content);
-      tmps.push(tmp);
-    }
+    for (const f of files) tmps.push(writeTemp(f.path, f.content));
   } catch (e) {
     for (const t of tmps) { try { unlinkSync(t); } catch { /* already gone */ } }
     throw new UserError(`cannot write '${files[tmps.length].path}': ${describeFsError(e)}`);
   }
   let done = 0;
   try {
-    for (; done < files.length; done++) renameSync(tmps[done], files[done].path);
+    for (; done < files.length; done++) {
+      if (statIsDirectory(files[done].path)) throw Object.assign(new Error("directory"), { code: "EISDIR" });
+      renameSync(tmps[done], files[done].path);
+    }
   } catch (e) {
     // e.g. a target that is a directory: undo this run's outputs rather than leave some of them
     for (let i = 0; i < files.length; i++) { try { unlinkSync(i < done ? files[i].path : tmps[i]); } catch { /* gone */ } }
     throw new UserError(`cannot write '${files[done].path}': ${describeFsError(e)}`);
   }
+}
+
+function statIsDirectory(path: string): boolean {
+  try { return lstatSync(path).isDirectory(); } catch { return false; }
 }
 
 function describeFsError(e: unknown): string {

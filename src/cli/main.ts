@@ -1,11 +1,31 @@
 // The command-line edge: argument parsing, files and the terminal. The numerics live in src/*.
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { UserError } from "../errors.js";
 import { registerCommands } from "./commands/index.js";
+import { type ModuleImporter, setModuleImporter } from "./dynamic-import.js";
+
+/** this package's version, from the package.json above this file (dist/src/cli or dist/bundle) */
+function version(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "glmm" && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here: one level up
+    }
+  }
+  return "unknown";
+}
+import { guardTerminal, safeMessage } from "./terminal.js";
 
 function program(): Command {
   const p = new Command("glmm")
     .description("Generalized linear mixed models: lme4 formulas, LMM/GLMM, GEE, meta-analysis, single-cell DE")
+    .version(`glmm ${version()} (Node ${process.versions.node})`, "-V, --version", "print the version")
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(s.split("\n")[0] + "\n") });
   registerCommands(p);
@@ -24,9 +44,16 @@ function quietOnClosedPipe(): void {
   });
 }
 
+export interface Host {
+  /** import() for vega and h5wasm, from a launcher that runs this bundle where import() is missing */
+  readonly importModule?: ModuleImporter;
+}
+
 /** Run the CLI; returns the exit code. User errors print one line on stderr. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], host: Host = {}): Promise<number> {
   quietOnClosedPipe();
+  if (host.importModule) setModuleImporter(host.importModule);
+  guardTerminal();
   try {
     await program().parseAsync(argv, { from: "user" });
     // for `npm run bench`: peak memory of this process (KiB), on stderr
@@ -38,12 +65,12 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : 2;
     }
     if (e instanceof UserError) {
-      process.stderr.write(`glmm: ${e.message}\n`);
+      process.stderr.write(`glmm: ${safeMessage(e.message)}\n`);
       return 1;
     }
     const err = e as Error;
     if (err && (err as NodeJS.ErrnoException).code === "ENOENT") {
-      process.stderr.write(`glmm: ${err.message}\n`);
+      process.stderr.write(`glmm: ${safeMessage(err.message)}\n`);
       return 1;
     }
     process.stderr.write(`glmm: internal error: ${err?.stack ?? String(e)}\n`);

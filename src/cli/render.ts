@@ -7,11 +7,12 @@ import type { FitResult } from "../fit.js";
 import { UserError } from "../errors.js";
 import { fitPlotSpecs } from "../report/plots/fitdata.js";
 import type { PlotSpec } from "../report/plots/spec.js";
+import { importModule } from "./dynamic-import.js";
 import { writeFilesAtomic } from "./io.js";
 
 /** Render one vega-lite spec to an SVG document. */
 export async function renderSVG(spec: PlotSpec): Promise<string> {
-  const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
+  const [vega, vl] = await Promise.all([importModule<typeof import("vega")>("vega"), importModule<typeof import("vega-lite")>("vega-lite")]);
   // warnings are about our own specs, not the user's input: keep them off the terminal
   const quiet = vega.logger(vega.None);
   const compiled = vl.compile(spec as unknown as Parameters<typeof vl.compile>[0], { logger: quiet }).spec;

@@ -2,13 +2,14 @@
 // features.tsv[.gz] or genes.tsv[.gz], barcodes.tsv[.gz]) streamed through the MatrixMarket parser,
 // or an AnnData .h5ad file read with h5wasm in slices. Both become a CountSource that can be scanned
 // any number of times without holding the matrix.
-import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { createReadStream, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createGunzip, gunzipSync } from "node:zlib";
 import { UserError } from "../errors.js";
 import { type CountSource, type EntryBatch, parseBarcodes, parseFeatures } from "../singlecell/counts.js";
 import { MtxStreamParser } from "../singlecell/mtx.js";
 import { openH5ad } from "./h5ad-io.js";
+import { readBytes, registerInput } from "./io.js";
 
 export interface OpenOptions {
   /** gene label: the id (first column of features.tsv, or var's index) or the name */
@@ -21,7 +22,11 @@ export interface OpenOptions {
 export async function openCounts(path: string, options: OpenOptions = {}): Promise<CountSource> {
   if (!existsSync(path)) throw new UserError(`cannot read counts '${path}': no such file or directory`);
   if (statSync(path).isDirectory()) return open10x(path, options);
-  if (/\.h5ad$/i.test(path)) return openH5ad(path, options);
+  if (/\.h5ad$/i.test(path)) {
+    if (!statSync(path).isFile()) throw new UserError(`cannot read counts '${path}': not a regular file`);
+    registerInput(path);
+    return openH5ad(path, options);
+  }
   throw new UserError(`--counts must be a 10x directory (matrix.mtx, features.tsv, barcodes.tsv) or an .h5ad file, not '${path}'`);
 }
 
@@ -33,9 +38,9 @@ function findFile(dir: string, names: string[], what: string): string {
 }
 
 function readMaybeGz(path: string): string {
+  const buf = readBytes(path, "10x file");
   try {
-    const buf = readFileSync(path);
-    return (path.endsWith(".gz") ? gunzipSync(buf) : buf).toString("utf8");
+    return (path.endsWith(".gz") ? gunzipSync(buf, { maxOutputLength: 512 * 2 ** 20 }) : buf).toString("utf8");
   } catch (e) {
     throw new UserError(`cannot read '${path}': ${(e as Error).message.split("\n")[0]}`);
   }
@@ -47,6 +52,8 @@ export function open10x(dir: string, options: OpenOptions = {}): CountSource {
   const bc = findFile(dir, ["barcodes.tsv"], "barcode list");
   const genes = parseFeatures(readMaybeGz(feat), feat, options.geneColumn ?? "id");
   const barcodes = parseBarcodes(readMaybeGz(bc), bc);
+  if (!statSync(mtx).isFile()) throw new UserError(`cannot read '${mtx}': not a regular file`);
+  registerInput(mtx);
   return {
     name: mtx,
     genes,

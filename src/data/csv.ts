@@ -1,5 +1,5 @@
 import { UserError } from "../errors.js";
-import { Frame, type Column } from "./frame.js";
+import { Frame, type Column, oneLine } from "./frame.js";
 
 // CSV/TSV text → Frame. A hand-written single-pass scanner rather than papaparse: it needs to know
 // which fields were quoted (unquoted text is trimmed, quoted text is kept exactly), the file line on
@@ -10,9 +10,19 @@ import { Frame, type Column } from "./frame.js";
 export interface ParseOptions {
   /** name used in error messages and stored as Frame.source, e.g. "sleepstudy.csv" */
   source?: string;
-  /** field separator (one character); default: tab if the header has tabs and no commas, else comma */
+  /** field separator (one character); default: tab if the header has tabs and no commas, semicolon if it has semicolons and neither, else comma */
   delimiter?: string;
+  /**
+   * Missing-value spellings for every column, besides empty and NA (R's na.strings). Columns that
+   * are otherwise numbers also take NULL, null, n/a, N/A and "." as missing (said in the notes).
+   */
+  na?: readonly string[];
+  /** decimal mark of numbers: "." (default) or "," ("0,123") */
+  decimal?: string;
 }
+
+/** Missing-value spellings accepted in a column that is otherwise numeric (reported in Frame.notes). */
+const NUMERIC_NA = ["NULL", "null", "n/a", "N/A", "."];
 
 const QUOTE = 34; // "
 const LF = 10;
@@ -48,8 +58,13 @@ export function parseDelimited(text: string, options: ParseOptions = {}): Frame 
   }
   if (nrow === 0) throw new UserError(`${source} has a header but no data rows`);
 
-  const columns: Column[] = names.map((name, j) => typeColumn(name, cols[j]));
-  return new Frame(columns, nrow, source);
+  const decimal = options.decimal ?? ".";
+  if (decimal !== "." && decimal !== ",") throw new UserError(`--decimal must be '.' or ',', not '${oneLine(decimal)}'`);
+  if (decimal === "," && delim === 44) throw new UserError(`${source}: with --decimal ',' the fields must be separated by something else (--sep ';' or a tab)`);
+  const typing: Typing = { na: options.na ? new Set(options.na) : null, comma: decimal === "," };
+  const notes: string[] = [];
+  const columns: Column[] = names.map((name, j) => typeColumn(name, cols[j], typing, notes));
+  return new Frame(columns, nrow, source, notes.map((n) => `${source}: ${n}`));
 }
 
 /**
@@ -81,6 +96,7 @@ function chooseDelimiter(text: string, given: string | undefined, source: string
   // Look at the header line only, outside quotes.
   let tabs = 0;
   let commas = 0;
+  let semicolons = 0;
   let inQuote = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -89,9 +105,13 @@ function chooseDelimiter(text: string, given: string | undefined, source: string
       if (c === LF || c === CR) break;
       if (c === TAB) tabs++;
       else if (c === 44) commas++;
+      else if (c === 59) semicolons++;
     }
   }
-  return tabs > 0 && commas === 0 ? TAB : 44;
+  if (tabs > 0 && commas === 0) return TAB;
+  // a header split by ';' and no ',' (a spreadsheet's CSV in locales with a decimal comma)
+  if (semicolons > 0 && commas === 0 && tabs === 0) return 59;
+  return 44;
 }
 
 function headerNames(fields: string[], source: string): string[] {
@@ -226,32 +246,73 @@ function trimField(s: string): string {
   return a <= SPACE || b <= SPACE || a === 0xa0 || b === 0xa0 || a === 0xfeff ? s.trim() : s;
 }
 
+interface Typing {
+  /** --na: more missing spellings, for every column */
+  readonly na: ReadonlySet<string> | null;
+  /** --decimal ',' */
+  readonly comma: boolean;
+}
+
 /**
- * A column is numeric when every non-missing field is a decimal number (or Inf/-Inf, kept as
- * ±Infinity so that model code can name them in an error). Missing: empty fields and NA. "NaN" is
- * accepted as a number and its rows kept in `nanRows`: a model that uses the column refuses them
- * (an undefined value is not a missing one).
- * Quoted numbers count as numbers, like R's read.csv ("308" in sleepstudy's Subject).
+ * A column is numeric when every non-missing field is a decimal number or an infinity (Inf, -Inf,
+ * inf, Infinity in any case: kept as ±Infinity so that model code can name them). Missing: empty
+ * fields, NA and the `--na` spellings, and in numeric columns also NULL, n/a, N/A and "." (each
+ * said in a note). "NaN" is accepted as a number and its rows kept in `nanRows`: a model that
+ * uses the column refuses them (an undefined value is not a missing one). Quoted numbers count as
+ * numbers, like R's read.csv ("308" in sleepstudy's Subject).
+ * A text column that is mostly numbers remembers its first odd field (`numericExcept`), so that a
+ * model refuses to turn one stray token into a factor with a level per number.
  */
-function typeColumn(name: string, raw: string[]): Column {
+function typeColumn(name: string, raw: string[], typing: Typing, notes: string[]): Column {
   const n = raw.length;
   const values = new Float64Array(n);
   let nanRows: number[] | null = null;
+  const softNa = new Map<string, { first: number; count: number }>();
   for (let i = 0; i < n; i++) {
     const s = raw[i];
-    const x = parseNumber(s);
-    if (x === undefined) return textColumn(name, raw);
+    const x = parseNumber(s, typing);
+    if (x === undefined) {
+      const t = s.trim();
+      if (NUMERIC_NA.includes(t)) {
+        const e = softNa.get(t);
+        if (e) e.count++; else softNa.set(t, { first: i, count: 1 });
+        values[i] = NaN;
+        continue;
+      }
+      return textColumn(name, raw, typing);
+    }
     values[i] = x;
-    if (x !== x && s.trim() === "NaN") (nanRows ??= []).push(i);
+    if (x !== x && s.trim().toLowerCase() === "nan") (nanRows ??= []).push(i);
+  }
+  for (const [tok, e] of softNa) {
+    notes.push(`column '${oneLine(name)}': '${tok}' read as missing (${e.count} field${e.count === 1 ? "" : "s"}, first at data row ${e.first + 1}); --na sets the missing spellings`);
   }
   return nanRows ? { kind: "numeric", name, values, nanRows: Int32Array.from(nanRows) } : { kind: "numeric", name, values };
 }
 
-function textColumn(name: string, raw: string[]): Column {
+function textColumn(name: string, raw: string[], typing: Typing): Column {
   const values: (string | null)[] = new Array(raw.length);
+  let numbers = 0, odd = 0, firstOdd = -1, commaNumbers = 0;
   for (let i = 0; i < raw.length; i++) {
     const s = raw[i];
-    values[i] = isMissingText(s) ? null : s;
+    const missing = isMissingText(s) || (typing.na !== null && typing.na.has(s.trim()));
+    values[i] = missing ? null : s;
+    if (missing) continue;
+    if (parseNumber(s, typing) !== undefined || NUMERIC_NA.includes(s.trim())) { numbers++; continue; }
+    odd++;
+    if (firstOdd < 0) firstOdd = i;
+    if (!typing.comma && /^\s*[+-]?\d{1,3}(,\d+)+\s*$/.test(s)) commaNumbers++;
+  }
+  // mostly numbers: one stray token (or a few) must not silently make a factor of the numbers
+  if (numbers + commaNumbers > 0 && (commaNumbers === odd || odd * 5 <= numbers)) {
+    const hint = commaNumbers === odd
+      ? "it looks like numbers with a decimal or thousands comma (give --decimal ',' for decimal commas, or remove the thousands separators)"
+      : `mark it missing with --na '${oneLine(raw[firstOdd].trim())}', fix the value, or write factor(${oneLine(name)}) to use the column as a factor`;
+    const numericExcept = {
+      token: raw[firstOdd], row: firstOdd, count: odd,
+      message: `column '${oneLine(name)}' holds numbers except '${oneLine(raw[firstOdd])}' at data row ${firstOdd + 1}${odd > 1 ? ` (and ${odd - 1} more field${odd > 2 ? "s" : ""})` : ""}, so it was read as text; ${hint}`,
+    };
+    return { kind: "text", name, values, numericExcept };
   }
   return { kind: "text", name, values };
 }
@@ -262,16 +323,28 @@ function isMissingText(s: string): boolean {
 }
 
 /** NaN for missing, the number, or undefined when the field is not a number. */
-function parseNumber(s: string): number | undefined {
-  if (s === "" || s === "NA" || s === "NaN") return NaN;
+function parseNumber(s: string, typing: Typing): number | undefined {
+  if (s === "" || s === "NA" || s === "NaN" || typing.na?.has(s)) return NaN;
   if (!isDecimal(s)) {
     const t = s.trim();
-    if (t !== s) return parseNumber(t);
-    if (t === "Inf" || t === "+Inf") return Infinity;
-    if (t === "-Inf") return -Infinity;
-    return undefined;
+    if (t !== s) return parseNumber(t, typing);
+    if (typing.comma && t.indexOf(",") >= 0 && t.indexOf(".") < 0) {
+      const d = t.replace(",", ".");
+      if (isDecimal(d)) return Number(d);
+    }
+    return infinity(t);
   }
+  if (typing.comma && s.indexOf(".") >= 0) return undefined; // with decimal commas a '.' is not a decimal point
   return Number(s);
+}
+
+/** Inf, -Inf, +inf, Infinity, -INFINITY, nan (R's type.convert is case-blind here too). */
+function infinity(t: string): number | undefined {
+  const l = t.toLowerCase();
+  if (l === "inf" || l === "+inf" || l === "infinity" || l === "+infinity") return Infinity;
+  if (l === "-inf" || l === "-infinity") return -Infinity;
+  if (l === "nan") return NaN;
+  return undefined;
 }
 
 /** [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)? — what R's read.csv calls a number, minus hex. */
@@ -297,7 +370,3 @@ function isDecimal(s: string): boolean {
   return i === n;
 }
 
-/** Names in messages stay on one line: escape line breaks and tabs. */
-function oneLine(s: string): string {
-  return s.replace(/[\r\n\t]/g, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"));
-}

@@ -18,6 +18,11 @@ export interface TextColumn {
   readonly kind: "text";
   readonly name: string;
   readonly values: ReadonlyArray<string | null>;
+  /**
+   * Set when the column is numbers except for a few fields (the first named): used as a model
+   * variable it would become a factor with a level per number, so the model refuses it by name.
+   */
+  readonly numericExcept?: { readonly token: string; readonly row: number; readonly count: number; readonly message: string };
 }
 
 export type Column = NumericColumn | TextColumn;
@@ -28,7 +33,11 @@ export class Frame {
   /** where the data came from, for error messages ("sleepstudy.csv") */
   readonly source: string;
 
-  constructor(columns: Column[], nrow: number, source = "data") {
+  /** what the reader decided on the user's behalf (e.g. "'NULL' read as missing"), for the CLI to say */
+  readonly notes: readonly string[];
+
+  constructor(columns: Column[], nrow: number, source = "data", notes: readonly string[] = []) {
+    this.notes = notes;
     const m = new Map<string, Column>();
     for (const c of columns) {
       if (c.values.length !== nrow) throw new Error(`column ${c.name} has ${c.values.length} values, expected ${nrow}`);
@@ -50,7 +59,7 @@ export class Frame {
   /** The column, or a user error naming the missing column and the available ones. */
   column(name: string): Column {
     const c = this.columns.get(name);
-    if (!c) throw new UserError(`column '${name}' not found in ${this.source} (columns: ${this.names.join(", ")})`);
+    if (!c) throw new UserError(`column '${oneLine(name)}' not found in ${this.source} (columns: ${this.names.map(oneLine).join(", ")})`);
     return c;
   }
 
@@ -72,6 +81,11 @@ export class Frame {
     });
     return new Frame(cols, n, source);
   }
+}
+
+/** Names in messages stay on one line: escape line breaks and tabs. */
+export function oneLine(s: string): string {
+  return s.replace(/[\r\n\t]/g, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"));
 }
 
 export function isMissingNumber(x: number): boolean {

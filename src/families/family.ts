@@ -192,10 +192,10 @@ export function makeFamily(name: string, linkName?: string, nbSize = 1): Family 
     negative_binomial: "negative_binomial", negbin: "negative_binomial", nbinom2: "negative_binomial",
     Gamma: "Gamma", gamma: "Gamma",
   };
-  const fam = aliases[name];
+  const fam = Object.hasOwn(aliases, name) ? aliases[name] : undefined; // not `toString` from the prototype
   if (!fam) throw new UserError(`unknown family '${name}' (use gaussian, binomial, poisson, negative_binomial or Gamma)`);
   const ln = (linkName ?? canonical[fam]) as LinkName;
-  if (!(ln in links)) throw new UserError(`unknown link '${linkName}' (use ${Object.keys(links).join(", ")})`);
+  if (!Object.hasOwn(links, ln)) throw new UserError(`unknown link '${linkName}' (use ${Object.keys(links).join(", ")})`);
   if (!allowedLinks[fam].includes(ln)) throw new UserError(`link '${ln}' is not available for family ${fam} (use ${allowedLinks[fam].join(", ")})`);
   const link = links[ln];
   switch (fam) {

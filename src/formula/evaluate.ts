@@ -59,7 +59,11 @@ export function evalVariable(e: Expr, ctx: EvalContext): Value {
   const u = unparen(e);
   if (u.type === "name") {
     const c = column(ctx, u.name);
-    if (c.kind === "text") return { kind: "factor", factor: evalFactor(u, ctx) };
+    if (c.kind === "text") {
+      // numbers but for a stray token: a factor with a level per number would fit "successfully"
+      if (c.numericExcept) throw new UserError(`${ctx.frame.source}: ${c.numericExcept.message}`);
+      return { kind: "factor", factor: evalFactor(u, ctx) };
+    }
     return { kind: "numeric", values: c.values };
   }
   if (u.type === "call" && (u.fn === "factor" || u.fn === "as.factor")) return { kind: "factor", factor: evalFactor(u, ctx) };
@@ -75,6 +79,7 @@ export function evalNumeric(e: Expr, ctx: EvalContext): Float64Array {
     case "name": {
       const c = column(ctx, e.name);
       if (c.kind === "text") {
+        if (c.numericExcept) throw new UserError(`${ctx.frame.source}: ${c.numericExcept.message}`);
         throw formulaError(ctx.text, e.pos, `column '${e.name}' is text; it cannot be used in arithmetic`);
       }
       return c.values;

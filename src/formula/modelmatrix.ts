@@ -56,6 +56,33 @@ function codingPattern(ts: TermSet, isFactor: (v: number) => boolean): Map<numbe
 }
 
 /** The design matrix of a term set on n rows; `values[k]` belongs to `ts.variables[k]`. */
+/** Most fixed-effect columns built (and n × p doubles): beyond them the size is refused, with the estimate. */
+const MAX_COLUMNS = 20000;
+const MAX_DOUBLES = 2.5e8; // 2 GB
+
+/**
+ * Count the columns of every term before building any: an interaction of many factors multiplies
+ * their levels (20 two-level factors in one term are 2^20 columns) and would hang or exhaust memory.
+ */
+function checkDesignSize(ts: TermSet, pattern: Map<number, number>[], valueOf: (v: number) => UsedValue, n: number, base: number): void {
+  let total = base;
+  let worst = 0, worstTerm = -1;
+  ts.terms.forEach((term, j) => {
+    let cols = 1;
+    for (const v of term) {
+      const val = valueOf(v);
+      if (val.kind === "factor") cols *= val.factor.levels.length - (pattern[j].get(v) === 1 ? 1 : 0);
+    }
+    total += cols;
+    if (cols > worst) { worst = cols; worstTerm = j; }
+  });
+  if (total > MAX_COLUMNS || total * n > MAX_DOUBLES) {
+    const term = termLabel(ts, ts.terms[worstTerm]);
+    const shown = term.length > 80 ? `${term.slice(0, 60)}…` : term;
+    throw new UserError(`the fixed effects would have ${total.toExponential(2).replace("e+", "e")} columns (the term '${shown}' alone ${worst.toExponential(2).replace("e+", "e")}), ${((total * n * 8) / 2 ** 30).toPrecision(3)} GiB for ${n} rows; refusing (at most ${MAX_COLUMNS} columns): drop or split the interaction`);
+  }
+}
+
 export function designMatrix(ts: TermSet, values: readonly (UsedValue | null)[], n: number): Design {
   const names: string[] = [];
   const columns: Float64Array[] = [];
@@ -71,6 +98,7 @@ export function designMatrix(ts: TermSet, values: readonly (UsedValue | null)[],
     return x;
   };
   const pattern = codingPattern(ts, (v) => valueOf(v).kind === "factor");
+  checkDesignSize(ts, pattern, valueOf, n, ts.intercept ? 1 : 0);
   const termLabels: string[] = [];
   ts.terms.forEach((term, j) => {
     termLabels.push(termLabel(ts, term));

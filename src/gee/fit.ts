@@ -3,16 +3,59 @@
 import { UserError } from "../errors.js";
 import { pnormUpper } from "../families/index.js";
 import { clusterLayout } from "./clusters.js";
-import { makeCorrelation, workingCorrelationMatrix } from "./correlation.js";
+import { type Correlation, makeCorrelation, workingCorrelationMatrix } from "./correlation.js";
 import { estimate } from "./estimate.js";
 import { glmStart } from "./glm-start.js";
 import { type Problem, meanState } from "./problem.js";
 import { computeQIC, quasiLikelihood } from "./qic.js";
-import { CORSTRS, type GeeCoef, type GeeInput, type GeeOptions, type GeeQIC, type GeeResult, STDERR_TYPES } from "./types.js";
+import { type CorStr, CORSTRS, type GeeCoef, type GeeInput, type GeeOptions, type GeeQIC, type GeeResult, STDERR_TYPES, type StdErrType } from "./types.js";
 import { geeVariance } from "./variance.js";
 
 /** working correlation matrices are returned up to this many waves */
 const MAX_WORKING_COR = 100;
+
+/** Below this many clusters the sandwich is biased downward (Mancl & DeRouen 2001). */
+const FEW_CLUSTERS = 40;
+
+/** The sandwich averages over clusters: with few of them (or fewer than coefficients) it is unreliable. */
+function designWarnings(nclusters: number, p: number, stdErr: StdErrType): string[] {
+  if (nclusters <= p) {
+    return [`only ${nclusters} clusters for ${p} coefficients: the robust (sandwich) variance has rank at most ${nclusters} and its standard errors and p-values are not usable; use more clusters or fewer coefficients`];
+  }
+  if (nclusters < FEW_CLUSTERS && stdErr === "san.se") {
+    return [`only ${nclusters} clusters: the sandwich standard errors are biased downward below about ${FEW_CLUSTERS} clusters; consider --std-err md (Mancl–DeRouen small-sample correction)`];
+  }
+  return [];
+}
+
+/**
+ * An estimated working correlation that is not a correlation matrix (an unstructured estimate of
+ * 1.25, an exchangeable α below −1/(T−1)): said, with the worst entry. Checked by a Cholesky
+ * factorization over the waves (up to MAX_WORKING_COR of them).
+ */
+function workingCorrelationProblem(cor: Correlation, alpha: Float64Array, T: number, corstr: CorStr): string | null {
+  if (cor.nparam === 0 || T < 2) return null;
+  const m = Math.min(T, MAX_WORKING_COR);
+  const R = workingCorrelationMatrix(cor, alpha, m);
+  let worst = 0, wa = 0, wb = 0;
+  for (let a = 0; a < m; a++) for (let b = a + 1; b < m; b++) if (Math.abs(R[a][b]) > Math.abs(worst)) { worst = R[a][b]; wa = a; wb = b; }
+  const L = R.map((r) => r.slice());
+  let pd = true;
+  for (let j = 0; j < m && pd; j++) {
+    let d = L[j][j];
+    for (let k = 0; k < j; k++) d -= L[j][k] * L[j][k];
+    if (!(d > 1e-10)) { pd = false; break; }
+    L[j][j] = Math.sqrt(d);
+    for (let i = j + 1; i < m; i++) {
+      let s = L[i][j];
+      for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
+      L[i][j] = s / L[j][j];
+    }
+  }
+  if (pd && Math.abs(worst) <= 1) return null;
+  const entry = `${worst.toFixed(3)} between waves ${wa + 1} and ${wb + 1}`;
+  return `the estimated ${corstr} working correlation is not ${Math.abs(worst) > 1 ? "a correlation matrix" : "positive definite"} (e.g. ${entry}): the estimates use an impossible correlation; use a simpler --corstr (exchangeable, ar1) or independence`;
+}
 
 export function fitGEE(input: GeeInput, options: GeeOptions): GeeResult {
   const { X, xnames, y, cluster } = input;
@@ -40,6 +83,8 @@ export function fitGEE(input: GeeInput, options: GeeOptions): GeeResult {
   if ((family.name === "poisson" || family.name === "negative_binomial") && y.some((v) => v < 0)) throw new UserError(`GEE: a ${family.name} response must be non-negative`);
   if (family.name === "Gamma" && y.some((v) => v <= 0)) throw new UserError("GEE: a Gamma response must be positive");
 
+  // no residual degrees of freedom: the residuals are 0 and so is every "standard error"
+  if (n <= p) throw new UserError(`GEE: ${n} observations for ${p} coefficients leave no residual degrees of freedom (a saturated fit: its standard errors would be 0, not estimates)`);
   const layout = clusterLayout(cluster, input.time);
   // the sandwich averages over clusters: with one cluster it is zero, not a variance
   if (layout.nclusters < 2) throw new UserError(`GEE needs at least two clusters; all ${n} rows are in one cluster`);
@@ -57,6 +102,9 @@ export function fitGEE(input: GeeInput, options: GeeOptions): GeeResult {
   const tol = options.tol ?? 1e-4;
   const est = estimate(pb, start.beta, { maxit, tol, scaleFix });
   warnings.push(...est.warnings);
+  warnings.push(...designWarnings(layout.nclusters, p, stdErr));
+  const badCor = workingCorrelationProblem(cor, est.alpha, layout.maxWave, corstr);
+  if (badCor) warnings.push(badCor);
 
   const st = meanState(pb, est.beta);
   const vr = geeVariance(pb, st, est.alpha, est.gamma, scaleFix === null);

@@ -3,6 +3,7 @@
 // stages: (1) θ by BOBYQA with β estimated inside PIRLS (lme4's nAGQ = 0), then (2) (θ, β) jointly
 // with PIRLS over u only. A negative binomial size (or a gaussian/Gamma dispersion) is one more
 // parameter, on the log scale, of both stages (glmmTMB estimates it jointly as well).
+import type { SolverInfo } from "../lmm/system.js";
 import { UserError } from "../errors.js";
 import { type Family, makeFamily, NB_POISSON_LIMIT } from "../families/family.js";
 import { pnormUpper } from "../families/special.js";
@@ -73,6 +74,8 @@ export interface FittedGLMM {
   readonly singular: boolean;
   readonly converged: boolean;
   readonly warnings: string[];
+  /** the factorization of the penalized system */
+  readonly solver: SolverInfo;
   readonly fitted: Float64Array;
   readonly eta: Float64Array;
   readonly evaluations: number;
@@ -455,10 +458,11 @@ export class GeneralizedLinearMixedModel {
     const sys = this.state.sysBeta;
     if (!sys.ok || p === 0) return null;
     const H = new Float64Array(p * p);
+    const LX = sys.xFactor();
     for (let a = 0; a < p; a++)
       for (let b = 0; b < p; b++) {
         let acc = 0;
-        for (let c = 0; c <= Math.min(a, b); c++) acc += sys.LRR[sys.qR + a + (sys.qR + c) * sys.m] * sys.LRR[sys.qR + b + (sys.qR + c) * sys.m];
+        for (let c = 0; c <= Math.min(a, b); c++) acc += LX[a + c * p] * LX[b + c * p];
         H[a + b * p] = (2 * acc) / this.state.phi;
       }
     return H;
@@ -469,8 +473,7 @@ export class GeneralizedLinearMixedModel {
     const sc = new Float64Array(x2.length);
     for (let k = 0; k < nth; k++) sc[k] = Math.max(0.02, 0.1 * Math.abs(x2[k]));
     const sys = this.state.sysBeta;
-    const LX = new Float64Array(p * p);
-    for (let j = 0; j < p; j++) for (let i = j; i < p; i++) LX[i + j * p] = sys.LRR[sys.qR + i + (sys.qR + j) * sys.m];
+    const LX = sys.xFactor();
     const V = p > 0 ? cholInverse(LX, p) : new Float64Array(0);
     for (let j = 0; j < p; j++) {
       const se = Math.sqrt(V[j + j * p] * this.state.phi);
@@ -635,7 +638,7 @@ export class GeneralizedLinearMixedModel {
       logLik, df: npar, AIC: -2 * logLik + 2 * npar, BIC: -2 * logLik + Math.log(n) * npar, deviance: dev,
       varcorr, ranef, nbSize, dispersion: st.phi, singular, converged, warnings,
       // reported μ as R's fitted(): through the family's linkinv, which keeps μ inside (0, 1)
-      fitted: Float64Array.from(st.eta, (e) => this.family.link.linkinv(e)), eta: Float64Array.from(st.eta), evaluations: this.evaluations,
+      fitted: Float64Array.from(st.eta, (e) => this.family.link.linkinv(e)), eta: Float64Array.from(st.eta), evaluations: this.evaluations, solver: st.sysBeta.solverInfo,
       diverging: diverging.map((j) => ms.xnames[j]), information: st.observedInformation ? "observed" : "expected",
     };
   }

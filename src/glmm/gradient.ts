@@ -33,7 +33,7 @@ export function analyticGradientSupported(st: GLMMState, nAGQ: number): boolean 
   // (a tree term or a precision-form covariance penalizes uᵀQu: M and the leverages differ)
   if (!st.terms.every((t) => t.kfac === null && t.tree === null && t.kprec === null)) return false;
   // two more qR×qR matrices (L_RR⁻¹'s columns and G): bounded memory
-  if (st.sysU.qR > MAX_REST) return false;
+  if (st.sysU.sparse === null && st.sysU.qR > MAX_REST) return false;
   return derivativeKind(st) !== null;
 }
 
@@ -105,7 +105,7 @@ export class LaplaceGradient {
     this.r = new Float64Array(st.q);
     this.y0 = new Float64Array(Math.max(1, sys.s0));
     this.lambdaSeen = new Float64Array(terms.reduce((a, t) => a + t.lambda.length, 0)).fill(NaN);
-    if (sys.qR > 0) this.pairs = blockPairs(sys);
+    if (sys.qR > 0 && sys.sparse === null) this.pairs = blockPairs(sys);
   }
 
   /**
@@ -276,6 +276,7 @@ export class LaplaceGradient {
     const { n } = st;
     const { qR, L00, rowPtr } = sys;
     const refs0 = st.terms[0].term.refs;
+    const sp = sys.sparse;
     if (qR > 0) this.restInverse();
     const G = this.G, B = this.B, P = this.P;
     for (let i = 0; i < n; i++) {
@@ -305,9 +306,19 @@ export class LaplaceGradient {
           if (ck === 0) continue;
           let by = 0;
           for (let a = 0; a < S0; a++) by += B![vb + a * nr + loc[base + k]] * y0[a];
-          const gk = (idx[base + k] - q0) * qR;
           let cg = 0;
-          for (let k2 = S0; k2 < S; k2++) cg += G![gk + idx[base + k2] - q0] * c[base + k2];
+          if (sp !== null) {
+            // scalar rest terms: entry k is rest term k − S₀; its pairs sit in the row's pair list
+            const t = k - S0, pp = i * sp.nPairs;
+            for (let k2 = S0; k2 < S; k2++) {
+              const u = k2 - S0;
+              const pos = u === t ? sp.diagPos[idx[base + k] - q0] : sp.pairPos[pp + (t > u ? (t * (t - 1)) / 2 + u : (u * (u - 1)) / 2 + t)];
+              cg += G![pos] * c[base + k2];
+            }
+          } else {
+            const gk = (idx[base + k] - q0) * qR;
+            for (let k2 = S0; k2 < S; k2++) cg += G![gk + idx[base + k2] - q0] * c[base + k2];
+          }
           hh += ck * (cg - 2 * by);
         }
       }
@@ -322,6 +333,7 @@ export class LaplaceGradient {
    * when L_RR is sparse in its dense storage); then per level B_l = G A_l, P_l = A_lᵀ B_l.
    */
   private restInverse(): void {
+    if (this.sys.sparse !== null) return this.restInverseSparse();
     const { sys, S0, pairs } = this;
     const { qR, m, LRR, LR0, rowPtr, rowIdx, nl0 } = sys;
     const X = (this.Xinv ??= new Float64Array(qR * qR));
@@ -363,6 +375,30 @@ export class LaplaceGradient {
     }
   }
 
+  /**
+   * restInverse() on the sparse route: G by selected inversion (in the factor's layout), and B_l,
+   * P_l from the pairs of each column block, all of which lie in the factor's pattern.
+   */
+  private restInverseSparse(): void {
+    const { sys, S0 } = this;
+    const { qR, LR0, rowPtr, rowIdx, nl0 } = sys;
+    const sp = sys.sparse!;
+    const G = (this.G = sp.selectedInverse(qR));
+    const B = (this.B ??= new Float64Array(LR0.length));
+    const P = (this.P ??= new Float64Array(nl0 * S0 * S0));
+    for (let l = 0; l < nl0; l++) {
+      const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0, vb = S0 * r0;
+      sp.levelProduct(G, LR0, l, r0, nr, S0, rowIdx, qR, B);
+      const nre = nr - 1;
+      for (let a = 0; a < S0; a++)
+        for (let b = 0; b < S0; b++) {
+          let acc = 0;
+          for (let x = 0; x < nre; x++) acc += LR0[vb + a * nr + x] * B[vb + b * nr + x];
+          P[l * S0 * S0 + a + b * S0] = acc;
+        }
+    }
+  }
+
   /** r ← M⁻¹r with the blocked factor of sysU (forward then backward substitution). */
   private solveM(r: Float64Array): void {
     const { sys, S0, q0 } = this;
@@ -389,7 +425,8 @@ export class LaplaceGradient {
         for (let x = 0; x < nr - 1; x++) rR[rowIdx[r0 + x]] -= LR0[col + x] * ya;
       }
     }
-    if (qR > 0) {
+    if (qR > 0 && sys.sparse !== null) sys.sparse.solveLeading(rR, qR);
+    else if (qR > 0) {
       solveLower(LRR, qR, rR, m);
       solveLowerT(LRR, qR, rR, m);
     }

@@ -17,6 +17,8 @@ export interface ConfintOptions {
   readonly nsim?: number;
   readonly seed?: number;
   readonly onProgress?: (done: number, total: number) => void;
+  /** profile: also evaluate ζ on a grid beyond the limits (ConfintResult.points, for a plot) */
+  readonly curve?: boolean;
 }
 
 /** Wald intervals for the fixed effects. */
@@ -38,7 +40,7 @@ export function confint(m: ModelFit, options: ConfintOptions = {}): ConfintResul
   let res: ConfintResult;
   switch (method) {
     case "Wald": res = waldConfint(m, level); break;
-    case "profile": return profileConfint(m, { level, parm: options.parm });
+    case "profile": return profileConfint(m, { level, parm: options.parm, onProgress: options.onProgress, curve: options.curve });
     case "boot": res = bootstrapConfint(parametricBootstrap(m, { nsim: options.nsim, seed: options.seed, onProgress: options.onProgress }), level); break;
     default: throw new UserError(`unknown interval method '${method as string}' (use Wald, profile or boot)`);
   }

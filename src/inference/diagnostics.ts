@@ -7,7 +7,7 @@ import { parseFormula } from "../formula/index.js";
 import { splitBars } from "../formula/terms.js";
 import type { ModelStructure } from "../formula/types.js";
 import type { FittedGLMM } from "../glmm/glmm.js";
-import type { FittedLMM } from "../lmm/lmm.js";
+import { type FittedLMM, LinearMixedModel } from "../lmm/lmm.js";
 import { relCovariance } from "../lmm/reterms.js";
 import { lambdaAt } from "./simulate.js";
 
@@ -143,4 +143,37 @@ function degenerateDirection(C: Float64Array, s: number, c: number, cn: readonly
 /** Both diagnostics, as lines for a fit's warnings. */
 export function fitDiagnostics(ms: ModelStructure, fit: FittedLMM | FittedGLMM, formula: string = ms.formula): Diagnostic[] {
   return [...fewLevelsDiagnostics(ms, formula), ...(fit.singular ? singularDiagnostics(fit, formula) : [])];
+}
+
+/**
+ * Variances the data cannot identify: when a term's random effects lie in the span of the fixed
+ * effects (a grouping factor aliased with — nested in — a fixed factor, or a known covariance that
+ * is rank 1 or negligibly small), the (RE)ML criterion does not change with the term's θ, and the
+ * optimizer stops at the starting value after an evaluation or two, "converged" and not singular.
+ * Detected by moving each term's θ block (×2 and ×½) and seeing the criterion stay put.
+ */
+export function unidentifiedVariances(ms: ModelStructure, fit: FittedLMM, weights?: Float64Array): string[] {
+  const model = new LinearMixedModel(ms, { reml: fit.reml, weights });
+  const base = model.objective(fit.theta);
+  if (!Number.isFinite(base)) return [];
+  const tol = 1e-7 * Math.max(1, Math.abs(base));
+  const out: string[] = [];
+  for (const t of fit.terms) {
+    const at = (scale: number) => {
+      const th = Float64Array.from(fit.theta);
+      const zero = fit.theta.subarray(t.thetaOffset, t.thetaOffset + t.ntheta).every((v) => v === 0);
+      for (let k = 0; k < t.ntheta; k++) {
+        const i = t.thetaOffset + k;
+        th[i] = zero ? (t.diagMask[k] ? scale : 0) : th[i] * scale;
+      }
+      return model.objective(th);
+    };
+    const up = at(2), down = at(0.5);
+    if (Math.abs(up - base) <= tol && Math.abs(down - base) <= tol) {
+      const cn = t.term.cnames.map((c) => (c === "(Intercept)" ? "1" : c));
+      const known = t.kfac || t.tree ? "; or its known covariance is degenerate: rank 1 or negligibly small" : "";
+      out.push(`the variance of (${cn.join(" + ")} | ${t.term.group}) is not identified by the data: the ${fit.reml ? "REML criterion" : "likelihood"} does not change with it (the levels of '${t.term.group}' are aliased with fixed effects, e.g. nested in a fixed factor${known}); the value reported is the starting value, not an estimate — drop the term or the aliased fixed effect`);
+    }
+  }
+  return out;
 }

@@ -64,7 +64,13 @@ export function varianceComponents(m: ModelFit, options: { nullModel?: ModelFit 
   const warnings: string[] = [];
   // σ²_f
   const fx = new Float64Array(n);
-  for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) fx[i] += ms.X[i + j * n] * f.beta[j];
+  // constant columns (the intercept) only shift Xβ: leaving them out keeps an intercept-only
+  // model's σ²_f exactly 0 rather than rounding noise (2e-30)
+  for (let j = 0; j < p; j++) {
+    const col = ms.X.subarray(j * n, (j + 1) * n);
+    if (col.every((v) => v === col[0])) continue;
+    for (let i = 0; i < n; i++) fx[i] += col[i] * f.beta[j];
+  }
   let mean = 0;
   for (const v of fx) mean += v;
   mean /= n;

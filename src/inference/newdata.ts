@@ -6,10 +6,11 @@
 // rows' random-effect levels are matched by label to the fitted levels (−1 for a level the model
 // has not seen).
 import { formatRNumber } from "../data/factor.js";
-import { Frame, type Column } from "../data/frame.js";
+import { Frame, type Column, oneLine } from "../data/frame.js";
 import { UserError } from "../errors.js";
 import { buildModel, parseFormula } from "../formula/index.js";
-import { columnsOf } from "../formula/ast.js";
+import { columnsOf, type Expr } from "../formula/ast.js";
+import { splitBars } from "../formula/terms.js";
 import type { ModelFit } from "./model.js";
 
 export interface NewDesign {
@@ -32,6 +33,53 @@ function asText(c: Column, rows: number): (string | null)[] {
   return out;
 }
 
+/** Columns read inside factor()/as.factor() calls. */
+function factorColumns(e: Expr, out: Set<string>): Set<string> {
+  switch (e.type) {
+    case "paren": factorColumns(e.expr, out); break;
+    case "unary": factorColumns(e.arg, out); break;
+    case "binary": factorColumns(e.left, out); factorColumns(e.right, out); break;
+    case "call":
+      if (e.fn === "factor" || e.fn === "as.factor") for (const a of e.args) columnsOf(a).forEach((c) => out.add(c));
+      else for (const a of e.args) factorColumns(a, out);
+      break;
+    default: break;
+  }
+  return out;
+}
+
+/**
+ * New data are coded with the fitted levels: a value of a factor column that the fixed effects (or a
+ * random slope) use, and that the fitted rows do not have, has no coefficient. Refused by name, with
+ * its row in the new data, before anything is built (otherwise a level sorting before the fitted
+ * ones would silently become the reference level).
+ */
+function checkFittedLevels(m: ModelFit, newdata: Frame, rhs: Expr): void {
+  const { fixed, bars } = splitBars(rhs, m.formula);
+  const parts = [...(fixed ? [fixed] : []), ...bars.map((b) => b.lhs)];
+  const asFactor = new Set<string>();
+  for (const e of parts) factorColumns(e, asFactor);
+  const used = new Set(parts.flatMap((e) => columnsOf(e)));
+  for (const name of used) {
+    const a = m.frame.column(name), b = newdata.column(name);
+    if (a.kind === "numeric" && b.kind === "numeric" && !asFactor.has(name)) continue;
+    if (a.kind === "numeric" && b.kind === "text" && !asFactor.has(name)) {
+      const r = b.values.findIndex((v) => v !== null && Number.isNaN(Number(v)));
+      throw new UserError(`predicting on ${newdata.source}: column '${name}' is numeric in the fitted data but has '${b.values[r]}' at data row ${r + 1}`);
+    }
+    const fitted = new Set<string>();
+    const ta = asText(a, m.frame.nrow), tb = asText(b, newdata.nrow);
+    for (const r of m.ms.rows) { const v = ta[r]; if (v !== null) fitted.add(v); }
+    for (let r = 0; r < newdata.nrow; r++) {
+      const v = tb[r];
+      if (v !== null && !fitted.has(v)) {
+        const shown = [...fitted].slice(0, 10);
+        throw new UserError(`predicting on ${newdata.source}: column '${oneLine(name)}' has the level '${oneLine(v)}' at data row ${r + 1}, which the model was not fitted with (fitted levels: ${shown.map(oneLine).join(", ")}${fitted.size > 10 ? ", ..." : ""})`);
+      }
+    }
+  }
+}
+
 /** Build the fitted model's design on `newdata`. */
 export function newDesign(m: ModelFit, newdata: Frame): NewDesign {
   const train = m.frame;
@@ -42,6 +90,7 @@ export function newDesign(m: ModelFit, newdata: Frame): NewDesign {
   if (missing.length) throw new UserError(`the new data (${newdata.source}) lack column${missing.length > 1 ? "s" : ""} ${missing.map((c) => `'${c}'`).join(", ")} that the model uses`);
   const nt = train.nrow, nn = newdata.nrow;
   if (nn === 0) throw new UserError(`the new data (${newdata.source}) have no rows`);
+  checkFittedLevels(m, newdata, ast.rhs);
   const dummyRow = m.ms.rows[0];
   const cols: Column[] = [];
   for (const name of [...lhsCols, ...rhsCols]) {

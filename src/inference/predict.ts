@@ -73,7 +73,7 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
     seLink[i] = Math.sqrt(s);
   }
   const link = modelLink(m);
-  const newLevels: Record<string, string[]> = {};
+  const newLevels: Record<string, string[]> = Object.create(null);
   d.re.forEach((r) => { if (r.newLevels.length) newLevels[r.group] = r.newLevels; });
   let out: Float64Array;
   if (level === "conditional") {

@@ -33,6 +33,17 @@ export interface ProfileConfintOptions {
   readonly level?: number;
   /** parameter names to profile (default all) */
   readonly parm?: readonly string[];
+  /** called after each limit (two per parameter) is found */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** also evaluate ζ on a grid out to about 1.35 times each limit (for a profile plot) */
+  readonly curve?: boolean;
+}
+
+/** one point of a profile: ζ, the signed root of the deviance increase, at a parameter value */
+export interface ProfilePoint {
+  readonly parameter: string;
+  readonly value: number;
+  readonly zeta: number;
 }
 
 export interface ConfintResult {
@@ -40,6 +51,8 @@ export interface ConfintResult {
   readonly level: number;
   readonly rows: ConfintRow[];
   readonly warnings: string[];
+  /** profile: every point where ζ was evaluated, by parameter and value (as.data.frame(profile(fit))) */
+  readonly points?: ProfilePoint[];
 }
 
 /** One parameter to profile: its estimate, range, a step scale, and D(v) minimized over the rest. */
@@ -66,13 +79,32 @@ export function profileConfint(m: ModelFit, options: ProfileConfintOptions = {})
     for (const p of want) if (!known.has(p)) throw new UserError(`unknown parameter '${p}' (parameters: ${[...known].join(", ")})`);
   }
   const rows: ConfintRow[] = [];
-  for (const t of targets) {
-    if (want && !want.has(t.name)) continue;
-    const lo = limit(t, base, -1, z, warnings);
-    const hi = limit(t, base, +1, z, warnings);
-    rows.push({ parameter: t.name, estimate: t.estimate, lower: lo, upper: hi });
+  const points: ProfilePoint[] = [];
+  const chosen = targets.filter((t) => !want || want.has(t.name));
+  let done = 0;
+  for (const t of chosen) {
+    const mine: ProfilePoint[] = [{ parameter: t.name, value: t.estimate, zeta: 0 }];
+    const record = (value: number, zeta: number) => mine.push({ parameter: t.name, value, zeta });
+    const lim = [-1, +1].map((side) => {
+      const v = limit(t, base, side, z, warnings, record);
+      options.onProgress?.(++done, 2 * chosen.length);
+      return v;
+    });
+    if (options.curve) {
+      lim.forEach((l, k) => {
+        const side = k === 0 ? -1 : 1;
+        for (let i = 1; i <= 4; i++) {
+          const v = t.estimate + (i / 4) * 1.35 * (l - t.estimate);
+          if (!(v > t.lower && v < t.upper) || v === t.estimate) continue;
+          const d = t.devAt(v, side);
+          if (Number.isFinite(d)) record(v, side * Math.sqrt(Math.max(0, d - base)));
+        }
+      });
+    }
+    points.push(...mine.sort((a, b) => a.value - b.value));
+    rows.push({ parameter: t.name, estimate: t.estimate, lower: lim[0], upper: lim[1] });
   }
-  return { method: "profile", level, rows, warnings };
+  return { method: "profile", level, rows, warnings, points };
 }
 
 /**
@@ -80,12 +112,14 @@ export function profileConfint(m: ModelFit, options: ProfileConfintOptions = {})
  * the bracket once one is found (falling back to bisection); the parameter's bound when ζ does not
  * get there before it.
  */
-function limit(t: Target, base: number, side: number, z: number, warnings: string[]): number {
+function limit(t: Target, base: number, side: number, z: number, warnings: string[], record: (value: number, zeta: number) => void): number {
   const target = z;
   const zeta = (v: number) => {
     const d = t.devAt(v, side);
     if (!Number.isFinite(d)) return NaN;
-    return Math.sqrt(Math.max(0, d - base));
+    const r = Math.sqrt(Math.max(0, d - base));
+    record(v, side * r);
+    return r;
   };
   const bound = side > 0 ? t.upper : t.lower;
   const est = t.estimate;

@@ -67,8 +67,7 @@ export class Satterthwaite {
       if (!sys.updateL(th)) return out;
       out[0] = sys.logdetZ() + (fit.reml ? sys.logdetX() : 0);
       out[1] = sys.pwrss();
-      const LX = new Float64Array(p * p);
-      for (let j = 0; j < p; j++) for (let i = j; i < p; i++) LX[i + j * p] = sys.LRR[sys.qR + i + (sys.qR + j) * sys.m];
+      const LX = sys.xFactor();
       out.set(cholInverse(LX, p), 2);
       return out;
     };

@@ -15,6 +15,7 @@ export const CONDVAR_MAX_REST = 6000;
  * (column-major), or null when the rest part is too large.
  */
 export function conditionalVariances(sys: PLSSystem, sigma2: number): Float64Array[] | null {
+  if (sys.sparse !== null) return sparseConditionalVariances(sys, sigma2);
   const { first, rest, qR, m, LRR, LR0, L00, s0, nl0, rowPtr, rowIdx } = sys;
   if (qR > CONDVAR_MAX_REST) return null;
   // Minv = L_RR[0:qR, 0:qR]⁻¹ (lower triangular), column-major qR×qR
@@ -118,6 +119,73 @@ export function conditionalVariances(sys: PLSSystem, sigma2: number): Float64Arr
         for (let i = l * len; i < (l + 1) * len; i++) acc += G[i] * G[i];
         blocks[l] = acc * lam2 * sigma2;
       }
+    }
+    out.push(blocks);
+  }
+  return out;
+}
+
+/**
+ * The sparse route (term 0 block diagonal, scalar rest terms): with G = (L_RR L_RRᵀ)⁻¹ on the rest
+ * factor's pattern (selected inversion over the random-effect rows), term-0 level l's block is
+ * Wᵀ(I + V_lᵀGV_l)W, W = L₀₀[l]⁻¹ and V_l its column block of L_R0 (every pair of its rows lies in
+ * the pattern); a rest level's is G's diagonal entry. O(nnz) beyond the selected inverse.
+ */
+function sparseConditionalVariances(sys: PLSSystem, sigma2: number): Float64Array[] {
+  const { first, rest, qR, LR0, L00, s0, nl0, rowPtr, rowIdx } = sys;
+  const sp = sys.sparse!;
+  const G = sp.selectedInverse(qR);
+  const { diagPos } = sp;
+  const out: Float64Array[] = [];
+  if (first) {
+    const blocks = new Float64Array(nl0 * s0 * s0);
+    const W = new Float64Array(s0 * s0), Q = new Float64Array(s0 * s0), B = new Float64Array(s0 * s0);
+    const GV = new Float64Array(LR0.length);
+    for (let l = 0; l < nl0; l++) {
+      const o = l * s0 * s0;
+      W.fill(0);
+      for (let c = 0; c < s0; c++) {
+        W[c + c * s0] = 1;
+        for (let k = c; k < s0; k++) {
+          const xk = (W[k + c * s0] /= L00[o + k + k * s0]);
+          for (let i = k + 1; i < s0; i++) W[i + c * s0] -= L00[o + i + k * s0] * xk;
+        }
+      }
+      // Q = I + V_lᵀ G V_l over the random-effect rows
+      const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0, vb = s0 * r0;
+      sp.levelProduct(G, LR0, l, r0, nr, s0, rowIdx, qR, GV);
+      for (let c = 0; c < s0; c++)
+        for (let d = 0; d < s0; d++) {
+          let acc = c === d ? 1 : 0;
+          for (let a = 0; a < nr; a++) acc += LR0[vb + a + c * nr] * GV[vb + a + d * nr];
+          Q[c + d * s0] = acc;
+        }
+      // B = Wᵀ Q W
+      for (let a = 0; a < s0; a++)
+        for (let b = 0; b < s0; b++) {
+          let acc = 0;
+          for (let i = 0; i < s0; i++) for (let j = 0; j < s0; j++) acc += W[i + a * s0] * Q[i + j * s0] * W[j + b * s0];
+          B[a + b * s0] = acc;
+        }
+      lambdaSandwich(first.lambda, s0, B, blocks, o, sigma2);
+    }
+    out.push(blocks);
+  }
+  for (let ti = 0; ti < rest.length; ti++) {
+    const t = rest[ti];
+    const off = sys.roff[ti];
+    if (t.s === 1) {
+      const lam2 = t.lambda[0] * t.lambda[0];
+      out.push(Float64Array.from({ length: t.nl }, (_, l) => lam2 * G[diagPos[off + l]] * sigma2));
+      continue;
+    }
+    // a vector term: its level's s×s block of G (a unit's own block is in the pattern)
+    const s = t.s;
+    const blocks = new Float64Array(t.nl * s * s), Bl = new Float64Array(s * s);
+    for (let l = 0; l < t.nl; l++) {
+      const u0 = off + l * s;
+      for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) Bl[a + b * s] = G[sp.position(u0 + a, u0 + b)];
+      lambdaSandwich(t.lambda, s, Bl, blocks, l * s * s, sigma2);
     }
     out.push(blocks);
   }

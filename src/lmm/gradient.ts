@@ -31,11 +31,34 @@ export function profiledGradient(sys: PLSSystem, theta: ArrayLike<number>, u: Fl
  * REML) and ∂r²/∂θ, at the θ of the last `updateL` (zero for θ_k on the boundary).
  */
 export function gradientParts(sys: PLSSystem, theta: ArrayLike<number>, u: Float64Array, reml: boolean): { dld: Float64Array; dr2: Float64Array; r2: number } {
-  const { terms, first, rest, qR, m, p, LRR, LR0, L00, nl0, rowPtr, rowIdx } = sys;
+  const { terms, qR, m, p } = sys;
   const qq = qR + (reml ? p : 0);
+  const tr = sys.sparse !== null ? sparseTraces(sys, qq) : denseTraces(sys, qq);
+  const r = sys.restDiag(m - 1);
+  const r2 = r * r;
+  const dld = new Float64Array(theta.length);
+  const dr2 = new Float64Array(theta.length);
+  let off = 0;
+  terms.forEach((t, k) => {
+    const th = theta[t.thetaOffset];
+    let uu = 0;
+    for (let j = off; j < off + t.q; j++) uu += u[j] * u[j];
+    off += t.q;
+    // the objective is even in θ_k (odd derivatives); on the boundary they vanish
+    const ath = Math.abs(th);
+    if (ath > 1e-10) {
+      dld[t.thetaOffset] = (2 / th) * (t.q - tr[k]);
+      dr2[t.thetaOffset] = (-2 * uu) / th;
+    }
+  });
+  return { dld, dr2, r2 };
+}
+
+/** Traces of Ω⁻¹ per term (system order) from the dense rest factor: L_RR⁻¹ once, then per level. */
+function denseTraces(sys: PLSSystem, qq: number): Float64Array {
+  const { terms, first, rest, m, LRR, LR0, L00, nl0, rowPtr, rowIdx } = sys;
   // Minv = (leading qq×qq block of L_RR)⁻¹, lower triangular, column-major
   const Minv = lowerInverse(LRR, m, qq);
-  // traces of the inverse per term (system order)
   const tr = new Float64Array(terms.length);
   let ti = 0;
   if (first) {
@@ -74,22 +97,40 @@ export function gradientParts(sys: PLSSystem, theta: ArrayLike<number>, u: Float
     }
     tr[ti] = acc;
   }
-  const r = LRR[m * m - 1];
-  const r2 = r * r;
-  const dld = new Float64Array(theta.length);
-  const dr2 = new Float64Array(theta.length);
-  let off = 0;
-  terms.forEach((t, k) => {
-    const th = theta[t.thetaOffset];
-    let uu = 0;
-    for (let j = off; j < off + t.q; j++) uu += u[j] * u[j];
-    off += t.q;
-    // the objective is even in θ_k (odd derivatives); on the boundary they vanish
-    const ath = Math.abs(th);
-    if (ath > 1e-10) {
-      dld[t.thetaOffset] = (2 / th) * (t.q - tr[k]);
-      dr2[t.thetaOffset] = (-2 * uu) / th;
+  return tr;
+}
+
+/**
+ * Traces of Ω⁻¹ per term from the sparse rest factor: G = (L_qq L_qqᵀ)⁻¹ on the factor's pattern
+ * (selected inversion), then for term-0 level l with column v of L_R0 (rows < qq) and pivot L₀₀,
+ * (Ω⁻¹)_ll = (1 + vᵀGv)/L₀₀², every pair of v's rows being in the pattern; a rest term's trace is
+ * the sum of G's diagonal over its rows.
+ */
+function sparseTraces(sys: PLSSystem, qq: number): Float64Array {
+  const { terms, first, rest, LR0, L00, nl0, rowPtr, rowIdx } = sys;
+  const sp = sys.sparse!;
+  const G = sp.selectedInverse(qq);
+  const { diagPos } = sp;
+  const tr = new Float64Array(terms.length);
+  let ti = 0;
+  if (first) {
+    let acc = 0;
+    const B = new Float64Array(LR0.length);
+    for (let l = 0; l < nl0; l++) {
+      const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0;
+      sp.levelProduct(G, LR0, l, r0, nr, 1, rowIdx, qq, B);
+      let quad = 0;
+      for (let a = r0; a < r0 + nr; a++) quad += LR0[a] * B[a];
+      const w = 1 / L00[l];
+      acc += w * w * (1 + quad);
     }
-  });
-  return { dld, dr2, r2 };
+    tr[ti++] = acc;
+  }
+  for (let t = 0; t < rest.length; t++, ti++) {
+    const off = sys.roff[t];
+    let acc = 0;
+    for (let c = off; c < off + rest[t].q; c++) acc += G[diagPos[c]];
+    tr[ti] = acc;
+  }
+  return tr;
 }

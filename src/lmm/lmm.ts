@@ -6,7 +6,7 @@ import { cholInverse } from "../linalg/dense.js";
 import { bobyqa } from "../optim/index.js";
 import { bfgsBounded } from "../optim/bfgs.js";
 import { hasAnalyticGradient, profiledGradient } from "./gradient.js";
-import { PLSSystem } from "./system.js";
+import { PLSSystem, type SolverInfo } from "./system.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper, relCovariance } from "./reterms.js";
 import { conditionalVariances, ranefTables } from "./condvar.js";
 
@@ -84,6 +84,8 @@ export interface FittedLMM {
   readonly converged: boolean;
   readonly evaluations: number;
   readonly warnings: string[];
+  /** the factorization of the penalized system */
+  readonly solver: SolverInfo;
 }
 
 export class LinearMixedModel {
@@ -206,8 +208,7 @@ export class LinearMixedModel {
     const sigma2 = r2 / (this.reml ? n - p : n);
     const sigma = Math.sqrt(sigma2);
     // vcov(β) = σ² (L_X L_Xᵀ)⁻¹
-    const LX = new Float64Array(p * p);
-    for (let j = 0; j < p; j++) for (let i = j; i < p; i++) LX[i + j * p] = sys.LRR[sys.qR + i + (sys.qR + j) * sys.m];
+    const LX = sys.xFactor();
     const vcov = p > 0 ? cholInverse(LX, p) : new Float64Array(0);
     for (let i = 0; i < vcov.length; i++) vcov[i] *= sigma2;
     // random effects
@@ -242,7 +243,7 @@ export class LinearMixedModel {
     return {
       kind: "lmm", reml: this.reml, nobs: n, p, xnames: ms.xnames, beta, vcov, sigma, theta, terms: this.terms,
       objective: obj, logLik, df, AIC: -2 * logLik + 2 * df, BIC: -2 * logLik + Math.log(n) * df,
-      varcorr, ranef, fitted, residuals, singular, converged, evaluations: nfev, warnings,
+      varcorr, ranef, fitted, residuals, singular, converged, evaluations: nfev, warnings, solver: sys.solverInfo,
     };
   }
 }

@@ -4,9 +4,12 @@
 //   A₀₀  per level of term 0, an s₀×s₀ block (uniform block diagonal; diagonal for scalar terms),
 //   A_R0 per level of term 0, the rows of the other terms' levels that co-occur with it plus the X, y
 //        rows: a sparse column block whose pattern is fixed by the data,
-//   A_RR dense (the other terms, X and y), m×m.
+//   A_RR the other terms, X and y (m×m): dense, or on the sparse route (sparse-rest.ts) in the
+//        layout of a supernodal sparse factor whose pattern, ordering and scatter positions are
+//        worked out once per system (the route is chosen by the symbolic factor's cost).
 // For each θ the factor L of Ω = ΛᵀAΛ + I (I on the Z part) is
-//   L₀₀ = chol(Ω₀₀) per level,  L_R0 = Ω_R0 L₀₀⁻ᵀ (same sparsity),  L_RR = chol(Ω_RR − L_R0 L_R0ᵀ) dense.
+//   L₀₀ = chol(Ω₀₀) per level,  L_R0 = Ω_R0 L₀₀⁻ᵀ (same sparsity),  L_RR = chol(Ω_RR − L_R0 L_R0ᵀ)
+// (dense, or sparse: a nested design's L_RR has no fill).
 // The last diagonal element of L is √(penalized RSS). No n×n or dense q₀×q₀ work is ever done.
 // Term 0 may instead be a tree in sparse-precision form (reterms.ts): its "levels" are the tree's
 // nodes, Ω₀₀ = λ²A₀₀ + Q has the tree's pattern, and with children numbered before parents its
@@ -20,6 +23,21 @@ import type { LevelTree } from "../formula/types.js";
 import { UserError } from "../errors.js";
 import { cholLower, syrkLowerSub } from "../linalg/dense.js";
 import { type SysTerm, applyLambda, applyLambdaT, levelEffects, setLambdas } from "./reterms.js";
+import { SparseRest } from "./sparse-rest.js";
+
+/** How the rest part is factored: by cost ("auto"), or forced (tests and benchmarks compare the two). */
+export type SolverRoute = "auto" | "sparse" | "dense";
+
+/** Which factorization a fit used, and its size (for `describe` and the JSON). */
+export interface SolverInfo {
+  readonly route: "sparse" | "dense";
+  /** random effects outside the first term, plus p + 1 (X and y) */
+  readonly restSize: number;
+  /** stored entries of the rest part's factor */
+  readonly factorEntries: number;
+  /** flops of one factorization of the rest part */
+  readonly flops: number;
+}
 
 /** the largest dense part (random effects outside the first term, plus p + 1) glmm will factor */
 export const MAX_DENSE = 16_384;
@@ -64,6 +82,10 @@ export class PLSSystem {
   readonly LRR: Float64Array;
   /** true after the last updateL succeeded */
   ok = false;
+  /** the rest part as a sparse supernodal factor (then ARR and LRR are empty), or null (dense) */
+  readonly sparse: SparseRest | null;
+  /** the route `new PLSSystem` takes unless told otherwise */
+  static defaultRoute: SolverRoute = "auto";
   /** bumped by every accumulate(): A changed */
   private version = 0;
   /** per known-covariance term: L_Kᵀ D L_K for the A of `version` (an LMM's A never changes) */
@@ -87,7 +109,7 @@ export class PLSSystem {
   /** tree: per entry of a node's L_R0 column, the index of the same row in its parent's column */
   private readonly upPos: Int32Array;
 
-  constructor(terms: readonly SysTerm[], n: number, p: number) {
+  constructor(terms: readonly SysTerm[], n: number, p: number, route: SolverRoute = PLSSystem.defaultRoute) {
     this.terms = terms;
     this.n = n;
     this.p = p;
@@ -121,19 +143,14 @@ export class PLSSystem {
     this.roff[R] = qR;
     this.qR = qR;
     this.m = qR + p + 1;
-    // Two m×m matrices (A_RR, L_RR) and a dense factorization per evaluation: past this size the
-    // memory alone is 4 GB and one evaluation takes many minutes — say so instead of starting.
-    if (this.m > MAX_DENSE) {
-      const what = rest.map((t) => `(${t.term.cnames.length === 1 && t.term.cnames[0] === "(Intercept)" ? "1" : t.term.cnames.join(" + ")} | ${t.term.group}) with ${t.q.toLocaleString("en")} effects`).join(", ");
-      throw new UserError(`the model is too large for glmm's dense part: ${what} besides the first term${first ? ` (${first.term.group}, sparse)` : ""} make a ${this.m.toLocaleString("en")}² matrix (${((2 * 8 * this.m * this.m) / 2 ** 30).toFixed(1)} GiB, and a q³ factorization per evaluation); glmm takes up to ${MAX_DENSE.toLocaleString("en")} — crossed factors this large need a sparse factorization it does not have yet`);
-    }
-
     // pattern: per rest term, the distinct (level0, level_t) pairs; a known-covariance term is one
     // unit spanning all its levels (Λ mixes them)
     const nl0 = this.nl0;
     const refs0 = first ? first.refs : new Int32Array(n);
     const counts = new Int32Array(nl0);
-    const pairLists: Int32Array[] = []; // per rest term: sorted unique keys l0*nl_t + lt (lt = 0 for known-covariance units)
+    // per rest term: sorted unique keys l0*nl_t + lt (lt = 0 for known-covariance units); float64,
+    // since nl0·nl_t passes 2³¹ in large nested designs (800,000 classes × 50,000 schools)
+    const pairLists: Float64Array[] = [];
     for (let t = 0; t < R; t++) {
       const dense = rest[t].kfac !== null;
       const nlt = dense ? 1 : rest[t].nl;
@@ -143,7 +160,7 @@ export class PLSSystem {
       keys.sort();
       let u = 0;
       for (let i = 0; i < n; i++) if (i === 0 || keys[i] !== keys[i - 1]) keys[u++] = keys[i];
-      let uniq: Int32Array = new Int32Array(u);
+      let uniq: Float64Array = new Float64Array(u);
       for (let i = 0; i < u; i++) uniq[i] = keys[i];
       if (tree) uniq = propagateUp(uniq, nlt, this.parent0);
       pairLists.push(uniq);
@@ -236,8 +253,25 @@ export class PLSSystem {
     this.L00 = new Float64Array(nl0 * s0 * s0);
     this.AR0 = new Float64Array(rowPtr[nl0] * s0);
     this.LR0 = new Float64Array(rowPtr[nl0] * s0);
-    this.ARR = new Float64Array(this.m * this.m);
-    this.LRR = new Float64Array(this.m * this.m);
+    // The rest part: sparse when its terms allow it (no known covariance between levels) and the symbolic factor is much cheaper than
+    // the dense block (nested and partially crossed designs), else dense.
+    const eligible = first !== null && tree === null && R > 0 && rest.every((t) => t.kfac === null && t.kprec === null && t.tree === null);
+    let sparse: SparseRest | null = null;
+    if (eligible && route !== "dense" && (route === "sparse" || this.m >= 200)) {
+      sparse = new SparseRest(rest, this.roff, n, p, rowPtr, rowIdx, nl0);
+      const m = this.m;
+      if (route === "auto" && m <= MAX_DENSE && sparse.sym.flops > 0.3 * (m * m * m) / 3) sparse = null;
+    }
+    this.sparse = sparse;
+    // Two m×m matrices (A_RR, L_RR) and a dense factorization per evaluation: past this size the
+    // memory alone is 4 GB and one evaluation takes many minutes — say so instead of starting.
+    if (this.sparse === null && this.m > MAX_DENSE) {
+      const what = rest.map((t) => `(${t.term.cnames.length === 1 && t.term.cnames[0] === "(Intercept)" ? "1" : t.term.cnames.join(" + ")} | ${t.term.group}) with ${t.q.toLocaleString("en")} effects`).join(", ");
+      throw new UserError(`the model is too large for glmm's dense part: ${what} besides the first term${first ? ` (${first.term.group}, sparse)` : ""} make a ${this.m.toLocaleString("en")}² matrix (${((2 * 8 * this.m * this.m) / 2 ** 30).toFixed(1)} GiB, and a q³ factorization per evaluation); glmm takes up to ${MAX_DENSE.toLocaleString("en")} — terms with a known covariance (or a tree beside other large terms) stay in the dense part`);
+    }
+
+    this.ARR = new Float64Array(sparse ? 0 : this.m * this.m);
+    this.LRR = new Float64Array(sparse ? 0 : this.m * this.m);
   }
 
   /**
@@ -252,6 +286,7 @@ export class PLSSystem {
     const R = rest.length;
     const A00 = this.A00.fill(0), AR0 = this.AR0.fill(0), ARR = this.ARR.fill(0);
     const z0 = this.first ? this.first.term.z : new Float64Array(0);
+    const sparse = this.sparse;
     // the rest-row vector of one data row: indices and values
     let restLen = p + 1;
     for (let t = 0; t < R; t++) restLen += rest[t].s;
@@ -299,14 +334,23 @@ export class PLSSystem {
         const col = vb + c * nr;
         for (let a = 0; a < restLen; a++) AR0[col + rloc[a]] += rval[a] * zc;
       }
-      // A_RR lower triangle (ridx ascending)
-      for (let b = 0; b < restLen; b++) {
+      // A_RR lower triangle (ridx ascending); the sparse route sums it below
+      if (sparse === null) for (let b = 0; b < restLen; b++) {
         const vb2 = rval[b] * wi;
         if (vb2 === 0) continue;
         const col = ridx[b] * m;
         for (let a = b; a < restLen; a++) ARR[col + ridx[a]] += rval[a] * vb2;
       }
     }
+    if (sparse !== null) this.accumulateRestSparse(w, X, y);
+  }
+
+  /** the sparse route's A_RR: the rows' rest sums, then the X/y corner */
+  private accumulateRestSparse(w: Float64Array | null, X: Float64Array | null, y: Float64Array): void {
+    const sparse = this.sparse!;
+    sparse.clearA();
+    sparse.accumulateRows(this.rest, this.roff, w, X, y);
+    this.accumulateXy(w, X, y);
   }
 
   /**
@@ -320,6 +364,11 @@ export class PLSSystem {
     this.AR0.fill(0);
     this.ARR.fill(0);
     this.A00off.fill(0);
+    if (this.sparse !== null) {
+      this.accumulateRows(w, X, y);
+      this.accumulateRestSparse(w, X, y);
+      return;
+    }
     if (this.rest.length <= 1 && this.p === 0 && this.second === null) return this.accumulateNoX(w, y);
     this.accumulateRows(w, X, y);
     this.accumulateXy(w, X, y);
@@ -371,6 +420,7 @@ export class PLSSystem {
     const yc = qR + p; // the y row/column
     // a nested block: each row also meets its tip's column
     const second = this.second, A00off = this.A00off, pos2 = this.unitPos2, off2 = this.treeOff;
+    const dense = this.sparse === null;
     const refs2 = second ? second.refs : null, z2 = second ? second.term.z : null;
     for (let i = 0; i < n; i++) {
       const wi = w === null ? 1 : w[i];
@@ -401,6 +451,7 @@ export class PLSSystem {
         ridx[t] = ri;
         rval[t] = v;
         AR0[r0 + pos[t][i]] += v * zw;
+        if (!dense) continue;
         const vw = v * wi;
         const col = ri * m;
         // with the earlier terms (lower triangle: this row, their column), itself, X and y
@@ -424,7 +475,8 @@ export class PLSSystem {
         const xk = k < p ? X!.subarray(k * n, k * n + n) : y;
         let acc = 0;
         for (let i = 0; i < n; i++) acc += wx[i] * xk[i];
-        ARR[col + qR + k] = acc;
+        if (this.sparse !== null) this.sparse.setTail(k, j, acc);
+        else ARR[col + qR + k] = acc;
       }
     }
   }
@@ -509,6 +561,10 @@ export class PLSSystem {
       }
     }
     if (tree) this.solveTreeColumns();
+    if (this.sparse !== null) {
+      this.ok = this.sparse.factor(rest, LR0, rowPtr, nl0, s0);
+      return this.ok;
+    }
     // --- Ω_RR = Λ_Rᵀ A_RR Λ_R + I (RE part), lower triangle
     LRR.set(ARR);
     for (let t = 0; t < R; t++) scaleRestBlock(LRR, m, this.roff[t], rest[t], this.kfacCache, this.version);
@@ -519,7 +575,7 @@ export class PLSSystem {
       else for (let j = 0; j < q; j++) for (let i = j; i < q; i++) LRR[o + i + (o + j) * m] += kp.Q[i + j * q];
     }
     // --- subtract L_R0 L_R0ᵀ
-    if (s0 > 0) subtractOuter(LRR, m, LR0, rowPtr, rowIdx, nl0, s0);
+    if (s0 > 0) this.subtractOuter();
     // --- dense Cholesky of the rest (the y pivot may be ~0 for a perfect fit: allow it)
     const bad = cholLower(LRR, m);
     if (bad >= 0 && bad < m - 1) { this.ok = false; return false; }
@@ -534,7 +590,7 @@ export class PLSSystem {
     let s = 0;
     if (s0 === 1) for (let l = 0; l < nl0; l++) s += Math.log(L00[l]);
     else for (let l = 0; l < nl0; l++) for (let c = 0; c < s0; c++) s += Math.log(L00[l * s0 * s0 + c + c * s0]);
-    for (let i = 0; i < qR; i++) s += Math.log(LRR[i + i * m]);
+    for (let i = 0; i < qR; i++) s += Math.log(this.restDiag(i));
     // + log|Q⁻¹| of the terms held in precision form: log|ΛᵀZᵀWZΛ + I| of the u-space model
     let prior = this.tree ? this.tree.logDetA : 0;
     for (const t of this.rest) if (t.kprec !== null) prior += t.kprec.logDetK;
@@ -593,18 +649,48 @@ export class PLSSystem {
     }
   }
 
+  /** the dense route's L_RR −= L_R0 L_R0ᵀ */
+  private subtractOuter(): void {
+    subtractOuterDense(this.LRR, this.m, this.LR0, this.rowPtr, this.rowIdx, this.nl0, this.s0, this.outerScratch);
+  }
+
+  /** work space of subtractOuter (the gathered dense columns) */
+  private readonly outerScratch: { buf: Float64Array | null } = { buf: null };
+
+  /** the route and size of the rest part's factor */
+  get solverInfo(): SolverInfo {
+    const m = this.m, sp = this.sparse;
+    return sp !== null
+      ? { route: "sparse", restSize: m, factorEntries: sp.sym.nnzL, flops: sp.sym.flops }
+      : { route: "dense", restSize: m, factorEntries: (m * (m + 1)) / 2, flops: (m * m * m) / 3 };
+  }
+
+  /** L's diagonal entry at rest index i (either route) */
+  restDiag(i: number): number {
+    return this.sparse !== null ? this.sparse.diag(i) : this.LRR[i + i * this.m];
+  }
+
   /** log|L_X|² */
   logdetX(): number {
-    const { LRR, m, qR, p } = this;
+    const { qR, p } = this;
     let s = 0;
-    for (let i = qR; i < qR + p; i++) s += Math.log(LRR[i + i * m]);
+    for (let i = qR; i < qR + p; i++) s += Math.log(this.restDiag(i));
     return 2 * s;
   }
 
   /** penalized residual sum of squares r² */
   pwrss(): number {
-    const r = this.LRR[this.m * this.m - 1];
+    const r = this.restDiag(this.m - 1);
     return r * r;
+  }
+
+  /** L_X: the p×p lower factor of the X block (column-major), whose inverse gives vcov(β) */
+  xFactor(): Float64Array {
+    if (this.sparse !== null) return this.sparse.xFactor();
+    const { p, qR, m, LRR } = this;
+    const LX = new Float64Array(p * p);
+    for (let j = 0; j < p; j++) for (let i = j; i < p; i++) LX[i + j * p] = LRR[qR + i + (qR + j) * m];
+    return LX;
   }
 
   /**
@@ -615,13 +701,17 @@ export class PLSSystem {
     const { m, qR, p, s0, nl0, rowPtr, rowIdx, LRR, LR0, L00 } = this;
     const mm = m - 1; // without y
     // x_R solves L_RR[0:mm,0:mm]ᵀ x = (y row of L_RR)
-    const x = new Float64Array(mm);
-    for (let j = 0; j < mm; j++) x[j] = LRR[mm + j * m];
-    for (let j = mm - 1; j >= 0; j--) {
-      const cj = j * m;
-      let s = x[j];
-      for (let i = j + 1; i < mm; i++) s -= LRR[cj + i] * x[i];
-      x[j] = s / LRR[cj + j];
+    let x: Float64Array;
+    if (this.sparse !== null) x = this.sparse.backSolve();
+    else {
+      x = new Float64Array(mm);
+      for (let j = 0; j < mm; j++) x[j] = LRR[mm + j * m];
+      for (let j = mm - 1; j >= 0; j--) {
+        const cj = j * m;
+        let s = x[j];
+        for (let i = j + 1; i < mm; i++) s -= LRR[cj + i] * x[i];
+        x[j] = s / LRR[cj + j];
+      }
     }
     const q0 = nl0 * s0;
     const u = new Float64Array(q0 + qR);
@@ -675,33 +765,41 @@ export class PLSSystem {
   }
 }
 
-/** M (lower, m×m) −= Σ over term-0 columns of the sparse column's outer product. */
-function subtractOuter(M: Float64Array, m: number, V: Float64Array, rowPtr: Int32Array, rowIdx: Int32Array, nl0: number, s0: number): void {
+/**
+ * L_RR −= Σ over term-0 columns of the sparse column's outer product (dense route). Columns that
+ * meet more than half of the rest rows (crossed designs: each subject sees most items) are
+ * scattered into one dense m × k block and applied as a single register-blocked SYRK; the others
+ * one by one on their own rows.
+ */
+function subtractOuterDense(M: Float64Array, m: number, V: Float64Array, rowPtr: Int32Array, rowIdx: Int32Array, nl0: number, s0: number, scratch: { buf: Float64Array | null }): void {
   // every level meets every row of the rest (VerbAgg: each person answers every item): then L_R0
-  // is a dense m × (nl0·s0) column-major matrix and the update is one register-blocked SYRK
+  // is already a dense m × (nl0·s0) column-major matrix
   if (rowPtr[nl0] === nl0 * m) {
     syrkLowerSub(M, m, V, nl0 * s0);
     return;
   }
+  let kd = 0;
+  for (let l = 0; l < nl0; l++) if (2 * (rowPtr[l + 1] - rowPtr[l]) > m) kd += s0;
+  let D: Float64Array | null = null;
+  if (kd >= 8) {
+    if (scratch.buf === null || scratch.buf.length < m * kd) scratch.buf = new Float64Array(m * kd);
+    D = scratch.buf.subarray(0, m * kd);
+    D.fill(0);
+  }
+  let k = 0;
   for (let l = 0; l < nl0; l++) {
     const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0;
     const vb = s0 * r0;
+    const dense = D !== null && 2 * nr > m;
     for (let c = 0; c < s0; c++) {
       const col = vb + c * nr;
-      if (nr === m) outerDense(M, m, V, col);
-      else outerSparse(M, m, V, col, nr, rowIdx, r0);
+      if (dense) {
+        const o = (k++) * m;
+        for (let a = 0; a < nr; a++) D![o + rowIdx[r0 + a]] = V[col + a];
+      } else outerSparse(M, m, V, col, nr, rowIdx, r0);
     }
   }
-}
-
-/** a column that meets every row: contiguous update */
-function outerDense(M: Float64Array, m: number, V: Float64Array, col: number): void {
-  for (let b = 0; b < m; b++) {
-    const vb = V[col + b];
-    if (vb === 0) continue;
-    const dst = b * m;
-    for (let a = b; a < m; a++) M[dst + a] -= V[col + a] * vb;
-  }
+  if (D !== null) syrkLowerSub(M, m, D, kd);
 }
 
 function outerSparse(M: Float64Array, m: number, V: Float64Array, col: number, nr: number, rowIdx: Int32Array, r0: number): void {
@@ -797,7 +895,7 @@ function scaleRestBlock(M: Float64Array, m: number, off: number, t: SysTerm, cac
  * Tree term 0: a node's column of L_R0 holds the rows of its whole subtree. Given the sorted keys
  * node·nlt + level_t of one rest term, add every key to all of the node's ancestors (sorted, unique).
  */
-function propagateUp(keys: Int32Array, nlt: number, parent: Int32Array): Int32Array {
+function propagateUp(keys: Float64Array, nlt: number, parent: Int32Array): Float64Array {
   const size = parent.length;
   const lists: (number[] | null)[] = new Array(size).fill(null);
   for (const key of keys) {
@@ -813,7 +911,7 @@ function propagateUp(keys: Int32Array, nlt: number, parent: Int32Array): Int32Ar
     if (p < 0) continue;
     lists[p] = lists[p] === null ? own.slice() : mergeSorted(lists[p]!, own);
   }
-  const out = new Int32Array(total);
+  const out = new Float64Array(total);
   let o = 0;
   for (let k = 0; k < size; k++) for (const lt of lists[k] ?? []) out[o++] = k * nlt + lt;
   return out;

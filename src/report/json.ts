@@ -1,4 +1,5 @@
 // The JSON form of a fitted model (shared/conformance/CONTRACT.md): plain numbers, R's names.
+import type { SolverInfo } from "../lmm/system.js";
 import type { FittedLMM } from "../lmm/lmm.js";
 import type { FittedGLMM } from "../glmm/glmm.js";
 import type { FittedGLM } from "../glm/glm.js";
@@ -31,6 +32,8 @@ export interface FitJSON {
   ranef: Record<string, Record<string, unknown>>;
   /** objective evaluations the optimizers used */
   evaluations: number;
+  /** how the penalized system was factored (mixed models only) */
+  solver?: SolverInfo;
 }
 
 /** JSON numbers: non-finite values become null (JSON has no NaN). */
@@ -68,13 +71,18 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
       varcorr.push(e);
     }
   }
-  const ranef: FitJSON["ranef"] = {};
+  // keyed by user column names: null-prototype objects ('__proto__' is a name like any other), and a
+  // coefficient whose name is taken ('levels', 'condsd_x') is written back-quoted, as R quotes names
+  const ranef: FitJSON["ranef"] = Object.create(null);
   fit.ranef.forEach((r, k) => {
     const ti = byGroupOrder[k];
-    const o: Record<string, unknown> = { levels: r.levels };
+    const o: Record<string, unknown> = Object.create(null);
+    o.levels = r.levels;
+    const reserved = new Set(["levels", ...r.cnames.map((c) => `condsd_${c}`)]);
     r.cnames.forEach((c, j) => {
-      o[c] = Array.from(r.values[j], num);
-      if (r.condsd) o[`condsd_${c}`] = Array.from(r.condsd[j], num);
+      const key = reserved.has(c) ? `\`${c}\`` : c;
+      o[key] = Array.from(r.values[j], num);
+      if (r.condsd) o[`condsd_${key}`] = Array.from(r.condsd[j], num);
     });
     ranef[names.get(ti)!] = o;
   });
@@ -91,7 +99,7 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
         return { term, estimate: num(fit.beta[j]), se: num(se), statistic: num(fit.beta[j] / se), p: null };
       }),
       varcorr, sigma: num(fit.sigma), nb_size: null, theta: Array.from(fit.theta),
-      singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations,
+      singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations, solver: fit.solver,
     };
   }
   return {
@@ -101,6 +109,6 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
     fixef: fit.fixef.map((f) => ({ term: f.term, estimate: num(f.estimate), se: num(f.se), statistic: num(f.statistic), p: num(f.p) })),
     varcorr, sigma: fit.family === "gaussian" || fit.family === "Gamma" ? num(Math.sqrt(fit.dispersion)) : 1,
     nb_size: fit.nbSize === null ? null : num(fit.nbSize), theta: Array.from(fit.theta),
-    singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations,
+    singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations, solver: fit.solver,
   };
 }

@@ -18,7 +18,7 @@ export function groupDisplayNames(terms: readonly SysTerm[]): Map<number, string
 
 /** Number of levels per distinct grouping factor (lme4's ngrps). */
 export function ngrps(terms: readonly SysTerm[]): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out: Record<string, number> = Object.create(null); // keyed by user column names
   const sorted = [...terms].sort((a, b) => a.formulaIndex - b.formulaIndex);
   for (const t of sorted) out[t.term.group] = t.nl;
   return out;

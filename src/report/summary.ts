@@ -1,6 +1,6 @@
 // Text summaries in lme4's layout (print(summary(fit))).
 import type { FitJSON } from "./json.js";
-import { formatTable, fmt, signifStars } from "./table.js";
+import { displayName, fixed, fmt, formatColumn, formatP, formatTable, signifStars } from "./table.js";
 
 function quantiles(x: ArrayLike<number>): number[] {
   const s = Float64Array.from(x).sort();
@@ -20,6 +20,8 @@ export interface SummaryInput {
   readonly scaledResiduals: ArrayLike<number>;
   /** p×p correlation of fixed effects (column-major), or null */
   readonly corrFixef: Float64Array | null;
+  /** list the warnings at the end (default); the CLI prints them on stderr instead */
+  readonly warnings?: boolean;
 }
 
 export function fitSummary(inp: SummaryInput): string {
@@ -38,17 +40,17 @@ export function fitSummary(inp: SummaryInput): string {
   out.push(`   Data: ${inp.dataName}`);
   out.push("");
   if (isLMM && j.method === "REML") {
-    out.push(`REML criterion at convergence: ${(-2 * j.logLik).toFixed(1)}`);
+    out.push(`REML criterion at convergence: ${fixed(-2 * j.logLik, 1)}`);
   } else {
     const dfResid = j.nobs - j.df;
-    const rows = [["AIC", "BIC", "logLik", "deviance", "df.resid"], [j.AIC.toFixed(1), j.BIC.toFixed(1), j.logLik.toFixed(1), (-2 * j.logLik).toFixed(1), String(dfResid)]];
+    const rows = [["AIC", "BIC", "logLik", "deviance", "df.resid"], [fixed(j.AIC, 1), fixed(j.BIC, 1), fixed(j.logLik, 1), fixed(-2 * j.logLik, 1), String(dfResid)]];
     out.push(formatTable(rows, { header: true, align: "right" }));
   }
   if (j.nb_size !== null && !isLMM) out.push(`Negative binomial size (nb_size): ${fmt(j.nb_size, 4)}`);
   out.push("");
   out.push("Scaled residuals: ");
   const q = quantiles(inp.scaledResiduals);
-  out.push(formatTable([["Min", "1Q", "Median", "3Q", "Max"], q.map((v) => v.toFixed(4))], { header: true, align: "right" }));
+  out.push(formatTable([["Min", "1Q", "Median", "3Q", "Max"], q.map((v) => fixed(v, 4))], { header: true, align: "right" }));
   out.push("");
   out.push("Random effects:");
   const re: string[][] = [];
@@ -63,10 +65,10 @@ export function fitSummary(inp: SummaryInput): string {
       const corrs = hasCorr
         ? diag.slice(0, i).map((w) => {
             const c = j.varcorr.find((x) => x.group === g && x.term1 === w.term1 && x.term2 === v.term1);
-            return c?.corr !== undefined ? c.corr.toFixed(2) : "";
+            return c?.corr !== undefined ? fixed(c.corr, 2) : "";
           }).join(" ")
         : undefined;
-      re.push([g === lastGroup ? "" : g, v.term1, fmt(v.variance ?? NaN, 4), fmt(v.sd ?? NaN, 4), ...(hasCorr ? [corrs ?? ""] : [])]);
+      re.push([g === lastGroup ? "" : g, displayName(v.term1), fmt(v.variance ?? NaN, 4), fmt(v.sd ?? NaN, 4), ...(hasCorr ? [corrs ?? ""] : [])]);
       lastGroup = g;
     });
   }
@@ -85,11 +87,14 @@ export function fitSummary(inp: SummaryInput): string {
   if (isLMM) {
     const withP = j.fixef.some((f) => f.p !== null);
     fx.push(["", "Estimate", "Std. Error", ...(withP ? ["df", "t value", "Pr(>|t|)", ""] : ["t value"])]);
-    for (const f of j.fixef)
-      fx.push([f.term, fmt(f.estimate, 5), fmt(f.se, 4), ...(withP ? [fmt(f.df ?? NaN, 4), (f.statistic === null ? "NA" : f.statistic.toFixed(3)), fmtP(f.p), signifStars(f.p)] : [(f.statistic === null ? "NA" : f.statistic.toFixed(3))])]);
+    const [est, se] = estimateColumns(j.fixef);
+    const df = j.fixef.map((f) => fixed(f.df, 3)); // as lmerTest prints it
+    j.fixef.forEach((f, i) =>
+      fx.push([displayName(f.term), est[i], se[i], ...(withP ? [df[i], fixed(f.statistic, 3), formatP(f.p), signifStars(f.p)] : [fixed(f.statistic, 3)])]));
   } else {
     fx.push(["", "Estimate", "Std. Error", "z value", "Pr(>|z|)", ""]);
-    for (const f of j.fixef) fx.push([f.term, fmt(f.estimate, 5), fmt(f.se, 4), (f.statistic === null ? "NA" : f.statistic.toFixed(3)), fmtP(f.p), signifStars(f.p)]);
+    const [est, se] = estimateColumns(j.fixef);
+    j.fixef.forEach((f, i) => fx.push([displayName(f.term), est[i], se[i], fixed(f.statistic, 3), formatP(f.p), signifStars(f.p)]));
   }
   out.push(formatTable(fx, { header: true, align: "right", firstLeft: true }));
   if (!isLMM || j.fixef.some((f) => f.p !== null)) out.push("---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1");
@@ -97,39 +102,45 @@ export function fitSummary(inp: SummaryInput): string {
     out.push("");
     out.push("Correlation of Fixed Effects:");
     const p = j.fixef.length;
-    const abbrev = uniqueAbbreviations(j.fixef.map((f) => f.term));
+    // rows by full name; columns by unique abbreviations (lme4 abbreviates both, but "fctr(p" and
+    // "fctr(p.1" do not say which level is which)
+    const names = j.fixef.map((f) => displayName(f.term));
+    const abbrev = uniqueAbbreviations(names);
     const rows: string[][] = [["", ...abbrev.slice(0, p - 1)]];
     for (let a = 1; a < p; a++) {
-      const r = [abbrev[a]];
-      for (let b = 0; b < p - 1; b++) r.push(b < a ? inp.corrFixef[a + b * p].toFixed(3) : "");
+      const r = [names[a]];
+      for (let b = 0; b < p - 1; b++) r.push(b < a ? fixed(inp.corrFixef[a + b * p], 3) : "");
       rows.push(r);
     }
     out.push(formatTable(rows, { header: true, align: "right", firstLeft: true }));
   }
   if (j.singular) out.push("\nboundary (singular) fit: see the warnings");
-  if (j.warnings.length) {
+  if (j.warnings.length && inp.warnings !== false) {
     out.push("");
     for (const w of j.warnings) out.push(`warning: ${w}`);
   }
   return out.join("\n") + "\n";
 }
 
-function fmtP(p: number | null): string {
-  if (p === null || !Number.isFinite(p)) return "";
-  if (p < 2e-16) return "<2e-16";
-  // R's format.pval: fixed notation down to 1e-4, then d.dde-XX
-  if (p < 1e-4) return p.toExponential(2).replace(/e-(\d)$/, "e-0$1");
-  return p.toPrecision(3);
+/** Estimates and standard errors formatted together, as R's printCoefmat: decimal points aligned. */
+function estimateColumns(fixef: FitJSON["fixef"]): [string[], string[]] {
+  const both = formatColumn([...fixef.map((f) => f.estimate), ...fixef.map((f) => f.se)], 4);
+  return [both.slice(0, fixef.length), both.slice(fixef.length)];
 }
 
-/** R's abbreviate(minlength = 6)-like short names for the correlation table */
+/**
+ * R's abbreviate(minlength = 6): drop lower-case vowels from the right (never the first
+ * character), then other lower-case letters from the right, then truncate.
+ */
 function abbreviate(s: string, width = 6): string {
   if (s === "(Intercept)") return "(Intr)";
   // interactions: abbreviate each factor, as R's abbreviate does word by word ("FT:SPM")
   if (s.includes(":")) return s.split(":").map((part) => abbreviate(part, 3)).join(":");
-  if (s.length <= width) return s;
-  const noVowels = s[0] + s.slice(1).replace(/[aeiou]/g, "");
-  return noVowels.slice(0, width);
+  const c = [...s];
+  for (const drop of [/[aeiou]/, /[a-z]/]) {
+    for (let i = c.length - 1; i > 0 && c.length > width; i--) if (drop.test(c[i])) c.splice(i, 1);
+  }
+  return c.join("").slice(0, width);
 }
 
 /** Abbreviations made unique by a numeric suffix where two terms would print the same. */
@@ -155,20 +166,21 @@ function fixedSummary(inp: SummaryInput): string {
   out.push("");
   out.push(isLM ? "Residuals:" : "Pearson residuals:");
   const q = quantiles(inp.scaledResiduals);
-  out.push(formatTable([["Min", "1Q", "Median", "3Q", "Max"], q.map((v) => v.toFixed(4))], { header: true, align: "right" }));
+  out.push(formatTable([["Min", "1Q", "Median", "3Q", "Max"], q.map((v) => fixed(v, 4))], { header: true, align: "right" }));
   out.push("");
   out.push("Coefficients:");
   const useT = j.fixef.some((f) => f.df !== null && f.df !== undefined);
   const fx: string[][] = [["", "Estimate", "Std. Error", useT ? "t value" : "z value", useT ? "Pr(>|t|)" : "Pr(>|z|)", ""]];
-  for (const f of j.fixef) fx.push([f.term, fmt(f.estimate, 5), fmt(f.se, 4), (f.statistic === null ? "NA" : f.statistic.toFixed(3)), fmtP(f.p), signifStars(f.p)]);
+  const [est, se] = estimateColumns(j.fixef);
+  j.fixef.forEach((f, i) => fx.push([displayName(f.term), est[i], se[i], fixed(f.statistic, 3), formatP(f.p), signifStars(f.p)]));
   out.push(formatTable(fx, { header: true, align: "right", firstLeft: true }));
   out.push("---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1");
   out.push("");
   const dfRes = j.nobs - j.fixef.length;
   if (isLM) out.push(`Residual standard error: ${fmt(j.sigma, 4)} on ${dfRes} degrees of freedom`);
   else out.push(`Residual deviance: ${fmt(j.deviance ?? NaN, 6)} on ${dfRes} degrees of freedom`);
-  out.push(`logLik: ${j.logLik.toFixed(3)} (df = ${j.df}), AIC: ${j.AIC.toFixed(2)}, BIC: ${j.BIC.toFixed(2)}; ${j.nobs} observations`);
-  if (j.warnings.length) {
+  out.push(`logLik: ${fixed(j.logLik, 3)} (df = ${j.df}), AIC: ${fixed(j.AIC, 2)}, BIC: ${fixed(j.BIC, 2)}; ${j.nobs} observations`);
+  if (j.warnings.length && inp.warnings !== false) {
     out.push("");
     for (const w of j.warnings) out.push(`warning: ${w}`);
   }

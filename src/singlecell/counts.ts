@@ -86,7 +86,28 @@ export async function readGeneBlock(src: CountSource, posOfColumn: Int32Array, g
   });
   for (let k = 0; k < genes.length; k++)
     if (fill[k] !== indptr[k + 1]) throw new Error(`gene ${src.genes[genes[k]]}: fewer entries than in the first pass`);
+  checkNoDuplicates(src, posOfColumn, genes, indptr, pos);
   return { genes, indptr, pos, y };
+}
+
+/**
+ * Two entries for one (gene, cell) are a corrupt matrix (a 10x file holds each once; summing them
+ * would silently double counts): refused, naming the gene and the cell. One stamp per cell, O(nnz).
+ */
+function checkNoDuplicates(src: CountSource, posOfColumn: Int32Array, genes: Int32Array, indptr: Int32Array, pos: Int32Array): void {
+  let npos = 0;
+  for (let c = 0; c < posOfColumn.length; c++) if (posOfColumn[c] >= npos) npos = posOfColumn[c] + 1;
+  const stamp = new Int32Array(npos).fill(-1);
+  for (let k = 0; k < genes.length; k++) {
+    for (let z = indptr[k]; z < indptr[k + 1]; z++) {
+      const p = pos[z];
+      if (stamp[p] === k) {
+        const cell = posOfColumn.indexOf(p);
+        throw new UserError(`${src.name}: gene '${src.genes[genes[k]]}' has two entries for cell '${src.barcodes[cell]}'; a count matrix holds each (gene, cell) once (duplicate entries are not summed)`);
+      }
+      stamp[p] = k;
+    }
+  }
 }
 
 /**

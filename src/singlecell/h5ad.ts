@@ -104,6 +104,13 @@ export function h5adSource(root: H5Group, source: string, options: H5adOptions =
     scan = async (onBatch) => {
       const indptr = toNumbers(indptrDs.value, `${where}/indptr`, source);
       if (indptr.length !== nMajor + 1) throw new UserError(`${source}: ${where}/indptr has ${indptr.length} entries, expected ${nMajor + 1}`);
+      // a non-monotone indptr would hand rows each other's entries: check it all before using any
+      const nnz = data.shape?.[0];
+      if (indptr[0] !== 0) throw new UserError(`${source}: ${where}/indptr starts at ${indptr[0]}, not 0`);
+      for (let m = 0; m < nMajor; m++) {
+        if (!(indptr[m + 1] >= indptr[m])) throw new UserError(`${source}: ${where}/indptr decreases at position ${m + 1} (${indptr[m]} then ${indptr[m + 1]}); the file is corrupt`);
+      }
+      if (nnz !== undefined && indptr[nMajor] !== nnz) throw new UserError(`${source}: ${where}/indptr ends at ${indptr[nMajor]} but ${where}/data has ${nnz} entries`);
       const cap = 1 << 20;
       let gs = new Int32Array(0), cs = new Int32Array(0), vs = new Float64Array(0);
       for (let m0 = 0; m0 < nMajor;) {

@@ -98,9 +98,29 @@ function text(s: string): string {
   return /[",]/.test(t) || t !== t.trim() ? `"${t.replace(/"/g, '""')}"` : t;
 }
 
-/** CSV text of the table (header + rows, "\n" line ends, NA for missing numbers). */
-export function formatDeCsv(rows: readonly DeRow[]): string {
+/**
+ * What a shard table is, on its first line (`# glmm de shard 2/4; genes 51-100 of 200; rows 57;
+ * inputs <digest>`): de-merge refuses a set that is incomplete, duplicated, truncated or made from
+ * different inputs or options (the digest, computed by the CLI, covers both).
+ */
+export interface ShardInfo {
+  readonly index: number;
+  readonly count: number;
+  /** 0-based half-open gene range [g0, g1) of `genes` */
+  readonly g0: number;
+  readonly g1: number;
+  readonly genes: number;
+  /** number of table rows (not counting the header lines) */
+  readonly rows: number;
+  readonly digest: string;
+}
+
+const SHARD_LINE = /^# glmm de shard (\d+)\/(\d+); genes (\d+)-(\d+) of (\d+); rows (\d+); inputs ([0-9a-f]{8,64})$/;
+
+/** CSV text of the table (header + rows, "\n" line ends, NA for missing numbers), after the shard line if any. */
+export function formatDeCsv(rows: readonly DeRow[], shard?: Omit<ShardInfo, "rows">): string {
   const out: string[] = [DE_COLUMNS.join(",")];
+  if (shard) out.unshift(`# glmm de shard ${shard.index}/${shard.count}; genes ${shard.g0 + 1}-${shard.g1} of ${shard.genes}; rows ${rows.length}; inputs ${shard.digest}`);
   for (const r of rows) {
     out.push([
       text(r.gene), text(r.term), num(r.estimate), num(r.se), num(r.statistic), num(r.p), num(r.padj),
@@ -151,27 +171,92 @@ function parseNum(s: string, source: string, line: number, col: string): number 
 
 /** Parse a table written by `glmm de` (the header must be exactly DE_COLUMNS). */
 export function parseDeCsv(textIn: string, source: string): DeRow[] {
-  const lines = textIn.replace(/^\uFEFF/, "").split(/\r?\n/);
+  return parseDeTable(textIn, source).rows;
+}
+
+/** A `glmm de` table and its shard line (null when it has none). */
+export function parseDeTable(textIn: string, source: string): { rows: DeRow[]; shard: ShardInfo | null } {
+  let lines = textIn.replace(/^\uFEFF/, "").split(/\r?\n/);
   if (lines.length && lines[lines.length - 1] === "") lines.pop();
+  else if (lines.length > 1) throw new UserError(`${source} does not end with a line break: it is truncated (a 'glmm de' table always ends with one)`);
   if (lines.length === 0) throw new UserError(`${source} is empty`);
+  let shard: ShardInfo | null = null;
+  if (lines[0].startsWith("#")) {
+    const m = SHARD_LINE.exec(lines[0]);
+    if (!m) throw new UserError(`${source}: line 1 is not a 'glmm de' shard line: '${lines[0].slice(0, 80)}'`);
+    const [index, count, from, to, genes, nrows] = m.slice(1, 7).map(Number);
+    shard = { index, count, g0: from - 1, g1: to, genes, rows: nrows, digest: m[7] };
+    lines = lines.slice(1);
+    if (lines.length === 0) throw new UserError(`${source} has a shard line but no header: it is truncated`);
+  }
+  const lineOffset = shard ? 1 : 0;
+  const rows = parseRows(lines, source, lineOffset);
+  if (shard && rows.length !== shard.rows)
+    throw new UserError(`${source} has ${rows.length} rows but its shard line says ${shard.rows}: it is truncated or was edited`);
+  return { rows, shard };
+}
+
+function parseRows(lines: string[], source: string, lineOffset: number): DeRow[] {
   const header = lines[0].split(",").map((h) => h.replace(/^"|"$/g, ""));
   if (header.join(",") !== DE_COLUMNS.join(","))
     throw new UserError(`${source} is not a 'glmm de' result: its header is '${lines[0].slice(0, 80)}', expected '${DE_COLUMNS.join(",")}'`);
   const rows: DeRow[] = [];
+  const seen = new Set<string>();
   for (let i = 1; i < lines.length; i++) {
+    const ln = i + 1 + lineOffset;
     let f: string[];
-    try { f = splitRecord(lines[i]); } catch (e) { throw new UserError(`${source} line ${i + 1}: ${(e as Error).message}`); }
-    if (f.length !== DE_COLUMNS.length) throw new UserError(`${source} line ${i + 1} has ${f.length} fields, expected ${DE_COLUMNS.length}`);
+    try { f = splitRecord(lines[i]); } catch (e) { throw new UserError(`${source} line ${ln}: ${(e as Error).message}`); }
+    if (f.length !== DE_COLUMNS.length) throw new UserError(`${source} line ${ln} has ${f.length} fields, expected ${DE_COLUMNS.length}`);
     const conv = f[9];
-    if (conv !== "TRUE" && conv !== "FALSE" && conv !== "NA") throw new UserError(`${source} line ${i + 1}: converged must be TRUE, FALSE or NA, not '${conv}'`);
+    if (conv !== "TRUE" && conv !== "FALSE" && conv !== "NA") throw new UserError(`${source} line ${ln}: converged must be TRUE, FALSE or NA, not '${conv}'`);
+    const key = `${f[0]}\u0000${f[1]}`;
+    if (seen.has(key)) throw new UserError(`${source} line ${ln}: gene '${f[0]}'${f[1] ? `, term '${f[1]}'` : ""} appears twice`);
+    seen.add(key);
+    const at = (k: number) => parseNum(f[k], source, ln, DE_COLUMNS[k]);
+    const p = at(5), padj = at(6), se = at(3);
+    for (const [v, col] of [[p, "p"], [padj, "padj"]] as const) {
+      if (!Number.isNaN(v) && !(v >= 0 && v <= 1)) throw new UserError(`${source} line ${ln}: ${col} is ${f[col === "p" ? 5 : 6]}, outside [0, 1]`);
+    }
+    if (se < 0) throw new UserError(`${source} line ${ln}: se is ${f[3]}, negative`);
     rows.push({
-      gene: f[0], term: f[1], estimate: parseNum(f[2], source, i + 1, "estimate"), se: parseNum(f[3], source, i + 1, "se"),
-      statistic: parseNum(f[4], source, i + 1, "statistic"), p: parseNum(f[5], source, i + 1, "p"), padj: parseNum(f[6], source, i + 1, "padj"),
-      sdPatient: parseNum(f[7], source, i + 1, "sd_patient"), nbSize: parseNum(f[8], source, i + 1, "nb_size"),
-      converged: conv === "NA" ? null : conv === "TRUE", message: f[10],
+      gene: f[0], term: f[1], estimate: at(2), se, statistic: at(4), p, padj,
+      sdPatient: at(7), nbSize: at(8), converged: conv === "NA" ? null : conv === "TRUE", message: f[10],
     });
   }
   return rows;
+}
+
+/**
+ * Check that shard tables form one complete set: all with a shard line, the same N, gene count and
+ * input digest, each i from 1 to N once, each table's gene range the one `--shard i/N` gives and
+ * holding exactly those genes. Returns the tables in shard order.
+ */
+export function checkShardSet<T extends { source: string; rows: DeRow[]; shard: ShardInfo | null }>(tables: readonly T[]): T[] {
+  for (const t of tables) {
+    if (!t.shard) throw new UserError(`${t.source} has no shard line: it is not the output of 'glmm de --shard i/N' (or its first line was removed)`);
+  }
+  const first = tables[0];
+  const s0 = first.shard!;
+  const byIndex = new Map<number, T>();
+  for (const t of tables) {
+    const s = t.shard!;
+    if (s.count !== s0.count) throw new UserError(`the shards are of different sets: ${first.source} is ${s0.index}/${s0.count}, ${t.source} is ${s.index}/${s.count}`);
+    if (s.genes !== s0.genes || s.digest !== s0.digest)
+      throw new UserError(`the shards come from different inputs or options: ${first.source} (${s0.genes} genes, inputs ${s0.digest}) and ${t.source} (${s.genes} genes, inputs ${s.digest})`);
+    const prev = byIndex.get(s.index);
+    if (prev) throw new UserError(`shard ${s.index}/${s.count} is given twice: ${prev.source} and ${t.source}`);
+    byIndex.set(s.index, t);
+    const [g0, g1] = shardRange(s.genes, s);
+    if (s.g0 !== g0 || s.g1 !== g1) throw new UserError(`${t.source}: shard ${s.index}/${s.count} of ${s.genes} genes should hold genes ${g0 + 1}-${g1}, its shard line says ${s.g0 + 1}-${s.g1}`);
+    const genes = new Set(t.rows.map((r) => r.gene)).size;
+    if (genes !== g1 - g0) throw new UserError(`${t.source} has ${genes} genes but shard ${s.index}/${s.count} holds ${g1 - g0}: it is truncated or was edited`);
+  }
+  const missing: number[] = [];
+  for (let i = 1; i <= s0.count; i++) if (!byIndex.has(i)) missing.push(i);
+  if (missing.length) {
+    throw new UserError(`incomplete set of shards: ${missing.map((i) => `${i}/${s0.count}`).join(", ")} ${missing.length === 1 ? "is" : "are"} missing (given: ${[...byIndex.keys()].sort((a, b) => a - b).join(", ")})`);
+  }
+  return [...byIndex.keys()].sort((a, b) => a - b).map((i) => byIndex.get(i)!);
 }
 
 /** Join shard tables (in the order given) and recompute padj over all genes. Duplicate genes are an error. */

@@ -27,7 +27,7 @@ test("fit prints an lme4-style summary", () => {
   assert.match(r.stdout, /Linear mixed model fit by REML/);
   assert.match(r.stdout, /REML criterion at convergence: 1743\.6/);
   assert.match(r.stdout, /Number of obs: 180, groups:  Subject, 18/);
-  assert.match(r.stdout, /Days\s+10\.467\s+1\.546\s+17\.00\s+6\.771\s+3\.26e-06/);
+  assert.match(r.stdout, /Days\s+10\.467\s+1\.546\s+17\.000\s+6\.771\s+3\.26e-06/);
 });
 
 for (const [what, args, pattern] of [

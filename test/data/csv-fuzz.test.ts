@@ -53,9 +53,11 @@ function writeField(s: string, delim: string, quoteAll: boolean, alone: boolean)
 /** The oracle: what a field means, written independently of the scanner. */
 function numberOf(s: string): number | undefined {
   const t = s.trim();
-  if (t === "" || t === "NA" || t === "NaN") return NaN;
-  if (t === "Inf" || t === "+Inf") return Infinity;
-  if (t === "-Inf") return -Infinity;
+  // missing: empty, NA, and in numeric columns NULL, null, n/a, N/A, "."; NaN in any case
+  if (t === "" || t === "NA" || /^nan$/i.test(t) || ["NULL", "null", "n/a", "N/A", "."].includes(t)) return NaN;
+  // infinities by name, in any case (R's type.convert)
+  if (/^\+?inf(inity)?$/i.test(t)) return Infinity;
+  if (/^-inf(inity)?$/i.test(t)) return -Infinity;
   return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) ? Number(t) : undefined;
 }
 

@@ -252,10 +252,4 @@ test("every example has run.mjs and cli.sh, and the CLI lines read only files un
   }
 });
 
-// The CLI lines themselves (about 10 s): GLMM_EXAMPLES_CLI=1 node --test dist/test/examples/
-test("the CLI lines run", { skip: process.env.GLMM_EXAMPLES_CLI !== "1" && "set GLMM_EXAMPLES_CLI=1" }, () => {
-  for (const d of readdirSync(join(root, "examples")).filter((n) => /^\d\d-/.test(n))) {
-    const r = spawnSync("sh", [join(root, "examples", d, "cli.sh")], { encoding: "utf8" });
-    assert.equal(r.status, 0, `${d}/cli.sh: ${r.stderr}`);
-  }
-});
+// The CLI lines themselves run in test/docs/docs.test.ts, with every other documented command.

@@ -3,11 +3,11 @@
 // progress bar; --out keeps every replicate as CSV. --seed makes it reproducible.
 import type { Command } from "commander";
 import { bootstrapConfint, parametricBootstrap } from "../../inference/bootstrap.js";
-import { fmt, formatTable } from "../../report/table.js";
-import { writeFileAtomic } from "../io.js";
+import { displayName, fmt, formatTable } from "../../report/table.js";
+import { checkOutputFile, writeFileAtomic } from "../io.js";
 import { progressBar } from "../progress.js";
 import { parseCount, parseLevel, parseSeed } from "./confint.js";
-import { addModelFlags, checkFormat, csvField, loadAndFit, modelWarnings, toJSON, warningLines, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, checkFormat, csvField, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
 interface BootstrapFlags extends ModelFlags {
   nsim: string;
@@ -22,8 +22,9 @@ export async function bootstrapCommand(o: BootstrapFlags): Promise<void> {
   const nsim = parseCount("--nsim", o.nsim);
   const seed = parseSeed(o.seed);
   const level = parseLevel(o.level);
+  if (o.out) checkOutputFile(o.out, "--out", [o.data]);
   const { model: m } = loadAndFit(o);
-  const bar = progressBar(`bootstrap (${nsim} refits)`, { enabled: o.progress });
+  const bar = progressBar("bootstrap", { enabled: o.progress, unit: "refits" });
   const b = parametricBootstrap(m, { nsim, seed, onProgress: (d, t) => bar.update(d, t) });
   bar.finish();
   const ci = bootstrapConfint(b, level);
@@ -34,14 +35,15 @@ export async function bootstrapCommand(o: BootstrapFlags): Promise<void> {
     writeFileAtomic(o.out, lines.join("\n") + "\n");
   }
   const warnings = [...modelWarnings(m), ...ci.warnings];
+  printWarnings(warnings);
   if (o.format === "json") {
     process.stdout.write(toJSON({ nsim, seed, level, failures: b.failures, singular: b.singular, parameters: ci.rows, warnings }) + "\n");
     return;
   }
   const pct = (x: number) => `${(100 * x).toFixed(1).replace(/\.0$/, "")} %`;
   const table = [["", "estimate", "bias", "boot SE", pct((1 - level) / 2), pct((1 + level) / 2)]];
-  for (const r of ci.rows) table.push([r.parameter, fmt(r.estimate), fmt(r.bias), fmt(r.se), fmt(r.lower), fmt(r.upper)]);
-  process.stdout.write(`Parametric bootstrap: ${b.nsim} refits, seed ${seed}; percentile intervals\n${formatTable(table, { firstLeft: true })}\n${o.out ? `(replicates written to ${o.out})\n` : ""}${warningLines(warnings)}`);
+  for (const r of ci.rows) table.push([displayName(r.parameter), fmt(r.estimate), fmt(r.bias), fmt(r.se), fmt(r.lower), fmt(r.upper)]);
+  process.stdout.write(`Parametric bootstrap: ${b.nsim} refits, seed ${seed}; percentile intervals\n${formatTable(table, { firstLeft: true })}\n${o.out ? `(replicates written to ${o.out})\n` : ""}`);
 }
 
 export function registerBootstrap(p: Command): void {

@@ -6,7 +6,7 @@ import { compareModels } from "../../inference/compare.js";
 import { fitModel } from "../../inference/model.js";
 import { fmt, formatTable } from "../../report/table.js";
 import { readFrameFile } from "../io.js";
-import { addModelFlags, checkFormat, fitOptionsOf, modelWarnings, toJSON, warningLines, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, checkFormat, fitOptionsOf, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
 interface CompareFlags extends ModelFlags {
   refit: boolean;
@@ -21,6 +21,7 @@ export async function compareCommand(o: CompareFlags): Promise<void> {
   const models = formulas.map((f) => fitModel(frame, f, options));
   const res = compareModels(models, { refit: o.refit });
   const warnings = [...new Set([...models.flatMap(modelWarnings), ...res.warnings])];
+  printWarnings(warnings);
   if (o.format === "json") {
     process.stdout.write(toJSON({ refitted_ml: res.refitted, models: res.rows, warnings }) + "\n");
     return;
@@ -33,7 +34,7 @@ export async function compareCommand(o: CompareFlags): Promise<void> {
   }
   lines.push(formatTable(table, { firstLeft: true }));
   if (res.refitted) lines.push("(REML fits were refitted with ML to compare likelihoods, as lme4's anova() does)");
-  process.stdout.write(lines.join("\n") + "\n" + warningLines(warnings));
+  process.stdout.write(lines.join("\n") + "\n");
 }
 
 export function registerCompare(p: Command): void {

@@ -1,9 +1,9 @@
-// `glmm de-merge`: join the tables of `glmm de --shard i/N` runs (in the order given) into one,
-// recomputing the BH-adjusted p-values over all genes.
+// `glmm de-merge`: join the tables of `glmm de --shard i/N` runs into one, recomputing the
+// BH-adjusted p-values over all genes; the set must be complete and of one run (see checkShardSet).
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
-import { formatDeCsv, mergeDeTables, parseDeCsv } from "../../singlecell/results.js";
-import { readTextFile, writeFileAtomic } from "../io.js";
+import { checkShardSet, formatDeCsv, mergeDeTables, parseDeTable } from "../../singlecell/results.js";
+import { beginRun, checkOutputFile, readTextFile, writeFileAtomic } from "../io.js";
 
 export interface DeMergeOptions {
   out: string;
@@ -12,7 +12,9 @@ export interface DeMergeOptions {
 
 export function deMergeCommand(files: string[], o: DeMergeOptions): void {
   if (files.length === 0) throw new UserError("glmm de-merge needs the shard result files");
-  const tables = files.map((f) => ({ source: f, rows: parseDeCsv(readTextFile(f, "shard result"), f) }));
+  beginRun();
+  checkOutputFile(o.out, "--out", files);
+  const tables = checkShardSet(files.map((f) => ({ source: f, ...parseDeTable(readTextFile(f, "shard result"), f) })));
   const rows = mergeDeTables(tables);
   writeFileAtomic(o.out, formatDeCsv(rows));
   if (!o.quiet) {
@@ -25,7 +27,7 @@ export function deMergeCommand(files: string[], o: DeMergeOptions): void {
 export function registerDeMerge(p: Command): void {
   p.command("de-merge")
     .description("join the results of `glmm de --shard i/N` runs and recompute the FDR over all genes")
-    .argument("<files...>", "shard result CSVs, in shard order")
+    .argument("<files...>", "shard result CSVs (all N of one run, any order)")
     .requiredOption("--out <file>", "merged result CSV")
     .option("--quiet", "no summary on stderr")
     .action((files: string[], opts) => { deMergeCommand(files, opts); });

@@ -2,6 +2,8 @@
 // intercept per patient (Laplace, as glmmTMB), fitted in worker threads, streamed gene-wise from a 10x
 // directory or an .h5ad file; BH-adjusted per term; `--shard i/N` fits a deterministic slice of the
 // genes (joined by `glmm de-merge`).
+import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename } from "node:path";
 import type { Command } from "commander";
@@ -13,9 +15,10 @@ import { NBGeneFitter } from "../../singlecell/nbgene.js";
 import { adjustByTerm, type DeRow, failedRow, formatDeCsv, geneRows, parseShard, shardRange } from "../../singlecell/results.js";
 import { fitGenes, type RunOptions } from "../../singlecell/run.js";
 import { DePool } from "../de-worker.js";
-import { readFrameFile, writeFileAtomic } from "../io.js";
+import { beginRun, checkOutputFile, readBytes, readFrameFile, writeFileAtomic } from "../io.js";
 import { collect, parseRefs } from "../options.js";
 import { openCounts } from "../sc-io.js";
+import { progressBar } from "../progress.js";
 
 export interface DeOptions {
   counts: string;
@@ -54,8 +57,12 @@ function intOption(v: string | number | undefined, name: string, dflt: number, m
 }
 
 export async function deCommand(o: DeOptions): Promise<DeSummary> {
+  beginRun();
   const t0 = performance.now();
-  const threads = intOption(o.threads, "--threads", availableParallelism(), 1);
+  const cores = availableParallelism();
+  const threads = intOption(o.threads, "--threads", cores, 1);
+  // one worker per core at most: more only add memory and contention
+  if (threads > cores && !o.quiet) process.stderr.write(`glmm de: note: --threads ${threads} capped at the ${cores} cores of this machine\n`);
   const minCells = intOption(o.genesMinCells, "--genes-min-cells", 10, 0);
   const maxMiB = intOption(o.maxMemory, "--max-memory", 1024, 16);
   const geneColumn = o.geneNames ?? "id";
@@ -92,6 +99,8 @@ async function deRun(o: DeOptions, src: CountSource, st: RunSettings): Promise<D
   const rowOfColumn = matchBarcodes(src.barcodes, frame, bcol, basename(src.name));
   const design = buildCellDesign(frame, o.formula, rowOfColumn, { offset: o.offset, refLevels: parseRefs(o.ref ?? []) });
   for (const w of design.warnings) log(`glmm de: note: ${w}`);
+  // before hours of fitting: --out is not an input and can be written
+  checkOutputFile(o.out);
 
   // genes of this shard; those in fewer than --genes-min-cells cells are skipped
   const [g0, g1] = shardRange(src.genes.length, shard);
@@ -99,19 +108,20 @@ async function deRun(o: DeOptions, src: CountSource, st: RunSettings): Promise<D
   const selected: number[] = [];
   for (let g = g0; g < g1; g++) if (nonzero[g] >= Math.max(minCells, 1)) selected.push(g);
   const fits = new Map<number, GeneFit>();
-  const progress = new Progress(selected.length, !o.quiet);
-  const threads = Math.max(1, Math.min(st.threads, selected.length));
+  const progress = progressBar("glmm de", { enabled: !o.quiet, unit: "genes" });
+  let fitCount = 0;
+  const threads = Math.max(1, Math.min(st.threads, availableParallelism(), selected.length));
   const pool = threads > 1 ? new DePool(threads, design, runOptions) : null;
   const tFit = performance.now();
   try {
     const budget = Math.floor((maxMiB * 1024 * 1024) / 8);
     for (const genes of planBlocks(Int32Array.from(selected), nonzero, budget)) {
       const block = await readGeneBlock(src, design.posOfColumn, genes, nonzero);
-      await fitBlock(block, design, pool, threads, runOptions, (k, f) => { fits.set(genes[k], f); progress.tick(); });
+      await fitBlock(block, design, pool, threads, runOptions, (k, f) => { fits.set(genes[k], f); progress.update(++fitCount, selected.length); });
     }
   } finally {
     await pool?.close();
-    progress.done();
+    progress.finish();
   }
   const fitSeconds = (performance.now() - tFit) / 1000;
 
@@ -129,12 +139,30 @@ async function deRun(o: DeOptions, src: CountSource, st: RunSettings): Promise<D
     rows.push(...geneRows(name, design.xnames, f, test === "t" ? design.df : null));
   }
   adjustByTerm(rows);
-  writeFileAtomic(o.out, formatDeCsv(rows));
+  const shardLine = o.shard ? { ...shard, g0, g1, genes: src.genes.length, digest: inputDigest(o, src, minCells, test) } : undefined;
+  writeFileAtomic(o.out, formatDeCsv(rows, shardLine));
   const seconds = (performance.now() - t0) / 1000;
   const fitted = selected.length - failed;
   log(`glmm de: ${fitted} genes fitted, ${failed} failed, ${skipped} skipped in ${seconds.toFixed(1)} s ` +
     `(${(selected.length / Math.max(fitSeconds, 1e-9)).toFixed(0)} genes/s on ${threads} thread${threads > 1 ? "s" : ""}); wrote ${o.out}`);
   return { genes: g1 - g0, fitted, failed, skipped, seconds, fitSeconds, threads };
+}
+
+/**
+ * What a shard's results depend on, hashed: the options that change them and the inputs (gene and
+ * barcode lists, the cell table's bytes, the count file's size). Shards of one run share it.
+ */
+function inputDigest(o: DeOptions, src: CountSource, minCells: number, test: string): string {
+  const h = createHash("sha256");
+  const refs = Object.entries(parseRefs(o.ref ?? [])).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const count = o.shard ? parseShard(o.shard).count : 1;
+  h.update(JSON.stringify({ formula: o.formula, offset: o.offset ?? null, refs, minCells, test, geneNames: o.geneNames ?? "id", layer: o.layer ?? null, fallback: o.fallback !== false, barcodeColumn: o.barcodeColumn ?? null, count }));
+  for (const g of src.genes) h.update(g + "\n");
+  h.update("\u0000");
+  for (const b of src.barcodes) h.update(b + "\n");
+  h.update(readBytes(o.cells, "cell table"));
+  try { h.update(String(statSync(src.name).size)); } catch { /* a source without a file */ }
+  return h.digest("hex").slice(0, 16);
 }
 
 /** Fit one block of genes: in tasks of a few genes over the pool, or here when single-threaded. */
@@ -176,50 +204,6 @@ async function fitBlock(
     if (t) lanes.push(t);
   }
   await Promise.all(lanes);
-}
-
-/** A progress bar with rate and ETA on stderr (a line every 10% when stderr is not a terminal). */
-class Progress {
-  private done_ = 0;
-  private readonly t0 = performance.now();
-  private last = 0;
-  private lastPct = -1;
-  private readonly tty: boolean;
-  constructor(private readonly total: number, private readonly enabled: boolean) {
-    this.tty = !!process.stderr.isTTY;
-  }
-  tick(): void {
-    this.done_++;
-    if (!this.enabled) return;
-    const now = performance.now();
-    if (this.tty) {
-      if (now - this.last < 100 && this.done_ < this.total) return;
-      this.last = now;
-      process.stderr.write(`\r${this.line(now)}\x1b[K`);
-    } else {
-      const pct = Math.floor((10 * this.done_) / Math.max(1, this.total));
-      if (pct === this.lastPct) return;
-      this.lastPct = pct;
-      process.stderr.write(`${this.line(now)}\n`);
-    }
-  }
-  private line(now: number): string {
-    const el = (now - this.t0) / 1000;
-    const rate = this.done_ / Math.max(el, 1e-9);
-    const eta = rate > 0 ? (this.total - this.done_) / rate : 0;
-    const width = 30;
-    const fill = Math.round((width * this.done_) / Math.max(1, this.total));
-    return `[${"#".repeat(fill)}${".".repeat(width - fill)}] ${this.done_}/${this.total} genes  ${rate.toFixed(0)} genes/s  ETA ${clock(eta)}`;
-  }
-  done(): void {
-    if (this.enabled && this.tty && this.total > 0) process.stderr.write("\n");
-  }
-}
-
-function clock(s: number): string {
-  const t = Math.round(s);
-  const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}` : `${m}:${String(sec).padStart(2, "0")}`;
 }
 
 /** `glmm de`: its flags (commander) */

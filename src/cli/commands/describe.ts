@@ -1,11 +1,13 @@
 import type { Command } from "commander";
-import { collect } from "../options.js";
+import { collect, parseRefs } from "../options.js";
 // `glmm describe`: what a model would use (rows, response, fixed-effect columns, random-effect
 // terms) without fitting it.
 import { UserError } from "../../errors.js";
 import { buildModel } from "../../formula/index.js";
 import type { ModelStructure } from "../../formula/types.js";
 import { readFrameFile } from "../io.js";
+import { sortTerms } from "../../lmm/reterms.js";
+import { PLSSystem, type SolverInfo } from "../../lmm/system.js";
 
 export interface DescribeOptions {
   data: string;
@@ -15,14 +17,9 @@ export interface DescribeOptions {
 }
 
 /** Parse repeated `--ref COL=LEVEL` flags. */
+/** `--ref COL=LEVEL` flags (the parser shared by every command) */
 export function parseRefFlags(refs: readonly string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
-  for (const r of refs ?? []) {
-    const eq = r.indexOf("=");
-    if (eq <= 0 || eq === r.length - 1) throw new UserError(`--ref '${r}': expected COLUMN=LEVEL`);
-    out[r.slice(0, eq)] = r.slice(eq + 1);
-  }
-  return out;
+  return parseRefs(refs ?? []);
 }
 
 export interface Description {
@@ -34,11 +31,13 @@ export interface Description {
   offset: boolean;
   groups: Record<string, number>;
   reTerms: { group: string; terms: string[]; nlevels: number }[];
+  /** how a mixed model's penalized system would be factored (null without random effects) */
+  solver: SolverInfo | null;
   warnings: string[];
 }
 
 export function describeModel(m: ModelStructure): Description {
-  const groups: Record<string, number> = {};
+  const groups: Record<string, number> = Object.create(null);
   for (const t of m.reTerms) groups[t.group] = t.levels.length;
   const r = m.response;
   return {
@@ -50,6 +49,8 @@ export function describeModel(m: ModelStructure): Description {
     offset: m.offset !== null,
     groups,
     reTerms: m.reTerms.map((t) => ({ group: t.group, terms: [...t.cnames], nlevels: t.levels.length })),
+    // the symbolic analysis a fit would do first (cheap next to one factorization)
+    solver: m.reTerms.length ? new PLSSystem(sortTerms(m.reTerms), m.n, m.p).solverInfo : null,
     warnings: [...m.warnings],
   };
 }
@@ -73,6 +74,11 @@ function formatText(d: Description, source: string): string {
     for (const t of d.reTerms) lines.push(`  ${t.group} (${t.nlevels} levels): ${t.terms.join(", ")}`);
   } else {
     lines.push("random effects: none");
+  }
+  if (d.solver) {
+    const s = d.solver;
+    const flops = s.flops >= 1e9 ? `${(s.flops / 1e9).toFixed(1)} GFlop` : `${(s.flops / 1e6).toFixed(1)} MFlop`;
+    lines.push(`solver: ${s.route === "sparse" ? "sparse supernodal" : "dense"} Cholesky of the part outside the largest term (${s.restSize.toLocaleString("en")} rows incl. fixed effects and response; ${s.factorEntries.toLocaleString("en")} factor entries, ${flops} per evaluation)`);
   }
   for (const w of d.warnings) lines.push(`warning: ${w}`);
   return lines.join("\n") + "\n";

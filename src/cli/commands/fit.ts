@@ -4,7 +4,7 @@ import { fit } from "../../fit.js";
 import { fitSummary } from "../../report/summary.js";
 import { readFrameFile } from "../io.js";
 import { fitStatus } from "../status.js";
-import { addModelFlags, parseInformation, readCovariances, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, parseInformation, printWarnings, readCovariances, type ModelFlags } from "./model-flags.js";
 import { plotResiduals } from "../../report/plots/fitdata.js";
 import { writeFitPlots } from "../render.js";
 import { parseRefs } from "../options.js";
@@ -32,6 +32,7 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
     status.done();
   }
   if (o.plot) for (const file of await writeFitPlots(res, o.plot)) process.stderr.write(`wrote ${file}\n`);
+  printWarnings(res.json.warnings);
   if (o.format === "json") {
     process.stdout.write(JSON.stringify(res.json) + "\n");
     return;
@@ -48,8 +49,8 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
   // lme4's "scaled residuals": residuals/σ for an LMM, Pearson residuals for a GLMM
   if (f.kind === "lmm") scaled = f.residuals.map((r) => r / f.sigma);
   else scaled = plotResiduals(res).residuals;
-  const dropped = res.model.dropped ? `\n(${res.model.dropped} of ${res.model.nobsTotal} rows removed for missing values)` : "";
-  process.stdout.write(fitSummary({ json: res.json, formula: o.formula, dataName: basename(o.data), scaledResiduals: scaled, corrFixef: corr }) + dropped + "\n");
+  // the warnings (the rows removed for missing values among them) went to stderr above
+  process.stdout.write(fitSummary({ json: res.json, formula: o.formula, dataName: basename(o.data), scaledResiduals: scaled, corrFixef: corr, warnings: false }));
 }
 
 /** `glmm fit`: its flags (commander) */

@@ -4,9 +4,9 @@ import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { waldContrast, waldJoint } from "../../inference/wald.js";
 import { Satterthwaite } from "../../inference/satterthwaite.js";
-import { fmt, formatTable, signifStars } from "../../report/table.js";
+import { displayName, fixed, fmt, formatColumn, formatP, formatTable, signifStars } from "../../report/table.js";
 import { collect } from "../options.js";
-import { addModelFlags, checkFormat, loadAndFit, modelWarnings, toJSON, warningLines, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, checkFormat, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
 interface FixefFlags extends ModelFlags {
   contrast: string[];
@@ -55,15 +55,19 @@ export async function fixefCommand(o: FixefFlags): Promise<void> {
       contrastText = `\nWald test of ${o.contrast.length} contrasts: χ² = ${fmt(w.chisq)} on ${w.df} df, p = ${fmt(w.p)}\n`;
     }
   }
+  printWarnings(warnings);
   if (o.format === "json") {
     process.stdout.write(toJSON({ method: f.kind === "lmm" ? "Satterthwaite" : "Wald z", fixef: rows, contrast, warnings }) + "\n");
     return;
   }
   const lmm = f.kind === "lmm";
   const table = [["", "Estimate", "Std. Error", ...(lmm ? ["df", "t value", "Pr(>|t|)"] : ["z value", "Pr(>|z|)"]), ""]];
-  for (const r of rows) table.push([r.term, fmt(r.estimate), fmt(r.se), ...(lmm ? [fmt(r.df ?? NaN)] : []), fmt(r.statistic, 3), fmt(r.p, 3), signifStars(r.p)]);
+  // as fit's summary: estimates and SEs decimal-aligned together, R's p-value format
+  const both = formatColumn([...rows.map((r) => r.estimate), ...rows.map((r) => r.se)], 4);
+  const df = rows.map((r) => fixed(r.df, 3)); // as lmerTest prints it
+  rows.forEach((r, i) => table.push([displayName(r.term), both[i], both[rows.length + i], ...(lmm ? [df[i]] : []), fixed(r.statistic, 3), formatP(r.p), signifStars(r.p)]));
   const head = lmm ? "Fixed effects (t tests with Satterthwaite's degrees of freedom, as lmerTest):" : "Fixed effects (Wald z tests):";
-  process.stdout.write(`${head}\n${formatTable(table, { firstLeft: true })}\n---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n${contrastText}${warningLines(warnings)}`);
+  process.stdout.write(`${head}\n${formatTable(table, { firstLeft: true })}\n---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n${contrastText}`);
 }
 
 export function registerFixef(p: Command): void {

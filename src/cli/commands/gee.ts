@@ -9,6 +9,7 @@ import { CORSTRS, type CorStr, STDERR_TYPES, type StdErrType, fitGEE, formatGeeS
 import type { GeeResult } from "../../gee/index.js";
 import { readFrameFile } from "../io.js";
 import { parseRefs } from "../options.js";
+import { printWarnings } from "./model-flags.js";
 
 export interface GeeCommandOptions {
   data: string;
@@ -52,6 +53,13 @@ export async function geeCommand(opts: GeeCommandOptions): Promise<void> {
 
   const group = groupingFactor(frame, opts.id, model.rows);
   if (group.refs.length !== model.n) throw new Error(`grouping factor has ${group.refs.length} codes for ${model.n} rows`);
+  if (corstr === "mdep") {
+    // lags beyond the largest cluster have no pairs to estimate them from
+    const size = new Map<number, number>();
+    for (const r of group.refs) size.set(r, (size.get(r) ?? 0) + 1);
+    const maxSize = Math.max(...size.values());
+    if (mdep >= maxSize) throw new UserError(`--mdep ${mdepText.trim()} needs clusters of more than ${mdepText.trim()} rows; the largest cluster of '${opts.id}' has ${maxSize} (use --mdep ${Math.max(1, maxSize - 1)} or less)`);
+  }
 
   let time: Float64Array | null = null;
   if (opts.time) {
@@ -80,10 +88,11 @@ export async function geeCommand(opts: GeeCommandOptions): Promise<void> {
     { family, corstr, mdep, stdErr },
   );
   const warnings = [...model.warnings, ...result.warnings];
+  printWarnings(warnings);
   if (format === "json") {
     process.stdout.write(JSON.stringify(toJson(result, warnings)) + "\n");
   } else {
-    process.stdout.write(formatGeeSummary({ ...result, warnings }));
+    process.stdout.write(formatGeeSummary({ ...result, warnings: [] }));
   }
 }
 

@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import { iccR2 } from "../../inference/icc.js";
 import { fmt, formatTable } from "../../report/table.js";
-import { addModelFlags, checkFormat, loadAndFit, modelWarnings, toJSON, warningLines, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, checkFormat, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
 export async function iccCommand(o: ModelFlags): Promise<void> {
   checkFormat(o.format, ["text", "json"]);
@@ -12,6 +12,7 @@ export async function iccCommand(o: ModelFlags): Promise<void> {
   const r = iccR2(m);
   const warnings = [...modelWarnings(m), ...r.warnings];
   const c = r.components;
+  printWarnings(warnings);
   if (o.format === "json") {
     process.stdout.write(toJSON({
       icc_adjusted: r.iccAdjusted, icc_conditional: r.iccConditional, r2_marginal: r.r2Marginal, r2_conditional: r.r2Conditional,
@@ -22,7 +23,7 @@ export async function iccCommand(o: ModelFlags): Promise<void> {
   }
   const t1 = [["ICC (adjusted)", fmt(r.iccAdjusted, 3)], ["ICC (conditional)", fmt(r.iccConditional, 3)], ["R² marginal", fmt(r.r2Marginal, 3)], ["R² conditional", fmt(r.r2Conditional, 3)]];
   const t2 = [["fixed effects", fmt(c.fixed)], ...c.byGroup.map((g) => [`random: ${g.group}`, fmt(g.variance)]), [`residual (${c.residualMethod})`, fmt(c.residual)]];
-  process.stdout.write(`Intraclass correlation and R² (Nakagawa, latent scale):\n${formatTable(t1, { firstLeft: true, indent: 2 })}\n\nVariance components:\n${formatTable(t2, { firstLeft: true, indent: 2 })}\n${warningLines(warnings)}`);
+  process.stdout.write(`Intraclass correlation and R² (Nakagawa, latent scale):\n${formatTable(t1, { firstLeft: true, indent: 2 })}\n\nVariance components:\n${formatTable(t2, { firstLeft: true, indent: 2 })}\n`);
 }
 
 export function registerIcc(p: Command): void {

@@ -5,6 +5,7 @@ import { rmaGLMM, type MetaModel } from "../../meta/rma-glmm.js";
 import { studiesFromFrame } from "../../meta/tables.js";
 import { metaForestSVG, metaSummary, metaToJSON } from "../../meta/meta-report.js";
 import { readFrameFile, writeFileAtomic } from "../io.js";
+import { printWarnings } from "./model-flags.js";
 
 export interface MetaCommandOptions {
   data: string;
@@ -48,11 +49,12 @@ export async function metaCommand(o: MetaCommandOptions): Promise<void> {
   const res = rmaGLMM(tables.studies, { model: model as MetaModel, nAGQ, level });
   res.warnings.unshift(...tables.warnings);
   if (o.plot) writeFileAtomic(o.plot, metaForestSVG(res));
+  printWarnings(res.warnings);
   if (o.format === "json") {
     process.stdout.write(JSON.stringify(metaToJSON(res)) + "\n");
     return;
   }
-  process.stdout.write(metaSummary(res, basename(o.data)) + (o.plot ? `\n\nForest plot written to ${o.plot}` : "") + "\n");
+  process.stdout.write(metaSummary({ ...res, warnings: [] }, basename(o.data)) + (o.plot ? `\n\nForest plot written to ${o.plot}` : "") + "\n");
 }
 
 /** `glmm meta`: its flags (commander) */

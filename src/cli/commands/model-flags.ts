@@ -94,8 +94,9 @@ export function emit(text: string, out?: string): void {
   else process.stdout.write(text);
 }
 
-export function warningLines(ws: readonly string[]): string {
-  return ws.length ? "\nwarnings:\n" + ws.map((w) => `  - ${w}`).join("\n") + "\n" : "";
+/** Warnings go to stderr, one line each, in every command and format (`> out.txt` keeps them visible). */
+export function printWarnings(ws: readonly string[]): void {
+  for (const w of new Set(ws)) process.stderr.write(`glmm: warning: ${w}\n`);
 }
 
 /** a CSV field */

@@ -5,6 +5,7 @@ import { networkMetaAnalysis } from "../../meta/nma.js";
 import { nmaForestSVG, nmaNetworkSVG, nmaSummary, nmaToJSON } from "../../meta/nma-report.js";
 import { readFrameFile, writeFilesAtomic } from "../io.js";
 import { parseLevel } from "./meta.js";
+import { printWarnings } from "./model-flags.js";
 
 export interface NmaCommandOptions {
   data: string;
@@ -31,12 +32,13 @@ export async function nmaCommand(o: NmaCommandOptions): Promise<void> {
   if (o.plot) files.push({ path: o.plot, content: nmaNetworkSVG(res) });
   if (o.forest) files.push({ path: o.forest, content: nmaForestSVG(res) });
   writeFilesAtomic(files);
+  printWarnings(res.warnings);
   if (o.format === "json") {
     process.stdout.write(JSON.stringify(nmaToJSON(res)) + "\n");
     return;
   }
   const written = [o.plot ? `Network graph written to ${o.plot}` : "", o.forest ? `Forest plot written to ${o.forest}` : ""].filter(Boolean);
-  process.stdout.write(nmaSummary(res, basename(o.data)) + (written.length ? "\n\n" + written.join("\n") : "") + "\n");
+  process.stdout.write(nmaSummary({ ...res, warnings: [] }, basename(o.data)) + (written.length ? "\n\n" + written.join("\n") : "") + "\n");
 }
 
 /** `glmm nma`: its flags (commander) */

@@ -6,7 +6,7 @@ import type { Frame } from "../../data/frame.js";
 import { UserError } from "../../errors.js";
 import { predict, type PredictLevel } from "../../inference/predict.js";
 import { readFrameFile } from "../io.js";
-import { addModelFlags, checkFormat, csvField, emit, loadAndFit, modelWarnings, toJSON, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, checkFormat, csvField, emit, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
 interface PredictFlags extends ModelFlags {
   newdata?: string;
@@ -25,7 +25,7 @@ function cell(frame: Frame, name: string, row: number): string | number | null {
 export async function predictCommand(o: PredictFlags): Promise<void> {
   checkFormat(o.format, ["csv", "json"]);
   const levels: Record<string, PredictLevel> = { conditional: "conditional", population: "population", marginal: "marginal" };
-  const level = levels[o.level];
+  const level = Object.hasOwn(levels, o.level) ? levels[o.level] : undefined;
   if (!level) throw new UserError(`--level must be conditional, population or marginal, not '${o.level}'`);
   if (o.type !== "response" && o.type !== "link") throw new UserError(`--type must be response or link, not '${o.type}'`);
   const { frame, model: m } = loadAndFit(o);
@@ -39,7 +39,7 @@ export async function predictCommand(o: PredictFlags): Promise<void> {
   const full = new Float64Array(src.nrow).fill(NaN);
   const se = new Float64Array(src.nrow).fill(NaN);
   res.rows.forEach((r, i) => { full[r] = res.fit[i]; se[r] = res.seLink[i]; });
-  for (const w of warnings) process.stderr.write(`glmm: warning: ${w}\n`);
+  printWarnings(warnings);
   if (o.format === "json") {
     emit(toJSON({ level, type: o.type, prediction: full, ...(o.se ? { se_link_population: se } : {}), new_levels: res.newLevels, warnings }) + "\n", o.out);
     return;

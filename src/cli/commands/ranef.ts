@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { ranefCSV, ranefRows } from "../../inference/ranef.js";
 import { fmt, formatTable } from "../../report/table.js";
-import { addModelFlags, checkFormat, emit, loadAndFit, modelWarnings, toJSON, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, checkFormat, emit, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
 interface RanefFlags extends ModelFlags {
   out?: string;
@@ -12,7 +12,7 @@ interface RanefFlags extends ModelFlags {
 export async function ranefCommand(o: RanefFlags): Promise<void> {
   checkFormat(o.format, ["csv", "json", "text"]);
   const { model: m } = loadAndFit(o);
-  for (const w of modelWarnings(m)) process.stderr.write(`glmm: warning: ${w}\n`);
+  printWarnings(modelWarnings(m));
   const rows = ranefRows(m.fit);
   if (o.format === "csv") return emit(ranefCSV(rows), o.out);
   if (o.format === "json") return emit(toJSON({ ranef: rows }) + "\n", o.out);

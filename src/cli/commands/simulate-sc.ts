@@ -1,11 +1,13 @@
 // `glmm simulate-sc`: a single-cell data set of any size with known truth (10x directory + cells.csv
 // + truth.csv), written gene by gene in constant memory.
-import { closeSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, statfsSync, unlinkSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { simulateCells, simulateGeneCounts, simulateGenes, type SimOptions } from "../../singlecell/simulate.js";
 import { writeFileAtomic } from "../io.js";
+import { progressBar } from "../progress.js";
 
 export interface SimulateScOptions {
   out: string;
@@ -16,6 +18,41 @@ export interface SimulateScOptions {
   deFraction?: string | number;
   seed?: string | number;
   quiet?: boolean;
+  force?: boolean;
+}
+
+const FILES = ["barcodes.tsv", "features.tsv", "cells.csv", "truth.csv", "matrix.mtx"];
+
+/**
+ * Where to write: a new directory is built under a temporary name beside it and renamed into place
+ * at the end (a killed run leaves no half-written data set under the real name); an existing one
+ * must be empty unless --force, which replaces only the files this command writes.
+ */
+function prepareOutDir(out: string, force: boolean): { work: string; fresh: boolean } {
+  let st;
+  try { st = lstatSync(out); } catch { st = null; }
+  if (st) {
+    if (!st.isDirectory()) throw new UserError(`--out '${out}' exists and is not a directory`);
+    let entries: string[];
+    try { entries = readdirSync(out); } catch (e) { throw new UserError(`cannot read directory '${out}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+    if (entries.length > 0 && !force) throw new UserError(`--out '${out}' already exists and is not empty (${entries.length} entr${entries.length === 1 ? "y" : "ies"}); choose a new directory or give --force to replace its ${FILES.join(", ")}`);
+    return { work: out, fresh: false };
+  }
+  const work = join(dirname(out), `.${basename(out).slice(0, 100)}.${randomBytes(6).toString("hex")}.tmp`);
+  try { mkdirSync(work); } catch (e) { throw new UserError(`cannot create directory '${out}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  return { work, fresh: true };
+}
+
+/** Refuse sizes that cannot be built (typed arrays, disk space) with the estimate, before building. */
+function checkSize(genes: number, cells: number, density: number, dir: string): void {
+  if (cells > 5e7) throw new UserError(`--cells ${cells} is beyond reason: at most 5e7`);
+  if (genes > 1e7) throw new UserError(`--genes ${genes} is beyond reason: at most 1e7`);
+  const nnz = genes * cells * density;
+  const bytes = nnz * 16; // "gene cell count\n"
+  if (nnz > 2 ** 31 - 1) throw new UserError(`--genes ${genes} × --cells ${cells} at density ${density} is about ${nnz.toExponential(2)} nonzero counts, more than a 10x matrix.mtx index holds (2^31 - 1)`);
+  let free = Infinity;
+  try { const s = statfsSync(dir); free = s.bavail * s.bsize; } catch { /* unknown: no check */ }
+  if (bytes > free) throw new UserError(`the simulated matrix.mtx would take about ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the ${(free / 2 ** 30).toFixed(1)} GiB free in '${dir}'`);
 }
 
 function positiveInt(v: string | number | undefined, name: string, dflt?: number): number {
@@ -42,23 +79,41 @@ export function simulateScCommand(o: SimulateScOptions): { genes: number; cells:
     seed: positiveInt(o.seed, "--seed", 1),
   };
   if (opts.patients! < 2) throw new UserError("--patients must be at least 2 (half of them get the disease)");
-  try { mkdirSync(o.out, { recursive: true }); } catch (e) { throw new UserError(`cannot create directory '${o.out}': ${(e as Error).message}`); }
+  checkSize(opts.genes, opts.cells, opts.density!, dirname(o.out));
+  const { work, fresh } = prepareOutDir(o.out, Boolean(o.force));
+  try {
+    const r = simulateInto(work, opts, o);
+    if (fresh) {
+      try { renameSync(work, o.out); } catch (e) { throw new UserError(`cannot create directory '${o.out}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+    }
+    if (!o.quiet) process.stderr.write(`\rsimulate-sc: ${r.genes} genes × ${r.cells} cells, ${r.nnz} nonzero (density ${(r.nnz / (r.genes * r.cells)).toFixed(3)}) in ${r.seconds.toFixed(1)} s; wrote ${o.out}\n`);
+    return { genes: r.genes, cells: r.cells, nnz: r.nnz };
+  } catch (e) {
+    if (fresh) {
+      for (const f of readdirSync(work)) { try { unlinkSync(join(work, f)); } catch { /* gone */ } }
+      try { rmdirSync(work); } catch { /* not ours to force */ }
+    }
+    throw e;
+  }
+}
+
+function simulateInto(dir: string, opts: SimOptions, o: SimulateScOptions): { genes: number; cells: number; nnz: number; seconds: number } {
   const t0 = performance.now();
   const cells = simulateCells(opts);
   const genes = simulateGenes(opts, cells);
   const C = opts.cells, G = opts.genes;
-  writeFileAtomic(join(o.out, "barcodes.tsv"), cells.barcodes.join("\n") + "\n");
-  writeFileAtomic(join(o.out, "features.tsv"), genes.map((g) => `${g.gene}\t${g.gene}\tGene Expression`).join("\n") + "\n");
+  writeFileAtomic(join(dir, "barcodes.tsv"), cells.barcodes.join("\n") + "\n");
+  writeFileAtomic(join(dir, "features.tsv"), genes.map((g) => `${g.gene}\t${g.gene}\tGene Expression`).join("\n") + "\n");
   const cl = ["barcode,patient,disease,total_umi"];
   for (let c = 0; c < C; c++) {
     const j = cells.patient[c];
     cl.push(`${cells.barcodes[c]},${cells.patientLevels[j]},${cells.disease[j] ? "disease" : "control"},${cells.totalUmi[c]}`);
   }
-  writeFileAtomic(join(o.out, "cells.csv"), cl.join("\n") + "\n");
-  writeFileAtomic(join(o.out, "truth.csv"), ["gene,de,logfc,sd_patient,nb_size", ...genes.map((g) => `${g.gene},${g.de ? "TRUE" : "FALSE"},${g.logfc},${g.sdPatient},${g.nbSize}`)].join("\n") + "\n");
+  writeFileAtomic(join(dir, "cells.csv"), cl.join("\n") + "\n");
+  writeFileAtomic(join(dir, "truth.csv"), ["gene,de,logfc,sd_patient,nb_size", ...genes.map((g) => `${g.gene},${g.de ? "TRUE" : "FALSE"},${g.logfc},${g.sdPatient},${g.nbSize}`)].join("\n") + "\n");
 
   // the matrix: a fixed-width size line, rewritten with the entry count at the end
-  const path = join(o.out, "matrix.mtx");
+  const path = join(dir, "matrix.mtx");
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, "w");
   let nnz = 0;
@@ -69,7 +124,7 @@ export function simulateScCommand(o: SimulateScOptions): { genes: number; cells:
     const cellIdx = new Int32Array(C), count = new Int32Array(C);
     let buf: string[] = [];
     let bufLen = 0;
-    const every = Math.max(1, Math.floor(G / 20));
+    const bar = progressBar("simulate-sc", { enabled: !o.quiet, unit: "genes" });
     for (let g = 0; g < G; g++) {
       const m = simulateGeneCounts(g, genes[g], cells, opts.seed!, cellIdx, count);
       const row = g + 1;
@@ -77,8 +132,9 @@ export function simulateScCommand(o: SimulateScOptions): { genes: number; cells:
       nnz += m;
       bufLen += m;
       if (bufLen > 200000) { writeSync(fd, buf.join("\n") + "\n"); buf = []; bufLen = 0; }
-      if (!o.quiet && process.stderr.isTTY && (g + 1) % every === 0) process.stderr.write(`\rsimulate-sc: ${g + 1}/${G} genes, ${nnz} nonzero`);
+      bar.update(g + 1, G);
     }
+    bar.finish();
     if (buf.length) writeSync(fd, buf.join("\n") + "\n");
     const size = `${G} ${C} ${nnz}`;
     writeSync(fd, size.padEnd(sizeWidth - 1, " "), Buffer.byteLength(banner));
@@ -89,8 +145,7 @@ export function simulateScCommand(o: SimulateScOptions): { genes: number; cells:
     try { unlinkSync(tmp); } catch { /* gone */ }
     throw e instanceof UserError ? e : new UserError(`cannot write '${path}': ${(e as Error).message}`);
   }
-  if (!o.quiet) process.stderr.write(`\rsimulate-sc: ${G} genes × ${C} cells, ${nnz} nonzero (density ${(nnz / (G * C)).toFixed(3)}) in ${((performance.now() - t0) / 1000).toFixed(1)} s; wrote ${o.out}\n`);
-  return { genes: G, cells: C, nnz };
+  return { genes: G, cells: C, nnz, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** `glmm simulate-sc`: its flags (commander) */
@@ -105,5 +160,6 @@ export function registerSimulateSc(p: Command): void {
     .option("--de-fraction <f>", "fraction of differentially expressed genes", "0.1")
     .option("--seed <n>", "random seed", "1")
     .option("--quiet", "no progress on stderr")
+    .option("--force", "write into an existing, non-empty --out directory (replacing only this command's files)")
     .action((opts) => { simulateScCommand(opts); });
 }

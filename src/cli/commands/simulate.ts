@@ -1,9 +1,11 @@
 // `glmm simulate`: new responses simulated from a fitted model (lme4's simulate), one column per
 // simulation on the fitted rows; reproducible with --seed.
 import type { Command } from "commander";
+import { UserError } from "../../errors.js";
+import { checkOutputFile } from "../io.js";
 import { simulateResponses } from "../../inference/simulate.js";
 import { parseCount, parseSeed } from "./confint.js";
-import { addModelFlags, checkFormat, csvField, emit, loadAndFit, modelWarnings, toJSON, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, checkFormat, csvField, emit, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
 interface SimulateFlags extends ModelFlags {
   nsim: string;
@@ -17,7 +19,11 @@ export async function simulateCommand(o: SimulateFlags): Promise<void> {
   const nsim = parseCount("--nsim", o.nsim);
   const seed = parseSeed(o.seed);
   const { model: m } = loadAndFit(o);
-  for (const w of modelWarnings(m)) process.stderr.write(`glmm: warning: ${w}\n`);
+  // nsim columns of n values, as numbers and then as text: refuse before building them
+  const values = nsim * m.ms.n;
+  if (values > 5e7) throw new UserError(`--nsim ${nsim} on ${m.ms.n} rows is ${values.toExponential(1)} simulated values (about ${Math.round((values * 20) / 2 ** 20)} MiB of output); at most 5e7`);
+  if (o.out) checkOutputFile(o.out);
+  printWarnings(modelWarnings(m));
   const sims = simulateResponses(m, { nsim, seed, conditional: o.conditional });
   // binomial responses as counts of successes when the response is cbind(successes, failures)
   const trials = m.ms.response?.trials ?? null;
