@@ -103,3 +103,11 @@ test("the DE table reader: every row adjusted, empty and header-only files, brok
   // an empty first field is a field
   assert.throws(() => parseDeCsv(`${header}\n,${good}\n`, "f.csv"), (e: unknown) => e instanceof UserError && /f\.csv line 2 has 12 fields, expected 11/.test(e.message));
 });
+
+test("a quoted field before others (a gene name with a comma) survives the round trip", () => {
+  const rows = [row('G,1 "x"', "(Intercept)", 0.01)];
+  const back = parseDeCsv(formatDeCsv(rows), "r.csv");
+  assert.equal(back[0].gene, 'G,1 "x"');
+  assert.equal(back[0].term, "(Intercept)");
+  assert.equal(back[0].p, 0.01);
+});
