@@ -108,3 +108,22 @@ for (const key of ["penicillin", "pastes"]) {
     }
   });
 }
+
+test("jacobiEigen on a 6×6 matrix: orthonormal vectors, A v = λ v to 1e-12", () => {
+  const n = 6;
+  const A = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) A[i + j * n] = A[j + i * n] = Math.sin(1 + i * 7 + j * 3) + (i === j ? 3 : 0);
+  const { values, vectors } = jacobiEigen(A, n);
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < n; r++) {
+      let av = 0;
+      for (let c = 0; c < n; c++) av += A[r + c * n] * vectors[c + i * n];
+      assert.ok(Math.abs(av - values[i] * vectors[r + i * n]) < 1e-12, `pair ${i} row ${r}`);
+    }
+    for (let j = 0; j < n; j++) {
+      let d = 0;
+      for (let r = 0; r < n; r++) d += vectors[r + i * n] * vectors[r + j * n];
+      assert.ok(Math.abs(d - (i === j ? 1 : 0)) < 1e-12);
+    }
+  }
+});
