@@ -24,6 +24,8 @@ export interface FitOptions {
   readonly nAGQ?: number;
   /** reference levels: { column: level } */
   readonly refLevels?: Readonly<Record<string, string>>;
+  /** Laplace curvature for non-canonical links: "expected" (lme4) or "observed" (glmmTMB); see GLMMOptions */
+  readonly information?: "expected" | "observed";
   /** prior weights column */
   readonly weights?: string;
   /**
@@ -84,14 +86,14 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     ? fitGLM(ms, { family, link: options.link, weights })
     : isLMM
       ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights })
-      : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress });
+      : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information });
   // a variance the data cannot identify comes back at its start value "converged": say so (the
   // fit's own warnings, so that every command that reports the fit reports it)
   if (fitted.kind === "lmm") fitted.warnings.push(...unidentifiedVariances(ms, fitted, weights));
   const warnings = [...ms.warnings, ...scaleWarnings(ms), ...(fitted.kind === "glm" ? [] : fitDiagnostics(ms, fitted, formula).map((d) => d.message))];
   if (fitted.kind !== "lmm") {
     // a plain glm separates as silently as a GLMM (R's glm.fit warns "fitted probabilities numerically 0 or 1")
-    const sep = separationWarning(fitted);
+    const sep = separationWarning(fitted, ms);
     if (sep) warnings.push(sep);
   }
   const json = fitToJSON(fitted, { formula, dropped: ms.dropped, warnings });

@@ -1,8 +1,8 @@
 // Exponential-family distributions (and the negative binomial) with their links: what PIRLS, the
 // Laplace objective and GEE need. Binomial responses are proportions y = s/n with weight n.
 import { UserError } from "../errors.js";
-import { type Link, type LinkName, links } from "./link.js";
-import { lgamma, lgammaShift, lchoose, nbHalfDeviance, xlogxy } from "./special.js";
+import { type Link, type LinkName, links, softplus } from "./link.js";
+import { lgamma, lgammaShift, lchoose, nbHalfDeviance, nbHalfDevianceLog, xlogxy } from "./special.js";
 
 export type FamilyName = "gaussian" | "binomial" | "poisson" | "negative_binomial" | "Gamma";
 
@@ -17,6 +17,10 @@ export interface Family {
   devResid(y: number, mu: number, wt: number): number;
   /** log p(y | μ) with every normalizing constant; wt = prior weight (binomial: trials) */
   logDensity(y: number, mu: number, wt: number, dispersion: number): number;
+  /** log p(y | η) computed from η in the log domain (no clamped μ); −Infinity outside the link's range */
+  logDensityEta(y: number, eta: number, wt: number, dispersion: number): number;
+  /** weighted unit deviance from η, as logDensityEta (Infinity outside the link's range) */
+  devResidEta(y: number, eta: number, wt: number): number;
   /** starting value of μ for y (as R's family$initialize) */
   muStart(y: number, wt: number): number;
   /** whether μ is inside the family's range */
@@ -41,14 +45,28 @@ const allowedLinks: Record<FamilyName, LinkName[]> = {
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
+/** μ from η without R's clamps (only the logit/probit/cloglog/log inverse links clamp) */
+function exactMu(link: Link, eta: number): number {
+  return link.name === "log" ? Math.exp(eta) : link.name === "identity" || link.name === "inverse" || link.name === "sqrt" ? link.linkinv(eta) : Math.exp(link.logMu(eta));
+}
+/** a log density that is NaN (η outside the link's range) is −∞ */
+const orMinusInf = (v: number) => (Number.isNaN(v) ? -Infinity : v);
+const orInf = (v: number) => (Number.isNaN(v) ? Infinity : v);
+
 function gaussian(link: Link): Family {
+  const logDensity = (y: number, mu: number, wt: number, phi: number) => {
+    const r = y - mu;
+    return 0.5 * (Math.log(wt) - LOG_2PI - Math.log(phi)) - (wt * r * r) / (2 * phi);
+  };
   return {
     name: "gaussian", link, estimatesDispersion: true,
     variance: () => 1,
     devResid: (y, mu, wt) => wt * (y - mu) * (y - mu),
-    logDensity: (y, mu, wt, phi) => {
-      const r = y - mu;
-      return 0.5 * (Math.log(wt) - LOG_2PI - Math.log(phi)) - (wt * r * r) / (2 * phi);
+    logDensity,
+    logDensityEta: (y, eta, wt, phi) => orMinusInf(logDensity(y, exactMu(link, eta), wt, phi)),
+    devResidEta(y, eta, wt) {
+      const r = y - exactMu(link, eta);
+      return orInf(wt * r * r);
     },
     muStart: (y) => y,
     validMu: () => true,
@@ -69,6 +87,19 @@ function binomial(link: Link): Family {
       const b = f === 0 ? 0 : f * Math.log1p(-mu);
       return lchoose(wt, s) + a + b;
     },
+    logDensityEta: (y, eta, wt) => {
+      if (wt === 0) return 0;
+      const s = y * wt;
+      const f = wt - s;
+      const a = s === 0 ? 0 : s * link.logMu(eta);
+      const b = f === 0 ? 0 : f * link.log1mMu(eta);
+      return orMinusInf(lchoose(wt, s) + a + b);
+    },
+    devResidEta: (y, eta, wt) => {
+      const a = y > 0 ? y * (Math.log(y) - link.logMu(eta)) : 0;
+      const b = y < 1 ? (1 - y) * (Math.log1p(-y) - link.log1mMu(eta)) : 0;
+      return orInf(2 * wt * (a + b));
+    },
     muStart: (y, wt) => (wt * y + 0.5) / (wt + 1),
     validMu: (mu) => mu > 0 && mu < 1,
   };
@@ -80,6 +111,14 @@ function poisson(link: Link): Family {
     variance: (mu) => mu,
     devResid: (y, mu, wt) => 2 * wt * (xlogxy(y, mu) - (y - mu)),
     logDensity: (y, mu, wt) => wt * ((y === 0 ? 0 : y * Math.log(mu)) - mu - lgamma(y + 1)),
+    logDensityEta: (y, eta, wt) => {
+      const lm = link.logMu(eta);
+      return orMinusInf(wt * ((y === 0 ? 0 : y * lm) - Math.exp(lm) - lgamma(y + 1)));
+    },
+    devResidEta: (y, eta, wt) => {
+      const lm = link.logMu(eta);
+      return orInf(2 * wt * ((y > 0 ? y * (Math.log(y) - lm) : 0) - y + Math.exp(lm)));
+    },
     muStart: (y) => y + 0.1,
     validMu: (mu) => mu > 0 && Number.isFinite(mu),
   };
@@ -105,6 +144,17 @@ function negativeBinomial(link: Link, size: number): Family {
       const ly = y === 0 ? 0 : -y * Math.log1p(size / mu);
       return wt * (lg + lk + ly);
     },
+    logDensityEta: (y, eta, wt) => {
+      if (size >= NB_POISSON_LIMIT) return pois.logDensityEta(y, eta, wt, 1);
+      // k log(k/(k+μ)) = −k log1p(e^(log μ − log k)), y log(μ/(k+μ)) = −y log1p(e^(log k − log μ))
+      const lm = link.logMu(eta), lk = Math.log(size);
+      const lg = y === 0 ? 0 : lgammaShift(y, size) - lgamma(size);
+      return orMinusInf(wt * (lg - size * softplus(lm - lk) - (y === 0 ? 0 : y * softplus(lk - lm))));
+    },
+    devResidEta: (y, eta, wt) => {
+      if (size >= NB_POISSON_LIMIT) return pois.devResidEta(y, eta, wt);
+      return orInf(2 * wt * nbHalfDevianceLog(y, link.logMu(eta), size));
+    },
     muStart: (y) => y + 0.1,
     validMu: (mu) => mu > 0 && Number.isFinite(mu),
     withSize: (k) => negativeBinomial(link, k),
@@ -121,6 +171,14 @@ function gamma(link: Link): Family {
       const shape = wt / phi;
       const scale = mu / shape;
       return -lgamma(shape) - shape * Math.log(scale) + (shape - 1) * Math.log(y) - y / scale;
+    },
+    logDensityEta: (y, eta, wt, phi) => {
+      const shape = wt / phi, lm = link.logMu(eta);
+      return orMinusInf(-lgamma(shape) - shape * (lm - Math.log(shape)) + (shape - 1) * Math.log(y) - y * shape * Math.exp(-lm));
+    },
+    devResidEta: (y, eta, wt) => {
+      const lm = link.logMu(eta);
+      return orInf(-2 * wt * (Math.log(y) - lm - (y * Math.exp(-lm) - 1)));
     },
     muStart: (y) => y,
     validMu: (mu) => mu > 0 && Number.isFinite(mu),

@@ -18,6 +18,24 @@ export function pnorm(x: number): number {
 export function pnormUpper(x: number): number {
   return 0.5 * erfc(x / Math.SQRT2);
 }
+/**
+ * log Φ(x), accurate in both tails: log1p(−Q(x)) above 0, log Φ(x) down to −30 (erfc keeps full
+ * relative precision there), and below −30 the Mills ratio's continued fraction
+ * Q(t)/φ(t) = 1/(t + 1/(t + 2/(t + 3/(t + …)))), t = −x (40 levels reach 1e-16 for t ≥ 30).
+ */
+export function logPhi(x: number): number {
+  if (x > 0) return Math.log1p(-pnormUpper(x));
+  if (x >= -30) return Math.log(pnorm(x));
+  if (x === -Infinity) return -Infinity;
+  const t = -x;
+  return -0.5 * t * t - 0.5 * Math.log(2 * Math.PI) - Math.log(t + 1 / millsFraction(t, 2));
+}
+/** t + k/(t + (k+1)/(t + …)), 40 levels (1e-20 relative for t ≥ 5): the Mills ratio's continued fraction from level k */
+export function millsFraction(t: number, k: number): number {
+  let cf = t;
+  for (let j = 40; j >= k; j--) cf = t + j / cf;
+  return cf;
+}
 /** standard normal density */
 export function dnorm(x: number): number {
   return Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
@@ -60,4 +78,18 @@ export function xlogxy(x: number, y: number): number {
 export function nbHalfDeviance(y: number, mu: number, k: number): number {
   const r = y - mu;
   return (y > 0 ? y * Math.log1p((k * r) / (mu * (y + k))) : 0) - k * Math.log1p(r / (mu + k));
+}
+
+/**
+ * nbHalfDeviance from log μ. Where μ exceeds y + k ten-thousandfold, nbHalfDeviance's
+ * log1p(r/(μ + k)) has an argument within (y + k)/μ of −1 and loses that many digits; there the
+ * half deviance is y (log y − log μ) − (y + k)(log(y + k) − log(μ + k)), log(μ + k) by log-sum-exp
+ * (its own rounding, ~ε·y·log y, is then the smaller). Elsewhere nbHalfDeviance is the accurate one.
+ */
+export function nbHalfDevianceLog(y: number, logMu: number, k: number): number {
+  const mu = Math.exp(logMu), yk = y + k;
+  if (!(mu > 1e4 * yk)) return nbHalfDeviance(y, mu, k);
+  const lk = Math.log(k);
+  const lse = Math.max(logMu, lk) + Math.log1p(Math.exp(-Math.abs(logMu - lk)));
+  return (y > 0 ? y * (Math.log(y) - logMu) : 0) - yk * (Math.log(yk) - lse);
 }

@@ -17,6 +17,7 @@ import { GLMMState } from "./pirls.js";
 import { hessianFD, hessianForward, hessianGradient, gradientForward, gradientMixed, activeInverse, type HessianResult } from "./hessian.js";
 import { LaplaceGradient, analyticGradientSupported } from "./gradient.js";
 import { conditionalVariances, ranefTables } from "../lmm/condvar.js";
+import { standardizeFixed, unstandardizeFit } from "./scaling.js";
 
 export interface GLMMOptions {
   readonly family: string | Family;
@@ -30,6 +31,12 @@ export interface GLMMOptions {
   readonly maxfun?: number;
   /** called after every objective evaluation (progress display, cancellation by throwing) */
   readonly onProgress?: (info: ProgressInfo) => void;
+  /**
+   * Curvature in the Laplace approximation for non-canonical links (probit, cloglog, NB, Gamma-log,
+   * sqrt, ...): "observed" (−∂²ℓ/∂η², the second-order expansion itself, as glmmTMB; the default)
+   * or "expected" (Fisher's, as lme4's glmer). Canonical links have one curvature.
+   */
+  readonly information?: "expected" | "observed";
   /** use the analytic β-gradient in stage 2 where it applies (default true; false: differences only) */
   readonly analyticGradient?: boolean;
 }
@@ -72,6 +79,10 @@ export interface FittedGLMM {
   readonly fitted: Float64Array;
   readonly eta: Float64Array;
   readonly evaluations: number;
+  /** curvature of the Laplace approximation (GLMMOptions.information) */
+  readonly information: "expected" | "observed";
+  /** fixed effects whose estimates diverge (separation): no standard error */
+  readonly diverging: readonly string[];
 }
 
 type ExtraKind = "none" | "nbsize" | "dispersion";
@@ -86,6 +97,10 @@ export class GeneralizedLinearMixedModel {
   /** analytic ∂D/∂β for stage 2, when the family and terms allow it */
   readonly gradient: LaplaceGradient | null;
   evaluations = 0;
+  /** warnings about the input, reported with the fit */
+  private readonly inputWarnings: string[] = [];
+  /** the original X when ms.X is standardized: which rows each fixed effect touches (separation) */
+  zeroPattern: Float64Array | null = null;
   private readonly onProgress?: (info: ProgressInfo) => void;
   private stage = "stage 1";
   /** Σ over rows of the constant c_i = log p(y_i | μ = y_i) is not used: we use full densities. */
@@ -107,6 +122,14 @@ export class GeneralizedLinearMixedModel {
       for (let i = 0; i < n; i++) {
         if (!(y[i] >= 0 && y[i] <= 1)) throw new UserError(`binomial response must be in [0, 1] (or cbind(successes, failures)); row ${ms.rows[i] + 2} has ${y[i]}`);
       }
+      // R's "non-integer #successes in a binomial glm!": proportions need their trials as weights
+      let bad = -1;
+      for (let i = 0; i < n && bad < 0; i++) {
+        const s = y[i] * prior[i];
+        if (Math.abs(s - Math.round(s)) > 1e-7 * Math.max(1, s)) bad = i;
+      }
+      if (bad >= 0)
+        this.inputWarnings.push(`non-integer number of successes in a binomial model (data row ${ms.rows[bad] + 1}: ${y[bad]}${prior[bad] !== 1 ? ` × ${prior[bad]} trials` : ""}): proportions need their numbers of trials as --weights, or use cbind(successes, failures)`);
     } else if (resp.kind !== "numeric") {
       throw new UserError(`family ${fam.name} needs a numeric response; '${resp.name}' is ${resp.kind === "cbind" ? "cbind()" : "text"}`);
     }
@@ -120,8 +143,8 @@ export class GeneralizedLinearMixedModel {
     // dense known covariances in precision form: no q³ product per PIRLS step
     this.terms = sortTerms(ms.reTerms, { densePrecision: true });
     this.state = new GLMMState(ms, this.terms, fam, y, prior);
-    // glmmTMB's Laplace uses the observed information; it matters only for non-canonical links (NB2)
-    this.state.observedInformation = fam.name === "negative_binomial" || (fam.name === "Gamma" && fam.link.name === "log");
+    // the observed information by default (glmmTMB); it matters only for non-canonical links
+    this.state.observedInformation = (options.information ?? "observed") === "observed";
     this.nAGQ = options.nAGQ ?? 1;
     if (this.nAGQ > 1 && (this.terms.length !== 1 || this.terms[0].s !== 1 || this.terms[0].kfac !== null || this.terms[0].tree !== null || this.terms[0].kprec !== null))
       throw new UserError(`--nagq ${this.nAGQ} needs a single scalar random-effect term such as (1 | group); use --nagq 1 (Laplace)`);
@@ -161,7 +184,7 @@ export class GeneralizedLinearMixedModel {
     const L = st.sysU.ok ? st.sysU.L00 : st.sysBeta.L00;
     const { nodes, weights } = gaussHermite(nodesCount);
     const K = nodes.length;
-    const fam = st.family, link = fam.link;
+    const fam = st.family;
     const n = st.n;
     // log-sum per level and node
     const acc = new Float64Array(nl * K);
@@ -173,7 +196,7 @@ export class GeneralizedLinearMixedModel {
       const dz = zz[i] * th * Math.SQRT2 * sd;
       for (let k = 0; k < K; k++) {
         const eta = etaHat[i] + dz * nodes[k];
-        acc[l * K + k] += fam.logDensity(st.y[i], link.linkinv(eta), st.prior[i], st.phi);
+        acc[l * K + k] += fam.logDensityEta(st.y[i], eta, st.prior[i], st.phi);
       }
     }
     let total = 0;
@@ -200,7 +223,7 @@ export class GeneralizedLinearMixedModel {
     const terms = this.terms;
     const nth = terms.reduce((a, t) => a + t.ntheta, 0);
     const p = this.ms.p;
-    const warnings: string[] = [];
+    const warnings: string[] = [...this.inputWarnings];
     const maxfun = options.maxfun ?? 20000;
     // starting β: a GLM fit (θ = 0 makes PIRLS an IRLS for β)
     let extra0 = 0;
@@ -289,11 +312,20 @@ export class GeneralizedLinearMixedModel {
     }
     // ---- standard errors from the Hessian in (θ, β[, extra]), as lme4 (and glmmTMB's sdreport)
     let vcov = new Float64Array(p * p).fill(NaN);
+    let diverging: number[] = [];
     if (!options.noHessian) {
       h ??= hessianFD(f2, xs);
-      const inv = activeInverse(h.hessian, xs, lo2, nth);
+      let inv = activeInverse(h.hessian, xs, lo2, nth);
+      // Separation drives some β to ±∞ while the others stay identified: their SEs come from the
+      // Hessian with the diverging coordinates held (the rows those touch carry no information).
+      diverging = this.divergingTerms(f2, xs, nth, p);
+      if (diverging.length > 0) {
+        inv = activeInverse(h.hessian, xs, lo2, nth, diverging.map((j) => nth + j));
+        const names = diverging.map((j) => this.ms.xnames[j]).join(", ");
+        warnings.push(`estimate${diverging.length > 1 ? "s" : ""} of ${names} diverge${diverging.length > 1 ? "" : "s"}: every row ${diverging.length > 1 ? "they touch" : "it touches"} is fitted at the boundary of the response's range (separation); standard error${diverging.length > 1 ? "s" : ""} NA, the other standard errors are conditional on ${diverging.length > 1 ? "them" : "it"}`);
+      }
       if (inv) {
-        for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) vcov[a + b * p] = 2 * inv.get(nth + a, nth + b);
+        for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) vcov[a + b * p] = diverging.includes(a) || diverging.includes(b) ? NaN : 2 * inv.get(nth + a, nth + b);
         // convergence check: scaled gradient H⁻¹g (lme4's check.conv.grad)
         const maxScaled = inv.maxScaledGradient(h.gradient);
         if (maxScaled > 2e-3) {
@@ -307,7 +339,38 @@ export class GeneralizedLinearMixedModel {
     }
     // final state at the optimum
     if (hasExtra) this.setExtra(xs[nth + p]); // summarize evaluates at xs
-    return this.summarize(xs, nth, p, vcov, converged, warnings);
+    return this.summarize(xs, nth, p, vcov, converged, warnings, diverging);
+  }
+
+  /**
+   * Fixed effects driven to ±∞ by separation: columns of X whose every row with a non-zero entry
+   * has y on the boundary of its range (0, or binomial 1) and μ within 1e-6 of it. Only checked
+   * when some β moves η by more than 10 (cheap pre-filter: a diverging estimate is large).
+   */
+  private divergingTerms(f2: (x: Float64Array) => number, xs: Float64Array, nth: number, p: number): number[] {
+    const fam = this.family.name;
+    if (fam !== "binomial" && fam !== "poisson" && fam !== "negative_binomial") return [];
+    const X = this.zeroPattern ?? this.ms.X;
+    const n = this.ms.n;
+    const cand: number[] = [];
+    for (let j = 0; j < p; j++) {
+      let mx = 0;
+      for (let i = 0; i < n; i++) mx = Math.max(mx, Math.abs(this.ms.X[i + j * n]));
+      if (mx * Math.abs(xs[nth + j]) > 10) cand.push(j);
+    }
+    if (cand.length === 0) return [];
+    f2(xs);
+    const { y, mu, prior } = this.state;
+    const atBoundary = (i: number) => prior[i] === 0 || (y[i] === 0 && mu[i] < 1e-6) || (fam === "binomial" && y[i] === 1 && 1 - mu[i] < 1e-6);
+    return cand.filter((j) => {
+      let touched = 0;
+      for (let i = 0; i < n; i++) {
+        if (X[i + j * n] === 0) continue;
+        if (!atBoundary(i)) return false;
+        touched++;
+      }
+      return touched > 0 && touched < n;
+    });
   }
 
   /**
@@ -531,7 +594,7 @@ export class GeneralizedLinearMixedModel {
     return Math.min(Math.max(k, 0.05), 1e3);
   }
 
-  private summarize(xs: Float64Array, nth: number, p: number, vcov: Float64Array, converged: boolean, warnings: string[]): FittedGLMM {
+  private summarize(xs: Float64Array, nth: number, p: number, vcov: Float64Array, converged: boolean, warnings: string[], diverging: number[]): FittedGLMM {
     const st = this.state;
     const ms = this.ms;
     const theta = Float64Array.from(xs.subarray(0, nth));
@@ -574,7 +637,9 @@ export class GeneralizedLinearMixedModel {
       nAGQ: this.nAGQ, nobs: n, xnames: ms.xnames, beta, vcov, fixef, theta, terms: this.terms,
       logLik, df: npar, AIC: -2 * logLik + 2 * npar, BIC: -2 * logLik + Math.log(n) * npar, deviance: dev,
       varcorr, ranef, nbSize, dispersion: st.phi, singular, converged, warnings,
-      fitted: Float64Array.from(st.mu), eta: Float64Array.from(st.eta), evaluations: this.evaluations, solver: st.sysBeta.solverInfo,
+      // reported μ as R's fitted(): through the family's linkinv, which keeps μ inside (0, 1)
+      fitted: Float64Array.from(st.eta, (e) => this.family.link.linkinv(e)), eta: Float64Array.from(st.eta), evaluations: this.evaluations, solver: st.sysBeta.solverInfo,
+      diverging: diverging.map((j) => ms.xnames[j]), information: st.observedInformation ? "observed" : "expected",
     };
   }
 }
@@ -595,7 +660,11 @@ function smallStep(x: Float64Array, y: Float64Array, nth: number, p: number): bo
   return true;
 }
 
-/** Fit a GLMM (library entry point). */
+/** Fit a GLMM (library entry point), in the standardized fixed-effects parametrization (scaling.ts). */
 export function fitGLMM(ms: ModelStructure, options: GLMMOptions): FittedGLMM {
-  return new GeneralizedLinearMixedModel(ms, options).fit(options);
+  const sc = standardizeFixed(ms);
+  if (!sc) return new GeneralizedLinearMixedModel(ms, options).fit(options);
+  const model = new GeneralizedLinearMixedModel(sc.ms, options);
+  model.zeroPattern = ms.X;
+  return unstandardizeFit(model.fit(options), sc.T);
 }

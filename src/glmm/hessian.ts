@@ -228,11 +228,12 @@ export interface ActiveInverse {
   maxScaledGradient(g: Float64Array): number;
 }
 
-export function activeInverse(H: Float64Array, x: ArrayLike<number>, lower: ArrayLike<number>, nth: number): ActiveInverse | null {
+export function activeInverse(H: Float64Array, x: ArrayLike<number>, lower: ArrayLike<number>, nth: number, drop: readonly number[] = []): ActiveInverse | null {
   const k = x.length;
   const fixed: number[] = [];
   const idx: number[] = [];
-  for (let i = 0; i < k; i++) (i < nth && x[i] <= lower[i] ? fixed : idx).push(i);
+  // drop: coordinates held at their value (diverging estimates), like the θ on their bounds
+  for (let i = 0; i < k; i++) ((i < nth && x[i] <= lower[i]) || drop.includes(i) ? fixed : idx).push(i);
   const na = idx.length;
   const L = new Float64Array(na * na);
   for (let a = 0; a < na; a++) for (let b = 0; b < na; b++) L[a + b * na] = H[idx[a] + idx[b] * k];

@@ -114,10 +114,10 @@ export class GLMMState {
     return dev / phi + this.penaltyOf(u);
   }
 
-  /** working weights and response at the current η, μ; zOffset is subtracted from z */
-  private weights(zOffset: Float64Array): void {
+  /** working weights and response at the current η, μ; zOffset is subtracted from z (final: the Laplace curvature) */
+  private weights(zOffset: Float64Array, final = false): void {
     const { eta, mu, w, z, y, prior, phi } = this;
-    this.kernels.working(eta, mu, y, prior, phi, zOffset, w, z);
+    this.kernels.working(eta, mu, y, prior, phi, zOffset, w, z, !final ? "step" : this.observedInformation ? "observed" : "expected");
     if (this.observedInformation) this.observedWeights(zOffset);
   }
 
@@ -219,8 +219,8 @@ export class GLMMState {
     this.u = u;
     this.beta = beta;
     this.lastConverged = converged;
-    // factor at the mode's weights, for log|L_Z|
-    this.weights(updateBeta ? this.offset : ef);
+    // factor at the mode's weights, for log|L_Z| (observed or Fisher information)
+    this.weights(updateBeta ? this.offset : ef, true);
     sys.accumulate(this.w, updateBeta ? this.ms.X : null, this.z);
     sys.updateL(theta);
     return { pdev, iterations: it, converged };
@@ -228,7 +228,7 @@ export class GLMMState {
 
   /**
    * Use the observed (not expected) information in the Laplace log-determinant, as glmmTMB/TMB
-   * do. It differs from PIRLS' Fisher weights only for non-canonical links (NB2 with log link).
+   * do; false: Fisher's, as lme4's glmer. They differ only for non-canonical links.
    */
   observedInformation = false;
 

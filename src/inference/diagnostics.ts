@@ -108,12 +108,36 @@ export function singularDiagnostics(fit: FittedLMM | FittedGLMM, formula: string
           }
           const uncor = `(${cn.map((x) => (x === "(Intercept)" ? "1" : x)).join(" + ")} || ${group})`;
           const fewer = cn.filter((_, a) => a !== c).map((x) => (x === "(Intercept)" ? "1" : x));
-          out.push({ kind: "singular", group, message: `singular fit: in ${termText} the correlation of '${cn[c]}' with '${cn[j]}' is estimated at ${best.toFixed(2)} (the covariance matrix is degenerate); try uncorrelated effects ${uncor} or drop the slope: (${fewer.join(" + ")} | ${group})` });
+          // no single correlation at ±1: the degenerate direction is a combination of several effects
+          const cause = Math.abs(best) > 0.99 || c < 2
+            ? `the correlation of '${cn[c]}' with '${cn[j]}' is estimated at ${best.toFixed(2)}`
+            : `the effect of '${cn[c]}' is a linear combination of the others: ${degenerateDirection(C, s, c, cn)} (the largest single correlation is ${best.toFixed(2)})`;
+          out.push({ kind: "singular", group, message: `singular fit: in ${termText} ${cause} (the covariance matrix is degenerate); try uncorrelated effects ${uncor} or drop the slope: (${fewer.join(" + ")} | ${group})` });
         }
       }
     }
   }
   return out;
+}
+
+/**
+ * b_c = Σ_{a<c} k_a b_a, from the covariance C (s × s, column-major; rank c in its first c + 1
+ * columns): k solves C[0..c−1, 0..c−1] k = C[0..c−1, c]. Written as "x ≈ 0.52·(Intercept) − 1.3·z".
+ */
+function degenerateDirection(C: Float64Array, s: number, c: number, cn: readonly string[]): string {
+  const A = Array.from({ length: c }, (_, r) => [...Array.from({ length: c }, (_, a) => C[r + a * s]), C[r + c * s]]);
+  for (let k = 0; k < c; k++) {
+    let piv = k;
+    for (let r = k + 1; r < c; r++) if (Math.abs(A[r][k]) > Math.abs(A[piv][k])) piv = r;
+    [A[k], A[piv]] = [A[piv], A[k]];
+    for (let r = 0; r < c; r++) {
+      if (r === k || A[k][k] === 0) continue;
+      const f = A[r][k] / A[k][k];
+      for (let a = k; a <= c; a++) A[r][a] -= f * A[k][a];
+    }
+  }
+  const terms = A.map((row, a) => ({ k: row[c] / row[a], name: cn[a] })).filter((t) => Math.abs(t.k) > 1e-8);
+  return `${cn[c]} ≈ ${terms.map((t, i) => `${i === 0 ? (t.k < 0 ? "−" : "") : t.k < 0 ? " − " : " + "}${Math.abs(t.k).toPrecision(3)}·${t.name}`).join("")}`;
 }
 
 /** Both diagnostics, as lines for a fit's warnings. */

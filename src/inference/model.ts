@@ -66,7 +66,7 @@ export function glmmEngine(m: ModelFit, ms: ModelStructure = m.ms): GeneralizedL
 
 export function glmmOptions(m: ModelFit) {
   const f = m.fit as FittedGLMM;
-  return { family: f.family, link: f.link, nAGQ: f.nAGQ, weights: m.weights ?? undefined };
+  return { family: f.family, link: f.link, nAGQ: f.nAGQ, weights: m.weights ?? undefined, information: f.information };
 }
 
 /**

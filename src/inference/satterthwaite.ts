@@ -172,7 +172,8 @@ export class Satterthwaite {
         M[a + b * q] = s;
       }
     const { values, vectors } = jacobiEigen(M, q);
-    const tol = 1e-8 * Math.max(...values.map(Math.abs));
+    // lmerTest's contestMD: directions with eigenvalue ≤ √ε × the largest are not estimable
+    const tol = Math.sqrt(2.220446049250313e-16) * Math.max(...values.map(Math.abs));
     const keep = values.map((v, i) => (v > tol ? i : -1)).filter((i) => i >= 0);
     const r = keep.length;
     if (r === 0) throw new UserError("the contrast matrix has no estimable direction");
@@ -191,15 +192,23 @@ export class Satterthwaite {
       nus.push(this.df(l));
     }
     const F = t2 / r;
-    let denDf: number;
-    if (r === 1) denDf = nus[0];
-    else {
-      let E = 0;
-      for (const nu of nus) if (nu > 2) E += nu / (nu - 2);
-      denDf = E > r ? (2 * E) / (E - r) : NaN;
-    }
+    const denDf = fStatDdf(nus);
     return { F, numDf: r, denDf, p: Number.isFinite(denDf) ? pfUpper(F, r, denDf) : NaN };
   }
+}
+
+/**
+ * The F test's denominator df from the per-direction Satterthwaite df ν_i, as lmerTest's
+ * get_Fstat_ddf: one direction → ν; all equal (to 1e-8) → their mean; any ν ≤ 2 → 2; else
+ * 2E/(E − q) with E = Σ ν_i/(ν_i − 2).
+ */
+export function fStatDdf(nus: readonly number[]): number {
+  if (nus.length === 1) return nus[0];
+  if (nus.every((nu, i) => i === 0 || Math.abs(nu - nus[i - 1]) < 1e-8)) return nus.reduce((a, b) => a + b) / nus.length;
+  if (nus.some((nu) => nu <= 2)) return 2;
+  let E = 0;
+  for (const nu of nus) E += nu / (nu - 2);
+  return (2 * E) / (E - nus.length);
 }
 
 /** Symmetric eigen-decomposition by cyclic Jacobi rotations (small matrices). */

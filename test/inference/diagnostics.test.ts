@@ -58,3 +58,18 @@ test("a correlation at ±1 suggests uncorrelated effects or dropping the slope",
   assert.match(d[0].message, /\(1 \+ x \|\| g\)/);
   assert.match(d[0].message, /\(1 \| g\)/);
 });
+
+test("a degenerate 3×3 term without any correlation at ±1 names the degenerate direction", async () => {
+  const { singularDiagnostics } = await import("../../src/inference/diagnostics.js");
+  const r = new Rng(7);
+  const rows: Record<string, unknown>[] = [];
+  for (let g = 0; g < 12; g++) for (let k = 0; k < 8; k++) rows.push({ g: `g${g}`, x: r.normal(), z: r.normal(), y: r.normal() });
+  const m = fitModel(Frame.fromRecords(rows), "y ~ x + z + (1 + x + z | g)", {});
+  // Λ = [[1,0,0],[0,1,0],[1,1,0]]: b_z = b_(Intercept) + b_x; each pairwise correlation with z is 0.71
+  const d = singularDiagnostics({ ...m.fit, theta: Float64Array.from([1, 0, 1, 1, 1, 0]) } as typeof m.fit, m.formula);
+  assert.equal(d.length, 1);
+  assert.match(d[0].message, /the effect of 'z' is a linear combination of the others: z ≈ 1\.00·\(Intercept\) \+ 1\.00·x \(the largest single correlation is 0\.71\)/);
+  // with a pairwise correlation at −1 the message stays the pairwise one
+  const e = singularDiagnostics({ ...m.fit, theta: Float64Array.from([1, 0, -2, 1, 0, 0]) } as typeof m.fit, m.formula);
+  assert.match(e[0].message, /the correlation of 'z' with '\(Intercept\)' is estimated at -1\.00/);
+});

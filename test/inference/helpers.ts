@@ -24,3 +24,9 @@ export function reference(file = "inference.json"): any {
 export function relClose(a: number, b: number, rel: number): boolean {
   return Math.abs(a - b) <= rel * Math.abs(b);
 }
+
+// Satterthwaite references are held at lmerTest's own numerical precision (its Hessian and
+// Jacobian by numDeriv's Richardson extrapolation): we agree to ≤ 6.3e-5 in df and ≤ 2.3e-5 in t on
+// every reference; a p-value of 1e-18 magnifies that, so p is held on the log scale.
+export const DF_TOL = 1e-4, T_TOL = 5e-5, LOGP_TOL = 1e-4;
+export const logClose = (p: number, want: number): boolean => Math.abs(Math.log(p) - Math.log(want)) <= LOGP_TOL * Math.max(1, Math.abs(Math.log(want)));

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UserError } from "../../src/errors.js";
-import { adjustByTerm, bhAdjust, type DeRow, failedRow, formatDeCsv, mergeDeTables, parseDeCsv, parseShard, shardRange } from "../../src/singlecell/results.js";
+import { adjustByTerm, bhAdjust, type DeRow, failedRow, formatDeCsv, geneRows, mergeDeTables, parseDeCsv, parseShard, shardRange } from "../../src/singlecell/results.js";
 
 test("BH matches R's p.adjust(method = 'BH') (NA excluded from the count)", () => {
   // R: p.adjust(c(0.01, 0.04, 0.03, 0.005, NA, 0.5), "BH") → 0.025 0.05 0.05 0.025 NA 0.5
@@ -55,4 +55,59 @@ test("shards: contiguous ranges that partition the genes; merge recomputes FDR o
   assert.deepEqual(merged, whole);
   assert.throws(() => mergeDeTables([{ source: "1.csv", rows: s1 }, { source: "2.csv", rows: [...s2, row("A", "d", 0.2)] }]),
     /1 gene is in more than one \(first: 'A' in 1.csv and 2.csv\)/);
+});
+
+test("Inf and -Inf survive the CSV round trip (an NB size at the Poisson limit, a diverging estimate)", () => {
+  const r = { ...row("G9", "disease", 0.2), estimate: -Infinity, statistic: Infinity, nbSize: Infinity };
+  const text = formatDeCsv([r]);
+  assert.equal(text.split("\n")[1], "G9,disease,-Inf,0.3,Inf,0.2,NA,0.2,Inf,TRUE,");
+  const [back] = parseDeCsv(text, "r.csv");
+  assert.equal(back.estimate, -Infinity);
+  assert.equal(back.statistic, Infinity);
+  assert.equal(back.nbSize, Infinity);
+  assert.throws(() => parseDeCsv(text.replace(",Inf,", ",inf,"), "r.csv"), (e: unknown) => e instanceof UserError && /r\.csv line 2: column 'statistic' has 'inf', not a number/.test(e.message));
+});
+
+test("geneRows: Wald z without df, the small-sample t on each term's df with it, one row for a failed gene", () => {
+  const base = { ok: true, beta: Float64Array.from([1, -0.5]), se: Float64Array.from([0.5, 1]), sdPatient: 0.3, nbSize: 4, logLik: -10, converged: true, message: "", iterations: 3, evaluations: 9 };
+  // R: 2*pnorm(-2), 2*pnorm(-0.5)
+  const z = geneRows("G", ["(Intercept)", "disease"], base);
+  assert.deepEqual(z.map((r) => [r.term, r.estimate, r.se, r.statistic]), [["(Intercept)", 1, 0.5, 2], ["disease", -0.5, 1, -0.5]]);
+  assert.ok(Math.abs(z[0].p - 0.045500263896358424) < 1e-15 && Math.abs(z[1].p - 0.61707507745197387) < 1e-14);
+  assert.deepEqual([z[0].sdPatient, z[0].nbSize, z[0].converged, z[0].message], [0.3, 4, true, ""]);
+  // R: 2*pt(-2.5, 5), 2*pt(-1.5, 12): the test's own estimate/se, estimate and se columns stay the ML fit's
+  const test = { estimate: Float64Array.from([1.25, -0.75]), se: Float64Array.from([0.5, 0.5]), sdPatient: 0.4 };
+  const t = geneRows("G", ["(Intercept)", "disease"], { ...base, test } as any, Float64Array.from([5, 12]));
+  assert.deepEqual(t.map((r) => [r.estimate, r.se, r.statistic]), [[1, 0.5, 2.5], [-0.5, 1, -1.5]]);
+  assert.ok(Math.abs(t[0].p - 0.054490099342376204) < 1e-13 && Math.abs(t[1].p - 0.15945750351320701) < 1e-13, `${t[0].p} ${t[1].p}`);
+  // no test (it could not be made): the ML z on the t distribution
+  const ml = geneRows("G", ["(Intercept)"], { ...base, beta: Float64Array.from([1.25]), se: Float64Array.from([0.5]) }, Float64Array.from([5]));
+  assert.ok(Math.abs(ml[0].p - 0.054490099342376204) < 1e-13);
+  // an infinite SE gives no p-value
+  assert.ok(Number.isNaN(geneRows("G", ["x"], { ...base, beta: Float64Array.from([1]), se: Float64Array.from([NaN]) })[0].p));
+  const failed = geneRows("G", ["(Intercept)", "disease"], { ...base, ok: false, message: "failed: no counts" });
+  assert.deepEqual(failed, [failedRow("G", "failed: no counts", false)]);
+});
+
+test("the DE table reader: every row adjusted, empty and header-only files, broken quotes and converged values named", () => {
+  const rows = [row("G1", "(Intercept)", 1e-300), row("G2", "(Intercept)", 0.5)];
+  adjustByTerm(rows);
+  assert.deepEqual(rows.map((r) => r.padj), [2e-300, 0.5]); // R: p.adjust(c(1e-300, 0.5), "BH")
+  const header = "gene,term,estimate,se,statistic,p,padj,sd_patient,nb_size,converged,message";
+  assert.throws(() => parseDeCsv("", "e.csv"), (e: unknown) => e instanceof UserError && e.message === "e.csv is empty");
+  assert.deepEqual(parseDeCsv(header + "\n", "h.csv"), []);
+  const good = "G1,x,1,0.5,2,0.05,0.1,0.2,3,TRUE,";
+  assert.equal(parseDeCsv(`${header}\n${good}\n`, "g.csv")[0].converged, true);
+  assert.throws(() => parseDeCsv(`${header}\n${good.replace("TRUE", "yes")}\n`, "c.csv"), (e: unknown) => e instanceof UserError && e.message === "c.csv line 2: converged must be TRUE, FALSE or NA, not 'yes'");
+  assert.throws(() => parseDeCsv(`${header}\n${good}"open\n`, "q.csv"), (e: unknown) => e instanceof UserError && e.message === "q.csv line 2: unterminated quote");
+  // an empty first field is a field
+  assert.throws(() => parseDeCsv(`${header}\n,${good}\n`, "f.csv"), (e: unknown) => e instanceof UserError && /f\.csv line 2 has 12 fields, expected 11/.test(e.message));
+});
+
+test("a quoted field before others (a gene name with a comma) survives the round trip", () => {
+  const rows = [row('G,1 "x"', "(Intercept)", 0.01)];
+  const back = parseDeCsv(formatDeCsv(rows), "r.csv");
+  assert.equal(back[0].gene, 'G,1 "x"');
+  assert.equal(back[0].term, "(Intercept)");
+  assert.equal(back[0].p, 0.01);
 });

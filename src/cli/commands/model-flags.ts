@@ -19,6 +19,7 @@ export interface ModelFlags {
   reml?: boolean;
   ml?: boolean;
   nagq: string;
+  information?: string;
   ref: string[];
   weights?: string;
   /** --covariance GROUP=KIND:FILE (repeatable) */
@@ -37,6 +38,7 @@ export function addModelFlags(cmd: Command, options: { repeatFormula?: boolean }
     .option("--reml", "REML (default for gaussian)")
     .option("--ml", "maximum likelihood instead of REML")
     .option("--nagq <n>", "adaptive Gauss-Hermite quadrature points (one scalar random effect)", "1")
+    .option("--information <kind>", "Laplace curvature for non-canonical links: observed (glmmTMB; default) or expected (lme4)")
     .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
     .option("--weights <column>", "prior weights column")
     .option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects: GROUP=phylo:TREE.nwk (tree scaled to height 1), phylo-corr:, phylo-raw:, matrix:K.csv, matrix-corr: (repeatable)", collect, []);
@@ -57,7 +59,7 @@ export function fitOptionsOf(o: ModelFlags): FitOptions {
   if (o.reml && o.ml) throw new UserError("--reml and --ml exclude each other");
   const nAGQ = Number(o.nagq);
   if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
-  return { family: o.family, link: o.link, reml: !o.ml, nAGQ, refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance) };
+  return { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance) };
 }
 
 export function checkFormat(format: string, allowed: readonly string[]): void {
@@ -102,4 +104,10 @@ export function csvField(v: string | number | null): string {
   if (v === null) return "NA";
   if (typeof v === "number") return Number.isFinite(v) ? String(v) : "NA";
   return /[",\n\r]/.test(v) || v.trim() !== v ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** --information observed|expected */
+export function parseInformation(v: string | undefined): "observed" | "expected" | undefined {
+  if (v === undefined || v === "observed" || v === "expected") return v;
+  throw new UserError(`--information must be observed or expected, not '${v}'`);
 }
