@@ -15,3 +15,5 @@ export { fewLevelsDiagnostics, singularDiagnostics, fitDiagnostics, FEW_LEVELS, 
 export { Rng } from "./rng.js";
 export { ptUpper, pt2, qt, pchisqUpper, pfUpper, pbeta, gammaQ } from "./distributions.js";
 export { varParInfo, thetaToVarPar, varParToTheta, type VarParInfo } from "./params.js";
+export { anova, termContrasts, waldChisq, type AnovaResult, type AnovaRow, type AnovaType } from "./anova.js";
+export { fixedTerms, type FixedTerms, type FixedTerm, type TermVariable } from "./terms.js";
