@@ -14,7 +14,7 @@ import { UserError } from "../errors.js";
 import { cholInverse, cholLower } from "../linalg/dense.js";
 import { pchisqUpper } from "./distributions.js";
 import type { ModelFit } from "./model.js";
-import { jacobiEigen, Satterthwaite } from "./satterthwaite.js";
+import { contrastCovariance, jacobiEigen, Satterthwaite } from "./satterthwaite.js";
 import { fixedTerms, type FixedTerms } from "./terms.js";
 
 export type AnovaType = 1 | 3;
@@ -165,6 +165,8 @@ function type3(m: ModelFit, ft: FixedTerms): Contrasts {
   const { X, n, p, xnames } = m.ms;
   const full = fullDesign(m, ft);
   const P = full.names.length;
+  // C below is p×P and costs n·p·P: refuse what would take minutes rather than hang
+  if (p * P > 2e7 || n * p * P > 2e10) throw new UserError(`Type III hypotheses for ${p} coefficients and ${P} cells are too large to form; use --type 1`);
   // C = (XᵀX)⁻¹ Xᵀ X_full (p×P); lcol[j] = row j of C: β_j as a function of γ
   const XtX = crossprodX(m);
   if (cholLower(XtX, p) >= 0) throw new UserError("the fixed-effect model matrix is singular: the Type III hypotheses cannot be formed");
@@ -222,17 +224,7 @@ function zap(v: Float64Array): Float64Array {
 /** Wald χ² of Lβ = 0 on the estimable directions of L (eigen-decomposition of L V Lᵀ, as contestMD) */
 export function waldChisq(beta: ArrayLike<number>, vcov: Float64Array, rows: readonly ArrayLike<number>[]): { chisq: number; df: number; p: number } {
   const p = beta.length, q = rows.length;
-  const M = new Float64Array(q * q);
-  for (let a = 0; a < q; a++)
-    for (let b = 0; b < q; b++) {
-      let s = 0;
-      for (let i = 0; i < p; i++) {
-        if (rows[a][i] === 0) continue;
-        for (let j = 0; j < p; j++) s += rows[a][i] * vcov[i + j * p] * rows[b][j];
-      }
-      M[a + b * q] = s;
-    }
-  const { values, vectors } = jacobiEigen(M, q);
+  const { values, vectors } = jacobiEigen(contrastCovariance(rows, vcov), q);
   const tol = 1e-8 * Math.max(...values.map(Math.abs));
   let chisq = 0, df = 0;
   values.forEach((lam, i) => {

@@ -135,6 +135,7 @@ function gridVariables(m: ModelFit, at: Readonly<Record<string, readonly string[
 /** The model matrix of the grid rows (first grid variable varying fastest). */
 function gridDesign(m: ModelFit, vars: readonly GridVar[], fixed: ReadonlyMap<string, number>): { X: Float64Array; G: number; index: number[][] } {
   const G = vars.reduce((g, v) => g * v.values.length, 1);
+  if (G > 1e5) throw new UserError(`the reference grid would have ${G.toExponential(2)} rows (every level combination of ${vars.map((v) => v.name).join(", ")}); restrict it with --at NAME=LEVELS`);
   const index: number[][] = [];
   for (let g = 0; g < G; g++) {
     let r = g;

@@ -65,7 +65,8 @@ function text(r: EmmeansResult): string {
     }
     const k = r.means.length / Math.max(1, cgroups.length);
     if (r.contrastScale !== "difference") out += `Tests are performed on the ${r.link} scale\n`;
-    out += r.adjust === "none" || k <= 2 ? "P values are not adjusted\n" : `P value adjustment: ${r.adjust} method for ${r.adjust === "tukey" ? "comparing a family of" : ""}${r.adjust === "tukey" ? ` ${k} estimates` : ` ${(k * (k - 1)) / 2} tests`}\n`;
+    const family = r.adjust === "tukey" ? `comparing a family of ${k} estimates` : `${(k * (k - 1)) / 2} tests`;
+    out += r.adjust === "none" || k <= 2 ? "P values are not adjusted\n" : `P value adjustment: ${r.adjust} method for ${family}\n`;
   }
   return out;
 }
