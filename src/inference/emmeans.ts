@@ -151,7 +151,8 @@ function gridDesign(m: ModelFit, vars: readonly GridVar[], fixed: ReadonlyMap<st
       const vals = index.map((ix) => vars[vi].values[ix[vi]]);
       cols.push(c.kind === "numeric" ? { kind: "numeric", name, values: Float64Array.from(vals, Number) } : { kind: "text", name, values: vals });
     } else if (c.kind === "numeric") {
-      cols.push({ kind: "numeric", name, values: new Float64Array(G).fill(fixed.get(name) ?? c.values[first]) });
+      // a covariate only in an offset or a random slope: any value does; its mean
+      cols.push({ kind: "numeric", name, values: new Float64Array(G).fill(fixed.get(name) ?? mean(c.values, m.ms.rows)) });
     } else cols.push({ kind: "text", name, values: new Array(G).fill(c.values[first]) });
   }
   const nd = newDesign(m, new Frame(cols, G, "the reference grid"));
@@ -215,6 +216,9 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   const nSpec = si.reduce((g, i) => g * vars[i].values.length, 1);
   const nBy = bi.reduce((g, i) => g * vars[i].values.length, 1);
   const L = Array.from({ length: nBy * nSpec }, () => new Float64Array(p));
+  // an offset() term enters every mean at its average over the fitted rows (emmeans' `.offset.`)
+  let offMean = 0;
+  if (m.ms.offset) { for (const v of m.ms.offset) offMean += v; offMean /= m.ms.n; }
   const count = new Int32Array(nBy * nSpec);
   const cellOf = (ix: number[], which: number[]) => which.reduceRight((c, i) => c * vars[i].values.length + ix[i], 0);
   for (let g = 0; g < G; g++) {
@@ -231,7 +235,8 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   const response = type === "response" && link.name !== "identity";
   const quant = (df: number) => (Number.isFinite(df) ? qt(1 - (1 - level) / 2, df) : qnorm(1 - (1 - level) / 2));
   const means: EmmRow[] = L.map((l, c) => {
-    const { est, se, df } = lin(l);
+    const lc = lin(l);
+    const est = lc.est + offMean, se = lc.se, df = lc.df;
     const q = quant(df);
     let row = { estimate: est, se, df, lower: est - q * se, upper: est + q * se };
     if (response) {
