@@ -84,3 +84,14 @@ test("anova: a one-term LMM gives one row; bad --type and an intercept-only mode
   assert.throws(() => anova(fitModel(data("sleepstudy.csv"), "Reaction ~ 1 + (1 | Subject)")), /no fixed-effect terms/);
   assert.throws(() => glmm(["anova", "--data", join(fixtures, "data", "sleepstudy.csv"), "--formula", "Reaction ~ Days + (1 | Subject)", "--type", "2"]), (e: { status: number; stderr: string }) => e.status !== 0 && /--type must be 1 or 3/.test(e.stderr) && !/at .*\.js/.test(e.stderr));
 });
+
+test("Type III hypotheses do not depend on the reference levels (--ref)", () => {
+  const c = ref.lmm[0];
+  const a = anova(fitModel(data(c.data), c.formula));
+  const b = anova(fitModel(data(c.data), c.formula, { refLevels: { Evit: "Evit200", Cu: "Cu035" } }));
+  a.rows.forEach((r, i) => {
+    assert.equal(b.rows[i].term, r.term);
+    assert.ok(relClose(b.rows[i].statistic, r.statistic, 1e-6), `${r.term}: F ${b.rows[i].statistic} vs ${r.statistic}`);
+    assert.ok(relClose(b.rows[i].denDf!, r.denDf!, 1e-4), `${r.term}: DenDF ${b.rows[i].denDf} vs ${r.denDf}`);
+  });
+});
