@@ -44,8 +44,8 @@ export interface AnovaResult {
 type Contrasts = Map<string, Float64Array[]>;
 
 /** The hypothesis matrix (rows of length p) of every fixed-effect term. */
-export function termContrasts(m: ModelFit, type: AnovaType, ft: FixedTerms = fixedTerms(m)): Contrasts {
-  if (type === 3 && m.ms.p > 1 && ft.terms.length > 1) return type3(m, ft);
+export function termContrasts(m: ModelFit, type: AnovaType, ft: FixedTerms = fixedTerms(m), warnings: string[] = []): Contrasts {
+  if (type === 3 && m.ms.p > 1 && ft.terms.length > 1) return type3(m, ft, warnings);
   return type1(m, ft);
 }
 
@@ -161,9 +161,11 @@ function orthonormalBasis(vectors: Float64Array[]): Float64Array[] {
   return basis;
 }
 
-function type3(m: ModelFit, ft: FixedTerms): Contrasts {
+function type3(m: ModelFit, ft: FixedTerms, warnings: string[]): Contrasts {
   const { X, n, p, xnames } = m.ms;
   const full = fullDesign(m, ft);
+  const empty = full.names.filter((_, k) => full.columns[k].every((x) => x === 0));
+  if (empty.length) warnings.push(`missing cells for: ${empty.join(", ")}; interpret the Type III hypotheses with care (as lmerTest says)`);
   const P = full.names.length;
   // C below is p×P and costs n·p·P: refuse what would take minutes rather than hang
   if (p * P > 2e7 || n * p * P > 2e10) throw new UserError(`Type III hypotheses for ${p} coefficients and ${P} cells are too large to form; use --type 1`);
@@ -246,9 +248,9 @@ export function anova(m: ModelFit, options: { type?: AnovaType } = {}): AnovaRes
   if (type !== 1 && type !== 3) throw new UserError(`the ANOVA type must be 1 or 3, not '${String(type)}'`);
   const ft = fixedTerms(m);
   if (ft.terms.length === 0) throw new UserError("the model has no fixed-effect terms besides the intercept: there is nothing to test");
-  const L = termContrasts(m, type, ft);
-  const f = m.fit;
   const warnings: string[] = [];
+  const L = termContrasts(m, type, ft, warnings);
+  const f = m.fit;
   const rows: AnovaRow[] = [];
   if (f.kind === "lmm") {
     const s = new Satterthwaite(m.ms, f);
