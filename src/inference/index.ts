@@ -15,3 +15,7 @@ export { fewLevelsDiagnostics, singularDiagnostics, fitDiagnostics, FEW_LEVELS, 
 export { Rng } from "./rng.js";
 export { ptUpper, pt2, qt, pchisqUpper, pfUpper, pbeta, gammaQ } from "./distributions.js";
 export { varParInfo, thetaToVarPar, varParToTheta, type VarParInfo } from "./params.js";
+export { anova, termContrasts, waldChisq, type AnovaResult, type AnovaRow, type AnovaType } from "./anova.js";
+export { fixedTerms, type FixedTerms, type FixedTerm, type TermVariable } from "./terms.js";
+export { emmeans, ADJUSTMENTS, type Adjust, type EmmeansOptions, type EmmeansResult, type EmmRow, type EmmContrastRow } from "./emmeans.js";
+export { ptukeyUpper } from "./ptukey.js";

@@ -160,18 +160,7 @@ export class Satterthwaite {
     const q = rows.length, p = this.p;
     if (q === 0) throw new UserError("an F test needs at least one contrast row");
     for (const r of rows) if (r.length !== p) throw new UserError(`each contrast row needs ${p} coefficients, got ${r.length}`);
-    // M = L V Lᵀ (q×q)
-    const M = new Float64Array(q * q);
-    for (let a = 0; a < q; a++)
-      for (let b = 0; b < q; b++) {
-        let s = 0;
-        for (let i = 0; i < p; i++) {
-          if (rows[a][i] === 0) continue;
-          for (let j = 0; j < p; j++) s += rows[a][i] * this.vcov[i + j * p] * rows[b][j];
-        }
-        M[a + b * q] = s;
-      }
-    const { values, vectors } = jacobiEigen(M, q);
+    const { values, vectors } = jacobiEigen(contrastCovariance(rows, this.vcov), q);
     // lmerTest's contestMD: directions with eigenvalue ≤ √ε × the largest are not estimable
     const tol = Math.sqrt(2.220446049250313e-16) * Math.max(...values.map(Math.abs));
     const keep = values.map((v, i) => (v > tol ? i : -1)).filter((i) => i >= 0);
@@ -209,6 +198,22 @@ export function fStatDdf(nus: readonly number[]): number {
   let E = 0;
   for (const nu of nus) E += nu / (nu - 2);
   return (2 * E) / (E - nus.length);
+}
+
+/** L V Lᵀ (q×q) for a q×p contrast matrix L given as rows and V p×p */
+export function contrastCovariance(rows: readonly ArrayLike<number>[], vcov: Float64Array): Float64Array {
+  const q = rows.length, p = q ? rows[0].length : 0;
+  const M = new Float64Array(q * q);
+  for (let a = 0; a < q; a++)
+    for (let b = 0; b < q; b++) {
+      let s = 0;
+      for (let i = 0; i < p; i++) {
+        if (rows[a][i] === 0) continue;
+        for (let j = 0; j < p; j++) s += rows[a][i] * vcov[i + j * p] * rows[b][j];
+      }
+      M[a + b * q] = s;
+    }
+  return M;
 }
 
 /** Symmetric eigen-decomposition by cyclic Jacobi rotations (small matrices). */

@@ -1,8 +1,10 @@
 // The inference commands (issue 5), registered together so the command index needs one line.
 import type { Command } from "commander";
+import { registerAnova } from "./anova.js";
 import { registerBootstrap } from "./bootstrap.js";
 import { registerCompare } from "./compare.js";
 import { registerConfint } from "./confint.js";
+import { registerEmmeans } from "./emmeans.js";
 import { registerFixef } from "./fixef.js";
 import { registerIcc } from "./icc.js";
 import { registerMarginal } from "./marginal.js";
@@ -11,5 +13,5 @@ import { registerRanef } from "./ranef.js";
 import { registerSimulate } from "./simulate.js";
 
 export function registerInference(p: Command): void {
-  for (const register of [registerCompare, registerFixef, registerConfint, registerBootstrap, registerPredict, registerSimulate, registerRanef, registerIcc, registerMarginal]) register(p);
+  for (const register of [registerCompare, registerFixef, registerConfint, registerBootstrap, registerPredict, registerSimulate, registerRanef, registerIcc, registerMarginal, registerAnova, registerEmmeans]) register(p);
 }

@@ -1,0 +1,101 @@
+// `glmm emmeans`: estimated marginal means on a reference grid and their pairwise contrasts (R's
+// emmeans): Satterthwaite df for LMMs, asymptotic for GLMMs; link or response scale; Tukey, Holm,
+// Bonferroni, BH or no adjustment.
+import type { Command } from "commander";
+import { UserError } from "../../errors.js";
+import { ADJUSTMENTS, emmeans, type Adjust, type EmmeansResult } from "../../inference/emmeans.js";
+import { fmt, formatColumn, formatP, formatTable } from "../../report/table.js";
+import { collect } from "../options.js";
+import { addModelFlags, checkFormat, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
+
+interface EmmeansFlags extends ModelFlags {
+  specs: string;
+  by?: string;
+  at: string[];
+  type: string;
+  adjust: string;
+  level: string;
+}
+
+const list = (s: string | undefined) => (s ?? "").split(",").map((x) => x.trim()).filter((x) => x !== "");
+
+function parseAt(args: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const a of args) {
+    const eq = a.indexOf("=");
+    if (eq <= 0) throw new UserError(`--at '${a}' must look like NAME=VALUE[,VALUE...]`);
+    const name = a.slice(0, eq).trim(), vals = list(a.slice(eq + 1));
+    if (vals.length === 0) throw new UserError(`--at '${a}' gives no values`);
+    if (Object.prototype.hasOwnProperty.call(out, name)) throw new UserError(`--at is given twice for '${name}'`);
+    out[name] = vals;
+  }
+  return out;
+}
+
+function text(r: EmmeansResult): string {
+  const est = r.type === "response" && r.link !== "identity" ? (r.link === "logit" || r.link === "probit" || r.link === "cloglog" ? "prob" : r.link === "log" ? "rate" : "response") : "emmean";
+  const lo = r.dfMethod === "asymptotic" ? "asymp.LCL" : "lower.CL", hi = r.dfMethod === "asymptotic" ? "asymp.UCL" : "upper.CL";
+  const groupKey = (lv: Readonly<Record<string, string>>) => r.by.map((b) => `${b} = ${lv[b]}`).join(", ");
+  let out = "";
+  const groups = [...new Set(r.means.map((m) => groupKey(m.levels)))];
+  for (const g of groups) {
+    const rows = r.means.filter((m) => groupKey(m.levels) === g);
+    if (g) out += `${g}:\n`;
+    const table = [[...r.specs, est, "SE", "df", lo, hi]];
+    const e = formatColumn(rows.map((m) => m.estimate), 5), se = formatColumn(rows.map((m) => m.se), 4);
+    const l = formatColumn(rows.map((m) => m.lower), 5), u = formatColumn(rows.map((m) => m.upper), 5);
+    rows.forEach((m, i) => table.push([...r.specs.map((s) => m.levels[s]), e[i], se[i], fmt(m.df, 4), l[i], u[i]]));
+    out += `${formatTable(table, { firstLeft: true, indent: 1 })}\n\n`;
+  }
+  out += `Degrees-of-freedom method: ${r.dfMethod === "asymptotic" ? "asymptotic" : "satterthwaite"}\n`;
+  out += `Confidence level used: ${r.level}\n`;
+  if (r.type === "response" && r.link !== "identity") out += `Intervals are back-transformed from the ${r.link} scale\n`;
+  if (r.contrasts.length) {
+    const cest = r.contrastScale === "difference" ? "estimate" : r.contrastScale;
+    const stat = r.dfMethod === "asymptotic" ? "z.ratio" : "t.ratio";
+    out += "\n";
+    const cgroups = [...new Set(r.contrasts.map((c) => groupKey(c.by)))];
+    for (const g of cgroups) {
+      const rows = r.contrasts.filter((c) => groupKey(c.by) === g);
+      if (g) out += `${g}:\n`;
+      const table = [["contrast", cest, "SE", "df", stat, "p.value"]];
+      const e = formatColumn(rows.map((c) => c.estimate), 5), se = formatColumn(rows.map((c) => c.se), 4);
+      rows.forEach((c, i) => table.push([c.contrast, e[i], se[i], fmt(c.df, 4), fmt(c.statistic, 4), formatP(c.p)]));
+      out += `${formatTable(table, { firstLeft: true, indent: 1 })}\n\n`;
+    }
+    const k = r.means.length / Math.max(1, cgroups.length);
+    if (r.contrastScale !== "difference") out += `Tests are performed on the ${r.link} scale\n`;
+    const family = r.adjust === "tukey" ? `comparing a family of ${k} estimates` : `${(k * (k - 1)) / 2} tests`;
+    out += r.adjust === "none" || k <= 2 ? "P values are not adjusted\n" : `P value adjustment: ${r.adjust} method for ${family}\n`;
+  }
+  return out;
+}
+
+export async function emmeansCommand(o: EmmeansFlags): Promise<void> {
+  checkFormat(o.format, ["text", "json"]);
+  if (o.type !== "link" && o.type !== "response") throw new UserError(`--type must be link or response, not '${o.type}'`);
+  if (!ADJUSTMENTS.includes(o.adjust as Adjust)) throw new UserError(`--adjust must be one of ${ADJUSTMENTS.join(", ")}, not '${o.adjust}'`);
+  const level = Number(o.level);
+  if (!(level > 0 && level < 1)) throw new UserError(`--level must be a number between 0 and 1, not '${o.level}'`);
+  const specs = list(o.specs);
+  const at = parseAt(o.at);
+  const { model: m } = loadAndFit(o);
+  const r = emmeans(m, { specs, by: list(o.by), at, type: o.type, adjust: o.adjust as Adjust, level });
+  const warnings = [...modelWarnings(m), ...r.warnings];
+  printWarnings(warnings);
+  if (o.format === "json") process.stdout.write(toJSON({ ...r, warnings }) + "\n");
+  else process.stdout.write(text(r));
+}
+
+export function registerEmmeans(p: Command): void {
+  const cmd = p.command("emmeans").description("estimated marginal means over a reference grid and pairwise contrasts (Satterthwaite df for LMMs)");
+  addModelFlags(cmd)
+    .requiredOption("--specs <factors>", "factor(s) whose means are wanted, comma-separated (averaged with equal weights over the other factors)")
+    .option("--by <factors>", "separate tables and contrast families per level of these factors, comma-separated")
+    .option("--at <name=values>", "covariate values (default: the mean) or factor levels, e.g. Time=4,12 (repeatable)", collect, [])
+    .option("--type <scale>", "link or response (back-transformed, delta-method SE)", "link")
+    .option("--adjust <method>", "p-value adjustment of the pairwise contrasts: tukey, holm, bonferroni, BH or none", "tukey")
+    .option("--level <p>", "confidence level", "0.95")
+    .option("--format <format>", "text or json", "text")
+    .action(async (o) => { await emmeansCommand(o); });
+}
