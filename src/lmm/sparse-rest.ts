@@ -367,10 +367,14 @@ export class SparseRest {
     }
   }
 
-  /** G = (L_k L_kᵀ)⁻¹ on the factor's pattern (entries of rows ≥ k unspecified), in L's layout */
+  /** G = (L_k L_kᵀ)⁻¹ on the factor's pattern (entries of rows ≥ k unspecified), in L's layout; the array is reused by the next call */
   selectedInverse(k: number): Float64Array {
-    return this.F.selectedInverse(k);
+    // one buffer per system (the size of L): each gradient or leverage pass needs one G at a time
+    return this.F.selectedInverse(k, (this.ginv ??= new Float64Array(this.F.L.length)));
   }
+
+  /** G's storage, reused by selectedInverse (valid until its next call) */
+  private ginv: Float64Array | null = null;
 }
 
 /**
