@@ -36,7 +36,20 @@ export interface Description {
   warnings: string[];
 }
 
+/** How a fit would factor the model's system; a model too large to factor is said in `warnings`. */
+function solverOf(m: ModelStructure, warnings: string[]): SolverInfo | null {
+  if (m.reTerms.length === 0) return null;
+  try {
+    return new PLSSystem(sortTerms(m.reTerms), m.n, m.p).solverInfo;
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    warnings.push(`a fit would stop: ${e.message}`);
+    return null;
+  }
+}
+
 export function describeModel(m: ModelStructure): Description {
+  const warnings = [...m.warnings];
   const groups: Record<string, number> = Object.create(null);
   for (const t of m.reTerms) groups[t.group] = t.levels.length;
   const r = m.response;
@@ -50,8 +63,8 @@ export function describeModel(m: ModelStructure): Description {
     groups,
     reTerms: m.reTerms.map((t) => ({ group: t.group, terms: [...t.cnames], nlevels: t.levels.length })),
     // the symbolic analysis a fit would do first (cheap next to one factorization)
-    solver: m.reTerms.length ? new PLSSystem(sortTerms(m.reTerms), m.n, m.p).solverInfo : null,
-    warnings: [...m.warnings],
+    solver: solverOf(m, warnings),
+    warnings,
   };
 }
 
