@@ -60,54 +60,38 @@ export class SparseRest {
   private readonly termOf: Int32Array;
 
   /**
-   * Analyse the rest pattern. `refs`: per rest term, the level of each data row; `rowPtr/rowIdx`:
-   * the rows (rest indices, ascending, the last p + 1 being X and y) of each term-0 column.
+   * The sparse rest of a system, or null when `accept` (shown the symbolic factor) prefers the
+   * dense route: the scatter positions below are built only for a route that is taken.
    */
-  constructor(rest: readonly SysTerm[], roff: Int32Array, n: number, p: number, rowPtr: Int32Array, rowIdx: Int32Array, nl0: number) {
+  static build(rest: readonly SysTerm[], roff: Int32Array, n: number, p: number, rowPtr: Int32Array, rowIdx: Int32Array, nl0: number,
+    accept: (sym: SupernodalSymbolic) => boolean = () => true): SparseRest | null {
+    const analysis = analyseRest(rest, roff, n, p, rowPtr, rowIdx, nl0);
+    return accept(analysis.sym) ? new SparseRest(rest, roff, n, p, rowPtr, rowIdx, nl0, analysis) : null;
+  }
+
+  /**
+   * `rowPtr/rowIdx`: the rows (rest indices, ascending, the last p + 1 being X and y) of each
+   * term-0 column; `analysis`: the ordering and symbolic factor of the rest pattern.
+   */
+  private constructor(rest: readonly SysTerm[], roff: Int32Array, n: number, p: number, rowPtr: Int32Array, rowIdx: Int32Array, nl0: number,
+    analysis: { perm: Int32Array; sym: SupernodalSymbolic }) {
     const R = rest.length;
     const qR = roff[R];
     const m = qR + p + 1;
     this.m = m;
     this.qR = qR;
     this.p = p;
-    // --- pattern: the diagonal, pairs of rest terms in data rows, term-0 columns' cliques, dense tail
-    let rows = new Int32Array(1 << 16), cols = new Int32Array(1 << 16), cnt = 0;
-    const push = (a: number, b: number) => {
-      if (cnt === rows.length) {
-        const r2 = new Int32Array(rows.length * 2), c2 = new Int32Array(rows.length * 2);
-        r2.set(rows); c2.set(cols);
-        rows = r2; cols = c2;
-      }
-      rows[cnt] = a; cols[cnt] = b; cnt++;
-    };
     let E = 0;
     for (const t of rest) E += t.s;
     this.nEntries = E;
     const nPairs = (E * (E - 1)) / 2;
     this.nPairs = nPairs;
-    // the rest index of each entry of data row i
     const entry = new Int32Array(E);
-    const entries = (i: number) => {
-      for (let t = 0, e = 0; t < R; t++) for (let c = 0; c < rest[t].s; c++) entry[e++] = roff[t] + rest[t].refs[i] * rest[t].s + c;
-    };
-    for (let i = 0; i < n && E > 1; i++) {
-      entries(i);
-      for (let e = 1; e < E; e++) for (let f = 0; f < e; f++) push(entry[e], entry[f]);
-    }
-    for (let l = 0; l < nl0; l++) {
-      const r0 = rowPtr[l], nz = rowPtr[l + 1] - r0 - p - 1; // the random-effect rows of the column
-      for (let b = 0; b < nz; b++) for (let a = b + 1; a < nz; a++) push(rowIdx[r0 + a], rowIdx[r0 + b]);
-    }
-    for (let c = 0; c < m; c++) for (let a = Math.max(c, qR); a < m; a++) push(a, c);
-    const pattern = patternFromPairs(m, rows, cols, cnt);
-    rows = cols = new Int32Array(0);
-    const perm = fillReducingOrder(pattern, p + 1);
+    const { perm, sym } = analysis;
     const iperm = new Int32Array(m);
     for (let k = 0; k < m; k++) iperm[perm[k]] = k;
     this.perm = perm;
     this.iperm = iperm;
-    const bounds = [qR, m - 1].filter((b, i, a) => b > 0 && b < m && a.indexOf(b) === i);
-    const sym = analyze(permutePattern(pattern, perm), { boundaries: bounds });
     this.sym = sym;
     if (2 * sym.nnzL > MAX_SPARSE_ENTRIES)
       throw new UserError(`the model's sparse factor would hold ${sym.nnzL.toLocaleString("en")} entries (${((16 * sym.nnzL) / 2 ** 30).toFixed(1)} GiB with its copy of the cross-products) for ${qR.toLocaleString("en")} random effects outside the largest term: too large to fit here — crossed factors this large fill in; fewer levels (or a simpler random-effect structure) are needed`);
@@ -129,7 +113,7 @@ export class SparseRest {
     if (n * nPairs > MAX_SPARSE_ENTRIES) throw new UserError(`the random-effect terms outside the largest give ${(n * nPairs).toLocaleString("en")} pairs of effects over the rows: too large to fit here`);
     this.pairPos = new Int32Array(n * nPairs);
     for (let i = 0, k = 0; i < n && nPairs > 0; i++) {
-      entries(i);
+      rowEntries(rest, roff, i, entry);
       for (let e = 1; e < E; e++) for (let f = 0; f < e; f++) this.pairPos[k++] = loc(entry[e], entry[f]);
     }
     // per term-0 column, the lower triangle of its outer product
@@ -420,4 +404,44 @@ function vectorBlocks(rest: readonly SysTerm[], roff: Int32Array, m: number, sym
     for (let c = 0; c < sv; c++) for (let a = 0; a < su; a++) pos[ptr[b] + a + c * su] = loc(U + a, V + c);
   }
   return { u: Int32Array.from(us), v: Int32Array.from(vs), ptr, pos };
+}
+
+/** The rest index of each random-effect entry of data row i (term by term, column by column). */
+function rowEntries(rest: readonly SysTerm[], roff: Int32Array, i: number, entry: Int32Array): void {
+  for (let t = 0, e = 0; t < rest.length; t++) for (let c = 0; c < rest[t].s; c++) entry[e++] = roff[t] + rest[t].refs[i] * rest[t].s + c;
+}
+
+/**
+ * The symbolic work on the rest pattern: its entries (the diagonal, pairs of rest entries within
+ * data rows, each term-0 column's clique, the dense X/y rows), a fill-reducing order with X and y
+ * kept last, and the supernodal analysis with supernodes starting at qR and m − 1.
+ */
+function analyseRest(rest: readonly SysTerm[], roff: Int32Array, n: number, p: number, rowPtr: Int32Array, rowIdx: Int32Array, nl0: number): { perm: Int32Array; sym: SupernodalSymbolic } {
+  const qR = roff[rest.length];
+  const m = qR + p + 1;
+  let rows = new Int32Array(1 << 16), cols = new Int32Array(1 << 16), cnt = 0;
+  const push = (a: number, b: number) => {
+    if (cnt === rows.length) {
+      const r2 = new Int32Array(rows.length * 2), c2 = new Int32Array(rows.length * 2);
+      r2.set(rows); c2.set(cols);
+      rows = r2; cols = c2;
+    }
+    rows[cnt] = a; cols[cnt] = b; cnt++;
+  };
+  let E = 0;
+  for (const t of rest) E += t.s;
+  const entry = new Int32Array(E);
+  for (let i = 0; i < n && E > 1; i++) {
+    rowEntries(rest, roff, i, entry);
+    for (let e = 1; e < E; e++) for (let f = 0; f < e; f++) push(entry[e], entry[f]);
+  }
+  for (let l = 0; l < nl0; l++) {
+    const r0 = rowPtr[l], nz = rowPtr[l + 1] - r0 - p - 1; // the random-effect rows of the column
+    for (let b = 0; b < nz; b++) for (let a = b + 1; a < nz; a++) push(rowIdx[r0 + a], rowIdx[r0 + b]);
+  }
+  for (let c = 0; c < m; c++) for (let a = Math.max(c, qR); a < m; a++) push(a, c);
+  const pattern = patternFromPairs(m, rows, cols, cnt);
+  const perm = fillReducingOrder(pattern, p + 1);
+  const bounds = [qR, m - 1].filter((b, i, a) => b > 0 && b < m && a.indexOf(b) === i);
+  return { perm, sym: analyze(permutePattern(pattern, perm), { boundaries: bounds }) };
 }

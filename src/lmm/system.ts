@@ -253,15 +253,14 @@ export class PLSSystem {
     this.L00 = new Float64Array(nl0 * s0 * s0);
     this.AR0 = new Float64Array(rowPtr[nl0] * s0);
     this.LR0 = new Float64Array(rowPtr[nl0] * s0);
-    // The rest part: sparse when its terms allow it (no known covariance between levels) and the symbolic factor is much cheaper than
-    // the dense block (nested and partially crossed designs), else dense.
+    // The rest part: sparse when its terms allow it (no known covariance between levels) and the
+    // symbolic factor is much cheaper than the dense block (nested and partially crossed designs),
+    // else dense.
     const eligible = first !== null && tree === null && R > 0 && rest.every((t) => t.kfac === null && t.kprec === null && t.tree === null);
-    let sparse: SparseRest | null = null;
-    if (eligible && route !== "dense" && (route === "sparse" || this.m >= 200)) {
-      sparse = new SparseRest(rest, this.roff, n, p, rowPtr, rowIdx, nl0);
-      const m = this.m;
-      if (route === "auto" && m <= MAX_DENSE && sparse.sym.flops > 0.3 * (m * m * m) / 3) sparse = null;
-    }
+    const m = this.m;
+    const sparse = eligible && route !== "dense" && (route === "sparse" || m >= 200)
+      ? SparseRest.build(rest, this.roff, n, p, rowPtr, rowIdx, nl0, (sym) => route === "sparse" || m > MAX_DENSE || sym.flops <= 0.3 * (m * m * m) / 3)
+      : null;
     this.sparse = sparse;
     // Two m×m matrices (A_RR, L_RR) and a dense factorization per evaluation: past this size the
     // memory alone is 4 GB and one evaluation takes many minutes — say so instead of starting.
@@ -486,7 +485,7 @@ export class PLSSystem {
 
   /** Factor Ω(θ). Returns false if a pivot is not positive (θ infeasible numerically). */
   updateL(theta: ArrayLike<number>): boolean {
-    const { rest, s0, nl0, m, rowPtr, rowIdx } = this;
+    const { rest, s0, nl0, m, rowPtr } = this;
     const R = rest.length;
     setLambdas(this.terms, theta);
     const lam0 = this.first ? this.first.lambda : new Float64Array(0);
@@ -586,7 +585,7 @@ export class PLSSystem {
 
   /** log|L_Z|² (the Z part: term 0 blocks and the rest's RE rows) */
   logdetZ(): number {
-    const { s0, nl0, L00, LRR, m, qR } = this;
+    const { s0, nl0, L00, qR } = this;
     let s = 0;
     if (s0 === 1) for (let l = 0; l < nl0; l++) s += Math.log(L00[l]);
     else for (let l = 0; l < nl0; l++) for (let c = 0; c < s0; c++) s += Math.log(L00[l * s0 * s0 + c + c * s0]);
