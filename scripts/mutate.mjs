@@ -34,7 +34,7 @@ const TESTS = {
   "src/families/kernels.ts": ["families/link.test.js", "glmm/extra.test.js", "glmm/robustness.test.js"],
   "src/inference/satterthwaite.ts": ["inference/satterthwaite.test.js", "inference/extra.test.js"],
   "src/gee/variance.ts": ["gee/reference.test.js"],
-  "src/singlecell/results.ts": ["singlecell/results.test.js"],
+  "src/singlecell/results.ts": ["singlecell/results.test.js", "hostile/de-merge.test.js"],
   "src/lmm/system.ts": ["lmm/lmm.test.js", "conformance/cases.test.js"],
 };
 const tests = (testsArg ? testsArg.split(",") : (TESTS[file] ?? []).map((t) => `dist/test/${t}`)).filter(Boolean);
@@ -114,11 +114,23 @@ mkdirSync(work);
 cpSync(join(root, "dist"), join(work, "dist"), { recursive: true });
 symlinkSync(join(root, "test"), join(work, "test"));
 symlinkSync(join(root, "node_modules"), join(work, "node_modules"));
+// bin/ is copied, not linked: the launcher finds the bundle next to itself, and a link would resolve
+// to the real checkout's unmutated bundle
+cpSync(join(root, "bin"), join(work, "bin"), { recursive: true });
+rmSync(join(work, "dist", "bundle", "glmm-cli.cjs.cache"), { force: true });
 writeFileSync(join(work, "package.json"), readFileSync(join(root, "package.json")));
 const outJs = join(work, "dist", file.replace(/\.ts$/, ".js"));
 if (!existsSync(outJs)) { console.error(`${relative(root, outJs)} not found: build first (npx tsc -p tsconfig.json)`); process.exit(2); }
 const originalJs = readFileSync(outJs, "utf8");
 const compile = (src) => ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }, fileName: file }).outputText;
+
+// CLI tests run bin/glmm.js, which loads the esbuild bundle of dist/src: rebundle each mutant
+const cliTests = tests.some((t) => /\/(cli|hostile|docs|package)\/|singlecell\/(cli|workflow)/.test(t));
+function rebundle() {
+  if (!cliTests) return;
+  const r = spawnSync(process.execPath, [join(root, "scripts", "bundle.mjs")], { cwd: work, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(r.stderr);
+}
 
 function runTests() {
   const r = spawnSync(process.execPath, ["--test", "--test-reporter=dot", ...tests.map((t) => join(work, t))], { cwd: work, timeout: timeoutMs, encoding: "utf8" });
@@ -128,6 +140,7 @@ function runTests() {
 console.log(`${file}: ${chosen.length} mutants (${mutants.length} generated); tests: ${tests.join(" ")}`);
 // the unmutated module must pass
 writeFileSync(outJs, compile(source));
+rebundle();
 if (runTests() !== "survived") { console.error("the tests fail without any mutation: fix them first"); process.exit(1); }
 let killed = 0;
 const survivors = [];
@@ -135,7 +148,7 @@ try {
   for (const [k, m] of chosen.entries()) {
     const mutated = lines.map((l, i) => (i === m.line - 1 ? m.text : l)).join("\n");
     let outcome;
-    try { writeFileSync(outJs, compile(mutated)); outcome = runTests(); } catch { outcome = "killed (does not compile)"; }
+    try { writeFileSync(outJs, compile(mutated)); rebundle(); outcome = runTests(); } catch { outcome = "killed (does not compile)"; }
     if (outcome.startsWith("killed")) killed++;
     else survivors.push(m);
     console.log(`[${k + 1}/${chosen.length}] line ${m.line}: ${m.what} — ${outcome}`);

@@ -96,10 +96,17 @@ test("the DE table reader: every row adjusted, empty and header-only files, brok
   const header = "gene,term,estimate,se,statistic,p,padj,sd_patient,nb_size,converged,message";
   assert.throws(() => parseDeCsv("", "e.csv"), (e: unknown) => e instanceof UserError && e.message === "e.csv is empty");
   assert.deepEqual(parseDeCsv(header + "\n", "h.csv"), []);
+  // a header alone without its line break is still a (gene-less) table; two lines without one are cut
+  assert.deepEqual(parseDeCsv(header, "h1.csv"), []);
+  assert.throws(() => parseDeCsv(`${header}\nG1,x`, "t.csv"), (e: unknown) => e instanceof UserError && /t\.csv does not end with a line break/.test(e.message));
   const good = "G1,x,1,0.5,2,0.05,0.1,0.2,3,TRUE,";
   assert.equal(parseDeCsv(`${header}\n${good}\n`, "g.csv")[0].converged, true);
   assert.throws(() => parseDeCsv(`${header}\n${good.replace("TRUE", "yes")}\n`, "c.csv"), (e: unknown) => e instanceof UserError && e.message === "c.csv line 2: converged must be TRUE, FALSE or NA, not 'yes'");
   assert.throws(() => parseDeCsv(`${header}\n${good}"open\n`, "q.csv"), (e: unknown) => e instanceof UserError && e.message === "q.csv line 2: unterminated quote");
+  // p and padj are probabilities: just above 1 is refused, exactly 1 kept
+  assert.throws(() => parseDeCsv(`${header}\n${good.replace(",0.05,", ",1.5,")}\n`, "p.csv"), (e: unknown) => e instanceof UserError && /p\.csv line 2: p is 1\.5, outside \[0, 1\]/.test(e.message));
+  assert.equal(parseDeCsv(`${header}\n${good.replace(",0.05,0.1,", ",1,1,")}\n`, "one.csv")[0].p, 1);
+  assert.equal(parseDeCsv(`${header}\n${good.replace(",0.05,0.1,", ",0,0,")}\n`, "zero.csv")[0].p, 0); // an underflowed p
   // an empty first field is a field
   assert.throws(() => parseDeCsv(`${header}\n,${good}\n`, "f.csv"), (e: unknown) => e instanceof UserError && /f\.csv line 2 has 12 fields, expected 11/.test(e.message));
 });
