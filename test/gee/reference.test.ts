@@ -108,6 +108,7 @@ const specs: Record<string, Spec> = {
     weights: (rows) => Float64Array.from(rows, (i) => 1 + (i % 3)),
     offset: (t, rows) => Float64Array.from(rows, (i) => 0.5 * Number(t.Time[i])),
   }),
+  dietox_ar1_weights: diet("ar1", { weights: (rows) => Float64Array.from(rows, (i) => 1 + (i % 3)) }),
   respiratory_exchangeable: resp("exchangeable"),
   respiratory_poisson_ar1: { ...resp("ar1"), formula: "outcome ~ treat + age + baseline", family: "poisson" },
   respiratory_gaps_ar1: resp("ar1", { rows: dropEvery7th, time: "visit" }),
