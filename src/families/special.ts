@@ -1,9 +1,5 @@
 // Special functions used by the families and by inference (thin wrappers over @stdlib).
-import gammalnImpl from "@stdlib/math-base-special-gammaln";
-import digammaImpl from "@stdlib/math-base-special-digamma";
-import trigammaImpl from "@stdlib/math-base-special-trigamma";
-import erfcImpl from "@stdlib/math-base-special-erfc";
-import erfcinvImpl from "@stdlib/math-base-special-erfcinv";
+import { gammaln as gammalnImpl, digamma as digammaImpl, trigamma as trigammaImpl, erfc as erfcImpl, erfcinv as erfcinvImpl } from "./stdlib.js";
 
 export const lgamma: (x: number) => number = gammalnImpl;
 export const digamma: (x: number) => number = digammaImpl;
