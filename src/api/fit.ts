@@ -108,7 +108,7 @@ export function gee(data: DataInput, formula: string, options: GeeOptions): Mode
   const o = checkOptions(options, GEE_KEYS, "gee()", { ref: "refLevels", "std.err": "stdErr", std_err: "stdErr", cluster: "id" });
   if (typeof o.id !== "string") throw new UserError("gee(): the cluster column is required: gee(data, formula, { id: \"subject\" })");
   const frame = toFrame(data, o.dataName ?? "data");
-  const fitted = geeFromFrame(frame, formula, { ...o, refLevels: refLevelsOption(o.refLevels, "gee()") }, (k) => `option ${GEE_LABELS[k] ?? k}`, "gee()");
+  const fitted = geeFromFrame(frame, formula, { ...o, refLevels: refLevelsOption(o.refLevels, "gee()") }, (k) => GEE_LABELS[k] ?? k, "gee()");
   return modelFromGEE(frame, formula, fitted.result, fitted.model, fitted.warnings);
 }
 

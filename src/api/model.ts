@@ -42,15 +42,17 @@ export interface CoefRow {
   readonly p: number | null;
 }
 
-/** One row of the variance components (lme4's as.data.frame(VarCorr(m))), the residual row last. */
+/** One row of the variance components, as lme4's as.data.frame(VarCorr(m)): variances, then covariances, the residual row last. */
 export interface VarCorrRow {
-  readonly group: string;
-  readonly term1: string | null;
-  /** the second term of a correlation row, null on a variance row */
-  readonly term2: string | null;
-  /** variance (null on a correlation row) */
-  readonly variance: number | null;
-  /** standard deviation, or the correlation on a correlation row */
+  /** grouping factor, or "Residual" */
+  readonly grp: string;
+  /** the term (null on the residual row) */
+  readonly var1: string | null;
+  /** the second term of a covariance row, null on a variance row */
+  readonly var2: string | null;
+  /** variance, or the covariance on a covariance row */
+  readonly vcov: number;
+  /** standard deviation, or the correlation on a covariance row */
   readonly sdcor: number;
 }
 
@@ -222,10 +224,12 @@ export class Model {
     const i = this.#inner;
     if (i.kind === "gee") throw new UserError("varCorr(): a GEE has no random effects (its working correlation is summary().text's and toJSON().alpha)");
     const json = i.res.json;
+    const sd = new Map<string, number>();
+    for (const v of json.varcorr) if (v.term2 === null) sd.set(`${v.group}\u0000${v.term1}`, v.sd ?? NaN);
     const rows: VarCorrRow[] = json.varcorr.map((v) => v.term2 !== null && v.corr !== undefined
-      ? { group: v.group, term1: v.term1, term2: v.term2, variance: null, sdcor: v.corr }
-      : { group: v.group, term1: v.term1, term2: null, variance: v.variance ?? null, sdcor: v.sd ?? NaN });
-    if (json.family === "gaussian" || json.family === "Gamma") rows.push({ group: "Residual", term1: null, term2: null, variance: json.sigma * json.sigma, sdcor: json.sigma });
+      ? { grp: v.group, var1: v.term1, var2: v.term2, vcov: v.corr * (sd.get(`${v.group}\u0000${v.term1}`) ?? NaN) * (sd.get(`${v.group}\u0000${v.term2}`) ?? NaN), sdcor: v.corr }
+      : { grp: v.group, var1: v.term1, var2: null, vcov: v.variance ?? NaN, sdcor: v.sd ?? NaN });
+    if (json.family === "gaussian" || json.family === "Gamma") rows.push({ grp: "Residual", var1: null, var2: null, vcov: json.sigma * json.sigma, sdcor: json.sigma });
     return rows;
   }
 
