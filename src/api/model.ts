@@ -1,7 +1,10 @@
 // One fitted-model object for every kind of fit — LMM, GLMM, GLM (no random effects) and GEE — with
 // the accessors lme4 and MixedModels.jl users know. It wraps the engines' results and delegates to
 // the inference functions; nothing is estimated here.
-import type { Frame } from "../data/frame.js";
+import { Frame, type Column } from "../data/frame.js";
+import { columnsOf } from "../formula/ast.js";
+import { parseFormula } from "../formula/index.js";
+import { splitBars } from "../formula/terms.js";
 import { UserError } from "../errors.js";
 import { makeFamily } from "../families/index.js";
 import type { FitOptions as EngineFitOptions, FitResult } from "../fit.js";
@@ -285,7 +288,8 @@ export class Model {
     const type = o.type ?? "response";
     if (interval === "prediction") throw new UserError("predict(): prediction intervals are not available; interval: \"confidence\" gives the fixed effects' uncertainty");
     if (interval === "confidence" && level !== "population") throw new UserError(`predict(): confidence intervals are for level "population" (the fixed effects' uncertainty); the ${level} level would need the random effects' too`);
-    const nd = newdata === undefined || newdata === null ? undefined : toFrame(newdata, "newdata");
+    let nd = newdata === undefined || newdata === null ? undefined : toFrame(newdata, "newdata");
+    if (nd && mixed && level !== "conditional") nd = withGroupingPlaceholders(nd, this.formula, this.data);
     const m = this.#modelFit();
     const r = predictFn(m, { newdata: nd, level, type: interval === "none" ? type : "link" });
     if (interval === "none") return { rows: r.rows, fit: r.fit, seLink: r.seLink, newLevels: r.newLevels };
@@ -441,6 +445,29 @@ export class Model {
       : i.res.fit;
     return { frame: this.data, formula: this.formula, options: this.#options, ms, fit: fixedOnly, weights: null } as unknown as ModelFit;
   }
+}
+
+/**
+ * Population-level and marginal predictions do not use the levels of the grouping factors (lme4's
+ * re.form = NA needs no grouping column): a grouping-only column missing from the new data gets a
+ * fitted level as a placeholder, so that the design can be built.
+ */
+function withGroupingPlaceholders(nd: Frame, formula: string, data: Frame): Frame {
+  const f = parseFormula(formula);
+  const { fixed, bars } = splitBars(f.rhs, formula);
+  const elsewhere = new Set([...(f.lhs ? columnsOf(f.lhs) : []), ...(fixed ? columnsOf(fixed) : []), ...bars.flatMap((b) => columnsOf(b.lhs))]);
+  const grouping = new Set(bars.flatMap((b) => columnsOf(b.group)).filter((c) => !elsewhere.has(c) && !nd.has(c) && data.has(c)));
+  if (grouping.size === 0) return nd;
+  const extra: Column[] = [...grouping].map((name) => {
+    const c = data.column(name);
+    if (c.kind === "numeric") {
+      const v = c.values.find((x) => !Number.isNaN(x)) ?? 0;
+      return { kind: "numeric", name, values: new Float64Array(nd.nrow).fill(v) };
+    }
+    const v = c.values.find((x) => x !== null) ?? null;
+    return { kind: "text", name, values: new Array<string | null>(nd.nrow).fill(v) };
+  });
+  return new Frame([...nd.columns.values(), ...extra], nd.nrow, nd.source);
 }
 
 // the engine result behind a model, for the plot helpers (kept off the class's public surface)
