@@ -43,6 +43,7 @@ export function benchInstall(): void {
   console.log("\nInstall: the packed tarball as a dependency of a fresh project (npm, no devDependencies)");
   const tmp = mkdtempSync(join(tmpdir(), "glmm-install-"));
   try {
+    sh(process.execPath, ["scripts/vendor-stdlib.mjs"], root); // as `npm run build` leaves dist
     sh("npm", ["pack", "--ignore-scripts", "--pack-destination", tmp], root);
     const tgz = readdirSync(tmp).find((f) => f.endsWith(".tgz"))!;
     const tarMB = statSync(join(tmp, tgz)).size / 2 ** 20;

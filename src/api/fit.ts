@@ -11,7 +11,7 @@ import { metaForestSVG, metaSummary, metaToJSON } from "../meta/meta-report.js";
 import { nmaForestSVG, nmaNetworkSVG, nmaSummary, nmaToJSON } from "../meta/nma-report.js";
 import { networkMetaAnalysis, type NMAResult } from "../meta/nma.js";
 import { rmaGLMM, type MetaModel, type MetaResult } from "../meta/rma-glmm.js";
-import { studiesFromFrame } from "../meta/tables.js";
+import { studiesFromFrame, type TableColumns } from "../meta/tables.js";
 import { toFrame, type DataInput } from "./data.js";
 import { modelFromFit, modelFromGEE, type Model } from "./model.js";
 import { checkChoice, checkOptions, refLevelsOption } from "./options.js";
@@ -122,22 +122,8 @@ export interface ReportMethods {
   forestSVG(): string;
 }
 
-/** Options of {@link meta}: the columns of the 2×2 tables and the model. */
-export interface MetaOptions {
-  /** events, treated */
-  readonly ai: string;
-  /** non-events, treated (or give n1i) */
-  readonly bi?: string;
-  /** events, control */
-  readonly ci: string;
-  /** non-events, control (or give n2i) */
-  readonly di?: string;
-  /** totals, treated */
-  readonly n1i?: string;
-  /** totals, control */
-  readonly n2i?: string;
-  /** study labels column */
-  readonly slab?: string;
+/** Options of {@link meta}: the columns of the 2×2 tables (ai, bi, ci, di or n1i/n2i, slab) and the model. */
+export interface MetaOptions extends TableColumns {
   /** "UM.FS" (default) or "UM.RS" */
   readonly model?: MetaModel;
   /** quadrature points for UM.FS (default 7, metafor's) */

@@ -14,7 +14,7 @@ import { geeToJSON, type GeeJSON } from "../gee/formula.js";
 import type { GeeResult } from "../gee/types.js";
 import { anova as anovaTable, type AnovaResult, type AnovaType } from "../inference/anova.js";
 import { compareModels, type CompareResult } from "../inference/compare.js";
-import { confint as confintFn, waldConfint, type ConfintMethod } from "../inference/confint.js";
+import { confint as confintFn, waldConfint, type ConfintOptions as EngineConfintOptions } from "../inference/confint.js";
 import type { ConfintResult } from "../inference/profile.js";
 import { iccR2, type ICCResult } from "../inference/icc.js";
 import { fromFitResult, type ModelFit } from "../inference/model.js";
@@ -116,18 +116,8 @@ export interface Prediction {
   readonly newLevels: Record<string, string[]>;
 }
 
-/** Options of {@link Model.confint}. */
-export interface ConfintOptions {
-  /** "profile" (default for mixed models), "Wald" (default, and the only one, for GLMs and GEEs) or "boot" */
-  readonly method?: ConfintMethod;
-  /** coverage (default 0.95) */
-  readonly level?: number;
-  /** parameter names (default all) */
-  readonly parm?: readonly string[];
-  /** bootstrap refits (method "boot") */
-  readonly nsim?: number;
-  readonly seed?: number;
-}
+/** Options of {@link Model.confint}: method ("profile" by default for mixed models; "Wald" for GLMs and GEEs), level, parm, and nsim/seed for "boot". */
+export interface ConfintOptions extends Pick<EngineConfintOptions, "method" | "level" | "parm" | "nsim" | "seed"> {}
 
 /** Options of {@link Model.simulate}. */
 export interface SimulateOptions {

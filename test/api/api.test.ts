@@ -184,3 +184,12 @@ test("api: de() on arrays, CSR and CSC equals `glmm de` on the 10x folder", () =
   }
   assert.throws(() => de(cols, dense.slice(0, 2).map((r) => r.slice(1)), f), /gene 1 has 2999 counts; the cell table has 3000 rows/);
 });
+
+test("api: a missing optional package is a one-line message saying what to install", async () => {
+  const { optionalImport } = await import("../../src/report/optional.js");
+  const missing = () => Promise.reject(Object.assign(new Error("Cannot find package 'vega'"), { code: "ERR_MODULE_NOT_FOUND" }));
+  await assert.rejects(optionalImport("vega", missing), (e: unknown) => e instanceof UserError && e.message === "install vega and vega-lite to draw plots (npm install vega vega-lite)");
+  await assert.rejects(optionalImport("h5wasm/node", missing), /install h5wasm to read \.h5ad files/);
+  // other failures pass through unchanged
+  await assert.rejects(optionalImport("vega", () => Promise.reject(new SyntaxError("bad"))), SyntaxError);
+});
