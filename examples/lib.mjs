@@ -14,7 +14,7 @@ if (!existsSync(join(rootDir, "dist", "src", "index.js"))) {
   process.exit(1);
 }
 
-const glmm = await import("../dist/src/index.js");
+const glmm = await import("../dist/src/entry/engine.js");
 const { parseDelimited, buildModel, groupingFactor, makeFamily, fitGEE, pchisqUpper } = glmm;
 
 /** Path of a file under examples/data. */

@@ -14,4 +14,4 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
 fi
 
 npm run build:web
-node --test --test-reporter=spec test/web/e2e.mjs
+node --test --test-reporter=spec test/web/e2e.mjs test/web/snippets.mjs

@@ -7,8 +7,8 @@ import type { Frame } from "../src/data/frame.js";
 import { fit, type FitOptions } from "../src/fit.js";
 import { knownCovarianceFromText } from "../src/covariance/spec.js";
 import type { ProgressInfo } from "../src/lmm/lmm.js";
-import { fitPlotSpecs, plotResiduals, ranefRows } from "../src/report/plots/fitdata.js";
-import { fitSummary } from "../src/report/summary.js";
+import { fitPlotSpecs, ranefRows } from "../src/report/plots/fitdata.js";
+import { fitResultSummary } from "../src/report/fit-summary.js";
 import type { ColumnInfo, FitOutput, FitRequest, FromWorker, Stage, ToWorker } from "./protocol.js";
 import { fixefCsv, observationsCsv, ranefCsv, varcorrCsv } from "./files.js";
 
@@ -66,16 +66,7 @@ function runFit(id: number, req: FitRequest): FitOutput {
   const options: FitOptions = { family: req.family, link: req.link || undefined, reml: req.reml, nAGQ: req.nAGQ, onProgress, covariances };
   const res = fit(frame, req.formula, options);
   stage("summarizing");
-  const f = res.fit;
-  const p = res.model.p;
-  let corr: Float64Array | null = null;
-  if (p > 0 && f.vcov.length === p * p) {
-    corr = new Float64Array(p * p);
-    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) corr[a + b * p] = f.vcov[a + b * p] / Math.sqrt(f.vcov[a + a * p] * f.vcov[b + b * p]);
-  }
-  const { residuals, pearson } = plotResiduals(res);
-  const scaled = f.kind === "lmm" && !pearson ? residuals.map((r) => r / f.sigma) : residuals;
-  const summary = fitSummary({ json: res.json, formula: req.formula, dataName, scaledResiduals: scaled, corrFixef: corr });
+  const summary = fitResultSummary(res, req.formula, dataName);
   const dropped = res.model.dropped ? `\n(${res.model.dropped} of ${res.model.nobsTotal} rows removed for missing values)\n` : "";
   const plots = { ...fitPlotSpecs(res) };
   const files: Record<string, string> = {

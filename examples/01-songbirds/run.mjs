@@ -1,7 +1,7 @@
 // 1. Songbirds: does a bird become more aggressive when its testosterone is high (within-bird), or are
 // high-testosterone birds the aggressive ones (between-bird)? A binomial GLMM with a random
 // intercept per bird and testosterone split into the bird's mean and the deviation from it.
-import { confint, fit, fromFitResult } from "../../dist/src/index.js";
+import { confint, fit, fromFitResult } from "../../dist/src/entry/engine.js";
 import { coef, fmt, fmtP, isMain, printer, readData, readTruth, sdOf, waldContrast } from "../lib.mjs";
 
 export const formula = "aggressive ~ within(testosterone, bird) + between(testosterone, bird) + (1 | bird)";

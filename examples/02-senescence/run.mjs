@@ -1,7 +1,7 @@
 // 2. Senescence: does reproductive success decline as an individual ages, or do the poor breeders
 // simply die young (selective disappearance)? A binomial GLMM with a random intercept per individual
 // and age split into the individual's mean age and its deviation from it (van de Pol & Verhulst 2006).
-import { fit } from "../../dist/src/index.js";
+import { fit } from "../../dist/src/entry/engine.js";
 import { coef, fmt, fmtP, isMain, printer, readData, readTruth, sdOf, waldContrast } from "../lib.mjs";
 
 export const formula = "success ~ within(age, id) + between(age, id) + (1 | id)";

@@ -1,7 +1,7 @@
 // 3. Counselling sessions: does training clinicians raise the number of sessions their clients attend?
 // Monthly session counts of clinicians nested in clinics: a Poisson GLMM with random intercepts per
 // clinic and per clinician within clinic, (1 | clinic/clinician) = (1 | clinic) + (1 | clinic:clinician).
-import { fit, fromFitResult, waldConfint } from "../../dist/src/index.js";
+import { fit, fromFitResult, waldConfint } from "../../dist/src/entry/engine.js";
 import { coef, fmt, isMain, printer, readData, readTruth, sdOf } from "../lib.mjs";
 
 export const formula = "sessions ~ trained + (1 | clinic/clinician)";

@@ -2,7 +2,7 @@
 // A logistic GLMM answers "for a given child, how do the odds change?"; GEE answers "in the population,
 // how does the prevalence change?". The GLMM's effect averaged over the children (marginalized)
 // estimates the same thing as GEE.
-import { fit, fromFitResult, makeFamily, marginalCoefficients } from "../../dist/src/index.js";
+import { fit, fromFitResult, makeFamily, marginalCoefficients } from "../../dist/src/entry/engine.js";
 import { fmt, gee, isMain, printer, readData } from "../lib.mjs";
 
 export const glmmFormula = "resp ~ age + smoke + (1 | id)";

@@ -3,7 +3,7 @@
 // rma.glmm, model UM.FS: a fixed intercept per trial, a random treatment effect). Second data set:
 // catheter trials with zero events, which need no continuity correction in a one-stage model.
 import { join } from "node:path";
-import { metaForestSVG, rmaGLMM, studiesFromFrame } from "../../dist/src/index.js";
+import { metaForestSVG, rmaGLMM, studiesFromFrame } from "../../dist/src/entry/engine.js";
 import { writeFileAtomic } from "../../dist/src/cli/io.js";
 import { fmt, fmtP, isMain, outDir, printer, readData, shown } from "../lib.mjs";
 

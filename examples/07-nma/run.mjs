@@ -3,7 +3,7 @@
 // the two-way binomial GLMM of Piepho et al. (2012): fixed study and treatment effects, a random
 // study × treatment effect. League table and P-score ranking (quitting is good: large ORs are better).
 import { join } from "node:path";
-import { networkMetaAnalysis, nmaNetworkSVG } from "../../dist/src/index.js";
+import { networkMetaAnalysis, nmaNetworkSVG } from "../../dist/src/entry/engine.js";
 import { writeFileAtomic } from "../../dist/src/cli/io.js";
 import { fmt, isMain, outDir, printer, readData, shown } from "../lib.mjs";
 

@@ -2,7 +2,7 @@
 // strains to be alike? 480 infections with 120 strains; the strain effects of (1 | strain) get the
 // Brownian-motion covariance of the strains' tree (strains.nwk), so close relatives share propensity.
 import { readFileSync } from "node:fs";
-import { fit } from "../../dist/src/index.js";
+import { fit } from "../../dist/src/entry/engine.js";
 // the tree reader is not (yet) exported by the package's entry point
 import { knownCovarianceFromText, parseCovarianceSpec, phylogeneticSignal } from "../../dist/src/covariance/index.js";
 import { coef, dataPath, fmt, fmtP, isMain, printer, readData, readTruth, sdOf } from "../lib.mjs";

@@ -1,7 +1,7 @@
 // 9. Three batches: treated vs control expression measured in 3 processing batches. A random
 // intercept per batch estimates a variance from 3 batch means — glmm warns that this is poorly
 // determined. Beside it, the model with batch as a fixed effect (ordinary least squares).
-import { confint, fit, fromFitResult } from "../../dist/src/index.js";
+import { confint, fit, fromFitResult } from "../../dist/src/entry/engine.js";
 import { coef, fmt, isMain, printer, readData, sdOf } from "../lib.mjs";
 
 export const mixedFormula = "expression ~ group + (1 | batch)";

@@ -2,7 +2,7 @@
 // attractive beyond their tail? 80 males observed for 10 nights each; matings per night are
 // overdispersed counts: a negative binomial GLMM with a random intercept per male. The repeatability
 // (ICC) of the male effect is "attractiveness" on the latent scale (Nakagawa & Schielzeth 2010).
-import { fit, fromFitResult, iccR2 } from "../../dist/src/index.js";
+import { fit, fromFitResult, iccR2 } from "../../dist/src/entry/engine.js";
 import { coef, fmt, fmtP, isMain, printer, readData, readTruth, sdOf } from "../lib.mjs";
 
 export const formula = "matings ~ tail + (1 | male)";

@@ -8,26 +8,11 @@ import { UserError } from "../errors.js";
 import { fitPlotSpecs } from "../report/plots/fitdata.js";
 import type { PlotSpec } from "../report/plots/spec.js";
 import { importModule } from "./dynamic-import.js";
+import { renderSVG as renderSpecSVG } from "../report/plots/render.js";
 import { writeFilesAtomic } from "./io.js";
 
-/** Render one vega-lite spec to an SVG document. */
-export async function renderSVG(spec: PlotSpec): Promise<string> {
-  const [vega, vl] = await Promise.all([importModule<typeof import("vega")>("vega"), importModule<typeof import("vega-lite")>("vega-lite")]);
-  // warnings are about our own specs, not the user's input: keep them off the terminal
-  const quiet = vega.logger(vega.None);
-  const compiled = vl.compile(spec as unknown as Parameters<typeof vl.compile>[0], { logger: quiet }).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: "none", logLevel: vega.None, loader: noLoader as unknown as ReturnType<typeof vega.loader> });
-  try {
-    const svg = await view.toSVG();
-    return svg.startsWith("<?xml") ? svg : `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`;
-  } finally {
-    view.finalize();
-  }
-}
-
-// Specs carry their data inline; a spec never makes vega read a file or fetch a URL.
-const refuse = (what: string) => Promise.reject(new Error(`plots do not load external data (${what})`));
-const noLoader = { load: refuse, sanitize: refuse, http: refuse, file: refuse };
+/** Render one vega-lite spec to an SVG document (vega through the launcher's import()). */
+export const renderSVG = (spec: PlotSpec): Promise<string> => renderSpecSVG(spec, (s) => importModule(s));
 
 export interface WritePlotsOptions {
   /** also write each vega-lite spec as NAME.vl.json (to restyle or embed elsewhere) */

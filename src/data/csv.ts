@@ -7,6 +7,7 @@ import { Frame, type Column, oneLine } from "./frame.js";
 // once per process; papaparse alone took ~250 ms cold on the 1.7 MB InstEval file).
 // Browser-safe: no Node APIs.
 
+/** Options of parseDelimited: delimiter, decimal mark, missing-value tokens, source name. */
 export interface ParseOptions {
   /** name used in error messages and stored as Frame.source, e.g. "sleepstudy.csv" */
   source?: string;

@@ -3,6 +3,7 @@ import { UserError } from "../errors.js";
 // A column-oriented table: the in-memory form of a CSV after type detection.
 // Numeric columns hold NaN for missing values; text columns hold null.
 
+/** A numeric column: a Float64Array, NaN for missing values. */
 export interface NumericColumn {
   readonly kind: "numeric";
   readonly name: string;
@@ -14,6 +15,7 @@ export interface NumericColumn {
   readonly nanRows?: Int32Array;
 }
 
+/** A text column: strings, null for missing values. */
 export interface TextColumn {
   readonly kind: "text";
   readonly name: string;
@@ -25,10 +27,14 @@ export interface TextColumn {
   readonly numericExcept?: { readonly token: string; readonly row: number; readonly count: number; readonly message: string };
 }
 
+/** A column of a Frame: numeric or text. */
 export type Column = NumericColumn | TextColumn;
 
+/** A column-oriented table of typed columns (numeric or text), as the CSV reader makes it. */
 export class Frame {
+  /** the columns by name, in file order */
   readonly columns: ReadonlyMap<string, Column>;
+  /** number of rows */
   readonly nrow: number;
   /** where the data came from, for error messages ("sleepstudy.csv") */
   readonly source: string;
@@ -48,10 +54,12 @@ export class Frame {
     this.source = source;
   }
 
+  /** the column names, in order */
   get names(): string[] {
     return [...this.columns.keys()];
   }
 
+  /** whether a column of that name exists */
   has(name: string): boolean {
     return this.columns.has(name);
   }

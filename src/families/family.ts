@@ -4,8 +4,10 @@ import { UserError } from "../errors.js";
 import { type Link, type LinkName, links, softplus } from "./link.js";
 import { lgamma, lgammaShift, lchoose, nbHalfDeviance, nbHalfDevianceLog, xlogxy } from "./special.js";
 
+/** The family names fit() accepts. */
 export type FamilyName = "gaussian" | "binomial" | "poisson" | "negative_binomial" | "Gamma";
 
+/** A distribution with its link: variance, deviance residuals, log-density and PIRLS weights. */
 export interface Family {
   readonly name: FamilyName;
   readonly link: Link;

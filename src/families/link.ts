@@ -5,8 +5,10 @@
 // the likelihood (PIRLS, Laplace, AGQ) goes through the log-domain functions.
 import { pnorm, qnorm, dnorm, logPhi, millsFraction } from "./special.js";
 
+/** The link names fit() accepts. */
 export type LinkName = "logit" | "probit" | "cloglog" | "log" | "identity" | "inverse" | "sqrt";
 
+/** A link function with its inverse and derivative. */
 export interface Link {
   readonly name: LinkName;
   linkfun(mu: number): number;

@@ -1,11 +1,9 @@
 // Special functions used by the families and by inference (thin wrappers over @stdlib).
-import gammalnImpl from "@stdlib/math-base-special-gammaln";
-import digammaImpl from "@stdlib/math-base-special-digamma";
-import trigammaImpl from "@stdlib/math-base-special-trigamma";
-import erfcImpl from "@stdlib/math-base-special-erfc";
-import erfcinvImpl from "@stdlib/math-base-special-erfcinv";
+import { gammaln as gammalnImpl, digamma as digammaImpl, trigamma as trigammaImpl, erfc as erfcImpl, erfcinv as erfcinvImpl } from "./stdlib.js";
 
+/** log Γ(x). */
 export const lgamma: (x: number) => number = gammalnImpl;
+/** The digamma function ψ(x) = d/dx log Γ(x). */
 export const digamma: (x: number) => number = digammaImpl;
 export const trigamma: (x: number) => number = trigammaImpl;
 export const erfc: (x: number) => number = erfcImpl;

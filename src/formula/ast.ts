@@ -5,6 +5,7 @@ import { formatRNumber } from "../data/factor.js";
 
 export type BinaryOp = "+" | "-" | "*" | "/" | "^" | ":" | "|" | "||";
 
+/** A node of a parsed formula. */
 export type Expr =
   | { readonly type: "number"; readonly value: number; readonly pos: number }
   | { readonly type: "name"; readonly name: string; readonly pos: number }
@@ -13,6 +14,7 @@ export type Expr =
   | { readonly type: "unary"; readonly op: "-" | "+"; readonly arg: Expr; readonly pos: number }
   | { readonly type: "paren"; readonly expr: Expr; readonly pos: number };
 
+/** A parsed formula: the response (left of ~) and the right-hand side. */
 export interface FormulaAst {
   /** the formula as given (positions refer to it) */
   readonly text: string;

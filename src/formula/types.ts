@@ -56,6 +56,7 @@ export interface LevelTree {
   readonly levelNode: Int32Array;
 }
 
+/** A model built from data and a formula: response, fixed-effects model matrix, random-effect terms, rows used. */
 export interface ModelStructure {
   readonly formula: string;
   /** rows in the data before dropping missing values */
@@ -87,6 +88,7 @@ export interface ModelStructure {
   readonly termLabels?: readonly string[];
 }
 
+/** Options of buildModel. */
 export interface BuildOptions {
   /** reference level per factor column (`--ref COL=LEVEL`) */
   readonly refLevels?: Readonly<Record<string, string>>;

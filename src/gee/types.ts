@@ -2,6 +2,7 @@
 // covariance V_i = φ A_i^½ R(α) A_i^½, sandwich standard errors).
 import type { Family } from "../families/index.js";
 
+/** GEE working correlation structures. */
 export type CorStr = "independence" | "exchangeable" | "ar1" | "unstructured" | "mdep";
 export const CORSTRS: readonly CorStr[] = ["independence", "exchangeable", "ar1", "unstructured", "mdep"];
 

@@ -17,8 +17,10 @@ import type { ModelFit } from "./model.js";
 import { contrastCovariance, jacobiEigen, Satterthwaite } from "./satterthwaite.js";
 import { fixedTerms, type FixedTerms } from "./terms.js";
 
+/** ANOVA type: 1 (sequential) or 3 (marginal). */
 export type AnovaType = 1 | 3;
 
+/** One term's test in an ANOVA table. */
 export interface AnovaRow {
   readonly term: string;
   /** LMM: sum of squares and mean square as lmerTest reports them (F·σ²·NumDF, F·σ²); null for a GLMM */
@@ -33,6 +35,7 @@ export interface AnovaRow {
   readonly p: number;
 }
 
+/** An ANOVA table of the fixed-effect terms. */
 export interface AnovaResult {
   readonly type: AnovaType;
   /** "Satterthwaite" (LMM F tests) or "Wald chi-square" (GLMM) */

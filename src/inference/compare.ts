@@ -6,6 +6,7 @@ import { UserError } from "../errors.js";
 import { pchisqUpper } from "./distributions.js";
 import { refitML, type ModelFit } from "./model.js";
 
+/** One model's row in a comparison. */
 export interface CompareRow {
   /** the model's label (m1, m2, ... in the order given, or the caller's) */
   readonly name: string;
@@ -22,6 +23,7 @@ export interface CompareRow {
   readonly p: number | null;
 }
 
+/** A likelihood-ratio comparison of models (lme4's anova(m1, m2)). */
 export interface CompareResult {
   readonly rows: CompareRow[];
   /** true when REML fits were refitted by ML */

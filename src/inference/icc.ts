@@ -20,6 +20,7 @@ import { groupDisplayNames } from "../report/names.js";
 import { termCovariances } from "./marginal.js";
 import { fitModel, type ModelFit } from "./model.js";
 
+/** The variance components behind ICC and R² (fixed, random by group, residual). */
 export interface VarianceComponents {
   readonly fixed: number;
   /** total random-effect variance σ²_r */
@@ -34,6 +35,7 @@ export interface VarianceComponents {
   readonly nullMu: number | null;
 }
 
+/** Intraclass correlation (adjusted, conditional) and R² (marginal, conditional), Nakagawa et al. */
 export interface ICCResult {
   readonly components: VarianceComponents;
   readonly iccAdjusted: number;

@@ -13,6 +13,9 @@ import { columnsOf, type Expr } from "../formula/ast.js";
 import { splitBars } from "../formula/terms.js";
 import type { ModelFit } from "./model.js";
 
+/** What coding new rows needs: the fitted data, formula, options and model structure (any fit kind). */
+export type DesignSource = Pick<ModelFit, "frame" | "formula" | "options" | "ms">;
+
 export interface NewDesign {
   /** rows of the new data used (others had missing predictors) */
   readonly rows: Int32Array;
@@ -54,7 +57,7 @@ function factorColumns(e: Expr, out: Set<string>): Set<string> {
  * its row in the new data, before anything is built (otherwise a level sorting before the fitted
  * ones would silently become the reference level).
  */
-function checkFittedLevels(m: ModelFit, newdata: Frame, rhs: Expr): void {
+function checkFittedLevels(m: DesignSource, newdata: Frame, rhs: Expr): void {
   const { fixed, bars } = splitBars(rhs, m.formula);
   const parts = [...(fixed ? [fixed] : []), ...bars.map((b) => b.lhs)];
   const asFactor = new Set<string>();
@@ -81,7 +84,7 @@ function checkFittedLevels(m: ModelFit, newdata: Frame, rhs: Expr): void {
 }
 
 /** Build the fitted model's design on `newdata`. */
-export function newDesign(m: ModelFit, newdata: Frame): NewDesign {
+export function newDesign(m: DesignSource, newdata: Frame): NewDesign {
   const train = m.frame;
   const ast = parseFormula(m.formula);
   const rhsCols = columnsOf(ast.rhs);

@@ -13,6 +13,7 @@ import type { ModelFit } from "./model.js";
 import { newDesign, type NewDesign } from "./newdata.js";
 import { fittedRandomEffects } from "./simulate.js";
 
+/** Prediction level: with the fitted random effects, fixed effects only, or averaged over the random effects. */
 export type PredictLevel = "conditional" | "population" | "marginal";
 
 export interface PredictOptions {

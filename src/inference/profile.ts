@@ -21,6 +21,7 @@ import { bobyqa } from "../optim/index.js";
 import { glmmEngine, refitML, setFittedExtra, type ModelFit } from "./model.js";
 import { thetaToVarPar, varParInfo, varParToTheta, type VarParInfo } from "./params.js";
 
+/** One parameter's interval. */
 export interface ConfintRow {
   readonly parameter: string;
   readonly estimate: number;
@@ -46,6 +47,7 @@ export interface ProfilePoint {
   readonly zeta: number;
 }
 
+/** Confidence intervals with their method and level. */
 export interface ConfintResult {
   readonly method: "profile" | "Wald" | "boot";
   readonly level: number;

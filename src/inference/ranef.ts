@@ -4,6 +4,7 @@ import type { FittedGLMM } from "../glmm/glmm.js";
 import type { FittedLMM } from "../lmm/lmm.js";
 import { groupDisplayNames } from "../report/names.js";
 
+/** One random effect: its group, term, level, conditional mode and conditional SD. */
 export interface RanefRow {
   /** grouping factor as lme4 names it ("Subject", "Subject.1" for a second term of the same factor) */
   readonly grpvar: string;

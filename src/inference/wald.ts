@@ -5,7 +5,9 @@ import { pnormUpper } from "../families/special.js";
 import { cholInverse, cholLower } from "../linalg/dense.js";
 import { pchisqUpper } from "./distributions.js";
 
+/** Wald z test of one linear combination of the fixed effects. */
 export interface WaldContrast { readonly estimate: number; readonly se: number; readonly z: number; readonly p: number }
+/** Joint Wald χ² test of several linear combinations. */
 export interface WaldJoint { readonly chisq: number; readonly df: number; readonly p: number }
 
 function check(l: ArrayLike<number>, p: number): void {

@@ -4,6 +4,7 @@
 // the leading linearly independent columns in their original order, and the moved ones are the
 // columns lme4 drops from a rank-deficient fixed-effects matrix.
 
+/** A column-pivoted QR factorization with its numerical rank. */
 export interface PivotedQR {
   /** column-major n × p: R in the upper triangle, Householder vectors below (LINPACK layout) */
   readonly qr: Float64Array;

@@ -55,6 +55,7 @@ export interface DirectEvidence {
   readonly studies: readonly string[];
 }
 
+/** A network meta-analysis: treatment effects against the reference, all comparisons, rankings, heterogeneity. */
 export interface NMAResult {
   /** the data columns behind the formula's study, trt, xi and ni */
   readonly columns: NMAColumns;

@@ -12,6 +12,7 @@ import { fitBinomialGLM } from "./glm.js";
 import { fitBinomialGLMM } from "./glmm-fit.js";
 import { invSPD } from "../linalg/dense.js";
 
+/** rma.glmm's models for 2×2 tables: unconditional fixed (UM.FS) or random (UM.RS) study effects. */
 export type MetaModel = "UM.FS" | "UM.RS";
 
 export interface MetaOptions {
@@ -53,6 +54,7 @@ export interface TestResult {
   readonly p: number;
 }
 
+/** A one-stage meta-analysis: pooled log odds ratio, heterogeneity, per-study rows. */
 export interface MetaResult {
   readonly measure: "OR";
   readonly model: MetaModel;

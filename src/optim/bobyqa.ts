@@ -8,6 +8,7 @@ import type { Objective, OptimResult } from "./types.js";
 
 export type { OptimResult } from "./types.js";
 
+/** Options of bobyqa: bounds, trust-region radii, evaluation budget. */
 export interface BobyqaOptions {
   /** Lower bounds (length n, or length 1 for all); −Infinity allowed. Default −Infinity. */
   lower?: Float64Array | number[];

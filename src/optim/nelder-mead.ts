@@ -2,6 +2,7 @@ import { UserError } from "../errors.js";
 import { BoundedProblem, EvalBudgetSpent } from "./problem.js";
 import type { Objective, OptimResult } from "./types.js";
 
+/** Options of nelderMead: bounds, tolerances, evaluation budget. */
 export interface NelderMeadOptions {
   lower?: Float64Array | number[];
   upper?: Float64Array | number[];

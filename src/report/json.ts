@@ -7,6 +7,7 @@ import { groupDisplayNames, ngrps } from "./names.js";
 
 export type FittedModel = FittedLMM | FittedGLMM | FittedGLM;
 
+/** The JSON of a fit (`glmm fit --format json`, CONTRACT.md). */
 export interface FitJSON {
   family: string;
   link: string;

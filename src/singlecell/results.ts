@@ -7,6 +7,7 @@ import type { GeneFit } from "./nbgene.js";
 
 export const DE_COLUMNS = ["gene", "term", "estimate", "se", "statistic", "p", "padj", "sd_patient", "nb_size", "converged", "message"] as const;
 
+/** One gene × term row of the differential-expression table. */
 export interface DeRow {
   gene: string;
   /** fixed-effect term; "" on the single row of a gene that failed or was skipped */

@@ -1,16 +1,17 @@
 // The packed package works: `npm pack` (of the build `npm test` just made), installed into a new
 // project as a user would, offline — the project's lockfile pins every dependency, so npm takes
 // them from its cache — then the installed `glmm` bin (a fit, a plot, `de` on a 10x folder and an
-// .h5ad file) and the library (fit, confint, predict, a plot spec rendered to SVG by vega).
+// .h5ad file) and the library: the README's snippets as they are, CommonJS's message, a subpath.
 // About 20–40 s, most of it npm.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { checkCsv, checkSvg } from "../docs/docs.js";
+import { checkCsv, checkSvg, numbersIn } from "../docs/docs.js";
+import { jsSnippets } from "../docs/snippets.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const data = (f: string) => join(root, "test", "fixtures", "data", f);
@@ -25,7 +26,9 @@ function sh(cmd: string, args: string[], cwd: string, timeout = 300_000) {
 }
 
 before(() => {
-  // dist/ is built (npm test builds first); --ignore-scripts skips a second build by `prepare`
+  // dist/ is built (npm test builds first); --ignore-scripts skips a second build by `prepare`. A
+  // tsc-only build leaves the @stdlib re-exports unbundled: bundle them (idempotent) before packing.
+  assert.equal(sh(process.execPath, ["scripts/vendor-stdlib.mjs"], root).status, 0);
   const pack = sh("npm", ["pack", "--ignore-scripts", "--pack-destination", tmp], root);
   assert.equal(pack.status, 0, pack.err);
   const tgz = readdirSync(tmp).find((f) => f.endsWith(".tgz"))!;
@@ -35,10 +38,11 @@ before(() => {
   // the runtime dependencies exactly as this checkout's lockfile has them, glmm from the tarball
   const packages: Record<string, unknown> = {
     "": { name: "glmm-pack-test", version: "1.0.0", dependencies: { glmm: `file:../${tgz}` } },
-    "node_modules/glmm": { version: self.version, resolved: `file:../${tgz}`, license: self.license, dependencies: self.dependencies, bin: self.bin, engines: self.engines },
+    "node_modules/glmm": { version: self.version, resolved: `file:../${tgz}`, license: self.license, dependencies: self.dependencies, optionalDependencies: self.optionalDependencies, bin: self.bin, engines: self.engines },
   };
   for (const [k, v] of Object.entries(lock.packages as Record<string, { dev?: boolean; devOptional?: boolean }>)) {
-    if (k && !v.dev && !v.devOptional) packages[k] = v;
+    // devOptional ones are needed by an optional dependency as well (vega-lite's @types/estree)
+    if (k && !v.dev) packages[k] = v;
   }
   writeFileSync(join(proj, "package.json"), JSON.stringify({ name: "glmm-pack-test", version: "1.0.0", private: true, type: "module", dependencies: { glmm: `file:../${tgz}` } }));
   writeFileSync(join(proj, "package-lock.json"), JSON.stringify({ name: "glmm-pack-test", version: "1.0.0", lockfileVersion: 3, requires: true, packages }));
@@ -72,30 +76,26 @@ test("packed: the installed glmm bin fits, plots and runs de on a 10x folder and
   }
 });
 
-test("packed: the library — fit, confint, predict, and a plot spec rendered to SVG", () => {
-  const script = `
-import { readFileSync } from "node:fs";
-import { fit, fitModel, confint, predict, parseDelimited, fitPlotSpecs } from "glmm";
-import * as vega from "vega";
-import * as vl from "vega-lite";
-const frame = parseDelimited(readFileSync(${JSON.stringify(data("sleepstudy.csv"))}, "utf8"), { source: "sleepstudy.csv" });
-const f = "Reaction ~ Days + (Days | Subject)";
-const res = fit(frame, f);
-const m = fitModel(frame, f);
-const ci = confint(m, { method: "profile", parm: ["Days"] });
-const pr = predict(m, { level: "population" });
-const spec = fitPlotSpecs(res).qq;
-const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: "none" });
-const svg = await view.toSVG();
-console.log(JSON.stringify({ logLik: res.json.logLik, ci: ci.rows[0], pred0: pr.fit[0], svg }));
-`;
-  writeFileSync(join(proj, "check.mjs"), script);
-  const r = sh(process.execPath, ["check.mjs"], proj);
-  assert.equal(r.status, 0, r.err);
-  const o = JSON.parse(r.out);
-  // lme4: REML logLik −871.8141; profile CI of Days 7.3587 to 13.5759; population prediction β₀
-  assert.ok(Math.abs(o.logLik - -871.8141) < 1e-3, `logLik ${o.logLik}`);
-  assert.ok(Math.abs(o.ci.lower - 7.358653) < 1e-3 && Math.abs(o.ci.upper - 13.575919) < 1e-3, JSON.stringify(o.ci));
-  assert.ok(Math.abs(o.pred0 - 251.4051) < 1e-3, `prediction ${o.pred0}`);
-  checkSvg(o.svg, "qq spec rendered in the installed package");
+test("packed: the README's library snippets run in the installed package; require() says ESM only", () => {
+  for (const f of ["sleepstudy.csv", "ohio.csv"]) copyFileSync(data(f), join(proj, f));
+  const readme = readFileSync(join(proj, "node_modules", "glmm", "README.md"), "utf8");
+  const snippets = jsSnippets(readme);
+  assert.ok(snippets.length >= 4, `${snippets.length} snippets`);
+  snippets.forEach((s, k) => {
+    writeFileSync(join(proj, `snippet${k}.mjs`), s.code);
+    const r = sh(process.execPath, [`snippet${k}.mjs`], proj);
+    assert.equal(r.status, 0, `README.md:${s.line}: ${r.err}`);
+    if (s.output !== null) {
+      const have = new Set(numbersIn(r.out, false));
+      assert.deepEqual(numbersIn(s.output, true).filter((x) => !have.has(x)), [], `README.md:${s.line} printed:\n${r.out}`);
+    }
+  });
+  checkSvg(readFileSync(join(proj, "caterpillar.svg"), "utf8"), "the README's plotSVG in the installed package");
+  writeFileSync(join(proj, "check.cjs"), 'require("glmm");');
+  const cjs = sh(process.execPath, ["check.cjs"], proj);
+  assert.notEqual(cjs.status, 0);
+  assert.match(cjs.err, /glmm is ESM only: use import/);
+  // a subpath resolves, with its types beside it
+  writeFileSync(join(proj, "sub.mjs"), 'import { parseFormula } from "glmm/formula"; console.log(parseFormula("y ~ x + (1 | g)").text);');
+  assert.equal(sh(process.execPath, ["sub.mjs"], proj).out.trim(), "y ~ x + (1 | g)");
 });

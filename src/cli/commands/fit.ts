@@ -1,11 +1,10 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { fit } from "../../fit.js";
-import { fitSummary } from "../../report/summary.js";
+import { fitResultSummary } from "../../report/fit-summary.js";
 import { readFrameFile } from "../io.js";
 import { fitStatus } from "../status.js";
 import { addModelFlags, parseInformation, printWarnings, readCovariances, type ModelFlags } from "./model-flags.js";
-import { plotResiduals } from "../../report/plots/fitdata.js";
 import { writeFitPlots } from "../render.js";
 import { parseRefs } from "../options.js";
 import { basename } from "node:path";
@@ -37,20 +36,7 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
     process.stdout.write(JSON.stringify(res.json) + "\n");
     return;
   }
-  const f = res.fit;
-  let scaled: Float64Array;
-  let corr: Float64Array | null = null;
-  const p = res.model.p;
-  const V = f.vcov;
-  if (p > 0 && V.length === p * p) {
-    corr = new Float64Array(p * p);
-    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) corr[a + b * p] = V[a + b * p] / Math.sqrt(V[a + a * p] * V[b + b * p]);
-  }
-  // lme4's "scaled residuals": residuals/σ for an LMM, Pearson residuals for a GLMM
-  if (f.kind === "lmm") scaled = f.residuals.map((r) => r / f.sigma);
-  else scaled = plotResiduals(res).residuals;
-  // the warnings (the rows removed for missing values among them) went to stderr above
-  process.stdout.write(fitSummary({ json: res.json, formula: o.formula, dataName: basename(o.data), scaledResiduals: scaled, corrFixef: corr, warnings: false }));
+  process.stdout.write(fitResultSummary(res, o.formula, basename(o.data), { warnings: false }));
 }
 
 /** `glmm fit`: its flags (commander) */

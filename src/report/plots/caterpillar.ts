@@ -3,6 +3,7 @@
 // each with its conditional-SD interval. Panels of one grouping factor share the level order.
 import { COLORS, finite, topLevel, zFor, type PlotSpec } from "./spec.js";
 
+/** One random effect to plot. */
 export interface CaterpillarRow {
   /** grouping factor as lme4 names it: "Subject", "cask:batch" */
   readonly group: string;
@@ -15,6 +16,7 @@ export interface CaterpillarRow {
   readonly se?: number | null;
 }
 
+/** Options of caterpillarSpec. */
 export interface CaterpillarOptions {
   /** interval coverage (default 0.95) */
   readonly level?: number;
@@ -23,6 +25,7 @@ export interface CaterpillarOptions {
   readonly maxLabelled?: number;
 }
 
+/** A caterpillar plot of conditional modes with intervals, one panel per grouping factor and term. */
 export function caterpillarSpec(rows: readonly CaterpillarRow[], options: CaterpillarOptions = {}): PlotSpec {
   const level = options.level ?? 0.95;
   const z = zFor(level);

@@ -59,6 +59,7 @@ export function plotResiduals(result: FitResult): { fitted: Float64Array; residu
   return { fitted: f.fitted, residuals: r, pearson: true };
 }
 
+/** A fit's three diagnostic plot specs. */
 export interface FitPlotSpecs {
   readonly caterpillar: PlotSpec;
   readonly residuals: PlotSpec;

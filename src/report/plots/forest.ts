@@ -4,6 +4,7 @@
 // across the three panels; labels are data, never expressions.
 import { COLORS, finite, fmtNum, topLevel, zFor, type PlotSpec } from "./spec.js";
 
+/** One study of a forest plot. */
 export interface ForestStudy {
   readonly study: string;
   readonly estimate: number;
@@ -15,6 +16,7 @@ export interface ForestStudy {
   readonly weight?: number | null;
 }
 
+/** A pooled estimate (diamond) of a forest plot. */
 export interface ForestPooled {
   /** "RE Model", "FE Model", ... */
   readonly label: string;
@@ -26,6 +28,7 @@ export interface ForestPooled {
   readonly predUpper?: number | null;
 }
 
+/** Options of forestSpec. */
 export interface ForestOptions {
   readonly title?: string;
   /** x-axis title, e.g. "log odds ratio" (default "Estimate") */
@@ -38,6 +41,7 @@ export interface ForestOptions {
   readonly nullValue?: number;
 }
 
+/** A forest plot: per-study estimates with intervals and the pooled estimate(s). */
 export function forestSpec(studies: readonly ForestStudy[], pooled?: ForestPooled | readonly ForestPooled[] | null, options: ForestOptions = {}): PlotSpec {
   const z = zFor(options.level ?? 0.95);
   const tr = options.exp ? Math.exp : (x: number) => x;

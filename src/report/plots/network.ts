@@ -4,6 +4,7 @@
 // so positions are computed here.
 import { COLORS, topLevel, type PlotSpec } from "./spec.js";
 
+/** A node (treatment) of a network plot. */
 export interface NetworkNode {
   readonly id: string;
   readonly label?: string;
@@ -11,6 +12,7 @@ export interface NetworkNode {
   readonly size?: number | null;
 }
 
+/** An edge (direct comparison) of a network plot. */
 export interface NetworkEdge {
   readonly from: string;
   readonly to: string;
@@ -18,6 +20,7 @@ export interface NetworkEdge {
   readonly weight?: number | null;
 }
 
+/** Options of networkSpec. */
 export interface NetworkOptions {
   readonly title?: string;
   /** diameter in pixels (default 380) */
@@ -39,6 +42,7 @@ export function mergeEdges(edges: readonly NetworkEdge[]): NetworkEdge[] {
   return [...m.values()];
 }
 
+/** A network plot of treatments (nodes) and direct comparisons (edges). */
 export function networkSpec(nodes: readonly NetworkNode[], edges: readonly NetworkEdge[], options: NetworkOptions = {}): PlotSpec {
   const ids = nodes.map((n) => n.id);
   for (const e of edges) for (const id of [e.from, e.to]) if (!ids.includes(id)) ids.push(id);

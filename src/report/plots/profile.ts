@@ -3,6 +3,7 @@
 // A straight ζ line means a quadratic log-likelihood, i.e. Wald intervals would be accurate.
 import { COLORS, finite, topLevel, zFor, type PlotSpec } from "./spec.js";
 
+/** One point of a likelihood profile. */
 export interface ProfileRow {
   /** parameter name: "(Intercept)", ".sig01", ".sigma", ... */
   readonly parameter: string;
@@ -11,6 +12,7 @@ export interface ProfileRow {
   readonly zeta: number;
 }
 
+/** Options of profileSpec. */
 export interface ProfileOptions {
   readonly title?: string;
   /** confidence levels drawn as horizontal lines (default 0.5, 0.8, 0.9, 0.95, 0.99, as lme4) */
@@ -20,6 +22,7 @@ export interface ProfileOptions {
   readonly columns?: number;
 }
 
+/** Profile plot: ζ against each parameter, with the interval limits. */
 export function profileSpec(rows: readonly ProfileRow[], options: ProfileOptions = {}): PlotSpec {
   const levels = options.levels ?? [0.5, 0.8, 0.9, 0.95, 0.99];
   const abs = options.absolute ?? false;

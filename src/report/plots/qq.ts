@@ -3,11 +3,13 @@
 import { qnorm } from "../../families/special.js";
 import { COLORS, topLevel, type PlotSpec } from "./spec.js";
 
+/** One panel's sample of a QQ plot. */
 export interface QQSeries {
   readonly label: string;
   readonly values: ArrayLike<number>;
 }
 
+/** Options of qqSpec. */
 export interface QQOptions {
   readonly title?: string;
   readonly yTitle?: string;
@@ -31,6 +33,7 @@ function quantile7(sorted: Float64Array, p: number): number {
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
+/** One point of a normal QQ plot. */
 export interface QQPoint { panel: string; order: number; theoretical: number; sample: number; line: number }
 
 /** The points and the qqline of one series (non-finite values dropped). */
@@ -48,6 +51,7 @@ export function qqPoints(label: string, values: ArrayLike<number>, order = 0): Q
   return out;
 }
 
+/** A normal QQ plot of one sample or of several panels. */
 export function qqSpec(input: ArrayLike<number> | readonly QQSeries[], options: QQOptions = {}): PlotSpec {
   const series: readonly QQSeries[] = isSeriesList(input) ? input : [{ label: "", values: input }];
   const values = series.flatMap((s, k) => qqPoints(s.label, s.values, k));

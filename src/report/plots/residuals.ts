@@ -3,6 +3,7 @@
 // counted here, so the spec and the SVG stay small whatever the data size.
 import { COLORS, topLevel, type PlotSpec } from "./spec.js";
 
+/** Options of residualSpec. */
 export interface ResidualOptions {
   readonly title?: string;
   readonly xTitle?: string;
@@ -15,6 +16,7 @@ export interface ResidualOptions {
   readonly smooth?: boolean;
 }
 
+/** Residuals against fitted values, with a smooth. */
 export function residualSpec(fitted: ArrayLike<number>, resid: ArrayLike<number>, options: ResidualOptions = {}): PlotSpec {
   if (fitted.length !== resid.length) throw new RangeError(`fitted has ${fitted.length} values, residuals ${resid.length}`);
   const xTitle = options.xTitle ?? "Fitted values";

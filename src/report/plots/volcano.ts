@@ -3,6 +3,7 @@
 // spike near 0 is the healthy shape; a hump or a rise toward 1 signals a misspecified model).
 import { COLORS, finite, topLevel, type PlotSpec } from "./spec.js";
 
+/** One gene's result for a volcano plot. */
 export interface DERow {
   readonly gene: string;
   /** model term the test is for; plots facet by term when there are several */
@@ -15,6 +16,7 @@ export interface DERow {
   readonly padj?: number | null;
 }
 
+/** Options of volcanoSpec. */
 export interface VolcanoOptions {
   readonly title?: string;
   /** significance threshold on padj (default 0.05) */
@@ -30,6 +32,7 @@ export interface VolcanoOptions {
 /** −log10 p with p = 0 (underflow) capped at 1e-300 */
 const mlog10 = (p: number) => -Math.log10(Math.max(p, 1e-300));
 
+/** A volcano plot of differential-expression results (estimate against −log10 p). */
 export function volcanoSpec(rows: readonly DERow[], options: VolcanoOptions = {}): PlotSpec {
   const alpha = options.alpha ?? 0.05;
   const minEffect = options.minEffect ?? 0;
@@ -79,6 +82,7 @@ export function volcanoSpec(rows: readonly DERow[], options: VolcanoOptions = {}
   }, subtitle);
 }
 
+/** Options of pvalueHistogramSpec. */
 export interface PValueHistogramOptions {
   readonly title?: string;
   /** number of equal-width bins on [0, 1] (default 20) */
@@ -96,6 +100,7 @@ export function pvalueBins(p: ArrayLike<number>, bins = 20): { lower: number; up
   return counts.map((count, b) => ({ lower: b / bins, upper: (b + 1) / bins, count }));
 }
 
+/** A histogram of p-values. */
 export function pvalueHistogramSpec(p: ArrayLike<number>, options: PValueHistogramOptions = {}): PlotSpec {
   const bins = options.bins ?? 20;
   const values = pvalueBins(p, bins);

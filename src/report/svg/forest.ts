@@ -3,6 +3,7 @@
 // axis (values on the log scale, ticks labelled as ratios).
 import { line, niceTicks, polygon, ratioLabel, ratioTicks, rect, shortNumber, svgDocument, text } from "./svg.js";
 
+/** A study row of the SVG forest plot. */
 export interface ForestRow {
   readonly label: string;
   /** null: no estimate (the row shows `note` instead) */
@@ -18,6 +19,7 @@ export interface ForestRow {
   readonly note?: string;
 }
 
+/** A pooled row of the SVG forest plot. */
 export interface ForestSummary {
   readonly label: string;
   readonly estimate: number;
@@ -47,6 +49,7 @@ const LEFT = 230;
 const PLOT = 320;
 const RIGHT = 190;
 
+/** A forest plot as an SVG document, without dependencies. */
 export function forestPlotSVG(rows: readonly ForestRow[], summaries: readonly ForestSummary[], opts: ForestOptions = {}): string {
   const ratio = opts.ratio ?? false;
   const fmtv = (v: number) => (ratio ? ratioLabel(Math.exp(v)) : shortNumber(v));

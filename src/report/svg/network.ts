@@ -23,6 +23,7 @@ export interface NetworkOptions {
   readonly footnote?: string;
 }
 
+/** A network graph as an SVG document, without dependencies. */
 export function networkGraphSVG(nodes: readonly NetworkNode[], edges: readonly NetworkEdge[], opts: NetworkOptions = {}): string {
   const W = 560, H = 520;
   const cx = W / 2, cy = (opts.title ? 40 : 10) + 230;

@@ -1,0 +1,12 @@
+# Reference values for test/api/api.test.ts (lme4 1.1.x, emmeans): Rscript test/api/reference.R
+suppressMessages({ library(lme4); library(emmeans) })
+d <- read.csv("test/fixtures/data/sleepstudy.csv"); d$Subject <- factor(d$Subject)
+m <- lmer(Reaction ~ Days + (Days | Subject), d)
+r <- as.data.frame(ranef(m, condVar = TRUE))
+print(head(r, 2), digits = 10)
+print(as.data.frame(VarCorr(m)), digits = 10)
+e <- emmeans(m, ~ Days, at = list(Days = c(0, 5)))
+print(summary(e)[, c("Days", "emmean", "SE")], digits = 10)
+print(c(logLik = logLik(m), AIC = AIC(m), BIC = BIC(m)), digits = 10)
+print(residuals(m)[1:3], digits = 10)
+print(head(predict(m, newdata = data.frame(Days = c(0, 5), Subject = c("308", "309"))), 2), digits = 10)
