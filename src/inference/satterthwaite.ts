@@ -71,7 +71,8 @@ export class Satterthwaite {
       out.set(cholInverse(LX, p), 2);
       return out;
     };
-    const der = hasAnalyticGradient(sys) && Array.from(fit.theta).every((t) => t > 1e-6)
+    // (a scalar term on the boundary keeps numDeriv; a vector term's singular λ is handled below)
+    const der = hasAnalyticGradient(sys) && fit.terms.every((t) => t.s > 1 || fit.theta[t.thetaOffset] > 1e-6)
       ? analyticDerivatives(sys, fit.theta, fit.reml, F)
       : vectorDerivatives(F, fit.theta);
     const m = 2 + p * p;
@@ -264,7 +265,8 @@ export function satterthwaiteTable(ms: ModelStructure, fit: FittedLMM): { rows: 
 }
 
 /**
- * The derivatives `vectorDerivatives` would give for F = (ld, r², M) when every term is scalar:
+ * The derivatives `vectorDerivatives` would give for F = (ld, r², M) when the analytic gradient
+ * applies (scalar terms off the boundary, unstructured or diagonal vector terms):
  * first derivatives of ld and r² exactly (src/lmm/gradient.ts), their second derivatives and the
  * first derivatives of M by central differences of those — 2k + 1 factorizations instead of
  * numDeriv's ~4k² (InstEval: 7 instead of 49), with differences of exact gradients, so no
@@ -272,10 +274,24 @@ export function satterthwaiteTable(ms: ModelStructure, fit: FittedLMM): { rows: 
  */
 function analyticDerivatives(sys: PLSSystem, theta: Float64Array, reml: boolean, F: (th: Float64Array) => Float64Array): VectorDerivatives {
   const k = theta.length;
+  // A vector term's gradient formula needs λ⁻¹. Near a singular λ (a diagonal entry ≈ 0, as in most
+  // maximal models) the gradient, smooth in θ, is taken as the mean of the gradients at θ ± εv, v
+  // the near-zero diagonals: O(ε²) off, a smooth bias that differences do not amplify, where the
+  // formula's own rounding grows as 1/|λ_cc|.
+  const EPS = 1e-4;
+  const near = new Float64Array(k);
+  for (const t of sys.terms) if (t.s > 1) t.diagMask.forEach((d, i) => { if (d && Math.abs(theta[t.thetaOffset + i]) < 10 * EPS) near[t.thetaOffset + i] = 1; });
+  const smooth = near.some((v) => v > 0);
   const parts = (th: Float64Array) => {
     const value = F(th);
-    const g = gradientParts(sys, th, sys.solve().u, reml);
-    return { value, g };
+    if (!smooth) return { value, g: gradientParts(sys, th, sys.solve().u, reml) };
+    const at = (sign: number) => {
+      const tv = th.map((v, i) => v + sign * EPS * near[i]);
+      sys.updateL(tv);
+      return gradientParts(sys, tv, sys.solve().u, reml);
+    };
+    const a = at(1), b = at(-1);
+    return { value, g: { dld: a.dld.map((v, i) => (v + b.dld[i]) / 2), dr2: a.dr2.map((v, i) => (v + b.dr2[i]) / 2) } };
   };
   const base = parts(Float64Array.from(theta));
   const m = base.value.length;

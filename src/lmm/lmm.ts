@@ -146,30 +146,14 @@ export class LinearMixedModel {
     const upper = thetaUpper(this.terms);
     let res: { x: Float64Array; fval: number; nfev: number; converged: boolean; message: string };
     if (hasAnalyticGradient(this.system)) {
-      // All terms scalar: analytic gradient and BFGS in ψ with θ = θ₀·sinh(ψ). The map is log-like
-      // for θ ≫ θ₀ (so terms of very different size are equally easy) and linear through 0, where
-      // the deviance, even in θ, has an ordinary interior minimum in ψ for a singular fit: no bound,
-      // no vanishing gradient on a boundary. |θ| is taken at the end.
-      const T0 = 0.01;
-      const toTheta = (psi: Float64Array) => psi.map((v) => T0 * Math.sinh(v));
-      let lastPsi: Float64Array | null = null;
-      let lastF = NaN;
-      const fg = (psi: Float64Array, g: Float64Array | null) => {
-        const th = toTheta(psi);
-        // the gradient reuses the factor of the evaluation just made at the same point
-        const same = lastPsi !== null && lastPsi.every((v, i) => v === psi[i]);
-        const f = same ? lastF : this.objective(th);
-        lastPsi = Float64Array.from(psi);
-        lastF = f;
-        if (g && Number.isFinite(f)) {
-          const gt = profiledGradient(this.system, th, this.system.solve().u, this.reml, this.ms.n);
-          for (let k = 0; k < g.length; k++) g[k] = gt[k] * T0 * Math.cosh(psi[k]);
-        }
-        return f;
-      };
-      const psi0 = Float64Array.from(th0, (v) => Math.asinh(v / T0));
-      const r = bfgsBounded(fg, psi0, { ftol: 1e-12, ftolRel: 1e-12, maxStep0: 1, maxit: options.maxfun ?? 500 });
-      res = { ...r, x: toTheta(r.x).map(Math.abs) };    } else {
+      res = this.fitGradient(th0, options.maxfun);
+      if (!res.converged) {
+        // BOBYQA from where the quasi-Newton search stopped
+        const f = (th: Float64Array) => this.objective(th);
+        const r = bobyqa(f, res.x, { lower, upper, rhobeg: 0.2, rhoend: 2e-7, maxfun: options.maxfun ?? 10000 });
+        res = { ...r, nfev: r.nfev + res.nfev };
+      }
+    } else {
       const f = (th: Float64Array) => this.objective(th);
       res = bobyqa(f, th0, { lower, upper, rhobeg: 0.2, rhoend: 2e-7, maxfun: options.maxfun ?? 10000 });
     }
@@ -196,6 +180,49 @@ export class LinearMixedModel {
     const y = this.y, my = y.reduce((a, v) => a + v, 0) / y.length, sdy = Math.sqrt(y.reduce((a, v) => a + (v - my) ** 2, 0) / y.length);
     if (fitted.sigma <= 1e-6 * sdy || sdy === 0) fitted.warnings.push(`the residual standard deviation is essentially zero (σ = ${fitted.sigma.toPrecision(2)}): the model fits the response exactly, so the variance components are not reliable`);
     return fitted;
+  }
+
+  /**
+   * Quasi-Newton minimization with the analytic gradient, in ψ: each diagonal entry of λ (a scalar
+   * term's θ included) is θ = θ₀·sinh(ψ), an off-diagonal entry is θ = ψ. The sinh map is log-like
+   * for θ ≫ θ₀ (so terms of very different size are equally easy) and linear through 0, where the
+   * deviance, even in each column of λ, has an ordinary interior minimum in ψ for a singular fit:
+   * no bound, no vanishing gradient on a boundary. A column of λ whose diagonal ends negative is
+   * negated at the end (λλᵀ is unchanged).
+   */
+  private fitGradient(th0: Float64Array, maxfun?: number): { x: Float64Array; fval: number; nfev: number; converged: boolean; message: string } {
+    const T0 = 0.01;
+    const diag = this.terms.flatMap((t) => t.diagMask);
+    const toTheta = (psi: Float64Array) => psi.map((v, k) => (diag[k] ? T0 * Math.sinh(v) : v));
+    let lastPsi: Float64Array | null = null;
+    let lastF = NaN;
+    const nev0 = this.evaluations;
+    const fg = (psi: Float64Array, g: Float64Array | null) => {
+      const th = toTheta(psi);
+      // the gradient reuses the factor of the evaluation just made at the same point
+      const same = lastPsi !== null && lastPsi.every((v, i) => v === psi[i]);
+      const f = same ? lastF : this.objective(th);
+      lastPsi = Float64Array.from(psi);
+      lastF = f;
+      if (g && Number.isFinite(f)) {
+        const gt = profiledGradient(this.system, th, this.system.solve().u, this.reml, this.ms.n);
+        for (let k = 0; k < g.length; k++) g[k] = diag[k] ? gt[k] * T0 * Math.cosh(psi[k]) : gt[k];
+      }
+      return f;
+    };
+    const psi0 = Float64Array.from(th0, (v, k) => (diag[k] ? Math.asinh(v / T0) : v));
+    const r = bfgsBounded(fg, psi0, { ftol: 1e-12, ftolRel: 1e-12, maxStep0: 1, maxit: maxfun ?? 500 });
+    const x = toTheta(r.x);
+    for (const t of this.terms) {
+      const o = t.thetaOffset, s = t.s;
+      if (s === 1 || t.kind === "diag") {
+        for (let k = o; k < o + t.ntheta; k++) x[k] = Math.abs(x[k]);
+        continue;
+      }
+      // lme4's order: column c holds rows c..s−1, its diagonal first
+      for (let c = 0, k = o; c < s; k += s - c, c++) if (x[k] < 0) for (let r2 = 0; r2 < s - c; r2++) x[k + r2] = -x[k + r2];
+    }
+    return { ...r, x, nfev: this.evaluations - nev0 };
   }
 
   /** Everything a fitted model reports, at θ. */

@@ -357,6 +357,23 @@ export class SparseRest {
     return this.F.selectedInverse(k, (this.ginv ??= new Float64Array(this.F.L.length)));
   }
 
+  /**
+   * Positions of every vector unit's own s×s block (level by level, column-major, both triangles)
+   * of rest term t at offset `off`: computed once per term.
+   */
+  unitBlockPositions(t: number, off: number, s: number, nl: number): Int32Array {
+    let pos = this.unitPos.get(t);
+    if (pos === undefined) {
+      pos = new Int32Array(nl * s * s);
+      for (let l = 0, k = 0; l < nl; l++)
+        for (let b = 0; b < s; b++) for (let a = 0; a < s; a++) pos[k++] = this.position(off + l * s + a, off + l * s + b);
+      this.unitPos.set(t, pos);
+    }
+    return pos;
+  }
+
+  private readonly unitPos = new Map<number, Int32Array>();
+
   /** G's storage, reused by selectedInverse (valid until its next call) */
   private ginv: Float64Array | null = null;
 }
