@@ -11,7 +11,7 @@ import { cholInverse, cholLower } from "../linalg/dense.js";
 import { LinearMixedModel, type FittedLMM } from "../lmm/lmm.js";
 import { pfUpper, pt2 } from "./distributions.js";
 import { vectorDerivatives, type VectorDerivatives } from "./numderiv.js";
-import { gradientParts, hasAnalyticGradient } from "../lmm/gradient.js";
+import { gradientPartsSmooth, hasAnalyticGradient } from "../lmm/gradient.js";
 import type { PLSSystem } from "../lmm/system.js";
 
 export interface ContrastTest {
@@ -274,24 +274,10 @@ export function satterthwaiteTable(ms: ModelStructure, fit: FittedLMM): { rows: 
  */
 function analyticDerivatives(sys: PLSSystem, theta: Float64Array, reml: boolean, F: (th: Float64Array) => Float64Array): VectorDerivatives {
   const k = theta.length;
-  // A vector term's gradient formula needs λ⁻¹. Near a singular λ (a diagonal entry ≈ 0, as in most
-  // maximal models) the gradient, smooth in θ, is taken as the mean of the gradients at θ ± εv, v
-  // the near-zero diagonals: O(ε²) off, a smooth bias that differences do not amplify, where the
-  // formula's own rounding grows as 1/|λ_cc|.
-  const EPS = 1e-4;
-  const near = new Float64Array(k);
-  for (const t of sys.terms) if (t.s > 1) t.diagMask.forEach((d, i) => { if (d && Math.abs(theta[t.thetaOffset + i]) < 10 * EPS) near[t.thetaOffset + i] = 1; });
-  const smooth = near.some((v) => v > 0);
+  // (smoothed across a singular λ: see gradientPartsSmooth)
   const parts = (th: Float64Array) => {
     const value = F(th);
-    if (!smooth) return { value, g: gradientParts(sys, th, sys.solve().u, reml) };
-    const at = (sign: number) => {
-      const tv = th.map((v, i) => v + sign * EPS * near[i]);
-      sys.updateL(tv);
-      return gradientParts(sys, tv, sys.solve().u, reml);
-    };
-    const a = at(1), b = at(-1);
-    return { value, g: { dld: a.dld.map((v, i) => (v + b.dld[i]) / 2), dr2: a.dr2.map((v, i) => (v + b.dr2[i]) / 2) } };
+    return { value, g: gradientPartsSmooth(sys, th, reml) };
   };
   const base = parts(Float64Array.from(theta));
   const m = base.value.length;

@@ -32,10 +32,37 @@ export function allScalar(sys: PLSSystem): boolean {
  * Gradient at the θ of the last successful `updateL`. `u` are the conditional modes from
  * `sys.solve()`, in system order.
  */
-export function profiledGradient(sys: PLSSystem, theta: ArrayLike<number>, u: Float64Array, reml: boolean, n: number): Float64Array {
-  const { dld, dr2, r2 } = gradientParts(sys, theta, u, reml);
+export function profiledGradient(sys: PLSSystem, theta: ArrayLike<number>, u: Float64Array, reml: boolean, n: number, smooth = false): Float64Array {
+  const { dld, dr2, r2 } = smooth ? gradientPartsSmooth(sys, theta, reml, 1e-5, 1e-7) : gradientParts(sys, theta, u, reml);
   const nu = reml ? n - sys.p : n;
   return dld.map((v, k) => v + (nu * dr2[k]) / r2);
+}
+
+/**
+ * gradientParts at θ that also holds across a singular λ. A vector term's formula needs λ⁻¹; near a
+ * singular λ (a diagonal entry ≈ 0, as in most maximal models) the gradient, smooth in θ, is taken
+ * as the mean of the gradients at θ ± εv, v the diagonals below `near0`: O(ε²) off, a smooth bias
+ * (differences of it do not amplify it), where the formula's own rounding grows as 1/|λ_cc|. The
+ * system is left factored at θ. (The optimizer smooths only within 1e-7 of singular, where the
+ * formula's rounding, ~1e-16·nl/|λ_cc| relative, would matter; Satterthwaite, which differences
+ * gradients, within 1e-3.)
+ */
+export function gradientPartsSmooth(sys: PLSSystem, theta: ArrayLike<number>, reml: boolean, eps = 1e-4, near0 = 10 * eps): { dld: Float64Array; dr2: Float64Array; r2: number } {
+  const k = theta.length;
+  const near = new Float64Array(k);
+  let any = false;
+  for (const t of sys.terms)
+    if (t.s > 1) t.diagMask.forEach((d, i) => { if (d && Math.abs(theta[t.thetaOffset + i]) < near0) { near[t.thetaOffset + i] = 1; any = true; } });
+  if (!any) return gradientParts(sys, theta, sys.solve().u, reml);
+  const r2 = sys.pwrss();
+  const at = (sign: number) => {
+    const tv = Float64Array.from(theta, (v, i) => v + sign * eps * near[i]);
+    sys.updateL(tv);
+    return gradientParts(sys, tv, sys.solve().u, reml);
+  };
+  const a = at(1), b = at(-1);
+  sys.updateL(theta);
+  return { dld: a.dld.map((v, i) => (v + b.dld[i]) / 2), dr2: a.dr2.map((v, i) => (v + b.dr2[i]) / 2), r2 };
 }
 
 /**

@@ -192,7 +192,7 @@ export class LinearMixedModel {
    */
   private fitGradient(th0: Float64Array, maxfun?: number): { x: Float64Array; fval: number; nfev: number; converged: boolean; message: string } {
     const T0 = 0.01;
-    const diag = this.terms.flatMap((t) => t.diagMask);
+    const diag = this.terms.flatMap((t) => t.diagMask.map((d) => d && (t.s === 1 || process.env.GLMM_VMAP === "sinh")));
     const toTheta = (psi: Float64Array) => psi.map((v, k) => (diag[k] ? T0 * Math.sinh(v) : v));
     let lastPsi: Float64Array | null = null;
     let lastF = NaN;
@@ -205,13 +205,23 @@ export class LinearMixedModel {
       lastPsi = Float64Array.from(psi);
       lastF = f;
       if (g && Number.isFinite(f)) {
-        const gt = profiledGradient(this.system, th, this.system.solve().u, this.reml, this.ms.n);
+        const gt = profiledGradient(this.system, th, this.system.solve().u, this.reml, this.ms.n, true);
         for (let k = 0; k < g.length; k++) g[k] = diag[k] ? gt[k] * T0 * Math.cosh(psi[k]) : gt[k];
       }
       return f;
     };
     const psi0 = Float64Array.from(th0, (v, k) => (diag[k] ? Math.asinh(v / T0) : v));
-    const r = bfgsBounded(fg, psi0, { ftol: 1e-12, ftolRel: 1e-12, maxStep0: 1, maxit: maxfun ?? 500 });
+    const opts = { ftol: 1e-12, ftolRel: 1e-12, maxStep0: 1, maxit: maxfun ?? 500 };
+    let r = bfgsBounded(fg, psi0, opts);
+    // In the flat valley of a singular fit the Hessian approximation can go stale and stop short:
+    // restart from a fresh one until a restart no longer improves the objective.
+    for (let k = 0; k < 5 && r.converged && psi0.length > 1; k++) {
+      const r2 = bfgsBounded(fg, r.x, opts);
+      const gain = r.fval - r2.fval;
+      if (r2.fval <= r.fval) r = { ...r2, converged: r2.converged };
+      if (!(gain > 1e-9 * Math.max(1, Math.abs(r.fval)))) break;
+    }
+    if (process.env.GLMM_DEBUG_OPT) console.error("bfgs", r.fval, this.evaluations - nev0, r.message);
     const x = toTheta(r.x);
     for (const t of this.terms) {
       const o = t.thetaOffset, s = t.s;
