@@ -133,7 +133,7 @@ function vectorTermGradient(t: SysTerm, S: Float64Array, u: Float64Array, o: num
 }
 
 /** W = L⁻¹ of one s×s lower block at L[o …] (column-major), into W */
-function lowerBlockInverse(L: Float64Array, o: number, s: number, W: Float64Array): void {
+export function lowerBlockInverse(L: Float64Array, o: number, s: number, W: Float64Array): void {
   W.fill(0);
   for (let c = 0; c < s; c++) {
     W[c + c * s] = 1;

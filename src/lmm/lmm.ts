@@ -182,17 +182,22 @@ export class LinearMixedModel {
     return fitted;
   }
 
+  /** most BFGS restarts after convergence (vector terms) */
+  static restarts = 1;
+
   /**
-   * Quasi-Newton minimization with the analytic gradient, in ψ: each diagonal entry of λ (a scalar
-   * term's θ included) is θ = θ₀·sinh(ψ), an off-diagonal entry is θ = ψ. The sinh map is log-like
-   * for θ ≫ θ₀ (so terms of very different size are equally easy) and linear through 0, where the
-   * deviance, even in each column of λ, has an ordinary interior minimum in ψ for a singular fit:
-   * no bound, no vanishing gradient on a boundary. A column of λ whose diagonal ends negative is
-   * negated at the end (λλᵀ is unchanged).
+   * Quasi-Newton minimization with the analytic gradient, in ψ: a scalar term's θ is θ₀·sinh(ψ),
+   * a vector term's λ entries are θ = ψ. The sinh map is log-like for θ ≫ θ₀ (so terms of very
+   * different size are equally easy) and linear through 0, where the deviance, even in θ, has an
+   * ordinary interior minimum in ψ for a singular fit: no bound, no vanishing gradient on a
+   * boundary. A vector term's diagonal is left unmapped: when it goes to 0 (most maximal models)
+   * the sinh map's flat valley stops BFGS short (kb07 ML: 2e-4 above BOBYQA); unbounded, its
+   * deviance is still even in each column of λ, and a column whose diagonal ends negative is negated
+   * at the end (λλᵀ is unchanged).
    */
   private fitGradient(th0: Float64Array, maxfun?: number): { x: Float64Array; fval: number; nfev: number; converged: boolean; message: string } {
     const T0 = 0.01;
-    const diag = this.terms.flatMap((t) => t.diagMask.map((d) => d && (t.s === 1 || process.env.GLMM_VMAP === "sinh")));
+    const diag = this.terms.flatMap((t) => t.diagMask.map((d) => d && t.s === 1));
     const toTheta = (psi: Float64Array) => psi.map((v, k) => (diag[k] ? T0 * Math.sinh(v) : v));
     let lastPsi: Float64Array | null = null;
     let lastF = NaN;
@@ -213,15 +218,15 @@ export class LinearMixedModel {
     const psi0 = Float64Array.from(th0, (v, k) => (diag[k] ? Math.asinh(v / T0) : v));
     const opts = { ftol: 1e-12, ftolRel: 1e-12, maxStep0: 1, maxit: maxfun ?? 500 };
     let r = bfgsBounded(fg, psi0, opts);
-    // In the flat valley of a singular fit the Hessian approximation can go stale and stop short:
-    // restart from a fresh one until a restart no longer improves the objective.
-    for (let k = 0; k < 5 && r.converged && psi0.length > 1; k++) {
+    // In the flat valley of a singular vector term the Hessian approximation can go stale and stop
+    // short: restart from a fresh one until a restart no longer improves the objective.
+    const restarts = this.terms.some((t) => t.s > 1) ? LinearMixedModel.restarts : 0;
+    for (let k = 0; k < restarts && r.converged; k++) {
       const r2 = bfgsBounded(fg, r.x, opts);
       const gain = r.fval - r2.fval;
       if (r2.fval <= r.fval) r = { ...r2, converged: r2.converged };
       if (!(gain > 1e-9 * Math.max(1, Math.abs(r.fval)))) break;
     }
-    if (process.env.GLMM_DEBUG_OPT) console.error("bfgs", r.fval, this.evaluations - nev0, r.message);
     const x = toTheta(r.x);
     for (const t of this.terms) {
       const o = t.thetaOffset, s = t.s;
