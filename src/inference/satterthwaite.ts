@@ -8,7 +8,7 @@
 import { UserError } from "../errors.js";
 import type { ModelStructure } from "../formula/types.js";
 import { cholInverse, cholLower } from "../linalg/dense.js";
-import { LinearMixedModel, type FittedLMM } from "../lmm/lmm.js";
+import { LinearMixedModel, fittedSystem, type FittedLMM } from "../lmm/lmm.js";
 import { pfUpper, pt2 } from "./distributions.js";
 import { vectorDerivatives, type VectorDerivatives } from "./numderiv.js";
 import { gradientPartsSmooth, hasAnalyticGradient } from "../lmm/gradient.js";
@@ -47,8 +47,8 @@ export class Satterthwaite {
   readonly xnames: readonly string[];
 
   constructor(ms: ModelStructure, fit: FittedLMM) {
-    const lmm = new LinearMixedModel(ms, { reml: fit.reml });
-    const sys = lmm.system;
+    // the fit's own system when there is one (no second symbolic analysis), else a new one
+    const sys = fittedSystem(fit) ?? new LinearMixedModel(ms, { reml: fit.reml }).system;
     const n = ms.n, p = ms.p;
     this.p = p;
     this.beta = fit.beta;

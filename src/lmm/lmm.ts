@@ -282,12 +282,22 @@ export class LinearMixedModel {
     const nth = theta.length;
     const df = p + nth + 1;
     const logLik = -obj / 2;
-    return {
+    const fit: FittedLMM = {
       kind: "lmm", reml: this.reml, nobs: n, p, xnames: ms.xnames, beta, vcov, sigma, theta, terms: this.terms,
       objective: obj, logLik, df, AIC: -2 * logLik + 2 * df, BIC: -2 * logLik + Math.log(n) * df,
       varcorr, ranef, fitted, residuals, singular, converged, evaluations: nfev, warnings, solver: sys.solverInfo,
     };
+    fittedSystems.set(fit, sys);
+    return fit;
   }
+}
+
+/** the system each fit was summarized from (its A and symbolic analysis stay valid for later work at other θ) */
+const fittedSystems = new WeakMap<FittedLMM, PLSSystem>();
+
+/** The PLS system a fitted LMM came from (Satterthwaite reuses its analysis), if this object is the fit's own. */
+export function fittedSystem(fit: FittedLMM): PLSSystem | undefined {
+  return fittedSystems.get(fit);
 }
 
 /** Variances, SDs and correlations per term, in formula order, scaled by σ². */
