@@ -16,7 +16,7 @@
 // blocks and Λᵀ(·)Λ is applied block by block (scalar units by a product of two scales).
 import { UserError } from "../errors.js";
 import {
-  type SupernodalSymbolic, SupernodalCholesky, analyze, fillReducingOrder, patternFromPairs, permutePattern,
+  type SupernodalSymbolic, type SparseLowerPattern, SupernodalCholesky, analyze, fillReducingOrder, patternFromPairs, permutePattern,
 } from "../linalg/sparse/index.js";
 import type { SysTerm } from "./reterms.js";
 
@@ -64,10 +64,16 @@ export class SparseRest {
    * dense route: the scatter positions below are built only for a route that is taken.
    */
   static build(rest: readonly SysTerm[], roff: Int32Array, n: number, p: number, rowPtr: Int32Array, rowIdx: Int32Array, nl0: number,
-    accept: (sym: SupernodalSymbolic) => boolean = () => true): SparseRest | null {
-    const analysis = analyseRest(rest, roff, n, p, rowPtr, rowIdx, nl0);
-    return accept(analysis.sym) ? new SparseRest(rest, roff, n, p, rowPtr, rowIdx, nl0, analysis) : null;
+    accept: (sym: SupernodalSymbolic) => boolean = () => true, shared: SharedAnalysis | null = null): SparseRest | null {
+    const analysis = analyseRest(rest, roff, n, p, rowPtr, rowIdx, nl0, shared);
+    if (!accept(analysis.sym)) return null;
+    const sr = new SparseRest(rest, roff, n, p, rowPtr, rowIdx, nl0, analysis);
+    sr.shared = analysis.shared;
+    return sr;
   }
+
+  /** the random-effect part of the analysis (pattern and order), for a system on the same terms with another p */
+  shared: SharedAnalysis | null = null;
 
   /**
    * `rowPtr/rowIdx`: the rows (rest indices, ascending, the last p + 1 being X and y) of each
@@ -433,9 +439,27 @@ function rowEntries(rest: readonly SysTerm[], roff: Int32Array, i: number, entry
  * data rows, each term-0 column's clique, the dense X/y rows), a fill-reducing order with X and y
  * kept last, and the supernodal analysis with supernodes starting at qR and m − 1.
  */
-function analyseRest(rest: readonly SysTerm[], roff: Int32Array, n: number, p: number, rowPtr: Int32Array, rowIdx: Int32Array, nl0: number): { perm: Int32Array; sym: SupernodalSymbolic } {
+function analyseRest(rest: readonly SysTerm[], roff: Int32Array, n: number, p: number, rowPtr: Int32Array, rowIdx: Int32Array, nl0: number,
+  shared: SharedAnalysis | null = null): { perm: Int32Array; sym: SupernodalSymbolic; shared: SharedAnalysis } {
   const qR = roff[rest.length];
   const m = qR + p + 1;
+  const bounds = [qR, m - 1].filter((b, i, a) => b > 0 && b < m && a.indexOf(b) === i);
+  if (shared !== null && shared.lead.n === qR) {
+    // the same random-effect pattern and leading order; only the dense tail differs in width
+    const { colPtr: lp, rowIdx: li } = shared.lead;
+    const colPtr = new Int32Array(m + 1);
+    for (let j = 0; j < m; j++) colPtr[j + 1] = colPtr[j] + (j < qR ? lp[j + 1] - lp[j] + p + 1 : m - j);
+    const idx = new Int32Array(colPtr[m]);
+    for (let j = 0; j < m; j++) {
+      let o = colPtr[j];
+      if (j < qR) { idx.set(li.subarray(lp[j], lp[j + 1]), o); o += lp[j + 1] - lp[j]; }
+      for (let a = Math.max(j, qR); a < m; a++) idx[o++] = a;
+    }
+    const perm = new Int32Array(m);
+    perm.set(shared.perm);
+    for (let a = qR; a < m; a++) perm[a] = a;
+    return { perm, sym: analyze(permutePattern({ n: m, colPtr, rowIdx: idx }, perm), { boundaries: bounds }), shared };
+  }
   let rows = new Int32Array(1 << 16), cols = new Int32Array(1 << 16), cnt = 0;
   const push = (a: number, b: number) => {
     if (cnt === rows.length) {
@@ -459,6 +483,26 @@ function analyseRest(rest: readonly SysTerm[], roff: Int32Array, n: number, p: n
   for (let c = 0; c < m; c++) for (let a = Math.max(c, qR); a < m; a++) push(a, c);
   const pattern = patternFromPairs(m, rows, cols, cnt);
   const perm = fillReducingOrder(pattern, p + 1);
-  const bounds = [qR, m - 1].filter((b, i, a) => b > 0 && b < m && a.indexOf(b) === i);
-  return { perm, sym: analyze(permutePattern(pattern, perm), { boundaries: bounds }) };
+  // the leading qR×qR pattern (each column's rows below qR come first) and order, to share
+  const lp = new Int32Array(qR + 1);
+  for (let j = 0; j < qR; j++) {
+    let e = pattern.colPtr[j];
+    while (e < pattern.colPtr[j + 1] && pattern.rowIdx[e] < qR) e++;
+    lp[j + 1] = lp[j] + e - pattern.colPtr[j];
+  }
+  const li = new Int32Array(lp[qR]);
+  for (let j = 0; j < qR; j++) li.set(pattern.rowIdx.subarray(pattern.colPtr[j], pattern.colPtr[j] + lp[j + 1] - lp[j]), lp[j]);
+  const lead: SparseLowerPattern = { n: qR, colPtr: lp, rowIdx: li };
+  return { perm, sym: analyze(permutePattern(pattern, perm), { boundaries: bounds }), shared: { lead, perm: perm.slice(0, qR) } };
+}
+
+/**
+ * The part of the rest analysis that does not depend on the fixed effects: the random-effect
+ * pattern (rest indices below qR) and its fill-reducing order. A GLMM's two systems (with X, and
+ * without it for the second stage) share it. The order is the same for both: AMD and the natural-
+ * order comparison see only the leading columns (each has every dense tail row in L either way).
+ */
+export interface SharedAnalysis {
+  readonly lead: SparseLowerPattern;
+  readonly perm: Int32Array;
 }
