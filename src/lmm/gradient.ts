@@ -263,18 +263,16 @@ function sparseBlockSums(sys: PLSSystem, qq: number): Float64Array[] {
   const out: Float64Array[] = [];
   if (first) {
     const S = new Float64Array(s0 * s0);
-    const B = new Float64Array(LR0.length);
+    const B = new Float64Array(s0 > 1 ? LR0.length : 0);
     const W = new Float64Array(s0 * s0), Q = new Float64Array(s0 * s0);
     for (let l = 0; l < nl0; l++) {
       const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0, vb = s0 * r0;
-      sp.levelProduct(G, LR0, l, r0, nr, s0, rowIdx, qq, B);
       if (s0 === 1) {
-        let quad = 0;
-        for (let a = r0; a < r0 + nr; a++) quad += LR0[a] * B[a];
         const w = 1 / L00[l];
-        S[0] += w * w * (1 + quad);
+        S[0] += w * w * (1 + sp.levelQuad(G, LR0, l, r0, nr, rowIdx, qq));
         continue;
       }
+      sp.levelProduct(G, LR0, l, r0, nr, s0, rowIdx, qq, B);
       for (let c = 0; c < s0; c++)
         for (let d = 0; d <= c; d++) {
           let acc = c === d ? 1 : 0;

@@ -357,6 +357,29 @@ export class SparseRest {
     }
   }
 
+  /**
+   * vᵀGv for a scalar term-0 level's column v (at LR0[r0 …], rows rowIdx[r0 …]) over its rows below
+   * `limit`: levelProduct's quadratic form without writing G v (each stored pair read once).
+   */
+  levelQuad(G: Float64Array, LR0: Float64Array, l: number, r0: number, nr: number, rowIdx: Int32Array, limit: number): number {
+    const { outerPtr, outerPos } = this;
+    let k = outerPtr[l], diag = 0, off = 0;
+    for (let b = 0; b < nr; b++) {
+      if (rowIdx[r0 + b] >= limit) break;
+      const vb = LR0[r0 + b];
+      diag += G[outerPos[k++]] * vb * vb;
+      let acc = 0;
+      let a = b + 1;
+      for (; a < nr; a++, k++) {
+        if (rowIdx[r0 + a] >= limit) break;
+        acc += G[outerPos[k]] * LR0[r0 + a];
+      }
+      k += nr - a;
+      off += acc * vb;
+    }
+    return diag + 2 * off;
+  }
+
   /** G = (L_k L_kᵀ)⁻¹ on the factor's pattern (entries of rows ≥ k unspecified), in L's layout; the array is reused by the next call */
   selectedInverse(k: number): Float64Array {
     // one buffer per system (the size of L): each gradient or leverage pass needs one G at a time
@@ -460,27 +483,27 @@ function analyseRest(rest: readonly SysTerm[], roff: Int32Array, n: number, p: n
     for (let a = qR; a < m; a++) perm[a] = a;
     return { perm, sym: analyze(permutePattern({ n: m, colPtr, rowIdx: idx }, perm), { boundaries: bounds }), shared };
   }
-  let rows = new Int32Array(1 << 16), cols = new Int32Array(1 << 16), cnt = 0;
-  const push = (a: number, b: number) => {
-    if (cnt === rows.length) {
-      const r2 = new Int32Array(rows.length * 2), c2 = new Int32Array(rows.length * 2);
-      r2.set(rows); c2.set(cols);
-      rows = r2; cols = c2;
-    }
-    rows[cnt] = a; cols[cnt] = b; cnt++;
-  };
   let E = 0;
   for (const t of rest) E += t.s;
+  // every pair, counted first: the rows' pairs of rest entries, each term-0 column's clique, the tail
+  let total = n * ((E * (E - 1)) / 2);
+  for (let l = 0; l < nl0; l++) {
+    const nz = rowPtr[l + 1] - rowPtr[l] - p - 1;
+    total += (nz * (nz - 1)) / 2;
+  }
+  for (let c = 0; c < m; c++) total += m - Math.max(c, qR);
+  const rows = new Int32Array(total), cols = new Int32Array(total);
+  let cnt = 0;
   const entry = new Int32Array(E);
   for (let i = 0; i < n && E > 1; i++) {
     rowEntries(rest, roff, i, entry);
-    for (let e = 1; e < E; e++) for (let f = 0; f < e; f++) push(entry[e], entry[f]);
+    for (let e = 1; e < E; e++) for (let f = 0; f < e; f++) { rows[cnt] = entry[e]; cols[cnt++] = entry[f]; }
   }
   for (let l = 0; l < nl0; l++) {
     const r0 = rowPtr[l], nz = rowPtr[l + 1] - r0 - p - 1; // the random-effect rows of the column
-    for (let b = 0; b < nz; b++) for (let a = b + 1; a < nz; a++) push(rowIdx[r0 + a], rowIdx[r0 + b]);
+    for (let b = 0; b < nz; b++) for (let a = b + 1; a < nz; a++) { rows[cnt] = rowIdx[r0 + a]; cols[cnt++] = rowIdx[r0 + b]; }
   }
-  for (let c = 0; c < m; c++) for (let a = Math.max(c, qR); a < m; a++) push(a, c);
+  for (let c = 0; c < m; c++) for (let a = Math.max(c, qR); a < m; a++) { rows[cnt] = a; cols[cnt++] = c; }
   const pattern = patternFromPairs(m, rows, cols, cnt);
   const perm = fillReducingOrder(pattern, p + 1);
   // the leading qR×qR pattern (each column's rows below qR come first) and order, to share
