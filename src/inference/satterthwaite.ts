@@ -277,7 +277,7 @@ function analyticDerivatives(sys: PLSSystem, theta: Float64Array, reml: boolean,
   // (smoothed across a singular λ: see gradientPartsSmooth)
   const parts = (th: Float64Array) => {
     const value = F(th);
-    return { value, g: gradientPartsSmooth(sys, th, reml) };
+    return { value, g: gradientPartsSmooth(sys, th, reml, 1e-4, 1e-3, false) };
   };
   const base = parts(Float64Array.from(theta));
   const m = base.value.length;

@@ -43,11 +43,11 @@ export function profiledGradient(sys: PLSSystem, theta: ArrayLike<number>, u: Fl
  * singular λ (a diagonal entry ≈ 0, as in most maximal models) the gradient, smooth in θ, is taken
  * as the mean of the gradients at θ ± εv, v the diagonals below `near0`: O(ε²) off, a smooth bias
  * (differences of it do not amplify it), where the formula's own rounding grows as 1/|λ_cc|. The
- * system is left factored at θ. (The optimizer smooths only within 1e-7 of singular, where the
+ * system is left factored at θ unless `restore` is false. (The optimizer smooths only within 1e-7 of singular, where the
  * formula's rounding, ~1e-16·nl/|λ_cc| relative, would matter; Satterthwaite, which differences
  * gradients, within 1e-3.)
  */
-export function gradientPartsSmooth(sys: PLSSystem, theta: ArrayLike<number>, reml: boolean, eps = 1e-4, near0 = 10 * eps): { dld: Float64Array; dr2: Float64Array; r2: number } {
+export function gradientPartsSmooth(sys: PLSSystem, theta: ArrayLike<number>, reml: boolean, eps = 1e-4, near0 = 10 * eps, restore = true): { dld: Float64Array; dr2: Float64Array; r2: number } {
   const k = theta.length;
   const near = new Float64Array(k);
   let any = false;
@@ -61,7 +61,7 @@ export function gradientPartsSmooth(sys: PLSSystem, theta: ArrayLike<number>, re
     return gradientParts(sys, tv, sys.solve().u, reml);
   };
   const a = at(1), b = at(-1);
-  sys.updateL(theta);
+  if (restore) sys.updateL(theta);
   return { dld: a.dld.map((v, i) => (v + b.dld[i]) / 2), dr2: a.dr2.map((v, i) => (v + b.dr2[i]) / 2), r2 };
 }
 
