@@ -8,7 +8,7 @@
 import { UserError } from "../errors.js";
 import type { ModelStructure } from "../formula/types.js";
 import { cholInverse, cholLower } from "../linalg/dense.js";
-import { LinearMixedModel, fittedSystem, type FittedLMM } from "../lmm/lmm.js";
+import { LinearMixedModel, fittedModel, type FittedLMM } from "../lmm/lmm.js";
 import { pfUpper, pt2 } from "./distributions.js";
 import { vectorDerivatives, type VectorDerivatives } from "./numderiv.js";
 import { gradientPartsSmooth, hasAnalyticGradient } from "../lmm/gradient.js";
@@ -48,7 +48,7 @@ export class Satterthwaite {
 
   constructor(ms: ModelStructure, fit: FittedLMM) {
     // the fit's own system when there is one (no second symbolic analysis), else a new one
-    const sys = fittedSystem(fit) ?? new LinearMixedModel(ms, { reml: fit.reml }).system;
+    const sys = (fittedModel(fit) ?? new LinearMixedModel(ms, { reml: fit.reml })).system;
     const n = ms.n, p = ms.p;
     this.p = p;
     this.beta = fit.beta;

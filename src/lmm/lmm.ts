@@ -128,6 +128,13 @@ export class LinearMixedModel {
   /** −2 log-likelihood (ML) or the REML criterion at θ; +∞ when Ω(θ) is not positive definite. */
   objective(theta: ArrayLike<number>): number {
     this.evaluations++;
+    const obj = this.deviance(theta);
+    this.onProgress?.({ stage: this.reml ? "REML" : "ML", evaluations: this.evaluations, objective: obj });
+    return obj;
+  }
+
+  /** The objective at θ without counting an evaluation or reporting progress (diagnostics after a fit). */
+  deviance(theta: ArrayLike<number>): number {
     const sys = this.system;
     if (!sys.updateL(theta)) return Infinity;
     const n = this.ms.n, p = this.ms.p;
@@ -136,7 +143,6 @@ export class LinearMixedModel {
     const obj = (this.reml
       ? ldZ + sys.logdetX() + (n - p) * (1 + Math.log((2 * Math.PI * r2) / (n - p)))
       : ldZ + n * (1 + Math.log((2 * Math.PI * r2) / n))) - this.logWeights;
-    this.onProgress?.({ stage: this.reml ? "REML" : "ML", evaluations: this.evaluations, objective: obj });
     return obj;
   }
 
@@ -287,17 +293,17 @@ export class LinearMixedModel {
       objective: obj, logLik, df, AIC: -2 * logLik + 2 * df, BIC: -2 * logLik + Math.log(n) * df,
       varcorr, ranef, fitted, residuals, singular, converged, evaluations: nfev, warnings, solver: sys.solverInfo,
     };
-    fittedSystems.set(fit, sys);
+    fittedModels.set(fit, this);
     return fit;
   }
 }
 
-/** the system each fit was summarized from (its A and symbolic analysis stay valid for later work at other θ) */
-const fittedSystems = new WeakMap<FittedLMM, PLSSystem>();
+/** the model each fit was summarized from (its A and symbolic analysis stay valid for later work at other θ) */
+const fittedModels = new WeakMap<FittedLMM, LinearMixedModel>();
 
-/** The PLS system a fitted LMM came from (Satterthwaite reuses its analysis), if this object is the fit's own. */
-export function fittedSystem(fit: FittedLMM): PLSSystem | undefined {
-  return fittedSystems.get(fit);
+/** The model a fitted LMM came from, if this object is the fit's own: diagnostics and Satterthwaite reuse its analysis. */
+export function fittedModel(fit: FittedLMM): LinearMixedModel | undefined {
+  return fittedModels.get(fit);
 }
 
 /** Variances, SDs and correlations per term, in formula order, scaled by σ². */
