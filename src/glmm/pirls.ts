@@ -62,7 +62,7 @@ export class GLMMState {
     this.prior = prior;
     this.offset = ms.offset ?? new Float64Array(ms.n);
     this.sysBeta = new PLSSystem(terms, ms.n, ms.p);
-    this.sysU = new PLSSystem(terms, ms.n, 0);
+    this.sysU = new PLSSystem(terms, ms.n, 0, undefined, this.sysBeta);
     this.termOffset = new Int32Array(terms.length + 1);
     for (let t = 0; t < terms.length; t++) this.termOffset[t + 1] = this.termOffset[t] + terms[t].q;
     this.q = this.termOffset[terms.length];

@@ -7,7 +7,7 @@ import { parseFormula } from "../formula/index.js";
 import { splitBars } from "../formula/terms.js";
 import type { ModelStructure } from "../formula/types.js";
 import type { FittedGLMM } from "../glmm/glmm.js";
-import { type FittedLMM, LinearMixedModel } from "../lmm/lmm.js";
+import { type FittedLMM, LinearMixedModel, fittedModel } from "../lmm/lmm.js";
 import { relCovariance } from "../lmm/reterms.js";
 import { lambdaAt } from "./simulate.js";
 
@@ -153,8 +153,10 @@ export function fitDiagnostics(ms: ModelStructure, fit: FittedLMM | FittedGLMM, 
  * Detected by moving each term's θ block (×2 and ×½) and seeing the criterion stay put.
  */
 export function unidentifiedVariances(ms: ModelStructure, fit: FittedLMM, weights?: Float64Array): string[] {
-  const model = new LinearMixedModel(ms, { reml: fit.reml, weights });
-  const base = model.objective(fit.theta);
+  // the fit's own model (same weights; no second symbolic analysis) when there is one
+  const own = fittedModel(fit);
+  const model = own ?? new LinearMixedModel(ms, { reml: fit.reml, weights });
+  const base = model.deviance(fit.theta);
   if (!Number.isFinite(base)) return [];
   const tol = 1e-7 * Math.max(1, Math.abs(base));
   const out: string[] = [];
@@ -166,7 +168,7 @@ export function unidentifiedVariances(ms: ModelStructure, fit: FittedLMM, weight
         const i = t.thetaOffset + k;
         th[i] = zero ? (t.diagMask[k] ? scale : 0) : th[i] * scale;
       }
-      return model.objective(th);
+      return model.deviance(th);
     };
     const up = at(2), down = at(0.5);
     if (Math.abs(up - base) <= tol && Math.abs(down - base) <= tol) {

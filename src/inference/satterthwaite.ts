@@ -8,10 +8,10 @@
 import { UserError } from "../errors.js";
 import type { ModelStructure } from "../formula/types.js";
 import { cholInverse, cholLower } from "../linalg/dense.js";
-import { LinearMixedModel, type FittedLMM } from "../lmm/lmm.js";
+import { LinearMixedModel, fittedModel, type FittedLMM } from "../lmm/lmm.js";
 import { pfUpper, pt2 } from "./distributions.js";
 import { vectorDerivatives, type VectorDerivatives } from "./numderiv.js";
-import { gradientParts, hasAnalyticGradient } from "../lmm/gradient.js";
+import { gradientPartsSmooth, hasAnalyticGradient } from "../lmm/gradient.js";
 import type { PLSSystem } from "../lmm/system.js";
 
 export interface ContrastTest {
@@ -47,8 +47,8 @@ export class Satterthwaite {
   readonly xnames: readonly string[];
 
   constructor(ms: ModelStructure, fit: FittedLMM) {
-    const lmm = new LinearMixedModel(ms, { reml: fit.reml });
-    const sys = lmm.system;
+    // the fit's own system when there is one (no second symbolic analysis), else a new one
+    const sys = (fittedModel(fit) ?? new LinearMixedModel(ms, { reml: fit.reml })).system;
     const n = ms.n, p = ms.p;
     this.p = p;
     this.beta = fit.beta;
@@ -71,7 +71,8 @@ export class Satterthwaite {
       out.set(cholInverse(LX, p), 2);
       return out;
     };
-    const der = hasAnalyticGradient(sys) && Array.from(fit.theta).every((t) => t > 1e-6)
+    // (a scalar term on the boundary keeps numDeriv; a vector term's singular λ is handled below)
+    const der = hasAnalyticGradient(sys) && fit.terms.every((t) => t.s > 1 || fit.theta[t.thetaOffset] > 1e-6)
       ? analyticDerivatives(sys, fit.theta, fit.reml, F)
       : vectorDerivatives(F, fit.theta);
     const m = 2 + p * p;
@@ -264,7 +265,8 @@ export function satterthwaiteTable(ms: ModelStructure, fit: FittedLMM): { rows: 
 }
 
 /**
- * The derivatives `vectorDerivatives` would give for F = (ld, r², M) when every term is scalar:
+ * The derivatives `vectorDerivatives` would give for F = (ld, r², M) when the analytic gradient
+ * applies (scalar terms off the boundary, unstructured or diagonal vector terms):
  * first derivatives of ld and r² exactly (src/lmm/gradient.ts), their second derivatives and the
  * first derivatives of M by central differences of those — 2k + 1 factorizations instead of
  * numDeriv's ~4k² (InstEval: 7 instead of 49), with differences of exact gradients, so no
@@ -272,10 +274,10 @@ export function satterthwaiteTable(ms: ModelStructure, fit: FittedLMM): { rows: 
  */
 function analyticDerivatives(sys: PLSSystem, theta: Float64Array, reml: boolean, F: (th: Float64Array) => Float64Array): VectorDerivatives {
   const k = theta.length;
+  // (smoothed across a singular λ: see gradientPartsSmooth)
   const parts = (th: Float64Array) => {
     const value = F(th);
-    const g = gradientParts(sys, th, sys.solve().u, reml);
-    return { value, g };
+    return { value, g: gradientPartsSmooth(sys, th, reml, 1e-4, 1e-3, false) };
   };
   const base = parts(Float64Array.from(theta));
   const m = base.value.length;

@@ -6,6 +6,7 @@ import type { PLSSystem } from "./system.js";
 import type { SysTerm } from "./reterms.js";
 import type { RanefTable } from "./lmm.js";
 import { lowerInverse } from "../linalg/dense.js";
+import { lowerBlockInverse } from "./gradient.js";
 
 /** Largest dense rest part for which conditional variances are computed (q_rest³/6 flops). */
 export const CONDVAR_MAX_REST = 6000;
@@ -37,15 +38,8 @@ export function conditionalVariances(sys: PLSSystem, sigma2: number): Float64Arr
     const B = new Float64Array(s0 * s0);
     for (let l = 0; l < nl0; l++) {
       // W = L00[l]⁻¹
-      W.fill(0);
       const o = l * s0 * s0;
-      for (let c = 0; c < s0; c++) {
-        W[c + c * s0] = 1;
-        for (let k = c; k < s0; k++) {
-          const xk = (W[k + c * s0] /= L00[o + k + k * s0]);
-          for (let i = k + 1; i < s0; i++) W[i + c * s0] -= L00[o + i + k * s0] * xk;
-        }
-      }
+      lowerBlockInverse(L00, o, s0, W);
       // block = WᵀW + X_Rᵀ X_R, X_R = −Minv · (L_R0[l] W)
       for (let a = 0; a < s0; a++)
         for (let b = 0; b < s0; b++) {
@@ -143,14 +137,7 @@ function sparseConditionalVariances(sys: PLSSystem, sigma2: number): Float64Arra
     const GV = new Float64Array(LR0.length);
     for (let l = 0; l < nl0; l++) {
       const o = l * s0 * s0;
-      W.fill(0);
-      for (let c = 0; c < s0; c++) {
-        W[c + c * s0] = 1;
-        for (let k = c; k < s0; k++) {
-          const xk = (W[k + c * s0] /= L00[o + k + k * s0]);
-          for (let i = k + 1; i < s0; i++) W[i + c * s0] -= L00[o + i + k * s0] * xk;
-        }
-      }
+      lowerBlockInverse(L00, o, s0, W);
       // Q = I + V_lᵀ G V_l over the random-effect rows
       const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0, vb = s0 * r0;
       sp.levelProduct(G, LR0, l, r0, nr, s0, rowIdx, qR, GV);

@@ -128,6 +128,13 @@ export class LinearMixedModel {
   /** −2 log-likelihood (ML) or the REML criterion at θ; +∞ when Ω(θ) is not positive definite. */
   objective(theta: ArrayLike<number>): number {
     this.evaluations++;
+    const obj = this.deviance(theta);
+    this.onProgress?.({ stage: this.reml ? "REML" : "ML", evaluations: this.evaluations, objective: obj });
+    return obj;
+  }
+
+  /** The objective at θ without counting an evaluation or reporting progress (diagnostics after a fit). */
+  deviance(theta: ArrayLike<number>): number {
     const sys = this.system;
     if (!sys.updateL(theta)) return Infinity;
     const n = this.ms.n, p = this.ms.p;
@@ -136,7 +143,6 @@ export class LinearMixedModel {
     const obj = (this.reml
       ? ldZ + sys.logdetX() + (n - p) * (1 + Math.log((2 * Math.PI * r2) / (n - p)))
       : ldZ + n * (1 + Math.log((2 * Math.PI * r2) / n))) - this.logWeights;
-    this.onProgress?.({ stage: this.reml ? "REML" : "ML", evaluations: this.evaluations, objective: obj });
     return obj;
   }
 
@@ -146,30 +152,14 @@ export class LinearMixedModel {
     const upper = thetaUpper(this.terms);
     let res: { x: Float64Array; fval: number; nfev: number; converged: boolean; message: string };
     if (hasAnalyticGradient(this.system)) {
-      // All terms scalar: analytic gradient and BFGS in ψ with θ = θ₀·sinh(ψ). The map is log-like
-      // for θ ≫ θ₀ (so terms of very different size are equally easy) and linear through 0, where
-      // the deviance, even in θ, has an ordinary interior minimum in ψ for a singular fit: no bound,
-      // no vanishing gradient on a boundary. |θ| is taken at the end.
-      const T0 = 0.01;
-      const toTheta = (psi: Float64Array) => psi.map((v) => T0 * Math.sinh(v));
-      let lastPsi: Float64Array | null = null;
-      let lastF = NaN;
-      const fg = (psi: Float64Array, g: Float64Array | null) => {
-        const th = toTheta(psi);
-        // the gradient reuses the factor of the evaluation just made at the same point
-        const same = lastPsi !== null && lastPsi.every((v, i) => v === psi[i]);
-        const f = same ? lastF : this.objective(th);
-        lastPsi = Float64Array.from(psi);
-        lastF = f;
-        if (g && Number.isFinite(f)) {
-          const gt = profiledGradient(this.system, th, this.system.solve().u, this.reml, this.ms.n);
-          for (let k = 0; k < g.length; k++) g[k] = gt[k] * T0 * Math.cosh(psi[k]);
-        }
-        return f;
-      };
-      const psi0 = Float64Array.from(th0, (v) => Math.asinh(v / T0));
-      const r = bfgsBounded(fg, psi0, { ftol: 1e-12, ftolRel: 1e-12, maxStep0: 1, maxit: options.maxfun ?? 500 });
-      res = { ...r, x: toTheta(r.x).map(Math.abs) };    } else {
+      res = this.fitGradient(th0, options.maxfun);
+      if (!res.converged) {
+        // BOBYQA from where the quasi-Newton search stopped
+        const f = (th: Float64Array) => this.objective(th);
+        const r = bobyqa(f, res.x, { lower, upper, rhobeg: 0.2, rhoend: 2e-7, maxfun: options.maxfun ?? 10000 });
+        res = { ...r, nfev: r.nfev + res.nfev };
+      }
+    } else {
       const f = (th: Float64Array) => this.objective(th);
       res = bobyqa(f, th0, { lower, upper, rhobeg: 0.2, rhoend: 2e-7, maxfun: options.maxfun ?? 10000 });
     }
@@ -196,6 +186,64 @@ export class LinearMixedModel {
     const y = this.y, my = y.reduce((a, v) => a + v, 0) / y.length, sdy = Math.sqrt(y.reduce((a, v) => a + (v - my) ** 2, 0) / y.length);
     if (fitted.sigma <= 1e-6 * sdy || sdy === 0) fitted.warnings.push(`the residual standard deviation is essentially zero (σ = ${fitted.sigma.toPrecision(2)}): the model fits the response exactly, so the variance components are not reliable`);
     return fitted;
+  }
+
+  /** most BFGS restarts after convergence (vector terms) */
+  static restarts = 1;
+
+  /**
+   * Quasi-Newton minimization with the analytic gradient, in ψ: a scalar term's θ is θ₀·sinh(ψ),
+   * a vector term's λ entries are θ = ψ. The sinh map is log-like for θ ≫ θ₀ (so terms of very
+   * different size are equally easy) and linear through 0, where the deviance, even in θ, has an
+   * ordinary interior minimum in ψ for a singular fit: no bound, no vanishing gradient on a
+   * boundary. A vector term's diagonal is left unmapped: when it goes to 0 (most maximal models)
+   * the sinh map's flat valley stops BFGS short (kb07 ML: 2e-4 above BOBYQA); unbounded, its
+   * deviance is still even in each column of λ, and a column whose diagonal ends negative is negated
+   * at the end (λλᵀ is unchanged).
+   */
+  private fitGradient(th0: Float64Array, maxfun?: number): { x: Float64Array; fval: number; nfev: number; converged: boolean; message: string } {
+    const T0 = 0.01;
+    const diag = this.terms.flatMap((t) => t.diagMask.map((d) => d && t.s === 1));
+    const toTheta = (psi: Float64Array) => psi.map((v, k) => (diag[k] ? T0 * Math.sinh(v) : v));
+    let lastPsi: Float64Array | null = null;
+    let lastF = NaN;
+    const nev0 = this.evaluations;
+    const fg = (psi: Float64Array, g: Float64Array | null) => {
+      const th = toTheta(psi);
+      // the gradient reuses the factor of the evaluation just made at the same point
+      const same = lastPsi !== null && lastPsi.every((v, i) => v === psi[i]);
+      const f = same ? lastF : this.objective(th);
+      lastPsi = Float64Array.from(psi);
+      lastF = f;
+      if (g && Number.isFinite(f)) {
+        const gt = profiledGradient(this.system, th, this.system.solve().u, this.reml, this.ms.n, true);
+        for (let k = 0; k < g.length; k++) g[k] = diag[k] ? gt[k] * T0 * Math.cosh(psi[k]) : gt[k];
+      }
+      return f;
+    };
+    const psi0 = Float64Array.from(th0, (v, k) => (diag[k] ? Math.asinh(v / T0) : v));
+    const opts = { ftol: 1e-12, ftolRel: 1e-12, maxStep0: 1, maxit: maxfun ?? 500 };
+    let r = bfgsBounded(fg, psi0, opts);
+    // In the flat valley of a singular vector term the Hessian approximation can go stale and stop
+    // short: restart from a fresh one until a restart no longer improves the objective.
+    const restarts = this.terms.some((t) => t.s > 1) ? LinearMixedModel.restarts : 0;
+    for (let k = 0; k < restarts && r.converged; k++) {
+      const r2 = bfgsBounded(fg, r.x, opts);
+      const gain = r.fval - r2.fval;
+      if (r2.fval <= r.fval) r = { ...r2, converged: r2.converged };
+      if (!(gain > 1e-9 * Math.max(1, Math.abs(r.fval)))) break;
+    }
+    const x = toTheta(r.x);
+    for (const t of this.terms) {
+      const o = t.thetaOffset, s = t.s;
+      if (s === 1 || t.kind === "diag") {
+        for (let k = o; k < o + t.ntheta; k++) x[k] = Math.abs(x[k]);
+        continue;
+      }
+      // lme4's order: column c holds rows c..s−1, its diagonal first
+      for (let c = 0, k = o; c < s; k += s - c, c++) if (x[k] < 0) for (let r2 = 0; r2 < s - c; r2++) x[k + r2] = -x[k + r2];
+    }
+    return { ...r, x, nfev: this.evaluations - nev0 };
   }
 
   /** Everything a fitted model reports, at θ. */
@@ -240,12 +288,22 @@ export class LinearMixedModel {
     const nth = theta.length;
     const df = p + nth + 1;
     const logLik = -obj / 2;
-    return {
+    const fit: FittedLMM = {
       kind: "lmm", reml: this.reml, nobs: n, p, xnames: ms.xnames, beta, vcov, sigma, theta, terms: this.terms,
       objective: obj, logLik, df, AIC: -2 * logLik + 2 * df, BIC: -2 * logLik + Math.log(n) * df,
       varcorr, ranef, fitted, residuals, singular, converged, evaluations: nfev, warnings, solver: sys.solverInfo,
     };
+    fittedModels.set(fit, this);
+    return fit;
   }
+}
+
+/** the model each fit was summarized from (its A and symbolic analysis stay valid for later work at other θ) */
+const fittedModels = new WeakMap<FittedLMM, LinearMixedModel>();
+
+/** The model a fitted LMM came from, if this object is the fit's own: diagnostics and Satterthwaite reuse its analysis. */
+export function fittedModel(fit: FittedLMM): LinearMixedModel | undefined {
+  return fittedModels.get(fit);
 }
 
 /** Variances, SDs and correlations per term, in formula order, scaled by σ². */

@@ -16,7 +16,7 @@
 // blocks and Λᵀ(·)Λ is applied block by block (scalar units by a product of two scales).
 import { UserError } from "../errors.js";
 import {
-  type SupernodalSymbolic, SupernodalCholesky, analyze, fillReducingOrder, patternFromPairs, permutePattern,
+  type SupernodalSymbolic, type SparseLowerPattern, SupernodalCholesky, analyze, fillReducingOrder, patternFromPairs, permutePattern,
 } from "../linalg/sparse/index.js";
 import type { SysTerm } from "./reterms.js";
 
@@ -64,10 +64,16 @@ export class SparseRest {
    * dense route: the scatter positions below are built only for a route that is taken.
    */
   static build(rest: readonly SysTerm[], roff: Int32Array, n: number, p: number, rowPtr: Int32Array, rowIdx: Int32Array, nl0: number,
-    accept: (sym: SupernodalSymbolic) => boolean = () => true): SparseRest | null {
-    const analysis = analyseRest(rest, roff, n, p, rowPtr, rowIdx, nl0);
-    return accept(analysis.sym) ? new SparseRest(rest, roff, n, p, rowPtr, rowIdx, nl0, analysis) : null;
+    accept: (sym: SupernodalSymbolic) => boolean = () => true, shared: SharedAnalysis | null = null): SparseRest | null {
+    const analysis = analyseRest(rest, roff, n, p, rowPtr, rowIdx, nl0, shared);
+    if (!accept(analysis.sym)) return null;
+    const sr = new SparseRest(rest, roff, n, p, rowPtr, rowIdx, nl0, analysis);
+    sr.shared = analysis.shared;
+    return sr;
   }
+
+  /** the random-effect part of the analysis (pattern and order), for a system on the same terms with another p */
+  shared: SharedAnalysis | null = null;
 
   /**
    * `rowPtr/rowIdx`: the rows (rest indices, ascending, the last p + 1 being X and y) of each
@@ -351,11 +357,51 @@ export class SparseRest {
     }
   }
 
+  /**
+   * vᵀGv for a scalar term-0 level's column v (at LR0[r0 …], rows rowIdx[r0 …]) over its rows below
+   * `limit`: levelProduct's quadratic form without writing G v (each stored pair read once).
+   */
+  levelQuad(G: Float64Array, LR0: Float64Array, l: number, r0: number, nr: number, rowIdx: Int32Array, limit: number): number {
+    const { outerPtr, outerPos } = this;
+    let k = outerPtr[l], diag = 0, off = 0;
+    for (let b = 0; b < nr; b++) {
+      if (rowIdx[r0 + b] >= limit) break;
+      const vb = LR0[r0 + b];
+      diag += G[outerPos[k++]] * vb * vb;
+      let acc = 0;
+      let a = b + 1;
+      for (; a < nr; a++, k++) {
+        if (rowIdx[r0 + a] >= limit) break;
+        acc += G[outerPos[k]] * LR0[r0 + a];
+      }
+      k += nr - a;
+      off += acc * vb;
+    }
+    return diag + 2 * off;
+  }
+
   /** G = (L_k L_kᵀ)⁻¹ on the factor's pattern (entries of rows ≥ k unspecified), in L's layout; the array is reused by the next call */
   selectedInverse(k: number): Float64Array {
     // one buffer per system (the size of L): each gradient or leverage pass needs one G at a time
     return this.F.selectedInverse(k, (this.ginv ??= new Float64Array(this.F.L.length)));
   }
+
+  /**
+   * Positions of every vector unit's own s×s block (level by level, column-major, both triangles)
+   * of rest term t at offset `off`: computed once per term.
+   */
+  unitBlockPositions(t: number, off: number, s: number, nl: number): Int32Array {
+    let pos = this.unitPos.get(t);
+    if (pos === undefined) {
+      pos = new Int32Array(nl * s * s);
+      for (let l = 0, k = 0; l < nl; l++)
+        for (let b = 0; b < s; b++) for (let a = 0; a < s; a++) pos[k++] = this.position(off + l * s + a, off + l * s + b);
+      this.unitPos.set(t, pos);
+    }
+    return pos;
+  }
+
+  private readonly unitPos = new Map<number, Int32Array>();
 
   /** G's storage, reused by selectedInverse (valid until its next call) */
   private ginv: Float64Array | null = null;
@@ -416,32 +462,70 @@ function rowEntries(rest: readonly SysTerm[], roff: Int32Array, i: number, entry
  * data rows, each term-0 column's clique, the dense X/y rows), a fill-reducing order with X and y
  * kept last, and the supernodal analysis with supernodes starting at qR and m − 1.
  */
-function analyseRest(rest: readonly SysTerm[], roff: Int32Array, n: number, p: number, rowPtr: Int32Array, rowIdx: Int32Array, nl0: number): { perm: Int32Array; sym: SupernodalSymbolic } {
+function analyseRest(rest: readonly SysTerm[], roff: Int32Array, n: number, p: number, rowPtr: Int32Array, rowIdx: Int32Array, nl0: number,
+  shared: SharedAnalysis | null = null): { perm: Int32Array; sym: SupernodalSymbolic; shared: SharedAnalysis } {
   const qR = roff[rest.length];
   const m = qR + p + 1;
-  let rows = new Int32Array(1 << 16), cols = new Int32Array(1 << 16), cnt = 0;
-  const push = (a: number, b: number) => {
-    if (cnt === rows.length) {
-      const r2 = new Int32Array(rows.length * 2), c2 = new Int32Array(rows.length * 2);
-      r2.set(rows); c2.set(cols);
-      rows = r2; cols = c2;
+  const bounds = [qR, m - 1].filter((b, i, a) => b > 0 && b < m && a.indexOf(b) === i);
+  if (shared !== null && shared.lead.n === qR) {
+    // the same random-effect pattern and leading order; only the dense tail differs in width
+    const { colPtr: lp, rowIdx: li } = shared.lead;
+    const colPtr = new Int32Array(m + 1);
+    for (let j = 0; j < m; j++) colPtr[j + 1] = colPtr[j] + (j < qR ? lp[j + 1] - lp[j] + p + 1 : m - j);
+    const idx = new Int32Array(colPtr[m]);
+    for (let j = 0; j < m; j++) {
+      let o = colPtr[j];
+      if (j < qR) { idx.set(li.subarray(lp[j], lp[j + 1]), o); o += lp[j + 1] - lp[j]; }
+      for (let a = Math.max(j, qR); a < m; a++) idx[o++] = a;
     }
-    rows[cnt] = a; cols[cnt] = b; cnt++;
-  };
+    const perm = new Int32Array(m);
+    perm.set(shared.perm);
+    for (let a = qR; a < m; a++) perm[a] = a;
+    return { perm, sym: analyze(permutePattern({ n: m, colPtr, rowIdx: idx }, perm), { boundaries: bounds }), shared };
+  }
   let E = 0;
   for (const t of rest) E += t.s;
+  // every pair, counted first: the rows' pairs of rest entries, each term-0 column's clique, the tail
+  let total = n * ((E * (E - 1)) / 2);
+  for (let l = 0; l < nl0; l++) {
+    const nz = rowPtr[l + 1] - rowPtr[l] - p - 1;
+    total += (nz * (nz - 1)) / 2;
+  }
+  for (let c = 0; c < m; c++) total += m - Math.max(c, qR);
+  const rows = new Int32Array(total), cols = new Int32Array(total);
+  let cnt = 0;
   const entry = new Int32Array(E);
   for (let i = 0; i < n && E > 1; i++) {
     rowEntries(rest, roff, i, entry);
-    for (let e = 1; e < E; e++) for (let f = 0; f < e; f++) push(entry[e], entry[f]);
+    for (let e = 1; e < E; e++) for (let f = 0; f < e; f++) { rows[cnt] = entry[e]; cols[cnt++] = entry[f]; }
   }
   for (let l = 0; l < nl0; l++) {
     const r0 = rowPtr[l], nz = rowPtr[l + 1] - r0 - p - 1; // the random-effect rows of the column
-    for (let b = 0; b < nz; b++) for (let a = b + 1; a < nz; a++) push(rowIdx[r0 + a], rowIdx[r0 + b]);
+    for (let b = 0; b < nz; b++) for (let a = b + 1; a < nz; a++) { rows[cnt] = rowIdx[r0 + a]; cols[cnt++] = rowIdx[r0 + b]; }
   }
-  for (let c = 0; c < m; c++) for (let a = Math.max(c, qR); a < m; a++) push(a, c);
+  for (let c = 0; c < m; c++) for (let a = Math.max(c, qR); a < m; a++) { rows[cnt] = a; cols[cnt++] = c; }
   const pattern = patternFromPairs(m, rows, cols, cnt);
   const perm = fillReducingOrder(pattern, p + 1);
-  const bounds = [qR, m - 1].filter((b, i, a) => b > 0 && b < m && a.indexOf(b) === i);
-  return { perm, sym: analyze(permutePattern(pattern, perm), { boundaries: bounds }) };
+  // the leading qR×qR pattern (each column's rows below qR come first) and order, to share
+  const lp = new Int32Array(qR + 1);
+  for (let j = 0; j < qR; j++) {
+    let e = pattern.colPtr[j];
+    while (e < pattern.colPtr[j + 1] && pattern.rowIdx[e] < qR) e++;
+    lp[j + 1] = lp[j] + e - pattern.colPtr[j];
+  }
+  const li = new Int32Array(lp[qR]);
+  for (let j = 0; j < qR; j++) li.set(pattern.rowIdx.subarray(pattern.colPtr[j], pattern.colPtr[j] + lp[j + 1] - lp[j]), lp[j]);
+  const lead: SparseLowerPattern = { n: qR, colPtr: lp, rowIdx: li };
+  return { perm, sym: analyze(permutePattern(pattern, perm), { boundaries: bounds }), shared: { lead, perm: perm.slice(0, qR) } };
+}
+
+/**
+ * The part of the rest analysis that does not depend on the fixed effects: the random-effect
+ * pattern (rest indices below qR) and its fill-reducing order. A GLMM's two systems (with X, and
+ * without it for the second stage) share it. The order is the same for both: AMD and the natural-
+ * order comparison see only the leading columns (each has every dense tail row in L either way).
+ */
+export interface SharedAnalysis {
+  readonly lead: SparseLowerPattern;
+  readonly perm: Int32Array;
 }

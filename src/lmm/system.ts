@@ -109,7 +109,11 @@ export class PLSSystem {
   /** tree: per entry of a node's L_R0 column, the index of the same row in its parent's column */
   private readonly upPos: Int32Array;
 
-  constructor(terms: readonly SysTerm[], n: number, p: number, route: SolverRoute = PLSSystem.defaultRoute) {
+  /**
+   * `share`: a system on the same terms (a GLMM's other stage): its sparse analysis of the random-
+   * effect part (pattern and order) is reused.
+   */
+  constructor(terms: readonly SysTerm[], n: number, p: number, route: SolverRoute = PLSSystem.defaultRoute, share: PLSSystem | null = null) {
     this.terms = terms;
     this.n = n;
     this.p = p;
@@ -259,7 +263,7 @@ export class PLSSystem {
     const eligible = first !== null && tree === null && R > 0 && rest.every((t) => t.kfac === null && t.kprec === null && t.tree === null);
     const m = this.m;
     const sparse = eligible && route !== "dense" && (route === "sparse" || m >= 200)
-      ? SparseRest.build(rest, this.roff, n, p, rowPtr, rowIdx, nl0, (sym) => route === "sparse" || m > MAX_DENSE || sym.flops <= 0.3 * (m * m * m) / 3)
+      ? SparseRest.build(rest, this.roff, n, p, rowPtr, rowIdx, nl0, (sym) => route === "sparse" || m > MAX_DENSE || sym.flops <= 0.3 * (m * m * m) / 3, share?.sparse?.shared ?? null)
       : null;
     this.sparse = sparse;
     // Two m×m matrices (A_RR, L_RR) and a dense factorization per evaluation: past this size the

@@ -109,6 +109,12 @@ for (const [name, data, formula, family] of glmmCases) {
     const sparse = withRoute("sparse", () => new GeneralizedLinearMixedModel(ms, { family }));
     assert.ok(sparse.state.sysU.sparse !== null && sparse.state.sysBeta.sparse !== null);
     assert.equal(dense.state.sysU.sparse, null);
+    // the second stage's system shares the first's analysis: the same order and factor as its own
+    const own = withRoute("sparse", () => new PLSSystem(sparse.state.sysU.terms, ms.n, 0)).sparse!;
+    assert.ok(sparse.state.sysU.sparse.shared === sparse.state.sysBeta.sparse.shared, "analysis shared");
+    assert.deepEqual(Array.from(sparse.state.sysU.sparse.perm), Array.from(own.perm));
+    assert.deepEqual(Array.from(sparse.state.sysU.sparse.sym.superPtr), Array.from(own.sym.superPtr));
+    assert.equal(sparse.state.sysU.sparse.sym.nnzL, own.sym.nnzL);
     const th = Float64Array.from(dense.terms.flatMap((t, i) => t.start.map((_, k) => (t.diagMask[k] ? 0.4 + 0.3 * i : 0.1))));
     close(dense.deviance(th, null), sparse.deviance(th, null), 1e-10, "stage-1 deviance");
     const beta = Float64Array.from(dense.state.beta, (b) => b + 0.05);
