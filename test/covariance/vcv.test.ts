@@ -60,7 +60,7 @@ test("rescale rejects a zero variance (a tip on the root)", () => {
   assert.throws(() => rescale(Float64Array.from([0, 0, 0, 1]), 2, "corr", "z.nwk"), /z\.nwk: diagonal entry 1 is 0/);
 });
 
-test("vcv of a 3000-tip random tree takes well under a second and is exact on spot checks", () => {
+test("vcv of a 3000-tip random tree is exact on spot checks (speed is a benchmark matter)", () => {
   // random binary tree by repeatedly joining two random subtrees (deterministic LCG)
   let seed = 12345;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
@@ -73,12 +73,9 @@ test("vcv of a 3000-tip random tree takes well under a second and is exact on sp
     parts.push({ s: `(${a.s},${b.s}):${rand().toFixed(3)}` });
   }
   const text = parts[0].s.replace(/:[0-9.]+$/, "") + ";";
-  const t0 = performance.now();
   const tree = parseNewick(text);
   const { K } = treeVcv(tree, "height");
-  const ms = performance.now() - t0;
   assert.equal(tree.tips.length, 3000);
-  assert.ok(ms < 1500, `took ${ms.toFixed(0)} ms`);
   // check symmetric and K_ij ≤ min(K_ii, K_jj) on a sample (a shared path is part of both paths)
   const n = 3000;
   for (let k = 0; k < 2000; k++) {
