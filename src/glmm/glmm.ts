@@ -7,6 +7,7 @@ import type { SolverInfo } from "../lmm/system.js";
 import { UserError } from "../errors.js";
 import { type Family, makeFamily, NB_POISSON_LIMIT } from "../families/family.js";
 import { pnormUpper } from "../families/special.js";
+import { pchisqUpper } from "../inference/distributions.js";
 import type { ModelStructure } from "../formula/types.js";
 import { cholInverse } from "../linalg/dense.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper } from "../lmm/reterms.js";
@@ -105,6 +106,8 @@ export interface FittedGLMM {
   readonly disp?: SideFit | null;
   /** hurdle model (truncated count) */
   readonly hurdle?: boolean;
+  /** the zero-inflation part at its boundary (π → 0): rows affected and the LRT without it */
+  readonly ziBoundary?: { rows: number; lrt: { statistic: number; df: number; p: number; logLikWithout: number } };
 }
 
 type ExtraKind = "none" | "nbsize" | "dispersion" | "ext";
@@ -653,7 +656,8 @@ export class GeneralizedLinearMixedModel {
    * Central differences with steps of 2% of each parameter's standard error (from the first
    * Hessian): zero-inflation coefficients have standard errors up to a few units, where steps of
    * 1e-4 leave the curvature in the rounding of the deviance. Kept when every step stays inside
-   * the bounds and the result is positive definite.
+   * the bounds and the result is positive definite. The gradient (convergence check) stays the
+   * small-step one: with steps this large a skewed likelihood's third derivative would bias it.
    */
   private refinedHessian(f2: (x: Float64Array) => number, xs: Float64Array, h: HessianResult, lo: Float64Array, nth: number): HessianResult {
     const inv = activeInverse(h.hessian, xs, lo, nth);
@@ -670,7 +674,7 @@ export class GeneralizedLinearMixedModel {
       return f2(x);
     }, xs, undefined, 1e-4, steps);
     this.state.u = u0;
-    return activeInverse(h2.hessian, xs, lo, nth) ? h2 : h;
+    return activeInverse(h2.hessian, xs, lo, nth) ? { ...h2, gradient: h.gradient } : h;
   }
 
   /** the zero-inflation and dispersion coefficients with their standard errors */
@@ -821,8 +825,41 @@ function smallStep(x: Float64Array, y: Float64Array, nth: number, p: number): bo
 /** Fit a GLMM (library entry point), in the standardized fixed-effects parametrization (scaling.ts). */
 export function fitGLMM(ms: ModelStructure, options: GLMMOptions): FittedGLMM {
   const sc = standardizeFixed(ms);
-  if (!sc) return new GeneralizedLinearMixedModel(ms, options).fit(options);
-  const model = new GeneralizedLinearMixedModel(sc.ms, options);
-  model.zeroPattern = ms.X;
-  return unstandardizeFit(model.fit(options), sc.T);
+  let f: FittedGLMM;
+  if (!sc) f = new GeneralizedLinearMixedModel(ms, options).fit(options);
+  else {
+    const model = new GeneralizedLinearMixedModel(sc.ms, options);
+    model.zeroPattern = ms.X;
+    f = unstandardizeFit(model.fit(options), sc.T);
+  }
+  return options.zi && !options.hurdle ? ziBoundaryCheck(ms, options, f) : f;
+}
+
+/** fitted zero-inflation probabilities below this are "at the boundary" */
+const ZI_BOUNDARY = 1e-4;
+
+/**
+ * A zero-inflation part driven to its boundary (π → 0 for some or all rows: a coefficient heads
+ * to −∞, its standard error meaningless) is reported as such, with the likelihood-ratio test
+ * against the model without zero-inflation (χ² with one df per zi coefficient; conservative on
+ * the boundary).
+ */
+function ziBoundaryCheck(ms: ModelStructure, options: GLMMOptions, f: FittedGLMM): FittedGLMM {
+  const zi = options.zi!, n = ms.n;
+  let atZero = 0;
+  for (let i = 0; i < n; i++) {
+    let e = 0;
+    for (let j = 0; j < zi.p; j++) e += zi.X[i + j * n] * f.zi!.estimate[j];
+    if (1 / (1 + Math.exp(-e)) < ZI_BOUNDARY) atZero++;
+  }
+  if (atZero === 0) return f;
+  const f0 = fitGLMM(ms, { ...options, zi: null, noHessian: true });
+  const stat = Math.max(0, 2 * (f.logLik - f0.logLik));
+  const pv = pchisqUpper(stat, zi.p);
+  const where = atZero === n ? "every row" : `${atZero} of ${n} rows`;
+  const msg = `the zero-inflation probability goes to 0 (boundary) for ${where}: the zero-inflation coefficients heading to −∞ have no meaningful standard error; likelihood-ratio test against the model without zero-inflation: chi-square = ${stat.toPrecision(4)}, df = ${zi.p}, p = ${pv.toPrecision(3)}`;
+  // the scaled-gradient check measures the drift toward the boundary, not a failed optimization
+  const warnings = f.warnings.filter((w) => !w.startsWith("model may not have converged: max|scaled gradient|"));
+  const converged = f.converged || warnings.length < f.warnings.length;
+  return { ...f, warnings: [...warnings, msg], converged, ziBoundary: { rows: atZero, lrt: { statistic: stat, df: zi.p, p: pv, logLikWithout: f0.logLik } } };
 }

@@ -28,6 +28,8 @@ export interface FitJSON {
   disp?: Array<{ term: string; estimate: number; se: number; statistic: number; p: number | null }>;
   /** "hurdle" for the truncated_ families */
   model?: string;
+  /** zero-inflation at its boundary (π → 0): rows affected and the LRT against the model without it */
+  zi_boundary?: { rows: number; statistic: number; df: number; p: number; logLik_without: number };
   varcorr: Array<{ group: string; term1: string; term2: string | null; variance?: number; sd?: number; corr?: number; structure?: string; rho?: number; known?: string }>;
   sigma: number;
   nb_size: number | null;
@@ -118,6 +120,7 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
     fixef: rows(fit.fixef),
     ...(fit.zi ? { zi: rows(fit.zi.rows) } : {}),
     ...(fit.disp ? { disp: rows(fit.disp.rows) } : {}),
+    ...(fit.ziBoundary ? { zi_boundary: { rows: fit.ziBoundary.rows, statistic: num(fit.ziBoundary.lrt.statistic), df: fit.ziBoundary.lrt.df, p: num(fit.ziBoundary.lrt.p), logLik_without: num(fit.ziBoundary.lrt.logLikWithout) } } : {}),
     varcorr, sigma: fit.family === "gaussian" || fit.family === "Gamma" || fit.family === "nbinom1" ? num(fit.family === "nbinom1" ? fit.dispersion : Math.sqrt(fit.dispersion)) : 1,
     nb_size: fit.nbSize === null ? null : num(fit.nbSize), theta: Array.from(fit.theta),
     singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations, solver: fit.solver,
