@@ -134,6 +134,8 @@ export class GeneralizedLinearMixedModel {
     const fam = typeof options.family === "string" ? makeFamily(options.family, options.link) : options.family;
     if (!ms.response) throw new UserError("a GLMM needs a response (left-hand side of the formula)");
     if (ms.reTerms.length === 0) throw new UserError("the formula has no random-effect terms such as (1 | group)");
+    // (the extended likelihood's family/link checks first: they say what to change)
+    const spec = options.zi || options.disp || options.hurdle || fam.name === "nbinom1" ? extendedSpec(fam, ms.n, options) : null;
     this.ms = ms;
     this.family = fam;
     this.onProgress = options.onProgress;
@@ -158,7 +160,7 @@ export class GeneralizedLinearMixedModel {
     } else if (resp.kind !== "numeric") {
       throw new UserError(`family ${fam.name} needs a numeric response; '${resp.name}' is ${resp.kind === "cbind" ? "cbind()" : "text"}`);
     }
-    if (fam.name === "poisson" || fam.name === "negative_binomial") {
+    if (fam.name === "poisson" || fam.name === "negative_binomial" || fam.name === "nbinom1") {
       for (let i = 0; i < n; i++)
         if (!(y[i] >= 0) || Math.floor(y[i]) !== y[i]) throw new UserError(`family ${fam.name} needs non-negative integer counts; data row ${ms.rows[i] + 1} of '${resp.name}' is ${y[i]}`);
     }
@@ -175,8 +177,8 @@ export class GeneralizedLinearMixedModel {
       throw new UserError(`--nagq ${this.nAGQ} needs a single scalar random-effect term such as (1 | group); use --nagq 1 (Laplace)`);
     if (this.nAGQ < 1 || this.nAGQ > 100 || !Number.isInteger(this.nAGQ)) throw new UserError(`--nagq must be an integer from 1 to 100`);
     this.extra = fam.name === "negative_binomial" ? "nbsize" : fam.estimatesDispersion ? "dispersion" : "none";
-    if (options.zi || options.disp || options.hurdle || fam.name === "nbinom1") {
-      this.state.ext = new ExtendedLikelihood(extendedSpec(fam, ms.n, options), y);
+    if (spec) {
+      this.state.ext = new ExtendedLikelihood(spec, y);
       if (this.nAGQ > 1) throw new UserError("--nagq > 1 is not available with --zi, --disp, hurdle or nbinom1 families; use --nagq 1 (Laplace)");
       this.extra = "ext";
     }
@@ -286,9 +288,10 @@ export class GeneralizedLinearMixedModel {
     const th0 = thetaStart(terms);
     const hasExtra = ne > 0;
     const x1 = hasExtra ? Float64Array.from([...th0, ...extra0]) : th0;
-    const lo1 = hasExtra ? Float64Array.from([...lower1, ...new Array<number>(ne).fill(-Infinity)]) : lower1;
+    const extLimit = this.extendedLimits();
+    const lo1 = hasExtra ? Float64Array.from([...lower1, ...extLimit.map((v) => -v)]) : lower1;
     const upper1 = thetaUpper(terms);
-    const up1 = hasExtra ? Float64Array.from([...upper1, ...new Array<number>(ne).fill(Infinity)]) : upper1;
+    const up1 = hasExtra ? Float64Array.from([...upper1, ...extLimit]) : upper1;
     // the modes and β at the best point so far: stage 2 starts from them without evaluating it again
     let best1 = { f: Infinity, x: x1, u: st.u, beta: st.beta };
     const f1 = (x: Float64Array) => {
@@ -312,8 +315,10 @@ export class GeneralizedLinearMixedModel {
     if (hasExtra) x2.set(r1.x.subarray(nth), nth + p);
     const lo2 = new Float64Array(x2.length).fill(-Infinity);
     lo2.set(lower1, 0);
+    lo2.set(lo1.subarray(nth), nth + p);
     const up2 = new Float64Array(x2.length).fill(Infinity);
     up2.set(upper1, 0);
+    up2.set(up1.subarray(nth), nth + p);
     const f2 = (x: Float64Array) => this.objective2(x, nth, p);
     this.stage = "stage 2";
     // Stage 2 by Newton's method on the finite-difference Hessian that the standard errors need
@@ -358,18 +363,23 @@ export class GeneralizedLinearMixedModel {
     // ---- standard errors from the Hessian in (θ, β[, extra]), as lme4 (and glmmTMB's sdreport)
     let vcov = new Float64Array(p * p).fill(NaN);
     let diverging: number[] = [];
+    let sideInv: ReturnType<typeof activeInverse> = null;
     if (!options.noHessian) {
       h ??= hessianFD(f2, xs);
       if (this.extra === "ext") h = this.refinedHessian(f2, xs, h, lo2, nth);
-      let inv = activeInverse(h.hessian, xs, lo2, nth);
+      // zero-inflation coefficients held at their limit (π → 0 or 1 for their rows): no SE
+      const atLimit: number[] = [];
+      for (let k = nth + p; k < xs.length; k++) if (Math.abs(xs[k]) >= up2[k] - 1e-3) atLimit.push(k);
+      let inv = activeInverse(h.hessian, xs, lo2, nth, atLimit);
       // Separation drives some β to ±∞ while the others stay identified: their SEs come from the
       // Hessian with the diverging coordinates held (the rows those touch carry no information).
       diverging = this.divergingTerms(f2, xs, nth, p);
       if (diverging.length > 0) {
-        inv = activeInverse(h.hessian, xs, lo2, nth, diverging.map((j) => nth + j));
+        inv = activeInverse(h.hessian, xs, lo2, nth, [...atLimit, ...diverging.map((j) => nth + j)]);
         const names = diverging.map((j) => this.ms.xnames[j]).join(", ");
         warnings.push(`estimate${diverging.length > 1 ? "s" : ""} of ${names} diverge${diverging.length > 1 ? "" : "s"}: every row ${diverging.length > 1 ? "they touch" : "it touches"} is fitted at the boundary of the response's range (separation); standard error${diverging.length > 1 ? "s" : ""} NA, the other standard errors are conditional on ${diverging.length > 1 ? "them" : "it"}`);
       }
+      sideInv = inv;
       if (inv) {
         for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) vcov[a + b * p] = diverging.includes(a) || diverging.includes(b) ? NaN : 2 * inv.get(nth + a, nth + b);
         // convergence check: scaled gradient H⁻¹g (lme4's check.conv.grad)
@@ -387,7 +397,7 @@ export class GeneralizedLinearMixedModel {
     if (hasExtra) this.setExtra(xs.subarray(nth + p)); // summarize evaluates at xs
     const fitted = this.summarize(xs, nth, p, vcov, converged, warnings, diverging);
     if (this.extra !== "ext") return fitted;
-    return { ...fitted, ...this.sideFits(xs, nth + p, h && !options.noHessian ? activeInverse(h.hessian, xs, lo2, nth) : null), hurdle: options.hurdle ?? false };
+    return { ...fitted, ...this.sideFits(xs, nth + p, sideInv), hurdle: options.hurdle ?? false };
   }
 
   /**
@@ -527,7 +537,9 @@ export class GeneralizedLinearMixedModel {
       const se = Math.sqrt(V[j + j * p] * this.state.phi);
       sc[nth + j] = Number.isFinite(se) && se > 0 ? se : 0.1 * Math.max(1, Math.abs(x2[nth + j]));
     }
-    for (let k = nth + p; k < x2.length; k++) sc[k] = 0.1;
+    // (zero-inflation logits: a unit; their standard errors run from 0.3 to several units)
+    const pz = this.extra === "ext" ? this.state.ext!.pz : 0;
+    for (let k = nth + p; k < x2.length; k++) sc[k] = k - nth - p < pz ? 1 : 0.1;
     return sc;
   }
 
@@ -677,6 +689,17 @@ export class GeneralizedLinearMixedModel {
     return activeInverse(h2.hessian, xs, lo, nth) ? { ...h2, gradient: h.gradient } : h;
   }
 
+  /**
+   * Box limits of the outer zero-inflation (±20 on the logit scale: π within 2e-9 of 0 or 1) and
+   * dispersion (±30 on the log scale) coefficients: a zero-inflation part that heads to its
+   * boundary stops there instead of drifting through the optimizer's whole budget.
+   */
+  private extendedLimits(): number[] {
+    if (this.extra !== "ext") return new Array<number>(this.nExtra).fill(Infinity);
+    const ext = this.state.ext!;
+    return [...new Array<number>(ext.pz).fill(20), ...new Array<number>(ext.pd).fill(30)];
+  }
+
   /** the zero-inflation and dispersion coefficients with their standard errors */
   private sideFits(xs: Float64Array, off: number, inv: ReturnType<typeof activeInverse>): { zi: SideFit | null; disp: SideFit | null } {
     const ext = this.state.ext!;
@@ -685,7 +708,8 @@ export class GeneralizedLinearMixedModel {
       const k = d.p;
       const estimate = Float64Array.from(xs.subarray(off + o, off + o + k));
       const vcov = new Float64Array(k * k).fill(NaN);
-      if (inv) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) vcov[a + b * k] = 2 * inv.get(off + o + a, off + o + b);
+      const held = (a: number) => inv!.fixed.includes(off + o + a);
+      if (inv) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) vcov[a + b * k] = held(a) || held(b) ? NaN : 2 * inv.get(off + o + a, off + o + b);
       const rows = d.names.map((term, j) => {
         const se = Math.sqrt(vcov[j + j * k]);
         const z = estimate[j] / se;

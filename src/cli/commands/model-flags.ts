@@ -62,6 +62,10 @@ export function readCovariances(args: readonly string[] = []): KnownCovariance[]
 
 export function fitOptionsOf(o: ModelFlags): FitOptions {
   if (o.reml && o.ml) throw new UserError("--reml and --ml exclude each other");
+  // predictions, simulation and the other inference commands do not yet know the zero-inflation,
+  // hurdle and dispersion parts: refuse rather than answer for the conditional model alone
+  const extended = o.zi !== undefined ? "--zi" : o.disp !== undefined ? "--disp" : /^(truncated_poisson|truncated_nbinom2|nbinom1)$/.test(o.family) ? `family ${o.family}` : null;
+  if (extended) throw new UserError(`${extended} is available in 'glmm fit' only so far`);
   const nAGQ = Number(o.nagq);
   if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
   return { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance), zi: o.zi, disp: o.disp };
