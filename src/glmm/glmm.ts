@@ -328,7 +328,7 @@ export class GeneralizedLinearMixedModel {
     let xs: Float64Array;
     let fval: number;
     let converged = r1.converged;
-    const nw = this.newton(f2, x2, lo2, up2, nth, this.betaHessianPIRLS(p));
+    const nw = this.newton(f2, x2, lo2, up2, nth, this.betaHessianPIRLS(p)) ?? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p);
     if (nw) {
       xs = nw.x; fval = nw.f; h = nw.h;
     } else {
@@ -687,6 +687,35 @@ export class GeneralizedLinearMixedModel {
     }, xs, undefined, 1e-4, steps);
     this.state.u = u0;
     return activeInverse(h2.hessian, xs, lo, nth) ? { ...h2, gradient: h.gradient } : h;
+  }
+
+  /**
+   * A zero-inflation part heading to its boundary leaves the likelihood flat along the logits that
+   * go to −∞ (Newton's Hessian is singular there, BOBYQA crawls). Those beyond −5 at the stage-1
+   * estimate (π below 0.7% where they act alone) are put at their limit and Newton is run on the
+   * others; the result is kept only if it improves on the start. No Hessian is returned: the full
+   * one is taken at the result, the held coordinates dropped from the standard errors.
+   */
+  private newtonAtZiLimit(f2: (x: Float64Array) => number, x2: Float64Array, lo: Float64Array, up: Float64Array, nth: number, p: number): { x: Float64Array; f: number; h: null } | null {
+    if (this.extra !== "ext" || this.state.ext!.pz === 0) return null;
+    const off = nth + p, pz = this.state.ext!.pz;
+    const held: number[] = [];
+    for (let k = off; k < off + pz; k++) if (x2[k] < -5) held.push(k);
+    if (held.length === 0) return null;
+    const free: number[] = [];
+    for (let k = 0; k < x2.length; k++) if (!held.includes(k)) free.push(k);
+    const base = Float64Array.from(x2);
+    for (const k of held) base[k] = lo[k];
+    const expand = (xr: Float64Array) => {
+      const x = Float64Array.from(base);
+      free.forEach((k, a) => (x[k] = xr[a]));
+      return x;
+    };
+    const pick = (v: Float64Array) => Float64Array.from(free, (k) => v[k]);
+    const f0 = f2(x2);
+    const nw = this.newton((xr) => f2(expand(xr)), pick(base), pick(lo), pick(up), nth, this.betaHessianPIRLS(p));
+    if (!nw || !(nw.f <= f0)) return null;
+    return { x: expand(nw.x), f: nw.f, h: null };
   }
 
   /**
