@@ -6,6 +6,7 @@ import { buildModel } from "./formula/index.js";
 import type { ModelStructure } from "./formula/types.js";
 import { fitLMM, type FittedLMM, type ProgressInfo } from "./lmm/lmm.js";
 import { fitGLMM, type FittedGLMM } from "./glmm/glmm.js";
+import type { SideDesign } from "./glmm/extended.js";
 import { fitGLM, type FittedGLM } from "./glm/glm.js";
 import { fitToJSON, type FitJSON } from "./report/json.js";
 import { scaleWarnings } from "./formula/scale-check.js";
@@ -40,6 +41,10 @@ export interface FitOptions {
    * (lmerTest's method, the default) or "none" (t values only, as lme4 prints them).
    */
   readonly ddf?: "satterthwaite" | "none";
+  /** zero-inflation formula (glmmTMB's ziformula, one-sided: "~ x"; "~ 0" none) */
+  readonly zi?: string;
+  /** dispersion formula (glmmTMB's dispformula, one-sided, log link) */
+  readonly disp?: string;
 }
 
 /** A labelled covariance matrix for the levels of one grouping factor. */
@@ -66,8 +71,14 @@ export interface FitResult {
 }
 
 export function fit(data: Frame, formula: string, options: FitOptions = {}): FitResult {
-  const family = options.family ?? "gaussian";
+  // glmmTMB's hurdle families: the count family, zero-truncated, with the zi part for the zeros
+  const hurdle = options.family === "truncated_poisson" || options.family === "truncated_nbinom2";
+  const family = hurdle ? (options.family === "truncated_poisson" ? "poisson" : "negative_binomial") : options.family ?? "gaussian";
   let ms = buildModel(data, formula, { refLevels: options.refLevels });
+  const zi = options.zi !== undefined ? sideDesign(data, options.zi, ms, options.refLevels, "--zi") : null;
+  const disp = options.disp !== undefined ? sideDesign(data, options.disp, ms, options.refLevels, "--disp") : null;
+  const extended = zi !== null || disp !== null || hurdle || family === "nbinom1";
+  if (extended && ms.reTerms.length === 0) throw new UserError(`${hurdle ? `family ${options.family}` : zi ? "--zi" : disp ? "--disp" : "family nbinom1"} needs a mixed model here: add a random-effect term such as (1 | group)`);
   if (options.covariances?.length) ms = attachCovariances(ms, options.covariances);
   let weights: Float64Array | undefined;
   if (options.weights) {
@@ -80,13 +91,13 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
       weights[i] = w;
     }
   }
-  const isLMM = family === "gaussian" && (options.link === undefined || options.link === "identity");
+  const isLMM = family === "gaussian" && (options.link === undefined || options.link === "identity") && !extended;
   // no random-effect terms: R's lm()/glm()
   const fitted = ms.reTerms.length === 0
     ? fitGLM(ms, { family, link: options.link, weights })
     : isLMM
       ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights })
-      : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information });
+      : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information, zi, disp, hurdle });
   // a variance the data cannot identify comes back at its start value "converged": say so (the
   // fit's own warnings, so that every command that reports the fit reports it)
   if (fitted.kind === "lmm") fitted.warnings.push(...unidentifiedVariances(ms, fitted, weights));
@@ -106,6 +117,28 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     json.warnings.push(...sat.warnings);
   }
   return { model: ms, fit: fitted, json };
+}
+
+/**
+ * The fixed-effects design of a one-sided side formula (--zi, --disp) on the rows of the main
+ * model; null for "~ 0" (no such part).
+ */
+function sideDesign(data: Frame, text: string, ms: ModelStructure, refLevels: Readonly<Record<string, string>> | undefined, flag: string): SideDesign | null {
+  if (!/^\s*~/.test(text)) throw new UserError(`${flag} '${text}': expected a one-sided formula such as "~ 1" or "~ x"`);
+  const side = buildModel(data, text, { refLevels });
+  if (side.reTerms.length > 0) throw new UserError(`${flag} '${text}': random effects in the ${flag === "--zi" ? "zero-inflation" : "dispersion"} model are not supported yet (fixed effects only)`);
+  if (side.offset) throw new UserError(`${flag} '${text}': offset() is not supported in the ${flag === "--zi" ? "zero-inflation" : "dispersion"} model`);
+  if (side.p === 0) return null;
+  const at = new Map<number, number>();
+  side.rows.forEach((r, k) => at.set(r, k));
+  const n = ms.n, p = side.p;
+  const X = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) {
+    const k = at.get(ms.rows[i]);
+    if (k === undefined) throw new UserError(`${flag} '${text}': data row ${ms.rows[i] + 1} has a missing value in its variables`);
+    for (let j = 0; j < p; j++) X[i + j * n] = side.X[k + j * side.n];
+  }
+  return { X, p, names: side.xnames };
 }
 
 /** Attach known covariances to the random-effect terms of their grouping factors (levels by name). */

@@ -5,7 +5,7 @@ import { type Link, type LinkName, links, softplus } from "./link.js";
 import { lgamma, lgammaShift, lchoose, nbHalfDeviance, nbHalfDevianceLog, xlogxy } from "./special.js";
 
 /** The family names fit() accepts. */
-export type FamilyName = "gaussian" | "binomial" | "poisson" | "negative_binomial" | "Gamma";
+export type FamilyName = "gaussian" | "binomial" | "poisson" | "negative_binomial" | "Gamma" | "nbinom1";
 
 /** A distribution with its link: variance, deviance residuals, log-density and PIRLS weights. */
 export interface Family {
@@ -35,6 +35,7 @@ export interface Family {
 
 const canonical: Record<FamilyName, LinkName> = {
   gaussian: "identity", binomial: "logit", poisson: "log", negative_binomial: "log", Gamma: "inverse",
+  nbinom1: "log",
 };
 
 const allowedLinks: Record<FamilyName, LinkName[]> = {
@@ -43,6 +44,7 @@ const allowedLinks: Record<FamilyName, LinkName[]> = {
   poisson: ["log", "identity", "sqrt"],
   negative_binomial: ["log", "identity", "sqrt"],
   Gamma: ["inverse", "identity", "log"],
+  nbinom1: ["log"],
 };
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -187,15 +189,38 @@ function gamma(link: Link): Family {
   };
 }
 
+/**
+ * NB1 (glmmTMB's nbinom1): Var = μ(1 + φ), a negative binomial with size μ/φ. Its φ is fitted by
+ * the extended likelihood (glmm/extended.ts), which carries it per row; this object serves the
+ * starting values and the per-row densities at a given φ.
+ */
+function nbinom1(link: Link, phi: number): Family {
+  const logDensity = (y: number, mu: number, wt: number) => {
+    const k = mu / phi;
+    return wt * (lgamma(y + k) - lgamma(k) - lgamma(y + 1) - k * Math.log1p(phi) + (y === 0 ? 0 : y * (Math.log(phi) - Math.log1p(phi))));
+  };
+  const sat = (y: number, wt: number) => (y === 0 ? 0 : logDensity(y, y, wt));
+  return {
+    name: "nbinom1", link, estimatesDispersion: false,
+    variance: (mu) => mu * (1 + phi),
+    devResid: (y, mu, wt) => 2 * (sat(y, wt) - logDensity(y, mu, wt)),
+    logDensity,
+    logDensityEta: (y, eta, wt) => orMinusInf(logDensity(y, Math.exp(link.logMu(eta)), wt)),
+    devResidEta: (y, eta, wt) => orInf(2 * (sat(y, wt) - logDensity(y, Math.exp(link.logMu(eta)), wt))),
+    muStart: (y) => y + 0.1,
+    validMu: (mu) => mu > 0 && Number.isFinite(mu),
+  };
+}
+
 /** Family by name (R's spelling; "nbinom2"/"negbin" accepted) with an optional link name. */
 export function makeFamily(name: string, linkName?: string, nbSize = 1): Family {
   const aliases: Record<string, FamilyName> = {
     gaussian: "gaussian", normal: "gaussian", binomial: "binomial", poisson: "poisson",
     negative_binomial: "negative_binomial", negbin: "negative_binomial", nbinom2: "negative_binomial",
-    Gamma: "Gamma", gamma: "Gamma",
+    Gamma: "Gamma", gamma: "Gamma", nbinom1: "nbinom1",
   };
   const fam = Object.hasOwn(aliases, name) ? aliases[name] : undefined; // not `toString` from the prototype
-  if (!fam) throw new UserError(`unknown family '${name}' (use gaussian, binomial, poisson, negative_binomial or Gamma)`);
+  if (!fam) throw new UserError(`unknown family '${name}' (use gaussian, binomial, poisson, negative_binomial, nbinom1 or Gamma)`);
   const ln = (linkName ?? canonical[fam]) as LinkName;
   if (!Object.hasOwn(links, ln)) throw new UserError(`unknown link '${linkName}' (use ${Object.keys(links).join(", ")})`);
   if (!allowedLinks[fam].includes(ln)) throw new UserError(`link '${ln}' is not available for family ${fam} (use ${allowedLinks[fam].join(", ")})`);
@@ -206,6 +231,7 @@ export function makeFamily(name: string, linkName?: string, nbSize = 1): Family 
     case "poisson": return poisson(link);
     case "negative_binomial": return negativeBinomial(link, nbSize);
     case "Gamma": return gamma(link);
+    case "nbinom1": return nbinom1(link, nbSize);
   }
 }
 

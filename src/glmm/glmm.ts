@@ -7,6 +7,7 @@ import type { SolverInfo } from "../lmm/system.js";
 import { UserError } from "../errors.js";
 import { type Family, makeFamily, NB_POISSON_LIMIT } from "../families/family.js";
 import { pnormUpper } from "../families/special.js";
+import { pchisqUpper } from "../inference/distributions.js";
 import type { ModelStructure } from "../formula/types.js";
 import { cholInverse } from "../linalg/dense.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper } from "../lmm/reterms.js";
@@ -18,6 +19,7 @@ import { hessianFD, hessianForward, hessianGradient, gradientForward, gradientMi
 import { LaplaceGradient, analyticGradientSupported } from "./gradient.js";
 import { conditionalVariances, ranefTables } from "../lmm/condvar.js";
 import { standardizeFixed, unstandardizeFit } from "./scaling.js";
+import { type BaseKind, ExtendedLikelihood, type SideDesign } from "./extended.js";
 
 export interface GLMMOptions {
   readonly family: string | Family;
@@ -39,6 +41,21 @@ export interface GLMMOptions {
   readonly information?: "expected" | "observed";
   /** use the analytic β-gradient in stage 2 where it applies (default true; false: differences only) */
   readonly analyticGradient?: boolean;
+  /** zero-inflation design (glmmTMB's ziformula, fixed effects); with `hurdle`, the zero part */
+  readonly zi?: SideDesign | null;
+  /** dispersion design (glmmTMB's dispformula, log link) */
+  readonly disp?: SideDesign | null;
+  /** hurdle model: zero-truncated count for y > 0 (truncated_poisson, truncated_nbinom2) */
+  readonly hurdle?: boolean;
+}
+
+/** the coefficients of a zero-inflation or dispersion part */
+export interface SideFit {
+  readonly names: readonly string[];
+  readonly estimate: Float64Array;
+  /** p × p column-major */
+  readonly vcov: Float64Array;
+  readonly rows: FixefRow[];
 }
 
 export interface FixefRow {
@@ -83,9 +100,17 @@ export interface FittedGLMM {
   readonly information: "expected" | "observed";
   /** fixed effects whose estimates diverge (separation): no standard error */
   readonly diverging: readonly string[];
+  /** zero-inflation (hurdle: zero) model, when there is one */
+  readonly zi?: SideFit | null;
+  /** dispersion model (the extended likelihood's families), log link */
+  readonly disp?: SideFit | null;
+  /** hurdle model (truncated count) */
+  readonly hurdle?: boolean;
+  /** the zero-inflation part at its boundary (π → 0): rows affected and the LRT without it */
+  readonly ziBoundary?: { rows: number; lrt: { statistic: number; df: number; p: number; logLikWithout: number } };
 }
 
-type ExtraKind = "none" | "nbsize" | "dispersion";
+type ExtraKind = "none" | "nbsize" | "dispersion" | "ext";
 
 export class GeneralizedLinearMixedModel {
   readonly ms: ModelStructure;
@@ -109,6 +134,8 @@ export class GeneralizedLinearMixedModel {
     const fam = typeof options.family === "string" ? makeFamily(options.family, options.link) : options.family;
     if (!ms.response) throw new UserError("a GLMM needs a response (left-hand side of the formula)");
     if (ms.reTerms.length === 0) throw new UserError("the formula has no random-effect terms such as (1 | group)");
+    // (the extended likelihood's family/link checks first: they say what to change)
+    const spec = options.zi || options.disp || options.hurdle || fam.name === "nbinom1" ? extendedSpec(fam, ms.n, options) : null;
     this.ms = ms;
     this.family = fam;
     this.onProgress = options.onProgress;
@@ -133,7 +160,7 @@ export class GeneralizedLinearMixedModel {
     } else if (resp.kind !== "numeric") {
       throw new UserError(`family ${fam.name} needs a numeric response; '${resp.name}' is ${resp.kind === "cbind" ? "cbind()" : "text"}`);
     }
-    if (fam.name === "poisson" || fam.name === "negative_binomial") {
+    if (fam.name === "poisson" || fam.name === "negative_binomial" || fam.name === "nbinom1") {
       for (let i = 0; i < n; i++)
         if (!(y[i] >= 0) || Math.floor(y[i]) !== y[i]) throw new UserError(`family ${fam.name} needs non-negative integer counts; data row ${ms.rows[i] + 1} of '${resp.name}' is ${y[i]}`);
     }
@@ -150,10 +177,25 @@ export class GeneralizedLinearMixedModel {
       throw new UserError(`--nagq ${this.nAGQ} needs a single scalar random-effect term such as (1 | group); use --nagq 1 (Laplace)`);
     if (this.nAGQ < 1 || this.nAGQ > 100 || !Number.isInteger(this.nAGQ)) throw new UserError(`--nagq must be an integer from 1 to 100`);
     this.extra = fam.name === "negative_binomial" ? "nbsize" : fam.estimatesDispersion ? "dispersion" : "none";
+    if (spec) {
+      this.state.ext = new ExtendedLikelihood(spec, y);
+      if (this.nAGQ > 1) throw new UserError("--nagq > 1 is not available with --zi, --disp, hurdle or nbinom1 families; use --nagq 1 (Laplace)");
+      this.extra = "ext";
+    }
     this.gradient = options.analyticGradient !== false && analyticGradientSupported(this.state, this.nAGQ) ? new LaplaceGradient(this.state) : null;
   }
 
-  private setExtra(v: number): void {
+  /** number of outer parameters after θ (stage 1) or after β (stage 2) */
+  private get nExtra(): number {
+    return this.extra === "none" ? 0 : this.extra === "ext" ? this.state.ext!.nPar : 1;
+  }
+
+  private setExtra(v: ArrayLike<number>): void {
+    if (this.extra === "ext") this.state.ext!.setParams(v);
+    else this.setExtraScalar(v[0]);
+  }
+
+  private setExtraScalar(v: number): void {
     if (this.extra === "nbsize") this.state.family = this.family.withSize!(Math.exp(v));
     else if (this.extra === "dispersion") this.state.phi = Math.exp(v);
   }
@@ -226,28 +268,34 @@ export class GeneralizedLinearMixedModel {
     const warnings: string[] = [...this.inputWarnings];
     const maxfun = options.maxfun ?? 20000;
     // starting β: a GLM fit (θ = 0 makes PIRLS an IRLS for β)
-    let extra0 = 0;
-    if (this.extra === "nbsize") extra0 = Math.log(this.momentSize());
-    if (this.extra === "dispersion") extra0 = 0;
+    let extra0: Float64Array = new Float64Array(this.nExtra);
+    if (this.extra === "nbsize") extra0[0] = Math.log(this.momentSize());
+    if (this.extra === "ext") extra0 = this.extendedStart(false);
     this.setExtra(extra0);
     st.initialize();
     if (this.extra === "nbsize") {
       // the size from the GLM fit's residuals (the marginal variance above also holds the covariates' effects)
-      extra0 = Math.log(this.residualSize());
+      extra0[0] = Math.log(this.residualSize());
       this.setExtra(extra0);
     }
+    if (this.extra === "ext") {
+      extra0 = this.extendedStart(true);
+      this.setExtra(extra0);
+    }
+    const ne = extra0.length;
     // ---- stage 1: θ (and the extra parameter) with β inside PIRLS
     const lower1 = thetaLower(terms);
     const th0 = thetaStart(terms);
-    const hasExtra = this.extra !== "none";
-    const x1 = hasExtra ? Float64Array.from([...th0, extra0]) : th0;
-    const lo1 = hasExtra ? Float64Array.from([...lower1, -Infinity]) : lower1;
+    const hasExtra = ne > 0;
+    const x1 = hasExtra ? Float64Array.from([...th0, ...extra0]) : th0;
+    const extLimit = this.extendedLimits();
+    const lo1 = hasExtra ? Float64Array.from([...lower1, ...extLimit.map((v) => -v)]) : lower1;
     const upper1 = thetaUpper(terms);
-    const up1 = hasExtra ? Float64Array.from([...upper1, Infinity]) : upper1;
+    const up1 = hasExtra ? Float64Array.from([...upper1, ...extLimit]) : upper1;
     // the modes and β at the best point so far: stage 2 starts from them without evaluating it again
     let best1 = { f: Infinity, x: x1, u: st.u, beta: st.beta };
     const f1 = (x: Float64Array) => {
-      if (hasExtra) this.setExtra(x[nth]);
+      if (hasExtra) this.setExtra(x.subarray(nth));
       const v = this.laplaceStage1(x.subarray(0, nth));
       if (v < best1.f) best1 = { f: v, x: Float64Array.from(x), u: Float64Array.from(st.u), beta: Float64Array.from(st.beta) };
       return v;
@@ -255,20 +303,22 @@ export class GeneralizedLinearMixedModel {
     const r1 = bobyqa(f1, x1, { lower: lo1, upper: up1, rhobeg: 0.2, rhoend: 1e-2, maxfun });
     if (!r1.converged) warnings.push(`the optimizer did not converge in stage 1 (${r1.message})`);
     if (best1.x.every((v, k) => v === r1.x[k])) {
-      if (hasExtra) this.setExtra(r1.x[nth]);
+      if (hasExtra) this.setExtra(r1.x.subarray(nth));
       st.u = Float64Array.from(best1.u);
       st.beta = Float64Array.from(best1.beta);
     } else f1(r1.x);
     const beta1 = Float64Array.from(st.beta);
     // ---- stage 2: (θ, β, extra) jointly, PIRLS over u
-    const x2 = new Float64Array(nth + p + (hasExtra ? 1 : 0));
+    const x2 = new Float64Array(nth + p + ne);
     x2.set(r1.x.subarray(0, nth), 0);
     x2.set(beta1, nth);
-    if (hasExtra) x2[nth + p] = r1.x[nth];
+    if (hasExtra) x2.set(r1.x.subarray(nth), nth + p);
     const lo2 = new Float64Array(x2.length).fill(-Infinity);
     lo2.set(lower1, 0);
+    lo2.set(lo1.subarray(nth), nth + p);
     const up2 = new Float64Array(x2.length).fill(Infinity);
     up2.set(upper1, 0);
+    up2.set(up1.subarray(nth), nth + p);
     const f2 = (x: Float64Array) => this.objective2(x, nth, p);
     this.stage = "stage 2";
     // Stage 2 by Newton's method on the finite-difference Hessian that the standard errors need
@@ -278,7 +328,7 @@ export class GeneralizedLinearMixedModel {
     let xs: Float64Array;
     let fval: number;
     let converged = r1.converged;
-    const nw = this.newton(f2, x2, lo2, up2, nth, this.betaHessianPIRLS(p));
+    const nw = this.newton(f2, x2, lo2, up2, nth, this.betaHessianPIRLS(p)) ?? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p);
     if (nw) {
       xs = nw.x; fval = nw.f; h = nw.h;
     } else {
@@ -313,17 +363,23 @@ export class GeneralizedLinearMixedModel {
     // ---- standard errors from the Hessian in (θ, β[, extra]), as lme4 (and glmmTMB's sdreport)
     let vcov = new Float64Array(p * p).fill(NaN);
     let diverging: number[] = [];
+    let sideInv: ReturnType<typeof activeInverse> = null;
     if (!options.noHessian) {
       h ??= hessianFD(f2, xs);
-      let inv = activeInverse(h.hessian, xs, lo2, nth);
+      if (this.extra === "ext") h = this.refinedHessian(f2, xs, h, lo2, nth);
+      // zero-inflation coefficients held at their limit (π → 0 or 1 for their rows): no SE
+      const atLimit: number[] = [];
+      for (let k = nth + p; k < xs.length; k++) if (Math.abs(xs[k]) >= up2[k] - 1e-3) atLimit.push(k);
+      let inv = activeInverse(h.hessian, xs, lo2, nth, atLimit);
       // Separation drives some β to ±∞ while the others stay identified: their SEs come from the
       // Hessian with the diverging coordinates held (the rows those touch carry no information).
       diverging = this.divergingTerms(f2, xs, nth, p);
       if (diverging.length > 0) {
-        inv = activeInverse(h.hessian, xs, lo2, nth, diverging.map((j) => nth + j));
+        inv = activeInverse(h.hessian, xs, lo2, nth, [...atLimit, ...diverging.map((j) => nth + j)]);
         const names = diverging.map((j) => this.ms.xnames[j]).join(", ");
         warnings.push(`estimate${diverging.length > 1 ? "s" : ""} of ${names} diverge${diverging.length > 1 ? "" : "s"}: every row ${diverging.length > 1 ? "they touch" : "it touches"} is fitted at the boundary of the response's range (separation); standard error${diverging.length > 1 ? "s" : ""} NA, the other standard errors are conditional on ${diverging.length > 1 ? "them" : "it"}`);
       }
+      sideInv = inv;
       if (inv) {
         for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) vcov[a + b * p] = diverging.includes(a) || diverging.includes(b) ? NaN : 2 * inv.get(nth + a, nth + b);
         // convergence check: scaled gradient H⁻¹g (lme4's check.conv.grad)
@@ -338,8 +394,10 @@ export class GeneralizedLinearMixedModel {
       }
     }
     // final state at the optimum
-    if (hasExtra) this.setExtra(xs[nth + p]); // summarize evaluates at xs
-    return this.summarize(xs, nth, p, vcov, converged, warnings, diverging);
+    if (hasExtra) this.setExtra(xs.subarray(nth + p)); // summarize evaluates at xs
+    const fitted = this.summarize(xs, nth, p, vcov, converged, warnings, diverging);
+    if (this.extra !== "ext") return fitted;
+    return { ...fitted, ...this.sideFits(xs, nth + p, sideInv), hurdle: options.hurdle ?? false };
   }
 
   /**
@@ -479,7 +537,9 @@ export class GeneralizedLinearMixedModel {
       const se = Math.sqrt(V[j + j * p] * this.state.phi);
       sc[nth + j] = Number.isFinite(se) && se > 0 ? se : 0.1 * Math.max(1, Math.abs(x2[nth + j]));
     }
-    if (hasExtra) sc[nth + p] = 0.1;
+    // (zero-inflation logits: a unit; their standard errors run from 0.3 to several units)
+    const pz = this.extra === "ext" ? this.state.ext!.pz : 0;
+    for (let k = nth + p; k < x2.length; k++) sc[k] = k - nth - p < pz ? 1 : 0.1;
     return sc;
   }
 
@@ -563,8 +623,135 @@ export class GeneralizedLinearMixedModel {
 
   /** the stage-2 deviance at x = (θ, β[, extra]) (public for tests of the Hessians) */
   objective2(x: Float64Array, nth: number, p: number): number {
-    if (this.extra !== "none") this.setExtra(x[nth + p]);
+    if (this.extra !== "none") this.setExtra(x.subarray(nth + p));
     return this.deviance(x.subarray(0, nth), x.subarray(nth, nth + p));
+  }
+
+  /**
+   * Starting values of the extended likelihood's outer parameters: zero-inflation at 10% (a
+   * hurdle: the observed share of zeros) on the intercept, the dispersion from the moments of y
+   * or, after the GLM start (`afterGLM`), of its residuals.
+   */
+  private extendedStart(afterGLM: boolean): Float64Array {
+    const ext = this.state.ext!;
+    const x = new Float64Array(ext.nPar);
+    const { zi, disp, base, hurdle } = ext.spec;
+    const { y, mu, prior, n } = this.state;
+    if (zi) {
+      const j = zi.names.indexOf("(Intercept)");
+      let zeros = 0, tot = 0;
+      for (let i = 0; i < n; i++) { tot += prior[i]; if (y[i] === 0) zeros += prior[i]; }
+      const share = Math.min(Math.max(zeros / Math.max(tot, 1), 0.01), 0.99);
+      if (j >= 0) x[j] = hurdle ? Math.log(share / (1 - share)) : Math.log(0.1 / 0.9);
+    }
+    if (disp) {
+      const j = disp.names.indexOf("(Intercept)");
+      let v = 1;
+      const m = (f: (i: number) => number, g: (i: number) => number) => {
+        let a = 0, b = 0;
+        for (let i = 0; i < n; i++) if (prior[i] > 0 && (!hurdle || y[i] > 0)) { a += prior[i] * f(i); b += prior[i] * g(i); }
+        return a / b;
+      };
+      let mean = 0;
+      for (let i = 0; i < n; i++) mean += y[i] / n;
+      const centre = (i: number) => (afterGLM ? mu[i] : mean);
+      if (base === "nbinom2") v = afterGLM ? this.residualSize() : this.momentSize();
+      else if (base === "nbinom1") v = Math.min(Math.max(m((i) => (y[i] - centre(i)) ** 2 - centre(i), (i) => centre(i)), 0.05), 100);
+      else if (base === "gaussian") v = Math.max(m((i) => (y[i] - centre(i)) ** 2, () => 1), 1e-8);
+      else if (base === "Gamma") v = 1 / Math.max(m((i) => ((y[i] - centre(i)) / centre(i)) ** 2, () => 1), 1e-8);
+      if (j >= 0) x[ext.pz + j] = Math.log(v);
+    }
+    return x;
+  }
+
+  /**
+   * Central differences with steps of 2% of each parameter's standard error (from the first
+   * Hessian), when some standard error exceeds a unit: zero-inflation coefficients have standard
+   * errors up to a few units, where steps of 1e-4 leave the curvature in the rounding of the
+   * deviance (5–8% off on Salamanders' ZINB2). Kept when every step stays inside
+   * the bounds and the result is positive definite. The gradient (convergence check) stays the
+   * small-step one: with steps this large a skewed likelihood's third derivative would bias it.
+   */
+  private refinedHessian(f2: (x: Float64Array) => number, xs: Float64Array, h: HessianResult, lo: Float64Array, nth: number): HessianResult {
+    const inv = activeInverse(h.hessian, xs, lo, nth);
+    if (!inv || inv.fixed.length > 0) return h;
+    const steps = new Float64Array(xs.length);
+    let maxSE = 0;
+    for (let k = 0; k < xs.length; k++) {
+      const se = Math.sqrt(2 * inv.get(k, k));
+      maxSE = Math.max(maxSE, se);
+      steps[k] = Math.min(Math.max(0.02 * se, 1e-5), 0.5);
+      if (!Number.isFinite(steps[k]) || xs[k] - steps[k] < lo[k]) return h;
+    }
+    // standard errors below a unit: the first Hessian is accurate to well under 1% (k² evaluations saved)
+    if (maxSE <= 1) return h;
+    const u0 = Float64Array.from(this.state.u);
+    const h2 = hessianFD((x) => {
+      this.state.u = Float64Array.from(u0); // every evaluation from the optimum's modes
+      return f2(x);
+    }, xs, undefined, 1e-4, steps);
+    this.state.u = u0;
+    return activeInverse(h2.hessian, xs, lo, nth) ? { ...h2, gradient: h.gradient } : h;
+  }
+
+  /**
+   * A zero-inflation part heading to its boundary leaves the likelihood flat along the logits that
+   * go to −∞ (Newton's Hessian is singular there, BOBYQA crawls). Those beyond −5 at the stage-1
+   * estimate (π below 0.7% where they act alone) are put at their limit and Newton is run on the
+   * others; the result is kept only if it improves on the start. No Hessian is returned: the full
+   * one is taken at the result, the held coordinates dropped from the standard errors.
+   */
+  private newtonAtZiLimit(f2: (x: Float64Array) => number, x2: Float64Array, lo: Float64Array, up: Float64Array, nth: number, p: number): { x: Float64Array; f: number; h: null } | null {
+    if (this.extra !== "ext" || this.state.ext!.pz === 0) return null;
+    const off = nth + p, pz = this.state.ext!.pz;
+    const held: number[] = [];
+    for (let k = off; k < off + pz; k++) if (x2[k] < -5) held.push(k);
+    if (held.length === 0) return null;
+    const free: number[] = [];
+    for (let k = 0; k < x2.length; k++) if (!held.includes(k)) free.push(k);
+    const base = Float64Array.from(x2);
+    for (const k of held) base[k] = lo[k];
+    const expand = (xr: Float64Array) => {
+      const x = Float64Array.from(base);
+      free.forEach((k, a) => (x[k] = xr[a]));
+      return x;
+    };
+    const pick = (v: Float64Array) => Float64Array.from(free, (k) => v[k]);
+    const f0 = f2(x2);
+    const nw = this.newton((xr) => f2(expand(xr)), pick(base), pick(lo), pick(up), nth, this.betaHessianPIRLS(p));
+    if (!nw || !(nw.f <= f0)) return null;
+    return { x: expand(nw.x), f: nw.f, h: null };
+  }
+
+  /**
+   * Box limits of the outer zero-inflation (±20 on the logit scale: π within 2e-9 of 0 or 1) and
+   * dispersion (±30 on the log scale) coefficients: a zero-inflation part that heads to its
+   * boundary stops there instead of drifting through the optimizer's whole budget.
+   */
+  private extendedLimits(): number[] {
+    if (this.extra !== "ext") return new Array<number>(this.nExtra).fill(Infinity);
+    const ext = this.state.ext!;
+    return [...new Array<number>(ext.pz).fill(20), ...new Array<number>(ext.pd).fill(30)];
+  }
+
+  /** the zero-inflation and dispersion coefficients with their standard errors */
+  private sideFits(xs: Float64Array, off: number, inv: ReturnType<typeof activeInverse>): { zi: SideFit | null; disp: SideFit | null } {
+    const ext = this.state.ext!;
+    const part = (d: SideDesign | null, o: number): SideFit | null => {
+      if (!d) return null;
+      const k = d.p;
+      const estimate = Float64Array.from(xs.subarray(off + o, off + o + k));
+      const vcov = new Float64Array(k * k).fill(NaN);
+      const held = (a: number) => inv!.fixed.includes(off + o + a);
+      if (inv) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) vcov[a + b * k] = held(a) || held(b) ? NaN : 2 * inv.get(off + o + a, off + o + b);
+      const rows = d.names.map((term, j) => {
+        const se = Math.sqrt(vcov[j + j * k]);
+        const z = estimate[j] / se;
+        return { term, estimate: estimate[j], se, statistic: z, p: 2 * pnormUpper(Math.abs(z)) };
+      });
+      return { names: d.names, estimate, vcov, rows };
+    };
+    return { zi: part(ext.spec.zi, 0), disp: part(ext.spec.disp, ext.pz) };
   }
 
   /** A moment estimate of the NB size from the marginal mean and variance, for the GLM start. */
@@ -628,7 +815,10 @@ export class GeneralizedLinearMixedModel {
     const bs = st.currentB();
     const cv = condVarGLMM(st);
     const ranef = ranefTables(this.terms, bs, cv);
-    const nbSize = this.extra === "nbsize" ? st.family.size! : null;
+    const ext = st.ext;
+    // the extended likelihood with an intercept-only dispersion part: its one parameter as usual
+    const disp0 = ext && ext.spec.disp?.p === 1 && ext.spec.disp.names[0] === "(Intercept)" ? Math.exp(xs[nth + p + ext.pz]) : NaN;
+    const nbSize = this.extra === "nbsize" ? st.family.size! : ext?.spec.base === "nbinom2" ? (Number.isNaN(disp0) ? null : disp0) : null;
     if (nbSize !== null && nbSize > NB_POISSON_LIMIT / 10) warnings.push("the negative binomial size is at the Poisson limit: the data show no overdispersion beyond the random effects; a Poisson GLMM fits as well");
     const singular = isSingular(this.terms, theta);
     return {
@@ -636,12 +826,42 @@ export class GeneralizedLinearMixedModel {
       method: this.nAGQ > 1 ? `Adaptive Gauss-Hermite Quadrature (nAGQ = ${this.nAGQ})` : "Laplace",
       nAGQ: this.nAGQ, nobs: n, xnames: ms.xnames, beta, vcov, fixef, theta, terms: this.terms,
       logLik, df: npar, AIC: -2 * logLik + 2 * npar, BIC: -2 * logLik + Math.log(n) * npar, deviance: dev,
-      varcorr, ranef, nbSize, dispersion: st.phi, singular, converged, warnings,
+      varcorr, ranef, nbSize, dispersion: ext ? extendedDispersion(ext.spec.base, disp0) : st.phi, singular, converged, warnings,
       // reported μ as R's fitted(): through the family's linkinv, which keeps μ inside (0, 1)
       fitted: Float64Array.from(st.eta, (e) => this.family.link.linkinv(e)), eta: Float64Array.from(st.eta), evaluations: this.evaluations, solver: st.sysBeta.solverInfo,
       diverging: diverging.map((j) => ms.xnames[j]), information: st.observedInformation ? "observed" : "expected",
     };
   }
+}
+
+/**
+ * The extended likelihood's specification for a family: counts (Poisson, NB2, NB1) with the log
+ * link, gaussian with the identity link, Gamma with the log link; the dispersion part defaults to
+ * an intercept (glmmTMB's dispformula = ~1), Poisson has none.
+ */
+function extendedSpec(fam: Family, n: number, o: GLMMOptions): { base: BaseKind; hurdle: boolean; zi: SideDesign | null; disp: SideDesign | null } {
+  const kinds: Partial<Record<string, [BaseKind, string]>> = {
+    poisson: ["poisson", "log"], negative_binomial: ["nbinom2", "log"], nbinom1: ["nbinom1", "log"], gaussian: ["gaussian", "identity"], Gamma: ["Gamma", "log"],
+  };
+  const k = kinds[fam.name];
+  const what = o.hurdle ? "a hurdle (truncated) family" : o.zi ? "--zi" : o.disp ? "--disp" : `family ${fam.name}`;
+  if (!k) throw new UserError(`${what} is available for poisson, nbinom2, nbinom1${o.zi || o.hurdle ? "" : ", gaussian and Gamma"}, not ${fam.name}`);
+  if (fam.link.name !== k[1]) throw new UserError(`${what} with family ${fam.name} needs the ${k[1]} link, not ${fam.link.name}`);
+  if ((o.zi || o.hurdle) && (k[0] === "gaussian" || k[0] === "Gamma")) throw new UserError(`${o.hurdle ? "a hurdle model" : "--zi"} needs a count family (poisson, nbinom2, nbinom1), not ${fam.name}`);
+  if (o.disp && k[0] === "poisson") throw new UserError("--disp: family poisson has no dispersion parameter (use nbinom2 or nbinom1)");
+  if (o.hurdle && k[0] === "nbinom1") throw new UserError("hurdle models are available as truncated_poisson and truncated_nbinom2");
+  const disp = k[0] === "poisson" ? null : o.disp ?? { X: new Float64Array(n).fill(1), p: 1, names: ["(Intercept)"] };
+  return { base: k[0], hurdle: o.hurdle ?? false, zi: o.zi ?? null, disp };
+}
+
+/**
+ * The reported dispersion of an extended fit with one dispersion parameter a: gaussian σ² = a,
+ * Gamma φ = 1/a (a is the shape), NB1 φ = a; NaN when it varies by row.
+ */
+function extendedDispersion(base: BaseKind, a: number): number {
+  if (base === "Gamma") return 1 / a;
+  if (base === "gaussian" || base === "nbinom1") return a;
+  return 1;
 }
 
 function condVarGLMM(st: GLMMState): Float64Array[] | null {
@@ -663,8 +883,41 @@ function smallStep(x: Float64Array, y: Float64Array, nth: number, p: number): bo
 /** Fit a GLMM (library entry point), in the standardized fixed-effects parametrization (scaling.ts). */
 export function fitGLMM(ms: ModelStructure, options: GLMMOptions): FittedGLMM {
   const sc = standardizeFixed(ms);
-  if (!sc) return new GeneralizedLinearMixedModel(ms, options).fit(options);
-  const model = new GeneralizedLinearMixedModel(sc.ms, options);
-  model.zeroPattern = ms.X;
-  return unstandardizeFit(model.fit(options), sc.T);
+  let f: FittedGLMM;
+  if (!sc) f = new GeneralizedLinearMixedModel(ms, options).fit(options);
+  else {
+    const model = new GeneralizedLinearMixedModel(sc.ms, options);
+    model.zeroPattern = ms.X;
+    f = unstandardizeFit(model.fit(options), sc.T);
+  }
+  return options.zi && !options.hurdle ? ziBoundaryCheck(ms, options, f) : f;
+}
+
+/** fitted zero-inflation probabilities below this are "at the boundary" */
+const ZI_BOUNDARY = 1e-4;
+
+/**
+ * A zero-inflation part driven to its boundary (π → 0 for some or all rows: a coefficient heads
+ * to −∞, its standard error meaningless) is reported as such, with the likelihood-ratio test
+ * against the model without zero-inflation (χ² with one df per zi coefficient; conservative on
+ * the boundary).
+ */
+function ziBoundaryCheck(ms: ModelStructure, options: GLMMOptions, f: FittedGLMM): FittedGLMM {
+  const zi = options.zi!, n = ms.n;
+  let atZero = 0;
+  for (let i = 0; i < n; i++) {
+    let e = 0;
+    for (let j = 0; j < zi.p; j++) e += zi.X[i + j * n] * f.zi!.estimate[j];
+    if (1 / (1 + Math.exp(-e)) < ZI_BOUNDARY) atZero++;
+  }
+  if (atZero === 0) return f;
+  const f0 = fitGLMM(ms, { ...options, zi: null, noHessian: true });
+  const stat = Math.max(0, 2 * (f.logLik - f0.logLik));
+  const pv = pchisqUpper(stat, zi.p);
+  const where = atZero === n ? "every row" : `${atZero} of ${n} rows`;
+  const msg = `the zero-inflation probability goes to 0 (boundary) for ${where}: the zero-inflation coefficients heading to −∞ have no meaningful standard error; likelihood-ratio test against the model without zero-inflation: chi-square = ${stat.toPrecision(4)}, df = ${zi.p}, p = ${pv.toPrecision(3)}`;
+  // the scaled-gradient check measures the drift toward the boundary, not a failed optimization
+  const warnings = f.warnings.filter((w) => !w.startsWith("model may not have converged: max|scaled gradient|"));
+  const converged = f.converged || warnings.length < f.warnings.length;
+  return { ...f, warnings: [...warnings, msg], converged, ziBoundary: { rows: atZero, lrt: { statistic: stat, df: zi.p, p: pv, logLikWithout: f0.logLik } } };
 }

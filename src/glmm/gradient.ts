@@ -15,6 +15,7 @@ type Kind = "binomial" | "poisson" | "nb" | "gamma";
 /** Families/links whose PIRLS weights are −∂²ℓ/∂η² (canonical links, or the observed information). */
 function derivativeKind(st: GLMMState): Kind | null {
   const f = st.family, link = f.link.name;
+  if (st.ext) return null;
   if (f.name === "binomial" && link === "logit") return "binomial";
   if (f.name === "poisson" && link === "log") return "poisson";
   if (st.observedInformation && link === "log" && f.name === "negative_binomial") return "nb";

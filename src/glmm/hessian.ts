@@ -9,11 +9,11 @@ export interface HessianResult {
   readonly evaluations: number;
 }
 
-export function hessianFD(f: (x: Float64Array) => number, x0: ArrayLike<number>, _lower?: ArrayLike<number>, delta = 1e-4): HessianResult {
+export function hessianFD(f: (x: Float64Array) => number, x0: ArrayLike<number>, _lower?: ArrayLike<number>, delta = 1e-4, steps?: ArrayLike<number>): HessianResult {
   const k = x0.length;
   const x = Float64Array.from(x0);
   const h = new Float64Array(k);
-  for (let i = 0; i < k; i++) h[i] = delta * Math.max(Math.abs(x[i]), 1);
+  for (let i = 0; i < k; i++) h[i] = steps ? steps[i] : delta * Math.max(Math.abs(x[i]), 1);
   const f0 = f(Float64Array.from(x));
   const fp = new Float64Array(k), fm = new Float64Array(k);
   const g = new Float64Array(k);

@@ -6,6 +6,7 @@ import type { Family } from "../families/family.js";
 import { type VectorKernels, vectorKernels } from "../families/kernels.js";
 import type { ModelStructure } from "../formula/types.js";
 import { PLSSystem } from "../lmm/system.js";
+import type { ExtendedLikelihood } from "./extended.js";
 import { type SysTerm, applyLambda, levelEffects, penalty, setLambdas } from "../lmm/reterms.js";
 
 export interface PirlsResult {
@@ -109,7 +110,7 @@ export class GLMMState {
           eta[i] += acc;
         }
     }
-    const dev = this.kernels.meanAndDeviance(eta, mu, y, prior);
+    const dev = this.ext ? this.ext.minus2LogLik(eta, mu, y, prior) : this.kernels.meanAndDeviance(eta, mu, y, prior);
     this.lastDev = dev;
     return dev / phi + this.penaltyOf(u);
   }
@@ -117,6 +118,7 @@ export class GLMMState {
   /** working weights and response at the current η, μ; zOffset is subtracted from z (final: the Laplace curvature) */
   private weights(zOffset: Float64Array, final = false): void {
     const { eta, mu, w, z, y, prior, phi } = this;
+    if (this.ext) return this.ext.working(eta, y, prior, zOffset, w, z, !final ? "step" : "observed");
     this.kernels.working(eta, mu, y, prior, phi, zOffset, w, z, !final ? "step" : this.observedInformation ? "observed" : "expected");
     if (this.observedInformation) this.observedWeights(zOffset);
   }
@@ -232,8 +234,15 @@ export class GLMMState {
    */
   observedInformation = false;
 
+  /**
+   * The extended conditional likelihood (zero-inflation, hurdle, dispersion formula, NB1), or
+   * null: then "deviance" values are −2 log-likelihoods with every constant and φ = 1.
+   */
+  ext: ExtendedLikelihood | null = null;
+
   /** PIRLS steps are Newton steps: canonical link (Fisher = observed information) or observed weights */
   private get newtonSteps(): boolean {
+    if (this.ext) return true;
     const f = this.family;
     const canonical = (f.name === "binomial" && f.link.name === "logit") || (f.name === "poisson" && f.link.name === "log") || (f.name === "gaussian" && f.link.name === "identity");
     return canonical || (this.observedInformation && f.link.name === "log" && (f.name === "negative_binomial" || f.name === "Gamma"));
@@ -288,6 +297,7 @@ export class GLMMState {
    * lgamma work is done once per NB size or dispersion, not per evaluation).
    */
   minus2LogDensity(): number {
+    if (this.ext) return this.lastDev;
     const { n, y, prior, family, phi } = this;
     const key = family.name === "negative_binomial" ? family.size! : phi;
     if (key !== this.satKey) {

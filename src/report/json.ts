@@ -23,6 +23,14 @@ export interface FitJSON {
   deviance?: number;
   REML?: number | null;
   fixef: Array<{ term: string; estimate: number; se: number; statistic: number; df?: number | null; p: number | null }>;
+  /** zero-inflation model (logit link; a hurdle's zero model), when there is one: glmmTMB's fixef(m)$zi */
+  zi?: Array<{ term: string; estimate: number; se: number; statistic: number; p: number | null }>;
+  /** dispersion model (log link), when the family has an extended dispersion part: glmmTMB's fixef(m)$disp */
+  disp?: Array<{ term: string; estimate: number; se: number; statistic: number; p: number | null }>;
+  /** "hurdle" for the truncated_ families */
+  model?: string;
+  /** zero-inflation at its boundary (π → 0): rows affected and the LRT against the model without it */
+  zi_boundary?: { rows: number; statistic: number; df: number; p: number; logLik_without: number };
   varcorr: Array<{ group: string; term1: string; term2: string | null; variance?: number; sd?: number; corr?: number; structure?: string; rho?: number; known?: string }>;
   sigma: number;
   nb_size: number | null;
@@ -103,12 +111,18 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
       singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations, solver: fit.solver,
     };
   }
+  const rows = (rs: readonly { term: string; estimate: number; se: number; statistic: number; p: number }[]) =>
+    rs.map((f) => ({ term: f.term, estimate: num(f.estimate), se: num(f.se), statistic: num(f.statistic), p: num(f.p) }));
   return {
-    family: fit.family, link: fit.link, method: fit.method, formula: extra.formula,
+    family: fit.hurdle ? `truncated_${fit.family === "poisson" ? "poisson" : "nbinom2"}` : fit.family, link: fit.link, method: fit.method, formula: extra.formula,
+    ...(fit.hurdle ? { model: "hurdle" } : {}),
     nobs: fit.nobs, dropped: extra.dropped, groups: ngrps(fit.terms),
     logLik: num(fit.logLik), df: fit.df, AIC: num(fit.AIC), BIC: num(fit.BIC), deviance: num(fit.deviance),
-    fixef: fit.fixef.map((f) => ({ term: f.term, estimate: num(f.estimate), se: num(f.se), statistic: num(f.statistic), p: num(f.p) })),
-    varcorr, sigma: fit.family === "gaussian" || fit.family === "Gamma" ? num(Math.sqrt(fit.dispersion)) : 1,
+    fixef: rows(fit.fixef),
+    ...(fit.zi ? { zi: rows(fit.zi.rows) } : {}),
+    ...(fit.disp ? { disp: rows(fit.disp.rows) } : {}),
+    ...(fit.ziBoundary ? { zi_boundary: { rows: fit.ziBoundary.rows, statistic: num(fit.ziBoundary.lrt.statistic), df: fit.ziBoundary.lrt.df, p: num(fit.ziBoundary.lrt.p), logLik_without: num(fit.ziBoundary.lrt.logLikWithout) } } : {}),
+    varcorr, sigma: fit.family === "gaussian" || fit.family === "Gamma" || fit.family === "nbinom1" ? num(fit.family === "nbinom1" ? fit.dispersion : Math.sqrt(fit.dispersion)) : 1,
     nb_size: fit.nbSize === null ? null : num(fit.nbSize), theta: Array.from(fit.theta),
     singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations, solver: fit.solver,
   };

@@ -47,6 +47,8 @@ export function fitSummary(inp: SummaryInput): string {
     out.push(formatTable(rows, { header: true, align: "right" }));
   }
   if (j.nb_size !== null && !isLMM) out.push(`Negative binomial size (nb_size): ${fmt(j.nb_size, 4)}`);
+  if (j.family === "nbinom1" && !j.disp?.some((d) => d.term !== "(Intercept)")) out.push(`Dispersion parameter for nbinom1 family (phi): ${fmt(j.sigma, 4)}`);
+  if (j.zi_boundary) out.push(`Zero-inflation at its boundary for ${j.zi_boundary.rows} rows: LRT against no zero-inflation chi-square = ${fixed(j.zi_boundary.statistic, 3)}, df = ${j.zi_boundary.df}, p = ${formatP(j.zi_boundary.p)}`);
   out.push("");
   out.push("Scaled residuals: ");
   const q = quantiles(inp.scaledResiduals);
@@ -91,12 +93,16 @@ export function fitSummary(inp: SummaryInput): string {
     const df = j.fixef.map((f) => fixed(f.df, 3)); // as lmerTest prints it
     j.fixef.forEach((f, i) =>
       fx.push([displayName(f.term), est[i], se[i], ...(withP ? [df[i], fixed(f.statistic, 3), formatP(f.p), signifStars(f.p)] : [fixed(f.statistic, 3)])]));
-  } else {
-    fx.push(["", "Estimate", "Std. Error", "z value", "Pr(>|z|)", ""]);
-    const [est, se] = estimateColumns(j.fixef);
-    j.fixef.forEach((f, i) => fx.push([displayName(f.term), est[i], se[i], fixed(f.statistic, 3), formatP(f.p), signifStars(f.p)]));
-  }
+  } else zTable(fx, j.fixef);
+  // glmmTMB's layout: the conditional model's table, then the zero-inflation and dispersion models'
+  if (j.zi || j.disp) out.push("Conditional model:");
   out.push(formatTable(fx, { header: true, align: "right", firstLeft: true }));
+  for (const [title, rows] of [["Zero-inflation model:", j.zi], ["Dispersion model:", j.disp]] as const) {
+    if (!rows || rows.length === 0) continue;
+    const t: string[][] = [];
+    zTable(t, rows);
+    out.push("", title, formatTable(t, { header: true, align: "right", firstLeft: true }));
+  }
   if (!isLMM || j.fixef.some((f) => f.p !== null)) out.push("---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1");
   if (inp.corrFixef && j.fixef.length > 1 && j.fixef.length <= 12) {
     out.push("");
@@ -120,6 +126,13 @@ export function fitSummary(inp: SummaryInput): string {
     for (const w of j.warnings) out.push(`warning: ${w}`);
   }
   return out.join("\n") + "\n";
+}
+
+/** a "Estimate, Std. Error, z value, Pr(>|z|)" table's rows (header first) */
+function zTable(fx: string[][], rows: FitJSON["fixef"]): void {
+  fx.push(["", "Estimate", "Std. Error", "z value", "Pr(>|z|)", ""]);
+  const [est, se] = estimateColumns(rows);
+  rows.forEach((f, i) => fx.push([displayName(f.term), est[i], se[i], fixed(f.statistic, 3), formatP(f.p), signifStars(f.p)]));
 }
 
 /** Estimates and standard errors formatted together, as R's printCoefmat: decimal points aligned. */

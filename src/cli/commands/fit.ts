@@ -26,7 +26,7 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
   const status = fitStatus();
   let res;
   try {
-    res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances, onProgress: status.onProgress, ddf: parseDdf(o.ddf) });
+    res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances, onProgress: status.onProgress, ddf: parseDdf(o.ddf), zi: o.zi, disp: o.disp });
   } finally {
     status.done();
   }

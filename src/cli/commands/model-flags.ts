@@ -24,6 +24,9 @@ export interface ModelFlags {
   weights?: string;
   /** --covariance GROUP=KIND:FILE (repeatable) */
   covariance?: string[];
+  /** glmmTMB's ziformula and dispformula, e.g. "~ x" */
+  zi?: string;
+  disp?: string;
   format: string;
 }
 
@@ -33,7 +36,7 @@ export function addModelFlags(cmd: Command, options: { repeatFormula?: boolean }
   if (options.repeatFormula) cmd.requiredOption("--formula <formula>", "lme4 formula (repeat for each model)", collect, []);
   else cmd.requiredOption("--formula <formula>", "lme4 formula, e.g. \"y ~ x + (1 | g)\"");
   return cmd
-    .option("--family <family>", "gaussian, binomial, poisson, negative_binomial, Gamma", "gaussian")
+    .option("--family <family>", "gaussian, binomial, poisson, negative_binomial (nbinom2), nbinom1, Gamma; hurdles: truncated_poisson, truncated_nbinom2 (with --zi)", "gaussian")
     .option("--link <link>", "link function (default: the family's canonical link)")
     .option("--reml", "REML (default for gaussian)")
     .option("--ml", "maximum likelihood instead of REML")
@@ -41,6 +44,8 @@ export function addModelFlags(cmd: Command, options: { repeatFormula?: boolean }
     .option("--information <kind>", "Laplace curvature for non-canonical links: observed (glmmTMB; default) or expected (lme4)")
     .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
     .option("--weights <column>", "prior weights column")
+    .option("--zi <formula>", "zero-inflation model (glmmTMB's ziformula, logit link), e.g. \"~ 1\" or \"~ x\"; with a truncated_ family, the hurdle's zero model")
+    .option("--disp <formula>", "dispersion model (glmmTMB's dispformula, log link), e.g. \"~ sex\": gaussian, nbinom2, nbinom1, Gamma")
     .option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects: GROUP=phylo:TREE.nwk (tree scaled to height 1), phylo-corr:, phylo-raw:, matrix:K.csv, matrix-corr: (repeatable)", collect, []);
 }
 
@@ -57,9 +62,13 @@ export function readCovariances(args: readonly string[] = []): KnownCovariance[]
 
 export function fitOptionsOf(o: ModelFlags): FitOptions {
   if (o.reml && o.ml) throw new UserError("--reml and --ml exclude each other");
+  // predictions, simulation and the other inference commands do not yet know the zero-inflation,
+  // hurdle and dispersion parts: refuse rather than answer for the conditional model alone
+  const extended = o.zi !== undefined ? "--zi" : o.disp !== undefined ? "--disp" : /^(truncated_poisson|truncated_nbinom2|nbinom1)$/.test(o.family) ? `family ${o.family}` : null;
+  if (extended) throw new UserError(`${extended} is available in 'glmm fit' only so far`);
   const nAGQ = Number(o.nagq);
   if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
-  return { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance) };
+  return { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance), zi: o.zi, disp: o.disp };
 }
 
 export function checkFormat(format: string, allowed: readonly string[]): void {

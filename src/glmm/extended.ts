@@ -1,0 +1,222 @@
+// Conditional likelihoods beyond "one family, one dispersion" (glmmTMB's ziformula and
+// dispformula): a zero-inflation part (logit of the probability of a structural zero), hurdles
+// (zeros from that binomial part, positives from the zero-truncated count) and a dispersion per
+// row from a log-linear formula. They enter the Laplace approximation as the per-row log density
+// ℓ_i(η_i) and its first two η-derivatives: PIRLS steps with w = −ℓ″ (kept positive) and the
+// Laplace determinant uses the observed −ℓ″, as TMB. The fixed effects of these parts are outer
+// parameters (rows of the stage-1/stage-2 parameter vectors), like the NB size before them.
+import { digamma, lgamma, lgammaShift, trigamma } from "../families/special.js";
+import { softplus } from "../families/link.js";
+import type { WeightMode } from "../families/kernels.js";
+
+/** count and continuous conditional families the extended likelihood handles */
+export type BaseKind = "poisson" | "nbinom2" | "nbinom1" | "gaussian" | "Gamma";
+
+/** one side model's fixed-effects design (n × p, column-major) */
+export interface SideDesign {
+  readonly X: Float64Array;
+  readonly p: number;
+  readonly names: readonly string[];
+}
+
+export interface ExtendedSpec {
+  readonly base: BaseKind;
+  /** zero-truncated count for y > 0, zeros from the zi part (glmmTMB's truncated_* families) */
+  readonly hurdle: boolean;
+  /** the zero-inflation (hurdle: zero-probability) design, or null */
+  readonly zi: SideDesign | null;
+  /** the dispersion design (intercept only without --disp), null for Poisson */
+  readonly disp: SideDesign | null;
+}
+
+const LOG_2PI = Math.log(2 * Math.PI);
+
+/**
+ * The dispersion parameter per row is exp(X_d β_d), in glmmTMB's parametrization: the NB2 size
+ * θ, the NB1 φ (Var = μ(1 + φ)), the gaussian residual variance σ², the Gamma shape (1/φ,
+ * φ the squared coefficient of variation) — as glmmTMB 1.1.5's betad.
+ */
+export class ExtendedLikelihood {
+  readonly spec: ExtendedSpec;
+  readonly n: number;
+  readonly pz: number;
+  readonly pd: number;
+  /** logit of the zero probability per row */
+  readonly etaZi: Float64Array;
+  /** log of the dispersion parameter per row */
+  readonly etaD: Float64Array;
+  private readonly lfact: Float64Array;
+  private readonly out = new Float64Array(6);
+
+  constructor(spec: ExtendedSpec, y: Float64Array) {
+    this.spec = spec;
+    this.n = y.length;
+    this.pz = spec.zi?.p ?? 0;
+    this.pd = spec.disp?.p ?? 0;
+    this.etaZi = new Float64Array(this.n).fill(-Infinity);
+    this.etaD = new Float64Array(this.n);
+    this.lfact = Float64Array.from(y, (v) => (spec.base === "gaussian" || spec.base === "Gamma" ? 0 : lgamma(v + 1)));
+  }
+
+  /** number of outer parameters: zi fixed effects then dispersion fixed effects */
+  get nPar(): number {
+    return this.pz + this.pd;
+  }
+
+  /** set the per-row zi logits and log-dispersions from x = (β_zi, β_disp) */
+  setParams(x: ArrayLike<number>): void {
+    const { n, pz, pd, spec } = this;
+    if (spec.zi) linear(spec.zi.X, n, pz, x, 0, this.etaZi);
+    if (spec.disp) linear(spec.disp.X, n, pd, x, pz, this.etaD);
+  }
+
+  /**
+   * Base log density at η for row i with its dispersion into out: [ℓ, ℓ′, ℓ″, ℓ₀, ℓ₀′, ℓ₀″]
+   * (ℓ₀ = log p(0 | η), counts only), derivatives in η.
+   */
+  private base(i: number, y: number, eta: number): Float64Array {
+    const o = this.out;
+    const a = Math.exp(this.etaD[i]);
+    switch (this.spec.base) {
+      case "poisson": {
+        const mu = Math.exp(eta);
+        o[0] = (y === 0 ? 0 : y * eta) - mu - this.lfact[i];
+        o[1] = y - mu;
+        o[2] = -mu;
+        o[3] = -mu; o[4] = -mu; o[5] = -mu;
+        break;
+      }
+      case "nbinom2": {
+        const k = a, mu = Math.exp(eta), lk = this.etaD[i];
+        const l0 = -k * softplus(eta - lk);
+        o[0] = (y === 0 ? 0 : lgammaShift(y, k) - lgamma(k) - y * softplus(lk - eta)) + l0;
+        const km = k + mu;
+        o[1] = (k * (y - mu)) / km;
+        o[2] = (-k * mu * (k + y)) / (km * km);
+        o[3] = l0; o[4] = (-k * mu) / km; o[5] = (-k * k * mu) / (km * km);
+        break;
+      }
+      case "nbinom1": {
+        // size k = μ/φ, success probability 1/(1 + φ)
+        const k = Math.exp(eta - this.etaD[i]), l1p = Math.log1p(a);
+        const l0 = -k * l1p;
+        if (y === 0) {
+          o[0] = l0; o[1] = l0; o[2] = l0;
+        } else {
+          const dpsi = digamma(y + k) - digamma(k);
+          o[0] = lgamma(y + k) - lgamma(k) - this.lfact[i] + l0 + y * (this.etaD[i] - l1p);
+          o[1] = k * (dpsi - l1p);
+          o[2] = o[1] + k * k * (trigamma(y + k) - trigamma(k));
+        }
+        o[3] = l0; o[4] = l0; o[5] = l0;
+        break;
+      }
+      case "gaussian": {
+        const r = y - eta;
+        o[0] = -0.5 * (LOG_2PI + this.etaD[i]) - (r * r) / (2 * a);
+        o[1] = r / a;
+        o[2] = -1 / a;
+        break;
+      }
+      case "Gamma": {
+        // shape s, scale μ/s (log link)
+        const s = a, r = y * Math.exp(-eta);
+        o[0] = -lgamma(s) + s * Math.log(s) - s * eta + (s - 1) * Math.log(y) - s * r;
+        o[1] = s * (r - 1);
+        o[2] = -s * r;
+        break;
+      }
+    }
+    return o;
+  }
+
+  /**
+   * Row log density ℓ and its η-derivatives d1, d2 (into res[0..2]), with the zero-inflation or
+   * hurdle mixture applied.
+   */
+  row(i: number, y: number, eta: number, res: Float64Array): void {
+    const b = this.base(i, y, eta);
+    const ez = this.etaZi[i];
+    if (this.spec.hurdle) {
+      // log π for zeros; log(1 − π) + ℓ − log(1 − p₀) for positives
+      if (y === 0) { res[0] = -softplus(-ez); res[1] = 0; res[2] = 0; return; }
+      const l0 = b[3];
+      const lp = log1mexp(l0); // log(1 − p₀)
+      const s = Math.exp(l0 - lp); // p₀/(1 − p₀)
+      res[0] = -softplus(ez) + b[0] - lp;
+      res[1] = b[1] + s * b[4];
+      res[2] = b[2] + s * b[5] + s * (1 + s) * b[4] * b[4];
+      return;
+    }
+    if (ez === -Infinity) { res[0] = b[0]; res[1] = b[1]; res[2] = b[2]; return; }
+    if (y !== 0) { res[0] = -softplus(ez) + b[0]; res[1] = b[1]; res[2] = b[2]; return; }
+    // zero: log(π + (1 − π)p₀); r = the posterior probability of a count-process zero
+    const lz = -softplus(-ez), lc = -softplus(ez) + b[0];
+    const m = Math.max(lz, lc);
+    const l = m + Math.log(Math.exp(lz - m) + Math.exp(lc - m));
+    const r = Math.exp(lc - l);
+    res[0] = l;
+    res[1] = r * b[1];
+    res[2] = r * b[2] + r * (1 - r) * b[1] * b[1];
+  }
+
+  /** −2 Σ prior·ℓ at η; μ ← the conditional mean exp(η) (identity for gaussian) */
+  minus2LogLik(eta: Float64Array, mu: Float64Array, y: Float64Array, prior: Float64Array): number {
+    const res = this.out2;
+    const ident = this.spec.base === "gaussian";
+    let s = 0;
+    for (let i = 0; i < this.n; i++) {
+      mu[i] = ident ? eta[i] : Math.exp(eta[i]);
+      if (prior[i] === 0) continue;
+      this.row(i, y[i], eta[i], res);
+      s += prior[i] * res[0];
+    }
+    return Number.isNaN(s) ? Infinity : -2 * s;
+  }
+  private readonly out2 = new Float64Array(3);
+
+  /**
+   * Working weights w = −ℓ″ and response z = η − zOffset + ℓ′/w: Newton steps, and the Laplace
+   * determinant of the observed information as TMB's. A zero in the inflection of its mixture has
+   * −ℓ″ < 0; the rows of its level keep the system positive definite in practice (the PIRLS steps
+   * stay Newton steps: fast, and modes accurate enough for finite-difference Hessians). Only
+   * "expected" replaces such a row's weight by its count-process curvature.
+   */
+  working(eta: Float64Array, y: Float64Array, prior: Float64Array, zOffset: Float64Array, w: Float64Array, z: Float64Array, mode: WeightMode): void {
+    const res = this.out2;
+    for (let i = 0; i < this.n; i++) {
+      const wt = prior[i];
+      // (a hurdle's zero carries no information on η)
+      if (wt === 0 || (this.spec.hurdle && y[i] === 0)) { w[i] = 0; z[i] = eta[i] - zOffset[i]; continue; }
+      this.row(i, y[i], eta[i], res);
+      let wi = -wt * res[2];
+      if (mode === "expected" && !(wi > 1e-12)) {
+        const b = this.base(i, y[i], eta[i]);
+        wi = Math.max(-wt * b[2], 1e-8);
+      }
+      w[i] = wi;
+      z[i] = eta[i] - zOffset[i] + (wi !== 0 ? (wt * res[1]) / wi : 0);
+    }
+  }
+
+  /** zero probability π_i of the zi part (0 without one) */
+  zeroProb(i: number): number {
+    const e = this.etaZi[i];
+    return e === -Infinity ? 0 : 1 / (1 + Math.exp(-e));
+  }
+}
+
+/** log(1 − e^x) for x < 0, accurate at both ends */
+export function log1mexp(x: number): number {
+  return x > -Math.LN2 ? Math.log(-Math.expm1(x)) : Math.log1p(-Math.exp(x));
+}
+
+/** out = X x[off .. off+p) */
+function linear(X: Float64Array, n: number, p: number, x: ArrayLike<number>, off: number, out: Float64Array): void {
+  out.fill(0);
+  for (let j = 0; j < p; j++) {
+    const b = x[off + j];
+    if (b === 0) continue;
+    for (let i = 0; i < n; i++) out[i] += X[i + j * n] * b;
+  }
+}
