@@ -13,10 +13,14 @@ import { separationWarning } from "./glmm/separation.js";
 import { fitDiagnostics, unidentifiedVariances } from "./inference/diagnostics.js";
 import { satterthwaiteTable } from "./inference/satterthwaite.js";
 import { levelTree, type TreePrecision } from "./covariance/precision.js";
+import { isExtendedFamily, makeExtendedFamily } from "./families/extended.js";
+import { dropIntercept, ordinalFrame } from "./glmm/ordinal-data.js";
 
 export interface FitOptions {
-  /** gaussian (default), binomial, poisson, negative_binomial, Gamma */
+  /** gaussian (default), binomial, poisson, negative_binomial, Gamma, beta, betabinomial, tweedie, ordinal */
   readonly family?: string;
+  /** ordinal: the response's levels in order (default: ascending numbers, or sorted text) */
+  readonly levels?: readonly string[];
   readonly link?: string;
   /** REML for gaussian identity-link models (default true) */
   readonly reml?: boolean;
@@ -67,7 +71,13 @@ export interface FitResult {
 
 export function fit(data: Frame, formula: string, options: FitOptions = {}): FitResult {
   const family = options.family ?? "gaussian";
+  const ordinal = family === "ordinal" ? ordinalFrame(data, formula, options.levels) : null;
+  if (ordinal) data = ordinal.frame;
   let ms = buildModel(data, formula, { refLevels: options.refLevels });
+  if (ordinal) ms = dropIntercept(ms);
+  if (isExtendedFamily(family) && ms.reTerms.length === 0) throw new UserError(`family ${family} is fitted as a mixed model only: add a random-effect term such as (1 | group)`);
+  // the ordinal family carries its level labels (the threshold names)
+  const glmmFamily = ordinal ? makeExtendedFamily("ordinal", options.link, ordinal.labels) : family;
   if (options.covariances?.length) ms = attachCovariances(ms, options.covariances);
   let weights: Float64Array | undefined;
   if (options.weights) {
@@ -86,7 +96,7 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     ? fitGLM(ms, { family, link: options.link, weights })
     : isLMM
       ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights })
-      : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information });
+      : fitGLMM(ms, { family: glmmFamily, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information });
   // a variance the data cannot identify comes back at its start value "converged": say so (the
   // fit's own warnings, so that every command that reports the fit reports it)
   if (fitted.kind === "lmm") fitted.warnings.push(...unidentifiedVariances(ms, fitted, weights));

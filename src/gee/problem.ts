@@ -53,6 +53,7 @@ export function varianceDeriv(family: Family, mu: number): number {
     case "poisson": return 1;
     case "Gamma": return 2 * mu;
     case "negative_binomial": return 1 + (2 * mu) / (family.size ?? Infinity);
+    default: return NaN; // gee.ts admits only the families above
   }
 }
 

@@ -83,9 +83,19 @@ export interface FittedGLMM {
   readonly information: "expected" | "observed";
   /** fixed effects whose estimates diverge (separation): no standard error */
   readonly diverging: readonly string[];
+  /** the extended families' own parameters (beta φ, tweedie φ and power, ordinal thresholds), natural scale */
+  readonly familyParams?: FamilyParam[];
 }
 
-type ExtraKind = "none" | "nbsize" | "dispersion";
+export interface FamilyParam {
+  readonly name: string;
+  readonly estimate: number;
+  /** by the delta method from the Hessian in the unconstrained coordinates (NaN without one) */
+  readonly se: number;
+}
+
+/** the outer parameters beside θ and β: an NB size, a dispersion, or a family's own (extended.ts) */
+type ExtraKind = "none" | "nbsize" | "dispersion" | "family";
 
 export class GeneralizedLinearMixedModel {
   readonly ms: ModelStructure;
@@ -93,6 +103,8 @@ export class GeneralizedLinearMixedModel {
   readonly state: GLMMState;
   readonly nAGQ: number;
   readonly extra: ExtraKind;
+  /** how many outer coordinates the extra parameters take */
+  readonly nExtra: number;
   readonly family: Family;
   /** analytic ∂D/∂β for stage 2, when the family and terms allow it */
   readonly gradient: LaplaceGradient | null;
@@ -117,7 +129,7 @@ export class GeneralizedLinearMixedModel {
     const y = Float64Array.from(resp.y);
     const prior = new Float64Array(n).fill(1);
     if (options.weights) for (let i = 0; i < n; i++) prior[i] = options.weights[i];
-    if (fam.name === "binomial") {
+    if (fam.name === "binomial" || fam.name === "betabinomial") {
       if (resp.trials) for (let i = 0; i < n; i++) prior[i] *= resp.trials[i];
       for (let i = 0; i < n; i++) {
         if (!(y[i] >= 0 && y[i] <= 1)) throw new UserError(`binomial response must be in [0, 1] (or cbind(successes, failures)); row ${ms.rows[i] + 2} has ${y[i]}`);
@@ -143,19 +155,39 @@ export class GeneralizedLinearMixedModel {
     // dense known covariances in precision form: no q³ product per PIRLS step
     this.terms = sortTerms(ms.reTerms, { densePrecision: true });
     this.state = new GLMMState(ms, this.terms, fam, y, prior);
+    if (fam.extra) this.checkExtendedResponse(fam, y, prior, options.weights !== undefined);
     // the observed information by default (glmmTMB); it matters only for non-canonical links
     this.state.observedInformation = (options.information ?? "observed") === "observed";
     this.nAGQ = options.nAGQ ?? 1;
     if (this.nAGQ > 1 && (this.terms.length !== 1 || this.terms[0].s !== 1 || this.terms[0].kfac !== null || this.terms[0].tree !== null || this.terms[0].kprec !== null))
       throw new UserError(`--nagq ${this.nAGQ} needs a single scalar random-effect term such as (1 | group); use --nagq 1 (Laplace)`);
     if (this.nAGQ < 1 || this.nAGQ > 100 || !Number.isInteger(this.nAGQ)) throw new UserError(`--nagq must be an integer from 1 to 100`);
-    this.extra = fam.name === "negative_binomial" ? "nbsize" : fam.estimatesDispersion ? "dispersion" : "none";
+    this.extra = fam.extra ? "family" : fam.name === "negative_binomial" ? "nbsize" : fam.estimatesDispersion ? "dispersion" : "none";
+    this.nExtra = this.extra === "none" ? 0 : this.extra === "family" ? fam.extra!.start(y, prior).length : 1;
     this.gradient = options.analyticGradient !== false && analyticGradientSupported(this.state, this.nAGQ) ? new LaplaceGradient(this.state) : null;
   }
 
-  private setExtra(v: number): void {
-    if (this.extra === "nbsize") this.state.family = this.family.withSize!(Math.exp(v));
-    else if (this.extra === "dispersion") this.state.phi = Math.exp(v);
+  private setExtra(v: ArrayLike<number>): void {
+    if (this.extra === "nbsize") this.state.family = this.family.withSize!(Math.exp(v[0]));
+    else if (this.extra === "dispersion") this.state.phi = Math.exp(v[0]);
+    else if (this.extra === "family") this.state.family = this.family.extra!.with(v);
+  }
+
+  /** the response checks of the extended families (the binomial-type trials come in as prior weights) */
+  private checkExtendedResponse(fam: Family, y: Float64Array, prior: Float64Array, weighted: boolean): void {
+    const { ms } = this;
+    const name = ms.response!.name;
+    const bad = (i: number, what: string) => new UserError(`family ${fam.name} needs ${what}; data row ${ms.rows[i] + 1} of '${name}' is ${y[i]}`);
+    for (let i = 0; i < y.length; i++) {
+      if (fam.name === "beta" && !(y[i] > 0 && y[i] < 1)) throw bad(i, "a response strictly between 0 and 1");
+      if (fam.name === "tweedie" && !(y[i] >= 0)) throw bad(i, "a non-negative response");
+      if (fam.name === "ordinal" && !(y[i] >= 1 && Number.isInteger(y[i]))) throw bad(i, "an ordered category (1, 2, ...)");
+    }
+    if (fam.name === "betabinomial") {
+      if (ms.response!.kind !== "cbind") throw new UserError("family betabinomial needs a cbind(successes, failures) response");
+      if (weighted) throw new UserError("family betabinomial takes its trials from cbind(successes, failures); --weights is not supported with it");
+    }
+    void prior;
   }
 
   /**
@@ -226,28 +258,29 @@ export class GeneralizedLinearMixedModel {
     const warnings: string[] = [...this.inputWarnings];
     const maxfun = options.maxfun ?? 20000;
     // starting β: a GLM fit (θ = 0 makes PIRLS an IRLS for β)
-    let extra0 = 0;
-    if (this.extra === "nbsize") extra0 = Math.log(this.momentSize());
-    if (this.extra === "dispersion") extra0 = 0;
+    let extra0: Float64Array = new Float64Array(this.nExtra);
+    if (this.extra === "nbsize") extra0[0] = Math.log(this.momentSize());
+    if (this.extra === "family") extra0 = this.family.extra!.start(st.y, st.prior);
     this.setExtra(extra0);
     st.initialize();
     if (this.extra === "nbsize") {
       // the size from the GLM fit's residuals (the marginal variance above also holds the covariates' effects)
-      extra0 = Math.log(this.residualSize());
+      extra0[0] = Math.log(this.residualSize());
       this.setExtra(extra0);
     }
+    const ne = this.nExtra;
     // ---- stage 1: θ (and the extra parameter) with β inside PIRLS
     const lower1 = thetaLower(terms);
     const th0 = thetaStart(terms);
     const hasExtra = this.extra !== "none";
-    const x1 = hasExtra ? Float64Array.from([...th0, extra0]) : th0;
-    const lo1 = hasExtra ? Float64Array.from([...lower1, -Infinity]) : lower1;
+    const x1 = hasExtra ? Float64Array.from([...th0, ...extra0]) : th0;
+    const lo1 = hasExtra ? Float64Array.from([...lower1, ...extra0.map(() => -Infinity)]) : lower1;
     const upper1 = thetaUpper(terms);
-    const up1 = hasExtra ? Float64Array.from([...upper1, Infinity]) : upper1;
+    const up1 = hasExtra ? Float64Array.from([...upper1, ...extra0.map(() => Infinity)]) : upper1;
     // the modes and β at the best point so far: stage 2 starts from them without evaluating it again
     let best1 = { f: Infinity, x: x1, u: st.u, beta: st.beta };
     const f1 = (x: Float64Array) => {
-      if (hasExtra) this.setExtra(x[nth]);
+      if (hasExtra) this.setExtra(x.subarray(nth));
       const v = this.laplaceStage1(x.subarray(0, nth));
       if (v < best1.f) best1 = { f: v, x: Float64Array.from(x), u: Float64Array.from(st.u), beta: Float64Array.from(st.beta) };
       return v;
@@ -255,16 +288,16 @@ export class GeneralizedLinearMixedModel {
     const r1 = bobyqa(f1, x1, { lower: lo1, upper: up1, rhobeg: 0.2, rhoend: 1e-2, maxfun });
     if (!r1.converged) warnings.push(`the optimizer did not converge in stage 1 (${r1.message})`);
     if (best1.x.every((v, k) => v === r1.x[k])) {
-      if (hasExtra) this.setExtra(r1.x[nth]);
+      if (hasExtra) this.setExtra(r1.x.subarray(nth));
       st.u = Float64Array.from(best1.u);
       st.beta = Float64Array.from(best1.beta);
     } else f1(r1.x);
     const beta1 = Float64Array.from(st.beta);
     // ---- stage 2: (θ, β, extra) jointly, PIRLS over u
-    const x2 = new Float64Array(nth + p + (hasExtra ? 1 : 0));
+    const x2 = new Float64Array(nth + p + ne);
     x2.set(r1.x.subarray(0, nth), 0);
     x2.set(beta1, nth);
-    if (hasExtra) x2[nth + p] = r1.x[nth];
+    if (hasExtra) x2.set(r1.x.subarray(nth), nth + p);
     const lo2 = new Float64Array(x2.length).fill(-Infinity);
     lo2.set(lower1, 0);
     const up2 = new Float64Array(x2.length).fill(Infinity);
@@ -313,6 +346,8 @@ export class GeneralizedLinearMixedModel {
     // ---- standard errors from the Hessian in (θ, β[, extra]), as lme4 (and glmmTMB's sdreport)
     let vcov = new Float64Array(p * p).fill(NaN);
     let diverging: number[] = [];
+    const ne2 = this.extra === "family" ? ne : 0;
+    const vExtra = new Float64Array(ne2 * ne2).fill(NaN);
     if (!options.noHessian) {
       h ??= hessianFD(f2, xs);
       let inv = activeInverse(h.hessian, xs, lo2, nth);
@@ -326,6 +361,7 @@ export class GeneralizedLinearMixedModel {
       }
       if (inv) {
         for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) vcov[a + b * p] = diverging.includes(a) || diverging.includes(b) ? NaN : 2 * inv.get(nth + a, nth + b);
+        for (let a = 0; a < ne2; a++) for (let b = 0; b < ne2; b++) vExtra[a + b * ne2] = 2 * inv.get(nth + p + a, nth + p + b);
         // convergence check: scaled gradient H⁻¹g (lme4's check.conv.grad)
         const maxScaled = inv.maxScaledGradient(h.gradient);
         if (maxScaled > 2e-3) {
@@ -338,8 +374,15 @@ export class GeneralizedLinearMixedModel {
       }
     }
     // final state at the optimum
-    if (hasExtra) this.setExtra(xs[nth + p]); // summarize evaluates at xs
-    return this.summarize(xs, nth, p, vcov, converged, warnings, diverging);
+    if (hasExtra) this.setExtra(xs.subarray(nth + p)); // summarize evaluates at xs
+    const fit = this.summarize(xs, nth, p, vcov, converged, warnings, diverging);
+    if (this.extra !== "family") return fit;
+    const familyParams = st.family.extra!.report().map(({ name, estimate, grad }) => {
+      let v = 0;
+      for (let a = 0; a < ne2; a++) for (let b = 0; b < ne2; b++) v += grad[a] * vExtra[a + b * ne2] * grad[b];
+      return { name, estimate, se: Math.sqrt(v) };
+    });
+    return { ...fit, familyParams };
   }
 
   /**
@@ -479,7 +522,7 @@ export class GeneralizedLinearMixedModel {
       const se = Math.sqrt(V[j + j * p] * this.state.phi);
       sc[nth + j] = Number.isFinite(se) && se > 0 ? se : 0.1 * Math.max(1, Math.abs(x2[nth + j]));
     }
-    if (hasExtra) sc[nth + p] = 0.1;
+    if (hasExtra) sc.fill(0.1, nth + p);
     return sc;
   }
 
@@ -563,7 +606,7 @@ export class GeneralizedLinearMixedModel {
 
   /** the stage-2 deviance at x = (θ, β[, extra]) (public for tests of the Hessians) */
   objective2(x: Float64Array, nth: number, p: number): number {
-    if (this.extra !== "none") this.setExtra(x[nth + p]);
+    if (this.extra !== "none") this.setExtra(x.subarray(nth + p));
     return this.deviance(x.subarray(0, nth), x.subarray(nth, nth + p));
   }
 

@@ -236,7 +236,7 @@ export class GLMMState {
   private get newtonSteps(): boolean {
     const f = this.family;
     const canonical = (f.name === "binomial" && f.link.name === "logit") || (f.name === "poisson" && f.link.name === "log") || (f.name === "gaussian" && f.link.name === "identity");
-    return canonical || (this.observedInformation && f.link.name === "log" && (f.name === "negative_binomial" || f.name === "Gamma"));
+    return canonical || (this.observedInformation && ((f.link.name === "log" && (f.name === "negative_binomial" || f.name === "Gamma")) || f.extra !== undefined));
   }
 
   /**
@@ -289,6 +289,7 @@ export class GLMMState {
    */
   minus2LogDensity(): number {
     const { n, y, prior, family, phi } = this;
+    if (family.logLikDeviance) return this.lastDev;
     const key = family.name === "negative_binomial" ? family.size! : phi;
     if (key !== this.satKey) {
       let s = 0;

@@ -4,7 +4,7 @@ import { fit } from "../../fit.js";
 import { fitSummary } from "../../report/summary.js";
 import { readFrameFile } from "../io.js";
 import { fitStatus } from "../status.js";
-import { addModelFlags, parseInformation, printWarnings, readCovariances, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, parseInformation, parseLevels, printWarnings, readCovariances, type ModelFlags } from "./model-flags.js";
 import { plotResiduals } from "../../report/plots/fitdata.js";
 import { writeFitPlots } from "../render.js";
 import { parseRefs } from "../options.js";
@@ -27,7 +27,7 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
   const status = fitStatus();
   let res;
   try {
-    res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances, onProgress: status.onProgress, ddf: parseDdf(o.ddf) });
+    res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances, onProgress: status.onProgress, ddf: parseDdf(o.ddf), levels: parseLevels(o.levels) });
   } finally {
     status.done();
   }
