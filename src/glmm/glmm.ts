@@ -85,6 +85,8 @@ export interface FittedGLMM {
   readonly diverging: readonly string[];
   /** the extended families' own parameters (beta φ, tweedie φ and power, ordinal thresholds), natural scale */
   readonly familyParams?: FamilyParam[];
+  /** the same parameters as the unconstrained coordinates (FamilyExtra.with takes them) */
+  readonly familyExtra?: Float64Array;
 }
 
 export interface FamilyParam {
@@ -382,7 +384,7 @@ export class GeneralizedLinearMixedModel {
       for (let a = 0; a < ne2; a++) for (let b = 0; b < ne2; b++) v += grad[a] * vExtra[a + b * ne2] * grad[b];
       return { name, estimate, se: Math.sqrt(v) };
     });
-    return { ...fit, familyParams };
+    return { ...fit, familyParams, familyExtra: Float64Array.from(xs.subarray(nth + p)) };
   }
 
   /**

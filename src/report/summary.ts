@@ -49,10 +49,13 @@ export function fitSummary(inp: SummaryInput): string {
   if (j.nb_size !== null && !isLMM) out.push(`Negative binomial size (nb_size): ${fmt(j.nb_size, 4)}`);
   if (j.family_params && j.family !== "ordinal") out.push(...j.family_params.map((f) => `${familyParamLabel(j.family, f.name)}: ${fmt(f.estimate, 4)} (SE ${fmt(f.se, 3)})`));
   out.push("");
-  out.push("Scaled residuals: ");
-  const q = quantiles(inp.scaledResiduals);
-  out.push(formatTable([["Min", "1Q", "Median", "3Q", "Max"], q.map((v) => fixed(v, 4))], { header: true, align: "right" }));
-  out.push("");
+  // (an ordinal response has no residuals: clmm prints none)
+  if (j.family !== "ordinal") {
+    out.push("Scaled residuals: ");
+    const q = quantiles(inp.scaledResiduals);
+    out.push(formatTable([["Min", "1Q", "Median", "3Q", "Max"], q.map((v) => fixed(v, 4))], { header: true, align: "right" }));
+    out.push("");
+  }
   out.push("Random effects:");
   const re: string[][] = [];
   const hasCorr = j.varcorr.some((v) => v.corr !== undefined);
