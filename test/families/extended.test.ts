@@ -52,6 +52,14 @@ for (const link of ["logit", "probit"]) {
   });
 }
 
+test("ordinal with --nagq 10 matches clmm(..., nAGQ = 10)", () => {
+  const R = ref.wine_logit_agq10;
+  const j = fitJSON("wine.csv", "rating ~ temp + contact + (1 | judge)", "ordinal", "--nagq", "10");
+  compareLogLik(j.logLik, R.logLik, "wine AGQ");
+  compareCoefs(j.fixef, R.fixef, "fixef");
+  compareCoefs(j.family_params, R.thresholds, "thresholds");
+});
+
 test("ordinal: --levels in reverse order flips the signs of β and the thresholds; the text summary has clmm's threshold table", () => {
   const j = fitJSON("wine.csv", "rating ~ temp + contact + (1 | judge)", "ordinal", "--levels", "5,4,3,2,1");
   const R = ref.wine_logit;
