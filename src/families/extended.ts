@@ -7,7 +7,7 @@
 import { UserError } from "../errors.js";
 import type { Family } from "./family.js";
 import { type Link, type LinkName, links, log1mexp, softplus } from "./link.js";
-import { digamma, lgamma, lchoose, logPhi, trigamma } from "./special.js";
+import { digamma, lgamma, lchoose, logPhi, qnorm, trigamma } from "./special.js";
 
 export type ExtendedFamilyName = "beta" | "betabinomial" | "tweedie" | "ordinal";
 
@@ -258,7 +258,7 @@ function ordinalFamily(ln: "logit" | "probit", v: Float64Array, levels: readonly
         for (let k = 1; k < K2; k++) {
           cum += cnt[k];
           const pr = Math.min(Math.max(cum / tot, 1e-4), 1 - 1e-4);
-          const q = ln === "logit" ? Math.log(pr / (1 - pr)) : qnormApprox(pr);
+          const q = ln === "logit" ? Math.log(pr / (1 - pr)) : qnorm(pr);
           out[k - 1] = k === 1 ? q : Math.log(Math.max(q - prev, 1e-2));
           prev = k === 1 ? q : prev + Math.exp(out[k - 1]);
         }
@@ -289,9 +289,4 @@ function ordinalFamily(ln: "logit" | "probit", v: Float64Array, levels: readonly
       },
     },
   };
-}
-
-/** the probit start only: qnorm through logit scaling is close enough for a starting value */
-function qnormApprox(p: number): number {
-  return Math.log(p / (1 - p)) / 1.7;
 }

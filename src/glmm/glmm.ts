@@ -157,7 +157,7 @@ export class GeneralizedLinearMixedModel {
     // dense known covariances in precision form: no q³ product per PIRLS step
     this.terms = sortTerms(ms.reTerms, { densePrecision: true });
     this.state = new GLMMState(ms, this.terms, fam, y, prior);
-    if (fam.extra) this.checkExtendedResponse(fam, y, prior, options.weights !== undefined);
+    if (fam.extra) this.checkExtendedResponse(fam, y, options.weights !== undefined);
     // the observed information by default (glmmTMB); it matters only for non-canonical links
     this.state.observedInformation = (options.information ?? "observed") === "observed";
     this.nAGQ = options.nAGQ ?? 1;
@@ -176,7 +176,7 @@ export class GeneralizedLinearMixedModel {
   }
 
   /** the response checks of the extended families (the binomial-type trials come in as prior weights) */
-  private checkExtendedResponse(fam: Family, y: Float64Array, prior: Float64Array, weighted: boolean): void {
+  private checkExtendedResponse(fam: Family, y: Float64Array, weighted: boolean): void {
     const { ms } = this;
     const name = ms.response!.name;
     const bad = (i: number, what: string) => new UserError(`family ${fam.name} needs ${what}; data row ${ms.rows[i] + 1} of '${name}' is ${y[i]}`);
@@ -189,7 +189,6 @@ export class GeneralizedLinearMixedModel {
       if (ms.response!.kind !== "cbind") throw new UserError("family betabinomial needs a cbind(successes, failures) response");
       if (weighted) throw new UserError("family betabinomial takes its trials from cbind(successes, failures); --weights is not supported with it");
     }
-    void prior;
   }
 
   /**
