@@ -236,7 +236,9 @@ export class GLMMState {
   private get newtonSteps(): boolean {
     const f = this.family;
     const canonical = (f.name === "binomial" && f.link.name === "logit") || (f.name === "poisson" && f.link.name === "log") || (f.name === "gaussian" && f.link.name === "identity");
-    return canonical || (this.observedInformation && ((f.link.name === "log" && (f.name === "negative_binomial" || f.name === "Gamma")) || f.extra !== undefined));
+    // (not the extended families: where −ℓ″ < 0 on some row (beta) their steps take another curvature
+    // there, and converge linearly)
+    return canonical || (this.observedInformation && f.link.name === "log" && (f.name === "negative_binomial" || f.name === "Gamma"));
   }
 
   /**
