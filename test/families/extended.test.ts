@@ -122,3 +122,14 @@ test("simulate: ordinal draws are categories 1..5 whose frequencies follow the f
   const zeros = ys.filter((v) => v === 0).length;
   assert.ok(zeros > 10 && zeros < ys.length / 2, `${zeros} zeros`);
 });
+
+test("icc: an ordinal model's latent-scale ICC and R² (residual π²/3) from clmm's estimates", () => {
+  const r = glmm("icc", "--data", data("wine.csv"), "--formula", "rating ~ temp + contact + (1 | judge)", "--family", "ordinal", "--format", "json");
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  const R = ref.wine_logit, s2 = R.sd * R.sd, e2 = (Math.PI * Math.PI) / 3;
+  // temp and contact are balanced 0/1 columns crossed with each other: var(Xβ) = (β₁² + β₂²)/4 · 72/71
+  const f2 = ((R.fixef[0].estimate ** 2 + R.fixef[1].estimate ** 2) / 4) * (72 / 71);
+  assert.ok(Math.abs(j.icc_adjusted - s2 / (s2 + e2)) < 1e-4, `ICC ${j.icc_adjusted}`);
+  assert.ok(Math.abs(j.r2_marginal - f2 / (f2 + s2 + e2)) < 1e-4, `R² ${j.r2_marginal}`);
+});
