@@ -74,7 +74,10 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
   const ordinal = family === "ordinal" ? ordinalFrame(data, formula, options.levels) : null;
   if (ordinal) data = ordinal.frame;
   let ms = buildModel(data, formula, { refLevels: options.refLevels });
-  if (ordinal) ms = dropIntercept(ms);
+  if (ordinal) {
+    ms = dropIntercept(ms);
+    if (ordinal.note) ms.warnings.push(ordinal.note);
+  }
   if (isExtendedFamily(family) && ms.reTerms.length === 0) throw new UserError(`family ${family} is fitted as a mixed model only: add a random-effect term such as (1 | group)`);
   // the ordinal family carries its level labels (the threshold names)
   const glmmFamily = ordinal ? makeExtendedFamily("ordinal", options.link, ordinal.labels) : family;

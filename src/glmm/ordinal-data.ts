@@ -11,7 +11,7 @@ import type { ModelStructure } from "../formula/types.js";
  * column, and for a text column the sorted distinct values (R's factor() default) — give `levels`
  * for any other order.
  */
-export function ordinalFrame(frame: Frame, formula: string, levels?: readonly string[]): { frame: Frame; labels: string[] } {
+export function ordinalFrame(frame: Frame, formula: string, levels?: readonly string[]): { frame: Frame; labels: string[]; note?: string } {
   const tilde = formula.indexOf("~");
   const name = tilde > 0 ? formula.slice(0, tilde).trim() : "";
   if (!name) throw new UserError("family ordinal needs a response: 'rating ~ x + (1 | g)'");
@@ -36,7 +36,9 @@ export function ordinalFrame(frame: Frame, formula: string, levels?: readonly st
     values[i] = c;
   }
   const cols: Column[] = frame.names.map((n) => (n === name ? { kind: "numeric", name, values } : frame.column(n)));
-  return { frame: new Frame(cols, frame.nrow, frame.source, frame.notes), labels };
+  // sorted text is rarely the intended order of a rating scale: say which order was used
+  const note = col.kind === "text" && !(levels && levels.length > 0) ? `the ordinal response '${name}' takes its levels in sorted order (${labels.join(" < ")}); give --levels to set their order` : undefined;
+  return { frame: new Frame(cols, frame.nrow, frame.source, frame.notes), labels, note };
 }
 
 /** the model structure without its intercept column (the thresholds absorb it) */
