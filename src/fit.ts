@@ -14,10 +14,14 @@ import { separationWarning } from "./glmm/separation.js";
 import { fitDiagnostics, unidentifiedVariances } from "./inference/diagnostics.js";
 import { satterthwaiteTable } from "./inference/satterthwaite.js";
 import { levelTree, type TreePrecision } from "./covariance/precision.js";
+import { isExtendedFamily, makeExtendedFamily } from "./families/extended.js";
+import { dropIntercept, ordinalFrame } from "./glmm/ordinal-data.js";
 
 export interface FitOptions {
-  /** gaussian (default), binomial, poisson, negative_binomial, Gamma */
+  /** gaussian (default), binomial, poisson, negative_binomial, Gamma, beta, betabinomial, tweedie, ordinal */
   readonly family?: string;
+  /** ordinal: the response's levels in order (default: ascending numbers, or sorted text) */
+  readonly levels?: readonly string[];
   readonly link?: string;
   /** REML for gaussian identity-link models (default true) */
   readonly reml?: boolean;
@@ -74,11 +78,21 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
   // glmmTMB's hurdle families: the count family, zero-truncated, with the zi part for the zeros
   const hurdle = options.family === "truncated_poisson" || options.family === "truncated_nbinom2";
   const family = hurdle ? (options.family === "truncated_poisson" ? "poisson" : "negative_binomial") : options.family ?? "gaussian";
+  const ordinal = family === "ordinal" ? ordinalFrame(data, formula, options.levels) : null;
+  if (ordinal) data = ordinal.frame;
   let ms = buildModel(data, formula, { refLevels: options.refLevels });
+  if (ordinal) {
+    ms = dropIntercept(ms);
+    if (ordinal.note) ms.warnings.push(ordinal.note);
+  }
+  if (isExtendedFamily(family) && ms.reTerms.length === 0) throw new UserError(`family ${family} is fitted as a mixed model only: add a random-effect term such as (1 | group)`);
+  if (isExtendedFamily(family) && (options.zi !== undefined || options.disp !== undefined)) throw new UserError(`${options.zi !== undefined ? "--zi" : "--disp"} is not available for family ${family} yet (poisson, negative_binomial, nbinom1, gaussian and Gamma take it)`);
   const zi = options.zi !== undefined ? sideDesign(data, options.zi, ms, options.refLevels, "--zi") : null;
   const disp = options.disp !== undefined ? sideDesign(data, options.disp, ms, options.refLevels, "--disp") : null;
   const extended = zi !== null || disp !== null || hurdle || family === "nbinom1";
   if (extended && ms.reTerms.length === 0) throw new UserError(`${hurdle ? `family ${options.family}` : zi ? "--zi" : disp ? "--disp" : "family nbinom1"} needs a mixed model here: add a random-effect term such as (1 | group)`);
+  // the ordinal family carries its level labels (the threshold names)
+  const glmmFamily = ordinal ? makeExtendedFamily("ordinal", options.link, ordinal.labels) : family;
   if (options.covariances?.length) ms = attachCovariances(ms, options.covariances);
   let weights: Float64Array | undefined;
   if (options.weights) {
@@ -97,7 +111,7 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     ? fitGLM(ms, { family, link: options.link, weights })
     : isLMM
       ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights })
-      : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information, zi, disp, hurdle });
+      : fitGLMM(ms, { family: glmmFamily, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information, zi, disp, hurdle });
   // a variance the data cannot identify comes back at its start value "converged": say so (the
   // fit's own warnings, so that every command that reports the fit reports it)
   if (fitted.kind === "lmm") fitted.warnings.push(...unidentifiedVariances(ms, fitted, weights));

@@ -3,9 +3,11 @@
 import { UserError } from "../errors.js";
 import { type Link, type LinkName, links, softplus } from "./link.js";
 import { lgamma, lgammaShift, lchoose, nbHalfDeviance, nbHalfDevianceLog, xlogxy } from "./special.js";
+import { type ExtendedFamilyName, type FamilyExtra, isExtendedFamily, makeExtendedFamily } from "./extended.js";
 
 /** The family names fit() accepts. */
-export type FamilyName = "gaussian" | "binomial" | "poisson" | "negative_binomial" | "Gamma" | "nbinom1";
+type BaseFamilyName = "gaussian" | "binomial" | "poisson" | "negative_binomial" | "Gamma" | "nbinom1";
+export type FamilyName = BaseFamilyName | ExtendedFamilyName;
 
 /** A distribution with its link: variance, deviance residuals, log-density and PIRLS weights. */
 export interface Family {
@@ -31,14 +33,18 @@ export interface Family {
   readonly size?: number;
   /** the same family with another NB size (negative_binomial only) */
   withSize?(size: number): Family;
+  /** devResid is −2 log p itself (no saturated constant): the extended families */
+  readonly logLikDeviance?: boolean;
+  /** parameters of the family's own, estimated as outer parameters (extended.ts) */
+  readonly extra?: FamilyExtra;
 }
 
-const canonical: Record<FamilyName, LinkName> = {
+const canonical: Record<BaseFamilyName, LinkName> = {
   gaussian: "identity", binomial: "logit", poisson: "log", negative_binomial: "log", Gamma: "inverse",
   nbinom1: "log",
 };
 
-const allowedLinks: Record<FamilyName, LinkName[]> = {
+const allowedLinks: Record<BaseFamilyName, LinkName[]> = {
   gaussian: ["identity", "log", "inverse"],
   binomial: ["logit", "probit", "cloglog", "log"],
   poisson: ["log", "identity", "sqrt"],
@@ -214,13 +220,14 @@ function nbinom1(link: Link, phi: number): Family {
 
 /** Family by name (R's spelling; "nbinom2"/"negbin" accepted) with an optional link name. */
 export function makeFamily(name: string, linkName?: string, nbSize = 1): Family {
-  const aliases: Record<string, FamilyName> = {
+  if (isExtendedFamily(name)) return makeExtendedFamily(name, linkName);
+  const aliases: Record<string, BaseFamilyName> = {
     gaussian: "gaussian", normal: "gaussian", binomial: "binomial", poisson: "poisson",
     negative_binomial: "negative_binomial", negbin: "negative_binomial", nbinom2: "negative_binomial",
     Gamma: "Gamma", gamma: "Gamma", nbinom1: "nbinom1",
   };
   const fam = Object.hasOwn(aliases, name) ? aliases[name] : undefined; // not `toString` from the prototype
-  if (!fam) throw new UserError(`unknown family '${name}' (use gaussian, binomial, poisson, negative_binomial, nbinom1 or Gamma)`);
+  if (!fam) throw new UserError(`unknown family '${name}' (use gaussian, binomial, poisson, negative_binomial, nbinom1, Gamma, beta, betabinomial, tweedie or ordinal)`);
   const ln = (linkName ?? canonical[fam]) as LinkName;
   if (!Object.hasOwn(links, ln)) throw new UserError(`unknown link '${linkName}' (use ${Object.keys(links).join(", ")})`);
   if (!allowedLinks[fam].includes(ln)) throw new UserError(`link '${ln}' is not available for family ${fam} (use ${allowedLinks[fam].join(", ")})`);
@@ -236,5 +243,5 @@ export function makeFamily(name: string, linkName?: string, nbSize = 1): Family 
 }
 
 export function canonicalLink(name: FamilyName): LinkName {
-  return canonical[name];
+  return isExtendedFamily(name) ? makeExtendedFamily(name).link.name : canonical[name];
 }

@@ -161,7 +161,39 @@ function generic(family: Family): VectorKernels {
   };
 }
 
+/**
+ * The extended families (extended.ts): everything from the family's η-derivatives of log p. PIRLS
+ * steps with −∂²ℓ/∂η² where positive (Newton), else the family's positive curvature; "expected"
+ * takes that curvature throughout, "observed" −∂²ℓ/∂η² whatever its sign.
+ */
+function fromDerivatives(family: Family): VectorKernels {
+  const link = family.link, ex = family.extra!;
+  const d = new Float64Array(3);
+  return {
+    meanAndDeviance(eta, mu, y, prior) {
+      let dev = 0;
+      for (let i = 0, n = eta.length; i < n; i++) {
+        mu[i] = link.linkinv(eta[i]);
+        if (prior[i] !== 0) dev += family.devResidEta(y[i], eta[i], prior[i]);
+      }
+      return dev;
+    },
+    working(eta, mu, y, prior, phi, zOffset, w, z, mode = "step") {
+      for (let i = 0, n = eta.length; i < n; i++) {
+        if (prior[i] === 0) { w[i] = 0; z[i] = eta[i] - zOffset[i]; continue; }
+        ex.derivs(y[i], eta[i], prior[i], d);
+        // the Laplace curvature is −ℓ″ as it is (glmmTMB's Hessian: a beta row far from its mean has
+        // ℓ″ > 0); a PIRLS step needs a positive weight
+        const wi = mode === "observed" ? -d[1] : mode !== "expected" && -d[1] > 0 ? -d[1] : d[2];
+        w[i] = wi > 0 || mode === "observed" ? wi : 0;
+        z[i] = eta[i] - zOffset[i] + (w[i] !== 0 ? d[0] / w[i] : 0);
+      }
+    },
+  };
+}
+
 export function vectorKernels(family: Family): VectorKernels {
+  if (family.extra) return fromDerivatives(family);
   if (family.name === "binomial") return family.link.name === "logit" ? binomialLogit() : binomialLog(family);
   if ((family.name === "poisson" || family.name === "negative_binomial") && family.link.name === "log") return logLink(family);
   return generic(family);

@@ -54,6 +54,7 @@ export function varianceDeriv(family: Family, mu: number): number {
     case "Gamma": return 2 * mu;
     case "negative_binomial": return 1 + (2 * mu) / (family.size ?? Infinity);
     case "nbinom1": return family.variance(1); // V = μ(1 + φ) is linear
+    default: return NaN; // gee.ts admits only the families above
   }
 }
 

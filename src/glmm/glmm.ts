@@ -108,9 +108,21 @@ export interface FittedGLMM {
   readonly hurdle?: boolean;
   /** the zero-inflation part at its boundary (π → 0): rows affected and the LRT without it */
   readonly ziBoundary?: { rows: number; lrt: { statistic: number; df: number; p: number; logLikWithout: number } };
+  /** the extended families' own parameters (beta φ, tweedie φ and power, ordinal thresholds), natural scale */
+  readonly familyParams?: FamilyParam[];
+  /** the same parameters as the unconstrained coordinates (FamilyExtra.with takes them) */
+  readonly familyExtra?: Float64Array;
 }
 
-type ExtraKind = "none" | "nbsize" | "dispersion" | "ext";
+export interface FamilyParam {
+  readonly name: string;
+  readonly estimate: number;
+  /** by the delta method from the Hessian in the unconstrained coordinates (NaN without one) */
+  readonly se: number;
+}
+
+/** the outer parameters beside θ and β: an NB size, a dispersion, or a family's own (extended.ts) */
+type ExtraKind = "none" | "nbsize" | "dispersion" | "ext" | "family";
 
 export class GeneralizedLinearMixedModel {
   readonly ms: ModelStructure;
@@ -118,6 +130,8 @@ export class GeneralizedLinearMixedModel {
   readonly state: GLMMState;
   readonly nAGQ: number;
   readonly extra: ExtraKind;
+  /** how many outer coordinates the extra parameters take */
+  readonly nExtra: number;
   readonly family: Family;
   /** analytic ∂D/∂β for stage 2, when the family and terms allow it */
   readonly gradient: LaplaceGradient | null;
@@ -144,7 +158,7 @@ export class GeneralizedLinearMixedModel {
     const y = Float64Array.from(resp.y);
     const prior = new Float64Array(n).fill(1);
     if (options.weights) for (let i = 0; i < n; i++) prior[i] = options.weights[i];
-    if (fam.name === "binomial") {
+    if (fam.name === "binomial" || fam.name === "betabinomial") {
       if (resp.trials) for (let i = 0; i < n; i++) prior[i] *= resp.trials[i];
       for (let i = 0; i < n; i++) {
         if (!(y[i] >= 0 && y[i] <= 1)) throw new UserError(`binomial response must be in [0, 1] (or cbind(successes, failures)); row ${ms.rows[i] + 2} has ${y[i]}`);
@@ -170,34 +184,44 @@ export class GeneralizedLinearMixedModel {
     // dense known covariances in precision form: no q³ product per PIRLS step
     this.terms = sortTerms(ms.reTerms, { densePrecision: true });
     this.state = new GLMMState(ms, this.terms, fam, y, prior);
+    if (fam.extra) this.checkExtendedResponse(fam, y, options.weights !== undefined);
     // the observed information by default (glmmTMB); it matters only for non-canonical links
     this.state.observedInformation = (options.information ?? "observed") === "observed";
     this.nAGQ = options.nAGQ ?? 1;
     if (this.nAGQ > 1 && (this.terms.length !== 1 || this.terms[0].s !== 1 || this.terms[0].kfac !== null || this.terms[0].tree !== null || this.terms[0].kprec !== null))
       throw new UserError(`--nagq ${this.nAGQ} needs a single scalar random-effect term such as (1 | group); use --nagq 1 (Laplace)`);
     if (this.nAGQ < 1 || this.nAGQ > 100 || !Number.isInteger(this.nAGQ)) throw new UserError(`--nagq must be an integer from 1 to 100`);
-    this.extra = fam.name === "negative_binomial" ? "nbsize" : fam.estimatesDispersion ? "dispersion" : "none";
+    this.extra = fam.extra ? "family" : fam.name === "negative_binomial" ? "nbsize" : fam.estimatesDispersion ? "dispersion" : "none";
     if (spec) {
       this.state.ext = new ExtendedLikelihood(spec, y);
       if (this.nAGQ > 1) throw new UserError("--nagq > 1 is not available with --zi, --disp, hurdle or nbinom1 families; use --nagq 1 (Laplace)");
       this.extra = "ext";
     }
+    this.nExtra = this.extra === "none" ? 0 : this.extra === "family" ? fam.extra!.start(y, prior).length : this.extra === "ext" ? this.state.ext!.nPar : 1;
     this.gradient = options.analyticGradient !== false && analyticGradientSupported(this.state, this.nAGQ) ? new LaplaceGradient(this.state) : null;
-  }
-
-  /** number of outer parameters after θ (stage 1) or after β (stage 2) */
-  private get nExtra(): number {
-    return this.extra === "none" ? 0 : this.extra === "ext" ? this.state.ext!.nPar : 1;
   }
 
   private setExtra(v: ArrayLike<number>): void {
     if (this.extra === "ext") this.state.ext!.setParams(v);
-    else this.setExtraScalar(v[0]);
+    else if (this.extra === "nbsize") this.state.family = this.family.withSize!(Math.exp(v[0]));
+    else if (this.extra === "dispersion") this.state.phi = Math.exp(v[0]);
+    else if (this.extra === "family") this.state.family = this.family.extra!.with(v);
   }
 
-  private setExtraScalar(v: number): void {
-    if (this.extra === "nbsize") this.state.family = this.family.withSize!(Math.exp(v));
-    else if (this.extra === "dispersion") this.state.phi = Math.exp(v);
+  /** the response checks of the extended families (the binomial-type trials come in as prior weights) */
+  private checkExtendedResponse(fam: Family, y: Float64Array, weighted: boolean): void {
+    const { ms } = this;
+    const name = ms.response!.name;
+    const bad = (i: number, what: string) => new UserError(`family ${fam.name} needs ${what}; data row ${ms.rows[i] + 1} of '${name}' is ${y[i]}`);
+    for (let i = 0; i < y.length; i++) {
+      if (fam.name === "beta" && !(y[i] > 0 && y[i] < 1)) throw bad(i, "a response strictly between 0 and 1");
+      if (fam.name === "tweedie" && !(y[i] >= 0)) throw bad(i, "a non-negative response");
+      if (fam.name === "ordinal" && !(y[i] >= 1 && Number.isInteger(y[i]))) throw bad(i, "an ordered category (1, 2, ...)");
+    }
+    if (fam.name === "betabinomial") {
+      if (ms.response!.kind !== "cbind") throw new UserError("family betabinomial needs a cbind(successes, failures) response");
+      if (weighted) throw new UserError("family betabinomial takes its trials from cbind(successes, failures); --weights is not supported with it");
+    }
   }
 
   /**
@@ -271,6 +295,7 @@ export class GeneralizedLinearMixedModel {
     let extra0: Float64Array = new Float64Array(this.nExtra);
     if (this.extra === "nbsize") extra0[0] = Math.log(this.momentSize());
     if (this.extra === "ext") extra0 = this.extendedStart(false);
+    if (this.extra === "family") extra0 = this.family.extra!.start(st.y, st.prior);
     this.setExtra(extra0);
     st.initialize();
     if (this.extra === "nbsize") {
@@ -364,6 +389,8 @@ export class GeneralizedLinearMixedModel {
     let vcov = new Float64Array(p * p).fill(NaN);
     let diverging: number[] = [];
     let sideInv: ReturnType<typeof activeInverse> = null;
+    const ne2 = this.extra === "family" ? ne : 0;
+    const vExtra = new Float64Array(ne2 * ne2).fill(NaN);
     if (!options.noHessian) {
       h ??= hessianFD(f2, xs);
       if (this.extra === "ext") h = this.refinedHessian(f2, xs, h, lo2, nth);
@@ -382,6 +409,7 @@ export class GeneralizedLinearMixedModel {
       sideInv = inv;
       if (inv) {
         for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) vcov[a + b * p] = diverging.includes(a) || diverging.includes(b) ? NaN : 2 * inv.get(nth + a, nth + b);
+        for (let a = 0; a < ne2; a++) for (let b = 0; b < ne2; b++) vExtra[a + b * ne2] = 2 * inv.get(nth + p + a, nth + p + b);
         // convergence check: scaled gradient H⁻¹g (lme4's check.conv.grad)
         const maxScaled = inv.maxScaledGradient(h.gradient);
         if (maxScaled > 2e-3) {
@@ -396,8 +424,14 @@ export class GeneralizedLinearMixedModel {
     // final state at the optimum
     if (hasExtra) this.setExtra(xs.subarray(nth + p)); // summarize evaluates at xs
     const fitted = this.summarize(xs, nth, p, vcov, converged, warnings, diverging);
-    if (this.extra !== "ext") return fitted;
-    return { ...fitted, ...this.sideFits(xs, nth + p, sideInv), hurdle: options.hurdle ?? false };
+    if (this.extra === "ext") return { ...fitted, ...this.sideFits(xs, nth + p, sideInv), hurdle: options.hurdle ?? false };
+    if (this.extra !== "family") return fitted;
+    const familyParams = st.family.extra!.report().map(({ name, estimate, grad }) => {
+      let v = 0;
+      for (let a = 0; a < ne2; a++) for (let b = 0; b < ne2; b++) v += grad[a] * vExtra[a + b * ne2] * grad[b];
+      return { name, estimate, se: Math.sqrt(v) };
+    });
+    return { ...fitted, familyParams, familyExtra: Float64Array.from(xs.subarray(nth + p)) };
   }
 
   /**

@@ -245,6 +245,8 @@ export class GLMMState {
     if (this.ext) return true;
     const f = this.family;
     const canonical = (f.name === "binomial" && f.link.name === "logit") || (f.name === "poisson" && f.link.name === "log") || (f.name === "gaussian" && f.link.name === "identity");
+    // (not the extended families: where −ℓ″ < 0 on some row (beta) their steps take another curvature
+    // there, and converge linearly)
     return canonical || (this.observedInformation && f.link.name === "log" && (f.name === "negative_binomial" || f.name === "Gamma"));
   }
 
@@ -299,6 +301,7 @@ export class GLMMState {
   minus2LogDensity(): number {
     if (this.ext) return this.lastDev;
     const { n, y, prior, family, phi } = this;
+    if (family.logLikDeviance) return this.lastDev;
     const key = family.name === "negative_binomial" ? family.size! : phi;
     if (key !== this.satKey) {
       let s = 0;

@@ -181,6 +181,7 @@ function adjustP(ps: number[], method: Adjust, tukey: (i: number) => number): nu
 
 /** Estimated marginal means and their pairwise contrasts. */
 export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
+  if (m.fit.kind === "glmm" && m.fit.family === "ordinal") throw new UserError("emmeans is not available for an ordinal model (its thresholds stand in for the intercept)");
   const specs = [...options.specs], by = [...(options.by ?? [])];
   const type = options.type ?? "link";
   const adjust = options.adjust ?? "tukey";

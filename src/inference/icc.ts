@@ -102,6 +102,9 @@ export function varianceComponents(m: ModelFit, options: { nullModel?: ModelFit 
     switch (key) {
       case "binomial/logit": residual = (Math.PI * Math.PI) / 3; residualMethod = "π²/3 (logit)"; break;
       case "binomial/probit": residual = 1; residualMethod = "1 (probit)"; break;
+      // the cumulative link model's latent variable: logistic or standard normal errors
+      case "ordinal/logit": residual = (Math.PI * Math.PI) / 3; residualMethod = "π²/3 (cumulative logit)"; break;
+      case "ordinal/probit": residual = 1; residualMethod = "1 (cumulative probit)"; break;
       case "binomial/cloglog": residual = (Math.PI * Math.PI) / 6; residualMethod = "π²/6 (cloglog)"; break;
       case "poisson/sqrt": residual = 0.25; residualMethod = "0.25 (sqrt link)"; break;
       case "poisson/log":
@@ -115,7 +118,7 @@ export function varianceComponents(m: ModelFit, options: { nullModel?: ModelFit 
         break;
       }
       default:
-        throw new UserError(`ICC and R² on the latent scale are available for gaussian, binomial (logit, probit, cloglog), Poisson (log, sqrt) and negative binomial (log) models, not ${g.family} with the ${g.link} link`);
+        throw new UserError(`ICC and R² on the latent scale are available for gaussian, binomial (logit, probit, cloglog), ordinal, Poisson (log, sqrt) and negative binomial (log) models, not ${g.family} with the ${g.link} link`);
     }
   }
   return { fixed, random, byGroup, residual, residualMethod, nullMu, warnings };

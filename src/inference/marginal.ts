@@ -6,6 +6,7 @@
 // least-squares fit of g(μᴾᴬ) on X (Hedeker et al. 2018; GLMMadaptive's marginal_coefs); their
 // standard errors follow by the delta method from the joint covariance of (θ, β) (2 H⁻¹ of the
 // deviance). They estimate what GEE estimates, so they can be compared with `glmm gee`.
+import { UserError } from "../errors.js";
 import type { Link } from "../families/link.js";
 import { gaussHermite } from "../glmm/gauss-hermite.js";
 import { activeInverse, hessianFD } from "../glmm/hessian.js";
@@ -87,6 +88,8 @@ function modelRowVariances(m: ModelFit, theta: ArrayLike<number>): Float64Array 
 /** Marginalized coefficients beside the conditional ones. */
 export function marginalCoefficients(m: ModelFit, link: Link): MarginalResult {
   const f = m.fit;
+  // (its η is not a mean: the response scale is a probability per category)
+  if (f.kind === "glmm" && f.family === "ordinal") throw new UserError("population-averaged coefficients are not available for an ordinal model");
   const ms = m.ms;
   const n = ms.n, p = ms.p;
   const warnings: string[] = [];

@@ -74,6 +74,7 @@ export function glmmOptions(m: ModelFit) {
  * `deviance(theta, beta)` evaluates the fitted model's likelihood.
  */
 export function setFittedExtra(engine: GeneralizedLinearMixedModel, f: FittedGLMM): void {
-  if (f.nbSize !== null && engine.family.withSize) engine.state.family = engine.family.withSize(f.nbSize);
+  if (f.familyExtra && engine.family.extra) engine.state.family = engine.family.extra.with(f.familyExtra);
+  else if (f.nbSize !== null && engine.family.withSize) engine.state.family = engine.family.withSize(f.nbSize);
   else if (engine.family.estimatesDispersion) engine.state.phi = f.dispersion;
 }

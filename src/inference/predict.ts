@@ -58,6 +58,7 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
   const type = options.type ?? "response";
   if (!["conditional", "population", "marginal"].includes(level)) throw new UserError(`unknown prediction level '${level}' (use conditional, population or marginal)`);
   if (type !== "link" && type !== "response") throw new UserError(`unknown prediction type '${type}' (use link or response)`);
+  if (m.fit.kind === "glmm" && m.fit.family === "ordinal" && type === "response") throw new UserError("an ordinal model predicts on the link scale only (--type link: the linear predictor, without the thresholds)");
   const d = options.newdata ? newDesign(m, options.newdata) : ownDesign(m);
   const f = m.fit;
   const n = d.n, p = f.beta.length;

@@ -294,16 +294,20 @@ function glmmTargets(m: ModelFit): { targets: Target[]; base: number } {
   const info = varParInfo(terms, false);
   const nv = info.length;
   const p = fit.beta.length;
-  const x0 = new Float64Array(nv + p);
+  // an extended family's own parameters (thresholds, φ, power) are profiled out with the others
+  const ex = fit.familyExtra && engine.family.extra ? fit.familyExtra : new Float64Array(0);
+  const x0 = new Float64Array(nv + p + ex.length);
   x0.set(thetaToVarPar(terms, info, fit.theta, 1), 0);
   x0.set(fit.beta, nv);
+  x0.set(ex, nv + p);
   const dev = (x: Float64Array): number => {
     const th = varParToTheta(terms, info, x.subarray(0, nv), 1);
     if (!th) return Infinity;
-    return engine.deviance(th, x.subarray(nv));
+    if (ex.length > 0) engine.state.family = engine.family.extra!.with(x.subarray(nv + p));
+    return engine.deviance(th, x.subarray(nv, nv + p));
   };
   const base = dev(x0);
-  const K = nv + p;
+  const K = nv + p + ex.length;
   const lower = new Float64Array(K).fill(-Infinity), upper = new Float64Array(K).fill(Infinity), scale = new Float64Array(K);
   info.forEach((q, i) => {
     lower[i] = q.kind === "cor" ? -1 : 0;
@@ -314,6 +318,7 @@ function glmmTargets(m: ModelFit): { targets: Target[]; base: number } {
     const se = Math.sqrt(fit.vcov[j + j * p]);
     scale[nv + j] = Number.isFinite(se) && se > 0 ? se : 0.1 * Math.max(1, Math.abs(fit.beta[j]));
   }
+  scale.fill(0.1, nv + p);
   const names = [...info.map((q) => q.name), ...fit.xnames];
   const targets: Target[] = names.map((name, j) => ({
     name, estimate: x0[j], lower: lower[j], upper: upper[j], scale: scale[j],

@@ -145,6 +145,7 @@ export function responseSampler(m: ModelFit): (eta: Float64Array, rng: Rng) => F
     };
   }
   const g = f as FittedGLMM;
+  if (g.familyExtra) return extendedSampler(g, n, m.ms.response?.trials ?? null);
   const fam = makeFamily(g.family, g.link, g.nbSize ?? 1);
   const linkinv = fam.link.linkinv;
   const trials = m.ms.response?.trials ?? null;
@@ -169,6 +170,48 @@ export function responseSampler(m: ModelFit): (eta: Float64Array, rng: Rng) => F
           break;
         }
         case "gaussian": y[i] = mu + Math.sqrt(g.dispersion / prior[i]) * rng.normal(); break;
+        default: throw new UserError(`simulation is not available for family ${g.family}`);
+      }
+    }
+    return y;
+  };
+}
+
+/**
+ * Samplers of the extended families at the fitted parameters: beta from two gammas; betabinomial a
+ * beta probability then a binomial (y = successes/trials); tweedie a Poisson number of gamma
+ * summands; ordinal the category of the latent η + ε (ε logistic or normal) among the thresholds.
+ */
+function extendedSampler(g: FittedGLMM, n: number, trials: Float64Array | null): (eta: Float64Array, rng: Rng) => Float64Array {
+  const par = new Map((g.familyParams ?? []).map((p) => [p.name, p.estimate]));
+  const phi = par.get("phi") ?? NaN, power = par.get("power") ?? NaN;
+  const thresholds = (g.familyParams ?? []).map((p) => p.estimate);
+  const logistic = (x: number) => 1 / (1 + Math.exp(-x));
+  return (eta, rng) => {
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const e = eta[i];
+      switch (g.family) {
+        case "beta": { const mu = logistic(e); y[i] = rng.beta(mu * phi, (1 - mu) * phi); break; }
+        case "betabinomial": {
+          const mu = logistic(e), ni = Math.round(trials ? trials[i] : 1);
+          y[i] = ni > 0 ? rng.binomial(ni, rng.beta(mu * phi, (1 - mu) * phi)) / ni : 0;
+          break;
+        }
+        case "tweedie": {
+          // N ~ Poisson(μ^(2−p)/(φ(2−p))), each summand Gamma(shape (2−p)/(p−1), scale φ(p−1)μ^(p−1))
+          const mu = Math.exp(e), N = rng.poisson(Math.pow(mu, 2 - power) / (phi * (2 - power)));
+          y[i] = N === 0 ? 0 : rng.gamma((N * (2 - power)) / (power - 1)) * phi * (power - 1) * Math.pow(mu, power - 1);
+          break;
+        }
+        case "ordinal": {
+          const u = rng.random();
+          const latent = e + (g.link === "probit" ? rng.normal() : Math.log(u / (1 - u)));
+          let k = 1;
+          while (k <= thresholds.length && latent > thresholds[k - 1]) k++;
+          y[i] = k;
+          break;
+        }
         default: throw new UserError(`simulation is not available for family ${g.family}`);
       }
     }

@@ -43,6 +43,8 @@ export interface FitJSON {
   evaluations: number;
   /** how the penalized system was factored (mixed models only) */
   solver?: SolverInfo;
+  /** beta/betabinomial/tweedie/ordinal: the family's own parameters (phi, power, thresholds "1|2", ...) */
+  family_params?: Array<{ name: string; estimate: number; se: number }>;
 }
 
 /** JSON numbers: non-finite values become null (JSON has no NaN). */
@@ -125,5 +127,6 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
     varcorr, sigma: fit.family === "gaussian" || fit.family === "Gamma" || fit.family === "nbinom1" ? num(fit.family === "nbinom1" ? fit.dispersion : Math.sqrt(fit.dispersion)) : 1,
     nb_size: fit.nbSize === null ? null : num(fit.nbSize), theta: Array.from(fit.theta),
     singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations, solver: fit.solver,
+    ...(fit.familyParams ? { family_params: fit.familyParams.map((f) => ({ name: f.name, estimate: num(f.estimate), se: num(f.se) })) } : {}),
   };
 }

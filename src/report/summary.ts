@@ -49,11 +49,15 @@ export function fitSummary(inp: SummaryInput): string {
   if (j.nb_size !== null && !isLMM) out.push(`Negative binomial size (nb_size): ${fmt(j.nb_size, 4)}`);
   if (j.family === "nbinom1" && !j.disp?.some((d) => d.term !== "(Intercept)")) out.push(`Dispersion parameter for nbinom1 family (phi): ${fmt(j.sigma, 4)}`);
   if (j.zi_boundary) out.push(`Zero-inflation at its boundary for ${j.zi_boundary.rows} rows: LRT against no zero-inflation chi-square = ${fixed(j.zi_boundary.statistic, 3)}, df = ${j.zi_boundary.df}, p = ${formatP(j.zi_boundary.p)}`);
+  if (j.family_params && j.family !== "ordinal") out.push(...j.family_params.map((f) => `${familyParamLabel(j.family, f.name)}: ${fmt(f.estimate, 4)} (SE ${fmt(f.se, 3)})`));
   out.push("");
-  out.push("Scaled residuals: ");
-  const q = quantiles(inp.scaledResiduals);
-  out.push(formatTable([["Min", "1Q", "Median", "3Q", "Max"], q.map((v) => fixed(v, 4))], { header: true, align: "right" }));
-  out.push("");
+  // (an ordinal response has no residuals: clmm prints none)
+  if (j.family !== "ordinal") {
+    out.push("Scaled residuals: ");
+    const q = quantiles(inp.scaledResiduals);
+    out.push(formatTable([["Min", "1Q", "Median", "3Q", "Max"], q.map((v) => fixed(v, 4))], { header: true, align: "right" }));
+    out.push("");
+  }
   out.push("Random effects:");
   const re: string[][] = [];
   const hasCorr = j.varcorr.some((v) => v.corr !== undefined);
@@ -104,6 +108,14 @@ export function fitSummary(inp: SummaryInput): string {
     out.push("", title, formatTable(t, { header: true, align: "right", firstLeft: true }));
   }
   if (!isLMM || j.fixef.some((f) => f.p !== null)) out.push("---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1");
+  if (j.family === "ordinal" && j.family_params) {
+    // as ordinal::clmm's summary
+    out.push("");
+    out.push("Threshold coefficients:");
+    const [est, se] = estimateColumns(j.family_params.map((f) => ({ term: f.name, estimate: f.estimate, se: f.se, statistic: f.estimate / f.se, p: null })));
+    const th = [["", "Estimate", "Std. Error", "z value"], ...j.family_params.map((f, i) => [f.name, est[i], se[i], fixed(f.estimate / f.se, 3)])];
+    out.push(formatTable(th, { header: true, align: "right", firstLeft: true }));
+  }
   if (inp.corrFixef && j.fixef.length > 1 && j.fixef.length <= 12) {
     out.push("");
     out.push("Correlation of Fixed Effects:");
@@ -198,4 +210,10 @@ function fixedSummary(inp: SummaryInput): string {
     for (const w of j.warnings) out.push(`warning: ${w}`);
   }
   return out.join("\n") + "\n";
+}
+
+/** how a family's own parameter is named in the summary (glmmTMB's wording) */
+function familyParamLabel(family: string, name: string): string {
+  if (name === "power") return "Tweedie power";
+  return `Dispersion parameter for ${family} family (${name})`;
 }

@@ -73,8 +73,9 @@ add("describe: no '~'", /formula: expected '~' but found name 'x' at position 3/
 add("gee: no '~'", /formula: missing '~' \(a formula is 'response ~ terms' or '~ terms'\)/, () => ["gee", "--data", G, "--formula", "y + x", "--id", "g"]);
 add("fixef: an unknown function", /formula: unknown function 'foo' at position 5; allowed: factor/, () => ["fixef", "--data", G, "--formula", "y ~ foo(x) + (1 | g)"]);
 // families and links
-add("fit: an unknown family", /unknown family 'weibull' \(use gaussian, binomial, poisson, negative_binomial, nbinom1 or Gamma\)/, () => ["fit", "--data", G, "--formula", F, "--family", "weibull"]);
-add("gee: an unknown family", /unknown family 'tweedie'/, () => ["gee", "--data", G, "--formula", "y ~ x", "--id", "g", "--family", "tweedie"]);
+add("fit: an unknown family", /unknown family 'weibull' \(use gaussian, binomial, poisson, negative_binomial, nbinom1, Gamma, beta, betabinomial, tweedie or ordinal\)/, () => ["fit", "--data", G, "--formula", F, "--family", "weibull"]);
+add("gee: an unknown family", /unknown family 'weibull'/, () => ["gee", "--data", G, "--formula", "y ~ x", "--id", "g", "--family", "weibull"]);
+add("gee: a family it does not support", /glmm gee supports the families gaussian, binomial, poisson, Gamma, not tweedie/, () => ["gee", "--data", G, "--formula", "y ~ x", "--id", "g", "--family", "tweedie"]);
 add("compare: an unknown family", /unknown family 'weibull'/, () => ["compare", "--data", G, "--formula", F, "--formula", "y ~ 1 + (1 | g)", "--family", "weibull"]);
 add("fit: an unknown link", /unknown link 'bogus'/, () => ["fit", "--data", G, "--formula", F, "--family", "binomial", "--link", "bogus"]);
 // counts

@@ -4,7 +4,7 @@ import { fit } from "../../fit.js";
 import { fitResultSummary } from "../../report/fit-summary.js";
 import { readFrameFile } from "../io.js";
 import { fitStatus } from "../status.js";
-import { addModelFlags, parseInformation, printWarnings, readCovariances, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, parseInformation, parseLevels, printWarnings, readCovariances, type ModelFlags } from "./model-flags.js";
 import { writeFitPlots } from "../render.js";
 import { parseRefs } from "../options.js";
 import { basename } from "node:path";
@@ -26,7 +26,7 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
   const status = fitStatus();
   let res;
   try {
-    res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances, onProgress: status.onProgress, ddf: parseDdf(o.ddf), zi: o.zi, disp: o.disp });
+    res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances, onProgress: status.onProgress, ddf: parseDdf(o.ddf), zi: o.zi, disp: o.disp, levels: parseLevels(o.levels) });
   } finally {
     status.done();
   }

@@ -22,6 +22,8 @@ export interface ModelFlags {
   information?: string;
   ref: string[];
   weights?: string;
+  /** --levels a,b,c: the ordinal response's level order */
+  levels?: string;
   /** --covariance GROUP=KIND:FILE (repeatable) */
   covariance?: string[];
   /** glmmTMB's ziformula and dispformula, e.g. "~ x" */
@@ -36,7 +38,8 @@ export function addModelFlags(cmd: Command, options: { repeatFormula?: boolean }
   if (options.repeatFormula) cmd.requiredOption("--formula <formula>", "lme4 formula (repeat for each model)", collect, []);
   else cmd.requiredOption("--formula <formula>", "lme4 formula, e.g. \"y ~ x + (1 | g)\"");
   return cmd
-    .option("--family <family>", "gaussian, binomial, poisson, negative_binomial (nbinom2), nbinom1, Gamma; hurdles: truncated_poisson, truncated_nbinom2 (with --zi)", "gaussian")
+    .option("--family <family>", "gaussian, binomial, poisson, negative_binomial (nbinom2), nbinom1, Gamma, beta, betabinomial, tweedie, ordinal; hurdles: truncated_poisson, truncated_nbinom2 (with --zi)", "gaussian")
+    .option("--levels <a,b,c>", "family ordinal: the response's levels from lowest to highest (default: ascending numbers, or sorted text)")
     .option("--link <link>", "link function (default: the family's canonical link)")
     .option("--reml", "REML (default for gaussian)")
     .option("--ml", "maximum likelihood instead of REML")
@@ -68,7 +71,7 @@ export function fitOptionsOf(o: ModelFlags): FitOptions {
   if (extended) throw new UserError(`${extended} is available in 'glmm fit' only so far`);
   const nAGQ = Number(o.nagq);
   if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
-  return { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance), zi: o.zi, disp: o.disp };
+  return { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance), zi: o.zi, disp: o.disp, levels: parseLevels(o.levels) };
 }
 
 export function checkFormat(format: string, allowed: readonly string[]): void {
@@ -119,4 +122,12 @@ export function csvField(v: string | number | null): string {
 export function parseInformation(v: string | undefined): "observed" | "expected" | undefined {
   if (v === undefined || v === "observed" || v === "expected") return v;
   throw new UserError(`--information must be observed or expected, not '${v}'`);
+}
+
+/** --levels a,b,c (the ordinal response's order) */
+export function parseLevels(v: string | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  const levels = v.split(",").map((s) => s.trim());
+  if (levels.length < 2 || levels.some((l) => l === "")) throw new UserError(`--levels needs two or more comma-separated levels, not '${v}'`);
+  return levels;
 }

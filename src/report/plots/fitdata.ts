@@ -48,8 +48,14 @@ export function plotResiduals(result: FitResult): { fitted: Float64Array; residu
   for (let i = 0; i < n; i++) {
     const mu = f.fitted[i];
     const w = resp.trials ? resp.trials[i] : 1;
+    const fp = f.kind === "glmm" ? f.familyParams : undefined;
+    const phi = fp?.[0]?.estimate ?? NaN;
     const v =
       f.family === "binomial" ? (mu * (1 - mu)) / w
+      : f.family === "beta" ? (mu * (1 - mu)) / (1 + phi)
+      : f.family === "betabinomial" ? (mu * (1 - mu) * (1 + (w - 1) / (phi + 1))) / w
+      : f.family === "tweedie" ? phi * Math.pow(mu, fp?.[1]?.estimate ?? NaN)
+      : f.family === "ordinal" ? NaN
       : f.family === "poisson" ? mu
       : f.family === "negative_binomial" ? mu + (mu * mu) / (f.nbSize ?? Infinity)
       : f.family === "Gamma" ? mu * mu * f.dispersion
