@@ -14,7 +14,7 @@ import { isSingular, varCorr, type ProgressInfo, type RanefTable, type VarCorrEn
 import { bobyqa } from "../optim/index.js";
 import { gaussHermite } from "./gauss-hermite.js";
 import { GLMMState } from "./pirls.js";
-import { hessianFD, hessianDeriv12, hessianForward, hessianGradient, gradientForward, gradientMixed, activeInverse, type HessianResult } from "./hessian.js";
+import { hessianFD, hessianForward, hessianGradient, gradientForward, gradientMixed, activeInverse, type HessianResult } from "./hessian.js";
 import { LaplaceGradient, analyticGradientSupported } from "./gradient.js";
 import { conditionalVariances, ranefTables } from "../lmm/condvar.js";
 import { standardizeFixed, unstandardizeFit } from "./scaling.js";
@@ -476,17 +476,22 @@ export class GeneralizedLinearMixedModel {
   }
 
   /**
-   * The Hessian that lme4's vcov inverts: deriv12 (central, δ = 1e-4) of the deviance as lme4
-   * evaluates it (GLMMState.laplaceLme4, from lp0). Null when a θ lies within δ of its bound
-   * (lme4's one-sided differences there are not worth copying) or an evaluation fails.
+   * The Hessian that lme4's vcov inverts: central differences (as its deriv12, to O(δ²); the
+   * cross terms from two points instead of four) of the deviance as lme4 evaluates it
+   * (GLMMState.laplaceLme4, from lp0). Null when a θ lies within δ of its bound
+   * (lme4's one-sided differences there are not worth copying), an evaluation fails, or the
+   * k² + k + 1 evaluations would cost more than 1e8 row-evaluations.
    * The β block is taken in the fit's internal (possibly standardized) coordinates: the result
    * is the same Hessian, to the O(δ²) of the differences.
    */
   private lme4Hessian(xs: Float64Array, nth: number, p: number, lp0: Float64Array, u1: Float64Array, lower: Float64Array): Float64Array | null {
     for (let k = 0; k < nth; k++) if (xs[k] - 1e-4 < lower[k]) return null;
+    // k² + k + 1 PIRLS runs: beyond ~1e8 row-evaluations the exact Laplace Hessian stands in
+    const k = xs.length;
+    if ((k * k + k + 1) * this.state.n > 1e8) return null;
     const st = this.state;
     const f = (x: Float64Array) => st.laplaceLme4(x.subarray(0, nth), x.subarray(nth, nth + p), lp0, u1);
-    const h = hessianDeriv12(f, xs).hessian;
+    const h = hessianFD(f, xs).hessian;
     // leave the state at the optimum's exact modes for what follows
     this.objective2(xs, nth, p);
     return h.every(Number.isFinite) ? h : null;

@@ -258,35 +258,3 @@ export function activeInverse(H: Float64Array, x: ArrayLike<number>, lower: Arra
   };
 }
 
-/**
- * lme4's deriv12 Hessian: central differences with the absolute step δ (not scaled by |x|), the
- * cross terms from the four points (±δ, ±δ): 1 + 2k + 2k(k−1) evaluations. Used where the
- * result must be lme4's to its last digits (the finite-difference error, O(δ²), is part of it).
- */
-export function hessianDeriv12(f: (x: Float64Array) => number, x0: ArrayLike<number>, delta = 1e-4): HessianResult {
-  const k = x0.length;
-  const x = Float64Array.from(x0);
-  const at = (i: number, si: number, j: number, sj: number) => {
-    const y = Float64Array.from(x);
-    if (i >= 0) y[i] += si * delta;
-    if (j >= 0) y[j] += sj * delta;
-    return f(y);
-  };
-  const f0 = at(-1, 0, -1, 0);
-  const H = new Float64Array(k * k);
-  const g = new Float64Array(k);
-  let evals = 1;
-  for (let j = 0; j < k; j++) {
-    const fa = at(j, 1, -1, 0), fs = at(j, -1, -1, 0);
-    evals += 2;
-    H[j + j * k] = (fa - 2 * f0 + fs) / (delta * delta);
-    g[j] = (fa - fs) / (2 * delta);
-    for (let i = 0; i < j; i++) {
-      const v = (at(i, 1, j, 1) - at(i, 1, j, -1) - at(i, -1, j, 1) + at(i, -1, j, -1)) / (4 * delta * delta);
-      evals += 4;
-      H[i + j * k] = v;
-      H[j + i * k] = v;
-    }
-  }
-  return { gradient: g, hessian: H, evaluations: evals };
-}
