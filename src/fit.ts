@@ -40,6 +40,8 @@ export interface FitOptions {
    * (lmerTest's method, the default) or "none" (t values only, as lme4 prints them).
    */
   readonly ddf?: "satterthwaite" | "none";
+  /** GLMM vcov(β): "lme4" (default, glmer's) or "laplace" (the exact Laplace Hessian); see GLMMOptions */
+  readonly vcov?: "lme4" | "laplace";
 }
 
 /** A labelled covariance matrix for the levels of one grouping factor. */
@@ -86,7 +88,7 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     ? fitGLM(ms, { family, link: options.link, weights })
     : isLMM
       ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights })
-      : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information });
+      : fitGLMM(ms, { family, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information, vcov: options.vcov });
   // a variance the data cannot identify comes back at its start value "converged": say so (the
   // fit's own warnings, so that every command that reports the fit reports it)
   if (fitted.kind === "lmm") fitted.warnings.push(...unidentifiedVariances(ms, fitted, weights));
