@@ -12,6 +12,7 @@ import { scaleWarnings } from "./formula/scale-check.js";
 import { separationWarning } from "./glmm/separation.js";
 import { fitDiagnostics, unidentifiedVariances } from "./inference/diagnostics.js";
 import { satterthwaiteTable } from "./inference/satterthwaite.js";
+import { krTable } from "./inference/kenward-roger.js";
 import { levelTree, type TreePrecision } from "./covariance/precision.js";
 
 export interface FitOptions {
@@ -39,7 +40,7 @@ export interface FitOptions {
    * Denominator degrees of freedom for the t tests of a linear mixed model: "satterthwaite"
    * (lmerTest's method, the default) or "none" (t values only, as lme4 prints them).
    */
-  readonly ddf?: "satterthwaite" | "none";
+  readonly ddf?: "satterthwaite" | "kenward-roger" | "none";
   /** GLMM vcov(β): "lme4" (default, glmer's) or "laplace" (the exact Laplace Hessian); see GLMMOptions */
   readonly vcov?: "lme4" | "laplace";
 }
@@ -106,6 +107,11 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
       json.fixef[j].p = Number.isFinite(r.p) ? r.p : null;
     });
     json.warnings.push(...sat.warnings);
+  }
+  if (fitted.kind === "lmm" && options.ddf === "kenward-roger") {
+    krTable(ms, fitted, weights ?? null).forEach((r, j) => {
+      Object.assign(json.fixef[j], { se: r.se, statistic: r.t, df: r.df, p: r.p });
+    });
   }
   return { model: ms, fit: fitted, json };
 }

@@ -17,6 +17,7 @@ import { pt2, qt } from "./distributions.js";
 import type { ModelFit } from "./model.js";
 import { newDesign } from "./newdata.js";
 import { ptukeyUpper } from "./ptukey.js";
+import { kenwardRoger, krDf, type DdfMethod } from "./kenward-roger.js";
 import { Satterthwaite } from "./satterthwaite.js";
 import { factorColumn, fixedTerms } from "./terms.js";
 
@@ -36,6 +37,8 @@ export interface EmmeansOptions {
   readonly adjust?: Adjust;
   /** confidence level (default 0.95) */
   readonly level?: number;
+  /** LMM df: "satterthwaite" (default) or "kenward-roger" (then also the KR-adjusted vcov, as emmeans' lmer.df = "kenward-roger") */
+  readonly ddf?: DdfMethod;
 }
 
 export interface EmmRow {
@@ -69,7 +72,7 @@ export interface EmmeansResult {
   readonly type: "link" | "response";
   /** what the contrasts' estimates are: "difference", "ratio" (log) or "odds.ratio" (logit) */
   readonly contrastScale: "difference" | "ratio" | "odds.ratio";
-  readonly dfMethod: "Satterthwaite" | "asymptotic";
+  readonly dfMethod: "Satterthwaite" | "Kenward-Roger" | "asymptotic";
   readonly adjust: Adjust;
   readonly level: number;
   /** covariates held fixed, with their values */
@@ -197,10 +200,12 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   const { X, G, index } = gridDesign(m, vars, fixed);
   const f = m.fit;
   const p = m.ms.p;
-  const sat = f.kind === "lmm" ? new Satterthwaite(m.ms, f) : null;
+  const kr = f.kind === "lmm" && options.ddf === "kenward-roger" ? kenwardRoger(m.ms, f, m.weights) : null;
+  const sat = f.kind === "lmm" && !kr ? new Satterthwaite(m.ms, f) : null;
   const warnings = sat ? [...sat.warnings] : [];
   const link: Link = f.kind === "lmm" ? links.identity : links[f.link as LinkName];
-  const beta = f.beta, V = f.vcov;
+  const beta = f.beta, V = kr ? kr.phiA : f.vcov;
+  const dfOf = (l: Float64Array) => (kr ? krDf(kr, [l]).denDf : sat ? sat.df(l) : Infinity);
   const lin = (l: Float64Array) => {
     let est = 0, v = 0;
     for (let a = 0; a < p; a++) {
@@ -209,7 +214,7 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
       for (let b = 0; b < p; b++) r += V[a + b * p] * l[b];
       v += l[a] * r;
     }
-    return { est, se: Math.sqrt(v), df: sat ? sat.df(l) : Infinity };
+    return { est, se: Math.sqrt(v), df: dfOf(l) };
   };
   // cells: one linear function per (specs, by) combination, specs varying fastest within by groups
   const si = specs.map((s) => names.indexOf(s)), bi = by.map((s) => names.indexOf(s));
@@ -269,7 +274,7 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   }
   return {
     specs, by, link: link.name, type, contrastScale,
-    dfMethod: sat ? "Satterthwaite" : "asymptotic", adjust, level,
+    dfMethod: kr ? "Kenward-Roger" : sat ? "Satterthwaite" : "asymptotic", adjust, level,
     covariates: Object.fromEntries(fixed), means, contrasts, warnings,
   };
 }

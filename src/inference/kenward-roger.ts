@@ -34,8 +34,9 @@ export interface KenwardRoger {
 type Pattern = Int32Array;
 
 /** pbkrtest's vcovAdj for a REML LMM fit. */
-export function kenwardRoger(ms: ModelStructure, fit: FittedLMM): KenwardRoger {
+export function kenwardRoger(ms: ModelStructure, fit: FittedLMM, weights: Float64Array | null = null): KenwardRoger {
   if (!fit.reml) throw new UserError("Kenward-Roger's method is only available for REML fits (drop --ml)");
+  if (weights) throw new UserError("Kenward-Roger is not available with prior weights; use --ddf satterthwaite");
   const n = ms.n, p = ms.p;
   const terms = fit.terms;
   for (const t of terms) {
@@ -354,4 +355,24 @@ function qform2(a: ArrayLike<number>, M: Float64Array, b: ArrayLike<number>, p: 
     s += a[i] * r;
   }
   return s;
+}
+
+/** Coefficient t tests with KR SEs and df (lmerTest's summary(ddf = "Kenward-Roger")). */
+export function krTable(ms: ModelStructure, fit: FittedLMM, weights: Float64Array | null = null): { term: string; estimate: number; se: number; df: number; t: number; p: number }[] {
+  const kr = kenwardRoger(ms, fit, weights);
+  return fit.xnames.map((term, j) => {
+    const l = new Float64Array(fit.p);
+    l[j] = 1;
+    return { term, ...krContrast(kr, fit.beta, l) };
+  });
+}
+
+export type DdfMethod = "satterthwaite" | "kenward-roger";
+
+/** "satterthwaite" | "kenward-roger" from user text (also lmerTest's spellings). */
+export function parseDdfMethod(v: string | undefined): DdfMethod {
+  const s = (v ?? "satterthwaite").toLowerCase();
+  if (s === "satterthwaite") return "satterthwaite";
+  if (s === "kenward-roger" || s === "kr") return "kenward-roger";
+  throw new UserError(`--ddf must be satterthwaite or kenward-roger, not '${v}'`);
 }

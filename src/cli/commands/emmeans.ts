@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { ADJUSTMENTS, emmeans, type Adjust, type EmmeansResult } from "../../inference/emmeans.js";
+import { parseDdfMethod } from "../../inference/kenward-roger.js";
 import { fmt, formatColumn, formatP, formatTable } from "../../report/table.js";
 import { collect } from "../options.js";
 import { addModelFlags, checkFormat, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
@@ -15,6 +16,7 @@ interface EmmeansFlags extends ModelFlags {
   type: string;
   adjust: string;
   level: string;
+  ddf: string;
 }
 
 const list = (s: string | undefined) => (s ?? "").split(",").map((x) => x.trim()).filter((x) => x !== "");
@@ -47,7 +49,7 @@ function text(r: EmmeansResult): string {
     rows.forEach((m, i) => table.push([...r.specs.map((s) => m.levels[s]), e[i], se[i], fmt(m.df, 4), l[i], u[i]]));
     out += `${formatTable(table, { firstLeft: true, indent: 1 })}\n\n`;
   }
-  out += `Degrees-of-freedom method: ${r.dfMethod === "asymptotic" ? "asymptotic" : "satterthwaite"}\n`;
+  out += `Degrees-of-freedom method: ${r.dfMethod.toLowerCase()}\n`;
   out += `Confidence level used: ${r.level}\n`;
   if (r.type === "response" && r.link !== "identity") out += `Intervals are back-transformed from the ${r.link} scale\n`;
   if (r.contrasts.length) {
@@ -80,7 +82,7 @@ export async function emmeansCommand(o: EmmeansFlags): Promise<void> {
   const specs = list(o.specs);
   const at = parseAt(o.at);
   const { model: m } = loadAndFit(o);
-  const r = emmeans(m, { specs, by: list(o.by), at, type: o.type, adjust: o.adjust as Adjust, level });
+  const r = emmeans(m, { specs, by: list(o.by), at, type: o.type, adjust: o.adjust as Adjust, level, ddf: parseDdfMethod(o.ddf) });
   const warnings = [...modelWarnings(m), ...r.warnings];
   printWarnings(warnings);
   if (o.format === "json") process.stdout.write(toJSON({ ...r, warnings }) + "\n");
@@ -96,6 +98,7 @@ export function registerEmmeans(p: Command): void {
     .option("--type <scale>", "link or response (back-transformed, delta-method SE)", "link")
     .option("--adjust <method>", "p-value adjustment of the pairwise contrasts: tukey, holm, bonferroni, BH or none", "tukey")
     .option("--level <p>", "confidence level", "0.95")
+    .option("--ddf <method>", "LMM df: satterthwaite or kenward-roger (with the KR-adjusted covariance; REML fits)", "satterthwaite")
     .option("--format <format>", "text or json", "text")
     .action(async (o) => { await emmeansCommand(o); });
 }
