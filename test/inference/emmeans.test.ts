@@ -83,5 +83,6 @@ test("glmm emmeans: text output, and one-line errors for an unknown factor, a ba
   fails(["--specs", "Diet"], /'Diet' is not a factor of the fixed effects \(factors: Evit, Cu\)/);
   fails(["--specs", "Cu", "--at", "Time=abc"], /--at Time: 'abc' is not a number/);
   fails(["--specs", "Cu", "--at", "Cu=Cu999"], /'Cu999' is not a level of 'Cu'/);
-  fails(["--specs", "Cu", "--adjust", "scheffe"], /--adjust must be one of tukey, holm, bonferroni, BH, none/);
+  fails(["--specs", "Cu", "--adjust", "scheffe"], /--adjust must be one of tukey, sidak, holm, bonferroni, BH, none/);
+  fails(["--specs", "Cu", "--contrast", "poly"], /--contrast must be one of pairwise, trt.vs.ctrl, consec/);
 });
