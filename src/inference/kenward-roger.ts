@@ -200,7 +200,7 @@ export function krTest(kr: KenwardRoger, beta: ArrayLike<number>, L: readonly Ar
   const { p, phiA } = kr;
   const Lb = L.map((l) => dot(l, beta, p));
   const M = new Float64Array(q * q);
-  for (let a = 0; a < q; a++) for (let b = 0; b < q; b++) M[a + b * q] = qform2(L[a], phiA, L[b], p);
+  for (let a = 0; a < q; a++) for (let b = 0; b < q; b++) M[a + b * q] = bilinearForm(L[a], phiA, L[b], p);
   const Mi = spdInverse(M, q, "L Φ_A Lᵀ");
   let wald = 0;
   for (let a = 0; a < q; a++) for (let b = 0; b < q; b++) wald += Lb[a] * Mi[a + b * q] * Lb[b];
@@ -213,7 +213,7 @@ export function krTest(kr: KenwardRoger, beta: ArrayLike<number>, L: readonly Ar
 /** t test of lᵀβ with the KR df (pbkrtest's Lb_ddf) and SE from Φ_A, as lmerTest's contest1D. */
 export function krContrast(kr: KenwardRoger, beta: ArrayLike<number>, l: ArrayLike<number>): { estimate: number; se: number; df: number; t: number; p: number } {
   const estimate = dot(l, beta, kr.p);
-  const se = Math.sqrt(qform2(l, kr.phiA, l, kr.p));
+  const se = Math.sqrt(bilinearForm(l, kr.phiA, l, kr.p));
   const df = krDf(kr, [l]).denDf;
   const t = estimate / se;
   return { estimate, se, df, t, p: pt2(t, df) };
@@ -226,7 +226,7 @@ export function krDf(kr: KenwardRoger, L: readonly ArrayLike<number>[]): { denDf
   const g = P.length;
   // Θ = Lᵀ (L Φ Lᵀ)⁻¹ L
   const M = new Float64Array(q * q);
-  for (let a = 0; a < q; a++) for (let b = 0; b < q; b++) M[a + b * q] = qform2(L[a], phi, L[b], p);
+  for (let a = 0; a < q; a++) for (let b = 0; b < q; b++) M[a + b * q] = bilinearForm(L[a], phi, L[b], p);
   const Mi = spdInverse(M, q, "L Φ Lᵀ");
   const Theta = new Float64Array(p * p);
   for (let a = 0; a < q; a++)
@@ -346,7 +346,8 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>, p: number): number {
   return s;
 }
 
-function qform2(a: ArrayLike<number>, M: Float64Array, b: ArrayLike<number>, p: number): number {
+/** aᵀ M b for p-vectors a, b and a p×p M (column-major) */
+export function bilinearForm(a: ArrayLike<number>, M: Float64Array, b: ArrayLike<number>, p: number): number {
   let s = 0;
   for (let i = 0; i < p; i++) {
     if (a[i] === 0) continue;
