@@ -13,6 +13,7 @@ import { scaleWarnings } from "./formula/scale-check.js";
 import { separationWarning } from "./glmm/separation.js";
 import { fitDiagnostics, unidentifiedVariances } from "./inference/diagnostics.js";
 import { satterthwaiteTable } from "./inference/satterthwaite.js";
+import { krTable } from "./inference/kenward-roger.js";
 import { levelTree, type TreePrecision } from "./covariance/precision.js";
 import { isExtendedFamily, makeExtendedFamily } from "./families/extended.js";
 import { dropIntercept, ordinalFrame } from "./glmm/ordinal-data.js";
@@ -44,7 +45,9 @@ export interface FitOptions {
    * Denominator degrees of freedom for the t tests of a linear mixed model: "satterthwaite"
    * (lmerTest's method, the default) or "none" (t values only, as lme4 prints them).
    */
-  readonly ddf?: "satterthwaite" | "none";
+  readonly ddf?: "satterthwaite" | "kenward-roger" | "none";
+  /** GLMM vcov(β): "lme4" (default, glmer's) or "laplace" (the exact Laplace Hessian); see GLMMOptions */
+  readonly vcov?: "lme4" | "laplace";
   /** zero-inflation formula (glmmTMB's ziformula, one-sided: "~ x"; "~ 0" none) */
   readonly zi?: string;
   /** dispersion formula (glmmTMB's dispformula, one-sided, log link) */
@@ -111,7 +114,7 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     ? fitGLM(ms, { family, link: options.link, weights })
     : isLMM
       ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights })
-      : fitGLMM(ms, { family: glmmFamily, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information, zi, disp, hurdle });
+      : fitGLMM(ms, { family: glmmFamily, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information, zi, disp, hurdle, vcov: options.vcov });
   // a variance the data cannot identify comes back at its start value "converged": say so (the
   // fit's own warnings, so that every command that reports the fit reports it)
   if (fitted.kind === "lmm") fitted.warnings.push(...unidentifiedVariances(ms, fitted, weights));
@@ -129,6 +132,11 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
       json.fixef[j].p = Number.isFinite(r.p) ? r.p : null;
     });
     json.warnings.push(...sat.warnings);
+  }
+  if (fitted.kind === "lmm" && options.ddf === "kenward-roger") {
+    krTable(ms, fitted, weights ?? null).forEach((r, j) => {
+      Object.assign(json.fixef[j], { se: r.se, statistic: r.t, df: r.df, p: r.p });
+    });
   }
   return { model: ms, fit: fitted, json };
 }

@@ -257,3 +257,4 @@ export function activeInverse(H: Float64Array, x: ArrayLike<number>, lower: Arra
     maxScaledGradient: (g) => mul(g).reduce((m, v) => Math.max(m, Math.abs(v)), 0),
   };
 }
+

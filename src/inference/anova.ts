@@ -14,6 +14,7 @@ import { UserError } from "../errors.js";
 import { cholInverse, cholLower } from "../linalg/dense.js";
 import { pchisqUpper } from "./distributions.js";
 import type { ModelFit } from "./model.js";
+import { kenwardRoger, krTest, type DdfMethod } from "./kenward-roger.js";
 import { contrastCovariance, jacobiEigen, Satterthwaite } from "./satterthwaite.js";
 import { fixedTerms, type FixedTerms } from "./terms.js";
 
@@ -38,7 +39,7 @@ export interface AnovaRow {
 /** An ANOVA table of the fixed-effect terms. */
 export interface AnovaResult {
   readonly type: AnovaType;
-  /** "Satterthwaite" (LMM F tests) or "Wald chi-square" (GLMM) */
+  /** "Satterthwaite" or "Kenward-Roger" (LMM F tests), or "Wald chi-square" (GLMM) */
   readonly method: string;
   readonly rows: AnovaRow[];
   readonly warnings: string[];
@@ -246,7 +247,7 @@ export function waldChisq(beta: ArrayLike<number>, vcov: Float64Array, rows: rea
 }
 
 /** The ANOVA table of a fitted mixed model. */
-export function anova(m: ModelFit, options: { type?: AnovaType } = {}): AnovaResult {
+export function anova(m: ModelFit, options: { type?: AnovaType; ddf?: DdfMethod } = {}): AnovaResult {
   const type = options.type ?? 3;
   if (type !== 1 && type !== 3) throw new UserError(`the ANOVA type must be 1 or 3, not '${String(type)}'`);
   const ft = fixedTerms(m);
@@ -255,6 +256,18 @@ export function anova(m: ModelFit, options: { type?: AnovaType } = {}): AnovaRes
   const L = termContrasts(m, type, ft, warnings);
   const f = m.fit;
   const rows: AnovaRow[] = [];
+  if (f.kind === "lmm" && options.ddf === "kenward-roger") {
+    // lmerTest's anova(ddf = "Kenward-Roger"): pbkrtest's KRmodcomp per term; Sum/Mean Sq from the unscaled F
+    const kr = kenwardRoger(m.ms, f, m.weights);
+    const s2 = f.sigma * f.sigma;
+    for (const t of ft.terms) {
+      const Lt = L.get(t.label)!;
+      if (Lt.length === 0) { warnings.push(`term '${t.label}' has no estimable hypothesis (its columns are aliased)`); continue; }
+      const r = krTest(kr, f.beta, Lt);
+      rows.push({ term: t.label, sumSq: r.Funscaled * s2 * r.numDf, meanSq: r.Funscaled * s2, numDf: r.numDf, denDf: r.denDf, statistic: r.F, p: r.p });
+    }
+    return { type, method: "Kenward-Roger", rows, warnings };
+  }
   if (f.kind === "lmm") {
     const s = new Satterthwaite(m.ms, f);
     warnings.push(...s.warnings);

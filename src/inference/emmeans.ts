@@ -16,12 +16,16 @@ import { parseFormula } from "../formula/index.js";
 import { pt2, qt } from "./distributions.js";
 import type { ModelFit } from "./model.js";
 import { newDesign } from "./newdata.js";
-import { ptukeyUpper } from "./ptukey.js";
+import { ptukeyUpper, qtukeyUpper } from "./ptukey.js";
+import { kenwardRoger, krDf, type DdfMethod } from "./kenward-roger.js";
 import { Satterthwaite } from "./satterthwaite.js";
 import { factorColumn, fixedTerms } from "./terms.js";
 
-export type Adjust = "tukey" | "holm" | "bonferroni" | "BH" | "none";
-export const ADJUSTMENTS: readonly Adjust[] = ["tukey", "holm", "bonferroni", "BH", "none"];
+export type Adjust = "tukey" | "sidak" | "holm" | "bonferroni" | "BH" | "none";
+export const ADJUSTMENTS: readonly Adjust[] = ["tukey", "sidak", "holm", "bonferroni", "BH", "none"];
+/** pairwise (all pairs), trt.vs.ctrl (every level against the first), consec (each level against the one before) */
+export type ContrastKind = "pairwise" | "trt.vs.ctrl" | "consec";
+export const CONTRASTS: readonly ContrastKind[] = ["pairwise", "trt.vs.ctrl", "consec"];
 
 export interface EmmeansOptions {
   /** the factors (or multi-valued covariates) whose means are wanted */
@@ -36,6 +40,10 @@ export interface EmmeansOptions {
   readonly adjust?: Adjust;
   /** confidence level (default 0.95) */
   readonly level?: number;
+  /** which contrasts (default "pairwise") */
+  readonly contrast?: ContrastKind;
+  /** LMM df: "satterthwaite" (default) or "kenward-roger" (then also the KR-adjusted vcov, as emmeans' lmer.df = "kenward-roger") */
+  readonly ddf?: DdfMethod;
 }
 
 export interface EmmRow {
@@ -60,6 +68,9 @@ export interface EmmContrastRow {
   readonly statistic: number;
   /** adjusted within its by group */
   readonly p: number;
+  /** confidence limits (on the estimate's scale), simultaneous by result.ciAdjust */
+  readonly lower: number;
+  readonly upper: number;
 }
 
 export interface EmmeansResult {
@@ -69,8 +80,12 @@ export interface EmmeansResult {
   readonly type: "link" | "response";
   /** what the contrasts' estimates are: "difference", "ratio" (log) or "odds.ratio" (logit) */
   readonly contrastScale: "difference" | "ratio" | "odds.ratio";
-  readonly dfMethod: "Satterthwaite" | "asymptotic";
+  readonly dfMethod: "Satterthwaite" | "Kenward-Roger" | "asymptotic";
+  /** the p-value adjustment applied (tukey becomes sidak for non-pairwise contrasts, as in emmeans) */
   readonly adjust: Adjust;
+  /** the adjustment of the contrasts' confidence limits (holm and BH fall back to bonferroni, as in emmeans) */
+  readonly ciAdjust: Adjust;
+  readonly contrast: ContrastKind;
   readonly level: number;
   /** covariates held fixed, with their values */
   readonly covariates: Readonly<Record<string, number>>;
@@ -165,6 +180,7 @@ function adjustP(ps: number[], method: Adjust, tukey: (i: number) => number): nu
   if (method === "none") return ps.slice();
   if (method === "tukey") return ps.map((_, i) => tukey(i));
   if (method === "bonferroni") return ps.map((p) => Math.min(1, n * p));
+  if (method === "sidak") return ps.map((p) => 1 - Math.pow(1 - p, n));
   const order = ps.map((p, i) => ({ p, i }));
   const out = new Array<number>(n);
   if (method === "holm") {
@@ -198,10 +214,12 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   const { X, G, index } = gridDesign(m, vars, fixed);
   const f = m.fit;
   const p = m.ms.p;
-  const sat = f.kind === "lmm" ? new Satterthwaite(m.ms, f) : null;
+  const kr = f.kind === "lmm" && options.ddf === "kenward-roger" ? kenwardRoger(m.ms, f, m.weights) : null;
+  const sat = f.kind === "lmm" && !kr ? new Satterthwaite(m.ms, f) : null;
   const warnings = sat ? [...sat.warnings] : [];
   const link: Link = f.kind === "lmm" ? links.identity : links[f.link as LinkName];
-  const beta = f.beta, V = f.vcov;
+  const beta = f.beta, V = kr ? kr.phiA : f.vcov;
+  const dfOf = (l: Float64Array) => (kr ? krDf(kr, [l]).denDf : sat ? sat.df(l) : Infinity);
   const lin = (l: Float64Array) => {
     let est = 0, v = 0;
     for (let a = 0; a < p; a++) {
@@ -210,7 +228,7 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
       for (let b = 0; b < p; b++) r += V[a + b * p] * l[b];
       v += l[a] * r;
     }
-    return { est, se: Math.sqrt(v), df: sat ? sat.df(l) : Infinity };
+    return { est, se: Math.sqrt(v), df: dfOf(l) };
   };
   // cells: one linear function per (specs, by) combination, specs varying fastest within by groups
   const si = specs.map((s) => names.indexOf(s)), bi = by.map((s) => names.indexOf(s));
@@ -246,31 +264,51 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
     }
     return { levels: { ...levelsOf(c % nSpec, si), ...levelsOf(Math.floor(c / nSpec), bi) }, ...row };
   });
-  // pairwise contrasts within each by group (emmeans' order: 1-2, 1-3, ..., 2-3, ...)
+  // contrasts within each by group, in emmeans' order and labels (pairwise: 1-2, 1-3, ..., 2-3, ...;
+  // trt.vs.ctrl: 2-1, 3-1, ...; consec: 2-1, 3-2, ...)
   const contrastScale = response && link.name === "log" ? "ratio" : response && link.name === "logit" ? "odds.ratio" : "difference";
   const contrasts: EmmContrastRow[] = [];
   // emmeans' contrast labels: a numeric level gets its variable's name, one with an operator parentheses
   const levelText = (name: string, l: string) => (/^[-+]?[0-9.]/.test(l) ? `${name}${l}` : /[-+*/]/.test(l) ? `(${l})` : l);
   const specLabel = (c: number) => Object.entries(levelsOf(c, si)).map(([k, l]) => levelText(k, l)).join(" ");
+  const kind = options.contrast ?? "pairwise";
+  if (!CONTRASTS.includes(kind)) throw new UserError(`the contrast must be one of ${CONTRASTS.join(", ")}, not '${kind}'`);
+  const pairs: [number, number][] = [];
+  if (kind === "pairwise") for (let i = 0; i < nSpec; i++) for (let j = i + 1; j < nSpec; j++) pairs.push([i, j]);
+  else for (let i = 1; i < nSpec; i++) pairs.push([i, kind === "consec" ? i - 1 : 0]);
+  // Tukey's range distribution fits one family of all pairs only: emmeans uses Šidák otherwise
+  const family = pairs.length;
+  const pAdjust: Adjust = family < 2 ? "none" : adjust === "tukey" && kind !== "pairwise" ? "sidak" : adjust;
+  const ciAdjust: Adjust = pAdjust === "holm" || pAdjust === "BH" ? "bonferroni" : pAdjust;
+  const alpha = 1 - level;
+  const critical = (df: number): number => {
+    const qd = (pr: number) => (Number.isFinite(df) ? qt(pr, df) : qnorm(pr));
+    if (ciAdjust === "tukey") return qtukeyUpper(alpha, nSpec, df) / Math.SQRT2;
+    if (ciAdjust === "bonferroni") return qd(1 - alpha / (2 * family));
+    if (ciAdjust === "sidak") return qd(1 - (1 - Math.pow(level, 1 / family)) / 2);
+    return qd(1 - alpha / 2);
+  };
   for (let b = 0; b < nBy; b++) {
     const raw: { name: string; est: number; se: number; df: number; t: number; p: number }[] = [];
-    for (let i = 0; i < nSpec; i++)
-      for (let j = i + 1; j < nSpec; j++) {
-        const l = L[b * nSpec + i].map((x, a) => x - L[b * nSpec + j][a]);
-        const { est, se, df } = lin(l);
-        const t = est / se;
-        const pr = Number.isFinite(df) ? pt2(t, df) : 2 * pnormUpper(Math.abs(t));
-        raw.push({ name: `${specLabel(i)}${contrastScale === "difference" ? " - " : " / "}${specLabel(j)}`, est, se, df, t, p: pr });
-      }
-    const adj = adjustP(raw.map((r) => r.p), nSpec > 2 ? adjust : adjust === "tukey" ? "none" : adjust, (i) => ptukeyUpper(Math.SQRT2 * Math.abs(raw[i].t), nSpec, raw[i].df));
+    for (const [i, j] of pairs) {
+      const l = L[b * nSpec + i].map((x, a) => x - L[b * nSpec + j][a]);
+      const { est, se, df } = lin(l);
+      const t = est / se;
+      const pr = Number.isFinite(df) ? pt2(t, df) : 2 * pnormUpper(Math.abs(t));
+      raw.push({ name: `${specLabel(i)}${contrastScale === "difference" ? " - " : " / "}${specLabel(j)}`, est, se, df, t, p: pr });
+    }
+    const adj = adjustP(raw.map((r) => r.p), pAdjust, (i) => ptukeyUpper(Math.SQRT2 * Math.abs(raw[i].t), nSpec, raw[i].df));
     raw.forEach((r, i) => {
-      const e = contrastScale === "difference" ? r.est : Math.exp(r.est);
-      contrasts.push({ by: levelsOf(b, bi), contrast: r.name, estimate: e, se: contrastScale === "difference" ? r.se : e * r.se, df: r.df, statistic: r.t, p: adj[i] });
+      const ratio = contrastScale !== "difference";
+      const e = ratio ? Math.exp(r.est) : r.est;
+      const h = critical(r.df) * r.se;
+      const lo = ratio ? Math.exp(r.est - h) : r.est - h, hi = ratio ? Math.exp(r.est + h) : r.est + h;
+      contrasts.push({ by: levelsOf(b, bi), contrast: r.name, estimate: e, se: ratio ? e * r.se : r.se, df: r.df, statistic: r.t, p: adj[i], lower: lo, upper: hi });
     });
   }
   return {
     specs, by, link: link.name, type, contrastScale,
-    dfMethod: sat ? "Satterthwaite" : "asymptotic", adjust, level,
+    dfMethod: kr ? "Kenward-Roger" : sat ? "Satterthwaite" : "asymptotic", adjust: pAdjust, ciAdjust, contrast: kind, level,
     covariates: Object.fromEntries(fixed), means, contrasts, warnings,
   };
 }

@@ -12,6 +12,7 @@ import { marginalMean, termCovariances } from "./marginal.js";
 import type { ModelFit } from "./model.js";
 import { newDesign, type NewDesign } from "./newdata.js";
 import { fittedRandomEffects } from "./simulate.js";
+import { predictionIntervals, type IntervalKind } from "./predict-interval.js";
 
 /** Prediction level: with the fitted random effects, fixed effects only, or averaged over the random effects. */
 export type PredictLevel = "conditional" | "population" | "marginal";
@@ -23,6 +24,10 @@ export interface PredictOptions {
   readonly level?: PredictLevel;
   /** default "response" */
   readonly type?: "link" | "response";
+  /** add interval limits (predict-interval.ts says what each includes); not for level "marginal" */
+  readonly interval?: IntervalKind;
+  /** the intervals' coverage (default 0.95) */
+  readonly intervalLevel?: number;
 }
 
 export interface PredictResult {
@@ -35,6 +40,10 @@ export interface PredictResult {
   readonly newLevels: Record<string, string[]>;
   readonly level: PredictLevel;
   readonly type: "link" | "response";
+  /** with options.interval: the limits (on the prediction's scale) and the link-scale SD they use */
+  readonly lower?: Float64Array;
+  readonly upper?: Float64Array;
+  readonly intervalSd?: Float64Array;
 }
 
 export function modelLink(m: ModelFit): Link {
@@ -78,6 +87,8 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
   const newLevels: Record<string, string[]> = Object.create(null);
   d.re.forEach((r) => { if (r.newLevels.length) newLevels[r.group] = r.newLevels; });
   let out: Float64Array;
+  if (options.interval && level === "marginal") throw new UserError("intervals are for conditional or population-level predictions, not marginal ones");
+  const etaFixed = options.interval ? Float64Array.from(eta) : null;
   if (level === "conditional") {
     // fitted modes per term in formula order
     const bSys = fittedRandomEffects(m);
@@ -100,6 +111,11 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
     const mu = new Float64Array(n);
     for (let i = 0; i < n; i++) mu[i] = marginalMean(link, eta[i], v[i]);
     out = type === "response" ? mu : mu.map((x) => link.linkfun(x));
+  }
+  if (options.interval && etaFixed) {
+    const linkEta = level === "conditional" ? eta : etaFixed;
+    const iv = predictionIntervals(m, d, linkEta, seLink, link, { kind: options.interval, level: options.intervalLevel, predictionLevel: level as "conditional" | "population", type, weights: options.newdata ? null : m.weights });
+    return { rows: d.rows, fit: out, seLink, newLevels, level, type, lower: iv.lower, upper: iv.upper, intervalSd: iv.sd };
   }
   return { rows: d.rows, fit: out, seLink, newLevels, level, type };
 }

@@ -63,3 +63,20 @@ export function ptukeyUpper(q: number, k: number, df: number): number {
   const p = integrate((x) => Math.exp(logc + df * x - h * Math.exp(2 * x)) * rangeUpper(q * Math.exp(x), k), lo, hi, 16);
   return Math.min(1, Math.max(0, p));
 }
+
+/**
+ * Quantile of the studentized range: q with P(Q > q) = alpha for k means and ν df (R's
+ * qtukey(1 − alpha, k, ν)), by bisection on log q then a few secant steps (ptukeyUpper is
+ * monotone in q). Accurate to ~1e-9 relative, the level of ptukeyUpper itself.
+ */
+export function qtukeyUpper(alpha: number, k: number, df: number): number {
+  if (!(alpha > 0 && alpha < 1)) return NaN;
+  let lo = 1e-3, hi = 10;
+  while (ptukeyUpper(hi, k, df) > alpha && hi < 1e4) { lo = hi; hi *= 2; }
+  for (let it = 0; it < 60 && hi - lo > 1e-10 * hi; it++) {
+    const mid = Math.sqrt(lo * hi);
+    if (ptukeyUpper(mid, k, df) > alpha) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}

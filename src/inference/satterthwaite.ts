@@ -10,6 +10,7 @@ import type { ModelStructure } from "../formula/types.js";
 import { cholInverse, cholLower } from "../linalg/dense.js";
 import { LinearMixedModel, fittedModel, type FittedLMM } from "../lmm/lmm.js";
 import { pfUpper, pt2 } from "./distributions.js";
+import { bilinearForm } from "./kenward-roger.js";
 import { vectorDerivatives, type VectorDerivatives } from "./numderiv.js";
 import { gradientPartsSmooth, hasAnalyticGradient } from "../lmm/gradient.js";
 import type { PLSSystem } from "../lmm/system.js";
@@ -107,15 +108,7 @@ export class Satterthwaite {
 
   /** Lᵀ M L for p-vector L and p×p M */
   private qform(l: ArrayLike<number>, M: Float64Array): number {
-    const p = this.p;
-    let s = 0;
-    for (let a = 0; a < p; a++) {
-      if (l[a] === 0) continue;
-      let r = 0;
-      for (let b = 0; b < p; b++) r += M[a + b * p] * l[b];
-      s += l[a] * r;
-    }
-    return s;
+    return bilinearForm(l, M, l, this.p);
   }
 
   /** Satterthwaite df of the contrast Lᵀβ (NaN when unavailable) */

@@ -48,15 +48,17 @@ for (const c of ref.lmm) {
 const flag = (args: string[], name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 
 for (const c of ref.glmm) {
-  test(`emmeans, ${c.name}: with lme4's estimates and vcov equal to emmeans within 1e-6; glmm's own fit within 2%`, () => {
+  test(`emmeans, ${c.name}: with lme4's estimates and vcov equal to emmeans within 1e-6; glmm's own fit within 2e-3`, () => {
     const m = fitModel(data(flag(c.args, "--data")!.split("/").pop()!), flag(c.args, "--formula")!, { family: flag(c.args, "--family") });
     assert.deepEqual(m.ms.xnames, c.xnames);
     const withR: ModelFit = { ...m, fit: { ...m.fit, beta: Float64Array.from(c.beta), vcov: Float64Array.from(c.vcov.flat()) } as ModelFit["fit"] };
     const opts = { specs: [flag(c.args, "--specs")!], type: "response" as const, adjust: (flag(c.args, "--adjust") ?? "tukey") as Adjust };
     compare(JSON.parse(JSON.stringify(emmeans(withR, opts), (_k, v) => (v === Infinity ? null : v))), c, 1e-6, c.name);
-    // glmm's GLMM vcov differs from lme4's Hessian-based one by ~1%: the CLI agrees to 2%
+    // glmm's GLMM vcov is lme4's (its Hessian of its own deviance evaluation); what is left is
+    // lme4's optimum, a few 1e-4 off the exact Laplace one (measured: 7e-4 on cbpp, 4e-4 salamanders)
     const cli = JSON.parse(glmm(["emmeans", ...c.args, "--format", "json"]));
-    cli.means.forEach((mm: Any, i: number) => assert.ok(relClose(mm.estimate, c.means[i].estimate, 0.02) && relClose(mm.se, c.means[i].se, 0.02), `${c.name} CLI mean ${i}`));
+    cli.means.forEach((mm: Any, i: number) => assert.ok(relClose(mm.estimate, c.means[i].estimate, 2e-3) && relClose(mm.se, c.means[i].se, 2e-3), `${c.name} CLI mean ${i}: ${mm.se} vs ${c.means[i].se}`));
+    cli.contrasts.forEach((cc: Any, i: number) => assert.ok(relClose(cc.se, c.contrasts[i].se, 2e-3), `${c.name} CLI contrast ${i} SE: ${cc.se} vs ${c.contrasts[i].se}`));
     assert.equal(cli.contrastScale, c.args.includes("binomial") ? "odds.ratio" : "ratio");
   });
 }
@@ -81,5 +83,6 @@ test("glmm emmeans: text output, and one-line errors for an unknown factor, a ba
   fails(["--specs", "Diet"], /'Diet' is not a factor of the fixed effects \(factors: Evit, Cu\)/);
   fails(["--specs", "Cu", "--at", "Time=abc"], /--at Time: 'abc' is not a number/);
   fails(["--specs", "Cu", "--at", "Cu=Cu999"], /'Cu999' is not a level of 'Cu'/);
-  fails(["--specs", "Cu", "--adjust", "scheffe"], /--adjust must be one of tukey, holm, bonferroni, BH, none/);
+  fails(["--specs", "Cu", "--adjust", "scheffe"], /--adjust must be one of tukey, sidak, holm, bonferroni, BH, none/);
+  fails(["--specs", "Cu", "--contrast", "poly"], /--contrast must be one of pairwise, trt.vs.ctrl, consec/);
 });

@@ -3,11 +3,13 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { anova } from "../../inference/anova.js";
+import { parseDdfMethod } from "../../inference/kenward-roger.js";
 import { displayName, fixed, fmt, formatP, formatTable, signifStars } from "../../report/table.js";
 import { addModelFlags, checkFormat, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
 interface AnovaFlags extends ModelFlags {
   type: string;
+  ddf: string;
 }
 
 const STARS = "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n";
@@ -17,7 +19,7 @@ export async function anovaCommand(o: AnovaFlags): Promise<void> {
   if (o.type !== "1" && o.type !== "3" && o.type !== "I" && o.type !== "III") throw new UserError(`--type must be 1 or 3 (or I / III), not '${o.type}'`);
   const type = o.type === "1" || o.type === "I" ? 1 : 3;
   const { model: m } = loadAndFit(o);
-  const res = anova(m, { type });
+  const res = anova(m, { type, ddf: parseDdfMethod(o.ddf) });
   const warnings = [...modelWarnings(m), ...res.warnings];
   printWarnings(warnings);
   if (o.format === "json") {
@@ -28,7 +30,7 @@ export async function anovaCommand(o: AnovaFlags): Promise<void> {
   if (m.fit.kind === "lmm") {
     const table = [["", "Sum Sq", "Mean Sq", "NumDF", "DenDF", "F value", "Pr(>F)", ""]];
     for (const r of res.rows) table.push([displayName(r.term), fmt(r.sumSq, 5), fmt(r.meanSq, 5), String(r.numDf), fmt(r.denDf, 5), fmt(r.statistic, 5), formatP(r.p), signifStars(r.p)]);
-    process.stdout.write(`Type ${roman} Analysis of Variance Table with Satterthwaite's method\n${formatTable(table, { firstLeft: true })}\n${STARS}`);
+    process.stdout.write(`Type ${roman} Analysis of Variance Table with ${res.method === "Kenward-Roger" ? "Kenward-Roger's" : "Satterthwaite's"} method\n${formatTable(table, { firstLeft: true })}\n${STARS}`);
   } else {
     const table = [["", "Chisq", "Df", "Pr(>Chisq)", ""]];
     for (const r of res.rows) table.push([displayName(r.term), fixed(r.statistic, 4), String(r.numDf), formatP(r.p), signifStars(r.p)]);
@@ -37,9 +39,10 @@ export async function anovaCommand(o: AnovaFlags): Promise<void> {
 }
 
 export function registerAnova(p: Command): void {
-  const cmd = p.command("anova").description("ANOVA table per fixed-effect term: Type III or I F tests with Satterthwaite df (LMM), Wald chi-square (GLMM)");
+  const cmd = p.command("anova").description("ANOVA table per fixed-effect term: Type III or I F tests with Satterthwaite or Kenward-Roger df (LMM), Wald chi-square (GLMM)");
   addModelFlags(cmd)
     .option("--type <n>", "3 (marginal hypotheses, lmerTest's default) or 1 (sequential)", "3")
+    .option("--ddf <method>", "LMM denominator df: satterthwaite or kenward-roger (REML fits; lmerTest's ddf = \"Kenward-Roger\")", "satterthwaite")
     .option("--format <format>", "text or json", "text")
     .action(async (o) => { await anovaCommand(o); });
 }

@@ -3,7 +3,8 @@
 // Bonferroni, BH or no adjustment.
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
-import { ADJUSTMENTS, emmeans, type Adjust, type EmmeansResult } from "../../inference/emmeans.js";
+import { ADJUSTMENTS, CONTRASTS, emmeans, type Adjust, type ContrastKind, type EmmeansResult } from "../../inference/emmeans.js";
+import { parseDdfMethod } from "../../inference/kenward-roger.js";
 import { fmt, formatColumn, formatP, formatTable } from "../../report/table.js";
 import { collect } from "../options.js";
 import { addModelFlags, checkFormat, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
@@ -15,6 +16,8 @@ interface EmmeansFlags extends ModelFlags {
   type: string;
   adjust: string;
   level: string;
+  ddf: string;
+  contrast: string;
 }
 
 const list = (s: string | undefined) => (s ?? "").split(",").map((x) => x.trim()).filter((x) => x !== "");
@@ -47,7 +50,7 @@ function text(r: EmmeansResult): string {
     rows.forEach((m, i) => table.push([...r.specs.map((s) => m.levels[s]), e[i], se[i], fmt(m.df, 4), l[i], u[i]]));
     out += `${formatTable(table, { firstLeft: true, indent: 1 })}\n\n`;
   }
-  out += `Degrees-of-freedom method: ${r.dfMethod === "asymptotic" ? "asymptotic" : "satterthwaite"}\n`;
+  out += `Degrees-of-freedom method: ${r.dfMethod.toLowerCase()}\n`;
   out += `Confidence level used: ${r.level}\n`;
   if (r.type === "response" && r.link !== "identity") out += `Intervals are back-transformed from the ${r.link} scale\n`;
   if (r.contrasts.length) {
@@ -58,15 +61,19 @@ function text(r: EmmeansResult): string {
     for (const g of cgroups) {
       const rows = r.contrasts.filter((c) => groupKey(c.by) === g);
       if (g) out += `${g}:\n`;
-      const table = [["contrast", cest, "SE", "df", stat, "p.value"]];
+      const table = [["contrast", cest, "SE", "df", lo, hi, stat, "p.value"]];
       const e = formatColumn(rows.map((c) => c.estimate), 5), se = formatColumn(rows.map((c) => c.se), 4);
-      rows.forEach((c, i) => table.push([c.contrast, e[i], se[i], fmt(c.df, 4), fmt(c.statistic, 4), formatP(c.p)]));
+      const cl = formatColumn(rows.map((c) => c.lower), 5), cu = formatColumn(rows.map((c) => c.upper), 5);
+      rows.forEach((c, i) => table.push([c.contrast, e[i], se[i], fmt(c.df, 4), cl[i], cu[i], fmt(c.statistic, 4), formatP(c.p)]));
       out += `${formatTable(table, { firstLeft: true, indent: 1 })}\n\n`;
     }
     const k = r.means.length / Math.max(1, cgroups.length);
-    if (r.contrastScale !== "difference") out += `Tests are performed on the ${r.link} scale\n`;
-    const family = r.adjust === "tukey" ? `comparing a family of ${k} estimates` : `${(k * (k - 1)) / 2} tests`;
-    out += r.adjust === "none" || k <= 2 ? "P values are not adjusted\n" : `P value adjustment: ${r.adjust} method for ${family}\n`;
+    const m = r.contrasts.length / Math.max(1, cgroups.length);
+    out += `Confidence level used: ${r.level}\n`;
+    const fam = (a: string, what: string) => (a === "tukey" ? `comparing a family of ${k} estimates` : `${m} ${what}`);
+    if (r.ciAdjust !== "none") out += `Conf-level adjustment: ${r.ciAdjust} method for ${fam(r.ciAdjust, "estimates")}\n`;
+    if (r.contrastScale !== "difference") out += `Intervals are back-transformed from the log ${r.contrastScale === "odds.ratio" ? "odds ratio" : "ratio"} scale\nTests are performed on the ${r.link} scale\n`;
+    out += r.adjust === "none" ? "P values are not adjusted\n" : `P value adjustment: ${r.adjust} method for ${fam(r.adjust, "tests")}\n`;
   }
   return out;
 }
@@ -74,13 +81,14 @@ function text(r: EmmeansResult): string {
 export async function emmeansCommand(o: EmmeansFlags): Promise<void> {
   checkFormat(o.format, ["text", "json"]);
   if (o.type !== "link" && o.type !== "response") throw new UserError(`--type must be link or response, not '${o.type}'`);
+  if (!CONTRASTS.includes(o.contrast as ContrastKind)) throw new UserError(`--contrast must be one of ${CONTRASTS.join(", ")}, not '${o.contrast}'`);
   if (!ADJUSTMENTS.includes(o.adjust as Adjust)) throw new UserError(`--adjust must be one of ${ADJUSTMENTS.join(", ")}, not '${o.adjust}'`);
   const level = Number(o.level);
   if (!(level > 0 && level < 1)) throw new UserError(`--level must be a number between 0 and 1, not '${o.level}'`);
   const specs = list(o.specs);
   const at = parseAt(o.at);
   const { model: m } = loadAndFit(o);
-  const r = emmeans(m, { specs, by: list(o.by), at, type: o.type, adjust: o.adjust as Adjust, level });
+  const r = emmeans(m, { specs, by: list(o.by), at, type: o.type, adjust: o.adjust as Adjust, level, ddf: parseDdfMethod(o.ddf), contrast: o.contrast as ContrastKind });
   const warnings = [...modelWarnings(m), ...r.warnings];
   printWarnings(warnings);
   if (o.format === "json") process.stdout.write(toJSON({ ...r, warnings }) + "\n");
@@ -88,14 +96,16 @@ export async function emmeansCommand(o: EmmeansFlags): Promise<void> {
 }
 
 export function registerEmmeans(p: Command): void {
-  const cmd = p.command("emmeans").description("estimated marginal means over a reference grid and pairwise contrasts (Satterthwaite df for LMMs)");
+  const cmd = p.command("emmeans").description("estimated marginal means over a reference grid and their contrasts with intervals (Satterthwaite or Kenward-Roger df for LMMs)");
   addModelFlags(cmd)
     .requiredOption("--specs <factors>", "factor(s) whose means are wanted, comma-separated (averaged with equal weights over the other factors)")
     .option("--by <factors>", "separate tables and contrast families per level of these factors, comma-separated")
     .option("--at <name=values>", "covariate values (default: the mean) or factor levels, e.g. Time=4,12 (repeatable)", collect, [])
     .option("--type <scale>", "link or response (back-transformed, delta-method SE)", "link")
-    .option("--adjust <method>", "p-value adjustment of the pairwise contrasts: tukey, holm, bonferroni, BH or none", "tukey")
+    .option("--contrast <kind>", "pairwise, trt.vs.ctrl (each level against the first) or consec (each against the one before)", "pairwise")
+    .option("--adjust <method>", "p-value adjustment of the contrasts: tukey (sidak for non-pairwise contrasts, as emmeans), sidak, holm, bonferroni, BH or none; holm and BH intervals use bonferroni", "tukey")
     .option("--level <p>", "confidence level", "0.95")
+    .option("--ddf <method>", "LMM df: satterthwaite or kenward-roger (with the KR-adjusted covariance; REML fits)", "satterthwaite")
     .option("--format <format>", "text or json", "text")
     .action(async (o) => { await emmeansCommand(o); });
 }

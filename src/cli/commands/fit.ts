@@ -43,13 +43,14 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
 export function registerFit(p: Command): void {
   addModelFlags(p.command("fit").description("fit a linear or generalized linear mixed model (or, without random-effect terms, lm/glm)"))
     .option("--plot <dir>", "also write caterpillar.svg, residuals.svg and qq.svg to this folder")
-    .option("--ddf <method>", "LMM t-test degrees of freedom: satterthwaite (lmerTest) or none (lme4's t values only)", "satterthwaite")
+    .option("--ddf <method>", "LMM t-test degrees of freedom: satterthwaite (lmerTest), kenward-roger (KR-adjusted SEs and df; REML) or none (lme4's t values only)", "satterthwaite")
     .option("--format <format>", "text or json", "text")
     .action(async (o) => { await fitCommand(o); });
 }
 
-function parseDdf(v: string | undefined): "satterthwaite" | "none" {
+function parseDdf(v: string | undefined): "satterthwaite" | "kenward-roger" | "none" {
   if (v === undefined || v === "satterthwaite") return "satterthwaite";
   if (v === "none") return "none";
-  throw new UserError(`--ddf must be satterthwaite or none, not '${v}'`);
+  if (v === "kenward-roger") return "kenward-roger";
+  throw new UserError(`--ddf must be satterthwaite, kenward-roger or none, not '${v}'`);
 }

@@ -4,12 +4,14 @@ import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { waldContrast, waldJoint } from "../../inference/wald.js";
 import { Satterthwaite } from "../../inference/satterthwaite.js";
+import { kenwardRoger, krContrast, krTest, parseDdfMethod } from "../../inference/kenward-roger.js";
 import { displayName, fixed, fmt, formatColumn, formatP, formatTable, signifStars } from "../../report/table.js";
 import { collect } from "../options.js";
 import { addModelFlags, checkFormat, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
 interface FixefFlags extends ModelFlags {
   contrast: string[];
+  ddf: string;
 }
 
 function parseContrast(text: string, names: readonly string[]): Float64Array {
@@ -30,7 +32,25 @@ export async function fixefCommand(o: FixefFlags): Promise<void> {
   let rows: { term: string; estimate: number; se: number; df: number | null; statistic: number; p: number }[];
   let contrast: unknown = null;
   let contrastText = "";
-  if (f.kind === "lmm") {
+  const ddf = parseDdfMethod(o.ddf);
+  if (f.kind === "lmm" && ddf === "kenward-roger") {
+    const kr = kenwardRoger(m.ms, f, m.weights);
+    rows = f.xnames.map((term, j) => {
+      const l = new Float64Array(f.p);
+      l[j] = 1;
+      const c = krContrast(kr, f.beta, l);
+      return { term, estimate: c.estimate, se: c.se, df: c.df, statistic: c.t, p: c.p };
+    });
+    if (o.contrast.length === 1) {
+      const c = krContrast(kr, f.beta, parseContrast(o.contrast[0], f.xnames));
+      contrast = { L: o.contrast[0], ...c };
+      contrastText = `\nContrast ${o.contrast[0]}: estimate ${fmt(c.estimate)}, SE ${fmt(c.se)}, t = ${fmt(c.t)} on ${fmt(c.df)} df, p = ${fmt(c.p)} (Kenward-Roger)\n`;
+    } else if (o.contrast.length > 1) {
+      const ft = krTest(kr, f.beta, o.contrast.map((c) => parseContrast(c, f.xnames)));
+      contrast = { L: o.contrast, ...ft };
+      contrastText = `\nF test of ${o.contrast.length} contrasts: F = ${fmt(ft.F)} on ${ft.numDf} and ${fmt(ft.denDf)} df, p = ${fmt(ft.p)} (Kenward-Roger, F scaled by ${fmt(ft.scaling)})\n`;
+    }
+  } else if (f.kind === "lmm") {
     const s = new Satterthwaite(m.ms, f);
     warnings.push(...s.warnings);
     rows = s.coefficients().map((r) => ({ term: r.term, estimate: r.estimate, se: r.se, df: r.df, statistic: r.t, p: r.p }));
@@ -57,7 +77,7 @@ export async function fixefCommand(o: FixefFlags): Promise<void> {
   }
   printWarnings(warnings);
   if (o.format === "json") {
-    process.stdout.write(toJSON({ method: f.kind === "lmm" ? "Satterthwaite" : "Wald z", fixef: rows, contrast, warnings }) + "\n");
+    process.stdout.write(toJSON({ method: f.kind === "lmm" ? (ddf === "kenward-roger" ? "Kenward-Roger" : "Satterthwaite") : "Wald z", fixef: rows, contrast, warnings }) + "\n");
     return;
   }
   const lmm = f.kind === "lmm";
@@ -66,13 +86,14 @@ export async function fixefCommand(o: FixefFlags): Promise<void> {
   const both = formatColumn([...rows.map((r) => r.estimate), ...rows.map((r) => r.se)], 4);
   const df = rows.map((r) => fixed(r.df, 3)); // as lmerTest prints it
   rows.forEach((r, i) => table.push([displayName(r.term), both[i], both[rows.length + i], ...(lmm ? [df[i]] : []), fixed(r.statistic, 3), formatP(r.p), signifStars(r.p)]));
-  const head = lmm ? "Fixed effects (t tests with Satterthwaite's degrees of freedom, as lmerTest):" : "Fixed effects (Wald z tests):";
+  const head = lmm ? (ddf === "kenward-roger" ? "Fixed effects (t tests with Kenward-Roger's SEs and degrees of freedom, as lmerTest/pbkrtest):" : "Fixed effects (t tests with Satterthwaite's degrees of freedom, as lmerTest):") : "Fixed effects (Wald z tests):";
   process.stdout.write(`${head}\n${formatTable(table, { firstLeft: true })}\n---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n${contrastText}`);
 }
 
 export function registerFixef(p: Command): void {
   const cmd = p.command("fixef").description("fixed-effect tests: Satterthwaite df and p-values (LMM), Wald z (GLMM), contrasts");
   addModelFlags(cmd)
+    .option("--ddf <method>", "LMM df: satterthwaite or kenward-roger (KR-adjusted SEs; REML fits)", "satterthwaite")
     .option("--contrast <numbers>", "contrast weights, one per coefficient, e.g. \"0,1,-1\" (repeat for an F test)", collect, [])
     .option("--format <format>", "text or json", "text")
     .action(async (o) => { await fixefCommand(o); });

@@ -13,6 +13,8 @@ interface PredictFlags extends ModelFlags {
   level: string;
   type: string;
   se: boolean;
+  interval?: string;
+  intervalLevel: string;
   out?: string;
 }
 
@@ -30,7 +32,11 @@ export async function predictCommand(o: PredictFlags): Promise<void> {
   if (o.type !== "response" && o.type !== "link") throw new UserError(`--type must be response or link, not '${o.type}'`);
   const { frame, model: m } = loadAndFit(o);
   const newdata = o.newdata ? readFrameFile(o.newdata) : null;
-  const res = predict(m, { newdata: newdata ?? undefined, level, type: o.type });
+  if (o.interval !== undefined && o.interval !== "confidence" && o.interval !== "prediction") throw new UserError(`--interval must be confidence or prediction, not '${o.interval}'`);
+  const intervalLevel = Number(o.intervalLevel);
+  if (!(intervalLevel > 0 && intervalLevel < 1)) throw new UserError(`--interval-level must be a number between 0 and 1, not '${o.intervalLevel}'`);
+  const interval = o.interval as "confidence" | "prediction" | undefined;
+  const res = predict(m, { newdata: newdata ?? undefined, level, type: o.type, interval, intervalLevel });
   const src = newdata ?? frame;
   const warnings = modelWarnings(m);
   for (const [g, l] of Object.entries(res.newLevels)) warnings.push(`levels of '${g}' not in the fitted data get the population-level prediction: ${l.slice(0, 10).join(", ")}${l.length > 10 ? ", ..." : ""}`);
@@ -38,16 +44,22 @@ export async function predictCommand(o: PredictFlags): Promise<void> {
   // one output row per source row (NA where no prediction)
   const full = new Float64Array(src.nrow).fill(NaN);
   const se = new Float64Array(src.nrow).fill(NaN);
-  res.rows.forEach((r, i) => { full[r] = res.fit[i]; se[r] = res.seLink[i]; });
+  const lower = new Float64Array(src.nrow).fill(NaN), upper = new Float64Array(src.nrow).fill(NaN);
+  res.rows.forEach((r, i) => {
+    full[r] = res.fit[i];
+    se[r] = res.seLink[i];
+    if (res.lower && res.upper) { lower[r] = res.lower[i]; upper[r] = res.upper[i]; }
+  });
+  const iv = interval !== undefined;
   printWarnings(warnings);
   if (o.format === "json") {
-    emit(toJSON({ level, type: o.type, prediction: full, ...(o.se ? { se_link_population: se } : {}), new_levels: res.newLevels, warnings }) + "\n", o.out);
+    emit(toJSON({ level, type: o.type, prediction: full, ...(o.se ? { se_link_population: se } : {}), ...(iv ? { interval, interval_level: intervalLevel, lower, upper } : {}), new_levels: res.newLevels, warnings }) + "\n", o.out);
     return;
   }
   const cols = src.names;
-  const header = [...cols, "prediction", ...(o.se ? ["se_link_population"] : [])];
+  const header = [...cols, "prediction", ...(o.se ? ["se_link_population"] : []), ...(iv ? ["lower", "upper"] : [])];
   const lines = [header.map(csvField).join(",")];
-  for (let r = 0; r < src.nrow; r++) lines.push([...cols.map((c) => csvField(cell(src, c, r))), csvField(full[r]), ...(o.se ? [csvField(se[r])] : [])].join(","));
+  for (let r = 0; r < src.nrow; r++) lines.push([...cols.map((c) => csvField(cell(src, c, r))), csvField(full[r]), ...(o.se ? [csvField(se[r])] : []), ...(iv ? [csvField(lower[r]), csvField(upper[r])] : [])].join(","));
   emit(lines.join("\n") + "\n", o.out);
 }
 
@@ -58,6 +70,8 @@ export function registerPredict(p: Command): void {
     .option("--level <level>", "conditional (with the random effects), population (random effects at 0) or marginal (averaged over them)", "conditional")
     .option("--type <type>", "response or link", "response")
     .option("--se", "add the standard error of the population-level linear predictor (fixed effects' uncertainty)")
+    .option("--interval <kind>", "add lower/upper limits: confidence (fixed effects' uncertainty, plus the random effects' conditional variance for conditional predictions) or prediction (LMM: also the residual variance, and the random-effect variance where the group is new or at population level)")
+    .option("--interval-level <p>", "coverage of the intervals", "0.95")
     .option("--out <file>", "write to a file instead of stdout")
     .option("--format <format>", "csv or json", "csv")
     .action(async (o) => { await predictCommand(o); });
