@@ -18,8 +18,11 @@ import { checkChoice, checkOptions, refLevelsOption } from "./options.js";
 
 /** Options of {@link fit}. The CLI's names are accepted too: `nagq` for nAGQ, `ref` for refLevels, `REML` for reml. */
 export interface FitOptions {
-  /** "gaussian" (default), "binomial", "poisson", "negative_binomial" or "Gamma" */
-  readonly family?: FamilyName;
+  /**
+   * "gaussian" (default), "binomial", "poisson", "negative_binomial" (nbinom2), "nbinom1", "Gamma",
+   * "beta", "betabinomial", "tweedie", "ordinal"; hurdles "truncated_poisson", "truncated_nbinom2" (with zi)
+   */
+  readonly family?: FamilyName | "truncated_poisson" | "truncated_nbinom2";
   /** the link (default: the family's canonical link) */
   readonly link?: LinkName;
   /** REML for gaussian identity-link models (default true) */
@@ -36,13 +39,21 @@ export interface FitOptions {
   readonly covariances?: readonly KnownCovariance[];
   /** called after every objective evaluation */
   readonly onProgress?: (info: ProgressInfo) => void;
-  /** LMM t-test degrees of freedom: "satterthwaite" (lmerTest, default) or "none" */
-  readonly ddf?: "satterthwaite" | "none";
+  /** LMM t-test degrees of freedom: "satterthwaite" (lmerTest, default), "kenward-roger" (pbkrtest) or "none" */
+  readonly ddf?: "satterthwaite" | "kenward-roger" | "none";
+  /** zero-inflation formula, glmmTMB's ziformula ("~ 1", "~ x"; fixed effects) */
+  readonly zi?: string;
+  /** dispersion formula, glmmTMB's dispformula ("~ sex"; fixed effects, log link) */
+  readonly disp?: string;
+  /** family "ordinal": the response's levels from lowest to highest */
+  readonly levels?: readonly string[];
+  /** GLMM vcov(β): "lme4" (default, glmer's) or "laplace" (the exact Laplace Hessian) */
+  readonly vcov?: "lme4" | "laplace";
   /** names the data in messages and in the summary's "Data:" line (default "data") */
   readonly dataName?: string;
 }
 
-const FIT_KEYS = ["family", "link", "reml", "nAGQ", "refLevels", "information", "weights", "covariances", "onProgress", "ddf", "dataName"] as const;
+const FIT_KEYS = ["family", "link", "reml", "nAGQ", "refLevels", "information", "weights", "covariances", "onProgress", "ddf", "dataName", "zi", "disp", "levels", "vcov"] as const;
 const FIT_ALIASES = { nagq: "nAGQ", ref: "refLevels", REML: "reml", data: "dataName" };
 
 function checkFormula(formula: unknown, where: string): string {
@@ -52,7 +63,9 @@ function checkFormula(formula: unknown, where: string): string {
 
 function checkFamily(family: string | undefined, link: string | undefined): void {
   if (family !== undefined && typeof family !== "string") throw new UserError(`family must be a string such as "binomial", not ${typeof family}`);
-  makeFamily(family ?? "gaussian", link); // unknown names fail here, with the valid ones listed
+  // unknown names fail here, with the valid ones listed; a hurdle is its count family, truncated
+  const hurdle = family === "truncated_poisson" ? "poisson" : family === "truncated_nbinom2" ? "negative_binomial" : null;
+  makeFamily(hurdle ?? family ?? "gaussian", link);
 }
 
 /**
@@ -68,7 +81,8 @@ export function fit(data: DataInput, formula: string, options: FitOptions = {}):
   const o = checkOptions(options, FIT_KEYS, "fit()", FIT_ALIASES);
   checkFamily(o.family, o.link);
   if (o.nAGQ !== undefined && !(Number.isInteger(o.nAGQ) && o.nAGQ >= 1)) throw new UserError(`fit(): nAGQ must be a positive integer, not ${JSON.stringify(o.nAGQ)}`);
-  if (o.ddf !== undefined) checkChoice(o.ddf, ["satterthwaite", "none"] as const, "fit(): ddf");
+  if (o.ddf !== undefined) checkChoice(o.ddf, ["satterthwaite", "kenward-roger", "none"] as const, "fit(): ddf");
+  if (o.vcov !== undefined) checkChoice(o.vcov, ["lme4", "laplace"] as const, "fit(): vcov");
   if (o.information !== undefined) checkChoice(o.information, ["expected", "observed"] as const, "fit(): information");
   const frame = toFrame(data, o.dataName ?? "data");
   const { dataName: _unused, refLevels, ...rest } = o;

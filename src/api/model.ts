@@ -96,7 +96,10 @@ export interface PredictOptions {
   readonly level?: PredictLevel;
   /** "response" (default) or "link" */
   readonly type?: "link" | "response";
-  /** "confidence": intervals from the fixed effects' uncertainty (population level, GLMs and GEEs) */
+  /**
+   * "confidence": the fixed effects' uncertainty, plus the random effects' at level "conditional";
+   * "prediction" (LMMs): also the residual variance (and, at level "population", the random effects')
+   */
   readonly interval?: "none" | "confidence" | "prediction";
   /** coverage of the intervals (default 0.95) */
   readonly confLevel?: number;
@@ -276,11 +279,16 @@ export class Model {
     const mixed = this.kind === "lmm" || this.kind === "glmm";
     const level: PredictLevel = mixed ? (o.level ?? "conditional") : "population";
     const type = o.type ?? "response";
-    if (interval === "prediction") throw new UserError("predict(): prediction intervals are not available; interval: \"confidence\" gives the fixed effects' uncertainty");
-    if (interval === "confidence" && level !== "population") throw new UserError(`predict(): confidence intervals are for level "population" (the fixed effects' uncertainty); the ${level} level would need the random effects' too`);
+    if (interval === "prediction" && !mixed) throw new UserError(`predict(): prediction intervals are for mixed models; a ${this.kind.toUpperCase()} has interval: "confidence"`);
+    if (interval !== "none" && level === "marginal") throw new UserError(`predict(): intervals are for level "conditional" or "population", not "marginal"`);
     let nd = newdata === undefined || newdata === null ? undefined : toFrame(newdata, "newdata");
     if (nd && mixed && level !== "conditional") nd = withGroupingPlaceholders(nd, this.formula, this.data);
     const m = this.#modelFit();
+    if (mixed && interval !== "none") {
+      // the engine's intervals: what each includes is in inference/predict-interval.ts and docs/inference.md
+      const r = predictFn(m, { newdata: nd, level, type, interval, intervalLevel: o.confLevel });
+      return { rows: r.rows, fit: r.fit, seLink: r.seLink, lower: r.lower, upper: r.upper, newLevels: r.newLevels };
+    }
     const r = predictFn(m, { newdata: nd, level, type: interval === "none" ? type : "link" });
     if (interval === "none") return { rows: r.rows, fit: r.fit, seLink: r.seLink, newLevels: r.newLevels };
     const cl = o.confLevel ?? 0.95;

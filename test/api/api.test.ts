@@ -65,9 +65,23 @@ test("api: predict — conditional, population with confidence intervals (emmean
   close(pop.seLink[1], 9.581277392, 1e-3, "SE at Days 5");
   close(pop.upper![1] - pop.fit[1], 1.959963984540054 * pop.seLink[1], 1e-9, "z interval");
   assert.deepEqual({ ...pop.newLevels }, { Subject: ["new"] });
-  assert.throws(() => m.predict(nd, { interval: "confidence" }), /confidence intervals are for level "population"/);
-  assert.throws(() => m.predict(nd, { level: "population", interval: "prediction" }), /prediction intervals are not available/);
+  assert.throws(() => m.predict(nd, { level: "marginal", interval: "confidence" }), /intervals are for level "conditional" or "population", not "marginal"/);
   assert.throws(() => m.predict(nd, { levle: "population" } as never), /unknown option 'levle' \(did you mean 'level'\?\)/);
+});
+
+test("api: predict with interval — the four kinds of predict_intervals.R (seen and new subject), as the CLI's", () => {
+  const ref = JSON.parse(readFileSync(join(root, "test", "fixtures", "reference", "predict_intervals.json"), "utf8")).lmm;
+  for (const level of ["conditional", "population"] as const) {
+    for (const interval of ["confidence", "prediction"] as const) {
+      const r = m.predict(ref.newdata, { level, interval });
+      const want = ref[`${level}_${interval}`];
+      for (let k = 0; k < 2; k++) {
+        close(r.fit[k], want.fit[k], 1e-3, `${level} ${interval} fit ${k}`);
+        close(r.lower![k], want.lower[k], 1e-3, `${level} ${interval} lower ${k}`);
+        close(r.upper![k], want.upper[k], 1e-3, `${level} ${interval} upper ${k}`);
+      }
+    }
+  }
 });
 
 test("api: the same model from rows, columns, an Arrow-like table and a Frame", () => {
