@@ -1,6 +1,8 @@
 // Linear mixed models: lme4's profiled deviance / REML criterion over θ (Bates et al. 2015),
 // evaluated from the blocked Cholesky factor of PLSSystem and minimized by BOBYQA.
-import { UserError } from "../errors.js";
+import { TooLargeError, UserError } from "../errors.js";
+import { CrossedSchur } from "./crossed.js";
+import { IterativeLMM } from "./iterative.js";
 import type { ModelStructure } from "../formula/types.js";
 import { cholInverse } from "../linalg/dense.js";
 import { bobyqa } from "../optim/index.js";
@@ -23,6 +25,16 @@ export interface LMMOptions {
   readonly maxfun?: number;
   /** called after every objective evaluation (progress display, cancellation by throwing) */
   readonly onProgress?: (info: ProgressInfo) => void;
+  /**
+   * "direct" (Cholesky: dense or sparse by cost), "iterative" (PCG + stochastic Lanczos
+   * quadrature; crossed random intercepts only), or "auto" (default): direct unless its factor
+   * would be too large and the model suits the iterative route.
+   */
+  readonly solver?: "auto" | "direct" | "iterative";
+  /** iterative route: seed of the probe vectors (default 1) */
+  readonly seed?: number;
+  /** iterative route: number of probe vectors (default: chosen for an MC SE of logLik below 0.01) */
+  readonly probes?: number;
 }
 
 /** What a progress callback sees. */
@@ -86,6 +98,8 @@ export interface FittedLMM {
   readonly warnings: string[];
   /** the factorization of the penalized system */
   readonly solver: SolverInfo;
+  /** iterative route: the Monte Carlo standard error of logLik (absent on the exact routes) */
+  readonly logLikMCSE?: number;
 }
 
 export class LinearMixedModel {
@@ -287,5 +301,16 @@ export function isSingular(terms: readonly SysTerm[], theta: ArrayLike<number>, 
 
 /** Fit a linear mixed model (library entry point). */
 export function fitLMM(ms: ModelStructure, options: LMMOptions = {}): FittedLMM {
-  return new LinearMixedModel(ms, options).fit(options);
+  const solver = options.solver ?? "auto";
+  const iterative = () => new IterativeLMM(ms, options).fit();
+  if (solver === "iterative") return iterative();
+  let model: LinearMixedModel;
+  try {
+    model = new LinearMixedModel(ms, options);
+  } catch (e) {
+    // the Cholesky factor would not fit: crossed intercepts go to the iterative route
+    if (solver === "auto" && e instanceof TooLargeError && CrossedSchur.eligible(sortTerms(ms.reTerms))) return iterative();
+    throw e;
+  }
+  return model.fit(options);
 }

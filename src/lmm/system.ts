@@ -20,7 +20,7 @@
 // are extra leaves, numbered first, each with its tip as parent (Ω's only entry off the diagonal in
 // its column is ZᵀWZ between the level and its tip), so the block stays tree-shaped.
 import type { LevelTree } from "../formula/types.js";
-import { UserError } from "../errors.js";
+import { TooLargeError } from "../errors.js";
 import { cholLower, syrkLowerSub } from "../linalg/dense.js";
 import { type SysTerm, applyLambda, applyLambdaT, levelEffects, setLambdas } from "./reterms.js";
 import { SparseRest } from "./sparse-rest.js";
@@ -30,7 +30,13 @@ export type SolverRoute = "auto" | "sparse" | "dense";
 
 /** Which factorization a fit used, and its size (for `describe` and the JSON). */
 export interface SolverInfo {
-  readonly route: "sparse" | "dense";
+  readonly route: "sparse" | "dense" | "iterative";
+  /** the iterative route: what it does, e.g. "iterative (PCG + SLQ, 16 probes, MC SE of logLik 0.004)" */
+  readonly method?: string;
+  /** the iterative route: probe vectors of the log-determinant estimate */
+  readonly probes?: number;
+  /** the iterative route: Monte Carlo standard error of logLik at the optimum */
+  readonly logLikMCSE?: number;
   /** random effects outside the first term, plus p + 1 (X and y) */
   readonly restSize: number;
   /** stored entries of the rest part's factor */
@@ -266,7 +272,7 @@ export class PLSSystem {
     // memory alone is 4 GB and one evaluation takes many minutes — say so instead of starting.
     if (this.sparse === null && this.m > MAX_DENSE) {
       const what = rest.map((t) => `(${t.term.cnames.length === 1 && t.term.cnames[0] === "(Intercept)" ? "1" : t.term.cnames.join(" + ")} | ${t.term.group}) with ${t.q.toLocaleString("en")} effects`).join(", ");
-      throw new UserError(`the model is too large for glmm's dense part: ${what} besides the first term${first ? ` (${first.term.group}, sparse)` : ""} make a ${this.m.toLocaleString("en")}² matrix (${((2 * 8 * this.m * this.m) / 2 ** 30).toFixed(1)} GiB, and a q³ factorization per evaluation); glmm takes up to ${MAX_DENSE.toLocaleString("en")} — terms with a known covariance (or a tree beside other large terms) stay in the dense part`);
+      throw new TooLargeError(`the model is too large for glmm's dense part: ${what} besides the first term${first ? ` (${first.term.group}, sparse)` : ""} make a ${this.m.toLocaleString("en")}² matrix (${((2 * 8 * this.m * this.m) / 2 ** 30).toFixed(1)} GiB, and a q³ factorization per evaluation); glmm takes up to ${MAX_DENSE.toLocaleString("en")} — terms with a known covariance (or a tree beside other large terms) stay in the dense part`);
     }
 
     this.ARR = new Float64Array(sparse ? 0 : this.m * this.m);
