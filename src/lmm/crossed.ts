@@ -154,6 +154,22 @@ export class CrossedSchur {
         const h = (l2 * acc) / om0[l];
         for (let s = s0; s < s1; s++) U[ridx[s]] += wt[s] * (T[ridx[s]] - h);
       }
+    } else if (R === 1) {
+      // two crossed factors, a block of k vectors: the k values of one rest index are adjacent
+      for (let l = 0; l < q0; l++) {
+        const s0 = grpPtr[l], s1 = grpPtr[l + 1];
+        g.fill(0);
+        for (let s = s0; s < s1; s++) {
+          const w = wt[s], b = ridx[s] * k;
+          for (let c = 0; c < k; c++) g[c] += w * T[b + c];
+        }
+        const f = l2 / om0[l];
+        for (let c = 0; c < k; c++) g[c] *= f;
+        for (let s = s0; s < s1; s++) {
+          const w = wt[s], b = ridx[s] * k;
+          for (let c = 0; c < k; c++) U[b + c] += w * (T[b + c] - g[c]);
+        }
+      }
     } else {
       for (let l = 0; l < q0; l++) {
         const s0 = grpPtr[l], s1 = grpPtr[l + 1];

@@ -34,6 +34,8 @@ export interface FitJSON {
   evaluations: number;
   /** how the penalized system was factored (mixed models only) */
   solver?: SolverInfo;
+  /** iterative route: the Monte Carlo standard error of logLik */
+  logLikMCSE?: number;
 }
 
 /** JSON numbers: non-finite values become null (JSON has no NaN). */
@@ -100,6 +102,7 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
       }),
       varcorr, sigma: num(fit.sigma), nb_size: null, theta: Array.from(fit.theta),
       singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations, solver: fit.solver,
+      ...(fit.logLikMCSE !== undefined ? { logLikMCSE: num(fit.logLikMCSE) } : {}),
     };
   }
   return {

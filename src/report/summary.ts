@@ -46,6 +46,8 @@ export function fitSummary(inp: SummaryInput): string {
     const rows = [["AIC", "BIC", "logLik", "deviance", "df.resid"], [fixed(j.AIC, 1), fixed(j.BIC, 1), fixed(j.logLik, 1), fixed(-2 * j.logLik, 1), String(dfResid)]];
     out.push(formatTable(rows, { header: true, align: "right" }));
   }
+  // the iterative route's log-determinant is a Monte Carlo estimate: say how precise
+  if (j.solver?.method) out.push(`Solver: ${j.solver.method}${j.logLikMCSE !== undefined ? `; logLik ± ${fixed(j.logLikMCSE, 4)} (Monte Carlo SE)` : ""}`);
   if (j.nb_size !== null && !isLMM) out.push(`Negative binomial size (nb_size): ${fmt(j.nb_size, 4)}`);
   out.push("");
   out.push("Scaled residuals: ");
