@@ -60,7 +60,7 @@ interface Evaluation {
 // Ŝ's spectrum is a cluster at 1 plus a few outliers (the overall mean's direction): Gauss
 // quadrature of log is converged to ~1e-6 in 10 steps on the bench designs, and the outliers' Ritz
 // pairs in fewer than 25
-const LANCZOS_STEPS = 20;
+const LANCZOS_STEPS = 12;
 const RITZ_STEPS = 25;
 const MAX_PROBES = 256;
 
@@ -303,7 +303,8 @@ export class IterativeLMM {
     const sd = Math.sqrt(ss / Math.max(1, k - 1));
     // deviance SE ≤ 2·target·0.8 (a margin for the spread's own sampling error)
     const need = Math.ceil((sd / (1.6 * target)) ** 2);
-    return Math.min(MAX_PROBES, Math.max(8, need));
+    // whole blocks of 8: the matrix-vector kernel serves eight probes per pass
+    return Math.min(MAX_PROBES, Math.max(8, 8 * Math.ceil(need / 8)));
   }
 
   /** the route's description for `describe` and the JSON */
