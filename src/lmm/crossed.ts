@@ -202,21 +202,16 @@ export class CrossedSchur {
 
   /** out_R (qR×k) ← Ω_R0 x0 (q0×k) */
   omegaR0(x0: Float64Array, out: Float64Array, k: number): void {
-    const { R, q0, grpPtr, ridx, wt, lamR, lam0 } = this;
-    out.fill(0);
-    for (let l = 0; l < q0; l++)
-      for (let s = grpPtr[l]; s < grpPtr[l + 1]; s++) {
-        const w = wt[s] * lam0;
-        for (let t = 0; t < R; t++) {
-          const j = ridx[s * R + t];
-          const f = w * lamR[j];
-          for (let c = 0; c < k; c++) out[j * k + c] += f * x0[l * k + c];
-        }
-      }
+    this.offDiagonal(x0, out, k, true);
   }
 
   /** out0 (q0×k) ← Ω_0R xR (qR×k) */
   omega0R(xR: Float64Array, out: Float64Array, k: number): void {
+    this.offDiagonal(xR, out, k, false);
+  }
+
+  /** Ω_R0 x (toRest) or Ω_0R x: the same entries λ₀ λ_j w, read in either direction */
+  private offDiagonal(x: Float64Array, out: Float64Array, k: number, toRest: boolean): void {
     const { R, q0, grpPtr, ridx, wt, lamR, lam0 } = this;
     out.fill(0);
     for (let l = 0; l < q0; l++)
@@ -225,7 +220,8 @@ export class CrossedSchur {
         for (let t = 0; t < R; t++) {
           const j = ridx[s * R + t];
           const f = w * lamR[j];
-          for (let c = 0; c < k; c++) out[l * k + c] += f * xR[j * k + c];
+          const a = toRest ? j * k : l * k, b = toRest ? l * k : j * k;
+          for (let c = 0; c < k; c++) out[a + c] += f * x[b + c];
         }
       }
   }

@@ -24,7 +24,7 @@ import { bobyqa } from "../optim/index.js";
 import { ranefTables } from "./condvar.js";
 import { CrossedSchur } from "./crossed.js";
 import type { FittedLMM, ProgressInfo } from "./lmm.js";
-import { isSingular, varCorr } from "./lmm.js";
+import { checkedResponse, isSingular, varCorr } from "./lmm.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart } from "./reterms.js";
 import type { SolverInfo } from "./system.js";
 
@@ -83,7 +83,7 @@ export class IterativeLMM {
   private cgIters = 0;
 
   constructor(readonly ms: ModelStructure, private readonly options: IterativeOptions = {}) {
-    if (!ms.response) throw new UserError("a linear mixed model needs a response (left-hand side of the formula)");
+    const y = checkedResponse(ms);
     const terms = sortTerms(ms.reTerms);
     if (!CrossedSchur.eligible(terms)) throw new UserError("the iterative solver serves random intercepts of two or more grouping factors, such as (1 | user) + (1 | item), without slopes or known covariances");
     this.terms = terms;
@@ -91,14 +91,7 @@ export class IterativeLMM {
     const n = ms.n, p = ms.p;
     this.n = n;
     this.p = p;
-    if (n <= p) throw new UserError(`the model has ${p} fixed-effect columns for ${n} observations: a linear mixed model needs more observations than fixed effects`);
-    let y = ms.response.y;
-    if (ms.offset) {
-      y = Float64Array.from(y);
-      for (let i = 0; i < n; i++) y[i] -= ms.offset[i];
-    }
     this.y = y;
-    if (y.every((v) => v === y[0])) throw new UserError(`the response '${ms.response.name}' is the same (${y[0]}) in every row used: there is nothing to model`);
     this.op = new CrossedSchur(terms, n);
     const w = options.weights ?? null;
     this.op.setWeights(w);

@@ -113,23 +113,12 @@ export class LinearMixedModel {
 
   constructor(ms: ModelStructure, options: LMMOptions = {}) {
     this.onProgress = options.onProgress;
-    if (!ms.response) throw new UserError("a linear mixed model needs a response (left-hand side of the formula)");
-    if (ms.reTerms.length === 0) throw new UserError("the formula has no random-effect terms such as (1 | group)");
-    // no residual degrees of freedom: the (RE)ML criterion is log(0)
-    if (ms.n <= ms.p) throw new UserError(`the model has ${ms.p} fixed-effect columns for ${ms.n} observations: a linear mixed model needs more observations than fixed effects`);
-    // lme4's check.nobs.vs.nlev: one observation per level confounds the effect with the residual (not so under a known covariance)
-    for (const t of ms.reTerms) if (!t.covariance?.K && !t.covariance?.tree && t.levels.length >= ms.n) throw new UserError(`grouping factor '${t.group}' has ${t.levels.length} levels for ${ms.n} observations: a linear mixed model needs fewer levels than observations (the random effect and the residual cannot be told apart)`);
+    const y = checkedResponse(ms);
+    this.y = y;
     this.ms = ms;
     this.reml = options.reml ?? true;
     this.terms = sortTerms(ms.reTerms);
     const n = ms.n;
-    let y = ms.response.y;
-    if (ms.offset) {
-      y = Float64Array.from(y);
-      for (let i = 0; i < n; i++) y[i] -= ms.offset[i];
-    }
-    this.y = y;
-    if (y.every((v) => v === y[0])) throw new UserError(`the response '${ms.response.name}' is the same (${y[0]}) in every row used: there is nothing to model`);
     this.system = new PLSSystem(this.terms, n, ms.p);
     const w = options.weights ?? null;
     if (w) for (let i = 0; i < n; i++) if (w[i] > 0) this.logWeights += Math.log(w[i]);
@@ -260,6 +249,26 @@ export class LinearMixedModel {
       varcorr, ranef, fitted, residuals, singular, converged, evaluations: nfev, warnings, solver: sys.solverInfo,
     };
   }
+}
+
+/**
+ * The response an LMM fits (y minus any offset), after the checks every route makes: a response,
+ * random-effect terms, more rows than fixed effects and than any factor's levels, a varying y.
+ */
+export function checkedResponse(ms: ModelStructure): Float64Array {
+  if (!ms.response) throw new UserError("a linear mixed model needs a response (left-hand side of the formula)");
+  if (ms.reTerms.length === 0) throw new UserError("the formula has no random-effect terms such as (1 | group)");
+  // no residual degrees of freedom: the (RE)ML criterion is log(0)
+  if (ms.n <= ms.p) throw new UserError(`the model has ${ms.p} fixed-effect columns for ${ms.n} observations: a linear mixed model needs more observations than fixed effects`);
+  // lme4's check.nobs.vs.nlev: one observation per level confounds the effect with the residual (not so under a known covariance)
+  for (const t of ms.reTerms) if (!t.covariance?.K && !t.covariance?.tree && t.levels.length >= ms.n) throw new UserError(`grouping factor '${t.group}' has ${t.levels.length} levels for ${ms.n} observations: a linear mixed model needs fewer levels than observations (the random effect and the residual cannot be told apart)`);
+  let y = ms.response.y;
+  if (ms.offset) {
+    y = Float64Array.from(y);
+    for (let i = 0; i < ms.n; i++) y[i] -= ms.offset[i];
+  }
+  if (y.every((v) => v === y[0])) throw new UserError(`the response '${ms.response.name}' is the same (${y[0]}) in every row used: there is nothing to model`);
+  return y;
 }
 
 /** Variances, SDs and correlations per term, in formula order, scaled by σ². */
