@@ -40,5 +40,5 @@ test("describe: a crossed design whose factor would not fit goes iterative; on t
   // on the default route (auto) the same model goes to the iterative solver (issue 22)
   const auto = glmm("describe", "--data", join(dir, "crossed.csv"), "--formula", "y ~ 1 + (1 | a) + (1 | b)");
   assert.equal(auto.status, 0, auto.stderr);
-  assert.match(auto.stdout, /^solver: iterative \(PCG \+ SLQ; .*\), on the 20,002 rows outside the largest term/m);
+  assert.match(auto.stdout, /^solver: iterative \(PCG \+ SLQ; .*\), on the [\d,]+ rows outside the largest term/m);
 });
