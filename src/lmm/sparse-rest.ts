@@ -23,6 +23,22 @@ import type { SysTerm } from "./reterms.js";
 /** Stored entries (factor and its copy of A, 16 bytes each) beyond which glmm refuses up front. */
 export const MAX_SPARSE_ENTRIES = 150_000_000;
 
+/** Σ over term-0 columns of the pairs of their rows: the scatter positions the sparse route keeps */
+export function outerPairs(rowPtr: Int32Array, nl0: number): number {
+  let s = 0;
+  for (let l = 0; l < nl0; l++) {
+    const nr = rowPtr[l + 1] - rowPtr[l];
+    s += (nr * (nr + 1)) / 2;
+  }
+  return s;
+}
+
+/** refuse a sparse route whose per-column outer products alone would not fit */
+export function checkOuterPairs(nOuter: number): void {
+  if (nOuter > MAX_SPARSE_ENTRIES)
+    throw new TooLargeError(`the model's largest term meets ${nOuter.toLocaleString("en")} pairs of other effects: too large to fit here`);
+}
+
 export class SparseRest {
   readonly m: number;
   readonly qR: number;
@@ -123,8 +139,7 @@ export class SparseRest {
       this.outerPtr[l + 1] = this.outerPtr[l] + (nr * (nr + 1)) / 2;
     }
     const nOuter = this.outerPtr[nl0];
-    if (nOuter > MAX_SPARSE_ENTRIES)
-      throw new TooLargeError(`the model's largest term meets ${nOuter.toLocaleString("en")} pairs of other effects: too large to fit here`);
+    checkOuterPairs(nOuter);
     this.outerPos = new Int32Array(nOuter);
     for (let l = 0, k = 0; l < nl0; l++) {
       const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0;

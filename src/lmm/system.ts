@@ -23,7 +23,7 @@ import type { LevelTree } from "../formula/types.js";
 import { TooLargeError } from "../errors.js";
 import { cholLower, syrkLowerSub } from "../linalg/dense.js";
 import { type SysTerm, applyLambda, applyLambdaT, levelEffects, setLambdas } from "./reterms.js";
-import { SparseRest } from "./sparse-rest.js";
+import { SparseRest, checkOuterPairs, outerPairs } from "./sparse-rest.js";
 
 /** How the rest part is factored: by cost ("auto"), or forced (tests and benchmarks compare the two). */
 export type SolverRoute = "auto" | "sparse" | "dense";
@@ -264,6 +264,9 @@ export class PLSSystem {
     // else dense.
     const eligible = first !== null && tree === null && R > 0 && rest.every((t) => t.kfac === null && t.kprec === null && t.tree === null);
     const m = this.m;
+    // past the dense limit the sparse route is the only one: refuse before its symbolic analysis
+    // when the outer products alone would not fit (20,000 × 20,000 ratings: GBs for the pattern)
+    if (eligible && route !== "dense" && m > MAX_DENSE) checkOuterPairs(outerPairs(rowPtr, nl0));
     const sparse = eligible && route !== "dense" && (route === "sparse" || m >= 200)
       ? SparseRest.build(rest, this.roff, n, p, rowPtr, rowIdx, nl0, (sym) => route === "sparse" || m > MAX_DENSE || sym.flops <= 0.3 * (m * m * m) / 3)
       : null;
