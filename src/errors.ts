@@ -16,3 +16,11 @@ export class NotImplementedError extends UserError {
     this.name = "NotImplementedError";
   }
 }
+
+/** A model too large for the direct (Cholesky) solvers: the iterative route may still take it. */
+export class TooLargeError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = "TooLargeError";
+  }
+}

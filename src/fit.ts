@@ -52,6 +52,14 @@ export interface FitOptions {
   readonly zi?: string;
   /** dispersion formula (glmmTMB's dispformula, one-sided, log link) */
   readonly disp?: string;
+  /**
+   * How the penalized system is solved: "direct" (Cholesky), "iterative" (PCG + stochastic
+   * Lanczos quadrature, crossed random intercepts of an LMM), or "auto" (default: direct unless
+   * its factor would be too large).
+   */
+  readonly solver?: "auto" | "direct" | "iterative";
+  /** iterative route: seed of the probe vectors (default 1; the same seed gives the same fit) */
+  readonly solverSeed?: number;
 }
 
 /** A labelled covariance matrix for the levels of one grouping factor. */
@@ -113,11 +121,15 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
   const fitted = ms.reTerms.length === 0
     ? fitGLM(ms, { family, link: options.link, weights })
     : isLMM
-      ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights })
-      : fitGLMM(ms, { family: glmmFamily, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information, zi, disp, hurdle, vcov: options.vcov });
+      ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights, solver: options.solver, seed: options.solverSeed })
+      : options.solver === "iterative"
+        ? unsupportedIterative()
+        : fitGLMM(ms, { family: glmmFamily, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information, zi, disp, hurdle, vcov: options.vcov });
   // a variance the data cannot identify comes back at its start value "converged": say so (the
   // fit's own warnings, so that every command that reports the fit reports it)
-  if (fitted.kind === "lmm") fitted.warnings.push(...unidentifiedVariances(ms, fitted, weights));
+  // (the iterative route: refits on the Cholesky route would not fit either)
+  const iterative = fitted.kind === "lmm" && fitted.solver.route === "iterative";
+  if (fitted.kind === "lmm" && !iterative) fitted.warnings.push(...unidentifiedVariances(ms, fitted, weights));
   const warnings = [...ms.warnings, ...scaleWarnings(ms), ...(fitted.kind === "glm" ? [] : fitDiagnostics(ms, fitted, formula).map((d) => d.message))];
   if (fitted.kind !== "lmm") {
     // a plain glm separates as silently as a GLMM (R's glm.fit warns "fitted probabilities numerically 0 or 1")
@@ -125,7 +137,7 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     if (sep) warnings.push(sep);
   }
   const json = fitToJSON(fitted, { formula, dropped: ms.dropped, warnings });
-  if (fitted.kind === "lmm" && (options.ddf ?? "satterthwaite") === "satterthwaite") {
+  if (fitted.kind === "lmm" && (options.ddf ?? "satterthwaite") === "satterthwaite" && !iterative) {
     const sat = satterthwaiteTable(ms, fitted);
     sat.rows.forEach((r, j) => {
       json.fixef[j].df = Number.isFinite(r.df) ? r.df : null;
@@ -161,6 +173,10 @@ function sideDesign(data: Frame, text: string, ms: ModelStructure, refLevels: Re
     for (let j = 0; j < p; j++) X[i + j * n] = side.X[k + j * side.n];
   }
   return { X, p, names: side.xnames };
+}
+
+function unsupportedIterative(): never {
+  throw new UserError("the iterative solver serves linear mixed models (gaussian, identity link) so far; fit this model with the direct solver");
 }
 
 /** Attach known covariances to the random-effect terms of their grouping factors (levels by name). */

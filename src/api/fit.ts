@@ -49,11 +49,15 @@ export interface FitOptions {
   readonly levels?: readonly string[];
   /** GLMM vcov(β): "lme4" (default, glmer's) or "laplace" (the exact Laplace Hessian) */
   readonly vcov?: "lme4" | "laplace";
+  /** "auto" (default), "direct" (Cholesky) or "iterative" (PCG + stochastic Lanczos; crossed random intercepts of an LMM) */
+  readonly solver?: "auto" | "direct" | "iterative";
+  /** iterative solver: seed of its probe vectors (default 1; the same seed gives the same fit) */
+  readonly solverSeed?: number;
   /** names the data in messages and in the summary's "Data:" line (default "data") */
   readonly dataName?: string;
 }
 
-const FIT_KEYS = ["family", "link", "reml", "nAGQ", "refLevels", "information", "weights", "covariances", "onProgress", "ddf", "dataName", "zi", "disp", "levels", "vcov"] as const;
+const FIT_KEYS = ["family", "link", "reml", "nAGQ", "refLevels", "information", "weights", "covariances", "onProgress", "ddf", "dataName", "zi", "disp", "levels", "vcov", "solver", "solverSeed"] as const;
 const FIT_ALIASES = { nagq: "nAGQ", ref: "refLevels", REML: "reml", data: "dataName" };
 
 function checkFormula(formula: unknown, where: string): string {
@@ -83,6 +87,7 @@ export function fit(data: DataInput, formula: string, options: FitOptions = {}):
   if (o.nAGQ !== undefined && !(Number.isInteger(o.nAGQ) && o.nAGQ >= 1)) throw new UserError(`fit(): nAGQ must be a positive integer, not ${JSON.stringify(o.nAGQ)}`);
   if (o.ddf !== undefined) checkChoice(o.ddf, ["satterthwaite", "kenward-roger", "none"] as const, "fit(): ddf");
   if (o.vcov !== undefined) checkChoice(o.vcov, ["lme4", "laplace"] as const, "fit(): vcov");
+  if (o.solver !== undefined) checkChoice(o.solver, ["auto", "direct", "iterative"] as const, "fit(): solver");
   if (o.information !== undefined) checkChoice(o.information, ["expected", "observed"] as const, "fit(): information");
   const frame = toFrame(data, o.dataName ?? "data");
   const { dataName: _unused, refLevels, ...rest } = o;

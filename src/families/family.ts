@@ -5,8 +5,8 @@ import { type Link, type LinkName, links, softplus } from "./link.js";
 import { lgamma, lgammaShift, lchoose, nbHalfDeviance, nbHalfDevianceLog, xlogxy } from "./special.js";
 import { type ExtendedFamilyName, type FamilyExtra, isExtendedFamily, makeExtendedFamily } from "./extended.js";
 
-/** The family names fit() accepts. */
 type BaseFamilyName = "gaussian" | "binomial" | "poisson" | "negative_binomial" | "Gamma" | "nbinom1";
+/** The family names fit() accepts. */
 export type FamilyName = BaseFamilyName | ExtendedFamilyName;
 
 /** A distribution with its link: variance, deviance residuals, log-density and PIRLS weights. */

@@ -25,6 +25,7 @@ export type Adjust = "tukey" | "sidak" | "holm" | "bonferroni" | "BH" | "none";
 export const ADJUSTMENTS: readonly Adjust[] = ["tukey", "sidak", "holm", "bonferroni", "BH", "none"];
 /** pairwise (all pairs), trt.vs.ctrl (every level against the first), consec (each level against the one before) */
 export type ContrastKind = "pairwise" | "trt.vs.ctrl" | "consec";
+/** The contrast families `--contrast` takes, as emmeans names them. */
 export const CONTRASTS: readonly ContrastKind[] = ["pairwise", "trt.vs.ctrl", "consec"];
 
 export interface EmmeansOptions {

@@ -19,6 +19,7 @@ import { pfUpper, pt2 } from "./distributions.js";
 /** the largest number of random effects for which the dense q×q version runs */
 export const KR_MAX_Q = 2000;
 
+/** Kenward–Roger pieces of an LMM fit: the adjusted covariance of β and what its df and F scaling need. */
 export interface KenwardRoger {
   readonly p: number;
   /** vcov(β̂) unadjusted, Φ (p×p) */
@@ -183,6 +184,7 @@ export function kenwardRoger(ms: ModelStructure, fit: FittedLMM, weights: Float6
   return { p, phi, phiA, P, omega };
 }
 
+/** A Kenward–Roger F test of L β = 0 (pbkrtest's KRmodcomp): F scaled, numerator and denominator df, p. */
 export interface KRTest {
   /** numerator df (rank of L) and the KR denominator df */
   readonly numDf: number;
@@ -368,6 +370,7 @@ export function krTable(ms: ModelStructure, fit: FittedLMM, weights: Float64Arra
   });
 }
 
+/** Denominator degrees of freedom for LMM t and F tests: lmerTest's Satterthwaite or Kenward–Roger. */
 export type DdfMethod = "satterthwaite" | "kenward-roger";
 
 /** "satterthwaite" | "kenward-roger" from user text (also lmerTest's spellings). */

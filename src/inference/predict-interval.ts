@@ -20,8 +20,10 @@ import { termCovariances } from "./marginal.js";
 import type { ModelFit } from "./model.js";
 import type { NewDesign } from "./newdata.js";
 
+/** "confidence" (the estimates' uncertainty) or "prediction" (also a new observation's own variance). */
 export type IntervalKind = "confidence" | "prediction";
 
+/** What {@link predictionIntervals} needs besides the fit and the design. */
 export interface IntervalInput {
   readonly kind: IntervalKind;
   /** coverage (default 0.95) */
@@ -33,6 +35,7 @@ export interface IntervalInput {
   readonly weights?: Float64Array | null;
 }
 
+/** Interval limits per row, with the link-scale SD they were built from. */
 export interface IntervalResult {
   readonly lower: Float64Array;
   readonly upper: Float64Array;

@@ -1,6 +1,8 @@
 // Linear mixed models: lme4's profiled deviance / REML criterion over θ (Bates et al. 2015),
 // evaluated from the blocked Cholesky factor of PLSSystem and minimized by BOBYQA.
-import { UserError } from "../errors.js";
+import { TooLargeError, UserError } from "../errors.js";
+import { CrossedSchur } from "./crossed.js";
+import { IterativeLMM } from "./iterative.js";
 import type { ModelStructure } from "../formula/types.js";
 import { cholInverse } from "../linalg/dense.js";
 import { bobyqa } from "../optim/index.js";
@@ -23,6 +25,16 @@ export interface LMMOptions {
   readonly maxfun?: number;
   /** called after every objective evaluation (progress display, cancellation by throwing) */
   readonly onProgress?: (info: ProgressInfo) => void;
+  /**
+   * "direct" (Cholesky: dense or sparse by cost), "iterative" (PCG + stochastic Lanczos
+   * quadrature; crossed random intercepts only), or "auto" (default): direct unless its factor
+   * would be too large and the model suits the iterative route.
+   */
+  readonly solver?: "auto" | "direct" | "iterative";
+  /** iterative route: seed of the probe vectors (default 1) */
+  readonly seed?: number;
+  /** iterative route: number of probe vectors (default: chosen for an MC SE of logLik below 0.01) */
+  readonly probes?: number;
 }
 
 /** What a progress callback sees. */
@@ -86,6 +98,8 @@ export interface FittedLMM {
   readonly warnings: string[];
   /** the factorization of the penalized system */
   readonly solver: SolverInfo;
+  /** iterative route: the Monte Carlo standard error of logLik (absent on the exact routes) */
+  readonly logLikMCSE?: number;
 }
 
 export class LinearMixedModel {
@@ -99,23 +113,12 @@ export class LinearMixedModel {
 
   constructor(ms: ModelStructure, options: LMMOptions = {}) {
     this.onProgress = options.onProgress;
-    if (!ms.response) throw new UserError("a linear mixed model needs a response (left-hand side of the formula)");
-    if (ms.reTerms.length === 0) throw new UserError("the formula has no random-effect terms such as (1 | group)");
-    // no residual degrees of freedom: the (RE)ML criterion is log(0)
-    if (ms.n <= ms.p) throw new UserError(`the model has ${ms.p} fixed-effect columns for ${ms.n} observations: a linear mixed model needs more observations than fixed effects`);
-    // lme4's check.nobs.vs.nlev: one observation per level confounds the effect with the residual (not so under a known covariance)
-    for (const t of ms.reTerms) if (!t.covariance?.K && !t.covariance?.tree && t.levels.length >= ms.n) throw new UserError(`grouping factor '${t.group}' has ${t.levels.length} levels for ${ms.n} observations: a linear mixed model needs fewer levels than observations (the random effect and the residual cannot be told apart)`);
+    const y = checkedResponse(ms);
+    this.y = y;
     this.ms = ms;
     this.reml = options.reml ?? true;
     this.terms = sortTerms(ms.reTerms);
     const n = ms.n;
-    let y = ms.response.y;
-    if (ms.offset) {
-      y = Float64Array.from(y);
-      for (let i = 0; i < n; i++) y[i] -= ms.offset[i];
-    }
-    this.y = y;
-    if (y.every((v) => v === y[0])) throw new UserError(`the response '${ms.response.name}' is the same (${y[0]}) in every row used: there is nothing to model`);
     this.system = new PLSSystem(this.terms, n, ms.p);
     const w = options.weights ?? null;
     if (w) for (let i = 0; i < n; i++) if (w[i] > 0) this.logWeights += Math.log(w[i]);
@@ -306,6 +309,26 @@ export function fittedModel(fit: FittedLMM): LinearMixedModel | undefined {
   return fittedModels.get(fit);
 }
 
+/**
+ * The response an LMM fits (y minus any offset), after the checks every route makes: a response,
+ * random-effect terms, more rows than fixed effects and than any factor's levels, a varying y.
+ */
+export function checkedResponse(ms: ModelStructure): Float64Array {
+  if (!ms.response) throw new UserError("a linear mixed model needs a response (left-hand side of the formula)");
+  if (ms.reTerms.length === 0) throw new UserError("the formula has no random-effect terms such as (1 | group)");
+  // no residual degrees of freedom: the (RE)ML criterion is log(0)
+  if (ms.n <= ms.p) throw new UserError(`the model has ${ms.p} fixed-effect columns for ${ms.n} observations: a linear mixed model needs more observations than fixed effects`);
+  // lme4's check.nobs.vs.nlev: one observation per level confounds the effect with the residual (not so under a known covariance)
+  for (const t of ms.reTerms) if (!t.covariance?.K && !t.covariance?.tree && t.levels.length >= ms.n) throw new UserError(`grouping factor '${t.group}' has ${t.levels.length} levels for ${ms.n} observations: a linear mixed model needs fewer levels than observations (the random effect and the residual cannot be told apart)`);
+  let y = ms.response.y;
+  if (ms.offset) {
+    y = Float64Array.from(y);
+    for (let i = 0; i < ms.n; i++) y[i] -= ms.offset[i];
+  }
+  if (y.every((v) => v === y[0])) throw new UserError(`the response '${ms.response.name}' is the same (${y[0]}) in every row used: there is nothing to model`);
+  return y;
+}
+
 /** Variances, SDs and correlations per term, in formula order, scaled by σ². */
 export function varCorr(terms: readonly SysTerm[], sigma2: number): VarCorrEntry[] {
   const out: VarCorrEntry[] = [];
@@ -345,5 +368,16 @@ export function isSingular(terms: readonly SysTerm[], theta: ArrayLike<number>, 
 
 /** Fit a linear mixed model (library entry point). */
 export function fitLMM(ms: ModelStructure, options: LMMOptions = {}): FittedLMM {
-  return new LinearMixedModel(ms, options).fit(options);
+  const solver = options.solver ?? "auto";
+  const iterative = () => new IterativeLMM(ms, options).fit();
+  if (solver === "iterative") return iterative();
+  let model: LinearMixedModel;
+  try {
+    model = new LinearMixedModel(ms, options);
+  } catch (e) {
+    // the Cholesky factor would not fit: crossed intercepts go to the iterative route
+    if (solver === "auto" && e instanceof TooLargeError && CrossedSchur.eligible(sortTerms(ms.reTerms))) return iterative();
+    throw e;
+  }
+  return model.fit(options);
 }

@@ -14,7 +14,7 @@
 // term 0 may be a vector term. Others stay on the dense route. A vector term's level is a "unit"
 // of s consecutive rest indices; its columns share their pattern, so fill comes in whole unit
 // blocks and Λᵀ(·)Λ is applied block by block (scalar units by a product of two scales).
-import { UserError } from "../errors.js";
+import { TooLargeError } from "../errors.js";
 import {
   type SupernodalSymbolic, type SparseLowerPattern, SupernodalCholesky, analyze, fillReducingOrder, patternFromPairs, permutePattern,
 } from "../linalg/sparse/index.js";
@@ -22,6 +22,22 @@ import type { SysTerm } from "./reterms.js";
 
 /** Stored entries (factor and its copy of A, 16 bytes each) beyond which glmm refuses up front. */
 export const MAX_SPARSE_ENTRIES = 150_000_000;
+
+/** Σ over term-0 columns of the pairs of their rows: the scatter positions the sparse route keeps */
+export function outerPairs(rowPtr: Int32Array, nl0: number): number {
+  let s = 0;
+  for (let l = 0; l < nl0; l++) {
+    const nr = rowPtr[l + 1] - rowPtr[l];
+    s += (nr * (nr + 1)) / 2;
+  }
+  return s;
+}
+
+/** refuse a sparse route whose per-column outer products alone would not fit */
+export function checkOuterPairs(nOuter: number): void {
+  if (nOuter > MAX_SPARSE_ENTRIES)
+    throw new TooLargeError(`the model's largest term meets ${nOuter.toLocaleString("en")} pairs of other effects: too large to fit here`);
+}
 
 export class SparseRest {
   readonly m: number;
@@ -100,7 +116,7 @@ export class SparseRest {
     this.iperm = iperm;
     this.sym = sym;
     if (2 * sym.nnzL > MAX_SPARSE_ENTRIES)
-      throw new UserError(`the model's sparse factor would hold ${sym.nnzL.toLocaleString("en")} entries (${((16 * sym.nnzL) / 2 ** 30).toFixed(1)} GiB with its copy of the cross-products) for ${qR.toLocaleString("en")} random effects outside the largest term: too large to fit here — crossed factors this large fill in; fewer levels (or a simpler random-effect structure) are needed`);
+      throw new TooLargeError(`the model's sparse factor would hold ${sym.nnzL.toLocaleString("en")} entries (${((16 * sym.nnzL) / 2 ** 30).toFixed(1)} GiB with its copy of the cross-products) for ${qR.toLocaleString("en")} random effects outside the largest term: too large to fit here — crossed factors this large fill in; fewer levels (or a simpler random-effect structure) are needed`);
     this.F = new SupernodalCholesky(sym);
     this.A = new Float64Array(this.F.L.length);
     const loc = (a: number, b: number): number => {
@@ -116,7 +132,7 @@ export class SparseRest {
     for (let b = 0; b <= p; b++) for (let a = b; a <= p; a++) this.tailTailPos[a + b * (p + 1)] = loc(qR + a, qR + b);
     this.yRowPos = Int32Array.from({ length: m - 1 }, (_, a) => loc(m - 1, a));
     // per data row, the pairs of its rest entries
-    if (n * nPairs > MAX_SPARSE_ENTRIES) throw new UserError(`the random-effect terms outside the largest give ${(n * nPairs).toLocaleString("en")} pairs of effects over the rows: too large to fit here`);
+    if (n * nPairs > MAX_SPARSE_ENTRIES) throw new TooLargeError(`the random-effect terms outside the largest give ${(n * nPairs).toLocaleString("en")} pairs of effects over the rows: too large to fit here`);
     this.pairPos = new Int32Array(n * nPairs);
     for (let i = 0, k = 0; i < n && nPairs > 0; i++) {
       rowEntries(rest, roff, i, entry);
@@ -129,8 +145,7 @@ export class SparseRest {
       this.outerPtr[l + 1] = this.outerPtr[l] + (nr * (nr + 1)) / 2;
     }
     const nOuter = this.outerPtr[nl0];
-    if (nOuter > MAX_SPARSE_ENTRIES)
-      throw new UserError(`the model's largest term meets ${nOuter.toLocaleString("en")} pairs of other effects: too large to fit here`);
+    checkOuterPairs(nOuter);
     this.outerPos = new Int32Array(nOuter);
     for (let l = 0, k = 0; l < nl0; l++) {
       const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0;

@@ -20,17 +20,23 @@
 // are extra leaves, numbered first, each with its tip as parent (Ω's only entry off the diagonal in
 // its column is ZᵀWZ between the level and its tip), so the block stays tree-shaped.
 import type { LevelTree } from "../formula/types.js";
-import { UserError } from "../errors.js";
+import { TooLargeError } from "../errors.js";
 import { cholLower, syrkLowerSub } from "../linalg/dense.js";
 import { type SysTerm, applyLambda, applyLambdaT, levelEffects, setLambdas } from "./reterms.js";
-import { SparseRest } from "./sparse-rest.js";
+import { SparseRest, checkOuterPairs, outerPairs } from "./sparse-rest.js";
 
 /** How the rest part is factored: by cost ("auto"), or forced (tests and benchmarks compare the two). */
 export type SolverRoute = "auto" | "sparse" | "dense";
 
 /** Which factorization a fit used, and its size (for `describe` and the JSON). */
 export interface SolverInfo {
-  readonly route: "sparse" | "dense";
+  readonly route: "sparse" | "dense" | "iterative";
+  /** the iterative route: what it does, e.g. "iterative (PCG + SLQ, 16 probes, MC SE of logLik 0.004)" */
+  readonly method?: string;
+  /** the iterative route: probe vectors of the log-determinant estimate */
+  readonly probes?: number;
+  /** the iterative route: Monte Carlo standard error of logLik at the optimum */
+  readonly logLikMCSE?: number;
   /** random effects outside the first term, plus p + 1 (X and y) */
   readonly restSize: number;
   /** stored entries of the rest part's factor */
@@ -262,6 +268,9 @@ export class PLSSystem {
     // else dense.
     const eligible = first !== null && tree === null && R > 0 && rest.every((t) => t.kfac === null && t.kprec === null && t.tree === null);
     const m = this.m;
+    // past the dense limit the sparse route is the only one: refuse before its symbolic analysis
+    // when the outer products alone would not fit (20,000 × 20,000 ratings: GBs for the pattern)
+    if (eligible && route !== "dense" && m > MAX_DENSE) checkOuterPairs(outerPairs(rowPtr, nl0));
     const sparse = eligible && route !== "dense" && (route === "sparse" || m >= 200)
       ? SparseRest.build(rest, this.roff, n, p, rowPtr, rowIdx, nl0, (sym) => route === "sparse" || m > MAX_DENSE || sym.flops <= 0.3 * (m * m * m) / 3, share?.sparse?.shared ?? null)
       : null;
@@ -270,7 +279,7 @@ export class PLSSystem {
     // memory alone is 4 GB and one evaluation takes many minutes — say so instead of starting.
     if (this.sparse === null && this.m > MAX_DENSE) {
       const what = rest.map((t) => `(${t.term.cnames.length === 1 && t.term.cnames[0] === "(Intercept)" ? "1" : t.term.cnames.join(" + ")} | ${t.term.group}) with ${t.q.toLocaleString("en")} effects`).join(", ");
-      throw new UserError(`the model is too large for glmm's dense part: ${what} besides the first term${first ? ` (${first.term.group}, sparse)` : ""} make a ${this.m.toLocaleString("en")}² matrix (${((2 * 8 * this.m * this.m) / 2 ** 30).toFixed(1)} GiB, and a q³ factorization per evaluation); glmm takes up to ${MAX_DENSE.toLocaleString("en")} — terms with a known covariance (or a tree beside other large terms) stay in the dense part`);
+      throw new TooLargeError(`the model is too large for glmm's dense part: ${what} besides the first term${first ? ` (${first.term.group}, sparse)` : ""} make a ${this.m.toLocaleString("en")}² matrix (${((2 * 8 * this.m * this.m) / 2 ** 30).toFixed(1)} GiB, and a q³ factorization per evaluation); glmm takes up to ${MAX_DENSE.toLocaleString("en")} — terms with a known covariance (or a tree beside other large terms) stay in the dense part`);
     }
 
     this.ARR = new Float64Array(sparse ? 0 : this.m * this.m);

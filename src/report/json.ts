@@ -45,6 +45,8 @@ export interface FitJSON {
   solver?: SolverInfo;
   /** beta/betabinomial/tweedie/ordinal: the family's own parameters (phi, power, thresholds "1|2", ...) */
   family_params?: Array<{ name: string; estimate: number; se: number }>;
+  /** iterative route: the Monte Carlo standard error of logLik */
+  logLikMCSE?: number;
 }
 
 /** JSON numbers: non-finite values become null (JSON has no NaN). */
@@ -111,6 +113,7 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
       }),
       varcorr, sigma: num(fit.sigma), nb_size: null, theta: Array.from(fit.theta),
       singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations, solver: fit.solver,
+      ...(fit.logLikMCSE !== undefined ? { logLikMCSE: num(fit.logLikMCSE) } : {}),
     };
   }
   const rows = (rs: readonly { term: string; estimate: number; se: number; statistic: number; p: number }[]) =>

@@ -134,7 +134,7 @@ test("api: options are checked by name; the CLI's names are accepted", () => {
   close(a.logLik(), j.logLik, 1e-9, "glmm fit --nagq 5");
   assert.throws(() => fit(cbpp, f, { family: "binomial", nAGG: 5 } as never), (e: unknown) => e instanceof UserError && /unknown option 'nAGG' \(did you mean 'nAGQ'\?\)/.test(e.message));
   assert.throws(() => fit(cbpp, f, { family: "binomail" } as never), /unknown family 'binomail'/);
-  assert.throws(() => fit(cbpp, f, { ddf: "kr" } as never), /ddf must be one of satterthwaite, none/);
+  assert.throws(() => fit(cbpp, f, { ddf: "kr" } as never), /ddf must be one of satterthwaite, kenward-roger, none/);
   assert.throws(() => fit(cbpp, 42 as never), /the formula must be a string/);
   assert.throws(() => gee(cbpp, "incidence ~ period", {} as never), /cluster column is required/);
 });

@@ -25,16 +25,20 @@ test("describe: InstEval's crossed terms take the sparse route, with its size, i
   assert.match(t.stdout, /^solver: sparse supernodal Cholesky of the part outside the largest term \(1,145 rows incl\. fixed effects and response; [\d,]+ factor entries, [\d.]+ MFlop per evaluation\)$/m);
 });
 
-test("describe: a crossed design whose factor would not fit is described, with the reason a fit would stop", () => {
+test("describe: a crossed design whose factor would not fit goes iterative; on the direct route, the reason a fit would stop", () => {
   const dir = mkdtempSync(join(tmpdir(), "glmm-describe-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const r = new Rng(5);
   const lines = ["y,a,b"];
   for (let i = 0; i < 200_000; i++) lines.push(`${r.normal().toFixed(3)},a${i % 20_001},b${Math.floor(r.random() * 20_000)}`);
   writeFileSync(join(dir, "crossed.csv"), lines.join("\n") + "\n");
-  const res = glmm("describe", "--data", join(dir, "crossed.csv"), "--formula", "y ~ 1 + (1 | a) + (1 | b)", "--format", "json");
+  const res = glmm("describe", "--data", join(dir, "crossed.csv"), "--formula", "y ~ 1 + (1 | a) + (1 | b)", "--format", "json", "--solver", "direct");
   assert.equal(res.status, 0, res.stderr);
   const d = JSON.parse(res.stdout);
   assert.equal(d.solver, null);
   assert.ok(d.warnings.some((w: string) => /^a fit would stop: the model's sparse factor would hold [\d,]+ entries/.test(w)), d.warnings.join("; "));
+  // on the default route (auto) the same model goes to the iterative solver (issue 22)
+  const auto = glmm("describe", "--data", join(dir, "crossed.csv"), "--formula", "y ~ 1 + (1 | a) + (1 | b)");
+  assert.equal(auto.status, 0, auto.stderr);
+  assert.match(auto.stdout, /^solver: iterative \(PCG \+ SLQ; .*\), on the [\d,]+ rows outside the largest term/m);
 });

@@ -2,7 +2,9 @@ import type { Command } from "commander";
 import { collect, parseRefs } from "../options.js";
 // `glmm describe`: what a model would use (rows, response, fixed-effect columns, random-effect
 // terms) without fitting it.
-import { UserError } from "../../errors.js";
+import { TooLargeError, UserError } from "../../errors.js";
+import { CrossedSchur } from "../../lmm/crossed.js";
+import { parseSolver } from "./fit.js";
 import { buildModel } from "../../formula/index.js";
 import type { ModelStructure } from "../../formula/types.js";
 import { readFrameFile } from "../io.js";
@@ -14,6 +16,7 @@ export interface DescribeOptions {
   formula: string;
   ref?: string[];
   format?: string;
+  solver?: string;
 }
 
 /** Parse repeated `--ref COL=LEVEL` flags. */
@@ -37,18 +40,30 @@ export interface Description {
 }
 
 /** How a fit would factor the model's system; a model too large to factor is said in `warnings`. */
-function solverOf(m: ModelStructure, warnings: string[]): SolverInfo | null {
+function solverOf(m: ModelStructure, warnings: string[], solver: "auto" | "direct" | "iterative" = "auto"): SolverInfo | null {
   if (m.reTerms.length === 0) return null;
+  const terms = sortTerms(m.reTerms);
+  const iterative = (): SolverInfo => {
+    let qR = 0;
+    for (const t of terms.slice(1)) qR += t.q;
+    return { route: "iterative", restSize: qR + m.p + 1, factorEntries: 0, flops: 0, method: "iterative (PCG + SLQ; probe vectors chosen at the fit for a Monte Carlo SE of logLik below 0.01)" };
+  };
+  if (solver === "iterative") {
+    if (CrossedSchur.eligible(terms)) return iterative();
+    warnings.push("a fit would stop: the iterative solver serves random intercepts of two or more grouping factors, without slopes or known covariances");
+    return null;
+  }
   try {
-    return new PLSSystem(sortTerms(m.reTerms), m.n, m.p).solverInfo;
+    return new PLSSystem(terms, m.n, m.p).solverInfo;
   } catch (e) {
+    if (solver === "auto" && e instanceof TooLargeError && CrossedSchur.eligible(terms)) return iterative();
     if (!(e instanceof UserError)) throw e;
     warnings.push(`a fit would stop: ${e.message}`);
     return null;
   }
 }
 
-export function describeModel(m: ModelStructure): Description {
+export function describeModel(m: ModelStructure, solver: "auto" | "direct" | "iterative" = "auto"): Description {
   const warnings = [...m.warnings];
   const groups: Record<string, number> = Object.create(null);
   for (const t of m.reTerms) groups[t.group] = t.levels.length;
@@ -63,7 +78,7 @@ export function describeModel(m: ModelStructure): Description {
     groups,
     reTerms: m.reTerms.map((t) => ({ group: t.group, terms: [...t.cnames], nlevels: t.levels.length })),
     // the symbolic analysis a fit would do first (cheap next to one factorization)
-    solver: solverOf(m, warnings),
+    solver: solverOf(m, warnings, solver),
     warnings,
   };
 }
@@ -91,7 +106,8 @@ function formatText(d: Description, source: string): string {
   if (d.solver) {
     const s = d.solver;
     const flops = s.flops >= 1e9 ? `${(s.flops / 1e9).toFixed(1)} GFlop` : `${(s.flops / 1e6).toFixed(1)} MFlop`;
-    lines.push(`solver: ${s.route === "sparse" ? "sparse supernodal" : "dense"} Cholesky of the part outside the largest term (${s.restSize.toLocaleString("en")} rows incl. fixed effects and response; ${s.factorEntries.toLocaleString("en")} factor entries, ${flops} per evaluation)`);
+    if (s.method) lines.push(`solver: ${s.method}, on the ${s.restSize.toLocaleString("en")} rows outside the largest term (incl. fixed effects and response)`);
+    else lines.push(`solver: ${s.route === "sparse" ? "sparse supernodal" : "dense"} Cholesky of the part outside the largest term (${s.restSize.toLocaleString("en")} rows incl. fixed effects and response; ${s.factorEntries.toLocaleString("en")} factor entries, ${flops} per evaluation)`);
   }
   for (const w of d.warnings) lines.push(`warning: ${w}`);
   return lines.join("\n") + "\n";
@@ -102,7 +118,7 @@ export async function describeCommand(opts: DescribeOptions): Promise<void> {
   if (format !== "text" && format !== "json") throw new UserError(`--format must be text or json, got '${format}'`);
   const frame = readFrameFile(opts.data);
   const model = buildModel(frame, opts.formula, { refLevels: parseRefFlags(opts.ref) });
-  const d = describeModel(model);
+  const d = describeModel(model, parseSolver(opts.solver));
   process.stdout.write(format === "json" ? JSON.stringify(d, null, 2) + "\n" : formatText(d, frame.source));
 }
 
@@ -114,5 +130,6 @@ export function registerDescribe(p: Command): void {
     .requiredOption("--formula <formula>", "lme4 formula")
     .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
     .option("--format <format>", "text or json", "text")
+    .option("--solver <kind>", "auto, direct or iterative: the route a fit with this --solver would take", "auto")
     .action(async (o) => { await describeCommand(o); });
 }

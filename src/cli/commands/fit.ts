@@ -14,6 +14,8 @@ export interface FitCommandOptions extends Omit<ModelFlags, "formula"> {
   formula: string;
   ddf?: string;
   plot?: string;
+  solver?: string;
+  solverSeed?: string;
 }
 
 export async function fitCommand(o: FitCommandOptions): Promise<void> {
@@ -26,7 +28,7 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
   const status = fitStatus();
   let res;
   try {
-    res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances, onProgress: status.onProgress, ddf: parseDdf(o.ddf), zi: o.zi, disp: o.disp, levels: parseLevels(o.levels) });
+    res = fit(frame, o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances, onProgress: status.onProgress, ddf: parseDdf(o.ddf), zi: o.zi, disp: o.disp, levels: parseLevels(o.levels), solver: parseSolver(o.solver), solverSeed: parseSeed(o.solverSeed) });
   } finally {
     status.done();
   }
@@ -45,7 +47,21 @@ export function registerFit(p: Command): void {
     .option("--plot <dir>", "also write caterpillar.svg, residuals.svg and qq.svg to this folder")
     .option("--ddf <method>", "LMM t-test degrees of freedom: satterthwaite (lmerTest), kenward-roger (KR-adjusted SEs and df; REML) or none (lme4's t values only)", "satterthwaite")
     .option("--format <format>", "text or json", "text")
+    .option("--solver <kind>", "auto (direct unless the Cholesky factor is too large), direct, or iterative (PCG + stochastic Lanczos quadrature; crossed random intercepts)", "auto")
+    .option("--solver-seed <n>", "iterative solver: seed of the probe vectors", "1")
     .action(async (o) => { await fitCommand(o); });
+}
+
+export function parseSolver(v: string | undefined): "auto" | "direct" | "iterative" {
+  if (v === undefined || v === "auto" || v === "direct" || v === "iterative") return v ?? "auto";
+  throw new UserError(`--solver must be auto, direct or iterative, not '${v}'`);
+}
+
+function parseSeed(v: string | undefined): number {
+  if (v === undefined) return 1;
+  const n = Number(v);
+  if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n)) throw new UserError(`--solver-seed must be a non-negative integer, not '${v}'`);
+  return n;
 }
 
 function parseDdf(v: string | undefined): "satterthwaite" | "kenward-roger" | "none" {
