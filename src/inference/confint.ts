@@ -7,8 +7,10 @@ import { bootstrapConfint, parametricBootstrap } from "./bootstrap.js";
 import type { ModelFit } from "./model.js";
 import { profileConfint, type ConfintResult } from "./profile.js";
 
+/** Interval methods, as lme4's confint: "Wald", "profile" (likelihood profile, the default) or "boot" (parametric bootstrap). */
 export type ConfintMethod = "Wald" | "profile" | "boot";
 
+/** Options of {@link confint}: method, level, parameters (parm) and bootstrap settings. */
 export interface ConfintOptions {
   readonly method?: ConfintMethod;
   readonly level?: number;
@@ -33,6 +35,7 @@ export function waldConfint(m: ModelFit, level = 0.95): ConfintResult {
   return { method: "Wald", level, rows, warnings: [] };
 }
 
+/** Confidence intervals for a fit's parameters, as lme4's confint.merMod (profile by default; Wald or parametric bootstrap on request). */
 export function confint(m: ModelFit, options: ConfintOptions = {}): ConfintResult {
   const level = options.level ?? 0.95;
   if (!(level > 0 && level < 1)) throw new UserError(`the confidence level must be between 0 and 1, not ${level}`);
