@@ -57,7 +57,9 @@ export function apiReference() {
       const sym = exp.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exp) : exp;
       const decl = sym.declarations?.[0];
       const kind = kindOf(decl);
-      const doc = docOf(sym, checker);
+      // a namespace re-export (`export * as plots`) carries its doc on the export itself
+      const nsExport = exp !== sym && kind === "namespace" ? exp.declarations?.[0]?.parent : undefined;
+      const doc = docOf(sym, checker) || (nsExport ? ts.getTextOfJSDocComment(ts.getJSDocCommentsAndTags(nsExport)[0]?.comment) ?? "" : "");
       if (!doc) missing.push(`${name}: ${exp.name}`);
       if (!doc && process.env.API_DOCS_WHERE && decl) { const sfd = decl.getSourceFile(); process.stderr.write(`WHERE ${name} ${exp.name} ${sfd.fileName.replace(root + "/", "")}:${sfd.getLineAndCharacterOfPosition(decl.getStart()).line + 1}\n`); }
       let signature = "";

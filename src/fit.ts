@@ -18,6 +18,7 @@ import { levelTree, type TreePrecision } from "./covariance/precision.js";
 import { isExtendedFamily, makeExtendedFamily } from "./families/extended.js";
 import { dropIntercept, ordinalFrame } from "./glmm/ordinal-data.js";
 
+/** Options of {@link fit}: family, link, REML/ML, nAGQ and the CLI's other fit settings. */
 export interface FitOptions {
   /** gaussian (default), binomial, poisson, negative_binomial, Gamma, beta, betabinomial, tweedie, ordinal */
   readonly family?: string;
@@ -78,6 +79,7 @@ export interface KnownCovariance {
   readonly source?: string;
 }
 
+/** What {@link fit} returns: the model structure, the engine's fit and its CONTRACT.md JSON. */
 export interface FitResult {
   readonly model: ModelStructure;
   readonly fit: FittedLMM | FittedGLMM | FittedGLM;
@@ -85,6 +87,7 @@ export interface FitResult {
   readonly json: FitJSON;
 }
 
+/** Fit a formula to a frame with the engine the family and random effects call for (lm/glm, lmer, glmer, glmmTMB-style families), as `glmm fit` does. */
 export function fit(data: Frame, formula: string, options: FitOptions = {}): FitResult {
   // glmmTMB's hurdle families: the count family, zero-truncated, with the zi part for the zeros
   const hurdle = options.family === "truncated_poisson" || options.family === "truncated_nbinom2";

@@ -119,7 +119,7 @@ export interface Prediction {
   readonly newLevels: Record<string, string[]>;
 }
 
-/** Options of {@link Model.confint}: method ("profile" by default for mixed models; "Wald" for GLMs and GEEs), level, parm, and nsim/seed for "boot". */
+/** Options of {@link Model.confint}: method ("profile" by default for mixed models; "Wald" for GLMs and GEEs, with t quantiles on the residual df for a gaussian lm as R's confint.lm), level, parm, and nsim/seed for "boot". */
 export interface ConfintOptions extends Pick<EngineConfintOptions, "method" | "level" | "parm" | "nsim" | "seed"> {}
 
 /** Options of {@link Model.simulate}. */
@@ -329,7 +329,7 @@ export class Model {
     return Float64Array.from(f, (mu, k) => y[k] - mu);
   }
 
-  /** Confidence intervals: profile likelihood (default for mixed models), Wald, or parametric bootstrap. */
+  /** Confidence intervals: profile likelihood (default for mixed models), Wald (t-based for a gaussian lm, as confint.lm), or parametric bootstrap. */
   confint(options: ConfintOptions = {}): ConfintResult {
     const o = checkOptions(options, CONFINT_KEYS, "confint()");
     if (this.kind === "lmm" || this.kind === "glmm") return confintFn(this.#modelFit(), o);

@@ -23,6 +23,7 @@ export interface PhyloTree {
   readonly source: string;
 }
 
+/** Options of the Newick tree reader (ape::read.tree's input). */
 export interface NewickOptions {
   /** name used in error messages, e.g. "strains.nwk" */
   readonly source?: string;

@@ -14,6 +14,7 @@ import type { LevelTree } from "../formula/types.js";
 // The identity that lets an engine use it: with K = A's tip block and W the tips' ZᵀZ,
 //   log|I + λ² L_Kᵀ W L_K| = log|λ² W_aug + Q| + log|A| ,  log|A| = Σ log l.
 
+/** Sparse precision of a phylogenetic (Brownian) covariance over tips and internal nodes, so the tree enters the model without a dense n×n matrix. */
 export interface TreePrecision {
   /** tip labels, tip order */
   readonly labels: string[];

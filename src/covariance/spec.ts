@@ -15,8 +15,10 @@ import { treePrecision } from "./precision.js";
 //   matrix-corr:K.csv     the same, scaled to correlations
 // The text-to-matrix step is here (browser-safe); reading the file is the CLI's job.
 
+/** Where a known covariance comes from: a Newick tree ("phylo") or a matrix file ("matrix"). */
 export type CovarianceSource = "phylo" | "matrix";
 
+/** A known covariance among the levels of a grouping factor (phylogenetic or given), as brms's `gr(..., cov = A)` / glmmTMB's `propto`. */
 export interface CovarianceSpec {
   readonly group: string;
   readonly source: CovarianceSource;

@@ -42,6 +42,7 @@ export {
   volcanoSpec, pvalueHistogramSpec, pvalueBins, fitPlotSpecs, plotResiduals, ranefSeries,
 } from "../report/plots/index.js";
 export type { PlotSpec, CaterpillarRow, ProfileRow, ForestStudy, ForestPooled, DERow, FitPlotSpecs } from "../report/plots/index.js";
+/** The vega-lite plot specs as one namespace (its members are also exported one by one). */
 export * as plots from "../report/plots/index.js";
 export * from "../report/svg/index.js";
 

@@ -19,6 +19,7 @@ export interface ClusterLayout {
   readonly tiedWaves: boolean;
 }
 
+/** Group rows by cluster (and order them by time within a cluster): the layout every GEE working correlation is computed over. */
 export function clusterLayout(cluster: Int32Array, time?: Float64Array | null): ClusterLayout {
   const n = cluster.length;
   if (time && time.length !== n) throw new Error(`time has ${time.length} values, expected ${n}`);

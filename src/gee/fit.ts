@@ -57,6 +57,7 @@ function workingCorrelationProblem(cor: Correlation, alpha: Float64Array, T: num
   return `the estimated ${corstr} working correlation is not ${Math.abs(worst) > 1 ? "a correlation matrix" : "positive definite"} (e.g. ${entry}): the estimates use an impossible correlation; use a simpler --corstr (exchangeable, ar1) or independence`;
 }
 
+/** Fit a GEE (Liang & Zeger 1986) on a model matrix, as geepack::geeglm: coefficients, sandwich (or chosen) standard errors and QIC. */
 export function fitGEE(input: GeeInput, options: GeeOptions): GeeResult {
   const { X, xnames, y, cluster } = input;
   const n = y.length;

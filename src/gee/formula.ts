@@ -11,6 +11,7 @@ import { CORSTRS, STDERR_TYPES, type CorStr, type GeeResult, type StdErrType } f
 
 export const GEE_FAMILIES = ["gaussian", "binomial", "poisson", "Gamma"];
 
+/** Options of {@link geeFromFrame}, in geepack's names (family, link, id, corstr, std.err). */
 export interface GeeFrameOptions {
   readonly family?: string;
   readonly link?: string;
@@ -24,6 +25,7 @@ export interface GeeFrameOptions {
   readonly refLevels?: Readonly<Record<string, string>>;
 }
 
+/** A GEE fitted from a formula: the result, the model structure and the warnings. */
 export interface GeeFrameFit {
   readonly result: GeeResult;
   readonly model: ModelStructure;
@@ -34,6 +36,7 @@ export interface GeeFrameFit {
 /** how the options are named in messages: "--corstr" (CLI), "corstr" (library) */
 export type OptionLabel = (option: string) => string;
 
+/** Fit a GEE from a formula and a frame (geepack::geeglm's interface): builds the model matrix, clusters and family, then calls {@link fitGEE}. */
 export function geeFromFrame(frame: Frame, formula: string, opts: GeeFrameOptions, label: OptionLabel = (o) => o, who = "gee"): GeeFrameFit {
   const corstr = (opts.corstr ?? "independence") as CorStr;
   if (!CORSTRS.includes(corstr)) throw new UserError(`unknown ${label("corstr")} '${opts.corstr}' (use ${CORSTRS.join(", ")})`);

@@ -6,6 +6,7 @@
 import type { Family } from "../families/index.js";
 import type { GeeQIC } from "./types.js";
 
+/** Σ Q(μ; y), the family's quasi-likelihood of the fitted means: the Q in QIC and QICu. */
 export function quasiLikelihood(family: Family, y: Float64Array, mu: Float64Array): number {
   let q = 0;
   const n = y.length;

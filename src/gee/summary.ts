@@ -40,6 +40,7 @@ function table(header: string[], rows: string[][]): string[] {
 
 const SE_LABEL = { "san.se": "robust sandwich (san.se)", md: "Mancl-DeRouen bias-corrected sandwich (md)", model: "model-based (naive)" } as const;
 
+/** The text summary of a GEE fit (coefficients, working correlation, QIC), as `glmm gee` prints it. */
 export function formatGeeSummary(r: GeeResult): string {
   const out: string[] = [];
   out.push(`GEE: family ${r.family} (link ${r.link}), ${r.nobs} observations in ${r.nclusters} clusters`);

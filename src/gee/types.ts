@@ -4,13 +4,16 @@ import type { Family } from "../families/index.js";
 
 /** GEE working correlation structures. */
 export type CorStr = "independence" | "exchangeable" | "ar1" | "unstructured" | "mdep";
+/** The working correlation structures geepack's corstr accepts (and this engine fits). */
 export const CORSTRS: readonly CorStr[] = ["independence", "exchangeable", "ar1", "unstructured", "mdep"];
 
 /** "san.se": robust sandwich (geepack's default); "md": Mancl–DeRouen bias-reduced sandwich;
  *  "model": model-based (naive) variance. */
 export type StdErrType = "san.se" | "md" | "model";
+/** The standard-error types (geepack's std.err values). */
 export const STDERR_TYPES: readonly StdErrType[] = ["san.se", "md", "model"];
 
+/** What {@link fitGEE} takes: model matrix, response, cluster codes and optional weights, offset and time. */
 export interface GeeInput {
   /** column-major n × p model matrix */
   readonly X: Float64Array;
@@ -27,6 +30,7 @@ export interface GeeInput {
   readonly time?: Float64Array | null;
 }
 
+/** Settings of {@link fitGEE}: family, working correlation (corstr, mdep), standard-error type, iteration limits, fixed scale and QIC. */
 export interface GeeOptions {
   readonly family: Family;
   readonly corstr: CorStr;
@@ -44,6 +48,7 @@ export interface GeeOptions {
   readonly qic?: boolean;
 }
 
+/** One coefficient row of a GEE fit: estimate, SE of the chosen type (with the robust, model-based and Mancl–DeRouen ones), Wald statistic and p. */
 export interface GeeCoef {
   readonly term: string;
   readonly estimate: number;
@@ -58,6 +63,7 @@ export interface GeeCoef {
   readonly p: number;
 }
 
+/** QIC, QICu and the quasi-likelihood of a GEE fit (Pan 2001, as geepack::QIC). */
 export interface GeeQIC {
   readonly QIC: number;
   readonly QICu: number;
@@ -68,6 +74,7 @@ export interface GeeQIC {
   readonly QICC: number;
 }
 
+/** The result of {@link fitGEE}: coefficients, their covariance of every SE type, working correlation parameters, scale and convergence. */
 export interface GeeResult {
   readonly fixef: GeeCoef[];
   readonly coefficients: Float64Array;

@@ -11,6 +11,7 @@ import { pt2 } from "../inference/distributions.js";
 import { bobyqa } from "../optim/index.js";
 import type { FixefRow } from "../glmm/glmm.js";
 
+/** Options of the GLM engine (R's glm): family, link, prior weights and the iteration limit. */
 export interface GLMOptions {
   readonly family?: string | Family;
   readonly link?: string;
@@ -19,6 +20,7 @@ export interface GLMOptions {
   readonly maxit?: number;
 }
 
+/** A fitted GLM (no random effects), R's glm/lm: coefficients, vcov, dispersion, deviance and log-likelihood. */
 export interface FittedGLM {
   readonly kind: "glm";
   readonly family: string;

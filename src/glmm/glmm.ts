@@ -21,6 +21,7 @@ import { conditionalVariances, ranefTables } from "../lmm/condvar.js";
 import { standardizeFixed, unstandardizeFit } from "./scaling.js";
 import { type BaseKind, ExtendedLikelihood, type SideDesign } from "./extended.js";
 
+/** Options of the GLMM engine (lme4's glmer, glmmTMB's families): family, link, nAGQ, weights, zero-inflation / dispersion / hurdle parts and optimizer settings. */
 export interface GLMMOptions {
   readonly family: string | Family;
   readonly link?: string;
@@ -65,6 +66,7 @@ export interface SideFit {
   readonly rows: FixefRow[];
 }
 
+/** One fixed-effect row of a GLMM summary: estimate, SE, z and p. */
 export interface FixefRow {
   readonly term: string;
   readonly estimate: number;
@@ -73,6 +75,7 @@ export interface FixefRow {
   readonly p: number;
 }
 
+/** A fitted GLMM (lme4's glmerMod): fixed effects, variance components, conditional modes, log-likelihood and convergence information. */
 export interface FittedGLMM {
   readonly kind: "glmm";
   readonly family: string;
@@ -131,17 +134,25 @@ export interface FamilyParam {
 /** the outer parameters beside θ and β: an NB size, a dispersion, or a family's own (extended.ts) */
 type ExtraKind = "none" | "nbsize" | "dispersion" | "ext" | "family";
 
+/** The GLMM engine (lme4's glmer): Laplace or adaptive Gauss–Hermite likelihood with PIRLS for the conditional modes, optimized in lme4's two stages. */
 export class GeneralizedLinearMixedModel {
+  /** the model structure (X, Z, terms) from the formula */
   readonly ms: ModelStructure;
+  /** the random-effect terms in the system's order */
   readonly terms: SysTerm[];
+  /** PIRLS working storage shared by the fit's evaluations */
   readonly state: GLMMState;
+  /** quadrature points (1 = Laplace) */
   readonly nAGQ: number;
+  /** the outer parameter beside θ and β, if any (NB size, dispersion, a family's own) */
   readonly extra: ExtraKind;
   /** how many outer coordinates the extra parameters take */
   readonly nExtra: number;
+  /** the response family and link */
   readonly family: Family;
   /** analytic ∂D/∂β for stage 2, when the family and terms allow it */
   readonly gradient: LaplaceGradient | null;
+  /** deviance evaluations so far */
   evaluations = 0;
   /** warnings about the input, reported with the fit */
   private readonly inputWarnings: string[] = [];
@@ -291,6 +302,7 @@ export class GeneralizedLinearMixedModel {
     return -2 * total;
   }
 
+  /** Fit in lme4's two stages (θ with β inside PIRLS, then θ and β jointly) and summarize. */
   fit(options: GLMMOptions): FittedGLMM {
     const st = this.state;
     const terms = this.terms;

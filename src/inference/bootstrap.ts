@@ -14,6 +14,7 @@ import type { ConfintResult, ConfintRow } from "./profile.js";
 import { Rng } from "./rng.js";
 import { addRandomPart, drawRandomEffects, fixedPredictor, responseSampler } from "./simulate.js";
 
+/** Options of the parametric bootstrap (lme4's bootMer): number of refits, seed, progress. */
 export interface BootstrapOptions {
   /** number of refits (default 1000) */
   readonly nsim?: number;
@@ -23,6 +24,7 @@ export interface BootstrapOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+/** The bootstrap's replicates (one row per refit) beside the original estimates. */
 export interface BootstrapResult {
   /** parameter names: variance parameters (sd_, cor_, sigma), then the fixed effects */
   readonly names: string[];
@@ -38,13 +40,21 @@ export interface BootstrapResult {
 
 /** A parametric bootstrap in progress: call step() until done. */
 export class Bootstrap {
+  /** parameter names: variance parameters (sd_, cor_, sigma), then the fixed effects */
   readonly names: string[];
+  /** the fitted model's values of the parameters */
   readonly estimate: Float64Array;
+  /** one row of parameter values per refit, nsim × names.length */
   readonly replicates: Float64Array;
+  /** number of refits requested */
   readonly nsim: number;
+  /** generator seed */
   readonly seed: number;
+  /** refits done so far */
   done = 0;
+  /** refits that failed or did not converge */
   failures = 0;
+  /** refits that ended singular */
   singular = 0;
   private readonly rng: Rng;
   private readonly m: ModelFit;
@@ -76,6 +86,7 @@ export class Bootstrap {
     this.draw = responseSampler(m);
   }
 
+  /** true once all nsim refits are done */
   get finished(): boolean {
     return this.done >= this.nsim;
   }
@@ -114,6 +125,7 @@ export class Bootstrap {
     this.done++;
   }
 
+  /** the replicates so far, as a {@link BootstrapResult} */
   result(): BootstrapResult {
     return { names: this.names, estimate: this.estimate, replicates: this.replicates, nsim: this.done, seed: this.seed, failures: this.failures, singular: this.singular };
   }
@@ -142,6 +154,7 @@ export function percentile(sorted: Float64Array, alpha: number): number {
   return sorted[k - 1] + ((a - lo) / (hi - lo)) * (sorted[k] - sorted[k - 1]);
 }
 
+/** One parameter's percentile interval with the replicates' SE and bias. */
 export interface BootstrapSummaryRow extends ConfintRow {
   /** SD of the replicates */
   readonly se: number;
@@ -149,6 +162,7 @@ export interface BootstrapSummaryRow extends ConfintRow {
   readonly bias: number;
 }
 
+/** Percentile bootstrap intervals (confint(method = "boot")) with the number of refits, failures and singular refits. */
 export interface BootstrapConfint extends ConfintResult {
   readonly rows: BootstrapSummaryRow[];
   readonly nsim: number;

@@ -1,14 +1,18 @@
 // Confidence intervals by one of three methods, as lme4's confint.merMod: "Wald" (fixed effects
-// only: β ± z·SE, normal quantiles as lme4 uses), "profile" (profile.ts) and "boot" (a parametric
-// bootstrap, bootstrap.ts).
+// only: β ± z·SE, normal quantiles as lme4 uses; a plain gaussian lm uses t with the residual df,
+// as R's confint.lm), "profile" (profile.ts) and "boot" (a parametric bootstrap, bootstrap.ts).
 import { UserError } from "../errors.js";
 import { qnorm } from "../families/special.js";
+import type { FittedGLM } from "../glm/glm.js";
+import { qt } from "./distributions.js";
 import { bootstrapConfint, parametricBootstrap } from "./bootstrap.js";
 import type { ModelFit } from "./model.js";
 import { profileConfint, type ConfintResult } from "./profile.js";
 
+/** Interval methods, as lme4's confint: "Wald", "profile" (likelihood profile, the default) or "boot" (parametric bootstrap). */
 export type ConfintMethod = "Wald" | "profile" | "boot";
 
+/** Options of {@link confint}: method, level, parameters (parm) and bootstrap settings. */
 export interface ConfintOptions {
   readonly method?: ConfintMethod;
   readonly level?: number;
@@ -21,10 +25,14 @@ export interface ConfintOptions {
   readonly curve?: boolean;
 }
 
-/** Wald intervals for the fixed effects. */
+/** Wald intervals for the fixed effects: β ± z·SE, or β ± t(df.residual)·SE for a gaussian lm (R's confint.lm). */
 export function waldConfint(m: ModelFit, level = 0.95): ConfintResult {
-  const z = qnorm((1 + level) / 2);
   const f = m.fit;
+  const g = f as typeof f | FittedGLM; // the library's Model passes its GLMs (and GEEs, without dfResidual) here too
+  // an lm's SEs use the estimated σ, so its coefficients are exactly t-distributed; glm's other
+  // families and mixed models keep the normal quantile (lme4's confint(method = "Wald"))
+  const lm = g.kind === "glm" && g.family === "gaussian" && g.link === "identity" && typeof g.dfResidual === "number" && g.dfResidual > 0;
+  const z = lm ? qt((1 + level) / 2, (g as FittedGLM).dfResidual) : qnorm((1 + level) / 2);
   const p = f.beta.length;
   const rows = f.xnames.map((name, j) => {
     const se = Math.sqrt(f.vcov[j + j * p]);
@@ -33,6 +41,7 @@ export function waldConfint(m: ModelFit, level = 0.95): ConfintResult {
   return { method: "Wald", level, rows, warnings: [] };
 }
 
+/** Confidence intervals for a fit's parameters, as lme4's confint.merMod (profile by default; Wald or parametric bootstrap on request). */
 export function confint(m: ModelFit, options: ConfintOptions = {}): ConfintResult {
   const level = options.level ?? 0.95;
   if (!(level > 0 && level < 1)) throw new UserError(`the confidence level must be between 0 and 1, not ${level}`);

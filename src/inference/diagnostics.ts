@@ -14,6 +14,7 @@ import { lambdaAt } from "./simulate.js";
 /** Fewer levels than this draw the few-levels warning. */
 export const FEW_LEVELS = 5;
 
+/** A warning about the model choice: a grouping factor with few levels, or a singular fit, with the simpler model suggested. */
 export interface Diagnostic {
   readonly kind: "few-levels" | "singular";
   readonly group: string;

@@ -21,13 +21,16 @@ import { kenwardRoger, krDf, type DdfMethod } from "./kenward-roger.js";
 import { Satterthwaite } from "./satterthwaite.js";
 import { factorColumn, fixedTerms } from "./terms.js";
 
+/** p-value adjustments for families of contrasts, as emmeans names them. */
 export type Adjust = "tukey" | "sidak" | "holm" | "bonferroni" | "BH" | "none";
+/** Every {@link Adjust} value, for option checking. */
 export const ADJUSTMENTS: readonly Adjust[] = ["tukey", "sidak", "holm", "bonferroni", "BH", "none"];
 /** pairwise (all pairs), trt.vs.ctrl (every level against the first), consec (each level against the one before) */
 export type ContrastKind = "pairwise" | "trt.vs.ctrl" | "consec";
 /** The contrast families `--contrast` takes, as emmeans names them. */
 export const CONTRASTS: readonly ContrastKind[] = ["pairwise", "trt.vs.ctrl", "consec"];
 
+/** Options of {@link emmeans}: specs, by, type (link or response), contrasts, adjustment and level. */
 export interface EmmeansOptions {
   /** the factors (or multi-valued covariates) whose means are wanted */
   readonly specs: readonly string[];
@@ -47,6 +50,7 @@ export interface EmmeansOptions {
   readonly ddf?: DdfMethod;
 }
 
+/** One estimated marginal mean (emmeans row): levels, estimate, SE, df and interval. */
 export interface EmmRow {
   /** level of every spec and by variable */
   readonly levels: Readonly<Record<string, string>>;
@@ -58,6 +62,7 @@ export interface EmmRow {
   readonly upper: number;
 }
 
+/** One contrast of estimated marginal means with its test (emmeans's contrast()). */
 export interface EmmContrastRow {
   readonly by: Readonly<Record<string, string>>;
   /** "a - b" (link scale), or "a / b" for a ratio back-transformed from the log or logit scale */
@@ -74,6 +79,7 @@ export interface EmmContrastRow {
   readonly upper: number;
 }
 
+/** The result of {@link emmeans}: the means and contrast tables. */
 export interface EmmeansResult {
   readonly specs: readonly string[];
   readonly by: readonly string[];

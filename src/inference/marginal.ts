@@ -50,6 +50,7 @@ export function marginalMean(link: Link, eta: number, v: number): number {
   return s / Math.sqrt(Math.PI);
 }
 
+/** One coefficient on both scales: the GLMM's conditional one beside the population-averaged (marginal) one. */
 export interface MarginalCoefRow {
   readonly term: string;
   /** the GLMM's (conditional) coefficient and SE */
@@ -60,6 +61,7 @@ export interface MarginalCoefRow {
   readonly marginalSE: number;
 }
 
+/** Population-averaged (marginal) coefficients of a GLMM with the mean responses they imply. */
 export interface MarginalResult {
   readonly link: string;
   readonly rows: MarginalCoefRow[];

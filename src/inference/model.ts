@@ -9,6 +9,7 @@ import type { ModelStructure } from "../formula/types.js";
 import { GeneralizedLinearMixedModel, type FittedGLMM } from "../glmm/glmm.js";
 import { LinearMixedModel, type FittedLMM } from "../lmm/lmm.js";
 
+/** A fitted model with what inference needs to refit or predict: the data, formula, options, model structure and fit. */
 export interface ModelFit {
   readonly frame: Frame;
   readonly formula: string;

@@ -16,6 +16,7 @@ import type { ModelFit } from "./model.js";
 /** What coding new rows needs: the fitted data, formula, options and model structure (any fit kind). */
 export type DesignSource = Pick<ModelFit, "frame" | "formula" | "options" | "ms">;
 
+/** Model-matrix rows (fixed and random effects) and offset of new data, coded as in the fit. */
 export interface NewDesign {
   /** rows of the new data used (others had missing predictors) */
   readonly rows: Int32Array;

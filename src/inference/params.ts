@@ -7,6 +7,7 @@ import { lambdaInto, relCovariance } from "../lmm/reterms.js";
 import type { SysTerm } from "../lmm/reterms.js";
 import { groupDisplayNames } from "../report/names.js";
 
+/** One variance parameter (an SD, a correlation or σ) and where it sits in θ. */
 export interface VarParInfo {
   readonly name: string;
   readonly kind: "sd" | "cor" | "sigma";

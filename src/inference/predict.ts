@@ -17,6 +17,7 @@ import { predictionIntervals, type IntervalKind } from "./predict-interval.js";
 /** Prediction level: with the fitted random effects, fixed effects only, or averaged over the random effects. */
 export type PredictLevel = "conditional" | "population" | "marginal";
 
+/** Options of {@link predict}: new data, level (conditional / population / marginal), type (link / response) and intervals. */
 export interface PredictOptions {
   /** rows to predict for (default: the fitted rows) */
   readonly newdata?: Frame;
@@ -30,6 +31,7 @@ export interface PredictOptions {
   readonly intervalLevel?: number;
 }
 
+/** Predictions with optional SEs and confidence or prediction intervals, for the rows that got one. */
 export interface PredictResult {
   /** rows of the new data (or of the fitted data) that got a prediction */
   readonly rows: Int32Array;
@@ -62,6 +64,7 @@ export function ownDesign(m: ModelFit): NewDesign {
   };
 }
 
+/** Predictions from a fit, as lme4's predict.merMod (re.form = NULL / NA) with optional intervals. */
 export function predict(m: ModelFit, options: PredictOptions = {}): PredictResult {
   const level = options.level ?? "conditional";
   const type = options.type ?? "response";

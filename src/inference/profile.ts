@@ -29,6 +29,7 @@ export interface ConfintRow {
   readonly upper: number;
 }
 
+/** Options of the likelihood-profile intervals (lme4's profile + confint): level and parameters. */
 export interface ProfileConfintOptions {
   /** coverage (default 0.95) */
   readonly level?: number;

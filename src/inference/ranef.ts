@@ -15,6 +15,7 @@ export interface RanefRow {
   readonly condsd: number;
 }
 
+/** The conditional modes as one row per group level and term (lme4's as.data.frame(ranef(m), condVar = TRUE)). */
 export function ranefRows(f: FittedLMM | FittedGLMM): RanefRow[] {
   const names = groupDisplayNames(f.terms);
   const order = f.terms.map((_, i) => i).sort((a, b) => f.terms[a].formulaIndex - f.terms[b].formulaIndex);

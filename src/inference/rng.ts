@@ -18,6 +18,7 @@ function splitmix32(a: number): () => number {
 
 const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
 
+/** Seeded xoshiro128** generator (uint32, uniform and normal draws): the same seed gives the same stream on every platform. */
 export class Rng {
   private s0: number;
   private s1: number;

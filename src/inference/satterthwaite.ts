@@ -15,6 +15,7 @@ import { vectorDerivatives, type VectorDerivatives } from "./numderiv.js";
 import { gradientPartsSmooth, hasAnalyticGradient } from "../lmm/gradient.js";
 import type { PLSSystem } from "../lmm/system.js";
 
+/** A t test of one linear combination of the fixed effects: estimate, SE, denominator df and p. */
 export interface ContrastTest {
   readonly estimate: number;
   readonly se: number;
@@ -23,10 +24,12 @@ export interface ContrastTest {
   readonly p: number;
 }
 
+/** The t test of one fixed effect (lmerTest's summary row). */
 export interface FixefTestRow extends ContrastTest {
   readonly term: string;
 }
 
+/** An F test of several linear combinations of the fixed effects (lmerTest's anova row). */
 export interface FTest {
   readonly F: number;
   readonly numDf: number;
@@ -36,7 +39,9 @@ export interface FTest {
 
 /** The ingredients of every Satterthwaite test of one fitted LMM. */
 export class Satterthwaite {
+  /** number of fixed effects */
   readonly p: number;
+  /** the fixed-effect estimates β̂ */
   readonly beta: Float64Array;
   /** vcov(β̂), p×p */
   readonly vcov: Float64Array;
@@ -44,7 +49,9 @@ export class Satterthwaite {
   readonly jac: Float64Array[];
   /** asymptotic covariance of ψ̂ = (θ̂, σ̂): 2 H⁻¹ (k×k); null when H is not positive definite */
   readonly vcovVarpar: Float64Array | null;
+  /** why degrees of freedom are unavailable, when they are */
   readonly warnings: string[] = [];
+  /** fixed-effect names, in β's order */
   readonly xnames: readonly string[];
 
   constructor(ms: ModelStructure, fit: FittedLMM) {

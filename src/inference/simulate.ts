@@ -10,6 +10,7 @@ import type { SysTerm } from "../lmm/reterms.js";
 import type { ModelFit } from "./model.js";
 import { Rng } from "./rng.js";
 
+/** Options of {@link simulateResponses} (lme4's simulate.merMod): number of responses, seed or generator, and whether to keep the fitted random effects (conditional). */
 export interface SimulateOptions {
   /** number of simulated response vectors (default 1) */
   readonly nsim?: number;

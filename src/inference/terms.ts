@@ -9,6 +9,7 @@ import { expandTerms, splitBars } from "../formula/terms.js";
 import { unparen, type Expr } from "../formula/ast.js";
 import type { ModelFit } from "./model.js";
 
+/** A variable of the fixed-effects formula: its label, expression and, for a factor, its levels. */
 export interface TermVariable {
   readonly label: string;
   readonly expr: Expr;
@@ -18,6 +19,7 @@ export interface TermVariable {
   readonly values: Float64Array | null;
 }
 
+/** A fixed-effects term (main effect or interaction) and its model-matrix columns. */
 export interface FixedTerm {
   readonly label: string;
   /** indices into `variables` */
@@ -26,12 +28,14 @@ export interface FixedTerm {
   readonly cols: readonly number[];
 }
 
+/** The fixed-effects terms of a fit, with the variables they are built from (for anova, emmeans and term tests). */
 export interface FixedTerms {
   readonly intercept: boolean;
   readonly variables: readonly TermVariable[];
   readonly terms: readonly FixedTerm[];
 }
 
+/** Parse a fit's fixed-effects formula into terms, variables and their columns. */
 export function fixedTerms(m: ModelFit): FixedTerms {
   const ast = parseFormula(m.formula);
   const { fixed } = splitBars(ast.rhs, ast.text);

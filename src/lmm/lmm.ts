@@ -12,6 +12,7 @@ import { PLSSystem, type SolverInfo } from "./system.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper, relCovariance } from "./reterms.js";
 import { conditionalVariances, ranefTables } from "./condvar.js";
 
+/** Options of the LMM engine (lme4's lmer): REML or ML, starting θ, weights, evaluation limit, progress and solver (direct or iterative). */
 export interface LMMOptions {
   /** REML (default) or ML */
   readonly reml?: boolean;
@@ -44,6 +45,7 @@ export interface ProgressInfo {
   readonly objective: number;
 }
 
+/** One row of VarCorr: a variance (term2 null) or a covariance of a grouping factor's terms. */
 export interface VarCorrEntry {
   readonly group: string;
   readonly term1: string;
@@ -59,6 +61,7 @@ export interface VarCorrEntry {
   readonly known?: string;
 }
 
+/** A grouping factor's conditional modes (lme4's ranef) with their conditional SDs. */
 export interface RanefTable {
   readonly group: string;
   readonly levels: readonly string[];
@@ -69,6 +72,7 @@ export interface RanefTable {
   readonly condsd: Float64Array[] | null;
 }
 
+/** A fitted LMM (lme4's lmerMod): fixed effects, variance components, conditional modes, REML/ML criterion and convergence information. */
 export interface FittedLMM {
   readonly kind: "lmm";
   readonly reml: boolean;
@@ -102,12 +106,19 @@ export interface FittedLMM {
   readonly logLikMCSE?: number;
 }
 
+/** The LMM engine (lme4's lmer): the penalized least squares system and the profiled (RE)ML deviance, optimized over θ. */
 export class LinearMixedModel {
+  /** the model structure (X, Z, terms) from the formula */
   readonly ms: ModelStructure;
+  /** the random-effect terms in the system's order */
   readonly terms: SysTerm[];
+  /** the penalized least squares system, updated for each θ */
   readonly system: PLSSystem;
+  /** REML (true) or ML criterion */
   readonly reml: boolean;
+  /** the checked response */
   readonly y: Float64Array;
+  /** objective evaluations so far */
   evaluations = 0;
   private readonly onProgress?: (info: ProgressInfo) => void;
 
@@ -149,6 +160,7 @@ export class LinearMixedModel {
     return obj;
   }
 
+  /** Optimize the criterion over θ (lme4's lmer fit) and summarize the result. */
   fit(options: LMMOptions = {}): FittedLMM {
     const th0 = options.thetaStart ? Float64Array.from(options.thetaStart) : thetaStart(this.terms);
     const lower = thetaLower(this.terms);

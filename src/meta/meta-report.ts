@@ -15,6 +15,7 @@ export function fmtP(p: number): string {
   return p < 1e-4 ? "<.0001" : p.toFixed(4).replace(/^0/, "");
 }
 
+/** The JSON of a meta-analysis (`glmm meta --format json`). */
 export function metaToJSON(r: MetaResult): Record<string, unknown> {
   const test = (t: TestResult | null) => (t ? { statistic: num(t.statistic), df: t.df, p: num(t.p) } : null);
   return {
@@ -40,6 +41,7 @@ const MODEL_TEXT = {
   "UM.RS": "unconditional model with random study effects (UM.RS): random study intercepts and random treatment effect, uncorrelated",
 };
 
+/** The text report of a meta-analysis, laid out as metafor's rma.glmm print. */
 export function metaSummary(r: MetaResult, dataName?: string): string {
   const L: string[] = [];
   const pct = `${Math.round(r.level * 1000) / 10}%`;

@@ -44,6 +44,7 @@ export function nmaToJSON(r: NMAResult): Record<string, unknown> {
   };
 }
 
+/** The text report of a network meta-analysis: effects against the reference, league table and P-scores. */
 export function nmaSummary(r: NMAResult, dataName?: string): string {
   const L: string[] = [];
   const lv = pct(r.level);
@@ -87,6 +88,7 @@ export function nmaSummary(r: NMAResult, dataName?: string): string {
   return L.join("\n");
 }
 
+/** The network graph of a network meta-analysis as SVG (node size: participants; edge width: studies). */
 export function nmaNetworkSVG(r: NMAResult, title?: string): string {
   return networkGraphSVG(
     r.treatments.map((t, i) => ({ id: t, size: r.participants[i] })),
@@ -95,6 +97,7 @@ export function nmaNetworkSVG(r: NMAResult, title?: string): string {
   );
 }
 
+/** The forest plot of a network meta-analysis's effects against the reference, as SVG. */
 export function nmaForestSVG(r: NMAResult, title?: string): string {
   const lv = pct(r.level);
   return forestPlotSVG(

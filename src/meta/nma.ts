@@ -11,6 +11,7 @@ import { pnorm, pnormUpper, qnorm } from "../families/special.js";
 import { fit, type FitResult } from "../fit.js";
 import type { FittedGLMM } from "../glmm/glmm.js";
 
+/** The column names of the arm-level data of a network meta-analysis: study, treatment, events and totals. */
 export interface NMAColumns {
   readonly study: string;
   readonly treatment: string;
@@ -20,6 +21,7 @@ export interface NMAColumns {
   readonly n: string;
 }
 
+/** Options of {@link networkMetaAnalysis}: reference treatment, level, direction of good effects. */
 export interface NMAOptions {
   /** reference treatment (default: the first level, as R orders them) */
   readonly reference?: string;
@@ -29,6 +31,7 @@ export interface NMAOptions {
   readonly smallValues?: "good" | "bad";
 }
 
+/** One treatment comparison: log odds ratio, SE and interval. */
 export interface Comparison {
   /** log odds ratio of `treatment` versus `versus` */
   readonly treatment: string;
@@ -43,12 +46,14 @@ export interface Comparison {
   readonly directStudies: number;
 }
 
+/** A treatment's P-score (Rücker & Schwarzer 2015, netmeta's netrank) and rank. */
 export interface PScore {
   readonly treatment: string;
   readonly pscore: number;
   readonly rank: number;
 }
 
+/** A pair of treatments compared directly, with the studies that compare them. */
 export interface DirectEvidence {
   readonly a: string;
   readonly b: string;
@@ -91,6 +96,7 @@ export interface NMAResult {
 export const NMA_FORMULA_NUMERIC_STUDY = "cbind(xi, ni - xi) ~ 0 + factor(study) + trt + (1 | study:trt)";
 export const NMA_FORMULA_TEXT_STUDY = "cbind(xi, ni - xi) ~ 0 + study + trt + (1 | study:trt)";
 
+/** Network meta-analysis of arm-level binary data as a two-way binomial GLMM (Piepho et al. 2012). */
 export function networkMetaAnalysis(frame: Frame, cols: NMAColumns, options: NMAOptions = {}): NMAResult {
   const level = options.level ?? 0.95;
   if (!(level > 0 && level < 1)) throw new UserError(`the confidence level must be between 0 and 1, not ${level}`);

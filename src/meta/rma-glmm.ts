@@ -15,6 +15,7 @@ import { invSPD } from "../linalg/dense.js";
 /** rma.glmm's models for 2×2 tables: unconditional fixed (UM.FS) or random (UM.RS) study effects. */
 export type MetaModel = "UM.FS" | "UM.RS";
 
+/** Options of {@link rmaGLMM} (metafor's rma.glmm): model, nAGQ, level. */
 export interface MetaOptions {
   /** "UM.FS" (default) or "UM.RS" */
   readonly model?: MetaModel;
@@ -26,8 +27,10 @@ export interface MetaOptions {
   readonly skipHeterogeneity?: boolean;
 }
 
+/** Which arms of a 2x2 table have no events: none, one ("single") or both ("double"). */
 export type ZeroKind = "none" | "single" | "double";
 
+/** One study's 2x2 table with its log odds ratio and zero status. */
 export interface StudyRow {
   readonly label: string;
   readonly ai: number;
@@ -48,6 +51,7 @@ export interface StudyRow {
   readonly inLikelihood: boolean;
 }
 
+/** A test statistic with its df and p (heterogeneity or the overall effect). */
 export interface TestResult {
   readonly statistic: number;
   readonly df: number;
@@ -113,6 +117,7 @@ export function observedLogOR(s: Study2x2): { yi: number; vi: number; corrected:
   return { yi: Math.log((a * d) / (b * c)), vi: 1 / a + 1 / b + 1 / c + 1 / d, corrected };
 }
 
+/** Random-effects meta-analysis of 2x2 tables as a one-stage binomial GLMM, as metafor's rma.glmm(measure = "OR"). */
 export function rmaGLMM(all: readonly Study2x2[], options: MetaOptions = {}): MetaResult {
   const model = options.model ?? "UM.FS";
   if (model !== "UM.FS" && model !== "UM.RS") throw new UserError(`--model must be UM.FS or UM.RS, not '${model}'`);

@@ -4,6 +4,7 @@ import type { Frame } from "../data/frame.js";
 import { UserError } from "../errors.js";
 import type { Study2x2 } from "./design.js";
 
+/** The column names of 2x2 tables in metafor's names (ai, bi/n1i, ci, di/n2i). */
 export interface TableColumns {
   /** events, treated */
   readonly ai: string;
@@ -21,6 +22,7 @@ export interface TableColumns {
   readonly slab?: string;
 }
 
+/** 2x2 tables read from a frame, with the data row of each study and the reader's warnings. */
 export interface StudyTables {
   readonly studies: Study2x2[];
   /** data row (1-based) of each study */
@@ -28,6 +30,7 @@ export interface StudyTables {
   readonly warnings: string[];
 }
 
+/** Read one 2x2 table per row of a frame from the named columns, checking counts. */
 export function studiesFromFrame(frame: Frame, cols: TableColumns): StudyTables {
   if (!cols.ai || !cols.ci) throw new UserError("2x2 tables need the event columns of both arms: --ai (treated) and --ci (control)");
   const pick = (non: string | undefined, tot: string | undefined, arm: string, nonFlag: string, totFlag: string) => {

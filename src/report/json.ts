@@ -5,6 +5,7 @@ import type { FittedGLMM } from "../glmm/glmm.js";
 import type { FittedGLM } from "../glm/glm.js";
 import { groupDisplayNames, ngrps } from "./names.js";
 
+/** Any fitted model the engines return: an LMM, a GLMM or a GLM. */
 export type FittedModel = FittedLMM | FittedGLMM | FittedGLM;
 
 /** The JSON of a fit (`glmm fit --format json`, CONTRACT.md). */
@@ -52,6 +53,7 @@ export interface FitJSON {
 /** JSON numbers: non-finite values become null (JSON has no NaN). */
 const num = (x: number): number => (Number.isFinite(x) ? x : (null as unknown as number));
 
+/** The CONTRACT.md JSON of a fit (`glmm fit --format json`). */
 export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?: number; warnings?: string[] } = {}): FitJSON {
   if (fit.kind === "glm") {
     const useT = fit.family === "gaussian" || fit.family === "Gamma";

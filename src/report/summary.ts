@@ -24,6 +24,7 @@ export interface SummaryInput {
   readonly warnings?: boolean;
 }
 
+/** The text summary of a fit, laid out as R's summary of an lm/glm or lme4 fit. */
 export function fitSummary(inp: SummaryInput): string {
   const j = inp.json;
   if (j.method === "least squares" || j.method.startsWith("IRLS")) return fixedSummary(inp);

@@ -5,8 +5,10 @@
 // sources (10x files, h5ad) are opened at the edges and handed in through `CountSource`.
 import { UserError } from "../errors.js";
 
+/** Receives count entries (gene, cell, value) in batches; the arrays are reused after the call. */
 export type EntryBatch = (genes: Int32Array, cells: Int32Array, vals: Float64Array, count: number) => void;
 
+/** A gene × cell count matrix that streams its entries (Matrix Market or .h5ad). */
 export interface CountSource {
   /** what to call it in messages, e.g. "pbmc/matrix.mtx" */
   readonly name: string;

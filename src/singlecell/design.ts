@@ -5,6 +5,7 @@ import type { Frame } from "../data/frame.js";
 import { UserError } from "../errors.js";
 import { buildModel } from "../formula/index.js";
 
+/** The cell-level design of a differential-expression fit: cells grouped by patient, model matrix and offset. */
 export interface CellDesign {
   /** cells used (matrix columns with complete metadata) */
   readonly n: number;
@@ -32,6 +33,7 @@ export interface CellDesign {
   readonly warnings: readonly string[];
 }
 
+/** Options of the single-cell design: the offset expression and reference levels. */
 export interface DesignOptions {
   /** offset expression, e.g. "log(total_umi)" */
   readonly offset?: string;

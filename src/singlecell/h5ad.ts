@@ -5,13 +5,16 @@
 import { UserError } from "../errors.js";
 import type { CountSource, EntryBatch } from "./counts.js";
 
+/** An HDF5 attribute (the subset of h5wasm's API the .h5ad reader uses). */
 export interface H5Attr { readonly value: unknown }
+/** An HDF5 dataset (the subset of h5wasm's API the .h5ad reader uses). */
 export interface H5Dataset {
   readonly shape: number[] | null;
   readonly value: unknown;
   readonly attrs: Record<string, H5Attr>;
   slice(ranges: Array<[number, number] | []>): unknown;
 }
+/** An HDF5 group (the subset of h5wasm's API the .h5ad reader uses). */
 export interface H5Group {
   readonly attrs: Record<string, H5Attr>;
   keys(): string[];
@@ -69,6 +72,7 @@ function dataframeIndex(root: H5Group, name: "obs" | "var", source: string): str
 
 const NAME_COLUMNS = ["gene_symbols", "gene_symbol", "gene_name", "gene_names", "feature_name", "features", "symbol"];
 
+/** Options of the .h5ad reader: gene names from var's index or a column, and the layer of counts. */
 export interface H5adOptions {
   readonly geneColumn?: "id" | "name";
   readonly layer?: string;

@@ -3,6 +3,7 @@
 // handed on in batches of typed arrays (0-based row, column, value). Browser-safe: bytes in, no I/O.
 import { UserError } from "../errors.js";
 
+/** The size line of a Matrix Market coordinate file: rows, columns, entries and field type. */
 export interface MtxHeader {
   readonly rows: number;
   readonly cols: number;
@@ -15,7 +16,9 @@ export type MtxBatch = (rows: Int32Array, cols: Int32Array, vals: Float64Array, 
 
 const LF = 10, CR = 13, SPACE = 32, TAB = 9, PERCENT = 37;
 
+/** Streaming Matrix Market coordinate parser: feed byte chunks, entries arrive in batches. */
 export class MtxStreamParser {
+  /** the size line, once it has been read */
   header: MtxHeader | null = null;
   private readonly source: string;
   private readonly onBatch: MtxBatch;
@@ -39,6 +42,7 @@ export class MtxStreamParser {
     this.bVals = new Float64Array(batchSize);
   }
 
+  /** Parse the next chunk of the file's bytes (lines may span chunks). */
   push(chunk: Uint8Array): void {
     let start = 0;
     if (this.carry) {

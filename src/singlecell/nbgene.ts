@@ -25,6 +25,7 @@ export const NB_SIZE_MAX = 1e8;
 const PHI_MIN = 1 / NB_SIZE_MAX;
 const PHI_MAX = 1e4;
 
+/** One gene's negative-binomial GLMM fit: coefficients, SEs, patient SD, NB size, convergence and test. */
 export interface GeneFit {
   /** false when no estimate could be made (then `message` says why) */
   readonly ok: boolean;
@@ -53,6 +54,7 @@ export interface SmallSampleTest {
   readonly sdPatient: number;
 }
 
+/** Settings of the per-gene Newton fit: iteration limit, tolerance and the small-sample correction. */
 export interface FitOptions {
   readonly maxIterations?: number;
   /** stop when the Newton decrement (in log-likelihood units) is below this */
@@ -61,40 +63,54 @@ export interface FitOptions {
   readonly smallSample?: boolean;
 }
 
+/** The fast per-gene NB2 GLMM (one random intercept per patient, Laplace, as glmmTMB), reused across the genes of one design. */
 export class NBGeneFitter {
+  /** the cells, patients and model matrix every gene is fitted on */
   readonly design: CellDesign;
+  /** number of fixed effects */
   readonly p: number;
   /** parameters: β (p), s = σ², φ = 1/k */
   readonly m: number;
+  /** number of cells */
   readonly n: number;
+  /** number of patients (groups) */
   readonly G: number;
   private readonly groupOf: Int32Array;
-  /** exp(offset) (patient-level X) or exp(offset + Xβ) (cell-level X) */
-  /** @internal */
+  /** exp(offset) (patient-level X) or exp(offset + Xβ) (cell-level X)
+   *  @internal */
   readonly base: Float64Array;
   private readonly baseBeta: Float64Array;
   private baseValid = false;
-  /** @internal */
-  readonly eta0: Float64Array; // per patient x_jᵀβ (patient-level X)
+  /** per patient x_jᵀβ (patient-level X)
+   *  @internal */
+  readonly eta0: Float64Array;
   // the gene
-  /** @internal */
+  /** cells of the gene's nonzero counts, grouped by patient
+   *  @internal */
   nzPos = new Int32Array(1024);
-  /** @internal */
+  /** the gene's nonzero counts, in nzPos's order
+   *  @internal */
   nzY = new Float64Array(1024);
-  /** @internal */
+  /** per patient: start of its nonzero counts in nzPos/nzY (G + 1 offsets)
+   *  @internal */
   readonly nzStart: Int32Array;
   private nnz = 0;
-  /** @internal */
+  /** the gene's distinct nonzero count values
+   *  @internal */
   vals = new Float64Array(64);
-  /** @internal */
+  /** how many cells have each of vals
+   *  @internal */
   cnts = new Float64Array(64);
-  /** @internal */
+  /** number of distinct values in vals
+   *  @internal */
   nvals = 0;
-  /** @internal */
+  /** Σ log(y!) over the gene's counts (the likelihood's constant)
+   *  @internal */
   lfactSum = 0;
   private readonly valSlot = new Int32Array(256).fill(-1);
   // per patient
-  /** @internal */
+  /** per patient: the mode b̂_j of the random intercept (the start of the next search)
+   *  @internal */
   readonly b: Float64Array;
   private readonly bSave: Float64Array;
   private readonly yTot: Float64Array;
@@ -119,6 +135,7 @@ export class NBGeneFitter {
   /** per patient Σ exp(offset) and Σ exp(2·offset) (patient-level X) or Σ exp(offset) */
   private readonly e1: Float64Array;
   private readonly e2: Float64Array;
+  /** likelihood evaluations of the current gene's fit */
   evaluations = 0;
   private reml: RemlSolver | null = null;
 
@@ -230,7 +247,8 @@ export class NBGeneFitter {
     return nnz;
   }
 
-  /** @internal exp(offset [+ Xβ]) per cell, or x_jᵀβ per patient, for β = x[0..p) */
+  /** exp(offset [+ Xβ]) per cell, or x_jᵀβ per patient, for β = x[0..p)
+   *  @internal */
   updateBase(x: Float64Array): void {
     const p = this.p, d = this.design;
     if (d.groupX) {

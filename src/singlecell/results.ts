@@ -5,6 +5,7 @@ import { pnormUpper } from "../families/special.js";
 import { pt2 } from "../inference/distributions.js";
 import type { GeneFit } from "./nbgene.js";
 
+/** The columns of the differential-expression table, in order. */
 export const DE_COLUMNS = ["gene", "term", "estimate", "se", "statistic", "p", "padj", "sd_patient", "nb_size", "converged", "message"] as const;
 
 /** One gene × term row of the differential-expression table. */
@@ -292,6 +293,7 @@ export function parseShard(spec: string): { index: number; count: number } {
   return { index, count };
 }
 
+/** The [start, end) gene indices of one shard (1-based index of count shards). */
 export function shardRange(ngenes: number, shard: { index: number; count: number }): [number, number] {
   return [Math.floor(((shard.index - 1) * ngenes) / shard.count), Math.floor((shard.index * ngenes) / shard.count)];
 }

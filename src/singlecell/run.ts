@@ -5,12 +5,14 @@ import type { CellDesign } from "./design.js";
 import { fitGeneGLMM } from "./fallback.js";
 import { type GeneFit, NBGeneFitter } from "./nbgene.js";
 
+/** Counts by gene in compressed form: gene g's cells and counts are pos/y[indptr[g]..indptr[g+1]). */
 export interface GeneCounts {
   readonly indptr: Int32Array;
   readonly pos: Int32Array;
   readonly y: Int32Array;
 }
 
+/** Options of {@link fitOneGene}: whether to fall back to the general engine. */
 export interface RunOptions {
   /** refit with the general engine when the fast path fails (default true) */
   readonly fallback?: boolean;
@@ -18,6 +20,7 @@ export interface RunOptions {
   readonly smallSample?: boolean;
 }
 
+/** The row of a gene no estimate could be made for (NaN estimates, the message says why). */
 export function failedFit(p: number, message: string): GeneFit {
   return {
     ok: false, beta: new Float64Array(p).fill(NaN), se: new Float64Array(p).fill(NaN), sdPatient: NaN, nbSize: NaN,
@@ -32,6 +35,7 @@ export function fitGenes(fitter: NBGeneFitter, genes: GeneCounts, from = 0, to =
   return out;
 }
 
+/** Fit one gene with the fast NB GLMM fitter, falling back to the general engine when it fails. */
 export function fitOneGene(fitter: NBGeneFitter, pos: Int32Array, y: Int32Array, options: RunOptions = {}): GeneFit {
   const d: CellDesign = fitter.design;
   let fast: GeneFit;

@@ -4,6 +4,7 @@
 // Every gene has its own random stream (seed, gene), so genes can be generated in any order, one at
 // a time, and a data set of any size passes through constant memory. Browser-safe.
 
+/** Settings of the synthetic single-cell data: genes, cells, patients, density, share of DE genes and seed. */
 export interface SimOptions {
   readonly genes: number;
   readonly cells: number;
@@ -15,6 +16,7 @@ export interface SimOptions {
   readonly seed?: number;
 }
 
+/** Simulated cells: barcodes, patient of each cell, disease status and total UMI. */
 export interface SimCells {
   readonly barcodes: string[];
   readonly patientLevels: string[];
@@ -25,6 +27,7 @@ export interface SimCells {
   readonly totalUmi: Float64Array;
 }
 
+/** One simulated gene: whether it is DE, its log fold change, patient SD and NB size. */
 export interface SimGene {
   readonly gene: string;
   readonly de: boolean;
@@ -54,6 +57,7 @@ export class SimRng {
     this.a = next(); this.b = next(); this.c = next(); this.d = next();
     for (let i = 0; i < 12; i++) this.u32();
   }
+  /** next uniform 32-bit unsigned integer */
   u32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
     this.d = (this.d + 1) | 0;
@@ -67,6 +71,7 @@ export class SimRng {
   uniform(): number {
     return (this.u32() + 0.5) / 4294967296;
   }
+  /** standard normal draw (Box–Muller, the second value kept for the next call) */
   normal(): number {
     if (!Number.isNaN(this.spare)) { const v = this.spare; this.spare = NaN; return v; }
     const u = this.uniform(), v = this.uniform();
@@ -116,6 +121,7 @@ function lgammaInt(n: number): number {
   return x * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI * x) + 1 / (12 * x) - 1 / (360 * x * x * x);
 }
 
+/** Simulate the cells' metadata of synthetic single-cell data (patients, disease status, total UMI) from a seed. */
 export function simulateCells(o: SimOptions): SimCells {
   const P = o.patients ?? 10, C = o.cells;
   const rng = new SimRng(o.seed ?? 1, 0x7fffffff);

@@ -30,6 +30,7 @@ export interface ForestSummary {
   readonly right?: string;
 }
 
+/** Options of the forest plot SVG: title, axis label, ratio scale, reference line, column headers and footnotes. */
 export interface ForestOptions {
   readonly title?: string;
   /** axis label under the plot */

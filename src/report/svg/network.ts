@@ -3,6 +3,7 @@
 // nodes sized by an optional weight (e.g. participants).
 import { circle, line, svgDocument, text } from "./svg.js";
 
+/** A node of a network graph (a treatment), sized by `size`. */
 export interface NetworkNode {
   readonly id: string;
   readonly label?: string;
@@ -10,6 +11,7 @@ export interface NetworkNode {
   readonly size?: number;
 }
 
+/** An edge of a network graph (a direct comparison), weighted by `weight`. */
 export interface NetworkEdge {
   readonly from: string;
   readonly to: string;
@@ -18,6 +20,7 @@ export interface NetworkEdge {
   readonly label?: string;
 }
 
+/** Options of the network graph SVG: title and footnote. */
 export interface NetworkOptions {
   readonly title?: string;
   readonly footnote?: string;
