@@ -60,3 +60,69 @@ test("README browser snippets draw their plots in Chromium", { skip: !hasChromiu
     await browser.close();
   }
 });
+
+// The README's ```js library snippets, the ones test/docs/snippets.test.ts runs in Node, run here in
+// Chromium too: bundled for the browser as an app's bundler would, with node:fs standing in for the
+// page's own files (the CSVs they read are handed to the page; what they write is kept in memory).
+// Every number of the output block shown after a snippet must be among what the page logged.
+test("README library snippets run in Chromium and print the numbers the README shows", { skip: !hasChromium && `no Chromium at ${CHROMIUM}`, timeout: 300_000 }, async () => {
+  const { jsSnippets } = await import(join(root, "dist/test/docs/snippets.js"));
+  const { numbersIn } = await import(join(root, "dist/test/docs/docs.js"));
+  const snippets = jsSnippets(readFileSync(join(root, "README.md"), "utf8"));
+  assert.ok(snippets.length >= 4, `${snippets.length} js snippets`);
+  const { build } = await import("esbuild");
+  const fsShim = {
+    name: "browser-fs",
+    setup(b) {
+      b.onResolve({ filter: /^(node:)?fs$/ }, () => ({ path: "fs", namespace: "browser-fs" }));
+      b.onLoad({ filter: /.*/, namespace: "browser-fs" }, () => ({
+        loader: "js",
+        contents: `export function readFileSync(p) { const f = String(p).split("/").pop(); const v = globalThis.__glmmFiles[f]; if (v === undefined) throw new Error("no file " + p + " in the page"); return v; }
+export function writeFileSync(p, d) { globalThis.__glmmWritten[String(p)] = String(d); }`,
+      }));
+    },
+  };
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+  try {
+    for (const s of snippets) {
+      const where = `README.md:${s.line}`;
+      const out = await build({
+        stdin: { contents: `${s.code}\nglobalThis.__glmmDone = true;\n`, resolveDir: root, loader: "js" }, bundle: true, write: false, format: "esm",
+        platform: "browser", target: "es2022", alias: { glmm: join(root, "dist/src/index.js") }, plugins: [fsShim], logLevel: "error",
+      });
+      const data = Object.fromEntries([...s.code.matchAll(/"([\w.-]+\.csv)"/g)].map((m) => [m[1], readFileSync(join(root, "test/fixtures/data", m[1]), "utf8")]));
+      const boot = `globalThis.__glmmFiles = ${JSON.stringify(data).replace(/</g, "\\u003c")}; globalThis.__glmmWritten = {};`;
+      const files = { "/": ["text/html", `<!doctype html><meta charset="utf-8"><body><script>${boot}</script><script type="module" src="/snippet.js"></script></body>`], "/snippet.js": ["text/javascript", out.outputFiles[0].text] };
+      const server = createServer((req, res) => {
+        const f = files[new URL(req.url, "http://x").pathname];
+        if (!f) { res.writeHead(404).end(); return; }
+        res.writeHead(200, { "content-type": f[0] }).end(f[1]);
+      });
+      await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+      try {
+        const tab = await browser.newPage();
+        const errors = [];
+        const logged = [];
+        tab.on("pageerror", (e) => errors.push(String(e)));
+        tab.on("console", (m) => { if (m.type() === "log") logged.push(m.text()); });
+        await tab.goto(`http://127.0.0.1:${server.address().port}/`);
+        await tab.waitForFunction(() => globalThis.__glmmDone === true, null, { timeout: 120_000 }).catch(() => {});
+        assert.deepEqual(errors, [], `${where}: page errors`);
+        assert.equal(await tab.evaluate(() => globalThis.__glmmDone === true), true, `${where}: did not finish`);
+        if (s.output !== null) {
+          const have = new Set(numbersIn(logged.join("\n"), false));
+          const missing = numbersIn(s.output, true).filter((x) => !have.has(x));
+          assert.deepEqual(missing, [], `${where}: the README shows ${missing.join(", ")}, which the page did not log; it logged:\n${logged.join("\n")}`);
+        }
+        const svgs = await tab.evaluate(() => Object.values(globalThis.__glmmWritten).filter((t) => t.includes("<svg")).length);
+        if (/writeFileSync\([^)]*\.svg/.test(s.code)) assert.ok(svgs >= 1, `${where}: no SVG written`);
+        await tab.close();
+      } finally {
+        server.close();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+});
