@@ -13,6 +13,7 @@ import type { ModelFit } from "./model.js";
 import { newDesign, type NewDesign } from "./newdata.js";
 import { fittedRandomEffects } from "./simulate.js";
 import { predictionIntervals, type IntervalKind } from "./predict-interval.js";
+import { componentPrediction, hasZeroPart, type ComponentType } from "./predict-zi.js";
 
 /** Prediction level: with the fitted random effects, fixed effects only, or averaged over the random effects. */
 export type PredictLevel = "conditional" | "population" | "marginal";
@@ -23,8 +24,11 @@ export interface PredictOptions {
   readonly newdata?: Frame;
   /** default "conditional" */
   readonly level?: PredictLevel;
-  /** default "response" */
-  readonly type?: "link" | "response";
+  /**
+   * default "response"; "conditional" (the count part's mean) and "zprob" (the zero probability)
+   * are the components of zero-inflated and hurdle models, as glmmTMB's (predict-zi.ts)
+   */
+  readonly type?: ComponentType;
   /** add interval limits (predict-interval.ts says what each includes); not for level "marginal" */
   readonly interval?: IntervalKind;
   /** the intervals' coverage (default 0.95) */
@@ -41,7 +45,7 @@ export interface PredictResult {
   /** per grouping factor: levels in the new data that the model has not seen */
   readonly newLevels: Record<string, string[]>;
   readonly level: PredictLevel;
-  readonly type: "link" | "response";
+  readonly type: ComponentType;
   /** with options.interval: the limits (on the prediction's scale) and the link-scale SD they use */
   readonly lower?: Float64Array;
   readonly upper?: Float64Array;
@@ -69,8 +73,11 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
   const level = options.level ?? "conditional";
   const type = options.type ?? "response";
   if (!["conditional", "population", "marginal"].includes(level)) throw new UserError(`unknown prediction level '${level}' (use conditional, population or marginal)`);
-  if (type !== "link" && type !== "response") throw new UserError(`unknown prediction type '${type}' (use link or response)`);
-  if (m.fit.kind === "glmm" && m.fit.family === "ordinal" && type === "response") throw new UserError("an ordinal model predicts on the link scale only (--type link: the linear predictor, without the thresholds)");
+  if (!["link", "response", "conditional", "zprob"].includes(type)) throw new UserError(`unknown prediction type '${type}' (use link, response, conditional or zprob)`);
+  const zero = hasZeroPart(m);
+  if (type === "zprob" && !zero) throw new UserError("--type zprob needs a zero-inflation (--zi) or hurdle model");
+  if (zero && (level === "marginal" || options.interval)) throw new UserError(`zero-inflated and hurdle models predict at the conditional or population level, without intervals, so far`);
+  if (m.fit.kind === "glmm" && m.fit.family === "ordinal" && type !== "link") throw new UserError("an ordinal model predicts on the link scale only (--type link: the linear predictor, without the thresholds)");
   const d = options.newdata ? newDesign(m, options.newdata) : ownDesign(m);
   const f = m.fit;
   const n = d.n, p = f.beta.length;
@@ -106,18 +113,19 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
         eta[i] += acc;
       }
     });
-    out = type === "link" ? eta : eta.map(link.linkinv);
-  } else if (level === "population") {
-    out = type === "link" ? eta : eta.map(link.linkinv);
+  }
+  if (level !== "marginal") {
+    // (without a zero part, "conditional" is the response)
+    out = zero ? componentPrediction(m, eta, d.rows, type, options.newdata) : type === "link" ? eta : eta.map(link.linkinv);
   } else {
     const v = rowVariances(m, d);
     const mu = new Float64Array(n);
     for (let i = 0; i < n; i++) mu[i] = marginalMean(link, eta[i], v[i]);
-    out = type === "response" ? mu : mu.map((x) => link.linkfun(x));
+    out = type !== "link" ? mu : mu.map((x) => link.linkfun(x));
   }
   if (options.interval && etaFixed) {
     const linkEta = level === "conditional" ? eta : etaFixed;
-    const iv = predictionIntervals(m, d, linkEta, seLink, link, { kind: options.interval, level: options.intervalLevel, predictionLevel: level as "conditional" | "population", type, weights: options.newdata ? null : m.weights });
+    const iv = predictionIntervals(m, d, linkEta, seLink, link, { kind: options.interval, level: options.intervalLevel, predictionLevel: level as "conditional" | "population", type: type === "link" ? "link" : "response", weights: options.newdata ? null : m.weights });
     return { rows: d.rows, fit: out, seLink, newLevels, level, type, lower: iv.lower, upper: iv.upper, intervalSd: iv.sd };
   }
   return { rows: d.rows, fit: out, seLink, newLevels, level, type };

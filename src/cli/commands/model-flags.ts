@@ -63,12 +63,12 @@ export function readCovariances(args: readonly string[] = []): KnownCovariance[]
   return specs.map((s) => knownCovarianceFromText(s, readTextFile(s.path, specFileRole(s)), basename(s.path)));
 }
 
-export function fitOptionsOf(o: ModelFlags): FitOptions {
+export function fitOptionsOf(o: ModelFlags, extendedOk = false): FitOptions {
   if (o.reml && o.ml) throw new UserError("--reml and --ml exclude each other");
-  // predictions, simulation and the other inference commands do not yet know the zero-inflation,
-  // hurdle and dispersion parts: refuse rather than answer for the conditional model alone
+  // simulation and the other inference commands do not yet know the zero-inflation, hurdle and
+  // dispersion parts: refuse rather than answer for the conditional model alone (predict knows them)
   const extended = o.zi !== undefined ? "--zi" : o.disp !== undefined ? "--disp" : /^(truncated_poisson|truncated_nbinom2|nbinom1)$/.test(o.family) ? `family ${o.family}` : null;
-  if (extended) throw new UserError(`${extended} is available in 'glmm fit' only so far`);
+  if (extended && !extendedOk) throw new UserError(`${extended} is available in 'glmm fit' and 'glmm predict' only so far`);
   const nAGQ = Number(o.nagq);
   if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
   return { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance), zi: o.zi, disp: o.disp, levels: parseLevels(o.levels) };
@@ -78,12 +78,12 @@ export function checkFormat(format: string, allowed: readonly string[]): void {
   if (!allowed.includes(format)) throw new UserError(`--format must be ${allowed.slice(0, -1).join(", ")}${allowed.length > 1 ? " or " : ""}${allowed[allowed.length - 1]}, not '${format}'`);
 }
 
-/** Read the data and fit the (single) formula. */
-export function loadAndFit(o: ModelFlags): { frame: Frame; model: ModelFit } {
+/** Read the data and fit the (single) formula; `extendedOk`: the command knows the --zi/--disp parts. */
+export function loadAndFit(o: ModelFlags, extendedOk = false): { frame: Frame; model: ModelFit } {
   const formula = Array.isArray(o.formula) ? o.formula[0] : o.formula;
   if (Array.isArray(o.formula) && o.formula.length !== 1) throw new UserError("give one --formula");
   const frame = readFrameFile(o.data);
-  return { frame, model: fitModel(frame, formula, fitOptionsOf(o)) };
+  return { frame, model: fitModel(frame, formula, fitOptionsOf(o, extendedOk)) };
 }
 
 /** The fit's own warnings plus the diagnostics (few levels, singular term). */

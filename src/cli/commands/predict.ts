@@ -1,10 +1,12 @@
 // `glmm predict`: predictions on the fitted rows or on new data (unseen levels get the
 // population-level prediction): conditional, population-level or population-averaged, on the
-// response or link scale. CSV (the new data's columns plus the prediction) or JSON.
+// response or link scale; zero-inflated and hurdle models per component (predict-zi.ts). CSV (the
+// new data's columns plus the prediction) or JSON.
 import type { Command } from "commander";
 import type { Frame } from "../../data/frame.js";
 import { UserError } from "../../errors.js";
 import { predict, type PredictLevel } from "../../inference/predict.js";
+import type { ComponentType } from "../../inference/predict-zi.js";
 import { readFrameFile } from "../io.js";
 import { addModelFlags, checkFormat, csvField, emit, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
@@ -29,14 +31,16 @@ export async function predictCommand(o: PredictFlags): Promise<void> {
   const levels: Record<string, PredictLevel> = { conditional: "conditional", population: "population", marginal: "marginal" };
   const level = Object.hasOwn(levels, o.level) ? levels[o.level] : undefined;
   if (!level) throw new UserError(`--level must be conditional, population or marginal, not '${o.level}'`);
-  if (o.type !== "response" && o.type !== "link") throw new UserError(`--type must be response or link, not '${o.type}'`);
-  const { frame, model: m } = loadAndFit(o);
+  const types: Record<string, ComponentType> = { response: "response", link: "link", conditional: "conditional", zprob: "zprob" };
+  const type = Object.hasOwn(types, o.type) ? types[o.type] : undefined;
+  if (!type) throw new UserError(`--type must be response, link, conditional or zprob, not '${o.type}'`);
+  const { frame, model: m } = loadAndFit(o, true);
   const newdata = o.newdata ? readFrameFile(o.newdata) : null;
   if (o.interval !== undefined && o.interval !== "confidence" && o.interval !== "prediction") throw new UserError(`--interval must be confidence or prediction, not '${o.interval}'`);
   const intervalLevel = Number(o.intervalLevel);
   if (!(intervalLevel > 0 && intervalLevel < 1)) throw new UserError(`--interval-level must be a number between 0 and 1, not '${o.intervalLevel}'`);
   const interval = o.interval as "confidence" | "prediction" | undefined;
-  const res = predict(m, { newdata: newdata ?? undefined, level, type: o.type, interval, intervalLevel });
+  const res = predict(m, { newdata: newdata ?? undefined, level, type, interval, intervalLevel });
   const src = newdata ?? frame;
   const warnings = modelWarnings(m);
   for (const [g, l] of Object.entries(res.newLevels)) warnings.push(`levels of '${g}' not in the fitted data get the population-level prediction: ${l.slice(0, 10).join(", ")}${l.length > 10 ? ", ..." : ""}`);
@@ -68,7 +72,7 @@ export function registerPredict(p: Command): void {
   addModelFlags(cmd)
     .option("--newdata <file>", "CSV of rows to predict for (default: the fitted data)")
     .option("--level <level>", "conditional (with the random effects), population (random effects at 0) or marginal (averaged over them)", "conditional")
-    .option("--type <type>", "response or link", "response")
+    .option("--type <type>", "response or link; zero-inflated and hurdle models (--zi, truncated_*) also conditional (the count part's mean) or zprob (the zero probability), as glmmTMB's", "response")
     .option("--se", "add the standard error of the population-level linear predictor (fixed effects' uncertainty)")
     .option("--interval <kind>", "add lower/upper limits: confidence (fixed effects' uncertainty, plus the random effects' conditional variance for conditional predictions) or prediction (LMM: also the residual variance, and the random-effect variance where the group is new or at population level)")
     .option("--interval-level <p>", "coverage of the intervals", "0.95")
