@@ -14,6 +14,17 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
 
+/** a local server of fixed files ({ path: [content type, body] }), on a free port */
+async function serve(files) {
+  const server = createServer((req, res) => {
+    const f = files[new URL(req.url, "http://x").pathname];
+    if (!f) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { "content-type": f[0] }).end(f[1]);
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  return server;
+}
+
 function htmlBlocks(text) {
   return [...text.matchAll(/^```html\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
 }
@@ -37,12 +48,7 @@ test("README browser snippets draw their plots in Chromium", { skip: !hasChromiu
       });
       const page = html.replace(script[0], '<script type="module" src="/snippet.js"></script>');
       const files = { "/": ["text/html", `<!doctype html><meta charset="utf-8"><body>${page}</body>`], "/snippet.js": ["text/javascript", out.outputFiles[0].text], "/sleepstudy.json": ["application/json", JSON.stringify(rows)] };
-      const server = createServer((req, res) => {
-        const f = files[new URL(req.url, "http://x").pathname];
-        if (!f) { res.writeHead(404).end(); return; }
-        res.writeHead(200, { "content-type": f[0] }).end(f[1]);
-      });
-      await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+      const server = await serve(files);
       try {
         const tab = await browser.newPage();
         const errors = [];
@@ -94,12 +100,7 @@ export function writeFileSync(p, d) { globalThis.__glmmWritten[String(p)] = Stri
       const data = Object.fromEntries([...s.code.matchAll(/"([\w.-]+\.csv)"/g)].map((m) => [m[1], readFileSync(join(root, "test/fixtures/data", m[1]), "utf8")]));
       const boot = `globalThis.__glmmFiles = ${JSON.stringify(data).replace(/</g, "\\u003c")}; globalThis.__glmmWritten = {};`;
       const files = { "/": ["text/html", `<!doctype html><meta charset="utf-8"><body><script>${boot}</script><script type="module" src="/snippet.js"></script></body>`], "/snippet.js": ["text/javascript", out.outputFiles[0].text] };
-      const server = createServer((req, res) => {
-        const f = files[new URL(req.url, "http://x").pathname];
-        if (!f) { res.writeHead(404).end(); return; }
-        res.writeHead(200, { "content-type": f[0] }).end(f[1]);
-      });
-      await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+      const server = await serve(files);
       try {
         const tab = await browser.newPage();
         const errors = [];
