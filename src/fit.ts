@@ -163,19 +163,34 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
 function sideDesign(data: Frame, text: string, ms: ModelStructure, refLevels: Readonly<Record<string, string>> | undefined, flag: string): SideDesign | null {
   if (!/^\s*~/.test(text)) throw new UserError(`${flag} '${text}': expected a one-sided formula such as "~ 1" or "~ x"`);
   const side = buildModel(data, text, { refLevels });
-  if (side.reTerms.length > 0) throw new UserError(`${flag} '${text}': random effects in the ${flag === "--zi" ? "zero-inflation" : "dispersion"} model are not supported yet (fixed effects only)`);
+  if (side.reTerms.length > 0 && flag !== "--zi") throw new UserError(`${flag} '${text}': random effects in the dispersion model are not supported yet (fixed effects only)`);
   if (side.offset) throw new UserError(`${flag} '${text}': offset() is not supported in the ${flag === "--zi" ? "zero-inflation" : "dispersion"} model`);
-  if (side.p === 0) return null;
+  if (side.p === 0 && side.reTerms.length === 0) return null;
   const at = new Map<number, number>();
   side.rows.forEach((r, k) => at.set(r, k));
   const n = ms.n, p = side.p;
   const X = new Float64Array(n * p);
+  const rowOf = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const k = at.get(ms.rows[i]);
     if (k === undefined) throw new UserError(`${flag} '${text}': data row ${ms.rows[i] + 1} has a missing value in its variables`);
+    rowOf[i] = k;
     for (let j = 0; j < p; j++) X[i + j * n] = side.X[k + j * side.n];
   }
-  return { X, p, names: side.xnames };
+  if (side.reTerms.length === 0) return { X, p, names: side.xnames };
+  // the random-effect terms on the main model's rows, levels renumbered to those used there
+  const reTerms = side.reTerms.map((t) => {
+    const s = t.cnames.length;
+    const used = new Int32Array(t.levels.length).fill(-1);
+    for (let i = 0; i < n; i++) used[t.refs[rowOf[i]]] = 0;
+    const levels: string[] = [];
+    used.forEach((u, l) => { if (u === 0) { used[l] = levels.length; levels.push(t.levels[l]); } });
+    const refs = Int32Array.from(rowOf, (k) => used[t.refs[k]]);
+    const z = new Float64Array(n * s);
+    for (let i = 0; i < n; i++) for (let c = 0; c < s; c++) z[i * s + c] = t.z[rowOf[i] * s + c];
+    return { ...t, levels, refs, z };
+  });
+  return { X, p, names: side.xnames, reTerms };
 }
 
 function unsupportedIterative(): never {

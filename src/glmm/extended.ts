@@ -8,6 +8,7 @@
 import { digamma, lgamma, lgammaShift, trigamma } from "../families/special.js";
 import { softplus } from "../families/link.js";
 import type { WeightMode } from "../families/kernels.js";
+import type { ReTerm } from "../formula/types.js";
 
 /** count and continuous conditional families the extended likelihood handles */
 export type BaseKind = "poisson" | "nbinom2" | "nbinom1" | "gaussian" | "Gamma";
@@ -17,6 +18,8 @@ export interface SideDesign {
   readonly X: Float64Array;
   readonly p: number;
   readonly names: readonly string[];
+  /** random-effect terms of the side formula on the main model's rows (zero-inflation only) */
+  readonly reTerms?: readonly ReTerm[];
 }
 
 export interface ExtendedSpec {
@@ -41,8 +44,10 @@ export class ExtendedLikelihood {
   readonly n: number;
   readonly pz: number;
   readonly pd: number;
-  /** logit of the zero probability per row */
+  /** logit of the zero probability per row (with the zi random effects when there are some) */
   readonly etaZi: Float64Array;
+  /** its fixed part X_zi β_zi */
+  readonly etaZiFixed: Float64Array;
   /** log of the dispersion parameter per row */
   readonly etaD: Float64Array;
   private readonly lfact: Float64Array;
@@ -54,6 +59,7 @@ export class ExtendedLikelihood {
     this.pz = spec.zi?.p ?? 0;
     this.pd = spec.disp?.p ?? 0;
     this.etaZi = new Float64Array(this.n).fill(-Infinity);
+    this.etaZiFixed = new Float64Array(this.n).fill(-Infinity);
     this.etaD = new Float64Array(this.n);
     this.lfact = Float64Array.from(y, (v) => (spec.base === "gaussian" || spec.base === "Gamma" ? 0 : lgamma(v + 1)));
   }
@@ -66,7 +72,10 @@ export class ExtendedLikelihood {
   /** set the per-row zi logits and log-dispersions from x = (β_zi, β_disp) */
   setParams(x: ArrayLike<number>): void {
     const { n, pz, pd, spec } = this;
-    if (spec.zi) linear(spec.zi.X, n, pz, x, 0, this.etaZi);
+    if (spec.zi) {
+      linear(spec.zi.X, n, pz, x, 0, this.etaZiFixed);
+      this.etaZi.set(this.etaZiFixed);
+    }
     if (spec.disp) linear(spec.disp.X, n, pd, x, pz, this.etaD);
   }
 
@@ -159,6 +168,43 @@ export class ExtendedLikelihood {
     res[1] = r * b[1];
     res[2] = r * b[2] + r * (1 - r) * b[1] * b[1];
   }
+
+  /**
+   * Row log density and its derivatives in both linear predictors (η, and the zi logit ζ):
+   * res = [ℓ, ℓ_η, ℓ_ηη, ℓ_ζ, ℓ_ζζ, ℓ_ηζ] — the inner problem with zi random effects.
+   */
+  row2(i: number, y: number, eta: number, res: Float64Array): void {
+    this.row(i, y, eta, res);
+    const ez = this.etaZi[i];
+    const pi = 1 / (1 + Math.exp(-ez));
+    res[4] = -pi * (1 - pi);
+    res[5] = 0;
+    if (this.spec.hurdle || y !== 0) { res[3] = this.spec.hurdle && y === 0 ? 1 - pi : -pi; return; }
+    // zero of the mixture: r = P(count-process zero | y = 0), ∂r/∂ζ = −r(1 − r)
+    const b = this.base(i, y, eta);
+    const lz = -softplus(-ez), lc = -softplus(ez) + b[0];
+    const r = 1 / (1 + Math.exp(lz - lc));
+    res[3] = 1 - r - pi;
+    res[4] += r * (1 - r);
+    res[5] = -r * (1 - r) * b[1];
+  }
+
+  /**
+   * Per row the joint working quantities of the two predictors, prior-weighted: the negative
+   * Hessian (a = −ℓ_ηη, b = −ℓ_ζζ, c = −ℓ_ηζ) and the gradient (g1 = ℓ_η, g2 = ℓ_ζ), into
+   * out[5i .. 5i+5).
+   */
+  working2(eta: Float64Array, y: Float64Array, prior: Float64Array, out: Float64Array): void {
+    const res = this.out6;
+    for (let i = 0; i < this.n; i++) {
+      const wt = prior[i], o = 5 * i;
+      if (wt === 0) { out.fill(0, o, o + 5); continue; }
+      this.row2(i, y[i], eta[i], res);
+      out[o] = -wt * res[2]; out[o + 1] = -wt * res[4]; out[o + 2] = -wt * res[5];
+      out[o + 3] = wt * res[1]; out[o + 4] = wt * res[3];
+    }
+  }
+  private readonly out6 = new Float64Array(6);
 
   /** −2 Σ prior·ℓ at η; μ ← the conditional mean exp(η) (identity for gaussian) */
   minus2LogLik(eta: Float64Array, mu: Float64Array, y: Float64Array, prior: Float64Array): number {

@@ -8,7 +8,7 @@ import { UserError } from "../errors.js";
 import { type Family, makeFamily, NB_POISSON_LIMIT } from "../families/family.js";
 import { pnormUpper } from "../families/special.js";
 import { pchisqUpper } from "../inference/distributions.js";
-import type { ModelStructure } from "../formula/types.js";
+import type { ModelStructure, ReTerm } from "../formula/types.js";
 import { cholInverse } from "../linalg/dense.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper } from "../lmm/reterms.js";
 import { isSingular, varCorr, type ProgressInfo, type RanefTable, type VarCorrEntry } from "../lmm/lmm.js";
@@ -64,6 +64,11 @@ export interface SideFit {
   /** p × p column-major */
   readonly vcov: Float64Array;
   readonly rows: FixefRow[];
+  /** the zero-inflation model's random effects (glmmTMB's VarCorr(m)$zi), when it has some */
+  readonly varcorr?: VarCorrEntry[];
+  /** their terms (system order) and θ */
+  readonly terms?: readonly SysTerm[];
+  readonly theta?: Float64Array;
 }
 
 /** One fixed-effect row of a GLMM summary: estimate, SE, z and p. */
@@ -140,6 +145,8 @@ export class GeneralizedLinearMixedModel {
   readonly ms: ModelStructure;
   /** the random-effect terms in the system's order */
   readonly terms: SysTerm[];
+  /** the zero-inflation model's random-effect terms (their θ follow the conditional terms') */
+  readonly ziTerms: SysTerm[];
   /** PIRLS working storage shared by the fit's evaluations */
   readonly state: GLMMState;
   /** quadrature points (1 = Laplace) */
@@ -201,7 +208,8 @@ export class GeneralizedLinearMixedModel {
     }
     // dense known covariances in precision form: no q³ product per PIRLS step
     this.terms = sortTerms(ms.reTerms, { densePrecision: true });
-    this.state = new GLMMState(ms, this.terms, fam, y, prior);
+    this.ziTerms = spec?.zi?.reTerms?.length ? ziSysTerms(spec.zi.reTerms, this.terms) : [];
+    this.state = new GLMMState(ms, this.terms, fam, y, prior, this.ziTerms);
     if (fam.extra) this.checkExtendedResponse(fam, y, options.weights !== undefined);
     // the observed information by default (glmmTMB); it matters only for non-canonical links
     this.state.observedInformation = (options.information ?? "observed") === "observed";
@@ -305,7 +313,8 @@ export class GeneralizedLinearMixedModel {
   /** Fit in lme4's two stages (θ with β inside PIRLS, then θ and β jointly) and summarize. */
   fit(options: GLMMOptions): FittedGLMM {
     const st = this.state;
-    const terms = this.terms;
+    // θ: the conditional terms', then the zero-inflation terms'
+    const terms = [...this.terms, ...this.ziTerms];
     const nth = terms.reduce((a, t) => a + t.ntheta, 0);
     const p = this.ms.p;
     const warnings: string[] = [...this.inputWarnings];
@@ -450,7 +459,14 @@ export class GeneralizedLinearMixedModel {
     // final state at the optimum
     if (hasExtra) this.setExtra(xs.subarray(nth + p)); // summarize evaluates at xs
     const fitted = this.summarize(xs, nth, p, vcov, converged, warnings, diverging);
-    if (this.extra === "ext") return { ...fitted, ...this.sideFits(xs, nth + p, sideInv), hurdle: options.hurdle ?? false };
+    if (this.extra === "ext") {
+      const side = this.sideFits(xs, nth + p, sideInv);
+      if (this.ziTerms.length === 0 || !side.zi) return { ...fitted, ...side, hurdle: options.hurdle ?? false };
+      // the zi random effects: θ after the conditional terms' (their λ are set by the last evaluation)
+      const nthC = nth - this.ziTerms.reduce((a, t) => a + t.ntheta, 0);
+      const zi: SideFit = { ...side.zi, varcorr: varCorr(this.ziTerms, 1), terms: this.ziTerms, theta: Float64Array.from(xs.subarray(nthC, nth)) };
+      return { ...fitted, ...side, zi, theta: fitted.theta.slice(0, nthC), hurdle: options.hurdle ?? false };
+    }
     if (this.extra !== "family") return fitted;
     const familyParams = st.family.extra!.report().map(({ name, estimate, grad }) => {
       let v = 0;
@@ -913,7 +929,7 @@ export class GeneralizedLinearMixedModel {
     const disp0 = ext && ext.spec.disp?.p === 1 && ext.spec.disp.names[0] === "(Intercept)" ? Math.exp(xs[nth + p + ext.pz]) : NaN;
     const nbSize = this.extra === "nbsize" ? st.family.size! : ext?.spec.base === "nbinom2" ? (Number.isNaN(disp0) ? null : disp0) : null;
     if (nbSize !== null && nbSize > NB_POISSON_LIMIT / 10) warnings.push("the negative binomial size is at the Poisson limit: the data show no overdispersion beyond the random effects; a Poisson GLMM fits as well");
-    const singular = isSingular(this.terms, theta);
+    const singular = isSingular(this.terms, theta) || (this.ziTerms.length > 0 && isSingular(this.ziTerms, theta));
     return {
       kind: "glmm", family: this.family.name, link: this.family.link.name,
       method: this.nAGQ > 1 ? `Adaptive Gauss-Hermite Quadrature (nAGQ = ${this.nAGQ})` : "Laplace",
@@ -925,6 +941,17 @@ export class GeneralizedLinearMixedModel {
       diverging: diverging.map((j) => ms.xnames[j]), information: st.observedInformation ? "observed" : "expected",
     };
   }
+}
+
+/**
+ * The zero-inflation model's random-effect terms for the system: sorted as the conditional ones,
+ * their θ numbered after the conditional terms'. Trees and known covariances stay conditional-only.
+ */
+function ziSysTerms(reTerms: readonly ReTerm[], cond: readonly SysTerm[]): SysTerm[] {
+  if (reTerms.some((t) => t.covariance?.K || t.covariance?.tree) || cond.some((t) => t.kfac || t.kprec || t.tree))
+    throw new UserError("random effects in the zero-inflation model cannot be combined with known covariances (phylogeny, relatedness) yet");
+  const off = cond.reduce((a, t) => a + t.ntheta, 0);
+  return sortTerms(reTerms).map((t) => ({ ...t, thetaOffset: t.thetaOffset + off }));
 }
 
 /**

@@ -7,6 +7,7 @@ import { type VectorKernels, vectorKernels } from "../families/kernels.js";
 import type { ModelStructure } from "../formula/types.js";
 import { PLSSystem } from "../lmm/system.js";
 import type { ExtendedLikelihood } from "./extended.js";
+import { TwoPredictorRows } from "./zi-random.js";
 import { type SysTerm, applyLambda, levelEffects, penalty, setLambdas } from "../lmm/reterms.js";
 
 export interface PirlsResult {
@@ -19,7 +20,14 @@ export interface PirlsResult {
 /** Per-model working storage shared by the PIRLS runs of one fit. */
 export class GLMMState {
   readonly ms: ModelStructure;
+  /** the conditional model's random-effect terms */
   readonly terms: SysTerm[];
+  /** the zero-inflation model's random-effect terms (θ after the conditional terms'), or none */
+  readonly ziTerms: SysTerm[];
+  /** with zi random effects: the system's two pseudo-rows per data row (zi-random.ts), else null */
+  readonly two: TwoPredictorRows | null;
+  /** the terms of the system and of u: the conditional ones, then the zi ones */
+  private readonly allTerms: SysTerm[];
   readonly n: number;
   readonly p: number;
   readonly q: number;
@@ -53,20 +61,25 @@ export class GLMMState {
   private readonly b: Float64Array;
   private readonly termOffset: Int32Array;
 
-  constructor(ms: ModelStructure, terms: SysTerm[], family: Family, y: Float64Array, prior: Float64Array) {
+  constructor(ms: ModelStructure, terms: SysTerm[], family: Family, y: Float64Array, prior: Float64Array, ziTerms: SysTerm[] = []) {
     this.ms = ms;
     this.terms = terms;
+    this.ziTerms = ziTerms;
+    this.allTerms = [...terms, ...ziTerms];
+    this.two = ziTerms.length > 0 ? new TwoPredictorRows(terms, ziTerms, ms.n) : null;
+    const sysTerms = this.two ? this.two.terms : terms, rows = this.two ? 2 * ms.n : ms.n;
     this.n = ms.n;
     this.p = ms.p;
     this.family = family;
     this.y = y;
     this.prior = prior;
     this.offset = ms.offset ?? new Float64Array(ms.n);
-    this.sysBeta = new PLSSystem(terms, ms.n, ms.p);
-    this.sysU = new PLSSystem(terms, ms.n, 0, undefined, this.sysBeta);
-    this.termOffset = new Int32Array(terms.length + 1);
-    for (let t = 0; t < terms.length; t++) this.termOffset[t + 1] = this.termOffset[t] + terms[t].q;
-    this.q = this.termOffset[terms.length];
+    this.sysBeta = new PLSSystem(sysTerms, rows, ms.p);
+    this.sysU = new PLSSystem(sysTerms, rows, 0, undefined, this.sysBeta);
+    const all = this.allTerms;
+    this.termOffset = new Int32Array(all.length + 1);
+    for (let t = 0; t < all.length; t++) this.termOffset[t + 1] = this.termOffset[t] + all[t].q;
+    this.q = this.termOffset[all.length];
     const n = ms.n;
     this.eta = new Float64Array(n);
     this.mu = new Float64Array(n);
@@ -93,31 +106,49 @@ export class GLMMState {
 
   /** η = η_fixed + Z Λ u (λ must be set), μ = g⁻¹(η); returns Σ devResid/φ + ‖u‖² */
   private evaluate(u: Float64Array, etaFixed: Float64Array): number {
-    const { n, terms, b, eta, mu, y, prior, phi } = this;
+    const { terms, b, eta, mu, y, prior, phi } = this;
+    const all = this.allTerms;
     // b = Λu
-    for (let t = 0; t < terms.length; t++) applyLambda(terms[t], u, this.termOffset[t], b, this.termOffset[t]);
+    for (let t = 0; t < all.length; t++) applyLambda(all[t], u, this.termOffset[t], b, this.termOffset[t]);
     eta.set(etaFixed);
-    for (let t = 0; t < terms.length; t++) {
-      const { s, term, refs } = terms[t];
-      const off = this.termOffset[t];
-      const zz = term.z;
-      if (s === 1) for (let i = 0; i < n; i++) eta[i] += zz[i] * b[off + refs[i]];
-      else
-        for (let i = 0; i < n; i++) {
-          const bo = off + refs[i] * s;
-          let acc = 0;
-          for (let c = 0; c < s; c++) acc += zz[i * s + c] * b[bo + c];
-          eta[i] += acc;
-        }
+    for (let t = 0; t < terms.length; t++) this.addZb(terms[t], this.termOffset[t], eta);
+    if (this.two) {
+      // the zi predictor: its fixed part plus Z_zi b_zi
+      const zeta = this.ext!.etaZi;
+      zeta.set(this.ext!.etaZiFixed);
+      for (let t = 0; t < this.ziTerms.length; t++) this.addZb(this.ziTerms[t], this.termOffset[terms.length + t], zeta);
     }
     const dev = this.ext ? this.ext.minus2LogLik(eta, mu, y, prior) : this.kernels.meanAndDeviance(eta, mu, y, prior);
     this.lastDev = dev;
     return dev / phi + this.penaltyOf(u);
   }
 
+  /** out += Z_t b_t (b = Λu of the last evaluate) */
+  private addZb(t: SysTerm, off: number, out: Float64Array): void {
+    const { s, term, refs } = t;
+    const { n, b } = this;
+    const zz = term.z;
+    if (s === 1) for (let i = 0; i < n; i++) out[i] += zz[i] * b[off + refs[i]];
+    else
+      for (let i = 0; i < n; i++) {
+        const bo = off + refs[i] * s;
+        let acc = 0;
+        for (let c = 0; c < s; c++) acc += zz[i * s + c] * b[bo + c];
+        out[i] += acc;
+      }
+  }
+
+  /** A from the working weights of the last weights() call; X for stage 1 (β in the system) */
+  private accumulate(sys: PLSSystem, X: Float64Array | null): void {
+    const two = this.two;
+    if (!two) return sys.accumulate(this.w, X, this.z);
+    sys.accumulate(two.w, X ? two.fixedRows(X, this.p) : null, two.z);
+  }
+
   /** working weights and response at the current η, μ; zOffset is subtracted from z (final: the Laplace curvature) */
   private weights(zOffset: Float64Array, final = false): void {
     const { eta, mu, w, z, y, prior, phi } = this;
+    if (this.two) return this.two.split(this.ext!, eta, y, prior, zOffset, this.allTerms, !final && this.clipSteps);
     if (this.ext) return this.ext.working(eta, y, prior, zOffset, w, z, !final ? "step" : "observed");
     this.kernels.working(eta, mu, y, prior, phi, zOffset, w, z, !final ? "step" : this.observedInformation ? "observed" : "expected");
     if (this.observedInformation) this.observedWeights(zOffset);
@@ -136,9 +167,9 @@ export class GLMMState {
       mu[i] = m;
       eta[i] = fam.link.linkfun(m);
     }
-    const theta0 = new Float64Array(terms.reduce((a, t) => a + t.ntheta, 0));
+    const theta0 = new Float64Array(this.allTerms.reduce((a, t) => a + t.ntheta, 0));
     this.weights(this.offset);
-    this.sysBeta.accumulate(this.w, this.ms.X, this.z);
+    this.accumulate(this.sysBeta, this.ms.X);
     if (this.sysBeta.updateL(theta0)) {
       const { beta } = this.sysBeta.solve();
       if (beta.every(Number.isFinite)) this.beta = Float64Array.from(beta);
@@ -153,7 +184,7 @@ export class GLMMState {
    */
   pirls(theta: ArrayLike<number>, updateBeta: boolean, maxIter = 60, tol = 1e-15, stepTol = this.newtonSteps ? 1e-6 : 1e-9): PirlsResult {
     const sys = updateBeta ? this.sysBeta : this.sysU;
-    setLambdas(this.terms, theta);
+    setLambdas(this.allTerms, theta);
     const { q, p } = this;
     let u: Float64Array = this.u;
     let beta: Float64Array = this.beta;
@@ -174,8 +205,17 @@ export class GLMMState {
     let it = 0;
     for (; it < maxIter; it++) {
       this.weights(updateBeta ? this.offset : ef);
-      sys.accumulate(this.w, updateBeta ? this.ms.X : null, this.z);
-      if (!sys.updateL(theta)) break;
+      this.accumulate(sys, updateBeta ? this.ms.X : null);
+      let ok = sys.updateL(theta);
+      if (!ok && this.two) {
+        // an indefinite joint Hessian (zi random effects, far from the mode): a positive step metric
+        this.clipSteps = true;
+        this.weights(updateBeta ? this.offset : ef);
+        this.accumulate(sys, updateBeta ? this.ms.X : null);
+        ok = sys.updateL(theta);
+        this.clipSteps = false;
+      }
+      if (!ok) break;
       const sol = sys.solve();
       uNew.set(sol.u);
       if (updateBeta) bNew.set(sol.beta);
@@ -223,14 +263,14 @@ export class GLMMState {
     this.lastConverged = converged;
     // factor at the mode's weights, for log|L_Z| (observed or Fisher information)
     this.weights(updateBeta ? this.offset : ef, true);
-    sys.accumulate(this.w, updateBeta ? this.ms.X : null, this.z);
+    this.accumulate(sys, updateBeta ? this.ms.X : null);
     sys.updateL(theta);
     return { pdev, iterations: it, converged };
   }
 
   /** η = offset + Xβ + ZΛ(θ)u for the given parameters (e.g. the stage-1 end, lme4's lp0) */
   linearPredictor(theta: ArrayLike<number>, u: Float64Array, beta: Float64Array): Float64Array {
-    setLambdas(this.terms, theta);
+    setLambdas(this.allTerms, theta);
     const ef = new Float64Array(this.n);
     this.fixedPart(beta, ef);
     this.evaluate(u, ef);
@@ -331,6 +371,8 @@ export class GLMMState {
     }
   }
 
+  /** the zi random effects' PIRLS steps take |eigenvalues| of the per-row Hessians (zi-random.ts) */
+  private clipSteps = false;
   /** Σ devResid at the last evaluated μ */
   private lastDev = NaN;
   /** whether the last PIRLS run converged */
@@ -373,15 +415,22 @@ export class GLMMState {
   }
 
   private penaltyOf(u: Float64Array): number {
-    const { terms, termOffset } = this;
+    const { termOffset } = this;
+    const terms = this.allTerms;
     let s = 0;
     for (let t = 0; t < terms.length; t++) s += penalty(terms[t], u, termOffset[t]);
     return s;
   }
 
-  /** b = Λu for the current θ (set by the last pirls call), per term in system order */
+  /** b = Λu for the current θ (set by the last pirls call), per conditional term in system order */
   currentB(): Float64Array[] {
     return this.terms.map((t, ti) => Float64Array.from(levelEffects(t, this.b.subarray(this.termOffset[ti], this.termOffset[ti + 1]))));
+  }
+
+  /** the same for the zero-inflation model's terms */
+  currentZiB(): Float64Array[] {
+    const k = this.terms.length;
+    return this.ziTerms.map((t, ti) => Float64Array.from(levelEffects(t, this.b.subarray(this.termOffset[k + ti], this.termOffset[k + ti + 1]))));
   }
 }
 

@@ -1,6 +1,7 @@
 // The JSON form of a fitted model (shared/conformance/CONTRACT.md): plain numbers, R's names.
 import type { SolverInfo } from "../lmm/system.js";
-import type { FittedLMM } from "../lmm/lmm.js";
+import type { FittedLMM, VarCorrEntry } from "../lmm/lmm.js";
+import type { SysTerm } from "../lmm/reterms.js";
 import type { FittedGLMM } from "../glmm/glmm.js";
 import type { FittedGLM } from "../glm/glm.js";
 import { groupDisplayNames, ngrps } from "./names.js";
@@ -33,6 +34,8 @@ export interface FitJSON {
   /** zero-inflation at its boundary (π → 0): rows affected and the LRT against the model without it */
   zi_boundary?: { rows: number; statistic: number; df: number; p: number; logLik_without: number };
   varcorr: Array<{ group: string; term1: string; term2: string | null; variance?: number; sd?: number; corr?: number; structure?: string; rho?: number; known?: string }>;
+  /** the zero-inflation model's random effects, when it has some (glmmTMB's VarCorr(m)$zi), as varcorr */
+  zi_varcorr?: FitJSON["varcorr"];
   sigma: number;
   nb_size: number | null;
   theta: number[];
@@ -68,24 +71,7 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
   }
   const names = groupDisplayNames(fit.terms);
   const byGroupOrder = fit.terms.map((_, i) => i).sort((a, b) => fit.terms[a].formulaIndex - fit.terms[b].formulaIndex);
-  const varcorr: FitJSON["varcorr"] = [];
-  // varCorr entries come in formula order of terms; attach display names in the same order
-  let vi = 0;
-  for (const ti of byGroupOrder) {
-    const t = fit.terms[ti];
-    const count = t.s + (t.s * (t.s - 1)) / 2;
-    for (let k = 0; k < count; k++, vi++) {
-      const v = fit.varcorr[vi];
-      const e: FitJSON["varcorr"][number] = { group: names.get(ti)!, term1: v.term1, term2: v.term2 };
-      if (v.variance !== undefined) e.variance = num(v.variance);
-      if (v.sd !== undefined) e.sd = num(v.sd);
-      if (v.corr !== undefined) e.corr = num(v.corr);
-      if (v.structure !== undefined) e.structure = v.structure;
-      if (v.rho !== undefined) e.rho = num(v.rho);
-      if (v.known !== undefined) e.known = v.known;
-      varcorr.push(e);
-    }
-  }
+  const varcorr = varcorrJSON(fit.terms, fit.varcorr);
   // keyed by user column names: null-prototype objects ('__proto__' is a name like any other), and a
   // coefficient whose name is taken ('levels', 'condsd_x') is written back-quoted, as R quotes names
   const ranef: FitJSON["ranef"] = Object.create(null);
@@ -127,6 +113,7 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
     logLik: num(fit.logLik), df: fit.df, AIC: num(fit.AIC), BIC: num(fit.BIC), deviance: num(fit.deviance),
     fixef: rows(fit.fixef),
     ...(fit.zi ? { zi: rows(fit.zi.rows) } : {}),
+    ...(fit.zi?.varcorr && fit.zi.terms ? { zi_varcorr: varcorrJSON(fit.zi.terms, fit.zi.varcorr) } : {}),
     ...(fit.disp ? { disp: rows(fit.disp.rows) } : {}),
     ...(fit.ziBoundary ? { zi_boundary: { rows: fit.ziBoundary.rows, statistic: num(fit.ziBoundary.lrt.statistic), df: fit.ziBoundary.lrt.df, p: num(fit.ziBoundary.lrt.p), logLik_without: num(fit.ziBoundary.lrt.logLikWithout) } } : {}),
     varcorr, sigma: fit.family === "gaussian" || fit.family === "Gamma" || fit.family === "nbinom1" ? num(fit.family === "nbinom1" ? fit.dispersion : Math.sqrt(fit.dispersion)) : 1,
@@ -134,4 +121,28 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
     singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations, solver: fit.solver,
     ...(fit.familyParams ? { family_params: fit.familyParams.map((f) => ({ name: f.name, estimate: num(f.estimate), se: num(f.se) })) } : {}),
   };
+}
+
+/** varCorr entries (formula order of the terms) with the groups' display names */
+function varcorrJSON(terms: readonly SysTerm[], vc: readonly VarCorrEntry[]): FitJSON["varcorr"] {
+  const names = groupDisplayNames(terms);
+  const byGroupOrder = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+  const varcorr: FitJSON["varcorr"] = [];
+  let vi = 0;
+  for (const ti of byGroupOrder) {
+    const t = terms[ti];
+    const count = t.s + (t.s * (t.s - 1)) / 2;
+    for (let k = 0; k < count; k++, vi++) {
+      const v = vc[vi];
+      const e: FitJSON["varcorr"][number] = { group: names.get(ti)!, term1: v.term1, term2: v.term2 };
+      if (v.variance !== undefined) e.variance = num(v.variance);
+      if (v.sd !== undefined) e.sd = num(v.sd);
+      if (v.corr !== undefined) e.corr = num(v.corr);
+      if (v.structure !== undefined) e.structure = v.structure;
+      if (v.rho !== undefined) e.rho = num(v.rho);
+      if (v.known !== undefined) e.known = v.known;
+      varcorr.push(e);
+    }
+  }
+  return varcorr;
 }

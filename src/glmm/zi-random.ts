@@ -1,0 +1,106 @@
+// Random effects in the zero-inflation formula (glmmTMB's ziformula = ~ x + (1 | g)): the inner
+// problem has two linear predictors per row, η (conditional) and ζ (logit of the zero
+// probability), each with its own Z and Λ, and the joint negative Hessian of −ℓ in (u_cond, u_zi)
+// is Σ_i Z̃_iᵀ W_i Z̃_i with a 2×2 W_i per row (cross term −∂²ℓ/∂η∂ζ at the mixture's zeros).
+// It goes onto the same PLS system as every GLMM: W_i = λ₁v₁v₁ᵀ + λ₂v₂v₂ᵀ (its eigen-
+// decomposition) turns row i into two pseudo-rows with scalar weights λ₁, λ₂ whose design rows are
+// v_kᵀZ̃_i — the conditional terms' columns times v_k's first component, the zi terms' columns
+// times its second. The system's terms are the conditional terms and the zi terms over 2n rows;
+// their sparsity pattern (which levels share a row) is that of the data, only the values of the
+// pseudo-rows' z change with the weights.
+import type { SysTerm } from "../lmm/reterms.js";
+import type { ExtendedLikelihood } from "./extended.js";
+
+export class TwoPredictorRows {
+  /** data rows (the system has 2n) */
+  readonly n: number;
+  /** the system's terms: the conditional ones, then the zi ones, on 2n pseudo-rows */
+  readonly terms: SysTerm[];
+  /** pseudo-row weights λ_k, working responses and (stage 1) the X rows v_k[0]·x_i */
+  readonly w: Float64Array;
+  readonly z: Float64Array;
+  X: Float64Array | null = null;
+  /** per pseudo-row: the weight of the conditional (vc) and zi (vz) predictor in v_k */
+  private readonly vc: Float64Array;
+  private readonly vz: Float64Array;
+  private readonly nCond: number;
+  private readonly H: Float64Array;
+
+  constructor(cond: readonly SysTerm[], zi: readonly SysTerm[], n: number) {
+    this.n = n;
+    this.nCond = cond.length;
+    const dbl = (r: Int32Array) => {
+      const o = new Int32Array(2 * n);
+      o.set(r, 0);
+      o.set(r, n);
+      return o;
+    };
+    // (the lambdas are shared with the originals: setLambdas on either sets both)
+    this.terms = [...cond, ...zi].map((t) => ({ ...t, refs: dbl(t.refs), term: { ...t.term, refs: dbl(t.term.refs), z: new Float64Array(2 * n * t.s) } }));
+    this.w = new Float64Array(2 * n);
+    this.z = new Float64Array(2 * n);
+    this.vc = new Float64Array(2 * n);
+    this.vz = new Float64Array(2 * n);
+    this.H = new Float64Array(5 * n);
+  }
+
+  /**
+   * Pseudo-rows at the current η (ext.etaZi holds ζ): weights, working responses relative to the
+   * offsets (offC for η, the zi fixed part for ζ, as in PIRLS' z = η − offset + ℓ′/w) and the terms'
+   * pseudo-row z values. A mixture's zero is convex in ζ where P(zero from the count) is uncertain
+   * (−ℓ_ζζ = π(1−π) − r(1−r) < 0), so W_i can be indefinite and, far from the mode, so can the
+   * whole system: PIRLS steps with it (Newton's) when the system is positive definite, else with
+   * |λ_k| (`clip`: a descent direction, step halving does the rest); the Laplace factor at the mode
+   * takes the observed W_i.
+   */
+  split(ext: ExtendedLikelihood, eta: Float64Array, y: Float64Array, prior: Float64Array, offC: Float64Array, original: readonly SysTerm[], clip: boolean): void {
+    const { n, H, w, z, vc, vz } = this;
+    ext.working2(eta, y, prior, H);
+    const zeta = ext.etaZi, zf = ext.etaZiFixed;
+    for (let i = 0; i < n; i++) {
+      const o = 5 * i;
+      const a = H[o], b = H[o + 1], c = H[o + 2], g1 = H[o + 3], g2 = H[o + 4];
+      let l1 = a, l2 = b, c1 = 1, z1 = 0, c2 = 0, z2 = 1;
+      if (c !== 0) {
+        const m = (a + b) / 2, r = Math.hypot((a - b) / 2, c);
+        l1 = m + r;
+        l2 = m - r;
+        // eigenvector of λ₁ from the better-conditioned of (c, λ₁ − a) and (λ₁ − b, c); v₂ ⊥ v₁
+        let e1 = c, e2 = l1 - a;
+        if (Math.abs(l1 - b) > Math.abs(e2)) { e1 = l1 - b; e2 = c; }
+        const nv = Math.hypot(e1, e2);
+        c1 = e1 / nv; z1 = e2 / nv;
+        c2 = -z1; z2 = c1;
+      }
+      if (clip) { l1 = Math.abs(l1); l2 = Math.abs(l2); }
+      const r1 = eta[i] - offC[i], r2 = zeta[i] - zf[i];
+      vc[i] = c1; vz[i] = z1; vc[n + i] = c2; vz[n + i] = z2;
+      w[i] = l1;
+      z[i] = c1 * r1 + z1 * r2 + (l1 !== 0 ? (c1 * g1 + z1 * g2) / l1 : 0);
+      w[n + i] = l2;
+      z[n + i] = c2 * r1 + z2 * r2 + (l2 !== 0 ? (c2 * g1 + z2 * g2) / l2 : 0);
+    }
+    this.terms.forEach((t, k) => {
+      const v = k < this.nCond ? vc : vz;
+      const src = original[k].term.z, dst = t.term.z, s = t.s;
+      for (let i = 0; i < 2 * n; i++) {
+        const f = v[i], base = (i < n ? i : i - n) * s;
+        for (let col = 0; col < s; col++) dst[i * s + col] = f * src[base + col];
+      }
+    });
+  }
+
+  /** the fixed-effects rows of the pseudo-rows (stage 1: β in the system): X scaled by v_k's conditional weight */
+  fixedRows(X: Float64Array, p: number): Float64Array {
+    const { n, vc } = this;
+    const out = (this.X ??= new Float64Array(2 * n * p));
+    for (let j = 0; j < p; j++) {
+      const xo = j * n, oo = j * 2 * n;
+      for (let i = 0; i < n; i++) {
+        out[oo + i] = vc[i] * X[xo + i];
+        out[oo + n + i] = vc[n + i] * X[xo + i];
+      }
+    }
+    return out;
+  }
+}
