@@ -523,7 +523,8 @@ export class GeneralizedLinearMixedModel {
       const approx = iter === 0 && betaH !== null;
       // (when the last evaluation was at x, its state serves the Hessian's base point)
       const h = this.gradient ? this.hessianAnalytic(f, x, nth, approx ? betaH : null, atX ? fx : undefined) : this.hessianWarm(f, x, approx ? betaH : null, nth);
-      const inv = activeInverse(h.hessian, x, lower, nth);
+      const exact = activeInverse(h.hessian, x, lower, nth);
+      const inv = exact ?? (this.ziTerms.length > 0 ? dampedInverse(h.hessian, x, lower, nth) : null);
       if (!inv) return null;
       for (const k of inv.fixed) if (h.gradient[k] < 0) return null; // wants to leave the boundary
       const d = inv.newtonStep(h.gradient);
@@ -549,7 +550,7 @@ export class GeneralizedLinearMixedModel {
       // the variance parameters barely moved: a β's SE scales with θ (an intercept's roughly as
       // θ), so a step of 0.5% in θ would leave 0.5% in the SEs. Those get one more Hessian (when
       // Hessians are cheap, i.e. from the analytic β-gradient).
-      if (dec < 1e-2 && (t === 1 || dec < 1e-7) && !approx && (!xn || !this.gradient || smallStep(x, xn, nth, p))) {
+      if (exact && dec < 1e-2 && (t === 1 || dec < 1e-7) && !approx && (!xn || !this.gradient || smallStep(x, xn, nth, p))) {
         let xf = xn && fn <= fx ? xn : x;
         let ff = xn && fn <= fx ? fn : fx;
         // the gradient where we stop (for the convergence check); polish with the same Hessian
@@ -751,7 +752,9 @@ export class GeneralizedLinearMixedModel {
       let zeros = 0, tot = 0;
       for (let i = 0; i < n; i++) { tot += prior[i]; if (y[i] === 0) zeros += prior[i]; }
       const share = Math.min(Math.max(zeros / Math.max(tot, 1), 0.01), 0.99);
-      if (j >= 0) x[j] = hurdle ? Math.log(share / (1 - share)) : Math.log(0.1 / 0.9);
+      // (with zi random effects glmmTMB's start, π = 0.5: from 10%, ZINB2 on Salamanders ends in a
+      // worse local optimum)
+      if (j >= 0) x[j] = hurdle ? Math.log(share / (1 - share)) : this.ziTerms.length > 0 ? 0 : Math.log(0.1 / 0.9);
     }
     if (disp) {
       const j = disp.names.indexOf("(Intercept)");
@@ -941,6 +944,61 @@ export class GeneralizedLinearMixedModel {
       diverging: diverging.map((j) => ms.xnames[j]), information: st.observedInformation ? "observed" : "expected",
     };
   }
+}
+
+/**
+ * An indefinite Hessian made positive definite by the absolute values of its eigenvalues (floored
+ * at 1e-4 of the largest): the "saddle-free" Newton step, which moves along a direction of
+ * negative curvature as far as along a positive one. Zero-inflation random effects leave
+ * non-convex stretches between stage 1's end and the optimum (ZINB2 on Salamanders), where BOBYQA
+ * would crawl for thousands of evaluations.
+ */
+function dampedInverse(H: Float64Array, x: Float64Array, lower: Float64Array, nth: number): ReturnType<typeof activeInverse> {
+  const k = x.length;
+  const { values, vectors } = jacobiEigen(H, k);
+  const top = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const Hm = new Float64Array(k * k);
+  for (let e = 0; e < k; e++) {
+    const l = Math.max(Math.abs(values[e]), 1e-4 * top);
+    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) Hm[a + b * k] += l * vectors[a + e * k] * vectors[b + e * k];
+  }
+  return activeInverse(Hm, x, lower, nth);
+}
+
+/** Eigenvalues and vectors (columns) of a small symmetric matrix by cyclic Jacobi rotations. */
+function jacobiEigen(S: Float64Array, k: number): { values: Float64Array; vectors: Float64Array } {
+  const A = Float64Array.from(S);
+  const V = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) V[i + i * k] = 1;
+  for (let sweep = 0; sweep < 50; sweep++) {
+    let off = 0;
+    for (let p = 0; p < k; p++) for (let q = p + 1; q < k; q++) off += A[p + q * k] ** 2;
+    if (off < 1e-22) break;
+    for (let p = 0; p < k; p++)
+      for (let q = p + 1; q < k; q++) {
+        const apq = A[p + q * k];
+        if (apq === 0) continue;
+        const th = (A[q + q * k] - A[p + p * k]) / (2 * apq);
+        const t = Math.sign(th || 1) / (Math.abs(th) + Math.sqrt(th * th + 1));
+        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        for (let r = 0; r < k; r++) {
+          const arp = A[r + p * k], arq = A[r + q * k];
+          A[r + p * k] = c * arp - s * arq;
+          A[r + q * k] = s * arp + c * arq;
+        }
+        for (let r = 0; r < k; r++) {
+          const apr = A[p + r * k], aqr = A[q + r * k];
+          A[p + r * k] = c * apr - s * aqr;
+          A[q + r * k] = s * apr + c * aqr;
+        }
+        for (let r = 0; r < k; r++) {
+          const vrp = V[r + p * k], vrq = V[r + q * k];
+          V[r + p * k] = c * vrp - s * vrq;
+          V[r + q * k] = s * vrp + c * vrq;
+        }
+      }
+  }
+  return { values: Float64Array.from({ length: k }, (_, i) => A[i + i * k]), vectors: V };
 }
 
 /**
