@@ -62,27 +62,11 @@ export function fitSummary(inp: SummaryInput): string {
     out.push("");
   }
   out.push("Random effects:");
-  const re: string[][] = [];
-  const hasCorr = j.varcorr.some((v) => v.corr !== undefined);
-  re.push(["Groups", "Name", "Variance", "Std.Dev.", ...(hasCorr ? ["Corr"] : [])]);
-  let lastGroup = "";
-  const groupsInOrder: string[] = [];
-  for (const v of j.varcorr) if (v.term2 === null && !groupsInOrder.includes(v.group)) groupsInOrder.push(v.group);
-  for (const g of groupsInOrder) {
-    const diag = j.varcorr.filter((v) => v.group === g && v.term2 === null);
-    diag.forEach((v, i) => {
-      const corrs = hasCorr
-        ? diag.slice(0, i).map((w) => {
-            const c = j.varcorr.find((x) => x.group === g && x.term1 === w.term1 && x.term2 === v.term1);
-            return c?.corr !== undefined ? fixed(c.corr, 2) : "";
-          }).join(" ")
-        : undefined;
-      re.push([g === lastGroup ? "" : g, displayName(v.term1), fmt(v.variance ?? NaN, 4), fmt(v.sd ?? NaN, 4), ...(hasCorr ? [corrs ?? ""] : [])]);
-      lastGroup = g;
-    });
-  }
-  if (isLMM || j.family === "gaussian" || j.family === "Gamma") re.push(["Residual", "", fmt(j.sigma * j.sigma, 4), fmt(j.sigma, 4), ...(hasCorr ? [""] : [])]);
-  out.push(formatTable(re, { header: true, align: "left", indent: 1 }));
+  // glmmTMB's layout when the zero-inflation model has random effects too: one table per model
+  if (j.zi_varcorr) out.push("Conditional model:");
+  const residual = isLMM || j.family === "gaussian" || j.family === "Gamma" ? j.sigma : null;
+  out.push(varcorrTable(j.varcorr, residual));
+  if (j.zi_varcorr) out.push("Zero-inflation model:", varcorrTable(j.zi_varcorr, null));
   // say which terms are not lme4's plain ones: a known covariance between levels, a structure
   for (const v of j.varcorr) {
     if (v.known !== undefined) out.push(` ${v.group}: levels correlated by the known covariance of ${v.known}`);
@@ -219,4 +203,29 @@ function fixedSummary(inp: SummaryInput): string {
 function familyParamLabel(family: string, name: string): string {
   if (name === "power") return "Tweedie power";
   return `Dispersion parameter for ${family} family (${name})`;
+}
+
+/** lme4's random-effects table (Groups, Name, Variance, Std.Dev.[, Corr]), with a Residual row when `sigma` is given */
+function varcorrTable(varcorr: FitJSON["varcorr"], sigma: number | null): string {
+  const re: string[][] = [];
+  const hasCorr = varcorr.some((v) => v.corr !== undefined);
+  re.push(["Groups", "Name", "Variance", "Std.Dev.", ...(hasCorr ? ["Corr"] : [])]);
+  let lastGroup = "";
+  const groupsInOrder: string[] = [];
+  for (const v of varcorr) if (v.term2 === null && !groupsInOrder.includes(v.group)) groupsInOrder.push(v.group);
+  for (const g of groupsInOrder) {
+    const diag = varcorr.filter((v) => v.group === g && v.term2 === null);
+    diag.forEach((v, i) => {
+      const corrs = hasCorr
+        ? diag.slice(0, i).map((w) => {
+            const c = varcorr.find((x) => x.group === g && x.term1 === w.term1 && x.term2 === v.term1);
+            return c?.corr !== undefined ? fixed(c.corr, 2) : "";
+          }).join(" ")
+        : undefined;
+      re.push([g === lastGroup ? "" : g, displayName(v.term1), fmt(v.variance ?? NaN, 4), fmt(v.sd ?? NaN, 4), ...(hasCorr ? [corrs ?? ""] : [])]);
+      lastGroup = g;
+    });
+  }
+  if (sigma !== null) re.push(["Residual", "", fmt(sigma * sigma, 4), fmt(sigma, 4), ...(hasCorr ? [""] : [])]);
+  return formatTable(re, { header: true, align: "left", indent: 1 });
 }

@@ -96,7 +96,7 @@ test("bad input: one-line errors for --zi/--disp misuse", () => {
     [["--family", "binomial", "--zi", "~ 1"], /--zi is available for poisson, nbinom2, nbinom1, not binomial/],
     [["--family", "poisson", "--disp", "~ mined"], /family poisson has no dispersion parameter/],
     [["--family", "poisson", "--zi", "mined"], /expected a one-sided formula/],
-    [["--family", "poisson", "--zi", "~ mined + (1 | site)"], /random effects in the zero-inflation model are not supported yet/],
+    [["--family", "nbinom2", "--disp", "~ (1 | site)"], /random effects in the dispersion model are not supported yet/],
     [["--family", "gaussian", "--zi", "~ 1"], /needs a count family/],
     [["--family", "Gamma", "--disp", "~ mined"], /--disp with family Gamma needs the log link, not inverse/],
   ];
