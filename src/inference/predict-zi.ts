@@ -61,6 +61,7 @@ export function componentPrediction(m: ModelFit, eta: Float64Array, rows: Int32A
   const n = eta.length;
   const zi = f.zi ?? null;
   if (f.link !== "log") throw new Error("componentPrediction: count part without log link");
+  if (zi?.terms?.length && (type === "zprob" || type === "response")) throw new UserError(`--type ${type} needs the zero-inflation model's random effects, which predict does not handle yet; --type link and conditional are available`);
   // π per row (a hurdle without --zi terms has none: refused when fitting)
   const pi = zi && m.options.zi !== undefined ? sideLinear(m, m.options.zi, zi, rows, newdata).map((e) => 1 / (1 + Math.exp(-e))) : new Float64Array(n);
   if (type === "zprob") return pi;
