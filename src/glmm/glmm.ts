@@ -8,6 +8,7 @@ import { UserError } from "../errors.js";
 import { type Family, makeFamily, NB_POISSON_LIMIT } from "../families/family.js";
 import { pnormUpper } from "../families/special.js";
 import { pchisqUpper } from "../inference/distributions.js";
+import { jacobiEigen } from "../inference/satterthwaite.js";
 import type { ModelStructure, ReTerm } from "../formula/types.js";
 import { cholInverse } from "../linalg/dense.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper } from "../lmm/reterms.js";
@@ -963,42 +964,6 @@ function dampedInverse(H: Float64Array, x: Float64Array, lower: Float64Array, nt
     for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) Hm[a + b * k] += l * vectors[a + e * k] * vectors[b + e * k];
   }
   return activeInverse(Hm, x, lower, nth);
-}
-
-/** Eigenvalues and vectors (columns) of a small symmetric matrix by cyclic Jacobi rotations. */
-function jacobiEigen(S: Float64Array, k: number): { values: Float64Array; vectors: Float64Array } {
-  const A = Float64Array.from(S);
-  const V = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) V[i + i * k] = 1;
-  for (let sweep = 0; sweep < 50; sweep++) {
-    let off = 0;
-    for (let p = 0; p < k; p++) for (let q = p + 1; q < k; q++) off += A[p + q * k] ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < k; p++)
-      for (let q = p + 1; q < k; q++) {
-        const apq = A[p + q * k];
-        if (apq === 0) continue;
-        const th = (A[q + q * k] - A[p + p * k]) / (2 * apq);
-        const t = Math.sign(th || 1) / (Math.abs(th) + Math.sqrt(th * th + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-        for (let r = 0; r < k; r++) {
-          const arp = A[r + p * k], arq = A[r + q * k];
-          A[r + p * k] = c * arp - s * arq;
-          A[r + q * k] = s * arp + c * arq;
-        }
-        for (let r = 0; r < k; r++) {
-          const apr = A[p + r * k], aqr = A[q + r * k];
-          A[p + r * k] = c * apr - s * aqr;
-          A[q + r * k] = s * apr + c * aqr;
-        }
-        for (let r = 0; r < k; r++) {
-          const vrp = V[r + p * k], vrq = V[r + q * k];
-          V[r + p * k] = c * vrp - s * vrq;
-          V[r + q * k] = s * vrp + c * vrq;
-        }
-      }
-  }
-  return { values: Float64Array.from({ length: k }, (_, i) => A[i + i * k]), vectors: V };
 }
 
 /**
