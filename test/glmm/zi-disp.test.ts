@@ -109,5 +109,5 @@ test("bad input: one-line errors for --zi/--disp misuse", () => {
   // the other commands (predict, simulate and compare aside) do not know the extra parts yet: they refuse
   const r = glmm("confint", "--data", "test/fixtures/data/salamanders.csv", "--formula", "count ~ mined + (1 | site)", "--family", "poisson", "--zi", "~ 1");
   assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /--zi is available in 'glmm fit', 'predict', 'simulate' and 'compare' only so far/);
+  assert.match(r.stderr, /--zi is available in 'glmm fit', 'predict', 'simulate', 'compare' and 'icc' only so far/);
 });
