@@ -18,6 +18,8 @@ export interface RunOptions {
   readonly fallback?: boolean;
   /** compute the small-sample (REML) test (default true) */
   readonly smallSample?: boolean;
+  /** zero-inflated NB2 with a constant zero-inflation probability per gene (the general engine) */
+  readonly zi?: boolean;
 }
 
 /** The row of a gene no estimate could be made for (NaN estimates, the message says why). */
@@ -38,6 +40,15 @@ export function fitGenes(fitter: NBGeneFitter, genes: GeneCounts, from = 0, to =
 /** Fit one gene with the fast NB GLMM fitter, falling back to the general engine when it fails. */
 export function fitOneGene(fitter: NBGeneFitter, pos: Int32Array, y: Int32Array, options: RunOptions = {}): GeneFit {
   const d: CellDesign = fitter.design;
+  if (options.zi) {
+    // the fast path has no zero-inflation part: the general engine's (no REML small-sample test)
+    if (pos.length === 0) return failedFit(d.p, "no nonzero counts");
+    try {
+      return fitGeneGLMM(d, pos, y, pos.length, { zi: true });
+    } catch (e) {
+      return failedFit(d.p, `the zero-inflated fit failed: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
   let fast: GeneFit;
   try {
     const nnz = fitter.setGene(pos, y);
