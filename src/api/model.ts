@@ -114,7 +114,7 @@ export interface Prediction {
   /** rows (0-based) of the data that got a prediction */
   readonly rows: Int32Array;
   readonly fit: Float64Array;
-  /** standard error of the fixed-effects linear predictor (link scale) */
+  /** standard error of the fixed-effects linear predictor (link scale); for type "zprob", of the zero-inflation logit */
   readonly seLink: Float64Array;
   /** interval limits (on the scale of `type`) when an interval was asked for */
   readonly lower?: Float64Array;

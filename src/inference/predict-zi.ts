@@ -23,7 +23,7 @@ export function hasZeroPart(m: ModelFit): boolean {
  * X_side β_side of a side formula (--zi, --disp) for the prediction rows `rows` (rows of the new
  * data, or of the fitted data): NaN where a side variable is missing.
  */
-function sideLinear(m: ModelFit, text: string, part: SideFit, rows: Int32Array, newdata: Frame | undefined): Float64Array {
+function sideLinear(m: ModelFit, text: string, part: SideFit, rows: Int32Array, newdata: Frame | undefined, se?: Float64Array): Float64Array {
   const side = buildModel(m.frame, text, { refLevels: m.options.refLevels });
   const out = new Float64Array(rows.length).fill(NaN);
   let X: Float64Array, n: number, at: Map<number, number>;
@@ -47,8 +47,26 @@ function sideLinear(m: ModelFit, text: string, part: SideFit, rows: Int32Array, 
     let s = 0;
     for (let j = 0; j < p; j++) s += X[k + j * n] * part.estimate[j];
     out[i] = s;
+    // (the side part's own covariance: its coefficients are fixed effects only)
+    if (se) {
+      let v = 0;
+      for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) v += X[k + a * n] * part.vcov[a + b * p] * X[k + b * n];
+      se[i] = Math.sqrt(v);
+    }
   });
   return out;
+}
+
+/**
+ * The zero-inflation logit and its standard error (from the zi coefficients' covariance) for the
+ * prediction rows: the confidence interval of `zprob` is plogis(logit ± z·SE), the same at every
+ * prediction level.
+ */
+export function zeroLogit(m: ModelFit, rows: Int32Array, newdata: Frame | undefined): { logit: Float64Array; se: Float64Array } {
+  const f = m.fit as FittedGLMM;
+  if (!f.zi || m.options.zi === undefined) throw new UserError("--type zprob needs a zero-inflation (--zi) or hurdle model");
+  const se = new Float64Array(rows.length).fill(NaN);
+  return { logit: sideLinear(m, m.options.zi, f.zi, rows, newdata, se), se };
 }
 
 /** the per-row parameters of the zero-inflation and dispersion parts (null where the model has none) */
