@@ -1,6 +1,7 @@
 // Fitting genes one after another with one reusable fitter: the fast Laplace path, the general
 // engine when it fails, and a failed result (with the reason) when both do — one bad gene never
 // stops a run. Shared by the CLI's main thread and its worker threads.
+import { UserError } from "../errors.js";
 import type { CellDesign } from "./design.js";
 import { fitGeneGLMM } from "./fallback.js";
 import { type GeneFit, NBGeneFitter } from "./nbgene.js";
@@ -20,6 +21,13 @@ export interface RunOptions {
   readonly smallSample?: boolean;
   /** zero-inflated NB2 with a constant zero-inflation probability per gene (the general engine) */
   readonly zi?: boolean;
+}
+
+/** `--zi` of `glmm de` / de()'s zi: only "~ 1" (one zero-inflation probability per gene); undefined is none */
+export function deZeroInflation(text: string | undefined, flag: string): boolean {
+  if (text === undefined) return false;
+  if (typeof text !== "string" || !/^\s*~\s*1\s*$/.test(text)) throw new UserError(`${flag} '${text}': glmm de takes a constant zero-inflation probability per gene, "~ 1"`);
+  return true;
 }
 
 /** The row of a gene no estimate could be made for (NaN estimates, the message says why). */

@@ -13,7 +13,7 @@ import { buildCellDesign, type CellDesign, matchBarcodes } from "../../singlecel
 import type { GeneFit } from "../../singlecell/nbgene.js";
 import { NBGeneFitter } from "../../singlecell/nbgene.js";
 import { adjustByTerm, type DeRow, failedRow, formatDeCsv, geneRows, parseShard, shardRange } from "../../singlecell/results.js";
-import { fitGenes, type RunOptions } from "../../singlecell/run.js";
+import { deZeroInflation, fitGenes, type RunOptions } from "../../singlecell/run.js";
 import { DePool } from "../de-worker.js";
 import { beginRun, checkOutputFile, readBytes, readFrameFile, writeFileAtomic } from "../io.js";
 import { collect, parseRefs } from "../options.js";
@@ -72,8 +72,7 @@ export async function deCommand(o: DeOptions): Promise<DeSummary> {
   const shard = o.shard ? parseShard(o.shard) : { index: 1, count: 1 };
   const test = o.test ?? "t";
   if (test !== "t" && test !== "wald") throw new UserError(`--test must be t or wald, got '${o.test}'`);
-  if (o.zi !== undefined && !/^\s*~\s*1\s*$/.test(o.zi)) throw new UserError(`--zi '${o.zi}': glmm de takes a constant zero-inflation probability per gene, --zi "~ 1"`);
-  const zi = o.zi !== undefined;
+  const zi = deZeroInflation(o.zi, "--zi");
   const runOptions = { fallback: o.fallback, smallSample: test === "t" && !zi, zi };
   const log = (s: string) => { if (!o.quiet) process.stderr.write(s + "\n"); };
 
