@@ -5,7 +5,7 @@ import { UserError } from "../errors.js";
 import { buildCellDesign } from "../singlecell/design.js";
 import { NBGeneFitter } from "../singlecell/nbgene.js";
 import { adjustByTerm, failedRow, geneRows, type DeRow } from "../singlecell/results.js";
-import { fitOneGene } from "../singlecell/run.js";
+import { deZeroInflation, fitOneGene } from "../singlecell/run.js";
 import { toFrame, type DataInput } from "./data.js";
 import { checkChoice, checkOptions, refLevelsOption } from "./options.js";
 
@@ -39,9 +39,11 @@ export interface DeOptions {
   readonly minCells?: number;
   /** refit failed genes with the general GLMM engine (default true) */
   readonly fallback?: boolean;
+  /** "~ 1": zero-inflated NB2 with one zero-inflation probability per gene (one more row per gene, term "zi~(Intercept)") */
+  readonly zi?: string;
 }
 
-const DE_KEYS = ["genes", "offset", "refLevels", "test", "minCells", "fallback"] as const;
+const DE_KEYS = ["genes", "offset", "refLevels", "test", "minCells", "fallback", "zi"] as const;
 
 /** per gene, its nonzero (cell, count) pairs */
 function geneEntries(counts: CountsInput, nCells: number): { n: number; cells: (g: number) => [Int32Array, Float64Array] } {
@@ -93,7 +95,8 @@ export function de(cells: DataInput, counts: CountsInput, formula: string, optio
   const src = geneEntries(counts, frame.nrow);
   if (o.genes && o.genes.length !== src.n) throw new UserError(`de(): ${o.genes.length} gene names for ${src.n} genes`);
   const fitter = new NBGeneFitter(design);
-  const runOptions = { fallback: o.fallback, smallSample: test === "t" };
+  const zi = deZeroInflation(o.zi, "de(): zi");
+  const runOptions = { fallback: o.fallback, smallSample: test === "t" && !zi, zi };
   const rows: DeRow[] = [];
   for (let g = 0; g < src.n; g++) {
     const name = o.genes ? o.genes[g] : `gene${g + 1}`;

@@ -94,8 +94,12 @@ export interface ModelSummary {
 export interface PredictOptions {
   /** "conditional" (with the fitted random effects, default), "population" (fixed effects only) or "marginal" (averaged over the random effects) */
   readonly level?: PredictLevel;
-  /** "response" (default) or "link" */
-  readonly type?: "link" | "response";
+  /**
+   * "response" (default) or "link"; zero-inflated and hurdle models (zi, truncated_ families) also
+   * "conditional" (the count part's mean; a hurdle's zero-truncated mean) and "zprob" (the
+   * zero-inflation probability; a hurdle's probability of a zero), as glmmTMB's predict(type =)
+   */
+  readonly type?: "link" | "response" | "conditional" | "zprob";
   /**
    * "confidence": the fixed effects' uncertainty, plus the random effects' at level "conditional";
    * "prediction" (LMMs): also the residual variance (and, at level "population", the random effects')
@@ -110,7 +114,7 @@ export interface Prediction {
   /** rows (0-based) of the data that got a prediction */
   readonly rows: Int32Array;
   readonly fit: Float64Array;
-  /** standard error of the fixed-effects linear predictor (link scale) */
+  /** standard error of the fixed-effects linear predictor (link scale); for type "zprob", of the zero-inflation logit */
   readonly seLink: Float64Array;
   /** interval limits (on the scale of `type`) when an interval was asked for */
   readonly lower?: Float64Array;
@@ -278,7 +282,7 @@ export class Model {
     const interval = o.interval === undefined ? "none" : checkChoice(o.interval, ["none", "confidence", "prediction"] as const, "predict(): interval");
     const mixed = this.kind === "lmm" || this.kind === "glmm";
     const level: PredictLevel = mixed ? (o.level ?? "conditional") : "population";
-    const type = o.type ?? "response";
+    const type = o.type === undefined ? "response" : checkChoice(o.type, ["link", "response", "conditional", "zprob"] as const, "predict(): type");
     if (interval === "prediction" && !mixed) throw new UserError(`predict(): prediction intervals are for mixed models; a ${this.kind.toUpperCase()} has interval: "confidence"`);
     if (interval !== "none" && level === "marginal") throw new UserError(`predict(): intervals are for level "conditional" or "population", not "marginal"`);
     let nd = newdata === undefined || newdata === null ? undefined : toFrame(newdata, "newdata");
@@ -294,7 +298,7 @@ export class Model {
     const cl = o.confLevel ?? 0.95;
     if (!(cl > 0 && cl < 1)) throw new UserError(`predict(): confLevel must be between 0 and 1, not ${cl}`);
     const z = qnorm((1 + cl) / 2);
-    const inv = type === "response" ? makeFamily(this.family, this.link).link.linkinv : (x: number) => x;
+    const inv = type !== "link" ? makeFamily(this.family, this.link).link.linkinv : (x: number) => x;
     const n = r.fit.length;
     const fit = new Float64Array(n), lower = new Float64Array(n), upper = new Float64Array(n);
     for (let k = 0; k < n; k++) {

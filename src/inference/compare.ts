@@ -50,6 +50,8 @@ export function compareModels(models: readonly ModelFit[], options: { names?: re
     const fam = m.fit.kind === "lmm" ? "gaussian" : m.fit.family;
     const fam0 = models[0].fit.kind === "lmm" ? "gaussian" : models[0].fit.family;
     if (fam !== fam0) throw new UserError(`models have different families (${fam0} and ${fam}); their likelihoods are not comparable`);
+    const hurdle = (x: ModelFit) => x.fit.kind === "glmm" && x.fit.hurdle === true;
+    if (hurdle(m) !== hurdle(models[0])) throw new UserError(`a hurdle model and a model without a hurdle are not nested (${names[0]} and ${names[i]})`);
   });
   const refit = options.refit ?? true;
   let refitted = false;
@@ -80,8 +82,16 @@ export function compareModels(models: readonly ModelFit[], options: { names?: re
       if (df === 0) warnings.push(`${e.name} has as many parameters as the model before it: the models are not nested, compare their AIC/BIC instead`);
       if (logLik < prev.logLik - 1e-3 && df > 0) warnings.push(`${e.name} has more parameters but a lower log-likelihood than the model before it: the models may not be nested, or a fit did not converge`);
     }
-    rows.push({ name: e.name, formula: e.m.formula, npar, AIC: f.AIC, BIC: f.BIC, logLik, deviance: -2 * logLik, chisq, df, p });
+    rows.push({ name: e.name, formula: modelLabel(e.m), npar, AIC: f.AIC, BIC: f.BIC, logLik, deviance: -2 * logLik, chisq, df, p });
     prev = { logLik, npar };
+  }
+  // a test that adds a zero-inflation part has its null on the boundary (π = 0)
+  for (let i = 1; i < entries.length; i++) {
+    const a = entries[i - 1].m.fit, b = entries[i].m.fit;
+    if (a.kind === "glmm" && b.kind === "glmm" && !b.hurdle && !a.zi && b.zi) {
+      warnings.push("a test that adds zero-inflation has its null hypothesis on the boundary (zero-inflation probability = 0): the χ² p-value is conservative");
+      break;
+    }
   }
   // a test that adds variance parameters has its null on the boundary (a variance at zero)
   for (let i = 1; i < entries.length; i++) {
@@ -91,6 +101,15 @@ export function compareModels(models: readonly ModelFit[], options: { names?: re
     }
   }
   return { rows, refitted, warnings };
+}
+
+/** the formula, with the zero-inflation and dispersion parts (glmmTMB's ziformula, dispformula) when there are */
+function modelLabel(m: ModelFit): string {
+  const f = m.fit;
+  if (f.kind !== "glmm") return m.formula;
+  const zi = f.zi && m.options.zi !== undefined ? `, zi ${m.options.zi.trim()}` : "";
+  const disp = f.disp && m.options.disp !== undefined ? `, disp ${m.options.disp.trim()}` : "";
+  return m.formula + zi + disp;
 }
 
 /** number of random-effect standard deviations (diagonal θ entries) */

@@ -19,6 +19,7 @@ import type { FittedGLMM } from "../glmm/glmm.js";
 import { groupDisplayNames } from "../report/names.js";
 import { termCovariances } from "./marginal.js";
 import { fitModel, type ModelFit } from "./model.js";
+import { refuseZiRandom, sideParameters } from "./predict-zi.js";
 
 /** The variance components behind ICC and R² (fixed, random by group, residual). */
 export interface VarianceComponents {
@@ -108,20 +109,69 @@ export function varianceComponents(m: ModelFit, options: { nullModel?: ModelFit 
       case "binomial/cloglog": residual = (Math.PI * Math.PI) / 6; residualMethod = "π²/6 (cloglog)"; break;
       case "poisson/sqrt": residual = 0.25; residualMethod = "0.25 (sqrt link)"; break;
       case "poisson/log":
-      case "negative_binomial/log": {
-        const nm = options.nullModel ?? fitModel(m.frame, nullFormula(m.formula), m.options);
-        nullMu = Math.exp(nm.fit.beta[0]);
-        const cv2 = 1 / nullMu + (g.family === "negative_binomial" ? 1 / g.nbSize! : 0);
-        residual = Math.log1p(cv2);
-        residualMethod = g.family === "poisson" ? "log(1 + 1/μ), lognormal approximation" : "log(1 + 1/μ + 1/size), lognormal approximation";
-        if (nullMu < 6) warnings.push(`the null model's mean μ = ${nullMu.toPrecision(3)} is small (< 6): the lognormal approximation of the latent residual variance is rough`);
+      case "negative_binomial/log":
+      case "nbinom1/log":
+      case "tweedie/log":
+      case "beta/logit":
+      case "betabinomial/logit": {
+        const r = distributionVariance(m, g, options.nullModel);
+        residual = r.residual; residualMethod = r.method; nullMu = r.nullMu;
+        if (nullMu < 6 && g.link === "log") warnings.push(`the null model's mean μ = ${nullMu.toPrecision(3)} is small (< 6): the lognormal approximation of the latent residual variance is rough`);
         break;
       }
       default:
-        throw new UserError(`ICC and R² on the latent scale are available for gaussian, binomial (logit, probit, cloglog), ordinal, Poisson (log, sqrt) and negative binomial (log) models, not ${g.family} with the ${g.link} link`);
+        throw new UserError(`ICC and R² on the latent scale are available for gaussian, binomial (logit, probit, cloglog), ordinal, Poisson (log, sqrt), negative binomial and nbinom1 (log; zero-inflated too), tweedie, beta and betabinomial models, not ${g.family} with the ${g.link} link`);
     }
   }
   return { fixed, random, byGroup, residual, residualMethod, nullMu, warnings };
+}
+
+/**
+ * The distribution-specific variance σ²_d on the latent scale by the lognormal approximation
+ * (Nakagawa, Johnson & Schielzeth 2017): log(1 + V/μ²), V the observation-level variance at the
+ * null model's mean μ (its intercept through the inverse link; the null model has the same random
+ * effects and zero-inflation / dispersion parts):
+ *   Poisson V = μ; NB2 μ + μ²/k; NB1 μ(1 + φ); tweedie φμᵖ (performance 0.10.2 / insight 0.19);
+ *   beta and betabinomial μ(1 − μ)/(1 + φ) with μ = plogis(β₀) (insight ≥ 0.20, which corrected
+ *   0.19's exp(β₀) for these logit-link families);
+ *   zero-inflated Poisson and NB: V = the mean over the rows of the mixture's variance,
+ *   (1 − π)(μ_i + μ_i²/k) + π(1 − π)μ_i² with μ_i the fitted conditional means (insight's Zuur et
+ *   al. 2012 form; for NB insight 0.19 writes μ²(π² + π) for the last term, which is not the
+ *   variance of the mixture: the exact π(1 − π)μ² is used here).
+ */
+function distributionVariance(m: ModelFit, g: FittedGLMM, nullModel?: ModelFit): { residual: number; method: string; nullMu: number } {
+  if (g.hurdle) throw new UserError("ICC and R² are not available for hurdle models (the latent-scale variance of a zero-truncated count is not defined by Nakagawa et al.)");
+  const disp = g.disp ?? null;
+  if (disp && (disp.names.length !== 1 || disp.names[0] !== "(Intercept)")) throw new UserError("ICC and R² need one dispersion parameter: not available with a --disp formula");
+  const nm = nullModel ?? fitModel(m.frame, nullFormula(m.formula), m.options);
+  const b0 = nm.fit.beta[0];
+  const par = new Map((g.familyParams ?? []).map((p) => [p.name, p.estimate]));
+  const zi = g.zi ?? null;
+  if (g.family === "beta" || g.family === "betabinomial") {
+    const mu = 1 / (1 + Math.exp(-b0)), phi = par.get("phi")!;
+    return { residual: Math.log1p((1 - mu) / (mu * (1 + phi))), method: "log(1 + (1 − μ)/(μ(1 + φ))), lognormal approximation", nullMu: mu };
+  }
+  const mu = Math.exp(b0);
+  if (g.family === "tweedie") {
+    const phi = par.get("phi")!, power = par.get("power")!;
+    return { residual: Math.log1p(phi * Math.pow(mu, power - 2)), method: "log(1 + φμ^(p−2)), lognormal approximation", nullMu: mu };
+  }
+  // the count part's dispersion: NB2 size k, NB1 φ
+  const a = disp ? Math.exp(disp.estimate[0]) : g.family === "negative_binomial" ? g.nbSize! : NaN;
+  const variance = (x: number) => (g.family === "poisson" ? x : g.family === "negative_binomial" ? x + (x * x) / a : x * (1 + a));
+  if (zi) {
+    refuseZiRandom(m, "the ICC");
+    const pi = sideParameters(m, m.ms.rows, undefined).logitZi!;
+    let v = 0;
+    for (let i = 0; i < g.eta.length; i++) {
+      const p = 1 / (1 + Math.exp(-pi[i])), mi = Math.exp(g.eta[i]);
+      v += (1 - p) * variance(mi) + p * (1 - p) * mi * mi;
+    }
+    v /= g.eta.length;
+    return { residual: Math.log1p(v / (mu * mu)), method: "log(1 + V/μ²), V the zero-inflated mixture's mean variance, lognormal approximation", nullMu: mu };
+  }
+  const what = g.family === "poisson" ? "1/μ" : g.family === "negative_binomial" ? "1/μ + 1/size" : "(1 + φ)/μ";
+  return { residual: Math.log1p(variance(mu) / (mu * mu)), method: `log(1 + ${what}), lognormal approximation`, nullMu: mu };
 }
 
 /** ICC (adjusted and conditional) and marginal / conditional R². */

@@ -23,7 +23,7 @@ export function hasZeroPart(m: ModelFit): boolean {
  * X_side β_side of a side formula (--zi, --disp) for the prediction rows `rows` (rows of the new
  * data, or of the fitted data): NaN where a side variable is missing.
  */
-function sideLinear(m: ModelFit, text: string, part: SideFit, rows: Int32Array, newdata: Frame | undefined): Float64Array {
+function sideLinear(m: ModelFit, text: string, part: SideFit, rows: Int32Array, newdata: Frame | undefined, se?: Float64Array): Float64Array {
   const side = buildModel(m.frame, text, { refLevels: m.options.refLevels });
   const out = new Float64Array(rows.length).fill(NaN);
   let X: Float64Array, n: number, at: Map<number, number>;
@@ -47,8 +47,63 @@ function sideLinear(m: ModelFit, text: string, part: SideFit, rows: Int32Array, 
     let s = 0;
     for (let j = 0; j < p; j++) s += X[k + j * n] * part.estimate[j];
     out[i] = s;
+    // (the side part's own covariance: its coefficients are fixed effects only)
+    if (se) {
+      let v = 0;
+      for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) v += X[k + a * n] * part.vcov[a + b * p] * X[k + b * n];
+      se[i] = Math.sqrt(v);
+    }
   });
   return out;
+}
+
+/**
+ * The zero-inflation logit and its standard error (from the zi coefficients' covariance) for the
+ * prediction rows: the confidence interval of `zprob` is plogis(logit ± z·SE), the same at every
+ * prediction level.
+ */
+export function zeroLogit(m: ModelFit, rows: Int32Array, newdata: Frame | undefined): { logit: Float64Array; se: Float64Array } {
+  const f = m.fit as FittedGLMM;
+  if (!f.zi || m.options.zi === undefined) throw new UserError("--type zprob needs a zero-inflation (--zi) or hurdle model");
+  refuseZiRandom(m, "--type zprob");
+  const se = new Float64Array(rows.length).fill(NaN);
+  return { logit: sideLinear(m, m.options.zi, f.zi, rows, newdata, se), se };
+}
+
+/** refuse what needs the zero-inflation part's conditional modes (random effects in --zi): `what` names the command */
+export function refuseZiRandom(m: ModelFit, what: string): void {
+  const f = m.fit as FittedGLMM;
+  if (f.kind === "glmm" && f.zi?.terms?.length) throw new UserError(`${what} is not available with random effects in --zi yet (it needs the zero-inflation part's conditional modes)`);
+}
+
+/** the per-row parameters of the zero-inflation and dispersion parts (null where the model has none) */
+export interface SideParameters {
+  /** logit of the structural-zero probability (a hurdle's zero probability) */
+  readonly logitZi: Float64Array | null;
+  /** log of the dispersion parameter (glmmTMB's betad: NB2 size, NB1 φ, gaussian σ², Gamma shape) */
+  readonly logDisp: Float64Array | null;
+}
+
+/**
+ * The zero-inflation and dispersion linear predictors for the prediction rows `rows` (rows of the
+ * new data, or of the fitted data without it); an intercept-only part without its formula (the
+ * default dispformula ~1) is its one coefficient on every row.
+ */
+export function sideParameters(m: ModelFit, rows: Int32Array, newdata: Frame | undefined): SideParameters {
+  const f = m.fit as FittedGLMM;
+  const n = rows.length;
+  const one = (part: SideFit | null | undefined, text: string | undefined): Float64Array | null =>
+    !part ? null : text !== undefined ? sideLinear(m, text, part, rows, newdata) : new Float64Array(n).fill(part.estimate[0]);
+  return { logitZi: one(f.zi, m.options.zi), logDisp: one(f.disp, m.options.disp) };
+}
+
+/** log P(count = 0 | μ) of the (untruncated) count part: Poisson, NB2 (size k), NB1 (φ) */
+export function logZeroProb(family: string, mu: number, logDisp: number): number {
+  if (family === "poisson") return -mu;
+  const a = Math.exp(logDisp);
+  if (family === "negative_binomial") return -a * Math.log1p(mu / a);
+  if (family === "nbinom1") return -(mu / a) * Math.log1p(a);
+  throw new UserError(`the zero probability of family ${family} is not available`);
 }
 
 /**
@@ -59,24 +114,16 @@ export function componentPrediction(m: ModelFit, eta: Float64Array, rows: Int32A
   if (type === "link") return eta;
   const f = m.fit as FittedGLMM;
   const n = eta.length;
-  const zi = f.zi ?? null;
   if (f.link !== "log") throw new Error("componentPrediction: count part without log link");
-  if (zi?.terms?.length && (type === "zprob" || type === "response")) throw new UserError(`--type ${type} needs the zero-inflation model's random effects, which predict does not handle yet; --type link and conditional are available`);
+  if (f.zi?.terms?.length && (type === "zprob" || type === "response")) throw new UserError(`--type ${type} needs the zero-inflation model's random effects, which predict does not handle yet; --type link and conditional are available`);
+  const side = sideParameters(m, rows, newdata);
   // π per row (a hurdle without --zi terms has none: refused when fitting)
-  const pi = zi && m.options.zi !== undefined ? sideLinear(m, m.options.zi, zi, rows, newdata).map((e) => 1 / (1 + Math.exp(-e))) : new Float64Array(n);
+  const pi = side.logitZi ? side.logitZi.map((e) => 1 / (1 + Math.exp(-e))) : new Float64Array(n);
   if (type === "zprob") return pi;
   const mu = eta.map(Math.exp);
   if (f.hurdle) {
-    // log p₀ of the untruncated count at μ (NB2: size θ per row from the dispersion part)
-    const disp = f.disp ?? null;
-    const logSize = !disp ? null : m.options.disp !== undefined ? sideLinear(m, m.options.disp, disp, rows, newdata) : new Float64Array(n).fill(disp.estimate[0]);
-    for (let i = 0; i < n; i++) {
-      let lp0: number;
-      if (f.family === "poisson") lp0 = -mu[i];
-      else if (f.family === "negative_binomial" && logSize) { const k = Math.exp(logSize[i]); lp0 = -k * Math.log1p(mu[i] / k); }
-      else throw new UserError(`predictions of a hurdle model with family ${f.family} are not available`);
-      mu[i] /= -Math.expm1(lp0);
-    }
+    if (f.family !== "poisson" && !(f.family === "negative_binomial" && side.logDisp)) throw new UserError(`predictions of a hurdle model with family ${f.family} are not available`);
+    for (let i = 0; i < n; i++) mu[i] /= -Math.expm1(logZeroProb(f.family, mu[i], side.logDisp ? side.logDisp[i] : 0));
   }
   if (type === "conditional") return mu;
   return mu.map((v, i) => (1 - pi[i]) * v);

@@ -13,7 +13,8 @@ import type { ModelFit } from "./model.js";
 import { newDesign, type NewDesign } from "./newdata.js";
 import { fittedRandomEffects } from "./simulate.js";
 import { predictionIntervals, type IntervalKind } from "./predict-interval.js";
-import { componentPrediction, hasZeroPart, type ComponentType } from "./predict-zi.js";
+import { componentPrediction, hasZeroPart, zeroLogit, type ComponentType } from "./predict-zi.js";
+import { qnorm } from "../families/special.js";
 
 /** Prediction level: with the fitted random effects, fixed effects only, or averaged over the random effects. */
 export type PredictLevel = "conditional" | "population" | "marginal";
@@ -40,7 +41,7 @@ export interface PredictResult {
   /** rows of the new data (or of the fitted data) that got a prediction */
   readonly rows: Int32Array;
   readonly fit: Float64Array;
-  /** standard error of the population-level linear predictor (fixed-effect uncertainty) on the link scale */
+  /** standard error of the population-level linear predictor (fixed-effect uncertainty) on the link scale; for type "zprob", of the zero-inflation logit */
   readonly seLink: Float64Array;
   /** per grouping factor: levels in the new data that the model has not seen */
   readonly newLevels: Record<string, string[]>;
@@ -76,7 +77,11 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
   if (!["link", "response", "conditional", "zprob"].includes(type)) throw new UserError(`unknown prediction type '${type}' (use link, response, conditional or zprob)`);
   const zero = hasZeroPart(m);
   if (type === "zprob" && !zero) throw new UserError("--type zprob needs a zero-inflation (--zi) or hurdle model");
-  if (zero && (level === "marginal" || options.interval)) throw new UserError(`zero-inflated and hurdle models predict at the conditional or population level, without intervals, so far`);
+  if (zero && level === "marginal") throw new UserError("zero-inflated and hurdle models predict at the conditional or population level, not marginal, so far");
+  // intervals: zprob from the zi coefficients, link and the count mean from the count part; the
+  // response (1 − π)μ and a hurdle's truncated mean need the joint covariance of both parts
+  if (zero && options.interval && (type === "response" || (type === "conditional" && m.fit.kind === "glmm" && m.fit.hurdle)))
+    throw new UserError(`intervals of --type ${type} of ${m.fit.kind === "glmm" && m.fit.hurdle ? "a hurdle" : "a zero-inflated"} model are not available yet (they need the joint covariance of the count and zero-inflation parts); --type zprob, link${m.fit.kind === "glmm" && m.fit.hurdle ? "" : " and conditional"} have them`);
   if (m.fit.kind === "glmm" && m.fit.family === "ordinal" && type !== "link") throw new UserError("an ordinal model predicts on the link scale only (--type link: the linear predictor, without the thresholds)");
   const d = options.newdata ? newDesign(m, options.newdata) : ownDesign(m);
   const f = m.fit;
@@ -122,6 +127,17 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
     const mu = new Float64Array(n);
     for (let i = 0; i < n; i++) mu[i] = marginalMean(link, eta[i], v[i]);
     out = type !== "link" ? mu : mu.map((x) => link.linkfun(x));
+  }
+  // zprob: seLink is the SE of the zero-inflation logit, and the interval is that part's own
+  const zl = zero && type === "zprob" ? zeroLogit(m, d.rows, options.newdata) : null;
+  if (zl && !options.interval) return { rows: d.rows, fit: out, seLink: zl.se, newLevels, level, type };
+  if (zl) {
+    const { logit, se } = zl;
+    const lv = options.intervalLevel ?? 0.95;
+    if (!(lv > 0 && lv < 1)) throw new UserError(`the interval level must be between 0 and 1, not ${lv}`);
+    const z = qnorm((1 + lv) / 2);
+    const plogis = (x: number) => 1 / (1 + Math.exp(-x));
+    return { rows: d.rows, fit: out, seLink: se, newLevels, level, type, lower: logit.map((e, i) => plogis(e - z * se[i])), upper: logit.map((e, i) => plogis(e + z * se[i])), intervalSd: se };
   }
   if (options.interval && etaFixed) {
     const linkEta = level === "conditional" ? eta : etaFixed;

@@ -2,13 +2,15 @@
 // drawn from their fitted distribution N(0, Σ) (or, with `conditional`, the fitted conditional modes
 // are kept — lme4's use.u = TRUE), the linear predictor is formed on the model's rows, and a response
 // is drawn from the family: normal with σ, binomial with the row's trials, Poisson, negative
-// binomial with the fitted size, Gamma with the fitted dispersion.
+// binomial with the fitted size, Gamma with the fitted dispersion; zero-inflated, hurdle and
+// dispersion-formula models as glmmTMB's simulate (simulate-zi.ts).
 import { UserError } from "../errors.js";
 import { makeFamily } from "../families/family.js";
 import type { FittedGLMM } from "../glmm/glmm.js";
 import type { SysTerm } from "../lmm/reterms.js";
 import type { ModelFit } from "./model.js";
 import { Rng } from "./rng.js";
+import { isExtendedFit, sideModelSampler } from "./simulate-zi.js";
 
 /** Options of {@link simulateResponses} (lme4's simulate.merMod): number of responses, seed or generator, and whether to keep the fitted random effects (conditional). */
 export interface SimulateOptions {
@@ -146,6 +148,8 @@ export function responseSampler(m: ModelFit): (eta: Float64Array, rng: Rng) => F
     };
   }
   const g = f as FittedGLMM;
+  // zero-inflation, hurdles, dispersion formulas and NB1 (simulate-zi.ts)
+  if (isExtendedFit(m)) return sideModelSampler(m);
   if (g.familyExtra) return extendedSampler(g, n, m.ms.response?.trials ?? null);
   const fam = makeFamily(g.family, g.link, g.nbSize ?? 1);
   const linkinv = fam.link.linkinv;

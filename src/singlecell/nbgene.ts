@@ -40,6 +40,8 @@ export interface GeneFit {
   readonly evaluations: number;
   /** the small-sample test (REML patient variance), when computed */
   readonly test?: SmallSampleTest;
+  /** zero-inflated fits (`glmm de --zi`): the logit of the zero-inflation probability and its SE */
+  readonly zi?: { readonly estimate: number; readonly se: number };
 }
 
 /**

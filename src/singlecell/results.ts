@@ -33,7 +33,7 @@ export interface DeRow {
  */
 export function geneRows(gene: string, xnames: readonly string[], fit: GeneFit, df: ArrayLike<number> | null = null): DeRow[] {
   if (!fit.ok) return [failedRow(gene, fit.message, false)];
-  return xnames.map((term, k) => {
+  const rows = xnames.map((term, k) => {
     const est = fit.beta[k], se = fit.se[k];
     let z = est / se;
     let p = Number.isFinite(z) ? 2 * pnormUpper(Math.abs(z)) : NaN;
@@ -47,6 +47,12 @@ export function geneRows(gene: string, xnames: readonly string[], fit: GeneFit, 
       sdPatient: fit.sdPatient, nbSize: fit.nbSize, converged: fit.converged, message: fit.message,
     };
   });
+  // a zero-inflated fit: the logit of its zero-inflation probability as one more term (Wald z)
+  if (fit.zi) {
+    const { estimate, se } = fit.zi, z = estimate / se;
+    rows.push({ ...rows[0], term: "zi~(Intercept)", estimate, se, statistic: z, p: Number.isFinite(z) ? 2 * pnormUpper(Math.abs(z)) : NaN });
+  }
+  return rows;
 }
 
 /** A gene without estimates: failed (converged = false) or skipped (converged = null). */

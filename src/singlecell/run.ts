@@ -1,6 +1,7 @@
 // Fitting genes one after another with one reusable fitter: the fast Laplace path, the general
 // engine when it fails, and a failed result (with the reason) when both do — one bad gene never
 // stops a run. Shared by the CLI's main thread and its worker threads.
+import { UserError } from "../errors.js";
 import type { CellDesign } from "./design.js";
 import { fitGeneGLMM } from "./fallback.js";
 import { type GeneFit, NBGeneFitter } from "./nbgene.js";
@@ -18,6 +19,15 @@ export interface RunOptions {
   readonly fallback?: boolean;
   /** compute the small-sample (REML) test (default true) */
   readonly smallSample?: boolean;
+  /** zero-inflated NB2 with a constant zero-inflation probability per gene (the general engine) */
+  readonly zi?: boolean;
+}
+
+/** `--zi` of `glmm de` / de()'s zi: only "~ 1" (one zero-inflation probability per gene); undefined is none */
+export function deZeroInflation(text: string | undefined, flag: string): boolean {
+  if (text === undefined) return false;
+  if (typeof text !== "string" || !/^\s*~\s*1\s*$/.test(text)) throw new UserError(`${flag} '${text}': glmm de takes a constant zero-inflation probability per gene, "~ 1"`);
+  return true;
 }
 
 /** The row of a gene no estimate could be made for (NaN estimates, the message says why). */
@@ -38,6 +48,15 @@ export function fitGenes(fitter: NBGeneFitter, genes: GeneCounts, from = 0, to =
 /** Fit one gene with the fast NB GLMM fitter, falling back to the general engine when it fails. */
 export function fitOneGene(fitter: NBGeneFitter, pos: Int32Array, y: Int32Array, options: RunOptions = {}): GeneFit {
   const d: CellDesign = fitter.design;
+  if (options.zi) {
+    // the fast path has no zero-inflation part: the general engine's (no REML small-sample test)
+    if (pos.length === 0) return failedFit(d.p, "no nonzero counts");
+    try {
+      return fitGeneGLMM(d, pos, y, pos.length, { zi: true });
+    } catch (e) {
+      return failedFit(d.p, `the zero-inflated fit failed: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
   let fast: GeneFit;
   try {
     const nnz = fitter.setGene(pos, y);

@@ -13,7 +13,7 @@ import { buildCellDesign, type CellDesign, matchBarcodes } from "../../singlecel
 import type { GeneFit } from "../../singlecell/nbgene.js";
 import { NBGeneFitter } from "../../singlecell/nbgene.js";
 import { adjustByTerm, type DeRow, failedRow, formatDeCsv, geneRows, parseShard, shardRange } from "../../singlecell/results.js";
-import { fitGenes, type RunOptions } from "../../singlecell/run.js";
+import { deZeroInflation, fitGenes, type RunOptions } from "../../singlecell/run.js";
 import { DePool } from "../de-worker.js";
 import { beginRun, checkOutputFile, readBytes, readFrameFile, writeFileAtomic } from "../io.js";
 import { collect, parseRefs } from "../options.js";
@@ -37,6 +37,8 @@ export interface DeOptions {
   quiet?: boolean;
   fallback?: boolean;
   test?: string;
+  /** "~ 1": zero-inflated NB2 with one zero-inflation probability per gene */
+  zi?: string;
 }
 
 export interface DeSummary {
@@ -70,7 +72,8 @@ export async function deCommand(o: DeOptions): Promise<DeSummary> {
   const shard = o.shard ? parseShard(o.shard) : { index: 1, count: 1 };
   const test = o.test ?? "t";
   if (test !== "t" && test !== "wald") throw new UserError(`--test must be t or wald, got '${o.test}'`);
-  const runOptions = { fallback: o.fallback, smallSample: test === "t" };
+  const zi = deZeroInflation(o.zi, "--zi");
+  const runOptions = { fallback: o.fallback, smallSample: test === "t" && !zi, zi };
   const log = (s: string) => { if (!o.quiet) process.stderr.write(s + "\n"); };
 
   const src: CountSource = await openCounts(o.counts, { geneColumn, layer: o.layer });
@@ -156,7 +159,7 @@ function inputDigest(o: DeOptions, src: CountSource, minCells: number, test: str
   const h = createHash("sha256");
   const refs = Object.entries(parseRefs(o.ref ?? [])).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const count = o.shard ? parseShard(o.shard).count : 1;
-  h.update(JSON.stringify({ formula: o.formula, offset: o.offset ?? null, refs, minCells, test, geneNames: o.geneNames ?? "id", layer: o.layer ?? null, fallback: o.fallback !== false, barcodeColumn: o.barcodeColumn ?? null, count }));
+  h.update(JSON.stringify({ formula: o.formula, offset: o.offset ?? null, refs, minCells, test, zi: o.zi !== undefined, geneNames: o.geneNames ?? "id", layer: o.layer ?? null, fallback: o.fallback !== false, barcodeColumn: o.barcodeColumn ?? null, count }));
   for (const g of src.genes) h.update(g + "\n");
   h.update("\u0000");
   for (const b of src.barcodes) h.update(b + "\n");
@@ -224,6 +227,7 @@ export function registerDe(p: Command): void {
     .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
     .option("--max-memory <MiB>", "memory for the counts held at once; larger inputs are read in several passes", "1024")
     .option("--test <t|wald>", "t: Wald t with the patient variance by REML and between-within df (small-sample); wald: z on the ML fit (as glmmTMB's summary)", "t")
+    .option("--zi <formula>", "\"~ 1\": zero-inflated NB2 with one zero-inflation probability per gene (glmmTMB's ziformula = ~1; the general GLMM engine, slower; t tests use the ML fit)")
     .option("--no-fallback", "do not refit failed genes with the general GLMM engine")
     .option("--quiet", "no progress bar or summary on stderr")
     .addHelpText("after", `
@@ -233,6 +237,8 @@ Output (CSV): gene,term,estimate,se,statistic,p,padj,sd_patient,nb_size,converge
                   --test wald: estimate/se and its normal p-value
   padj            Benjamini-Hochberg over genes, per term
   nb_size         capped at 1e8 (the Poisson limit; said in message)
+  --zi "~ 1"       one more row per gene, term zi~(Intercept): the logit of the zero-inflation
+                  probability, its SE and Wald z
 A gene that fails or is skipped gets one row with term empty and the reason in message.`)
     .action(async (opts) => { await deCommand(opts); });
 }

@@ -8,7 +8,7 @@ import { addModelFlags, checkFormat, loadAndFit, modelWarnings, printWarnings, t
 
 export async function iccCommand(o: ModelFlags): Promise<void> {
   checkFormat(o.format, ["text", "json"]);
-  const { model: m } = loadAndFit(o);
+  const { model: m } = loadAndFit(o, true);
   const r = iccR2(m);
   const warnings = [...modelWarnings(m), ...r.warnings];
   const c = r.components;

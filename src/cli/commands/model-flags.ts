@@ -35,9 +35,10 @@ export interface ModelFlags {
 /** Add --data, --formula, --family, --link, --reml/--ml, --nagq, --ref, --weights, --covariance. */
 export function addModelFlags(cmd: Command, options: { repeatFormula?: boolean } = {}): Command {
   cmd.requiredOption("--data <file>", "CSV/TSV file");
-  if (options.repeatFormula) cmd.requiredOption("--formula <formula>", "lme4 formula (repeat for each model)", collect, []);
+  const repeat = options.repeatFormula === true;
+  if (repeat) cmd.requiredOption("--formula <formula>", "lme4 formula (repeat for each model)", collect, []);
   else cmd.requiredOption("--formula <formula>", "lme4 formula, e.g. \"y ~ x + (1 | g)\"");
-  return cmd
+  cmd
     .option("--family <family>", "gaussian, binomial, poisson, negative_binomial (nbinom2), nbinom1, Gamma, beta, betabinomial, tweedie, ordinal; hurdles: truncated_poisson, truncated_nbinom2 (with --zi)", "gaussian")
     .option("--levels <a,b,c>", "family ordinal: the response's levels from lowest to highest (default: ascending numbers, or sorted text)")
     .option("--link <link>", "link function (default: the family's canonical link)")
@@ -46,10 +47,13 @@ export function addModelFlags(cmd: Command, options: { repeatFormula?: boolean }
     .option("--nagq <n>", "adaptive Gauss-Hermite quadrature points (one scalar random effect)", "1")
     .option("--information <kind>", "Laplace curvature for non-canonical links: observed (glmmTMB; default) or expected (lme4)")
     .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
-    .option("--weights <column>", "prior weights column")
-    .option("--zi <formula>", "zero-inflation model (glmmTMB's ziformula, logit link), e.g. \"~ 1\" or \"~ x\"; with a truncated_ family, the hurdle's zero model")
-    .option("--disp <formula>", "dispersion model (glmmTMB's dispformula, log link), e.g. \"~ sex\": gaussian, nbinom2, nbinom1, Gamma")
-    .option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects: GROUP=phylo:TREE.nwk (tree scaled to height 1), phylo-corr:, phylo-raw:, matrix:K.csv, matrix-corr: (repeatable)", collect, []);
+    .option("--weights <column>", "prior weights column");
+  // (with several models, --zi and --disp are given once for all or once per --formula)
+  const perModel = repeat ? "; once for every model or once per --formula, in their order (\"~ 0\": none)" : "";
+  const side = (flag: string, text: string) => (repeat ? cmd.option(flag, text + perModel, (v: string, prev: string[] | undefined) => [...(prev ?? []), v]) : cmd.option(flag, text));
+  side("--zi <formula>", "zero-inflation model (glmmTMB's ziformula, logit link), e.g. \"~ 1\" or \"~ x\"; with a truncated_ family, the hurdle's zero model");
+  side("--disp <formula>", "dispersion model (glmmTMB's dispformula, log link), e.g. \"~ sex\": gaussian, nbinom2, nbinom1, Gamma");
+  return cmd.option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects: GROUP=phylo:TREE.nwk (tree scaled to height 1), phylo-corr:, phylo-raw:, matrix:K.csv, matrix-corr: (repeatable)", collect, []);
 }
 
 /** `--covariance GROUP=KIND:FILE` flags → known covariances (see src/covariance/spec.ts for the kinds). */
@@ -68,7 +72,7 @@ export function fitOptionsOf(o: ModelFlags, extendedOk = false): FitOptions {
   // simulation and the other inference commands do not yet know the zero-inflation, hurdle and
   // dispersion parts: refuse rather than answer for the conditional model alone (predict knows them)
   const extended = o.zi !== undefined ? "--zi" : o.disp !== undefined ? "--disp" : /^(truncated_poisson|truncated_nbinom2|nbinom1)$/.test(o.family) ? `family ${o.family}` : null;
-  if (extended && !extendedOk) throw new UserError(`${extended} is available in 'glmm fit' and 'glmm predict' only so far`);
+  if (extended && !extendedOk) throw new UserError(`${extended} is available in 'glmm fit', 'predict', 'simulate', 'compare' and 'icc' only so far`);
   const nAGQ = Number(o.nagq);
   if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
   return { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance), zi: o.zi, disp: o.disp, levels: parseLevels(o.levels) };

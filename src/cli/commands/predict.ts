@@ -73,7 +73,7 @@ export function registerPredict(p: Command): void {
     .option("--newdata <file>", "CSV of rows to predict for (default: the fitted data)")
     .option("--level <level>", "conditional (with the random effects), population (random effects at 0) or marginal (averaged over them)", "conditional")
     .option("--type <type>", "response or link; zero-inflated and hurdle models (--zi, truncated_*) also conditional (the count part's mean) or zprob (the zero probability), as glmmTMB's", "response")
-    .option("--se", "add the standard error of the population-level linear predictor (fixed effects' uncertainty)")
+    .option("--se", "add the standard error of the population-level linear predictor (fixed effects' uncertainty; --type zprob: of the zero-inflation logit)")
     .option("--interval <kind>", "add lower/upper limits: confidence (fixed effects' uncertainty, plus the random effects' conditional variance for conditional predictions) or prediction (LMM: also the residual variance, and the random-effect variance where the group is new or at population level)")
     .option("--interval-level <p>", "coverage of the intervals", "0.95")
     .option("--out <file>", "write to a file instead of stdout")

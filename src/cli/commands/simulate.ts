@@ -18,7 +18,7 @@ export async function simulateCommand(o: SimulateFlags): Promise<void> {
   checkFormat(o.format, ["csv", "json"]);
   const nsim = parseCount("--nsim", o.nsim);
   const seed = parseSeed(o.seed);
-  const { model: m } = loadAndFit(o);
+  const { model: m } = loadAndFit(o, true);
   // nsim columns of n values, as numbers and then as text: refuse before building them
   const values = nsim * m.ms.n;
   if (values > 5e7) throw new UserError(`--nsim ${nsim} on ${m.ms.n} rows is ${values.toExponential(1)} simulated values (about ${Math.round((values * 20) / 2 ** 20)} MiB of output); at most 5e7`);
