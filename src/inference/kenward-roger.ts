@@ -23,7 +23,7 @@
 // Woodbury W = σ⁻²(I − Z S Zᵀ), S = Λ (ΛᵀZᵀZΛ + I)⁻¹ Λᵀ.
 import { TooLargeError, UserError } from "../errors.js";
 import type { ModelStructure } from "../formula/types.js";
-import { cholInverse, cholLower, gemmAcc, lowerInverse, symmetrize } from "../linalg/dense.js";
+import { cholInverse, cholLower, gemmAcc, gemmSubNN, lowerInverse, symmetrize } from "../linalg/dense.js";
 import { LinearMixedModel, fittedModel, type FittedLMM } from "../lmm/lmm.js";
 import { lambdaInto, type SysTerm } from "../lmm/reterms.js";
 import { pfUpper, pt2 } from "./distributions.js";
@@ -34,7 +34,7 @@ export const KR_MAX_Q = 2000;
 /** the memory the blocked route may take for its qR × qR matrices (bytes) */
 const KR_MAX_BYTES = 6 * 2 ** 30;
 
-/** a λ diagonal entry below this (relative to σ) counts as a variance at zero: λ⁻¹ would lose digits */
+/** a λ diagonal entry (a relative SD) below this counts as a variance at zero: λ⁻¹ would lose digits */
 const KR_MIN_LAMBDA = 1e-4;
 
 /** Kenward–Roger pieces of an LMM fit: the adjusted covariance of β and what its df and F scaling need. */
@@ -312,19 +312,19 @@ function kenwardRogerBlocked(ms: ModelStructure, fit: FittedLMM): KenwardRoger |
   // H = (L_RR L_RRᵀ)⁻¹ on the rest's random effects
   const H = new Float64Array(qR * qR);
   if (qR > 0) {
-    if (sys.sparse !== null) {
-      const e = new Float64Array(sys.m);
+    // the factor's leading block, inverted densely (qR³/3 flops); the sparse route's is in its own order
+    const sp = sys.sparse;
+    const Lz = sp !== null ? sp.denseLeading(qR) : null;
+    const X = Lz !== null ? lowerInverse(Lz, qR, qR) : lowerInverse(sys.LRR, sys.m, qR);
+    const Hf = sp !== null ? new Float64Array(qR * qR) : H;
+    gemmAcc(true, false, qR, qR, qR, 1, X, 0, qR, X, 0, qR, Hf, 0, qR, { aUpper: true, lowerOnly: true });
+    symmetrize(Hf, qR);
+    if (sp !== null) {
+      const perm = sp.perm;
       for (let j = 0; j < qR; j++) {
-        e.fill(0);
-        e[j] = 1;
-        sys.sparse.solveLeading(e, qR);
-        H.set(e.subarray(0, qR), j * qR);
+        const pj = perm[j] * qR;
+        for (let i = 0; i < qR; i++) H[perm[i] + pj] = Hf[i + j * qR];
       }
-      symmetrizeMean(H, qR);
-    } else {
-      const X = lowerInverse(sys.LRR, sys.m, qR);
-      gemmAcc(true, false, qR, qR, qR, 1, X, 0, qR, X, 0, qR, H, 0, qR, { aUpper: true, lowerOnly: true });
-      symmetrize(H, qR);
     }
   }
   // G_l = Y_lᵀ H Y_l
@@ -372,8 +372,10 @@ function kenwardRogerBlocked(ms: ModelStructure, fit: FittedLMM): KenwardRoger |
           }
         }
       }
+      // (the rank-4 kernel computes C −= A B: 25–35% faster than gemmAcc here)
       const out = new Float64Array(qR * qR);
-      gemmAcc(true, false, qR, qR, qR, 1, F, 0, qR, H, 0, qR, out, 0, qR);
+      gemmSubNN(qR, qR, qR, F, 0, qR, H, 0, qR, out, 0, qR);
+      for (let i = 0; i < out.length; i++) out[i] = -out[i];
       FH.push(out);
     }
   }
@@ -602,15 +604,6 @@ function tr4(A: Float64Array, B: Float64Array, C: Float64Array, D: Float64Array,
   return traceProd(mul(A, s, s, B, s), mul(C, s, s, D, s), s);
 }
 
-/** (M + Mᵀ)/2 in place */
-function symmetrizeMean(M: Float64Array, k: number): void {
-  for (let j = 0; j < k; j++)
-    for (let i = j + 1; i < k; i++) {
-      const v = (M[i + j * k] + M[j + i * k]) / 2;
-      M[i + j * k] = v;
-      M[j + i * k] = v;
-    }
-}
 
 /** A Kenward–Roger F test of L β = 0 (pbkrtest's KRmodcomp): F scaled, numerator and denominator df, p. */
 export interface KRTest {
