@@ -47,6 +47,8 @@ export interface KenwardRoger {
   /** P_r (p×p each) and Ω = 2 I⁻¹ (g×g) */
   readonly P: Float64Array[];
   readonly omega: Float64Array;
+  /** how it was computed: from the blocked factor, or with dense q×q matrices (a variance at zero) */
+  readonly route: "blocked" | "dense";
 }
 
 /** Entries (row, column) of one E_r: for each level, (a, b) and (b, a) of that term's block. */
@@ -187,14 +189,14 @@ export function kenwardRogerDense(ms: ModelStructure, fit: FittedLMM): KenwardRo
     }
     return t;
   };
-  return assemble(p, g, phi, P, Q, ktrace);
+  return assemble(p, g, phi, P, Q, ktrace, "dense");
 }
 
 /**
  * Φ_A, Ω from Φ, the P_r, Q_rs (by pair) and K_rs = tr(W G_r W G_s) (by pair), both routes: the
  * expected information, its inverse and the adjustment.
  */
-function assemble(p: number, g: number, phi: Float64Array, P: Float64Array[], Q: (r: number, s: number) => Float64Array, ktrace: (r: number, s: number) => number): KenwardRoger {
+function assemble(p: number, g: number, phi: Float64Array, P: Float64Array[], Q: (r: number, s: number) => Float64Array, ktrace: (r: number, s: number) => number, route: "blocked" | "dense"): KenwardRoger {
   const Qs: Float64Array[] = new Array(g * g);
   const info = new Float64Array(g * g);
   const PhiP = P.map((Pr) => mul(phi, p, p, Pr, p));
@@ -219,7 +221,7 @@ function assemble(p: number, g: number, phi: Float64Array, P: Float64Array[], Q:
   const PUP = mul(mul(phi, p, p, U, p), p, p, phi, p);
   const phiA = Float64Array.from(phi, (v, e) => v + 2 * PUP[e]);
   for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) { const m = (phiA[a + b * p] + phiA[b + a * p]) / 2; phiA[a + b * p] = m; phiA[b + a * p] = m; }
-  return { p, phi, phiA, P, omega };
+  return { p, phi, phiA, P, omega, route };
 }
 
 /** One variance parameter of a term in u-space: M = λ⁻¹ e_ab λ⁻ᵀ on each level's s×s block. */
@@ -595,7 +597,7 @@ function kenwardRogerBlocked(ms: ModelStructure, fit: FittedLMM): KenwardRoger |
     }
     return i2 * Cm[r + s * np];
   };
-  return assemble(p, g, phi, P, Q, ktrace);
+  return assemble(p, g, phi, P, Q, ktrace, "blocked");
 }
 
 /** tr(A B C D) for s×s matrices */
