@@ -565,14 +565,8 @@ function kenwardRogerBlocked(ms: ModelStructure, fit: FittedLMM): KenwardRoger |
   const NR = applyN(Rh);
   const Th = NR.map((v) => v * inv); // ẐᵀWX
   const Th2 = applyN(Th).map((v) => v * inv); // ẐᵀW²X
-  const LX = sys.xFactor();
-  const XWX = new Float64Array(p * p);
-  for (let a = 0; a < p; a++)
-    for (let b = 0; b < p; b++) {
-      let v = 0;
-      for (let k = 0; k <= Math.min(a, b); k++) v += LX[a + k * p] * LX[b + k * p];
-      XWX[a + b * p] = v * inv;
-    }
+  const LX = sys.xFactor(); // XᵀV⁻¹X = σ⁻² L_X L_Xᵀ
+  const XWX = mulNT(LX, p, p, LX, p).map((v) => v * inv);
   const XW2X = axpby(inv, XWX, -inv, mulTN(Th, q, p, NR, p));
   const XW3X = axpby(inv, XW2X, -inv, mulTN(Th2, q, p, NR, p));
   const g = np + 1, res = np;
