@@ -252,7 +252,8 @@ function kenwardRogerBlocked(ms: ModelStructure, fit: FittedLMM): KenwardRoger |
   // the parameters, in fit.terms order (the dense route's order), each term's lower triangle by columns
   const params: UParam[] = [];
   for (const ft of fit.terms) {
-    const t = terms.indexOf(ft);
+    // (the system may be a new one on the same model: match the terms by their place in the formula)
+    const t = terms.findIndex((u) => u.formulaIndex === ft.formulaIndex);
     const s = ft.s;
     const lam = new Float64Array(s * s);
     lambdaInto(ft, fit.theta, lam);
