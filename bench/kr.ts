@@ -19,7 +19,7 @@ import { lpad, pad, root, runCliJson } from "./cli.js";
 const FORMULA = "y ~ 1 + service + (1 | s) + (1 | d) + (1 | dept:service)";
 const INSTEVAL = join(root, "test", "fixtures", "data", "insteval.csv");
 
-interface Ours { fitS: number; krS: number; q: number; denDf: number; F: number; va: number[] }
+interface Ours { fitS: number; krS: number; q: number; denDf: number; F: number; va: number[]; route: string }
 
 /** fit, then the KR step alone (timed): Φ_A and the F test of service */
 function ours(file: string): Ours {
@@ -32,7 +32,7 @@ function ours(file: string): Ours {
   const kr = kenwardRoger(r.model, f);
   const test = krTest(kr, f.beta, [[0, 1]]);
   const krS = (performance.now() - t) / 1000;
-  return { fitS, krS, q: f.terms.reduce((a, u) => a + u.q, 0), denDf: test.denDf, F: test.F, va: [kr.phiA[0], kr.phiA[3]] };
+  return { fitS, krS, q: f.terms.reduce((a, u) => a + u.q, 0), denDf: test.denDf, F: test.F, va: [kr.phiA[0], kr.phiA[3]], route: kr.route };
 }
 
 /** pbkrtest's time for the same step, and its numbers (null without R/pbkrtest) */
@@ -70,16 +70,16 @@ export function benchKR(options: { rows?: number[]; withR?: boolean } = {}): voi
   const base = ["--data", INSTEVAL, "--formula", FORMULA, "--format", "json"];
   const withKR = runCliJson(["fixef", ...base, "--ddf", "kenward-roger"]);
   const noKR = runCliJson(["fit", ...base, "--ddf", "none"]);
-  console.log(`KR on InstEval: 73,421 rows, q = ${full.q}: fit ${full.fitS.toFixed(2)} s, KR ${full.krS.toFixed(2)} s (F ${full.F.toPrecision(6)} on 1 and ${full.denDf.toFixed(2)} df); ` +
+  console.log(`KR on InstEval: 73,421 rows, q = ${full.q}: fit ${full.fitS.toFixed(2)} s, KR ${full.krS.toFixed(2)} s (${full.route} route; F ${full.F.toPrecision(6)} on 1 and ${full.denDf.toFixed(2)} df); ` +
     `whole process glmm fixef --ddf kenward-roger ${withKR.ok ? withKR.seconds.toFixed(1) + " s, " + (withKR.rssMB?.toFixed(0) ?? "-") + " MB" : "ERROR " + withKR.err} vs glmm fit --ddf none ${noKR.ok ? noKR.seconds.toFixed(1) + " s, " + (noKR.rssMB?.toFixed(0) ?? "-") + " MB" : "ERROR " + noKR.err}; pbkrtest: n×n matrices of 43 GB, not run`);
-  console.log(`${pad("rows", 7)} ${lpad("q", 6)} ${lpad("glmm KR s", 10)} ${lpad("pbkrtest s", 11)} ${lpad("ratio", 7)} ${lpad("ddf", 10)} ${lpad("Δddf rel", 9)} ${lpad("ΔF rel", 8)} ${lpad("ΔΦ_A rel", 9)}`);
+  console.log(`${pad("rows", 7)} ${lpad("q", 6)} ${lpad("glmm KR s", 10)} ${lpad("pbkrtest s", 11)} ${lpad("ratio", 7)} ${lpad("ddf", 10)} ${lpad("Δddf rel", 9)} ${lpad("ΔF rel", 8)} ${lpad("ΔΦ_A rel", 9)}  route (dense: a variance at zero)`);
   for (const rows of options.rows ?? [1000, 2000]) {
     const file = leadingRows(rows);
     const g = ours(file);
     const r = haveR ? pbkrtest(file) : null;
     const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
     const dva = r ? Math.max(rel(g.va[0], r.va[0]), rel(g.va[1], r.va[1])) : NaN;
-    console.log(`${pad(String(rows), 7)} ${lpad(String(g.q), 6)} ${lpad(g.krS.toFixed(3), 10)} ${lpad(r ? r.seconds.toFixed(2) : "-", 11)} ${lpad(r ? (g.krS / r.seconds).toExponential(1) : "-", 7)} ${lpad(g.denDf.toFixed(3), 10)} ${lpad(r ? rel(g.denDf, r.denDf).toExponential(1) : "-", 9)} ${lpad(r ? rel(g.F, r.F).toExponential(1) : "-", 8)} ${lpad(r ? dva.toExponential(1) : "-", 9)}`);
+    console.log(`${pad(String(rows), 7)} ${lpad(String(g.q), 6)} ${lpad(g.krS.toFixed(3), 10)} ${lpad(r ? r.seconds.toFixed(2) : "-", 11)} ${lpad(r ? (g.krS / r.seconds).toExponential(1) : "-", 7)} ${lpad(g.denDf.toFixed(3), 10)} ${lpad(r ? rel(g.denDf, r.denDf).toExponential(1) : "-", 9)} ${lpad(r ? rel(g.F, r.F).toExponential(1) : "-", 8)} ${lpad(r ? dva.toExponential(1) : "-", 9)}  ${g.route}`);
   }
 }
 
