@@ -5,19 +5,37 @@
 //   P_r = −XᵀW G_r W X,  Q_rs = XᵀW G_r W G_s W X,  K_rs = tr(W G_r W G_s)
 //   I_rs = K_rs − 2 tr(Φ Q_rs) + tr(Φ P_r Φ P_s)   (twice the REML expected information), Ω = 2 I⁻¹
 //   Φ_A = Φ + 2 Φ [Σ_rs Ω_rs (Q_rs − P_r Φ P_s)] Φ
-// and the df and F scaling from A1, A2 of the contrast. No n×n matrix is formed: by Woodbury,
-// W = σ⁻²(I − Z S Zᵀ) with S = Λ (ΛᵀZᵀZΛ + I)⁻¹ Λᵀ, so every product above is one of q×q, q×p
-// and p×p matrices (ZᵀWZ, ZᵀWX, ZᵀW²Z, ...). This first version holds those q×q matrices dense:
-// q (the number of random effects) is capped at KR_MAX_Q.
-import { UserError } from "../errors.js";
+// and the df and F scaling from A1, A2 of the contrast. No n×n matrix is formed.
+//
+// The default route works in the spherical u-space of the fit's blocked factor (system.ts), where
+// with Ẑ = ZΛ and N = Ω⁻¹ = (ẐᵀẐ + I)⁻¹:
+//   W Ẑ = σ⁻² Ẑ N,  ẐᵀWẐ = σ⁻² (I − N) =: σ⁻² K̃,  ẐᵀW²Ẑ = σ⁻⁴ (K̃ − K̃²),  σ⁴ tr W² = n − 2 tr K̃ + tr K̃²
+// and a term entry's E_r = Λ M_r Λᵀ (M_r = λ⁻¹ e_ab λ⁻ᵀ per level). So every K_rs is a contraction
+// tr(M_r K̃ M_s K̃), and P, Q need N applied to q×p matrices only. With the factor's blocks
+// (term 0 block diagonal L₀₀, its sparse columns L_R0, the rest R dense) and Y = L_R0 L₀₀⁻¹,
+// H = (L_RR L_RRᵀ)⁻¹ (qR × qR, the rest's Schur complement inverted):
+//   N₀₀ = D + YᵀHY (D = L₀₀⁻ᵀL₀₀⁻¹ block diagonal),  N_0R = −YᵀH,  N_RR = H,
+// so the contractions need, per term-0 entry r, F_r = Y M_r Yᵀ (qR × qR, from the sparse columns)
+// and one product F_r H; the rest are level sums and qR² passes. Cost: O(Σ_l nnz_l² s₀² + qR³ (1 +
+// s₀(s₀+1)/2)) time and 8 qR² (2 + s₀(s₀+1)/2) bytes — never q×q (InstEval: q₀ = 2,972 students in
+// the block-diagonal part, qR = 1,156). A variance at (or near) zero makes λ⁻¹ unusable: then the
+// reference route below, which holds the q×q matrices dense (up to KR_MAX_Q random effects), by
+// Woodbury W = σ⁻²(I − Z S Zᵀ), S = Λ (ΛᵀZᵀZΛ + I)⁻¹ Λᵀ.
+import { TooLargeError, UserError } from "../errors.js";
 import type { ModelStructure } from "../formula/types.js";
-import { cholInverse, cholLower } from "../linalg/dense.js";
-import type { FittedLMM } from "../lmm/lmm.js";
-import { lambdaInto } from "../lmm/reterms.js";
+import { cholInverse, cholLower, gemmAcc, gemmSubNN, lowerInverse, symmetrize } from "../linalg/dense.js";
+import { LinearMixedModel, fittedModel, type FittedLMM } from "../lmm/lmm.js";
+import { lambdaInto, type SysTerm } from "../lmm/reterms.js";
 import { pfUpper, pt2 } from "./distributions.js";
 
-/** the largest number of random effects for which the dense q×q version runs */
+/** the largest number of random effects for which the dense reference route (a variance at zero) runs */
 export const KR_MAX_Q = 2000;
+
+/** the memory the blocked route may take for its qR × qR matrices (bytes) */
+const KR_MAX_BYTES = 6 * 2 ** 30;
+
+/** a λ diagonal entry (a relative SD) below this counts as a variance at zero: λ⁻¹ would lose digits */
+const KR_MIN_LAMBDA = 1e-4;
 
 /** Kenward–Roger pieces of an LMM fit: the adjusted covariance of β and what its df and F scaling need. */
 export interface KenwardRoger {
@@ -29,23 +47,37 @@ export interface KenwardRoger {
   /** P_r (p×p each) and Ω = 2 I⁻¹ (g×g) */
   readonly P: Float64Array[];
   readonly omega: Float64Array;
+  /** how it was computed: from the blocked factor, or with dense q×q matrices (a variance at zero) */
+  readonly route: "blocked" | "dense";
 }
 
 /** Entries (row, column) of one E_r: for each level, (a, b) and (b, a) of that term's block. */
 type Pattern = Int32Array;
 
-/** pbkrtest's vcovAdj for a REML LMM fit. */
+/** pbkrtest's vcovAdj for a REML LMM fit (the blocked route; the dense one for a variance at zero). */
 export function kenwardRoger(ms: ModelStructure, fit: FittedLMM, weights: Float64Array | null = null): KenwardRoger {
   if (!fit.reml) throw new UserError("Kenward-Roger's method is only available for REML fits (drop --ml)");
   if (weights) throw new UserError("Kenward-Roger is not available with prior weights; use --ddf satterthwaite");
-  const n = ms.n, p = ms.p;
-  const terms = fit.terms;
-  for (const t of terms) {
+  for (const t of fit.terms) {
     if (t.kfac || t.tree || t.kprec || t.nest) throw new UserError("Kenward-Roger is not available for terms with a known covariance (--covariance)");
     if (t.kind !== "us" && t.kind !== "diag" && t.s > 1) throw new UserError(`Kenward-Roger is not available for a structured (${t.kind}) covariance`);
   }
+  const kr = kenwardRogerBlocked(ms, fit);
+  if (kr) return kr;
+  const q = fit.terms.reduce((a, t) => a + t.q, 0);
+  if (q > KR_MAX_Q) throw new UserError(`Kenward-Roger: a variance at (or near) zero needs the dense route, which holds q×q matrices: ${q} random effects exceed its limit of ${KR_MAX_Q}; drop that term or use --ddf satterthwaite`);
+  return kenwardRogerDense(ms, fit);
+}
+
+/**
+ * The dense reference route: q×q matrices (q ≤ KR_MAX_Q), any θ. kenwardRoger() calls it when a
+ * variance is at zero; tests compare the blocked route with it.
+ */
+export function kenwardRogerDense(ms: ModelStructure, fit: FittedLMM): KenwardRoger {
+  const n = ms.n, p = ms.p;
+  const terms = fit.terms;
   const q = terms.reduce((a, t) => a + t.q, 0);
-  if (q > KR_MAX_Q) throw new UserError(`Kenward-Roger: ${q} random effects exceed this version's limit of ${KR_MAX_Q} (it holds q×q matrices dense); use --ddf satterthwaite`);
+  if (q > KR_MAX_Q) throw new UserError(`Kenward-Roger (dense route): ${q} random effects exceed its limit of ${KR_MAX_Q}`);
   const s2 = fit.sigma * fit.sigma;
   const X = ms.X;
   // Z (n×q) as per-row column lists: term t's columns at off + level·s + c
@@ -157,6 +189,14 @@ export function kenwardRoger(ms: ModelStructure, fit: FittedLMM, weights: Float6
     }
     return t;
   };
+  return assemble(p, g, phi, P, Q, ktrace, "dense");
+}
+
+/**
+ * Φ_A, Ω from Φ, the P_r, Q_rs (by pair) and K_rs = tr(W G_r W G_s) (by pair), both routes: the
+ * expected information, its inverse and the adjustment.
+ */
+function assemble(p: number, g: number, phi: Float64Array, P: Float64Array[], Q: (r: number, s: number) => Float64Array, ktrace: (r: number, s: number) => number, route: "blocked" | "dense"): KenwardRoger {
   const Qs: Float64Array[] = new Array(g * g);
   const info = new Float64Array(g * g);
   const PhiP = P.map((Pr) => mul(phi, p, p, Pr, p));
@@ -181,8 +221,386 @@ export function kenwardRoger(ms: ModelStructure, fit: FittedLMM, weights: Float6
   const PUP = mul(mul(phi, p, p, U, p), p, p, phi, p);
   const phiA = Float64Array.from(phi, (v, e) => v + 2 * PUP[e]);
   for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) { const m = (phiA[a + b * p] + phiA[b + a * p]) / 2; phiA[a + b * p] = m; phiA[b + a * p] = m; }
-  return { p, phi, phiA, P, omega };
+  return { p, phi, phiA, P, omega, route };
 }
+
+/** One variance parameter of a term in u-space: M = λ⁻¹ e_ab λ⁻ᵀ on each level's s×s block. */
+interface UParam {
+  /** index of the term in the system (0 = the block-diagonal first term) */
+  readonly t: number;
+  /** the s×s block, full, column-major */
+  readonly m: Float64Array;
+  /** its coefficient in the identity: Σ_k c_k M_k = I on the term's block (c = λλᵀ at (a, b)) */
+  readonly c: number;
+}
+
+/**
+ * The blocked route (see the head of this file), or null when a λ is (near) singular or the fit has
+ * no block-diagonal first term: then the dense route.
+ */
+function kenwardRogerBlocked(ms: ModelStructure, fit: FittedLMM): KenwardRoger | null {
+  const sys = (fittedModel(fit) ?? new LinearMixedModel(ms, { reml: true })).system;
+  const first = sys.first;
+  if (first === null || sys.tree !== null || sys.second !== null) return null;
+  if (!sys.updateL(fit.theta)) throw new UserError("Kenward-Roger: the random-effects system is not positive definite");
+  const terms = sys.terms;
+  const n = ms.n, p = ms.p;
+  const s2 = fit.sigma * fit.sigma, inv = 1 / s2;
+  const s0 = first.s, nl0 = sys.nl0, q0 = nl0 * s0, qR = sys.qR, q = q0 + qR;
+  // u-space offsets of the terms: term 0 level-major, then the rest at q0 + roff
+  const uoff = terms.map((_, t) => (t === 0 ? 0 : q0 + sys.roff[t - 1]));
+  // the parameters, in fit.terms order (the dense route's order), each term's lower triangle by columns
+  const params: UParam[] = [];
+  for (const ft of fit.terms) {
+    // (the system may be a new one on the same model: match the terms by their place in the formula)
+    const t = terms.findIndex((u) => u.formulaIndex === ft.formulaIndex);
+    const s = ft.s;
+    const lam = new Float64Array(s * s);
+    lambdaInto(ft, fit.theta, lam);
+    for (let a = 0; a < s; a++) if (!(Math.abs(lam[a + a * s]) >= KR_MIN_LAMBDA)) return null;
+    const li = lowerInverse(lam, s, s);
+    for (let b = 0; b < s; b++)
+      for (let a = b; a < s; a++) {
+        if (a !== b && ft.kind === "diag") continue;
+        // λ⁻¹ (e_ab + e_ba) λ⁻ᵀ: columns a, b of λ⁻¹ (rows ≥ their index)
+        const m = new Float64Array(s * s);
+        for (let i = 0; i < s; i++)
+          for (let j = 0; j < s; j++) {
+            let v = li[i + a * s] * li[j + b * s];
+            if (a !== b) v += li[i + b * s] * li[j + a * s];
+            m[i + j * s] = v;
+          }
+        let c = 0;
+        for (let k = 0; k <= b; k++) c += lam[a + k * s] * lam[b + k * s];
+        params.push({ t, m, c });
+      }
+  }
+  const np = params.length;
+  const in0 = params.map((pr, k) => (pr.t === 0 ? k : -1)).filter((k) => k >= 0);
+  const bytes = 8 * qR * qR * (2 + in0.length);
+  if (bytes > KR_MAX_BYTES)
+    throw new TooLargeError(`Kenward-Roger: the ${qR.toLocaleString("en")} random effects outside the first term (${first.term.group}) need ${in0.length + 2} dense ${qR.toLocaleString("en")}² matrices (${(bytes / 2 ** 30).toFixed(1)} GiB, over the ${KR_MAX_BYTES / 2 ** 30} GiB this route takes); use --ddf satterthwaite`);
+  const { rowPtr, rowIdx, LR0, L00, A00 } = sys;
+  const lam0 = first.lambda;
+  // per level of term 0: Y_l = L_R0,l L₀₀,l⁻¹ (its Z rows, nz[l] of them), D_l = L₀₀⁻ᵀL₀₀⁻¹ and
+  // D̃_l = I − D_l = D_l λᵀA₀₀λ (no cancellation for small λ)
+  const nz = new Int32Array(nl0);
+  const Y = new Float64Array(LR0.length);
+  const ss = s0 * s0;
+  const D = new Float64Array(nl0 * ss), Dt = new Float64Array(nl0 * ss);
+  const Aful = new Float64Array(ss), lo = new Float64Array(ss);
+  for (let l = 0; l < nl0; l++) {
+    const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0, vb = s0 * r0, o = l * ss;
+    let z = 0;
+    while (z < nr && rowIdx[r0 + z] < qR) z++;
+    nz[l] = z;
+    for (let a = 0; a < z; a++)
+      for (let c = s0 - 1; c >= 0; c--) {
+        let v = LR0[vb + a + c * nr];
+        for (let k = c + 1; k < s0; k++) v -= Y[vb + a + k * nr] * L00[o + k + c * s0];
+        Y[vb + a + c * nr] = v / L00[o + c + c * s0];
+      }
+    for (let c = 0; c < s0; c++) for (let r = c; r < s0; r++) lo[r + c * s0] = L00[o + r + c * s0];
+    const li = lowerInverse(lo, s0, s0);
+    for (let i = 0; i < s0; i++)
+      for (let j = 0; j < s0; j++) {
+        let v = 0;
+        for (let k = Math.max(i, j); k < s0; k++) v += li[k + i * s0] * li[k + j * s0];
+        D[o + i + j * s0] = v;
+      }
+    for (let c = 0; c < s0; c++) for (let r = c; r < s0; r++) { Aful[r + c * s0] = A00[o + r + c * s0]; Aful[c + r * s0] = A00[o + r + c * s0]; }
+    const C = mul(mulTN(lam0, s0, s0, Aful, s0), s0, s0, lam0, s0);
+    Dt.set(mul(D.subarray(o, o + ss), s0, s0, C, s0), o);
+  }
+  // H = (L_RR L_RRᵀ)⁻¹ on the rest's random effects
+  const H = new Float64Array(qR * qR);
+  if (qR > 0) {
+    // the factor's leading block, inverted densely (qR³/3 flops); the sparse route's is in its own order
+    const sp = sys.sparse;
+    const Lz = sp !== null ? sp.denseLeading(qR) : null;
+    const X = Lz !== null ? lowerInverse(Lz, qR, qR) : lowerInverse(sys.LRR, sys.m, qR);
+    const Hf = sp !== null ? new Float64Array(qR * qR) : H;
+    gemmAcc(true, false, qR, qR, qR, 1, X, 0, qR, X, 0, qR, Hf, 0, qR, { aUpper: true, lowerOnly: true });
+    symmetrize(Hf, qR);
+    if (sp !== null) {
+      const perm = sp.perm;
+      for (let j = 0; j < qR; j++) {
+        const pj = perm[j] * qR;
+        for (let i = 0; i < qR; i++) H[perm[i] + pj] = Hf[i + j * qR];
+      }
+    }
+  }
+  // G_l = Y_lᵀ H Y_l
+  const G = new Float64Array(nl0 * ss);
+  const w = new Float64Array(Math.max(1, ...Array.from(nz)) * s0);
+  for (let l = 0; l < nl0; l++) {
+    const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0, vb = s0 * r0, z = nz[l];
+    for (let a = 0; a < z; a++) {
+      const ha = rowIdx[r0 + a] * qR;
+      for (let c = 0; c < s0; c++) {
+        let v = 0;
+        for (let b = 0; b < z; b++) v += H[ha + rowIdx[r0 + b]] * Y[vb + b + c * nr];
+        w[a + c * z] = v;
+      }
+    }
+    for (let c = 0; c < s0; c++)
+      for (let d = 0; d < s0; d++) {
+        let v = 0;
+        for (let a = 0; a < z; a++) v += Y[vb + a + c * nr] * w[a + d * z];
+        G[l * ss + c + d * s0] = v;
+      }
+  }
+  // per term-0 parameter: FH_k = (Y M_k Yᵀ) H
+  const FH: Float64Array[] = [];
+  if (qR > 0) {
+    const F = new Float64Array(qR * qR);
+    const ym = new Float64Array(w.length);
+    for (const k of in0) {
+      const m = params[k].m;
+      F.fill(0);
+      for (let l = 0; l < nl0; l++) {
+        const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0, vb = s0 * r0, z = nz[l];
+        for (let a = 0; a < z; a++)
+          for (let c = 0; c < s0; c++) {
+            let v = 0;
+            for (let d = 0; d < s0; d++) v += Y[vb + a + d * nr] * m[d + c * s0];
+            ym[a + c * z] = v;
+          }
+        for (let b = 0; b < z; b++) {
+          const fb = rowIdx[r0 + b] * qR;
+          for (let a = 0; a < z; a++) {
+            let v = 0;
+            for (let c = 0; c < s0; c++) v += ym[a + c * z] * Y[vb + b + c * nr];
+            F[fb + rowIdx[r0 + a]] += v;
+          }
+        }
+      }
+      // (the rank-4 kernel computes C −= A B: 25–35% faster than gemmAcc here)
+      const out = new Float64Array(qR * qR);
+      gemmSubNN(qR, qR, qR, F, 0, qR, H, 0, qR, out, 0, qR);
+      for (let i = 0; i < out.length; i++) out[i] = -out[i];
+      FH.push(out);
+    }
+  }
+  // the contractions C_rs = tr(M_r K̃ M_s K̃) and tr(M_r K̃)
+  const Cm = new Float64Array(np * np);
+  const diagK = new Float64Array(np);
+  const kt = (i: number, j: number) => (i === j ? 1 : 0) - H[i + j * qR]; // K̃ on the rest
+  // term 0 × term 0
+  for (let x = 0; x < in0.length; x++)
+    for (let y = x; y < in0.length; y++) {
+      const mr = params[in0[x]].m, ms2 = params[in0[y]].m;
+      let v = 0;
+      for (let l = 0; l < nl0; l++) {
+        const dt = Dt.subarray(l * ss, (l + 1) * ss), gl = G.subarray(l * ss, (l + 1) * ss);
+        v += tr4(mr, dt, ms2, dt, s0) - tr4(mr, dt, ms2, gl, s0) - tr4(ms2, dt, mr, gl, s0);
+      }
+      if (qR > 0) {
+        const A = FH[x], B = FH[y];
+        for (let j = 0; j < qR; j++) for (let i = 0; i < qR; i++) v += A[i + j * qR] * B[j + i * qR];
+      }
+      Cm[in0[x] + in0[y] * np] = v;
+      Cm[in0[y] + in0[x] * np] = v;
+    }
+  for (const k of in0) {
+    const m = params[k].m;
+    let v = 0;
+    for (let l = 0; l < nl0; l++) for (let a = 0; a < s0; a++) for (let b = 0; b < s0; b++) v += m[a + b * s0] * (Dt[l * ss + b + a * s0] - G[l * ss + b + a * s0]);
+    diagK[k] = v;
+  }
+  // term 0 × rest: tr(M_s H F_r H), from the diagonal blocks of H F_r H
+  const restTerms = terms.map((_, t) => t).filter((t) => t > 0);
+  for (let x = 0; x < in0.length; x++)
+    for (const t of restTerms) {
+      const { s, nl } = terms[t];
+      const o = uoff[t] - q0;
+      const blocks = new Float64Array(s * s);
+      for (let lv = 0; lv < nl; lv++)
+        for (let a = 0; a < s; a++)
+          for (let b = 0; b < s; b++) {
+            const ia = o + lv * s + a, ib = o + lv * s + b;
+            let v = 0;
+            for (let j = 0; j < qR; j++) v += H[j + ia * qR] * FH[x][j + ib * qR];
+            blocks[a + b * s] += v;
+          }
+      params.forEach((pr, k) => {
+        if (pr.t !== t) return;
+        let v = 0;
+        for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) v += pr.m[a + b * s] * blocks[b + a * s];
+        Cm[in0[x] + k * np] = v;
+        Cm[k + in0[x] * np] = v;
+      });
+    }
+  // rest × rest: Σ over level pairs of tr(m_r X m_s Xᵀ), X the (lv, lv') block of K̃, through the
+  // tensor T[a, b, c, d] = Σ X[b, c] X[a, d] of each pair of terms
+  for (const t of restTerms)
+    for (const u of restTerms) {
+      if (u < t) continue;
+      const st = terms[t].s, su = terms[u].s;
+      const ot = uoff[t] - q0, ou = uoff[u] - q0;
+      const T = new Float64Array(st * st * su * su);
+      for (let lv = 0; lv < terms[t].nl; lv++)
+        for (let lw = 0; lw < terms[u].nl; lw++)
+          for (let a = 0; a < st; a++)
+            for (let d = 0; d < su; d++) {
+              const xad = kt(ot + lv * st + a, ou + lw * su + d);
+              if (xad === 0) continue;
+              for (let b = 0; b < st; b++)
+                for (let c = 0; c < su; c++) T[a + st * (b + st * (c + su * d))] += kt(ot + lv * st + b, ou + lw * su + c) * xad;
+            }
+      params.forEach((pr, k) => {
+        if (pr.t !== t) return;
+        params.forEach((ps, k2) => {
+          if (ps.t !== u) return;
+          let v = 0;
+          for (let a = 0; a < st; a++)
+            for (let b = 0; b < st; b++)
+              for (let c = 0; c < su; c++)
+                for (let d = 0; d < su; d++) v += pr.m[a + b * st] * ps.m[c + d * su] * T[a + st * (b + st * (c + su * d))];
+          Cm[k + k2 * np] = v;
+          Cm[k2 + k * np] = v;
+        });
+      });
+    }
+  for (const t of restTerms) {
+    const { s, nl } = terms[t];
+    const o = uoff[t] - q0;
+    params.forEach((pr, k) => {
+      if (pr.t !== t) return;
+      let v = 0;
+      for (let lv = 0; lv < nl; lv++) for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) v += pr.m[a + b * s] * kt(o + lv * s + b, o + lv * s + a);
+      diagK[k] = v;
+    });
+  }
+  let trK = 0;
+  for (let l = 0; l < nl0; l++) for (let a = 0; a < s0; a++) trK += Dt[l * ss + a + a * s0] - G[l * ss + a + a * s0];
+  for (let i = 0; i < qR; i++) trK += 1 - H[i + i * qR];
+  // the identity J = Σ c_k M_k: tr(M_r K̃ J K̃) and tr(K̃²) by linearity
+  const CJ = new Float64Array(np);
+  for (let r = 0; r < np; r++) for (let k = 0; k < np; k++) CJ[r] += params[k].c * Cm[k + r * np];
+  let CJJ = 0;
+  for (let k = 0; k < np; k++) CJJ += params[k].c * CJ[k];
+
+  // N B for a q×p B: z = H (Y b₀ − b_R), N B = [D b₀ + Yᵀ z; −z]
+  const applyN = (B: Float64Array): Float64Array => {
+    const out = new Float64Array(q * p);
+    const wv = new Float64Array(qR), zv = new Float64Array(qR);
+    for (let j = 0; j < p; j++) {
+      const bo = j * q;
+      for (let i = 0; i < qR; i++) wv[i] = -B[bo + q0 + i];
+      for (let l = 0; l < nl0; l++) {
+        const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0, vb = s0 * r0;
+        for (let c = 0; c < s0; c++) {
+          const bc = B[bo + l * s0 + c];
+          if (bc === 0) continue;
+          for (let a = 0; a < nz[l]; a++) wv[rowIdx[r0 + a]] += Y[vb + a + c * nr] * bc;
+        }
+      }
+      zv.fill(0);
+      for (let k = 0; k < qR; k++) {
+        const wk = wv[k];
+        if (wk === 0) continue;
+        const hk = k * qR;
+        for (let i = 0; i < qR; i++) zv[i] += H[hk + i] * wk;
+      }
+      for (let l = 0; l < nl0; l++) {
+        const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0, vb = s0 * r0, o = l * ss;
+        for (let c = 0; c < s0; c++) {
+          let v = 0;
+          for (let d = 0; d < s0; d++) v += D[o + c + d * s0] * B[bo + l * s0 + d];
+          for (let a = 0; a < nz[l]; a++) v += Y[vb + a + c * nr] * zv[rowIdx[r0 + a]];
+          out[bo + l * s0 + c] = v;
+        }
+      }
+      for (let i = 0; i < qR; i++) out[bo + q0 + i] = -zv[i];
+    }
+    return out;
+  };
+  // M_k B for a q×p B (zero outside the term's block)
+  const applyM = (k: number, B: Float64Array): Float64Array => {
+    const { t, m } = params[k];
+    const { s, nl } = terms[t];
+    const out = new Float64Array(q * p);
+    for (let j = 0; j < p; j++)
+      for (let lv = 0; lv < nl; lv++) {
+        const o = j * q + uoff[t] + lv * s;
+        for (let a = 0; a < s; a++) {
+          let v = 0;
+          for (let b = 0; b < s; b++) v += m[a + b * s] * B[o + b];
+          out[o + a] = v;
+        }
+      }
+    return out;
+  };
+  // R̂ = ΛᵀZᵀX (q×p)
+  const X = ms.X;
+  const Rh = new Float64Array(q * p);
+  terms.forEach((t, ti) => {
+    const { s, refs } = t;
+    const z = t.term.z;
+    for (let i = 0; i < n; i++) {
+      const base = uoff[ti] + refs[i] * s;
+      for (let c = 0; c < s; c++) {
+        const zc = z[i * s + c];
+        if (zc === 0) continue;
+        for (let j = 0; j < p; j++) Rh[base + c + j * q] += zc * X[i + j * n];
+      }
+    }
+    if (s === 1) {
+      const th = t.lambda[0];
+      for (let j = 0; j < p; j++) for (let lv = 0; lv < t.nl; lv++) Rh[uoff[ti] + lv + j * q] *= th;
+      return;
+    }
+    const lam = t.lambda, tmp = new Float64Array(s);
+    for (let j = 0; j < p; j++)
+      for (let lv = 0; lv < t.nl; lv++) {
+        const o = uoff[ti] + lv * s + j * q;
+        for (let a = 0; a < s; a++) {
+          let v = 0;
+          for (let b = a; b < s; b++) v += lam[b + a * s] * Rh[o + b];
+          tmp[a] = v;
+        }
+        for (let a = 0; a < s; a++) Rh[o + a] = tmp[a];
+      }
+  });
+  const NR = applyN(Rh);
+  const Th = NR.map((v) => v * inv); // ẐᵀWX
+  const Th2 = applyN(Th).map((v) => v * inv); // ẐᵀW²X
+  const LX = sys.xFactor(); // XᵀV⁻¹X = σ⁻² L_X L_Xᵀ
+  const XWX = mulNT(LX, p, p, LX, p).map((v) => v * inv);
+  const XW2X = axpby(inv, XWX, -inv, mulTN(Th, q, p, NR, p));
+  const XW3X = axpby(inv, XW2X, -inv, mulTN(Th2, q, p, NR, p));
+  const g = np + 1, res = np;
+  const phi = spdInverse(XWX, p, "XᵀV⁻¹X");
+  const MT = params.map((_, k) => applyM(k, Th));
+  const P: Float64Array[] = [];
+  for (let r = 0; r < g; r++) P.push((r === res ? XW2X : mulTN(Th, q, p, MT[r], p)).map((v) => -v));
+  // U_s = K̃ M_s T̂ = M_s T̂ − N M_s T̂
+  const Us = MT.map((mt) => axpby(1, mt, -1, applyN(mt)));
+  const Q = (r: number, s: number): Float64Array => {
+    if (r === res && s === res) return XW3X;
+    if (r === res) return mulTN(Th2, q, p, MT[s], p);
+    if (s === res) return mulTN(MT[r], q, p, Th2, p);
+    return mulTN(MT[r], q, p, Us[s], p).map((v) => v * inv);
+  };
+  const i2 = inv * inv;
+  const ktrace = (r: number, s: number): number => {
+    if (r === res && s === res) return i2 * (n - 2 * trK + CJJ);
+    if (r === res || s === res) {
+      const k = r === res ? s : r;
+      return i2 * (diagK[k] - CJ[k]);
+    }
+    return i2 * Cm[r + s * np];
+  };
+  return assemble(p, g, phi, P, Q, ktrace, "blocked");
+}
+
+/** tr(A B C D) for s×s matrices */
+function tr4(A: Float64Array, B: Float64Array, C: Float64Array, D: Float64Array, s: number): number {
+  if (s === 1) return A[0] * B[0] * C[0] * D[0];
+  return traceProd(mul(A, s, s, B, s), mul(C, s, s, D, s), s);
+}
+
 
 /** A Kenward–Roger F test of L β = 0 (pbkrtest's KRmodcomp): F scaled, numerator and denominator df, p. */
 export interface KRTest {

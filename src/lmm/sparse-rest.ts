@@ -340,6 +340,26 @@ export class SparseRest {
     for (let j = 0; j < k; j++) r[perm[j]] = b[j];
   }
 
+  /**
+   * The leading k×k block of L (k = qR: whole supernodes) as a dense column-major lower triangle,
+   * in the factor's order (position i is rest index perm[i]).
+   */
+  denseLeading(k: number): Float64Array {
+    const s = this.F.sym, L = this.F.L;
+    const out = new Float64Array(k * k);
+    for (let J = 0; J < s.nsuper && s.superPtr[J] < k; J++) {
+      const f = s.superPtr[J], l = Math.min(s.superPtr[J + 1], k);
+      const r0 = s.rowPtr[J], nr = s.rowPtr[J + 1] - r0, v0 = s.valPtr[J];
+      for (let c = f; c < l; c++)
+        for (let a = c - f; a < nr; a++) {
+          const row = s.rowIdx[r0 + a];
+          if (row >= k) break; // rows ascend
+          out[row + c * k] = L[v0 + (c - f) * nr + a];
+        }
+    }
+    return out;
+  }
+
   /** position of rest entry (a, b) in the factor's layout (in the pattern by construction) */
   position(a: number, b: number): number {
     let i = this.iperm[a], j = this.iperm[b];
