@@ -53,7 +53,8 @@ export class GLMMState {
   private readonly b: Float64Array;
   private readonly termOffset: Int32Array;
 
-  constructor(ms: ModelStructure, terms: SysTerm[], family: Family, y: Float64Array, prior: Float64Array) {
+  /** `sysBeta`: the system with X, when the caller has built it on these terms already */
+  constructor(ms: ModelStructure, terms: SysTerm[], family: Family, y: Float64Array, prior: Float64Array, sysBeta?: PLSSystem) {
     this.ms = ms;
     this.terms = terms;
     this.n = ms.n;
@@ -62,7 +63,7 @@ export class GLMMState {
     this.y = y;
     this.prior = prior;
     this.offset = ms.offset ?? new Float64Array(ms.n);
-    this.sysBeta = new PLSSystem(terms, ms.n, ms.p);
+    this.sysBeta = sysBeta ?? new PLSSystem(terms, ms.n, ms.p);
     this.sysU = new PLSSystem(terms, ms.n, 0, undefined, this.sysBeta);
     this.termOffset = new Int32Array(terms.length + 1);
     for (let t = 0; t < terms.length; t++) this.termOffset[t + 1] = this.termOffset[t] + terms[t].q;

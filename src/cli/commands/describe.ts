@@ -9,7 +9,7 @@ import { buildModel } from "../../formula/index.js";
 import type { ModelStructure } from "../../formula/types.js";
 import { readFrameFile } from "../io.js";
 import { sortTerms } from "../../lmm/reterms.js";
-import { PLSSystem, type SolverInfo } from "../../lmm/system.js";
+import { type SolverInfo, termsAndSystem } from "../../lmm/system.js";
 
 export interface DescribeOptions {
   data: string;
@@ -54,7 +54,7 @@ function solverOf(m: ModelStructure, warnings: string[], solver: "auto" | "direc
     return null;
   }
   try {
-    return new PLSSystem(terms, m.n, m.p).solverInfo;
+    return termsAndSystem(m.reTerms, m.n, m.p).system.solverInfo;
   } catch (e) {
     if (solver === "auto" && e instanceof TooLargeError && CrossedSchur.eligible(terms)) return iterative();
     if (!(e instanceof UserError)) throw e;

@@ -1,0 +1,142 @@
+// Known covariances on the sparse route (issue 16): a relatedness matrix K (held as K⁻¹) or a
+// tree (over its nodes, sparse Q) beside a larger term goes on the sparse factor instead of forcing
+// the whole rest dense. On random designs the sparse route must give the dense route's fit (which
+// holds K as Λ = θL_K): logLik to 1e-8 relative, estimates, SDs, modes and conditional SDs; and a
+// tree taken as an ordinary rest term (the general engine, no first term) must match the tree's own
+// first-term elimination.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fit, type FitResult, type KnownCovariance } from "../../src/fit.js";
+import type { FittedLMM } from "../../src/lmm/lmm.js";
+import type { FittedGLMM } from "../../src/glmm/glmm.js";
+import { parseDelimited } from "../../src/data/csv.js";
+import { knownCovarianceFromText } from "../../src/covariance/spec.js";
+import { PLSSystem, type SolverRoute } from "../../src/lmm/system.js";
+import { Rng } from "../../src/inference/rng.js";
+import { near } from "./helpers.js";
+
+const mixed = (r: FitResult) => r.fit as FittedLMM | FittedGLMM;
+
+function withRoute<T>(route: SolverRoute, f: () => T, treeFirst = true): T {
+  const before = PLSSystem.defaultRoute, tf = PLSSystem.treeFirst;
+  PLSSystem.defaultRoute = route;
+  PLSSystem.treeFirst = treeFirst;
+  try { return f(); } finally { PLSSystem.defaultRoute = before; PLSSystem.treeFirst = tf; }
+}
+
+/** the same fit: logLik (relative tol), estimates and SEs, SDs, modes and conditional SDs (1e-5 relative) */
+function sameFit(a: FitResult, b: FitResult, tol: number): void {
+  near(a.json.logLik, b.json.logLik, tol * Math.max(1, Math.abs(b.json.logLik)), "logLik");
+  a.json.fixef.forEach((f, j) => {
+    const g = b.json.fixef[j];
+    near(f.estimate, g.estimate, 1e-5 * g.se, `estimate ${f.term}`);
+    near(f.se, g.se, 1e-5 * g.se, `se ${f.term}`);
+  });
+  a.json.varcorr.forEach((v, k) => near(v.sd!, b.json.varcorr[k].sd!, 1e-5 * b.json.varcorr[k].sd! + 1e-7, `sd ${v.group}`));
+  const ra = mixed(a).ranef, rb = mixed(b).ranef;
+  for (let t = 0; t < ra.length; t++) {
+    assert.equal(ra[t].group, rb[t].group);
+    const scale = Math.max(...Array.from(rb[t].values[0], Math.abs), 1e-3);
+    for (let l = 0; l < ra[t].levels.length; l++) {
+      near(ra[t].values[0][l], rb[t].values[0][l], 1e-5 * scale, `ranef ${ra[t].group} ${ra[t].levels[l]}`);
+      near(ra[t].condsd![0][l], rb[t].condsd![0][l], 1e-5 * rb[t].condsd![0][l] + 1e-8, `condsd ${ra[t].group} ${ra[t].levels[l]}`);
+    }
+  }
+}
+
+/**
+ * A random coalescent tree of `tips` tips (Newick) and rows: `per` per tip, a covariate x, a factor
+ * `plot` of `plots` levels crossed with the tips, an individual `ind` (two rows each, within a
+ * tip), a Brownian effect of the tree; y gaussian, count Poisson.
+ */
+function simulate(seed: number, tips: number, per: number, plots: number): { newick: string; csv: string; labels: string[] } {
+  const g = new Rng(seed);
+  type Node = { name?: string; h: number; kids?: Node[] };
+  let live: Node[] = Array.from({ length: tips }, (_, i) => ({ name: `sp${i}`, h: 0 }));
+  let h = 0;
+  while (live.length > 1) {
+    const k = live.length;
+    h += -Math.log(g.random() || 1e-300) / ((k * (k - 1)) / 2);
+    const i = Math.floor(g.random() * k);
+    let j = Math.floor(g.random() * (k - 1));
+    if (j >= i) j++;
+    const node = { h, kids: [live[i], live[j]] };
+    live = live.filter((_, x) => x !== i && x !== j);
+    live.push(node);
+  }
+  const root = live[0];
+  const value = new Map<string, number>();
+  const write = (nd: Node, parentH: number, v: number): string => {
+    const len = parentH - nd.h;
+    const x = v + Math.sqrt(len / root.h) * g.normal();
+    if (nd.name) { value.set(nd.name, x); return `${nd.name}:${len.toPrecision(12)}`; }
+    return `(${nd.kids!.map((c) => write(c, nd.h, x)).join(",")}):${len.toPrecision(12)}`;
+  };
+  const newick = `(${root.kids!.map((c) => write(c, root.h, 0)).join(",")});`;
+  const up = Array.from({ length: plots }, () => 0.6 * g.normal());
+  const rows = ["species,plot,ind,x,y,count"];
+  for (let i = 0, r = 0; i < tips; i++)
+    for (let k = 0; k < per; k++, r++) {
+      const plot = Math.floor(g.random() * plots), x = g.normal();
+      const eta = 0.3 + 0.4 * x + 0.8 * value.get(`sp${i}`)! + up[plot];
+      rows.push(`sp${i},p${plot},i${Math.floor(r / 2)},${x.toFixed(6)},${(eta + 0.5 * g.normal()).toFixed(6)},${g.poisson(Math.exp(eta - 0.3))}`);
+    }
+  return { newick, csv: rows.join("\n") + "\n", labels: Array.from({ length: tips }, (_, i) => `sp${i}`) };
+}
+
+/** a well-conditioned relatedness-like K over the labels: (1 − w)·(the tree's K) + w·I, dense (no tree) */
+function relatedness(newick: string, labels: string[], w: number): KnownCovariance {
+  const tree = knownCovarianceFromText({ group: "species", source: "phylo", scale: "height", path: "t.nwk" }, newick, "t.nwk");
+  const n = labels.length, K = new Float64Array(n * n);
+  const at = labels.map((l) => tree.labels.indexOf(l));
+  for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) K[i + j * n] = (1 - w) * tree.K[at[i] + at[j] * n] + (i === j ? w : 0);
+  return { group: "species", labels, K, source: "rel.csv" };
+}
+
+const phylo = (newick: string): KnownCovariance => knownCovarianceFromText({ group: "species", source: "phylo", scale: "height", path: "t.nwk" }, newick, "t.nwk");
+
+test("a relatedness matrix beside a larger crossed term: sparse route (K⁻¹) = dense route (θL_K), LMM and Poisson", () => {
+  const sim = simulate(31, 70, 4, 90);
+  const data = parseDelimited(sim.csv, { source: "rel.csv" });
+  const K = relatedness(sim.newick, sim.labels, 0.4);
+  for (const [formula, family] of [["y ~ x + (1 | species) + (1 | plot) + (1 | ind)", "gaussian"], ["count ~ x + (1 | species) + (1 | plot)", "poisson"]] as const) {
+    const s = withRoute("sparse", () => fit(data, formula, { family, covariances: [K] }));
+    const d = withRoute("dense", () => fit(data, formula, { family, covariances: [K] }));
+    const ts = mixed(s).terms.find((t) => t.term.group === "species")!, td = mixed(d).terms.find((t) => t.term.group === "species")!;
+    assert.ok(ts.kprec !== null && s.json.solver?.route === "sparse", `${formula}: K⁻¹ on the sparse route`);
+    assert.equal(d.json.solver?.route, "dense");
+    if (family === "gaussian") assert.ok(td.kfac !== null, "the dense LMM route keeps θL_K");
+    sameFit(s, d, 1e-8);
+  }
+});
+
+test("a tree beside a larger crossed term: its nodes on the sparse route = the dense route's tip K, LMM and Poisson", () => {
+  const sim = simulate(7, 50, 5, 160);
+  const data = parseDelimited(sim.csv, { source: "tree.csv" });
+  const cov = phylo(sim.newick);
+  for (const [formula, family] of [["y ~ x + (1 | species) + (1 | plot)", "gaussian"], ["count ~ x + (1 | species) + (1 | plot)", "poisson"]] as const) {
+    const s = withRoute("sparse", () => fit(data, formula, { family, covariances: [cov] }));
+    const d = withRoute("dense", () => fit(data, formula, { family, covariances: [cov] }));
+    const [t0, t1] = mixed(s).terms;
+    assert.ok(t0.term.group === "plot" && t1.tree !== null && !t1.treeFirst && t1.q > 50, `${formula}: the tree's nodes are a rest term`);
+    assert.equal(s.json.solver?.route, "sparse");
+    assert.ok(mixed(d).terms.every((t) => t.tree === null), "the dense route holds the tips' K");
+    sameFit(s, d, 1e-8);
+  }
+  // auto: the same model takes the sparse route by itself at this size? either way the same fit
+  const a = fit(data, "y ~ x + (1 | species) + (1 | plot)", { covariances: [cov] });
+  sameFit(a, withRoute("dense", () => fit(data, "y ~ x + (1 | species) + (1 | plot)", { covariances: [cov] })), 1e-8);
+});
+
+test("a tree as an ordinary term of the general sparse engine (no first term) = the tree's first-term elimination", () => {
+  const sim = simulate(12, 60, 3, 5);
+  const data = parseDelimited(sim.csv, { source: "tree.csv" });
+  const cov = phylo(sim.newick);
+  for (const [formula, family] of [["y ~ x + (1 | species)", "gaussian"], ["count ~ x + (1 | species)", "poisson"], ["y ~ x + (1 | species) + (1 | ind)", "gaussian"]] as const) {
+    const special = withRoute("auto", () => fit(data, formula, { family, covariances: [cov] }));
+    assert.ok(mixed(special).terms.some((t) => t.treeFirst), `${formula}: the tree's own elimination`);
+    const general = withRoute("sparse", () => fit(data, formula, { family, covariances: [cov] }), false);
+    assert.ok(mixed(general).terms.every((t) => !t.treeFirst) && general.json.solver?.route === "sparse", `${formula}: the general engine`);
+    sameFit(general, special, 1e-8);
+  }
+});
