@@ -491,12 +491,25 @@ function hasPrecision(t: SysTerm): boolean {
   return t.tree !== null || t.kprec !== null;
 }
 
+/**
+ * A computed K⁻¹ entry this small next to its diagonal is rounding noise of an exact zero (a
+ * pedigree's A⁻¹ has a few entries per animal): it is left out, so a sparse K⁻¹ stays sparse.
+ */
+const PRECISION_ZERO = 1e-11;
+
 /** the lower-triangle entries (i ≥ j, term-local) of a rest term's known precision Q */
 function priorEntries(t: SysTerm, add: (i: number, j: number, v: number) => void): void {
   if (t.tree !== null) return addTreePrecision(t.tree, add);
   const { Q } = t.kprec!;
   const q = t.q;
-  for (let j = 0; j < q; j++) for (let i = j; i < q; i++) add(i, j, Q[i + j * q]);
+  for (let j = 0; j < q; j++) {
+    const dj = Q[j + j * q];
+    add(j, j, dj);
+    for (let i = j + 1; i < q; i++) {
+      const v = Q[i + j * q];
+      if (v * v > PRECISION_ZERO * PRECISION_ZERO * dj * Q[i + i * q]) add(i, j, v);
+    }
+  }
 }
 
 /** The rest index of each random-effect entry of data row i (term by term, column by column). */
