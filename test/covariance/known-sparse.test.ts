@@ -96,7 +96,7 @@ function relatedness(newick: string, labels: string[], w: number): KnownCovarian
 const phylo = (newick: string): KnownCovariance => knownCovarianceFromText({ group: "species", source: "phylo", scale: "height", path: "t.nwk" }, newick, "t.nwk");
 
 test("a relatedness matrix beside a larger crossed term: sparse route (K⁻¹) = dense route (θL_K), LMM and Poisson", () => {
-  const sim = simulate(31, 70, 4, 90);
+  const sim = simulate(31, 45, 4, 60);
   const data = parseDelimited(sim.csv, { source: "rel.csv" });
   const K = relatedness(sim.newick, sim.labels, 0.4);
   for (const [formula, family] of [["y ~ x + (1 | species) + (1 | plot) + (1 | ind)", "gaussian"], ["count ~ x + (1 | species) + (1 | plot)", "poisson"]] as const) {
@@ -142,10 +142,10 @@ test("a tree as an ordinary term of the general sparse engine (no first term) = 
 });
 
 test("a pedigree's relatedness matrix (sparse A⁻¹) in an animal model: the sparse route keeps A⁻¹ sparse and fits as the dense route", () => {
-  // 400 animals, 40 founders, later ones with parents among the earlier (some unknown); A by the
-  // tabular method; two records per animal, in its herd (100 herds)
+  // 250 animals, 40 founders, later ones with parents among the earlier (some unknown); A by the
+  // tabular method; two records per animal, in its herd (60 herds)
   const g = new Rng(5);
-  const N = 400, F = 40;
+  const N = 250, F = 40;
   const sire = new Int32Array(N).fill(-1), dam = new Int32Array(N).fill(-1);
   for (let i = F; i < N; i++) {
     if (g.random() < 0.9) sire[i] = Math.floor(g.random() * i);
@@ -159,11 +159,11 @@ test("a pedigree's relatedness matrix (sparse A⁻¹) in an animal model: the sp
   }
   const bv = new Float64Array(N);
   for (let i = 0; i < N; i++) bv[i] = 0.5 * ((sire[i] < 0 ? 0 : bv[sire[i]]) + (dam[i] < 0 ? 0 : bv[dam[i]])) + Math.sqrt(0.5) * g.normal();
-  const herdEffect = Array.from({ length: 100 }, () => 0.7 * g.normal());
+  const herdEffect = Array.from({ length: 60 }, () => 0.7 * g.normal());
   const rows = ["animal,herd,x,y"];
   for (let i = 0; i < N; i++)
     for (let k = 0; k < 2; k++) {
-      const h = i % 100, x = g.normal();
+      const h = i % 60, x = g.normal();
       rows.push(`a${i},h${h},${x.toFixed(5)},${(1 + 0.3 * x + bv[i] + herdEffect[h] + g.normal()).toFixed(5)}`);
     }
   const data = parseDelimited(rows.join("\n") + "\n", { source: "pedigree.csv" });
