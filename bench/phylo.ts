@@ -18,7 +18,7 @@ interface Sim { newick: string; csv: string; labels: string[]; K: (mix?: number)
  * y = 0.3 + 0.5 x + 0.8 a + N(0, 0.5²), a binary yb = Bernoulli(logit⁻¹(0.5 x + 0.8 a − 0.2)) and
  * an overdispersed count = Poisson(exp(0.2 + 0.5 x + 0.8 a + N(0, 0.3²))) with its row id `obs`.
  */
-function simulate(n: number, per: number, seed: number): Sim {
+export function simulate(n: number, per: number, seed: number): Sim {
   const g = new Rng(seed);
   const r = () => g.random();
   const normal = () => g.normal();

@@ -117,6 +117,8 @@ async function main(): Promise<void> {
     }
   }
   if (!args.includes("--skip-phylo") && !only) await (await import("./phylo.js")).benchPhylo();
+  // the tree's first-term path against the general sparse engine (issue 16: kept while faster)
+  if (!args.includes("--skip-phylo") && !only) (await import("./tree-route.js")).benchTreeRoute();
   if (!args.includes("--skip-nested") && !only) await (await import("./nested.js")).benchNested();
   if (!args.includes("--skip-crossed") && !only) await (await import("./crossed.js")).benchCrossed({ big: args.includes("--big-crossed") });
   if (!args.includes("--skip-extended") && !only) (await import("./extended.js")).benchExtended();

@@ -3,7 +3,7 @@
 // stages: (1) θ by BOBYQA with β estimated inside PIRLS (lme4's nAGQ = 0), then (2) (θ, β) jointly
 // with PIRLS over u only. A negative binomial size (or a gaussian/Gamma dispersion) is one more
 // parameter, on the log scale, of both stages (glmmTMB estimates it jointly as well).
-import type { SolverInfo } from "../lmm/system.js";
+import { type SolverInfo, termsAndSystem } from "../lmm/system.js";
 import { UserError } from "../errors.js";
 import { type Family, makeFamily, NB_POISSON_LIMIT } from "../families/family.js";
 import { pnormUpper } from "../families/special.js";
@@ -208,9 +208,11 @@ export class GeneralizedLinearMixedModel {
       for (let i = 0; i < n; i++) if (!(y[i] > 0)) throw new UserError(`family Gamma needs a positive response; data row ${ms.rows[i] + 1} of '${resp.name}' is ${y[i]}`);
     }
     // dense known covariances in precision form: no q³ product per PIRLS step
-    this.terms = sortTerms(ms.reTerms, { densePrecision: true });
+    const { terms, system } = termsAndSystem(ms.reTerms, ms.n, ms.p, { densePrecision: true });
+    this.terms = terms;
     this.ziTerms = spec?.zi?.reTerms?.length ? ziSysTerms(spec.zi.reTerms, this.terms) : [];
-    this.state = new GLMMState(ms, this.terms, fam, y, prior, this.ziTerms);
+    // the prebuilt system has the conditional terms only: with zi terms the state builds its own
+    this.state = new GLMMState(ms, this.terms, fam, y, prior, this.ziTerms, this.ziTerms.length ? undefined : system);
     if (fam.extra) this.checkExtendedResponse(fam, y, options.weights !== undefined);
     // the observed information by default (glmmTMB); it matters only for non-canonical links
     this.state.observedInformation = (options.information ?? "observed") === "observed";

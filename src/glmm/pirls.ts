@@ -61,7 +61,8 @@ export class GLMMState {
   private readonly b: Float64Array;
   private readonly termOffset: Int32Array;
 
-  constructor(ms: ModelStructure, terms: SysTerm[], family: Family, y: Float64Array, prior: Float64Array, ziTerms: SysTerm[] = []) {
+  /** `sysBeta`: the system with X, when the caller has built it on these terms already (no zi terms) */
+  constructor(ms: ModelStructure, terms: SysTerm[], family: Family, y: Float64Array, prior: Float64Array, ziTerms: SysTerm[] = [], sysBeta?: PLSSystem) {
     this.ms = ms;
     this.terms = terms;
     this.ziTerms = ziTerms;
@@ -74,7 +75,7 @@ export class GLMMState {
     this.y = y;
     this.prior = prior;
     this.offset = ms.offset ?? new Float64Array(ms.n);
-    this.sysBeta = new PLSSystem(sysTerms, rows, ms.p);
+    this.sysBeta = sysBeta ?? new PLSSystem(sysTerms, rows, ms.p);
     this.sysU = new PLSSystem(sysTerms, rows, 0, undefined, this.sysBeta);
     const all = this.allTerms;
     this.termOffset = new Int32Array(all.length + 1);

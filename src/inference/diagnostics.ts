@@ -174,7 +174,7 @@ export function unidentifiedVariances(ms: ModelStructure, fit: FittedLMM, weight
     const up = at(2), down = at(0.5);
     if (Math.abs(up - base) <= tol && Math.abs(down - base) <= tol) {
       const cn = t.term.cnames.map((c) => (c === "(Intercept)" ? "1" : c));
-      const known = t.kfac || t.tree ? "; or its known covariance is degenerate: rank 1 or negligibly small" : "";
+      const known = t.kfac || t.tree || t.kprec ? "; or its known covariance is degenerate: rank 1 or negligibly small" : "";
       out.push(`the variance of (${cn.join(" + ")} | ${t.term.group}) is not identified by the data: the ${fit.reml ? "REML criterion" : "likelihood"} does not change with it (the levels of '${t.term.group}' are aliased with fixed effects, e.g. nested in a fixed factor${known}); the value reported is the starting value, not an estimate — drop the term or the aliased fixed effect`);
     }
   }

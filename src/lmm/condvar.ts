@@ -88,8 +88,10 @@ export function conditionalVariances(sys: PLSSystem, sigma2: number): Float64Arr
     };
     if (t.kfac === null) {
       const B = new Float64Array(s * s);
+      const unit = unitOf(t);
       for (let l = 0; l < t.nl; l++) {
-        for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) B[a + b * s] = colDot(l * s + a, l * s + b);
+        const u = unit(l);
+        for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) B[a + b * s] = colDot(u * s + a, u * s + b);
         lambdaSandwich(t.lambda, s, B, blocks, l * s * s, sigma2);
       }
     } else {
@@ -163,7 +165,8 @@ function sparseConditionalVariances(sys: PLSSystem, sigma2: number): Float64Arra
     const off = sys.roff[ti];
     if (t.s === 1) {
       const lam2 = t.lambda[0] * t.lambda[0];
-      out.push(Float64Array.from({ length: t.nl }, (_, l) => lam2 * G[diagPos[off + l]] * sigma2));
+      const unit = unitOf(t);
+      out.push(Float64Array.from({ length: t.nl }, (_, l) => lam2 * G[diagPos[off + unit(l)]] * sigma2));
       continue;
     }
     // a vector term: its level's s×s block of G (a unit's own block is in the pattern)
@@ -219,6 +222,12 @@ function treeConditionalVariances(sys: PLSSystem, t: SysTerm, nodeOf: (level: nu
     out[l] = lam2 * ss * sigma2;
   }
   return out;
+}
+
+/** a rest term's unit of level l: the level, or for a tree its node */
+function unitOf(t: SysTerm): (l: number) => number {
+  const tr = t.tree;
+  return tr === null ? (l) => l : (l) => tr.levelNode[l];
 }
 
 /** out[o..] = σ² λ B λᵀ (s×s) */

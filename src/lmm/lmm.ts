@@ -8,7 +8,7 @@ import { cholInverse } from "../linalg/dense.js";
 import { bobyqa } from "../optim/index.js";
 import { bfgsBounded } from "../optim/bfgs.js";
 import { hasAnalyticGradient, profiledGradient } from "./gradient.js";
-import { PLSSystem, type SolverInfo } from "./system.js";
+import { type PLSSystem, type SolverInfo, termsAndSystem } from "./system.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper, relCovariance } from "./reterms.js";
 import { conditionalVariances, ranefTables } from "./condvar.js";
 
@@ -128,9 +128,8 @@ export class LinearMixedModel {
     this.y = y;
     this.ms = ms;
     this.reml = options.reml ?? true;
-    this.terms = sortTerms(ms.reTerms);
     const n = ms.n;
-    this.system = new PLSSystem(this.terms, n, ms.p);
+    ({ terms: this.terms, system: this.system } = termsAndSystem(ms.reTerms, n, ms.p));
     const w = options.weights ?? null;
     if (w) for (let i = 0; i < n; i++) if (w[i] > 0) this.logWeights += Math.log(w[i]);
     this.system.accumulate(w, ms.X, y);

@@ -11,6 +11,9 @@
 // A tree's covariance can instead be the system's first term in sparse-precision form: its effects
 // are one per tree node (a level's effect is its tip's node), b = λ·a with a ~ N(0, Q⁻¹), so the
 // penalty ‖u‖² becomes aᵀQa and the factor of λ²ZᵀWZ + Q is as sparse as the tree.
+// For the sparse route (SortOptions.sparseKnown) every known covariance is held in precision form
+// beside the other terms: a tree not taken first keeps its nodes and sparse Q, a well-conditioned
+// dense K its dense Q = K⁻¹; the sparse factor then adds Q where it adds I (sparse-rest.ts).
 import type { CovarianceKind, LevelTree, ReTerm } from "../formula/types.js";
 import { levelTreeCovariance } from "../covariance/precision.js";
 import { UserError } from "../errors.js";
@@ -38,8 +41,10 @@ export interface SysTerm {
   readonly lambda: Float64Array;
   /** lower Cholesky factor of the known covariance between levels (nl×nl column-major), or null */
   readonly kfac: Float64Array | null;
-  /** the sparse-precision tree of a first term (q = tree.size effects, one per node), or null */
+  /** a tree in sparse-precision form (q = tree.size effects, one per node), or null */
   readonly tree: LevelTree | null;
+  /** the tree is the system's first term, factored along the tree (system.ts); else it is a rest term */
+  readonly treeFirst: boolean;
   /**
    * A known covariance held in precision form (GLMMs): b = λ·a, a ~ N(0, K⁻¹) — Λ is then θ times
    * the identity (kfac is null) and the system adds Q = K⁻¹ where it would add I. L is K's factor
@@ -86,6 +91,13 @@ export interface SortOptions {
    * coalescent tree's K (cond ≈ 3e5) an intercept's SE moved by 1%.
    */
   readonly densePrecision?: boolean;
+  /**
+   * Known covariances for the sparse route: a tree not taken as the first term keeps its nodes and
+   * sparse precision (instead of its tips' dense K), and a well-conditioned dense K is held as Q.
+   */
+  readonly sparseKnown?: boolean;
+  /** let a tree be the first term (its own elimination along the tree); default true */
+  readonly treeFirst?: boolean;
 }
 
 export function sortTerms(reTerms: readonly ReTerm[], options: SortOptions = {}): SysTerm[] {
@@ -94,7 +106,7 @@ export function sortTerms(reTerms: readonly ReTerm[], options: SortOptions = {})
   // The largest tree (sparse precision) goes first, where its factor stays as sparse as the tree —
   // unless an indicator term is larger still (that one's block diagonal is cheaper as the first).
   let treeFirst = -1;
-  for (const i of idx) if (reTerms[i].covariance?.tree && (treeFirst < 0 || size(i) > size(treeFirst))) treeFirst = i;
+  if (options.treeFirst !== false) for (const i of idx) if (reTerms[i].covariance?.tree && (treeFirst < 0 || size(i) > size(treeFirst))) treeFirst = i;
   // An indicator term nested in the tree's levels (an observation-level effect, individuals within
   // species) joins the tree's block as leaves below the tips; the one with the most levels, when
   // every term is scalar.
@@ -119,13 +131,13 @@ export function sortTerms(reTerms: readonly ReTerm[], options: SortOptions = {})
     const kind: CovarianceKind = term.covariance?.kind ?? "us";
     const { lower, upper, start, diag } = layout(kind, s);
     const cov = term.covariance;
-    const tree = i === treeFirst ? cov!.tree! : null;
+    const tree = i === treeFirst || (options.sparseKnown && cov?.tree) ? cov!.tree! : null;
     const K = tree ? null : cov?.K ?? (cov?.tree ? levelTreeCovariance(cov.tree, nl) : null);
     const kfac = K ? choleskyOfK(K, nl, term.group, cov?.source) : null;
-    const kprec = kfac && options.densePrecision ? precisionOf(kfac, nl) : null;
+    const kprec = kfac && (options.densePrecision || options.sparseKnown) ? precisionOf(kfac, nl) : null;
     const t: SysTerm = {
       term, formulaIndex: i, s, nl, q: tree ? tree.size : s * nl, kind, thetaOffset: off, ntheta: lower.length,
-      lower, upper, start, diagMask: diag, lambda: new Float64Array(s * s), kfac: kprec ? null : kfac, tree, kprec,
+      lower, upper, start, diagMask: diag, lambda: new Float64Array(s * s), kfac: kprec ? null : kfac, tree, treeFirst: i === treeFirst, kprec,
       refs: tree ? Int32Array.from(term.refs, (l) => tree.levelNode[l]) : term.refs,
       nest: i === nested ? nestMap : null,
     };
@@ -367,4 +379,19 @@ export function penalty(t: SysTerm, u: ArrayLike<number>, off: number): number {
 export function levelEffects(t: SysTerm, b: Float64Array): Float64Array {
   if (t.tree === null) return b;
   return Float64Array.from(t.tree.levelNode, (k) => b[k]);
+}
+
+/**
+ * A tree's precision Q = Σ_v precision_v (e_v − e_parent)(e_v − e_parent)ᵀ entry by entry, lower
+ * triangle (i ≥ j; a parent's index is larger than its child's): `add(i, j, value)`, repeats summed.
+ */
+export function addTreePrecision(tree: LevelTree, add: (i: number, j: number, v: number) => void): void {
+  const { parent, precision } = tree;
+  for (let k = 0; k < parent.length; k++) {
+    add(k, k, precision[k]);
+    const p = parent[k];
+    if (p < 0) continue;
+    add(p, p, precision[k]);
+    add(p, k, -precision[k]);
+  }
 }

@@ -10,15 +10,18 @@
 // Indices: "rest indices" are the system's natural order (rest term t's level l at roff[t] + l,
 // then X columns, then y). The factor works in a permuted order; `iperm` maps rest → factor
 // position, `perm` back. The X and y columns keep their positions (the last p + 1).
-// This route serves rest terms without a known covariance between levels (scalar or vector);
-// term 0 may be a vector term. Others stay on the dense route. A vector term's level is a "unit"
+// This route serves rest terms without a known covariance between levels (scalar or vector) and
+// scalar terms whose known covariance is held in precision form (Λ = θI, the prior's Q added where
+// I would be): a tree over its nodes (sparse Q, no fill under the ordering) or a dense K⁻¹ (one
+// dense supernode). Term 0 may be a vector term, or absent (a model whose only terms have known
+// covariances). Factor-form known covariances (Λ = θL_K) stay on the dense route. A vector term's level is a "unit"
 // of s consecutive rest indices; its columns share their pattern, so fill comes in whole unit
 // blocks and Λᵀ(·)Λ is applied block by block (scalar units by a product of two scales).
 import { TooLargeError } from "../errors.js";
 import {
   type SupernodalSymbolic, type SparseLowerPattern, SupernodalCholesky, analyze, fillReducingOrder, patternFromPairs, permutePattern,
 } from "../linalg/sparse/index.js";
-import type { SysTerm } from "./reterms.js";
+import { type SysTerm, addTreePrecision } from "./reterms.js";
 
 /** Stored entries (factor and its copy of A, 16 bytes each) beyond which glmm refuses up front. */
 export const MAX_SPARSE_ENTRIES = 150_000_000;
@@ -74,6 +77,11 @@ export class SparseRest {
   private readonly scale: Float64Array;
   /** per rest index: which rest term (−1 for X and y) */
   private readonly termOf: Int32Array;
+  /** the diagonal positions that get the prior's I (rest terms without a known precision) */
+  private readonly identityPos: Int32Array;
+  /** the known precisions' entries (Q of rest trees and of dense K⁻¹): positions and values */
+  private readonly priorPos: Int32Array;
+  private readonly priorVal: Float64Array;
 
   /**
    * The sparse rest of a system, or null when `accept` (shown the symbolic factor) prefers the
@@ -153,6 +161,15 @@ export class SparseRest {
     }
     this.termOf = new Int32Array(m).fill(-1);
     for (let t = 0; t < R; t++) this.termOf.fill(t, roff[t], roff[t + 1]);
+    const ident: number[] = [], qp: number[] = [], qv: number[] = [];
+    rest.forEach((t, k) => {
+      const o = roff[k];
+      if (hasPrecision(t)) priorEntries(t, (i, j, v) => { qp.push(loc(o + i, o + j)); qv.push(v); });
+      else for (let a = o; a < roff[k + 1]; a++) ident.push(this.diagPos[a]);
+    });
+    this.identityPos = Int32Array.from(ident);
+    this.priorPos = Int32Array.from(qp);
+    this.priorVal = Float64Array.from(qv);
     this.scale = new Float64Array(m);
     this.blocks = rest.some((t) => t.s > 1) ? vectorBlocks(rest, roff, m, sym, perm, loc) : null;
   }
@@ -232,7 +249,7 @@ export class SparseRest {
    * level), then its factor. False when a pivot is not positive (the y pivot may vanish).
    */
   factor(rest: readonly SysTerm[], LR0: Float64Array, rowPtr: Int32Array, nl0: number, s0: number): boolean {
-    const { F, A, sym, perm, scale, termOf, qR, diagPos, outerPtr, outerPos } = this;
+    const { F, A, sym, perm, scale, termOf, outerPtr, outerPos } = this;
     const L = F.L;
     L.set(A);
     // scalar units scale by λ; vector units' entries are set to 0 here and by their blocks below
@@ -252,7 +269,9 @@ export class SparseRest {
       }
     }
     if (this.blocks !== null) this.scaleVectorBlocks(rest, L);
-    for (let a = 0; a < qR; a++) L[diagPos[a]] += 1;
+    const { identityPos, priorPos, priorVal } = this;
+    for (let k = 0; k < identityPos.length; k++) L[identityPos[k]] += 1;
+    for (let k = 0; k < priorPos.length; k++) L[priorPos[k]] += priorVal[k];
     if (s0 > 0)
       for (let l = 0; l < nl0; l++) {
         const r0 = rowPtr[l], nr = rowPtr[l + 1] - r0;
@@ -487,6 +506,32 @@ function vectorBlocks(rest: readonly SysTerm[], roff: Int32Array, m: number, sym
   return { u: Int32Array.from(us), v: Int32Array.from(vs), ptr, pos };
 }
 
+/** a rest term whose prior is a known precision Q (a tree's, or a dense K⁻¹) rather than I */
+function hasPrecision(t: SysTerm): boolean {
+  return t.tree !== null || t.kprec !== null;
+}
+
+/**
+ * A computed K⁻¹ entry this small next to its diagonal is rounding noise of an exact zero (a
+ * pedigree's A⁻¹ has a few entries per animal): it is left out, so a sparse K⁻¹ stays sparse.
+ */
+const PRECISION_ZERO = 1e-11;
+
+/** the lower-triangle entries (i ≥ j, term-local) of a rest term's known precision Q */
+function priorEntries(t: SysTerm, add: (i: number, j: number, v: number) => void): void {
+  if (t.tree !== null) return addTreePrecision(t.tree, add);
+  const { Q } = t.kprec!;
+  const q = t.q;
+  for (let j = 0; j < q; j++) {
+    const dj = Q[j + j * q];
+    add(j, j, dj);
+    for (let i = j + 1; i < q; i++) {
+      const v = Q[i + j * q];
+      if (v * v > PRECISION_ZERO * PRECISION_ZERO * dj * Q[i + i * q]) add(i, j, v);
+    }
+  }
+}
+
 /** The rest index of each random-effect entry of data row i (term by term, column by column). */
 function rowEntries(rest: readonly SysTerm[], roff: Int32Array, i: number, entry: Int32Array): void {
   for (let t = 0, e = 0; t < rest.length; t++) for (let c = 0; c < rest[t].s; c++) entry[e++] = roff[t] + rest[t].refs[i] * rest[t].s + c;
@@ -527,6 +572,7 @@ function analyseRest(rest: readonly SysTerm[], roff: Int32Array, n: number, p: n
     total += (nz * (nz - 1)) / 2;
   }
   for (let c = 0; c < m; c++) total += m - Math.max(c, qR);
+  rest.forEach((t) => { if (hasPrecision(t)) priorEntries(t, () => { total++; }); });
   const rows = new Int32Array(total), cols = new Int32Array(total);
   let cnt = 0;
   const entry = new Int32Array(E);
@@ -539,6 +585,10 @@ function analyseRest(rest: readonly SysTerm[], roff: Int32Array, n: number, p: n
     for (let b = 0; b < nz; b++) for (let a = b + 1; a < nz; a++) { rows[cnt] = rowIdx[r0 + a]; cols[cnt++] = rowIdx[r0 + b]; }
   }
   for (let c = 0; c < m; c++) for (let a = Math.max(c, qR); a < m; a++) { rows[cnt] = a; cols[cnt++] = c; }
+  rest.forEach((t, k) => {
+    const o = roff[k];
+    if (hasPrecision(t)) priorEntries(t, (i, j) => { rows[cnt] = o + i; cols[cnt++] = o + j; });
+  });
   const pattern = patternFromPairs(m, rows, cols, cnt);
   const perm = fillReducingOrder(pattern, p + 1);
   // the leading qR×qR pattern (each column's rows below qR come first) and order, to share

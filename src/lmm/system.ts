@@ -22,7 +22,8 @@
 import type { LevelTree } from "../formula/types.js";
 import { TooLargeError } from "../errors.js";
 import { cholLower, syrkLowerSub } from "../linalg/dense.js";
-import { type SysTerm, applyLambda, applyLambdaT, levelEffects, setLambdas } from "./reterms.js";
+import type { ReTerm } from "../formula/types.js";
+import { type SortOptions, type SysTerm, addTreePrecision, applyLambda, applyLambdaT, levelEffects, setLambdas, sortTerms } from "./reterms.js";
 import { SparseRest, checkOuterPairs, outerPairs } from "./sparse-rest.js";
 
 /** How the rest part is factored: by cost ("auto"), or forced (tests and benchmarks compare the two). */
@@ -43,6 +44,31 @@ export interface SolverInfo {
   readonly factorEntries: number;
   /** flops of one factorization of the rest part */
   readonly flops: number;
+}
+
+/**
+ * A model's system terms and its system. Known covariances outside the first term go on the sparse
+ * route in precision form (a tree over its nodes, a well-conditioned K as K⁻¹) when that route is
+ * taken; otherwise they keep the form the dense route uses (Λ = θL_K), so small models fit exactly
+ * as before. `route` forces a route as PLSSystem's (tests and benchmarks).
+ */
+export function termsAndSystem(reTerms: readonly ReTerm[], n: number, p: number, options: SortOptions = {}, route: SolverRoute = PLSSystem.defaultRoute): { terms: SysTerm[]; system: PLSSystem } {
+  options = { treeFirst: PLSSystem.treeFirst, ...options };
+  if (route !== "dense" && reTerms.some((t) => t.covariance?.K || t.covariance?.tree)) {
+    const terms = sortTerms(reTerms, { ...options, sparseKnown: true });
+    if (terms.every((t) => t.kfac === null)) {
+      // nothing for the sparse route to change (a tree taken first, a GLMM's K⁻¹ already): as is
+      if (!terms.some((t) => t.kprec !== null || (t.tree !== null && !t.treeFirst))) return { terms, system: new PLSSystem(terms, n, p, route) };
+      try {
+        const system = new PLSSystem(terms, n, p, route, null, true);
+        if (!system.declined) return { terms, system };
+      } catch (e) {
+        if (!(e instanceof TooLargeError)) throw e;
+      }
+    }
+  }
+  const terms = sortTerms(reTerms, options);
+  return { terms, system: new PLSSystem(terms, n, p, route) };
 }
 
 /** the largest dense part (random effects outside the first term, plus p + 1) glmm will factor */
@@ -92,6 +118,8 @@ export class PLSSystem {
   readonly sparse: SparseRest | null;
   /** the route `new PLSSystem` takes unless told otherwise */
   static defaultRoute: SolverRoute = "auto";
+  /** whether termsAndSystem lets a tree be the first term, eliminated along the tree (benchmarks compare it with the general sparse route) */
+  static treeFirst = true;
   /** bumped by every accumulate(): A changed */
   private version = 0;
   /** per known-covariance term: L_Kᵀ D L_K for the A of `version` (an LMM's A never changes) */
@@ -117,16 +145,19 @@ export class PLSSystem {
 
   /**
    * `share`: a system on the same terms (a GLMM's other stage): its sparse analysis of the random-
-   * effect part (pattern and order) is reused.
+   * effect part (pattern and order) is reused. `probe`: only the sparse route is wanted; if it is
+   * not taken the system is `declined` (no dense part is allocated).
    */
-  constructor(terms: readonly SysTerm[], n: number, p: number, route: SolverRoute = PLSSystem.defaultRoute, share: PLSSystem | null = null) {
+  constructor(terms: readonly SysTerm[], n: number, p: number, route: SolverRoute = PLSSystem.defaultRoute, share: PLSSystem | null = null, probe = false) {
     this.terms = terms;
     this.n = n;
     this.p = p;
-    // (a term with a dense precision is not block diagonal: it stays in the dense part)
-    const first = terms.length > 0 && terms[0].kfac === null && terms[0].kprec === null ? terms[0] : null;
+    // (a term with a known covariance is not block diagonal: it stays in the rest, unless it is a
+    // tree taken first)
+    const t0 = terms.length > 0 ? terms[0] : null;
+    const first = t0 !== null && t0.kfac === null && t0.kprec === null && (t0.tree === null || t0.treeFirst) ? t0 : null;
     this.first = first;
-    const second = first !== null && first.nest !== null && terms[1]?.tree ? terms[1] : null;
+    const second = first !== null && first.nest !== null && terms[1]?.treeFirst ? terms[1] : null;
     this.second = second;
     const rest = first ? terms.slice(second ? 2 : 1) : terms.slice();
     this.rest = rest;
@@ -153,8 +184,9 @@ export class PLSSystem {
     this.roff[R] = qR;
     this.qR = qR;
     this.m = qR + p + 1;
-    // pattern: per rest term, the distinct (level0, level_t) pairs; a known-covariance term is one
-    // unit spanning all its levels (Λ mixes them)
+    // pattern: per rest term, the distinct (level0, level_t) pairs; a known-covariance term in
+    // factor form is one unit spanning all its levels (Λ mixes them); a rest tree's units are its
+    // nodes. Without a first term (one pseudo-level with no columns) there are no pairs.
     const nl0 = this.nl0;
     const refs0 = first ? first.refs : new Int32Array(n);
     const counts = new Int32Array(nl0);
@@ -163,8 +195,9 @@ export class PLSSystem {
     const pairLists: Float64Array[] = [];
     for (let t = 0; t < R; t++) {
       const dense = rest[t].kfac !== null;
-      const nlt = dense ? 1 : rest[t].nl;
+      const nlt = restUnits(rest[t]);
       const refs = rest[t].refs;
+      if (first === null) { pairLists.push(new Float64Array(0)); continue; }
       const keys = new Float64Array(n);
       for (let i = 0; i < n; i++) keys[i] = refs0[i] * nlt + (dense ? 0 : refs[i]);
       keys.sort();
@@ -185,7 +218,7 @@ export class PLSSystem {
     const nUnits = pairLists.reduce((a, b) => a + b.length, 0);
     const unitPtr = new Int32Array(nl0 + 1);
     for (let t = 0; t < R; t++) {
-      const nlt = rest[t].kfac !== null ? 1 : rest[t].nl;
+      const nlt = restUnits(rest[t]);
       for (const key of pairLists[t]) unitPtr[Math.floor(key / nlt) + 1]++;
     }
     for (let l = 0; l < nl0; l++) unitPtr[l + 1] += unitPtr[l];
@@ -196,7 +229,7 @@ export class PLSSystem {
     // terms in increasing rest order, levels ascending within a term: rows come out sorted
     for (let t = 0; t < R; t++) {
       const dense = rest[t].kfac !== null;
-      const nlt = dense ? 1 : rest[t].nl;
+      const nlt = restUnits(rest[t]);
       const unitRows = dense ? rest[t].q : rest[t].s;
       const list = pairLists[t];
       const loc = new Int32Array(list.length);
@@ -219,11 +252,12 @@ export class PLSSystem {
     // for a nested block, of its tip), by binary search in the sorted pair list
     const positions = (t: number, column: (i: number) => number): Int32Array => {
       const dense = rest[t].kfac !== null;
-      const nlt = dense ? 1 : rest[t].nl;
+      const nlt = restUnits(rest[t]);
       const refs = rest[t].refs;
       const list = pairLists[t];
       const loc = pairLocal[t];
       const pos = new Int32Array(n);
+      if (list.length === 0) return pos; // no first term: no term-0 columns
       for (let i = 0; i < n; i++) {
         const key = column(i) * nlt + (dense ? 0 : refs[i]);
         let lo = 0, hi = list.length - 1;
@@ -263,10 +297,10 @@ export class PLSSystem {
     this.L00 = new Float64Array(nl0 * s0 * s0);
     this.AR0 = new Float64Array(rowPtr[nl0] * s0);
     this.LR0 = new Float64Array(rowPtr[nl0] * s0);
-    // The rest part: sparse when its terms allow it (no known covariance between levels) and the
-    // symbolic factor is much cheaper than the dense block (nested and partially crossed designs),
-    // else dense.
-    const eligible = first !== null && tree === null && R > 0 && rest.every((t) => t.kfac === null && t.kprec === null && t.tree === null);
+    // The rest part: sparse when its terms allow it (a known covariance in precision form, not in
+    // factor form) and the symbolic factor is much cheaper than the dense block (nested and
+    // partially crossed designs, trees, relatedness beside other terms), else dense.
+    const eligible = tree === null && R > 0 && rest.every((t) => t.kfac === null);
     const m = this.m;
     // past the dense limit the sparse route is the only one: refuse before its symbolic analysis
     // when the outer products alone would not fit (20,000 × 20,000 ratings: GBs for the pattern)
@@ -275,16 +309,21 @@ export class PLSSystem {
       ? SparseRest.build(rest, this.roff, n, p, rowPtr, rowIdx, nl0, (sym) => route === "sparse" || m > MAX_DENSE || sym.flops <= 0.3 * (m * m * m) / 3, share?.sparse?.shared ?? null)
       : null;
     this.sparse = sparse;
+    // a probe for the sparse route that did not take it: no dense part (the caller builds another)
+    this.declined = probe && sparse === null;
     // Two m×m matrices (A_RR, L_RR) and a dense factorization per evaluation: past this size the
     // memory alone is 4 GB and one evaluation takes many minutes — say so instead of starting.
-    if (this.sparse === null && this.m > MAX_DENSE) {
+    if (this.sparse === null && !this.declined && this.m > MAX_DENSE) {
       const what = rest.map((t) => `(${t.term.cnames.length === 1 && t.term.cnames[0] === "(Intercept)" ? "1" : t.term.cnames.join(" + ")} | ${t.term.group}) with ${t.q.toLocaleString("en")} effects`).join(", ");
-      throw new TooLargeError(`the model is too large for glmm's dense part: ${what} besides the first term${first ? ` (${first.term.group}, sparse)` : ""} make a ${this.m.toLocaleString("en")}² matrix (${((2 * 8 * this.m * this.m) / 2 ** 30).toFixed(1)} GiB, and a q³ factorization per evaluation); glmm takes up to ${MAX_DENSE.toLocaleString("en")} — terms with a known covariance (or a tree beside other large terms) stay in the dense part`);
+      throw new TooLargeError(`the model is too large for glmm's dense part: ${what} besides the first term${first ? ` (${first.term.group}, sparse)` : ""} make a ${this.m.toLocaleString("en")}² matrix (${((2 * 8 * this.m * this.m) / 2 ** 30).toFixed(1)} GiB, and a q³ factorization per evaluation); glmm takes up to ${MAX_DENSE.toLocaleString("en")} — terms with a known covariance in factor form (an ill-conditioned matrix) stay in the dense part`);
     }
 
-    this.ARR = new Float64Array(sparse ? 0 : this.m * this.m);
-    this.LRR = new Float64Array(sparse ? 0 : this.m * this.m);
+    this.ARR = new Float64Array(sparse || this.declined ? 0 : this.m * this.m);
+    this.LRR = new Float64Array(sparse || this.declined ? 0 : this.m * this.m);
   }
+
+  /** a probe (constructor's `probe`) that the sparse route declined: unusable, build the dense system */
+  readonly declined: boolean;
 
   /**
    * Form A from the rows: weights w (null = 1), the X columns (column-major n×p, or null when p = 0)
@@ -580,10 +619,11 @@ export class PLSSystem {
     // --- Ω_RR = Λ_Rᵀ A_RR Λ_R + I (RE part), lower triangle
     LRR.set(ARR);
     for (let t = 0; t < R; t++) scaleRestBlock(LRR, m, this.roff[t], rest[t], this.kfacCache, this.version);
-    // + I, or + Q on a term held in precision form
+    // + I, or + Q on a term held in precision form (dense K⁻¹, or a tree's sparse Q)
     for (let t = 0; t < R; t++) {
-      const o = this.roff[t], q = rest[t].q, kp = rest[t].kprec;
-      if (kp === null) for (let i = o; i < o + q; i++) LRR[i + i * m] += 1;
+      const o = this.roff[t], q = rest[t].q, kp = rest[t].kprec, tr = rest[t].tree;
+      if (tr !== null) addTreePrecision(tr, (i, j, v) => { LRR[o + i + (o + j) * m] += v; });
+      else if (kp === null) for (let i = o; i < o + q; i++) LRR[i + i * m] += 1;
       else for (let j = 0; j < q; j++) for (let i = j; i < q; i++) LRR[o + i + (o + j) * m] += kp.Q[i + j * q];
     }
     // --- subtract L_R0 L_R0ᵀ
@@ -605,7 +645,7 @@ export class PLSSystem {
     for (let i = 0; i < qR; i++) s += Math.log(this.restDiag(i));
     // + log|Q⁻¹| of the terms held in precision form: log|ΛᵀZᵀWZΛ + I| of the u-space model
     let prior = this.tree ? this.tree.logDetA : 0;
-    for (const t of this.rest) if (t.kprec !== null) prior += t.kprec.logDetK;
+    for (const t of this.rest) prior += t.kprec !== null ? t.kprec.logDetK : t.tree !== null ? t.tree.logDetA : 0;
     return 2 * s + prior;
   }
 
@@ -846,10 +886,10 @@ function congruence(B: Float64Array, o: number, lam: Float64Array, s: number, ou
  * M ← Λᵀ M Λ restricted to the block rows/columns of this term (Λ = I elsewhere).
  */
 function scaleRestBlock(M: Float64Array, m: number, off: number, t: SysTerm, cache?: Map<SysTerm, { version: number; C: Float64Array }>, version = -1): void {
-  const { s, nl, lambda } = t;
+  const { s, lambda } = t;
   if (s === 1 && t.kfac === null) {
     const th = lambda[0];
-    const end = off + nl;
+    const end = off + t.q;
     // columns of the term: rows ≥ col; rows of the term in earlier columns
     for (let j = 0; j < m; j++) {
       const cj = j * m;
@@ -940,3 +980,9 @@ function mergeSorted(a: number[], b: number[]): number[] {
   }
   return out;
 }
+
+/** Effect units of a rest term in the pattern: its levels (its nodes for a tree), or one spanning unit for a factor-form known covariance. */
+function restUnits(t: SysTerm): number {
+  return t.kfac !== null ? 1 : t.q / t.s;
+}
+

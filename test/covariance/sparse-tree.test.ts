@@ -13,7 +13,7 @@ import { treeVcv } from "../../src/covariance/vcv.js";
 import { levelTree, levelTreeCovariance, treePrecision } from "../../src/covariance/precision.js";
 import { drawRandomEffects } from "../../src/inference/simulate.js";
 import { Rng } from "../../src/inference/rng.js";
-import { frame, near, readData, reference } from "./helpers.js";
+import { coalescentTree, frame, mixed, near, readData, reference, sameFit } from "./helpers.js";
 
 const phylo = (group: string, text: string, name = "tree.nwk"): KnownCovariance =>
   knownCovarianceFromText({ group, source: "phylo", scale: "height", path: name }, text, name);
@@ -25,27 +25,7 @@ const noDense = (c: KnownCovariance): KnownCovariance => ({
   get K(): Float64Array { throw new Error("the dense K was formed"); },
 });
 
-const mixed = (r: FitResult) => r.fit as FittedLMM | FittedGLMM;
 
-/** Both routes give the same fit: log-likelihood, estimates, SEs, SDs, modes and conditional SDs. */
-function sameFit(a: FitResult, b: FitResult, tol: number): void {
-  near(a.json.logLik, b.json.logLik, tol * Math.max(1, Math.abs(b.json.logLik)), "logLik");
-  a.json.fixef.forEach((f, j) => {
-    const g = b.json.fixef[j];
-    near(f.estimate, g.estimate, 1e-3 * g.se, `estimate ${f.term}`);
-    near(f.se, g.se, 1e-3 * g.se, `se ${f.term}`);
-  });
-  a.json.varcorr.forEach((v, k) => near(v.sd!, b.json.varcorr[k].sd!, 1e-3 * b.json.varcorr[k].sd! + 1e-6, `sd ${v.group}`));
-  const ra = mixed(a).ranef, rb = mixed(b).ranef;
-  for (let t = 0; t < ra.length; t++) {
-    assert.equal(ra[t].levels.length, rb[t].levels.length);
-    const scale = Math.max(...Array.from(rb[t].values[0], Math.abs), 1e-3);
-    for (let l = 0; l < ra[t].levels.length; l++) {
-      near(ra[t].values[0][l], rb[t].values[0][l], 1e-3 * scale, `ranef ${ra[t].group} ${ra[t].levels[l]}`);
-      near(ra[t].condsd![0][l], rb[t].condsd![0][l], 1e-3 * rb[t].condsd![0][l] + 1e-7, `condsd ${ra[t].group} ${ra[t].levels[l]}`);
-    }
-  }
-}
 
 /**
  * A random coalescent tree of n tips (Newick, with `zero` tips on zero-length branches) and data:
@@ -57,32 +37,7 @@ function simulate(n: number, per: number, zero: number, seed: number, balanced =
   const g = new Rng(seed);
   const r = () => g.random();
   const norm = () => g.normal();
-  type Node = { name?: string; h: number; kids?: Node[] };
-  let live: Node[] = Array.from({ length: n }, (_, i) => ({ name: `sp${i}`, h: 0 }));
-  let h = 0;
-  // balanced (n a power of 2): pair neighbours, one unit of height per level
-  for (; balanced && live.length > 1; h++) live = Array.from({ length: live.length / 2 }, (_, i) => ({ h: h + 1, kids: [live[2 * i], live[2 * i + 1]] }));
-  while (live.length > 1) {
-    const k = live.length;
-    h += -Math.log(r()) / ((k * (k - 1)) / 2);
-    const i = Math.floor(r() * k);
-    let j = Math.floor(r() * (k - 1));
-    if (j >= i) j++;
-    const node = { h, kids: [live[i], live[j]] };
-    live = live.filter((_, x) => x !== i && x !== j);
-    live.push(node);
-  }
-  const root = live[0];
-  const value = new Map<string, number>();
-  let zeros = 0;
-  const write = (nd: Node, parentH: number, v: number): string => {
-    let len = parentH - nd.h;
-    if (nd.name && zeros < zero && parentH - nd.h < 0.6 * root.h) { len = 0; zeros++; }
-    const x = v + Math.sqrt(len / root.h) * norm();
-    if (nd.name) { value.set(nd.name, x); return `${nd.name}:${len.toPrecision(12)}`; }
-    return `(${nd.kids!.map((c) => write(c, nd.h, x)).join(",")}):${len.toPrecision(12)}`;
-  };
-  const newick = `(${root.kids!.map((c) => write(c, root.h, 0)).join(",")});`;
+  const { newick, value } = coalescentTree(g, n, zero, balanced);
   const rows = ["species,site,x,count,y"];
   for (let i = 0; i < n; i++)
     for (let k = 0; k < per; k++) {

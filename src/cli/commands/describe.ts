@@ -5,11 +5,13 @@ import { collect, parseRefs } from "../options.js";
 import { TooLargeError, UserError } from "../../errors.js";
 import { CrossedSchur } from "../../lmm/crossed.js";
 import { parseSolver } from "./fit.js";
+import { readCovariances } from "./model-flags.js";
+import { attachCovariances } from "../../fit.js";
 import { buildModel } from "../../formula/index.js";
 import type { ModelStructure } from "../../formula/types.js";
 import { readFrameFile } from "../io.js";
 import { sortTerms } from "../../lmm/reterms.js";
-import { PLSSystem, type SolverInfo } from "../../lmm/system.js";
+import { type SolverInfo, termsAndSystem } from "../../lmm/system.js";
 
 export interface DescribeOptions {
   data: string;
@@ -17,6 +19,8 @@ export interface DescribeOptions {
   ref?: string[];
   format?: string;
   solver?: string;
+  /** --covariance GROUP=KIND:FILE (repeatable) */
+  covariance?: string[];
 }
 
 /** Parse repeated `--ref COL=LEVEL` flags. */
@@ -54,7 +58,7 @@ function solverOf(m: ModelStructure, warnings: string[], solver: "auto" | "direc
     return null;
   }
   try {
-    return new PLSSystem(terms, m.n, m.p).solverInfo;
+    return termsAndSystem(m.reTerms, m.n, m.p).system.solverInfo;
   } catch (e) {
     if (solver === "auto" && e instanceof TooLargeError && CrossedSchur.eligible(terms)) return iterative();
     if (!(e instanceof UserError)) throw e;
@@ -117,7 +121,10 @@ export async function describeCommand(opts: DescribeOptions): Promise<void> {
   const format = opts.format ?? "text";
   if (format !== "text" && format !== "json") throw new UserError(`--format must be text or json, got '${format}'`);
   const frame = readFrameFile(opts.data);
-  const model = buildModel(frame, opts.formula, { refLevels: parseRefFlags(opts.ref) });
+  const covs = readCovariances(opts.covariance);
+  const built = buildModel(frame, opts.formula, { refLevels: parseRefFlags(opts.ref) });
+  // known covariances decide the route too (a tree or relatedness term beside others: sparse)
+  const model = covs.length ? attachCovariances(built, covs) : built;
   const d = describeModel(model, parseSolver(opts.solver));
   process.stdout.write(format === "json" ? JSON.stringify(d, null, 2) + "\n" : formatText(d, frame.source));
 }
@@ -131,5 +138,6 @@ export function registerDescribe(p: Command): void {
     .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
     .option("--format <format>", "text or json", "text")
     .option("--solver <kind>", "auto, direct or iterative: the route a fit with this --solver would take", "auto")
+    .option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects, as for fit (repeatable)", collect, [])
     .action(async (o) => { await describeCommand(o); });
 }
