@@ -14,6 +14,7 @@ import { geeToJSON, type GeeJSON } from "../gee/formula.js";
 import type { GeeResult } from "../gee/types.js";
 import { anova as anovaTable, type AnovaResult, type AnovaType } from "../inference/anova.js";
 import { compareModels, type CompareResult } from "../inference/compare.js";
+import { emmeans as emmeansFn, type EmmeansOptions, type EmmeansResult } from "../inference/emmeans.js";
 import { confint as confintFn, waldConfint, type ConfintOptions as EngineConfintOptions } from "../inference/confint.js";
 import type { ConfintResult } from "../inference/profile.js";
 import { iccR2, type ICCResult } from "../inference/icc.js";
@@ -142,6 +143,7 @@ type Inner =
 const PREDICT_KEYS = ["level", "type", "interval", "confLevel"] as const;
 const CONFINT_KEYS = ["method", "level", "parm", "nsim", "seed"] as const;
 const SIMULATE_KEYS = ["nsim", "seed", "conditional"] as const;
+const EMMEANS_KEYS = ["specs", "by", "at", "type", "adjust", "level", "contrast", "ddf", "weights", "biasAdjust", "sigma"] as const;
 
 /**
  * A fitted model. Made by {@link fit} (LMM, GLMM, or a GLM when the formula has no random-effect
@@ -365,6 +367,19 @@ export class Model {
       return a.#mixed("anova()");
     });
     return compareModels([self, ...others]);
+  }
+
+  /**
+   * Estimated marginal means on the reference grid and their contrasts (R's emmeans): Satterthwaite
+   * or Kenward–Roger df for an LMM, asymptotic for a GLMM, a GLM or a GEE (whose covariance is the
+   * sandwich).
+   */
+  emmeans(options: EmmeansOptions): EmmeansResult {
+    const o = checkOptions(options, EMMEANS_KEYS, "emmeans()");
+    if (!o || !o.specs) throw new UserError("emmeans(): give the factors in `specs`, e.g. { specs: [\"treatment\"] }");
+    // a single name is a one-element list (spreading a string would split it into letters)
+    const names = (x: unknown) => (typeof x === "string" ? [x] : (x as readonly string[] | undefined));
+    return emmeansFn(this.#modelFit(), { ...o, specs: names(o.specs)!, by: names(o.by) });
   }
 
   /** Intraclass correlation and marginal/conditional R² (Nakagawa; the performance package's icc and r2). */
