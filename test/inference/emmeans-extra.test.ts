@@ -1,14 +1,15 @@
-// `glmm emmeans --mean-weights`, `--bias-adjust` and custom `--contrast` coefficients against
-// emmeans 1.8 (test/fixtures/reference/emmeans_extra.R → emmeans_extra.json), through bin/glmm.js
+// `glmm emmeans --mean-weights`, `--bias-adjust`, custom `--contrast` coefficients and `--id` (GEE)
+// against emmeans 1.8 (test/fixtures/reference/emmeans_extra.R → emmeans_extra.json, emmeans_gee.R →
+// emmeans_gee.json), through bin/glmm.js
 // and the library's model.emmeans(). LMM (dietox) cases within 1e-4 relative through the CLI
 // (measured ≤ 1.9e-6); GLMM cases within 1e-6 with lme4's β, vcov and σ substituted (measured
 // ≤ 3e-10), and within 2e-3 with glmm's own fit (measured ≤ 9e-4: lme4's optimum is a few 1e-4 off
-// the exact Laplace one).
+// the exact Laplace one). GEE cases (--id, geeglm) within 1e-4 (measured ≤ 3e-9).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { fit } from "../../src/api/fit.js";
+import { fit, gee } from "../../src/api/fit.js";
 import { emmeans, type EmmeansOptions, type EmmWeights } from "../../src/inference/emmeans.js";
 import { fitModel, type ModelFit } from "../../src/inference/model.js";
 import { parseContrast } from "../../src/cli/commands/emmeans.js";
@@ -99,6 +100,24 @@ for (const c of ref.custom) {
   }
 }
 
+const gees = reference("emmeans_gee.json");
+for (const c of gees) {
+  test(`glmm emmeans --id (CLI), ${c.name}: means, contrasts, limits and p within 1e-4 of emmeans on geeglm`, () => {
+    const out = JSON.parse(glmm(["emmeans", ...c.args, "--format", "json"]));
+    assert.equal(out.dfMethod, "asymptotic");
+    compareRows(out.means, c.means, 1e-4, c.name);
+    compareRows(out.contrasts, c.contrasts, 1e-4, c.name);
+  });
+}
+
+test("model.emmeans() (library) on a GEE: the sandwich covariance, as emmeans on geeglm within 1e-4", () => {
+  const c = gees[0];
+  const r = gee(data("dietox.csv"), "Weight ~ Evit + Cu + Time", { id: "Pig", corstr: "exchangeable" }).emmeans({ specs: ["Cu"] });
+  compareRows(r.means, c.means, 1e-4, c.name);
+  compareRows(r.contrasts, c.contrasts, 1e-4, c.name);
+  assert.throws(() => fit(data("dietox.csv"), "Weight ~ Evit + Cu + Time").emmeans({ specs: ["Cu"] }), /emmeans\(\) needs a mixed model or a GEE/);
+});
+
 test("model.emmeans() (library): proportional weights and custom contrasts as emmeans within 1e-4", () => {
   const m = fit(data("dietox.csv"), "Weight ~ Evit * Cu + Time + (1 | Pig)");
   const w = ref.weights[0];
@@ -126,4 +145,5 @@ test("glmm emmeans: custom contrasts from a JSON file, text notes, and one-line 
   fails([...D, "--specs", "Cu", "--mean-weights", "prop"], /--mean-weights must be one of equal, proportional, outer, cells, flat/);
   fails([...C, "--sigma", "1"], /--sigma .* with --bias-adjust/);
   fails([...C.slice(0, -2), "--bias-adjust"], /--bias-adjust applies to response-scale means/);
+  fails([...D, "--specs", "Cu", "--corstr", "ar1"], /--corstr is a GEE option: give the cluster column with --id/);
 });

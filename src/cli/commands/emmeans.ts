@@ -6,8 +6,10 @@ import { UserError } from "../../errors.js";
 import { ADJUSTMENTS, CONTRASTS, EMM_WEIGHTS, emmeans, type Adjust, type ContrastKind, type CustomContrasts, type EmmeansResult, type EmmWeights } from "../../inference/emmeans.js";
 import { parseDdfMethod } from "../../inference/kenward-roger.js";
 import { fmt, formatColumn, formatP, formatTable } from "../../report/table.js";
-import { readTextFile } from "../io.js";
-import { collect } from "../options.js";
+import { geeFromFrame } from "../../gee/formula.js";
+import { fixedEffectsFit, type ModelFit } from "../../inference/model.js";
+import { readFrameFile, readTextFile } from "../io.js";
+import { collect, parseRefs } from "../options.js";
 import { addModelFlags, checkFormat, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
 interface EmmeansFlags extends ModelFlags {
@@ -22,6 +24,27 @@ interface EmmeansFlags extends ModelFlags {
   meanWeights: string;
   biasAdjust?: boolean;
   sigma?: string;
+  /** a GEE (geepack's geeglm) clustered by this column instead of a mixed model */
+  id?: string;
+  corstr: string;
+  mdep: string;
+  time?: string;
+  stdErr: string;
+}
+
+/** the model: a mixed model from the formula, or with --id a GEE (sandwich covariance, asymptotic df) */
+function loadModel(o: EmmeansFlags): { model: ModelFit; warnings: string[] } {
+  if (o.id === undefined) {
+    for (const [flag, v, dflt] of [["--corstr", o.corstr, "independence"], ["--mdep", o.mdep, "1"], ["--time", o.time, undefined], ["--std-err", o.stdErr, "san.se"]] as const)
+      if (v !== dflt) throw new UserError(`${flag} is a GEE option: give the cluster column with --id`);
+    const { model } = loadAndFit(o);
+    return { model, warnings: modelWarnings(model) };
+  }
+  if (o.ddf !== "satterthwaite") throw new UserError("--ddf is for mixed models: a GEE's means have asymptotic df");
+  const formula = Array.isArray(o.formula) ? o.formula[0] : o.formula;
+  const frame = readFrameFile(o.data);
+  const g = geeFromFrame(frame, formula, { ...o, id: o.id, refLevels: parseRefs(o.ref) }, (k) => `--${k}`, "glmm emmeans --id");
+  return { model: fixedEffectsFit(frame, formula, { weights: o.weights }, g.model, { ...g.result, beta: g.result.coefficients }), warnings: g.warnings };
 }
 
 const list = (s: string | undefined) => (s ?? "").split(",").map((x) => x.trim()).filter((x) => x !== "");
@@ -134,12 +157,12 @@ export async function emmeansCommand(o: EmmeansFlags): Promise<void> {
   if (!(level > 0 && level < 1)) throw new UserError(`--level must be a number between 0 and 1, not '${o.level}'`);
   const specs = list(o.specs);
   const at = parseAt(o.at);
-  const { model: m } = loadAndFit(o);
+  const { model: m, warnings: fitWarnings } = loadModel(o);
   const r = emmeans(m, {
     specs, by: list(o.by), at, type: o.type, adjust: o.adjust as Adjust | undefined, level, ddf: parseDdfMethod(o.ddf), contrast,
     weights: o.meanWeights as EmmWeights, biasAdjust: o.biasAdjust === true, sigma,
   });
-  const warnings = [...modelWarnings(m), ...r.warnings];
+  const warnings = [...fitWarnings, ...r.warnings];
   printWarnings(warnings);
   if (o.format === "json") process.stdout.write(toJSON({ ...r, warnings }) + "\n");
   else process.stdout.write(text(r));
@@ -158,6 +181,11 @@ export function registerEmmeans(p: Command): void {
     .option("--mean-weights <kind>", "averaging over the other factors (emmeans' weights): equal, proportional (to the observed frequencies of their level combinations), outer, cells or flat", "equal")
     .option("--bias-adjust", "with --type response: emmeans' bias-adjusted back-transform for the mean over the random effects (sigma = sqrt of the sum of the random-effect variances)")
     .option("--sigma <sd>", "the SD of the bias adjustment instead of the random effects' total")
+    .option("--id <column>", "fit a GEE (geepack's geeglm) with clusters from this column instead of a mixed model: sandwich covariance, asymptotic df (as emmeans on a geeglm fit)")
+    .option("--corstr <structure>", "with --id: independence, exchangeable, ar1, unstructured, mdep", "independence")
+    .option("--mdep <m>", "with --id: m of the m-dependent structure", "1")
+    .option("--time <column>", "with --id: within-cluster order (and gaps for ar1)")
+    .option("--std-err <type>", "with --id: san.se (robust), md (Mancl-DeRouen), model", "san.se")
     .option("--level <p>", "confidence level", "0.95")
     .option("--ddf <method>", "LMM df: satterthwaite or kenward-roger (with the KR-adjusted covariance; REML fits)", "satterthwaite")
     .option("--format <format>", "text or json", "text")
