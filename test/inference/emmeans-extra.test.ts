@@ -1,6 +1,6 @@
 // `glmm emmeans --mean-weights`, `--bias-adjust`, custom `--contrast` coefficients and `--id` (GEE)
-// against emmeans 1.8 (test/fixtures/reference/emmeans_extra.R → emmeans_extra.json, emmeans_gee.R →
-// emmeans_gee.json), through bin/glmm.js
+// against emmeans 1.8 (test/fixtures/reference/emmeans_extra.R → emmeans_extra.json),
+// through bin/glmm.js
 // and the library's model.emmeans(). LMM (dietox) cases within 1e-4 relative through the CLI
 // (measured ≤ 1.9e-6); GLMM cases within 1e-6 with lme4's β, vcov and σ substituted (measured
 // ≤ 3e-10), and within 2e-3 with glmm's own fit (measured ≤ 9e-4: lme4's optimum is a few 1e-4 off
@@ -100,7 +100,7 @@ for (const c of ref.custom) {
   }
 }
 
-const gees = reference("emmeans_gee.json");
+const gees = ref.gee;
 for (const c of gees) {
   test(`glmm emmeans --id (CLI), ${c.name}: means, contrasts, limits and p within 1e-4 of emmeans on geeglm`, () => {
     const out = JSON.parse(glmm(["emmeans", ...c.args, "--format", "json"]));

@@ -9,6 +9,7 @@ import { fmt, formatColumn, formatP, formatTable } from "../../report/table.js";
 import { geeFromFrame } from "../../gee/formula.js";
 import { fixedEffectsFit, type ModelFit } from "../../inference/model.js";
 import { readFrameFile, readTextFile } from "../io.js";
+import { addGeeFlags } from "./gee.js";
 import { collect, parseRefs } from "../options.js";
 import { addModelFlags, checkFormat, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
@@ -182,12 +183,8 @@ export function registerEmmeans(p: Command): void {
     .option("--bias-adjust", "with --type response: emmeans' bias-adjusted back-transform for the mean over the random effects (sigma = sqrt of the sum of the random-effect variances)")
     .option("--sigma <sd>", "the SD of the bias adjustment instead of the random effects' total")
     .option("--id <column>", "fit a GEE (geepack's geeglm) with clusters from this column instead of a mixed model: sandwich covariance, asymptotic df (as emmeans on a geeglm fit)")
-    .option("--corstr <structure>", "with --id: independence, exchangeable, ar1, unstructured, mdep", "independence")
-    .option("--mdep <m>", "with --id: m of the m-dependent structure", "1")
-    .option("--time <column>", "with --id: within-cluster order (and gaps for ar1)")
-    .option("--std-err <type>", "with --id: san.se (robust), md (Mancl-DeRouen), model", "san.se")
     .option("--level <p>", "confidence level", "0.95")
     .option("--ddf <method>", "LMM df: satterthwaite or kenward-roger (with the KR-adjusted covariance; REML fits)", "satterthwaite")
-    .option("--format <format>", "text or json", "text")
-    .action(async (o) => { await emmeansCommand(o); });
+    .option("--format <format>", "text or json", "text");
+  addGeeFlags(cmd, "with --id: ").action(async (o) => { await emmeansCommand(o); });
 }
