@@ -293,6 +293,7 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   });
   const response = type === "response" && link.name !== "identity";
   if (options.biasAdjust && type !== "response") throw new UserError("the bias adjustment applies to response-scale means (type \"response\")");
+  if (options.biasAdjust && response && options.sigma === undefined && f.terms.length === 0) throw new UserError("the bias adjustment needs sigma: the model has no random effects");
   const biasSigma = options.biasAdjust && response ? options.sigma ?? totalRandomSD(m) : null;
   if (biasSigma !== null && !(biasSigma >= 0 && Number.isFinite(biasSigma))) throw new UserError(`sigma of the bias adjustment must be a non-negative number, not ${biasSigma}`);
   const back = biasSigma === null ? link : biasAdjusted(link, biasSigma);

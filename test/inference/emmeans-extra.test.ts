@@ -122,6 +122,8 @@ test("model.emmeans() (library) on a GEE: the sandwich covariance, as emmeans on
   compareRows(r.means, c.means, 1e-4, c.name);
   compareRows(r.contrasts, c.contrasts, 1e-4, c.name);
   assert.throws(() => fit(data("dietox.csv"), "Weight ~ Evit + Cu + Time").emmeans({ specs: ["Cu"] }), /emmeans\(\) needs a mixed model or a GEE/);
+  const gb = gee(data("cbpp.csv"), "cbind(incidence, size - incidence) ~ factor(period)", { id: "herd", family: "binomial", corstr: "exchangeable" });
+  assert.throws(() => gb.emmeans({ specs: ["period"], type: "response", biasAdjust: true }), /the bias adjustment needs sigma: the model has no random effects/);
 });
 
 test("model.emmeans() (library): proportional weights and custom contrasts as emmeans within 1e-4", () => {
