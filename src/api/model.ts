@@ -14,10 +14,11 @@ import { geeToJSON, type GeeJSON } from "../gee/formula.js";
 import type { GeeResult } from "../gee/types.js";
 import { anova as anovaTable, type AnovaResult, type AnovaType } from "../inference/anova.js";
 import { compareModels, type CompareResult } from "../inference/compare.js";
+import { emmeans as emmeansFn, type EmmeansOptions, type EmmeansResult } from "../inference/emmeans.js";
 import { confint as confintFn, waldConfint, type ConfintOptions as EngineConfintOptions } from "../inference/confint.js";
 import type { ConfintResult } from "../inference/profile.js";
 import { iccR2, type ICCResult } from "../inference/icc.js";
-import { fromFitResult, type ModelFit } from "../inference/model.js";
+import { fixedEffectsFit, fromFitResult, type ModelFit } from "../inference/model.js";
 import { predict as predictFn, type PredictLevel } from "../inference/predict.js";
 import { ranefRows, type RanefRow } from "../inference/ranef.js";
 import { simulateResponses } from "../inference/simulate.js";
@@ -146,6 +147,7 @@ type Inner =
 const PREDICT_KEYS = ["level", "type", "interval", "confLevel"] as const;
 const CONFINT_KEYS = ["method", "level", "parm", "nsim", "seed"] as const;
 const SIMULATE_KEYS = ["nsim", "seed", "conditional"] as const;
+const EMMEANS_KEYS = ["specs", "by", "at", "type", "adjust", "level", "contrast", "ddf", "weights", "biasAdjust", "sigma"] as const;
 
 /**
  * A fitted model. Made by {@link fit} (LMM, GLMM, or a GLM when the formula has no random-effect
@@ -371,6 +373,21 @@ export class Model {
     return compareModels([self, ...others]);
   }
 
+  /**
+   * Estimated marginal means on the reference grid and their contrasts (R's emmeans): Satterthwaite
+   * or Kenward–Roger df for an LMM, asymptotic for a GLMM, a GLM or a GEE (whose covariance is the
+   * sandwich).
+   */
+  emmeans(options: EmmeansOptions): EmmeansResult {
+    const o = checkOptions(options, EMMEANS_KEYS, "emmeans()");
+    if (!o || !o.specs) throw new UserError("emmeans(): give the factors in `specs`, e.g. { specs: [\"treatment\"] }");
+    // (a GLM's t-based df are not implemented: its means would get z intervals)
+    if (this.kind === "glm") throw new UserError("emmeans() needs a mixed model or a GEE; this is a GLM");
+    // a single name is a one-element list (spreading a string would split it into letters)
+    const names = (x: unknown) => (typeof x === "string" ? [x] : (x as readonly string[] | undefined));
+    return emmeansFn(this.#modelFit(), { ...o, specs: names(o.specs)!, by: names(o.by) });
+  }
+
   /** Intraclass correlation and marginal/conditional R² (Nakagawa; the performance package's icc and r2). */
   icc(): ICCResult {
     return iccR2(this.#mixed("icc()"));
@@ -442,10 +459,8 @@ export class Model {
     const i = this.#inner;
     if (i.kind !== "gee" && i.mf) return i.mf;
     const ms = this.structure;
-    const fixedOnly = i.kind === "gee"
-      ? { kind: "glm", family: i.gee.family, link: i.gee.link, xnames: i.gee.xnames, beta: i.gee.coefficients, vcov: i.gee.vcov, terms: [] }
-      : i.res.fit;
-    return { frame: this.data, formula: this.formula, options: this.#options, ms, fit: fixedOnly, weights: null } as unknown as ModelFit;
+    if (i.kind === "gee") return fixedEffectsFit(this.data, this.formula, {}, ms, { ...i.gee, beta: i.gee.coefficients });
+    return { frame: this.data, formula: this.formula, options: this.#options, ms, fit: i.res.fit, weights: null } as unknown as ModelFit;
   }
 }
 

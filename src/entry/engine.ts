@@ -38,7 +38,7 @@ export * from "../covariance/index.js";
 export * from "../singlecell/index.js";
 // plots: vega-lite specs (the svg module above has dependency-free forest/network SVGs of its own)
 export {
-  caterpillarSpec, residualSpec, qqSpec, qqPoints, ppoints, profileSpec, forestSpec, networkSpec, mergeEdges,
+  caterpillarSpec, residualSpec, qqSpec, qqPoints, ppoints, profileSpec, forestSpec, emmeansSpecs, networkSpec, mergeEdges,
   volcanoSpec, pvalueHistogramSpec, pvalueBins, fitPlotSpecs, plotResiduals, ranefSeries,
 } from "../report/plots/index.js";
 export type { PlotSpec, CaterpillarRow, ProfileRow, ForestStudy, ForestPooled, DERow, FitPlotSpecs } from "../report/plots/index.js";

@@ -16,6 +16,7 @@ import { parseFormula } from "../formula/index.js";
 import { pt2, qt } from "./distributions.js";
 import type { ModelFit } from "./model.js";
 import { newDesign } from "./newdata.js";
+import { termCovariances } from "./marginal.js";
 import { ptukeyUpper, qtukeyUpper } from "./ptukey.js";
 import { kenwardRoger, krDf, type DdfMethod } from "./kenward-roger.js";
 import { Satterthwaite } from "./satterthwaite.js";
@@ -29,6 +30,16 @@ export const ADJUSTMENTS: readonly Adjust[] = ["tukey", "sidak", "holm", "bonfer
 export type ContrastKind = "pairwise" | "trt.vs.ctrl" | "consec";
 /** The contrast families `--contrast` takes, as emmeans names them. */
 export const CONTRASTS: readonly ContrastKind[] = ["pairwise", "trt.vs.ctrl", "consec"];
+/** Custom contrasts: name → one coefficient per mean of a `by` group (emmeans' contrast(e, list(...))). */
+export type CustomContrasts = Readonly<Record<string, readonly number[]>>;
+/**
+ * How the means average over the factors not in specs/by (emmeans' `weights`): equal; proportional to
+ * the observed frequencies of the averaged-over level combinations; outer (products of their marginal
+ * frequencies); cells (each cell's own frequencies); flat (equal over the cells that have data).
+ */
+export type EmmWeights = "equal" | "proportional" | "outer" | "cells" | "flat";
+/** Every {@link EmmWeights} value, for option checking. */
+export const EMM_WEIGHTS: readonly EmmWeights[] = ["equal", "proportional", "outer", "cells", "flat"];
 
 /** Options of {@link emmeans}: specs, by, type (link or response), contrasts, adjustment and level. */
 export interface EmmeansOptions {
@@ -40,12 +51,21 @@ export interface EmmeansOptions {
   readonly at?: Readonly<Record<string, readonly string[]>>;
   /** "link" (default) or "response" (back-transformed; no-op for the identity link) */
   readonly type?: "link" | "response";
-  /** p-value adjustment of the pairwise contrasts (default "tukey") */
+  /** p-value adjustment of the contrasts (default "tukey"; "none" for custom contrasts, as emmeans) */
   readonly adjust?: Adjust;
   /** confidence level (default 0.95) */
   readonly level?: number;
-  /** which contrasts (default "pairwise") */
-  readonly contrast?: ContrastKind;
+  /** which contrasts (default "pairwise"), or custom ones by name */
+  readonly contrast?: ContrastKind | CustomContrasts;
+  /** weights of the averaging over the other factors (default "equal") */
+  readonly weights?: EmmWeights;
+  /**
+   * type "response" of a GLMM: emmeans' second-order bias adjustment of the back-transform,
+   * g⁻¹(η) + σ²/2·(g⁻¹)''(η), for the mean over the random effects
+   */
+  readonly biasAdjust?: boolean;
+  /** σ of the bias adjustment (default: √ of the sum of the random-effect variances) */
+  readonly sigma?: number;
   /** LMM df: "satterthwaite" (default) or "kenward-roger" (then also the KR-adjusted vcov, as emmeans' lmer.df = "kenward-roger") */
   readonly ddf?: DdfMethod;
 }
@@ -92,7 +112,11 @@ export interface EmmeansResult {
   readonly adjust: Adjust;
   /** the adjustment of the contrasts' confidence limits (holm and BH fall back to bonferroni, as in emmeans) */
   readonly ciAdjust: Adjust;
-  readonly contrast: ContrastKind;
+  /** the contrast family, or "custom" */
+  readonly contrast: ContrastKind | "custom";
+  readonly weights: EmmWeights;
+  /** σ of the bias adjustment of the response-scale means, or null when not adjusted */
+  readonly biasAdjustSigma: number | null;
   readonly level: number;
   /** covariates held fixed, with their values */
   readonly covariates: Readonly<Record<string, number>>;
@@ -101,7 +125,8 @@ export interface EmmeansResult {
   readonly warnings: string[];
 }
 
-interface GridVar { readonly name: string; readonly values: string[]; readonly numeric: boolean }
+/** a grid variable; for a factor, `codes` maps each fitted row to its value index (-1 when not in the grid) */
+interface GridVar { readonly name: string; readonly values: string[]; readonly numeric: boolean; readonly codes?: Int32Array }
 
 function mean(col: Float64Array, rows: Int32Array): number {
   let s = 0;
@@ -131,7 +156,9 @@ function gridVariables(m: ModelFit, at: Readonly<Record<string, readonly string[
         if (bad.length) throw new UserError(`--at ${col}: '${bad[0]}' is not a level of '${col}' (levels: ${levels.join(", ")})`);
         levels = [...at[col]];
       }
-      vars.push({ name: col, values: levels, numeric: false });
+      const toGrid = new Int32Array(v.factor.levels.length).fill(-1);
+      levels.forEach((l, gi) => { toGrid[v.factor!.levels.indexOf(l)] = gi; });
+      vars.push({ name: col, values: levels, numeric: false, codes: Int32Array.from(v.factor.codes, (c) => (c >= 0 ? toGrid[c] : -1)) });
       return;
     }
     for (const col of columnsOf(v.expr)) {
@@ -245,20 +272,31 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   // an offset() term enters every mean at its average over the fitted rows (emmeans' `.offset.`)
   let offMean = 0;
   if (m.ms.offset) { for (const v of m.ms.offset) offMean += v; offMean /= m.ms.n; }
-  const count = new Int32Array(nBy * nSpec);
-  const cellOf = (ix: number[], which: number[]) => which.reduceRight((c, i) => c * vars[i].values.length + ix[i], 0);
-  for (let g = 0; g < G; g++) {
-    const c = cellOf(index[g], bi) * nSpec + cellOf(index[g], si);
-    count[c]++;
-    for (let j = 0; j < p; j++) L[c][j] += X[g + j * G];
-  }
-  L.forEach((l, c) => { for (let j = 0; j < p; j++) l[j] /= count[c]; });
   const levelsOf = (c: number, which: number[]) => {
     const out: Record<string, string> = {};
     for (const i of which) { out[vars[i].name] = vars[i].values[c % vars[i].values.length]; c = Math.floor(c / vars[i].values.length); }
     return out;
   };
+  const cellOf = (ix: number[], which: number[]) => which.reduceRight((c, i) => c * vars[i].values.length + ix[i], 0);
+  const weights = options.weights ?? "equal";
+  if (!EMM_WEIGHTS.includes(weights)) throw new UserError(`the weights must be one of ${EMM_WEIGHTS.join(", ")}, not '${weights}'`);
+  const w = gridWeights(m, vars, index, [...si, ...bi], weights);
+  const total = new Float64Array(nBy * nSpec);
+  for (let g = 0; g < G; g++) {
+    const c = cellOf(index[g], bi) * nSpec + cellOf(index[g], si);
+    total[c] += w[g];
+    if (w[g] !== 0) for (let j = 0; j < p; j++) L[c][j] += w[g] * X[g + j * G];
+  }
+  L.forEach((l, c) => {
+    if (!(total[c] > 0)) throw new UserError(`emmeans: no observations in the cell ${Object.entries({ ...levelsOf(c % nSpec, si), ...levelsOf(Math.floor(c / nSpec), bi) }).map(([k, v]) => `${k} = ${v}`).join(", ")}, so it has no ${weights} weights`);
+    for (let j = 0; j < p; j++) l[j] /= total[c];
+  });
   const response = type === "response" && link.name !== "identity";
+  if (options.biasAdjust && type !== "response") throw new UserError("the bias adjustment applies to response-scale means (type \"response\")");
+  if (options.biasAdjust && response && options.sigma === undefined && f.terms.length === 0) throw new UserError("the bias adjustment needs sigma: the model has no random effects");
+  const biasSigma = options.biasAdjust && response ? options.sigma ?? totalRandomSD(m) : null;
+  if (biasSigma !== null && !(biasSigma >= 0 && Number.isFinite(biasSigma))) throw new UserError(`sigma of the bias adjustment must be a non-negative number, not ${biasSigma}`);
+  const back = biasSigma === null ? link : biasAdjusted(link, biasSigma);
   const quant = (df: number) => (Number.isFinite(df) ? qt(1 - (1 - level) / 2, df) : qnorm(1 - (1 - level) / 2));
   const means: EmmRow[] = L.map((l, c) => {
     const lc = lin(l);
@@ -266,26 +304,38 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
     const q = quant(df);
     let row = { estimate: est, se, df, lower: est - q * se, upper: est + q * se };
     if (response) {
-      const a = link.linkinv(row.lower), b = link.linkinv(row.upper);
-      row = { estimate: link.linkinv(est), se: Math.abs(link.muEta(est)) * se, df, lower: Math.min(a, b), upper: Math.max(a, b) };
+      const a = back.linkinv(row.lower), b = back.linkinv(row.upper);
+      row = { estimate: back.linkinv(est), se: Math.abs(back.muEta(est)) * se, df, lower: Math.min(a, b), upper: Math.max(a, b) };
     }
     return { levels: { ...levelsOf(c % nSpec, si), ...levelsOf(Math.floor(c / nSpec), bi) }, ...row };
   });
   // contrasts within each by group, in emmeans' order and labels (pairwise: 1-2, 1-3, ..., 2-3, ...;
   // trt.vs.ctrl: 2-1, 3-1, ...; consec: 2-1, 3-2, ...)
-  const contrastScale = response && link.name === "log" ? "ratio" : response && link.name === "logit" ? "odds.ratio" : "difference";
-  const contrasts: EmmContrastRow[] = [];
   // emmeans' contrast labels: a numeric level gets its variable's name, one with an operator parentheses
   const levelText = (name: string, l: string) => (/^[-+]?[0-9.]/.test(l) ? `${name}${l}` : /[-+*/]/.test(l) ? `(${l})` : l);
   const specLabel = (c: number) => Object.entries(levelsOf(c, si)).map(([k, l]) => levelText(k, l)).join(" ");
-  const kind = options.contrast ?? "pairwise";
-  if (!CONTRASTS.includes(kind)) throw new UserError(`the contrast must be one of ${CONTRASTS.join(", ")}, not '${kind}'`);
-  const pairs: [number, number][] = [];
-  if (kind === "pairwise") for (let i = 0; i < nSpec; i++) for (let j = i + 1; j < nSpec; j++) pairs.push([i, j]);
-  else for (let i = 1; i < nSpec; i++) pairs.push([i, kind === "consec" ? i - 1 : 0]);
-  // Tukey's range distribution fits one family of all pairs only: emmeans uses Šidák otherwise
-  const family = pairs.length;
-  const pAdjust: Adjust = family < 2 ? "none" : adjust === "tukey" && kind !== "pairwise" ? "sidak" : adjust;
+  const spec = options.contrast ?? "pairwise";
+  const custom = typeof spec === "object" ? customContrasts(spec, nSpec, Array.from({ length: nSpec }, (_, c) => specLabel(c))) : null;
+  const kind = custom ? "custom" : (spec as ContrastKind);
+  if (!custom && !CONTRASTS.includes(kind as ContrastKind)) throw new UserError(`the contrast must be one of ${CONTRASTS.join(", ")} or custom coefficients, not '${kind}'`);
+  // a contrast is back-transformed to a ratio only when every contrast's coefficients sum to zero (as emmeans)
+  const ratioLink = response && (link.name === "log" || link.name === "logit") && (!custom || custom.every((c) => c.zeroSum));
+  const contrastScale = !ratioLink ? "difference" : link.name === "log" ? "ratio" : "odds.ratio";
+  const contrasts: EmmContrastRow[] = [];
+  const sep = contrastScale === "difference" ? " - " : " / ";
+  const cs: { name: string; coef: Float64Array }[] = custom ?? [];
+  const pair = (i: number, j: number) => {
+    const coef = new Float64Array(nSpec);
+    coef[i] = 1; coef[j] = -1;
+    cs.push({ name: `${specLabel(i)}${sep}${specLabel(j)}`, coef });
+  };
+  if (kind === "pairwise") for (let i = 0; i < nSpec; i++) for (let j = i + 1; j < nSpec; j++) pair(i, j);
+  else if (!custom) for (let i = 1; i < nSpec; i++) pair(i, kind === "consec" ? i - 1 : 0);
+  // Tukey's range distribution fits one family of all pairs only: emmeans uses Šidák otherwise;
+  // custom contrasts are not adjusted unless asked (emmeans' default for a list of contrasts)
+  const family = cs.length;
+  const adjustOf = custom && options.adjust === undefined ? "none" : adjust;
+  const pAdjust: Adjust = family < 2 ? "none" : adjustOf === "tukey" && kind !== "pairwise" ? "sidak" : adjustOf;
   const ciAdjust: Adjust = pAdjust === "holm" || pAdjust === "BH" ? "bonferroni" : pAdjust;
   const alpha = 1 - level;
   const critical = (df: number): number => {
@@ -297,12 +347,13 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   };
   for (let b = 0; b < nBy; b++) {
     const raw: { name: string; est: number; se: number; df: number; t: number; p: number }[] = [];
-    for (const [i, j] of pairs) {
-      const l = L[b * nSpec + i].map((x, a) => x - L[b * nSpec + j][a]);
+    for (const { name, coef } of cs) {
+      const l = new Float64Array(p);
+      coef.forEach((k, i) => { if (k !== 0) for (let a = 0; a < p; a++) l[a] += k * L[b * nSpec + i][a]; });
       const { est, se, df } = lin(l);
       const t = est / se;
       const pr = Number.isFinite(df) ? pt2(t, df) : 2 * pnormUpper(Math.abs(t));
-      raw.push({ name: `${specLabel(i)}${contrastScale === "difference" ? " - " : " / "}${specLabel(j)}`, est, se, df, t, p: pr });
+      raw.push({ name, est, se, df, t, p: pr });
     }
     const adj = adjustP(raw.map((r) => r.p), pAdjust, (i) => ptukeyUpper(Math.SQRT2 * Math.abs(raw[i].t), nSpec, raw[i].df));
     raw.forEach((r, i) => {
@@ -315,7 +366,81 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   }
   return {
     specs, by, link: link.name, type, contrastScale,
-    dfMethod: kr ? "Kenward-Roger" : sat ? "Satterthwaite" : "asymptotic", adjust: pAdjust, ciAdjust, contrast: kind, level,
+    dfMethod: kr ? "Kenward-Roger" : sat ? "Satterthwaite" : "asymptotic", adjust: pAdjust, ciAdjust, contrast: kind, weights, biasAdjustSigma: biasSigma, level,
     covariates: Object.fromEntries(fixed), means, contrasts, warnings,
+  };
+}
+
+/** Check custom contrasts against the number of means per group; flag the ones summing to zero. */
+function customContrasts(spec: CustomContrasts, nSpec: number, labels: readonly string[]): { name: string; coef: Float64Array; zeroSum: boolean }[] {
+  const names = Object.keys(spec);
+  if (names.length === 0) throw new UserError("custom contrasts: no contrast given");
+  return names.map((name) => {
+    const k = spec[name];
+    if (name.trim() === "") throw new UserError("custom contrasts: a contrast has an empty name");
+    if (!Array.isArray(k) || k.length !== nSpec) throw new UserError(`contrast '${name}' has ${Array.isArray(k) ? k.length : 0} coefficients, but there are ${nSpec} means per group (${labels.join(", ")})`);
+    if (!k.every((x) => typeof x === "number" && Number.isFinite(x))) throw new UserError(`contrast '${name}': every coefficient must be a finite number`);
+    const scale = Math.max(...k.map(Math.abs));
+    if (scale === 0) throw new UserError(`contrast '${name}' has only zero coefficients`);
+    const sum = k.reduce((a, x) => a + x, 0);
+    return { name, coef: Float64Array.from(k), zeroSum: Math.abs(sum) <= 1e-8 * scale };
+  });
+}
+
+/**
+ * Weight of every grid point in its cell's average (emmeans' `weights`). The frequencies are those
+ * of the fitted rows (summing prior weights when the model has them, as emmeans' `.wgt.`), per
+ * combination of factor levels; covariate values all share their factor combination's frequency.
+ */
+function gridWeights(m: ModelFit, vars: readonly GridVar[], index: readonly number[][], kept: readonly number[], weights: EmmWeights): Float64Array {
+  const G = index.length;
+  const out = new Float64Array(G);
+  if (weights === "equal") return out.fill(1);
+  const fac = vars.map((v, i) => (v.codes ? i : -1)).filter((i) => i >= 0);
+  const key = (ix: readonly number[], which: readonly number[]) => which.reduce((c, i) => c * vars[i].values.length + ix[i], 0);
+  const freq = new Map<number, number>();
+  const n = m.ms.n;
+  for (let r = 0; r < n; r++) {
+    const ix = vars.map((v) => (v.codes ? v.codes[r] : 0));
+    if (fac.some((i) => ix[i] < 0)) continue;
+    const k = key(ix, fac);
+    freq.set(k, (freq.get(k) ?? 0) + (m.weights ? m.weights[r] : 1));
+  }
+  const wgt = index.map((ix) => freq.get(key(ix, fac)) ?? 0);
+  if (weights === "cells") return Float64Array.from(wgt);
+  if (weights === "flat") return Float64Array.from(wgt, (x) => (x > 0 ? 1 : 0));
+  // proportional/outer: one weight per combination of the averaged-over variables (summed over the kept ones)
+  const avg = vars.map((_, i) => i).filter((i) => !kept.includes(i) && vars[i].values.length > 1);
+  const table = new Map<number, number>();
+  index.forEach((ix, g) => { const k = key(ix, avg); table.set(k, (table.get(k) ?? 0) + wgt[g]); });
+  if (weights === "proportional") return Float64Array.from(index, (ix) => table.get(key(ix, avg))!);
+  // outer: the product of the averaged-over variables' marginal frequencies
+  const margins = avg.map((i) => {
+    const mg = new Float64Array(vars[i].values.length);
+    const seen = new Set<number>();
+    index.forEach((ix) => { const k = key(ix, avg); if (!seen.has(k)) { seen.add(k); mg[ix[i]] += table.get(k)!; } });
+    return mg;
+  });
+  return Float64Array.from(index, (ix) => avg.reduce((w, i, d) => w * margins[d][ix[i]], 1));
+}
+
+/** √ of the sum of the random-effect variances (the diagonal of every term's covariance) */
+function totalRandomSD(m: ModelFit): number {
+  const f = m.fit;
+  let v = 0;
+  termCovariances(f).forEach((S, t) => { const s = f.terms[t].s; for (let a = 0; a < s; a++) v += S[a + a * s]; });
+  return Math.sqrt(v);
+}
+
+/**
+ * emmeans' bias-adjusted inverse link (.make.bias.adj.link): g⁻¹(η) + σ²/2·(g⁻¹)''(η), with its
+ * derivative, by emmeans' central differences of step 5e-4 on dμ/dη, so the numbers are emmeans'.
+ */
+function biasAdjusted(link: Link, sigma: number): Pick<Link, "linkinv" | "muEta"> {
+  const s22 = (sigma * sigma) / 2, h = 5e-4;
+  const der2 = (eta: number) => 1000 * (link.muEta(eta + h) - link.muEta(eta - h));
+  return {
+    linkinv: (eta) => link.linkinv(eta) + s22 * der2(eta),
+    muEta: (eta) => link.muEta(eta) + 1000 * s22 * (der2(eta + h) - der2(eta - h)),
   };
 }

@@ -45,6 +45,26 @@ function priorWeights(frame: Frame, ms: ModelStructure, options: FitOptions): Fl
   return w;
 }
 
+/** The fixed-effects part of a model without random effects (GLM or GEE) for the population-level functions. */
+export interface FixedEffectsPart {
+  readonly family: string;
+  readonly link: string;
+  readonly xnames: readonly string[];
+  readonly beta: Float64Array;
+  /** the covariance of β (a GEE's sandwich) */
+  readonly vcov: Float64Array;
+}
+
+/**
+ * What the population-level inference functions (predictions, Wald intervals, emmeans) take for a
+ * model without random effects: they read only the design, β, its covariance and the link, so the
+ * fit is a "glm" with no random-effect terms.
+ */
+export function fixedEffectsFit(frame: Frame, formula: string, options: FitOptions, ms: ModelStructure, part: FixedEffectsPart): ModelFit {
+  const fit = { kind: "glm", family: part.family, link: part.link, xnames: part.xnames, beta: part.beta, vcov: part.vcov, terms: [] };
+  return { frame, formula, options, ms, fit, weights: priorWeights(frame, ms, options) } as unknown as ModelFit;
+}
+
 /** The same model fitted by maximum likelihood (a no-op for ML fits and GLMMs), as lme4's refitML. */
 export function refitML(m: ModelFit): ModelFit {
   if (m.fit.kind !== "lmm" || !m.fit.reml) return m;

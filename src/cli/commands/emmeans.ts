@@ -3,10 +3,14 @@
 // Bonferroni, BH or no adjustment.
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
-import { ADJUSTMENTS, CONTRASTS, emmeans, type Adjust, type ContrastKind, type EmmeansResult } from "../../inference/emmeans.js";
+import { ADJUSTMENTS, CONTRASTS, EMM_WEIGHTS, emmeans, type Adjust, type ContrastKind, type CustomContrasts, type EmmeansResult, type EmmWeights } from "../../inference/emmeans.js";
 import { parseDdfMethod } from "../../inference/kenward-roger.js";
 import { fmt, formatColumn, formatP, formatTable } from "../../report/table.js";
-import { collect } from "../options.js";
+import { geeFromFrame } from "../../gee/formula.js";
+import { fixedEffectsFit, type ModelFit } from "../../inference/model.js";
+import { readFrameFile, readTextFile } from "../io.js";
+import { addGeeFlags } from "./gee.js";
+import { collect, parseRefs } from "../options.js";
 import { addModelFlags, checkFormat, loadAndFit, modelWarnings, printWarnings, toJSON, type ModelFlags } from "./model-flags.js";
 
 interface EmmeansFlags extends ModelFlags {
@@ -14,10 +18,34 @@ interface EmmeansFlags extends ModelFlags {
   by?: string;
   at: string[];
   type: string;
-  adjust: string;
+  adjust?: string;
   level: string;
   ddf: string;
   contrast: string;
+  meanWeights: string;
+  biasAdjust?: boolean;
+  sigma?: string;
+  /** a GEE (geepack's geeglm) clustered by this column instead of a mixed model */
+  id?: string;
+  corstr: string;
+  mdep: string;
+  time?: string;
+  stdErr: string;
+}
+
+/** the model: a mixed model from the formula, or with --id a GEE (sandwich covariance, asymptotic df) */
+function loadModel(o: EmmeansFlags): { model: ModelFit; warnings: string[] } {
+  if (o.id === undefined) {
+    for (const [flag, v, dflt] of [["--corstr", o.corstr, "independence"], ["--mdep", o.mdep, "1"], ["--time", o.time, undefined], ["--std-err", o.stdErr, "san.se"]] as const)
+      if (v !== dflt) throw new UserError(`${flag} is a GEE option: give the cluster column with --id`);
+    const { model } = loadAndFit(o);
+    return { model, warnings: modelWarnings(model) };
+  }
+  if (o.ddf !== "satterthwaite") throw new UserError("--ddf is for mixed models: a GEE's means have asymptotic df");
+  const formula = Array.isArray(o.formula) ? o.formula[0] : o.formula;
+  const frame = readFrameFile(o.data);
+  const g = geeFromFrame(frame, formula, { ...o, id: o.id, refLevels: parseRefs(o.ref) }, (k) => `--${k}`, "glmm emmeans --id");
+  return { model: fixedEffectsFit(frame, formula, { weights: o.weights }, g.model, { ...g.result, beta: g.result.coefficients }), warnings: g.warnings };
 }
 
 const list = (s: string | undefined) => (s ?? "").split(",").map((x) => x.trim()).filter((x) => x !== "");
@@ -33,6 +61,41 @@ function parseAt(args: readonly string[]): Record<string, string[]> {
     out[name] = vals;
   }
   return out;
+}
+
+const coefficient = (s: string, name: string): number => {
+  // a number or a simple fraction such as 1/3
+  const m = /^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*(?:\/\s*(\d+\.?\d*|\.\d+)\s*)?$/i.exec(s);
+  const x = m ? Number(m[1]) / (m[2] === undefined ? 1 : Number(m[2])) : NaN;
+  if (!Number.isFinite(x)) throw new UserError(`--contrast '${name}': '${s.trim()}' is not a number`);
+  return x;
+};
+
+/** --contrast: a family name, "name=c1,c2,...;name2=..." or a JSON file {"name": [c1, c2, ...]} */
+export function parseContrast(v: string): ContrastKind | CustomContrasts {
+  if (CONTRASTS.includes(v as ContrastKind)) return v as ContrastKind;
+  if (v.includes("=")) {
+    const out: Record<string, number[]> = {};
+    for (const part of v.split(";").filter((x) => x.trim() !== "")) {
+      const eq = part.indexOf("=");
+      const name = part.slice(0, eq).trim();
+      if (eq < 0 || name === "") throw new UserError(`--contrast '${part.trim()}' must look like NAME=c1,c2,...`);
+      if (Object.prototype.hasOwnProperty.call(out, name)) throw new UserError(`--contrast: '${name}' is given twice`);
+      out[name] = part.slice(eq + 1).split(",").map((x) => coefficient(x, name));
+    }
+    return out;
+  }
+  if (/\.json$/i.test(v)) {
+    let j: unknown;
+    try { j = JSON.parse(readTextFile(v, "contrast file")); } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`--contrast ${v}: not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof j !== "object" || j === null || Array.isArray(j)) throw new UserError(`--contrast ${v}: expected an object {"name": [coefficients], ...}`);
+    for (const [k, c] of Object.entries(j)) if (!Array.isArray(c) || !c.every((x) => typeof x === "number")) throw new UserError(`--contrast ${v}: '${k}' is not an array of numbers`);
+    return j as CustomContrasts;
+  }
+  throw new UserError(`--contrast must be one of ${CONTRASTS.join(", ")}, NAME=c1,c2,...[;NAME=...] or a .json file, not '${v}'`);
 }
 
 function text(r: EmmeansResult): string {
@@ -53,6 +116,7 @@ function text(r: EmmeansResult): string {
   out += `Degrees-of-freedom method: ${r.dfMethod.toLowerCase()}\n`;
   out += `Confidence level used: ${r.level}\n`;
   if (r.type === "response" && r.link !== "identity") out += `Intervals are back-transformed from the ${r.link} scale\n`;
+  if (r.biasAdjustSigma !== null) out += `Bias adjustment applied based on sigma = ${fmt(r.biasAdjustSigma, 5)}\n`;
   if (r.contrasts.length) {
     const cest = r.contrastScale === "difference" ? "estimate" : r.contrastScale;
     const stat = r.dfMethod === "asymptotic" ? "z.ratio" : "t.ratio";
@@ -74,6 +138,8 @@ function text(r: EmmeansResult): string {
     if (r.ciAdjust !== "none") out += `Conf-level adjustment: ${r.ciAdjust} method for ${fam(r.ciAdjust, "estimates")}\n`;
     if (r.contrastScale !== "difference") out += `Intervals are back-transformed from the log ${r.contrastScale === "odds.ratio" ? "odds ratio" : "ratio"} scale\nTests are performed on the ${r.link} scale\n`;
     out += r.adjust === "none" ? "P values are not adjusted\n" : `P value adjustment: ${r.adjust} method for ${fam(r.adjust, "tests")}\n`;
+    if (r.type === "response" && r.link !== "identity" && r.contrastScale === "difference") out += `Note: contrasts are still on the ${r.link} scale\n`;
+    if (r.biasAdjustSigma !== null && r.contrastScale !== "difference") out += "Contrasts are not bias-adjusted (they compare the link-scale means)\n";
   }
   return out;
 }
@@ -81,15 +147,23 @@ function text(r: EmmeansResult): string {
 export async function emmeansCommand(o: EmmeansFlags): Promise<void> {
   checkFormat(o.format, ["text", "json"]);
   if (o.type !== "link" && o.type !== "response") throw new UserError(`--type must be link or response, not '${o.type}'`);
-  if (!CONTRASTS.includes(o.contrast as ContrastKind)) throw new UserError(`--contrast must be one of ${CONTRASTS.join(", ")}, not '${o.contrast}'`);
-  if (!ADJUSTMENTS.includes(o.adjust as Adjust)) throw new UserError(`--adjust must be one of ${ADJUSTMENTS.join(", ")}, not '${o.adjust}'`);
+  const contrast = parseContrast(o.contrast);
+  if (o.adjust !== undefined && !ADJUSTMENTS.includes(o.adjust as Adjust)) throw new UserError(`--adjust must be one of ${ADJUSTMENTS.join(", ")}, not '${o.adjust}'`);
+  if (!EMM_WEIGHTS.includes(o.meanWeights as EmmWeights)) throw new UserError(`--mean-weights must be one of ${EMM_WEIGHTS.join(", ")}, not '${o.meanWeights}'`);
+  const sigma = o.sigma === undefined ? undefined : Number(o.sigma);
+  if (sigma !== undefined && (o.sigma!.trim() === "" || !(sigma! >= 0) || !Number.isFinite(sigma))) throw new UserError(`--sigma must be a non-negative number, not '${o.sigma}'`);
+  if (sigma !== undefined && !o.biasAdjust) throw new UserError("--sigma is the SD of the bias adjustment: give it with --bias-adjust");
+  if (o.biasAdjust && o.type !== "response") throw new UserError("--bias-adjust applies to response-scale means: add --type response");
   const level = Number(o.level);
   if (!(level > 0 && level < 1)) throw new UserError(`--level must be a number between 0 and 1, not '${o.level}'`);
   const specs = list(o.specs);
   const at = parseAt(o.at);
-  const { model: m } = loadAndFit(o);
-  const r = emmeans(m, { specs, by: list(o.by), at, type: o.type, adjust: o.adjust as Adjust, level, ddf: parseDdfMethod(o.ddf), contrast: o.contrast as ContrastKind });
-  const warnings = [...modelWarnings(m), ...r.warnings];
+  const { model: m, warnings: fitWarnings } = loadModel(o);
+  const r = emmeans(m, {
+    specs, by: list(o.by), at, type: o.type, adjust: o.adjust as Adjust | undefined, level, ddf: parseDdfMethod(o.ddf), contrast,
+    weights: o.meanWeights as EmmWeights, biasAdjust: o.biasAdjust === true, sigma,
+  });
+  const warnings = [...fitWarnings, ...r.warnings];
   printWarnings(warnings);
   if (o.format === "json") process.stdout.write(toJSON({ ...r, warnings }) + "\n");
   else process.stdout.write(text(r));
@@ -102,10 +176,15 @@ export function registerEmmeans(p: Command): void {
     .option("--by <factors>", "separate tables and contrast families per level of these factors, comma-separated")
     .option("--at <name=values>", "covariate values (default: the mean) or factor levels, e.g. Time=4,12 (repeatable)", collect, [])
     .option("--type <scale>", "link or response (back-transformed, delta-method SE)", "link")
-    .option("--contrast <kind>", "pairwise, trt.vs.ctrl (each level against the first) or consec (each against the one before)", "pairwise")
-    .option("--adjust <method>", "p-value adjustment of the contrasts: tukey (sidak for non-pairwise contrasts, as emmeans), sidak, holm, bonferroni, BH or none; holm and BH intervals use bonferroni", "tukey")
+    .option("--contrast <kind>", "pairwise, trt.vs.ctrl (each level against the first), consec (each against the one before), custom coefficients \"NAME=1,-1,0;NAME2=...\" (one per mean of a group) or a .json file {\"NAME\": [1, -1, 0]}", "pairwise")
+    .option("--adjust <method>", "p-value adjustment of the contrasts: tukey (default; sidak for non-pairwise contrasts, as emmeans), sidak, holm, bonferroni, BH or none (default for custom contrasts); holm and BH intervals use bonferroni")
+    // (--weights is the model's prior-weights column)
+    .option("--mean-weights <kind>", "averaging over the other factors (emmeans' weights): equal, proportional (to the observed frequencies of their level combinations), outer, cells or flat", "equal")
+    .option("--bias-adjust", "with --type response: emmeans' bias-adjusted back-transform for the mean over the random effects (sigma = sqrt of the sum of the random-effect variances)")
+    .option("--sigma <sd>", "the SD of the bias adjustment instead of the random effects' total")
+    .option("--id <column>", "fit a GEE (geepack's geeglm) with clusters from this column instead of a mixed model: sandwich covariance, asymptotic df (as emmeans on a geeglm fit)")
     .option("--level <p>", "confidence level", "0.95")
     .option("--ddf <method>", "LMM df: satterthwaite or kenward-roger (with the KR-adjusted covariance; REML fits)", "satterthwaite")
-    .option("--format <format>", "text or json", "text")
-    .action(async (o) => { await emmeansCommand(o); });
+    .option("--format <format>", "text or json", "text");
+  addGeeFlags(cmd, "with --id: ").action(async (o) => { await emmeansCommand(o); });
 }

@@ -38,19 +38,25 @@ export async function geeCommand(opts: GeeCommandOptions): Promise<void> {
   }
 }
 
+/** The working-correlation and standard-error flags of a GEE (`glmm gee`; `glmm emmeans --id`), their help prefixed by `when`. */
+export function addGeeFlags(cmd: Command, when: string): Command {
+  return cmd
+    .option("--corstr <structure>", `${when}independence, exchangeable, ar1, unstructured, mdep`, "independence")
+    .option("--mdep <m>", `${when}m for the m-dependent structure`, "1")
+    .option("--time <column>", `${when}within-cluster order (and gaps for ar1)`)
+    .option("--std-err <type>", `${when}san.se (robust), md (Mancl-DeRouen), model`, "san.se");
+}
+
 /** `glmm gee`: its flags (commander) */
 export function registerGee(p: Command): void {
-  p.command("gee")
+  const cmd = p.command("gee")
     .description("generalized estimating equations with sandwich standard errors")
     .requiredOption("--data <file>", "CSV/TSV file")
     .requiredOption("--formula <formula>", "model formula without random effects")
     .option("--family <family>", "gaussian, binomial, poisson, Gamma", "gaussian")
     .option("--link <link>", "link function (default: canonical)")
-    .requiredOption("--id <cluster>", "cluster column, or a:b for a combination of columns")
-    .option("--corstr <structure>", "independence, exchangeable, ar1, unstructured, mdep", "independence")
-    .option("--mdep <m>", "m for the m-dependent structure", "1")
-    .option("--time <column>", "within-cluster order (and gaps for ar1)")
-    .option("--std-err <type>", "san.se (robust), md (Mancl-DeRouen), model", "san.se")
+    .requiredOption("--id <cluster>", "cluster column, or a:b for a combination of columns");
+  addGeeFlags(cmd, "")
     .option("--weights <column>", "prior weights column")
     .option("--ref <col=level>", "reference level of a factor (repeatable)", collect, [])
     .option("--format <format>", "text or json", "text")

@@ -4,6 +4,7 @@
 //   --forest FILE       per-study estimates (+ pooled rows); forest.svg
 //   --network FILE      treatment comparisons (one row per comparison); network.svg
 //   --profile FILE      likelihood profiles (parameter, value, zeta); profile.svg
+//   --emmeans FILE      `glmm emmeans --format json` output; emmeans.svg, contrasts.svg
 import type { Command } from "commander";
 import type { Frame } from "../../data/frame.js";
 import { UserError } from "../../errors.js";
@@ -12,9 +13,10 @@ import { fitPlotSpecs } from "../../report/plots/fitdata.js";
 import { forestSpec, type ForestPooled, type ForestStudy } from "../../report/plots/forest.js";
 import { networkSpec, type NetworkEdge } from "../../report/plots/network.js";
 import { profileSpec, type ProfileRow } from "../../report/plots/profile.js";
+import { emmeansSpecs, type EmmeansPlotInput } from "../../report/plots/emmeans.js";
 import type { PlotSpec } from "../../report/plots/spec.js";
 import { pvalueHistogramSpec, volcanoSpec, type DERow } from "../../report/plots/volcano.js";
-import { readFrameFile } from "../io.js";
+import { readFrameFile, readTextFile } from "../io.js";
 import { collect, parseRefs } from "../options.js";
 import { writePlots } from "../render.js";
 
@@ -36,6 +38,7 @@ export interface PlotCommandOptions {
   xtitle?: string;
   network?: string;
   profile?: string;
+  emmeans?: string;
   level: string;
   specs?: boolean;
 }
@@ -114,6 +117,23 @@ export function profileRows(frame: Frame): ProfileRow[] {
   return rows;
 }
 
+/** The JSON of `glmm emmeans --format json`, checked for what the plots draw. */
+export function emmeansInput(path: string): EmmeansPlotInput {
+  let j: Record<string, unknown>;
+  try { j = JSON.parse(readTextFile(path, "emmeans JSON")); } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`--emmeans ${path}: not valid JSON (${(e as Error).message})`);
+  }
+  const rows = (k: string) => Array.isArray(j?.[k]) && (j[k] as Record<string, unknown>[]).every((r) => typeof r?.estimate === "number");
+  if (!j || typeof j !== "object" || !rows("means") || !rows("contrasts") || !Array.isArray(j.specs) || !Array.isArray(j.by))
+    throw new UserError(`--emmeans ${path}: expected the output of glmm emmeans --format json (specs, by, means, contrasts)`);
+  // limits written as null (not finite) are drawn without an interval
+  const num = (x: unknown) => (typeof x === "number" ? x : NaN);
+  const fix = <T extends { lower: number; upper: number }>(r: T) => ({ ...r, lower: num(r.lower), upper: num(r.upper) });
+  const e = j as unknown as EmmeansPlotInput;
+  return { ...e, level: typeof e.level === "number" ? e.level : 0.95, means: e.means.map(fix), contrasts: e.contrasts.map(fix) };
+}
+
 export async function plotCommand(o: PlotCommandOptions): Promise<string[]> {
   const specs: Record<string, PlotSpec> = {};
   const level = parseProbability("--level", o.level);
@@ -140,7 +160,8 @@ export async function plotCommand(o: PlotCommandOptions): Promise<string[]> {
   }
   if (o.network !== undefined) specs.network = networkSpec([], networkEdges(readFrameFile(o.network)));
   if (o.profile !== undefined) specs.profile = profileSpec(profileRows(readFrameFile(o.profile)));
-  if (!Object.keys(specs).length) throw new UserError("nothing to plot: give --data and --formula, --de, --forest, --network or --profile");
+  if (o.emmeans !== undefined) Object.assign(specs, emmeansSpecs(emmeansInput(o.emmeans)));
+  if (!Object.keys(specs).length) throw new UserError("nothing to plot: give --data and --formula, --de, --forest, --network, --profile or --emmeans");
   const written = await writePlots(specs, o.out, { specs: o.specs });
   for (const f of written) process.stdout.write(f + "\n");
   return written;
@@ -149,7 +170,7 @@ export async function plotCommand(o: PlotCommandOptions): Promise<string[]> {
 /** `glmm plot`: its flags (commander) */
 export function registerPlot(p: Command): void {
   p.command("plot")
-    .description("write plots as SVG: model diagnostics, volcano/p-values, forest, network, profiles")
+    .description("write plots as SVG: model diagnostics, volcano/p-values, forest, network, profiles, marginal means")
     .requiredOption("--out <dir>", "directory for the SVG files (created if missing)")
     .option("--data <file>", "CSV/TSV file to fit (with --formula): caterpillar, residuals, qq")
     .option("--formula <formula>", "lme4 formula, e.g. \"y ~ x + (1 | g)\"")
@@ -167,6 +188,7 @@ export function registerPlot(p: Command): void {
     .option("--xtitle <text>", "with --forest: x-axis title, e.g. \"Risk ratio\"")
     .option("--network <file>", "CSV (from, to, [weight]), one row per direct comparison: network")
     .option("--profile <file>", "CSV (parameter, value, zeta): profile")
+    .option("--emmeans <file>", "JSON from glmm emmeans --format json: emmeans (means with intervals), contrasts")
     .option("--level <p>", "confidence level of intervals", "0.95")
     .option("--specs", "also write each vega-lite spec as NAME.vl.json")
     .action(async (o) => { await plotCommand(o); });

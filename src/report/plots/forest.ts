@@ -37,8 +37,10 @@ export interface ForestOptions {
   readonly level?: number;
   /** exponentiate estimates and limits (log OR → OR) and use a log axis */
   readonly exp?: boolean;
-  /** position of the no-effect line (default 0, or 1 with exp) */
-  readonly nullValue?: number;
+  /** position of the no-effect line (default 0, or 1 with exp); null draws none */
+  readonly nullValue?: number | null;
+  /** header of the label column (default "Study") */
+  readonly labelHeader?: string;
 }
 
 /** A forest plot: per-study estimates with intervals and the pooled estimate(s). */
@@ -92,7 +94,7 @@ export function forestSpec(studies: readonly ForestStudy[], pooled?: ForestPoole
   const plot: PlotSpec = {
     width: 320, height,
     layer: [
-      { data: { values: [{ v: options.nullValue ?? (options.exp ? 1 : 0) }] }, mark: { type: "rule", color: COLORS.reference, strokeDash: [4, 3] }, encoding: { x: { field: "v", ...x } } },
+      ...(options.nullValue === null ? [] : [{ data: { values: [{ v: options.nullValue ?? (options.exp ? 1 : 0) }] }, mark: { type: "rule", color: COLORS.reference, strokeDash: [4, 3] }, encoding: { x: { field: "v", ...x } } }]),
       { data: { values: studyRows.filter((r) => r.lower !== null) }, mark: { type: "rule", color: COLORS.point }, encoding: { y: { field: "row", ...y }, x: { field: "lower", ...x }, x2: { field: "upper" } } },
       {
         data: { values: studyRows },
@@ -115,7 +117,7 @@ export function forestSpec(studies: readonly ForestStudy[], pooled?: ForestPoole
   const widthOf = (texts: string[]) => Math.min(280, Math.max(50, Math.ceil(6.3 * Math.max(...texts.map((t) => t.length))) + 6));
   const ciHeader = `Estimate [${Math.round((options.level ?? 0.95) * 100)}% CI]`;
   const panels: PlotSpec[] = [
-    textPanel("label", "Study", "left", widthOf(["Study", ...allRows.map((r) => r.label)]), allRows),
+    textPanel("label", options.labelHeader ?? "Study", "left", widthOf([options.labelHeader ?? "Study", ...allRows.map((r) => r.label)]), allRows),
     plot,
     textPanel("text", ciHeader, "right", widthOf([ciHeader, ...allRows.map((r) => r.text)]), allRows),
   ];

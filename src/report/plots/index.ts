@@ -10,6 +10,8 @@ export type { QQSeries, QQOptions, QQPoint } from "./qq.js";
 export { profileSpec } from "./profile.js";
 export type { ProfileRow, ProfileOptions } from "./profile.js";
 export { forestSpec } from "./forest.js";
+export { emmeansSpecs } from "./emmeans.js";
+export type { EmmeansPlotSpecs, EmmeansPlotInput } from "./emmeans.js";
 export type { ForestStudy, ForestPooled, ForestOptions } from "./forest.js";
 export { networkSpec, mergeEdges } from "./network.js";
 export type { NetworkNode, NetworkEdge, NetworkOptions } from "./network.js";
