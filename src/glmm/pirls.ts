@@ -16,6 +16,16 @@ export interface PirlsResult {
   readonly converged: boolean;
 }
 
+/** lme4's stage-2 evaluations' common start (GLMMState.lme4Start) */
+export interface Lme4Start {
+  /** working weights at lp0 */
+  readonly w: Float64Array;
+  /** working response at lp0 without the fixed part (offset + Xβ is subtracted per evaluation) */
+  readonly z: Float64Array;
+  /** the first iterate as an affine function of β at one θ (lme4FirstIterate), or null */
+  first: { theta: Float64Array; beta: Float64Array; u: Float64Array; M: Float64Array } | null;
+}
+
 /** Per-model working storage shared by the PIRLS runs of one fit. */
 export class GLMMState {
   readonly ms: ModelStructure;
@@ -238,29 +248,87 @@ export class GLMMState {
   }
 
   /**
-   * The Laplace deviance as lme4's stage-2 deviance function evaluates it (glmerLaplace): PIRLS in
-   * u with β fixed, started each time from the same linear predictor eta0 (lme4's lp0, the
-   * stage-1 end), stopped when the penalized deviance changes by less than tol relative, and
-   * log|L| taken from the factor of the last iteration, whose weights lag one step behind the
-   * returned modes. The lag is O(step) in log|L| and has a curvature of its own, which is why
-   * lme4's finite-difference Hessian (and so vcov(β)) differs from the exact Laplace one by up to
-   * a few percent; this reproduces it. Leaves u, η, μ at the result (the factor is not refreshed).
+   * The start of lme4's stage-2 deviance evaluations (glmerLaplace) from the linear predictor eta0
+   * (lme4's lp0, the stage-1 end): the working weights and response there, the same for every
+   * evaluation (the fixed part is subtracted per evaluation: z − Xβ is affine in β).
    */
-  laplaceLme4(theta: ArrayLike<number>, beta: Float64Array, eta0: Float64Array, uStart: Float64Array, tol = 1e-7): number {
-    const { n, q, eta, mu, y, prior } = this;
-    const sys = this.sysU;
-    setLambdas(this.terms, theta);
-    this.beta.set(beta);
-    const ef = this.etaFixed;
-    this.fixedPart(beta, ef);
+  lme4Start(eta0: Float64Array): Lme4Start {
+    const { n, eta, mu, y, prior } = this;
     eta.set(eta0);
     this.lastDev = this.kernels.meanAndDeviance(eta, mu, y, prior);
-    let u = Float64Array.from(uStart);
-    let old = Number.MAX_VALUE;
+    this.weights(new Float64Array(n), true);
+    return { w: Float64Array.from(this.w), z: Float64Array.from(this.z), first: null };
+  }
+
+  /**
+   * The first PIRLS iterate of laplaceLme4 at θ as an affine function of β (its weights are those
+   * at lp0 and its working response is affine in β): u₁(β) = u₁(β₀) + M (β − β₀), from p + 1
+   * solves with unit steps (exact up to rounding), so that evaluations at this θ skip one
+   * factorization each (the β-only points of the finite-difference Hessian).
+   */
+  lme4FirstIterate(start: Lme4Start, theta: ArrayLike<number>, beta0: Float64Array): boolean {
+    const { q, p } = this;
+    const u0 = this.lme4Solve(start, theta, beta0);
+    if (!u0) return false;
+    const M = new Float64Array(q * p);
+    const b = Float64Array.from(beta0);
+    for (let j = 0; j < p; j++) {
+      b[j] += 1;
+      const uj = this.lme4Solve(start, theta, b);
+      b[j] = beta0[j];
+      if (!uj) return false;
+      for (let c = 0; c < q; c++) M[c + j * q] = uj[c] - u0[c];
+    }
+    start.first = { theta: Float64Array.from(theta), beta: Float64Array.from(beta0), u: u0, M };
+    return true;
+  }
+
+  /** the first iterate from lp0 at (θ, β) by a factorization and solve (null when it fails) */
+  private lme4Solve(start: Lme4Start, theta: ArrayLike<number>, beta: Float64Array): Float64Array | null {
+    const { n, z } = this;
+    const ef = this.etaFixed;
+    setLambdas(this.terms, theta);
+    this.fixedPart(beta, ef);
+    for (let i = 0; i < n; i++) z[i] = start.z[i] - ef[i];
+    this.sysU.accumulate(start.w, null, z);
+    if (!this.sysU.updateL(theta)) return null;
+    return Float64Array.from(this.sysU.solve().u);
+  }
+
+  /**
+   * The Laplace deviance as lme4's stage-2 deviance function evaluates it (glmerLaplace): PIRLS in
+   * u with β fixed, started each time from the same linear predictor (lme4's lp0, the stage-1 end:
+   * `start`), stopped when the penalized deviance changes by less than tol relative, and log|L|
+   * taken from the factor of the last iteration, whose weights lag one step behind the returned
+   * modes. The lag is O(step) in log|L| and has a curvature of its own, which is why lme4's
+   * finite-difference Hessian (and so vcov(β)) differs from the exact Laplace one by up to a few
+   * percent; this reproduces it. Leaves u, η, μ at the result (the factor is not refreshed).
+   */
+  laplaceLme4(theta: ArrayLike<number>, beta: Float64Array, start: Lme4Start, tol = 1e-7): number {
+    const { n, q, p, z } = this;
+    const sys = this.sysU;
+    this.beta.set(beta);
+    // the first iterate: from its affine map at this θ, or solved with the weights at lp0
+    const fi = start.first;
+    let u: Float64Array | null;
+    if (fi !== null && fi.theta.every((v, k) => v === theta[k])) {
+      u = Float64Array.from(fi.u);
+      for (let j = 0; j < p; j++) {
+        const d = beta[j] - fi.beta[j];
+        if (d === 0) continue;
+        for (let c = 0; c < q; c++) u[c] += fi.M[c + j * q] * d;
+      }
+      setLambdas(this.terms, theta);
+      this.fixedPart(beta, this.etaFixed);
+    } else u = this.lme4Solve(start, theta, beta);
+    if (u === null) return Infinity;
+    const ef = this.etaFixed;
+    let old = this.evaluate(u, ef);
+    if (!Number.isFinite(old)) return Infinity;
     let ok = false;
-    for (let it = 0; it < 30; it++) {
+    for (let it = 1; it < 30; it++) {
       this.weights(ef, true);
-      sys.accumulate(this.w, null, this.z);
+      sys.accumulate(this.w, null, z);
       if (!sys.updateL(theta)) return Infinity;
       const prev = u;
       u = Float64Array.from(sys.solve().u);
