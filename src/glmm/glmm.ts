@@ -512,15 +512,23 @@ export class GeneralizedLinearMixedModel {
     if (!Number.isFinite(fx)) return null;
     const p = this.ms.p;
     let atX = true; // the state (modes, factor) is that of x
+    // The first step may take the β block from the PIRLS Schur complement (a few percent off the
+    // Laplace Hessian: good enough to step with, not for the standard errors). When the standard
+    // errors come from elsewhere every step does, as long as it converges fast (the scaled
+    // gradient down tenfold a step); then the gradient is polished further below.
+    let schur = betaH !== null;
+    let lastScaled = Infinity;
     for (let iter = 0; iter < 8; iter++) {
-      // the first step may take the β block from the PIRLS Schur complement (a few percent off the
-      // Laplace Hessian: good enough to step with, not for the standard errors)
-      const approx = iter === 0 && betaH !== null;
+      const approx = schur && (iter === 0 || seElsewhere);
       // (when the last evaluation was at x, its state serves the Hessian's base point)
       const h = this.gradient ? this.hessianAnalytic(f, x, nth, approx ? betaH : null, atX ? fx : undefined) : this.hessianWarm(f, x, approx ? betaH : null, nth);
       const inv = activeInverse(h.hessian, x, lower, nth);
+      if (!inv && approx) { schur = false; atX = false; continue; } // the approximate β block does not serve: the full one
       if (!inv) return null;
       for (const k of inv.fixed) if (h.gradient[k] < 0) return null; // wants to leave the boundary
+      const scaled = inv.maxScaledGradient(h.gradient);
+      if (approx && scaled > 0.1 * lastScaled) schur = false;
+      lastScaled = scaled;
       const d = inv.newtonStep(h.gradient);
       let dec = 0;
       for (let k = 0; k < d.length; k++) dec -= h.gradient[k] * d[k];
@@ -545,7 +553,7 @@ export class GeneralizedLinearMixedModel {
       // θ), so a step of 0.5% in θ would leave 0.5% in the SEs. Those get one more Hessian (when
       // Hessians are cheap, i.e. from the analytic β-gradient) unless the standard errors come
       // from another Hessian taken at the result (`seElsewhere`: lme4's); then h is `stale`.
-      if (dec < 1e-2 && (t === 1 || dec < 1e-7) && !approx && (!xn || !this.gradient || seElsewhere || smallStep(x, xn, nth, p))) {
+      if (dec < 1e-2 && (t === 1 || dec < 1e-7) && (!approx || seElsewhere) && (!xn || !this.gradient || seElsewhere || smallStep(x, xn, nth, p))) {
         let xf = xn && fn <= fx ? xn : x;
         let ff = xn && fn <= fx ? fn : fx;
         // the gradient where we stop (for the convergence check); polish with the same Hessian
@@ -553,9 +561,13 @@ export class GeneralizedLinearMixedModel {
         // f(xf) is known, and current in the state when xf was the last point evaluated.
         const grad = (xg: Float64Array, fg: number | null) => (this.gradient ? gradientMixed(f, this.betaGradient, xg, h.hessian, nth, p, fg) : gradientForward(f, xg, h.hessian));
         let g = grad(xf, xf === xn ? ff : null);
-        // (without the last Hessian, polish further: its step would have left ~1e-8)
+        // (without the last Hessian, or with the approximate one, polish further: another Newton
+        // step would have left ~1e-8)
         const polishTol = seElsewhere ? 1e-6 : 1e-4;
-        for (let polish = 0; polish < 3 && inv.maxScaledGradient(g) > polishTol; polish++) {
+        let slow = false;
+        for (let polish = 0; polish < (seElsewhere ? 6 : 3) && inv.maxScaledGradient(g) > polishTol; polish++) {
+          if (approx && polish > 0 && inv.maxScaledGradient(g) > 0.1 * lastScaled) { slow = true; break; }
+          lastScaled = inv.maxScaledGradient(g);
           const dd = inv.newtonStep(g);
           const y = new Float64Array(xf.length);
           let feasible = true;
@@ -569,10 +581,16 @@ export class GeneralizedLinearMixedModel {
           ff = fy;
           g = grad(xf, ff);
         }
-        return { x: xf, f: ff, h: { ...h, gradient: g, stale: this.gradient !== null && !smallStep(x, xf, nth, p) } };
+        if (!slow) return { x: xf, f: ff, h: { ...h, gradient: g, stale: approx || (this.gradient !== null && !smallStep(x, xf, nth, p)) } };
+        // the approximate Hessian converges slowly here: on from the polished point with the full one
+        schur = false;
+        x = xf;
+        fx = ff;
+        atX = false;
+        continue;
       }
       if (!xn) {
-        if (approx) { atX = false; continue; } // no decrease along the approximate step: retry with the full Hessian
+        if (approx) { schur = false; atX = false; continue; } // no decrease along the approximate step: retry with the full Hessian
         return null;
       }
       x = xn;
