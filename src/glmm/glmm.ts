@@ -631,10 +631,8 @@ export class GeneralizedLinearMixedModel {
     for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) if (!skip?.(i, j)) pairs++;
     if ((1 + 2 * k + 2 * pairs) * this.state.n > 1e8) return null;
     const st = this.state;
-    const start = st.lme4Start(lp0);
-    const theta = xs.subarray(0, nth);
-    // at θ̂ (every point but those that step in θ) the first PIRLS iterate is affine in β
-    if (p > 0 && !st.lme4FirstIterate(start, theta, xs.subarray(nth, nth + p))) return null;
+    const lg = this.gradient;
+    const start = st.lme4Start(lp0, xs.subarray(0, nth), lg ? (j, out) => lg.modeSensitivity(j, out) : null);
     const f = (x: Float64Array) => st.laplaceLme4(x.subarray(0, nth), x.subarray(nth, nth + p), start);
     const h = hessianFD(f, xs, undefined, 1e-4, undefined, skip).hessian;
     // leave the state at the optimum's exact modes for what follows

@@ -22,8 +22,23 @@ export interface Lme4Start {
   readonly w: Float64Array;
   /** working response at lp0 without the fixed part (offset + Xβ is subtracted per evaluation) */
   readonly z: Float64Array;
-  /** the first iterate as an affine function of β at one θ (lme4FirstIterate), or null */
-  first: { theta: Float64Array; beta: Float64Array; u: Float64Array; M: Float64Array } | null;
+  /** the θ around which evaluations recur (the Hessian's centre) */
+  readonly theta0: Float64Array;
+  /**
+   * ∂û/∂β_j from the current factor and weights (LaplaceGradient.modeSensitivity), or null: then
+   * the first iterate's map is taken by unit steps in β, at theta0 only
+   */
+  readonly sensitivity: ((j: number, out: Float64Array) => void) | null;
+  /** the first iterate as an affine function of β, per θ (key: the θ values joined) */
+  readonly maps: Map<string, FirstIterate>;
+}
+
+/** u₁(β) = u + M (β − beta) at one θ (M: q × p column-major); ef: offset + X·beta */
+interface FirstIterate {
+  readonly beta: Float64Array;
+  readonly u: Float64Array;
+  readonly M: Float64Array;
+  readonly ef: Float64Array;
 }
 
 /** Per-model working storage shared by the PIRLS runs of one fit. */
@@ -252,35 +267,63 @@ export class GLMMState {
    * (lme4's lp0, the stage-1 end): the working weights and response there, the same for every
    * evaluation (the fixed part is subtracted per evaluation: z − Xβ is affine in β).
    */
-  lme4Start(eta0: Float64Array): Lme4Start {
+  lme4Start(eta0: Float64Array, theta0: ArrayLike<number>, sensitivity: Lme4Start["sensitivity"]): Lme4Start {
     const { n, eta, mu, y, prior } = this;
     eta.set(eta0);
     this.lastDev = this.kernels.meanAndDeviance(eta, mu, y, prior);
     this.weights(new Float64Array(n), true);
-    return { w: Float64Array.from(this.w), z: Float64Array.from(this.z), first: null };
+    return { w: Float64Array.from(this.w), z: Float64Array.from(this.z), theta0: Float64Array.from(theta0), sensitivity, maps: new Map() };
   }
 
   /**
-   * The first PIRLS iterate of laplaceLme4 at θ as an affine function of β (its weights are those
-   * at lp0 and its working response is affine in β): u₁(β) = u₁(β₀) + M (β − β₀), from p + 1
-   * solves with unit steps (exact up to rounding), so that evaluations at this θ skip one
-   * factorization each (the β-only points of the finite-difference Hessian).
+   * The first PIRLS iterate of laplaceLme4 from lp0 at (θ, β). Its weights are those at lp0 and its
+   * working response is affine in β, so at a θ where evaluations recur (the Hessian's centre, and
+   * with the sensitivities each one-coordinate step from it, which pairs with every β step) it is
+   * kept as u₁(β) = u₁(β₀) + M (β − β₀): one factorization per θ instead of one per evaluation.
+   * M is exact up to rounding (from the factor's solves, or unit steps in β). Null when it fails.
    */
-  lme4FirstIterate(start: Lme4Start, theta: ArrayLike<number>, beta0: Float64Array): boolean {
+  private lme4FirstIterate(start: Lme4Start, theta: ArrayLike<number>, beta: Float64Array): Float64Array | null {
     const { q, p } = this;
-    const u0 = this.lme4Solve(start, theta, beta0);
-    if (!u0) return false;
-    const M = new Float64Array(q * p);
-    const b = Float64Array.from(beta0);
-    for (let j = 0; j < p; j++) {
-      b[j] += 1;
-      const uj = this.lme4Solve(start, theta, b);
-      b[j] = beta0[j];
-      if (!uj) return false;
-      for (let c = 0; c < q; c++) M[c + j * q] = uj[c] - u0[c];
+    let moved = 0;
+    for (let k = 0; k < theta.length; k++) if (theta[k] !== start.theta0[k]) moved++;
+    const reuse = p > 0 && (moved === 0 || (moved === 1 && start.sensitivity !== null));
+    const key = reuse ? Array.prototype.join.call(theta, ",") : "";
+    const map = reuse ? start.maps.get(key) : undefined;
+    if (map) {
+      // (the fixed part from the map's too: the β steps touch one or two columns)
+      const u = Float64Array.from(map.u);
+      const ef = this.etaFixed, X = this.ms.X, n = this.n;
+      ef.set(map.ef);
+      for (let j = 0; j < p; j++) {
+        const d = beta[j] - map.beta[j];
+        if (d === 0) continue;
+        for (let c = 0; c < q; c++) u[c] += map.M[c + j * q] * d;
+        for (let i = 0, o = j * n; i < n; i++) ef[i] += X[o + i] * d;
+      }
+      setLambdas(this.terms, theta);
+      return u;
     }
-    start.first = { theta: Float64Array.from(theta), beta: Float64Array.from(beta0), u: u0, M };
-    return true;
+    const u = this.lme4Solve(start, theta, beta);
+    if (!u || !reuse) return u;
+    const M = new Float64Array(q * p);
+    if (start.sensitivity) {
+      // −(ΛᵀZᵀW₀ZΛ + I)⁻¹ΛᵀZᵀW₀X_j from the factor just taken (its weights are lp0's)
+      this.w.set(start.w);
+      for (let j = 0; j < p; j++) start.sensitivity(j, M.subarray(j * q, (j + 1) * q));
+    } else {
+      const b = Float64Array.from(beta);
+      for (let j = 0; j < p; j++) {
+        b[j] += 1;
+        const uj = this.lme4Solve(start, theta, b);
+        b[j] = beta[j];
+        if (!uj) return null;
+        for (let c = 0; c < q; c++) M[c + j * q] = uj[c] - u[c];
+      }
+      // (the state back at (θ, β) for the evaluation)
+      this.fixedPart(beta, this.etaFixed);
+    }
+    start.maps.set(key, { beta: Float64Array.from(beta), u: Float64Array.from(u), M, ef: Float64Array.from(this.etaFixed) });
+    return u;
   }
 
   /** the first iterate from lp0 at (θ, β) by a factorization and solve (null when it fails) */
@@ -305,22 +348,10 @@ export class GLMMState {
    * percent; this reproduces it. Leaves u, η, μ at the result (the factor is not refreshed).
    */
   laplaceLme4(theta: ArrayLike<number>, beta: Float64Array, start: Lme4Start, tol = 1e-7): number {
-    const { n, q, p, z } = this;
+    const { n, q, z } = this;
     const sys = this.sysU;
     this.beta.set(beta);
-    // the first iterate: from its affine map at this θ, or solved with the weights at lp0
-    const fi = start.first;
-    let u: Float64Array | null;
-    if (fi !== null && fi.theta.every((v, k) => v === theta[k])) {
-      u = Float64Array.from(fi.u);
-      for (let j = 0; j < p; j++) {
-        const d = beta[j] - fi.beta[j];
-        if (d === 0) continue;
-        for (let c = 0; c < q; c++) u[c] += fi.M[c + j * q] * d;
-      }
-      setLambdas(this.terms, theta);
-      this.fixedPart(beta, this.etaFixed);
-    } else u = this.lme4Solve(start, theta, beta);
+    let u = this.lme4FirstIterate(start, theta, beta);
     if (u === null) return Infinity;
     const ef = this.etaFixed;
     let old = this.evaluate(u, ef);
