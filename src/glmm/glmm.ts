@@ -616,7 +616,9 @@ export class GeneralizedLinearMixedModel {
    * cross terms from two points instead of four) of the deviance as lme4 evaluates it
    * (GLMMState.laplaceLme4, from lp0). Null when a θ lies within δ of its bound
    * (lme4's one-sided differences there are not worth copying), an evaluation fails, or the
-   * k² + k + 1 evaluations would cost more than 1e8 row-evaluations.
+   * k² + k + 1 evaluations (less two per separable pair of fixed effects) would cost more than
+   * 1e8 row-evaluations. Where points share a θ (θ̂, and with the analytic mode sensitivities each
+   * one-coordinate step in θ) their first PIRLS iterate comes from one affine map in β.
    * The β block is taken in the fit's internal (possibly standardized) coordinates: the result
    * is the same Hessian, to the O(δ²) of the differences.
    */
