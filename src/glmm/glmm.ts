@@ -137,6 +137,9 @@ export interface FamilyParam {
   readonly se: number;
 }
 
+/** a Hessian from Newton's iterations: `stale` when taken too far from the result for standard errors */
+type NewtonHessian = HessianResult & { readonly stale?: boolean };
+
 /** the outer parameters beside θ and β: an NB size, a dispersion, or a family's own (extended.ts) */
 type ExtraKind = "none" | "nbsize" | "dispersion" | "ext" | "family";
 
@@ -383,11 +386,13 @@ export class GeneralizedLinearMixedModel {
     // Stage 2 by Newton's method on the finite-difference Hessian that the standard errors need
     // anyway (stage 1 lands close, so one or two steps suffice); BOBYQA when Newton cannot be used
     // (a θ on its boundary that wants to leave it, an indefinite Hessian, no decrease).
-    let h: HessianResult | null = null;
+    let h: NewtonHessian | null = null;
     let xs: Float64Array;
     let fval: number;
     let converged = r1.converged;
-    const nw = this.newton(f2, x2, lo2, up2, nth, this.betaHessianPIRLS(p)) ?? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p);
+    // (with lme4's vcov the standard errors come from its own Hessian taken at the result)
+    const lme4Se = lp0 !== null && !options.noHessian;
+    const nw = this.newton(f2, x2, lo2, up2, nth, this.betaHessianPIRLS(p), lme4Se) ?? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p);
     if (nw) {
       xs = nw.x; fval = nw.f; h = nw.h;
     } else {
@@ -433,11 +438,17 @@ export class GeneralizedLinearMixedModel {
       for (let k = nth + p; k < xs.length; k++) if (Math.abs(xs[k]) >= up2[k] - 1e-3) atLimit.push(k);
       let inv = activeInverse(h.hessian, xs, lo2, nth, atLimit);
       // vcov(β) as lme4's (use.hessian = TRUE): its deriv12 Hessian of its own deviance function
-      const hl = lp0 ? this.lme4Hessian(xs, nth, p, lp0, u1, lo2) : null;
+      const hl = lp0 ? this.lme4Hessian(xs, nth, p, lp0, lo2) : null;
       const invL = hl ? activeInverse(hl, xs, lo2, nth) : null;
       // Separation drives some β to ±∞ while the others stay identified: their SEs come from the
       // Hessian with the diverging coordinates held (the rows those touch carry no information).
       diverging = this.divergingTerms(f2, xs, nth, p);
+      if (h.stale && (!invL || diverging.length > 0)) {
+        // Newton stopped with the Hessian of its last step's start, counting on lme4's: the
+        // standard errors need one at the result after all
+        h = this.gradient ? this.hessianAnalytic(f2, xs, nth, null) : hessianFD(f2, xs);
+        inv = activeInverse(h.hessian, xs, lo2, nth, atLimit);
+      }
       if (diverging.length > 0) {
         inv = activeInverse(h.hessian, xs, lo2, nth, [...atLimit, ...diverging.map((j) => nth + j)]);
         const names = diverging.map((j) => this.ms.xnames[j]).join(", ");
@@ -514,22 +525,30 @@ export class GeneralizedLinearMixedModel {
    * Newton iterations with a finite-difference Hessian from x0; null when they cannot be trusted.
    * Parameters on their lower bound stay there (and must not want to leave it).
    */
-  private newton(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, nth: number, betaH: Float64Array | null = null): { x: Float64Array; f: number; h: HessianResult } | null {
+  private newton(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, nth: number, betaH: Float64Array | null = null, seElsewhere = false): { x: Float64Array; f: number; h: NewtonHessian } | null {
     let x: Float64Array = Float64Array.from(x0);
     let fx = f(x);
     if (!Number.isFinite(fx)) return null;
     const p = this.ms.p;
     let atX = true; // the state (modes, factor) is that of x
+    // The first step may take the β block from the PIRLS Schur complement (a few percent off the
+    // Laplace Hessian: good enough to step with, not for the standard errors). When the standard
+    // errors come from elsewhere every step does, as long as it converges fast (the scaled
+    // gradient down tenfold a step); then the gradient is polished further below.
+    let schur = betaH !== null;
+    let lastScaled = Infinity;
     for (let iter = 0; iter < 8; iter++) {
-      // the first step may take the β block from the PIRLS Schur complement (a few percent off the
-      // Laplace Hessian: good enough to step with, not for the standard errors)
-      const approx = iter === 0 && betaH !== null;
+      const approx = schur && (iter === 0 || seElsewhere);
       // (when the last evaluation was at x, its state serves the Hessian's base point)
       const h = this.gradient ? this.hessianAnalytic(f, x, nth, approx ? betaH : null, atX ? fx : undefined) : this.hessianWarm(f, x, approx ? betaH : null, nth);
       const exact = activeInverse(h.hessian, x, lower, nth);
+      if (!exact && approx) { schur = false; atX = false; continue; } // the approximate β block does not serve: the full one
       const inv = exact ?? (this.ziTerms.length > 0 ? dampedInverse(h.hessian, x, lower, nth) : null);
       if (!inv) return null;
       for (const k of inv.fixed) if (h.gradient[k] < 0) return null; // wants to leave the boundary
+      const scaled = inv.maxScaledGradient(h.gradient);
+      if (approx && scaled > 0.1 * lastScaled) schur = false;
+      lastScaled = scaled;
       const d = inv.newtonStep(h.gradient);
       let dec = 0;
       for (let k = 0; k < d.length; k++) dec -= h.gradient[k] * d[k];
@@ -552,8 +571,9 @@ export class GeneralizedLinearMixedModel {
       // the Hessian at x (a few hundredths of an SE away) serves the standard errors — provided
       // the variance parameters barely moved: a β's SE scales with θ (an intercept's roughly as
       // θ), so a step of 0.5% in θ would leave 0.5% in the SEs. Those get one more Hessian (when
-      // Hessians are cheap, i.e. from the analytic β-gradient).
-      if (exact && dec < 1e-2 && (t === 1 || dec < 1e-7) && !approx && (!xn || !this.gradient || smallStep(x, xn, nth, p))) {
+      // Hessians are cheap, i.e. from the analytic β-gradient) unless the standard errors come
+      // from another Hessian taken at the result (`seElsewhere`: lme4's); then h is `stale`.
+      if (exact && dec < 1e-2 && (t === 1 || dec < 1e-7) && (!approx || seElsewhere) && (!xn || !this.gradient || seElsewhere || smallStep(x, xn, nth, p))) {
         let xf = xn && fn <= fx ? xn : x;
         let ff = xn && fn <= fx ? fn : fx;
         // the gradient where we stop (for the convergence check); polish with the same Hessian
@@ -561,7 +581,13 @@ export class GeneralizedLinearMixedModel {
         // f(xf) is known, and current in the state when xf was the last point evaluated.
         const grad = (xg: Float64Array, fg: number | null) => (this.gradient ? gradientMixed(f, this.betaGradient, xg, h.hessian, nth, p, fg) : gradientForward(f, xg, h.hessian));
         let g = grad(xf, xf === xn ? ff : null);
-        for (let polish = 0; polish < 3 && inv.maxScaledGradient(g) > 1e-4; polish++) {
+        // (without the last Hessian, or with the approximate one, polish further: another Newton
+        // step would have left ~1e-8)
+        const polishTol = seElsewhere ? 1e-6 : 1e-4;
+        let slow = false;
+        for (let polish = 0; polish < (seElsewhere ? 6 : 3) && inv.maxScaledGradient(g) > polishTol; polish++) {
+          if (approx && polish > 0 && inv.maxScaledGradient(g) > 0.1 * lastScaled) { slow = true; break; }
+          lastScaled = inv.maxScaledGradient(g);
           const dd = inv.newtonStep(g);
           const y = new Float64Array(xf.length);
           let feasible = true;
@@ -575,10 +601,16 @@ export class GeneralizedLinearMixedModel {
           ff = fy;
           g = grad(xf, ff);
         }
-        return { x: xf, f: ff, h: { ...h, gradient: g } };
+        if (!slow) return { x: xf, f: ff, h: { ...h, gradient: g, stale: approx || (this.gradient !== null && !smallStep(x, xf, nth, p)) } };
+        // the approximate Hessian converges slowly here: on from the polished point with the full one
+        schur = false;
+        x = xf;
+        fx = ff;
+        atX = false;
+        continue;
       }
       if (!xn) {
-        if (approx) { atX = false; continue; } // no decrease along the approximate step: retry with the full Hessian
+        if (approx) { schur = false; atX = false; continue; } // no decrease along the approximate step: retry with the full Hessian
         return null;
       }
       x = xn;
@@ -604,18 +636,27 @@ export class GeneralizedLinearMixedModel {
    * cross terms from two points instead of four) of the deviance as lme4 evaluates it
    * (GLMMState.laplaceLme4, from lp0). Null when a θ lies within δ of its bound
    * (lme4's one-sided differences there are not worth copying), an evaluation fails, or the
-   * k² + k + 1 evaluations would cost more than 1e8 row-evaluations.
+   * k² + k + 1 evaluations (less two per separable pair of fixed effects) would cost more than
+   * 1e8 row-evaluations. Where points share a θ (θ̂, and with the analytic mode sensitivities each
+   * one-coordinate step in θ) their first PIRLS iterate comes from one affine map in β.
    * The β block is taken in the fit's internal (possibly standardized) coordinates: the result
    * is the same Hessian, to the O(δ²) of the differences.
    */
-  private lme4Hessian(xs: Float64Array, nth: number, p: number, lp0: Float64Array, u1: Float64Array, lower: Float64Array): Float64Array | null {
+  private lme4Hessian(xs: Float64Array, nth: number, p: number, lp0: Float64Array, lower: Float64Array): Float64Array | null {
     for (let k = 0; k < nth; k++) if (xs[k] - 1e-4 < lower[k]) return null;
-    // k² + k + 1 PIRLS runs: beyond ~1e8 row-evaluations the exact Laplace Hessian stands in
     const k = xs.length;
-    if ((k * k + k + 1) * this.state.n > 1e8) return null;
+    const zero = separableColumns(this.ms, this.terms);
+    const skip = zero ? (i: number, j: number) => i >= nth && zero(i - nth, j - nth) : undefined;
+    // PIRLS runs (k² + k + 1 less the separable pairs): beyond ~1e8 row-evaluations the exact
+    // Laplace Hessian stands in
+    let pairs = 0;
+    for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) if (!skip?.(i, j)) pairs++;
+    if ((1 + 2 * k + 2 * pairs) * this.state.n > 1e8) return null;
     const st = this.state;
-    const f = (x: Float64Array) => st.laplaceLme4(x.subarray(0, nth), x.subarray(nth, nth + p), lp0, u1);
-    const h = hessianFD(f, xs).hessian;
+    const lg = this.gradient;
+    const start = st.lme4Start(lp0, xs.subarray(0, nth), lg ? (j, out) => lg.modeSensitivity(j, out) : null);
+    const f = (x: Float64Array) => st.laplaceLme4(x.subarray(0, nth), x.subarray(nth, nth + p), start);
+    const h = hessianFD(f, xs, undefined, 1e-4, undefined, skip).hessian;
     // leave the state at the optimum's exact modes for what follows
     this.objective2(xs, nth, p);
     return h.every(Number.isFinite) ? h : null;
@@ -1007,6 +1048,53 @@ function extendedDispersion(base: BaseKind, a: number): number {
   if (base === "Gamma") return 1 / a;
   if (base === "gaussian" || base === "nbinom1") return a;
   return 1;
+}
+
+/**
+ * Pairs of fixed-effect columns whose rows fall in different groups of rows that no random effect
+ * links (connected components of rows sharing a level of some term; a term with correlated levels
+ * links all its rows): the deviance is a sum over those groups, so the cross derivative of the
+ * two coefficients is zero and a finite-difference Hessian need not evaluate it (a network
+ * meta-analysis' study intercepts: most of its pairs). Null when every column meets every other.
+ */
+function separableColumns(ms: ModelStructure, terms: readonly SysTerm[]): ((a: number, b: number) => boolean) | null {
+  const { n, p, X } = ms;
+  if (p < 2) return null;
+  const parent = new Int32Array(n).map((_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  for (const t of terms) {
+    const linked = t.kfac !== null || t.kprec !== null || t.tree !== null;
+    const firstRow = new Int32Array(linked ? 1 : t.nl).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const l = linked ? 0 : t.refs[i];
+      if (firstRow[l] < 0) firstRow[l] = i;
+      else parent[find(i)] = find(firstRow[l]);
+    }
+  }
+  // per column, its components (sorted)
+  const comps: Int32Array[] = [];
+  for (let j = 0; j < p; j++) {
+    const set = new Set<number>();
+    for (let i = 0; i < n; i++) if (X[i + j * n] !== 0) set.add(find(i));
+    comps.push(Int32Array.from(set).sort());
+  }
+  const disjoint = (a: Int32Array, b: Int32Array) => {
+    for (let x = 0, y = 0; x < a.length && y < b.length; ) {
+      if (a[x] === b[y]) return false;
+      if (a[x] < b[y]) x++;
+      else y++;
+    }
+    return true;
+  };
+  const zero = new Uint8Array(p * p);
+  let any = false;
+  for (let a = 0; a < p; a++)
+    for (let b = a + 1; b < p; b++)
+      if (disjoint(comps[a], comps[b])) { zero[a + b * p] = zero[b + a * p] = 1; any = true; }
+  return any ? (a, b) => zero[a + b * p] === 1 : null;
 }
 
 function condVarGLMM(st: GLMMState): Float64Array[] | null {

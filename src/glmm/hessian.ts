@@ -9,7 +9,8 @@ export interface HessianResult {
   readonly evaluations: number;
 }
 
-export function hessianFD(f: (x: Float64Array) => number, x0: ArrayLike<number>, _lower?: ArrayLike<number>, delta = 1e-4, steps?: ArrayLike<number>): HessianResult {
+/** `zero(i, j)`: pairs whose cross derivative is known to vanish (separable coordinates): not evaluated. */
+export function hessianFD(f: (x: Float64Array) => number, x0: ArrayLike<number>, _lower?: ArrayLike<number>, delta = 1e-4, steps?: ArrayLike<number>, zero?: (i: number, j: number) => boolean): HessianResult {
   const k = x0.length;
   const x = Float64Array.from(x0);
   const h = new Float64Array(k);
@@ -33,6 +34,7 @@ export function hessianFD(f: (x: Float64Array) => number, x0: ArrayLike<number>,
   }
   for (let i = 0; i < k; i++)
     for (let j = i + 1; j < k; j++) {
+      if (zero?.(i, j)) continue;
       const fpp = at([[i, 1], [j, 1]]);
       const fmm = at([[i, -1], [j, -1]]);
       const v = (fpp - fp[i] - fp[j] + 2 * f0 - fm[i] - fm[j] + fmm) / (2 * h[i] * h[j]);

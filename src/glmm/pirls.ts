@@ -17,6 +17,31 @@ export interface PirlsResult {
   readonly converged: boolean;
 }
 
+/** lme4's stage-2 evaluations' common start (GLMMState.lme4Start) */
+export interface Lme4Start {
+  /** working weights at lp0 */
+  readonly w: Float64Array;
+  /** working response at lp0 without the fixed part (offset + Xβ is subtracted per evaluation) */
+  readonly z: Float64Array;
+  /** the θ around which evaluations recur (the Hessian's centre) */
+  readonly theta0: Float64Array;
+  /**
+   * ∂û/∂β_j from the current factor and weights (LaplaceGradient.modeSensitivity), or null: then
+   * the first iterate's map is taken by unit steps in β, at theta0 only
+   */
+  readonly sensitivity: ((j: number, out: Float64Array) => void) | null;
+  /** the first iterate as an affine function of β, per θ (key: the θ values joined) */
+  readonly maps: Map<string, FirstIterate>;
+}
+
+/** u₁(β) = u + M (β − beta) at one θ (M: q × p column-major); ef: offset + X·beta */
+interface FirstIterate {
+  readonly beta: Float64Array;
+  readonly u: Float64Array;
+  readonly M: Float64Array;
+  readonly ef: Float64Array;
+}
+
 /** Per-model working storage shared by the PIRLS runs of one fit. */
 export class GLMMState {
   readonly ms: ModelStructure;
@@ -279,29 +304,103 @@ export class GLMMState {
   }
 
   /**
-   * The Laplace deviance as lme4's stage-2 deviance function evaluates it (glmerLaplace): PIRLS in
-   * u with β fixed, started each time from the same linear predictor eta0 (lme4's lp0, the
-   * stage-1 end), stopped when the penalized deviance changes by less than tol relative, and
-   * log|L| taken from the factor of the last iteration, whose weights lag one step behind the
-   * returned modes. The lag is O(step) in log|L| and has a curvature of its own, which is why
-   * lme4's finite-difference Hessian (and so vcov(β)) differs from the exact Laplace one by up to
-   * a few percent; this reproduces it. Leaves u, η, μ at the result (the factor is not refreshed).
+   * The start of lme4's stage-2 deviance evaluations (glmerLaplace) from the linear predictor eta0
+   * (lme4's lp0, the stage-1 end): the working weights and response there, the same for every
+   * evaluation (the fixed part is subtracted per evaluation: z − Xβ is affine in β).
    */
-  laplaceLme4(theta: ArrayLike<number>, beta: Float64Array, eta0: Float64Array, uStart: Float64Array, tol = 1e-7): number {
-    const { n, q, eta, mu, y, prior } = this;
-    const sys = this.sysU;
-    setLambdas(this.terms, theta);
-    this.beta.set(beta);
-    const ef = this.etaFixed;
-    this.fixedPart(beta, ef);
+  lme4Start(eta0: Float64Array, theta0: ArrayLike<number>, sensitivity: Lme4Start["sensitivity"]): Lme4Start {
+    const { n, eta, mu, y, prior } = this;
     eta.set(eta0);
     this.lastDev = this.kernels.meanAndDeviance(eta, mu, y, prior);
-    let u = Float64Array.from(uStart);
-    let old = Number.MAX_VALUE;
+    this.weights(new Float64Array(n), true);
+    return { w: Float64Array.from(this.w), z: Float64Array.from(this.z), theta0: Float64Array.from(theta0), sensitivity, maps: new Map() };
+  }
+
+  /**
+   * The first PIRLS iterate of laplaceLme4 from lp0 at (θ, β). Its weights are those at lp0 and its
+   * working response is affine in β, so at a θ where evaluations recur (the Hessian's centre, and
+   * with the sensitivities each one-coordinate step from it, which pairs with every β step) it is
+   * kept as u₁(β) = u₁(β₀) + M (β − β₀): one factorization per θ instead of one per evaluation.
+   * M is exact up to rounding (from the factor's solves, or unit steps in β). Null when it fails.
+   */
+  private lme4FirstIterate(start: Lme4Start, theta: ArrayLike<number>, beta: Float64Array): Float64Array | null {
+    const { q, p } = this;
+    let moved = 0;
+    for (let k = 0; k < theta.length; k++) if (theta[k] !== start.theta0[k]) moved++;
+    const reuse = p > 0 && (moved === 0 || (moved === 1 && start.sensitivity !== null));
+    const key = reuse ? Array.prototype.join.call(theta, ",") : "";
+    const map = reuse ? start.maps.get(key) : undefined;
+    if (map) {
+      // (the fixed part from the map's too: the β steps touch one or two columns)
+      const u = Float64Array.from(map.u);
+      const ef = this.etaFixed, X = this.ms.X, n = this.n;
+      ef.set(map.ef);
+      for (let j = 0; j < p; j++) {
+        const d = beta[j] - map.beta[j];
+        if (d === 0) continue;
+        for (let c = 0; c < q; c++) u[c] += map.M[c + j * q] * d;
+        for (let i = 0, o = j * n; i < n; i++) ef[i] += X[o + i] * d;
+      }
+      setLambdas(this.terms, theta);
+      return u;
+    }
+    const u = this.lme4Solve(start, theta, beta);
+    if (!u || !reuse) return u;
+    const M = new Float64Array(q * p);
+    if (start.sensitivity) {
+      // −(ΛᵀZᵀW₀ZΛ + I)⁻¹ΛᵀZᵀW₀X_j from the factor just taken (its weights are lp0's)
+      this.w.set(start.w);
+      for (let j = 0; j < p; j++) start.sensitivity(j, M.subarray(j * q, (j + 1) * q));
+    } else {
+      const b = Float64Array.from(beta);
+      for (let j = 0; j < p; j++) {
+        b[j] += 1;
+        const uj = this.lme4Solve(start, theta, b);
+        b[j] = beta[j];
+        if (!uj) return null;
+        for (let c = 0; c < q; c++) M[c + j * q] = uj[c] - u[c];
+      }
+      // (the state back at (θ, β) for the evaluation)
+      this.fixedPart(beta, this.etaFixed);
+    }
+    start.maps.set(key, { beta: Float64Array.from(beta), u: Float64Array.from(u), M, ef: Float64Array.from(this.etaFixed) });
+    return u;
+  }
+
+  /** the first iterate from lp0 at (θ, β) by a factorization and solve (null when it fails) */
+  private lme4Solve(start: Lme4Start, theta: ArrayLike<number>, beta: Float64Array): Float64Array | null {
+    const { n, z } = this;
+    const ef = this.etaFixed;
+    setLambdas(this.terms, theta);
+    this.fixedPart(beta, ef);
+    for (let i = 0; i < n; i++) z[i] = start.z[i] - ef[i];
+    this.sysU.accumulate(start.w, null, z);
+    if (!this.sysU.updateL(theta)) return null;
+    return Float64Array.from(this.sysU.solve().u);
+  }
+
+  /**
+   * The Laplace deviance as lme4's stage-2 deviance function evaluates it (glmerLaplace): PIRLS in
+   * u with β fixed, started each time from the same linear predictor (lme4's lp0, the stage-1 end:
+   * `start`), stopped when the penalized deviance changes by less than tol relative, and log|L|
+   * taken from the factor of the last iteration, whose weights lag one step behind the returned
+   * modes. The lag is O(step) in log|L| and has a curvature of its own, which is why lme4's
+   * finite-difference Hessian (and so vcov(β)) differs from the exact Laplace one by up to a few
+   * percent; this reproduces it. Leaves u, η, μ at the result (the factor is not refreshed).
+   */
+  laplaceLme4(theta: ArrayLike<number>, beta: Float64Array, start: Lme4Start, tol = 1e-7): number {
+    const { n, q, z } = this;
+    const sys = this.sysU;
+    this.beta.set(beta);
+    let u = this.lme4FirstIterate(start, theta, beta);
+    if (u === null) return Infinity;
+    const ef = this.etaFixed;
+    let old = this.evaluate(u, ef);
+    if (!Number.isFinite(old)) return Infinity;
     let ok = false;
-    for (let it = 0; it < 30; it++) {
+    for (let it = 1; it < 30; it++) {
       this.weights(ef, true);
-      sys.accumulate(this.w, null, this.z);
+      sys.accumulate(this.w, null, z);
       if (!sys.updateL(theta)) return Infinity;
       const prev = u;
       u = Float64Array.from(sys.solve().u);
