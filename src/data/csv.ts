@@ -373,8 +373,8 @@ class ColumnReader {
   private softNa = new Map<string, { first: number; count: number }>();
   private nanRows: number[] | null = null;
   private codes: Int32Array[] = [];
-  private readonly dict = new Map<string, number>();
-  private readonly levels: string[] = [];
+  private readonly dict = new Dictionary();
+  private readonly levels = this.dict.levels;
   private readonly counts: number[] = [];
   private readonly firstRow: number[] = [];
 
@@ -383,7 +383,15 @@ class ColumnReader {
   }
 
   add(row: number, s: Scanner, j: number): void {
-    if (this.isText) { this.addText(row, s.value(j)); return; }
+    if (this.isText) {
+      // the common case without making a string: an unquoted field with nothing to trim, no --na
+      if (s.qv[j] === null && this.typing.na === null) {
+        const code = this.dict.lookup(s.text, s.fs[j], s.fe[j]);
+        if (code !== NO_CODE) { this.setCode(row, code); return; }
+      }
+      this.addText(row, s.value(j));
+      return;
+    }
     const b = row >>> BLOCK_BITS;
     if (b === this.nums.length) this.nums.push(new Float64Array(BLOCK));
     if (this.fast && s.qv[j] === null) {
@@ -414,23 +422,19 @@ class ColumnReader {
   }
 
   addText(row: number, v: string): void {
+    // only exact "" and NA (and --na): a quoted "  " is a real (if odd) string and kept
+    const missing = isMissingText(v) || (this.typing.na !== null && this.typing.na.has(v.trim()));
+    this.setCode(row, missing ? -1 : this.dict.code(v));
+  }
+
+  private setCode(row: number, code: number): void {
     const b = row >>> BLOCK_BITS;
     while (this.codes.length <= b) this.codes.push(new Int32Array(BLOCK));
-    let code = -1;
-    // only exact "" and NA (and --na): a quoted "  " is a real (if odd) string and kept
-    if (!(isMissingText(v) || (this.typing.na !== null && this.typing.na.has(v.trim())))) {
-      code = this.dict.get(v) ?? -1;
-      if (code < 0) {
-        code = this.levels.length;
-        this.dict.set(v, code);
-        this.levels.push(v);
-        this.counts.push(0);
-        this.firstRow.push(row);
-      }
-      this.counts[code]++;
-      if (row < this.firstRow[code]) this.firstRow[code] = row;
-    }
     this.codes[b][row & MASK] = code;
+    if (code < 0) return;
+    if (code === this.counts.length) { this.counts.push(0); this.firstRow.push(row); }
+    this.counts[code]++;
+    if (row < this.firstRow[code]) this.firstRow[code] = row;
   }
 
   finish(nrow: number, notes: string[]): Column {
@@ -471,6 +475,88 @@ class ColumnReader {
     }
     return codedTextColumn(name, codes, levels);
   }
+}
+
+/** Dictionary.lookup: the field needs the general route */
+const NO_CODE = -2;
+
+/**
+ * The distinct strings of a text column and their codes, in order of first appearance: an
+ * open-addressing hash table that looks a field up by its characters in the buffered text, so
+ * that a string is made only for a new level (a Map would need a string per row).
+ */
+class Dictionary {
+  readonly levels: string[] = [];
+  private hashes: number[] = [];
+  private slots = new Int32Array(1024).fill(-1);
+
+  /** The code of a field t[a, b) that is neither missing nor in need of trimming (new ones added), else NO_CODE. */
+  lookup(t: string, a: number, b: number): number {
+    if (b <= a) return NO_CODE;
+    const first = t.charCodeAt(a), last = t.charCodeAt(b - 1);
+    // what trimField would change, and "NA"
+    if (first <= SPACE || last <= SPACE || first === 0xa0 || last === 0xa0 || first === 0xfeff) return NO_CODE;
+    if (b - a === 2 && first === 78 && last === 65) return NO_CODE;
+    return this.find(t, a, b);
+  }
+
+  /** The code of string v (added when new). */
+  code(v: string): number {
+    return this.find(v, 0, v.length);
+  }
+
+  private find(t: string, a: number, b: number): number {
+    let h = 0x811c9dc5; // FNV-1a
+    for (let i = a; i < b; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const k = slots[i];
+      if (k < 0) break;
+      if (this.hashes[k] === h && sameText(this.levels[k], t, a, b)) return k;
+    }
+    const k = this.levels.length;
+    this.levels.push(ownCopy(t, a, b));
+    this.hashes.push(h);
+    if (2 * this.levels.length > slots.length) this.rehash(); else this.place(k);
+    return k;
+  }
+
+  private place(k: number): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = this.hashes[k] & mask;
+    while (slots[i] >= 0) i = (i + 1) & mask;
+    slots[i] = k;
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+    for (let k = 0; k < this.levels.length; k++) this.place(k);
+  }
+}
+
+/**
+ * t[a, b) as a string of its own: V8 makes a slice of 13 or more characters a view of its parent,
+ * and a level that is such a view would keep a whole piece of the file alive.
+ */
+function ownCopy(t: string, a: number, b: number): string {
+  if (b - a < 13) return t.slice(a, b);
+  const parts: string[] = [];
+  for (let i = a; i < b; i += 8192) {
+    const end = Math.min(b, i + 8192);
+    const units = new Uint16Array(end - i);
+    for (let k = i; k < end; k++) units[k - i] = t.charCodeAt(k);
+    parts.push(String.fromCharCode(...units));
+  }
+  return parts.join("");
+}
+
+/** Whether s equals t[a, b). */
+function sameText(s: string, t: string, a: number, b: number): boolean {
+  if (s.length !== b - a) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== t.charCodeAt(a + i)) return false;
+  return true;
 }
 
 /** Copy the filled part of fixed-size blocks into `out` (its length is the row count). */
