@@ -1,9 +1,10 @@
 // File access for the CLI (Node only). The core never touches the file system: it gets text and
 // returns text; this module turns file-system failures into one-line UserErrors.
 import { randomBytes } from "node:crypto";
-import { closeSync, fstatSync, lstatSync, openSync, readSync, realpathSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, lstatSync, openSync, readSync, realpathSync, renameSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { parseDelimited } from "../data/csv.js";
+import { StringDecoder } from "node:string_decoder";
+import { parseDelimited, readDelimited } from "../data/csv.js";
 import type { Frame } from "../data/frame.js";
 import { UserError } from "../errors.js";
 
@@ -26,12 +27,40 @@ export function setTableOptions(o: { sep?: string; na?: string[]; decimal?: stri
 /**
  * Read a CSV/TSV file into a Frame; error messages name the file by its base name. What the reader
  * decided on the user's behalf (e.g. "'NULL' read as missing") is said on stderr.
+ * A regular file is read in pieces straight into typed columns (no string of the whole file, so no
+ * size limit but memory); a FIFO (`<(zcat x.csv.gz)`) is read whole, up to the text-input limit.
  */
 export function readFrameFile(path: string, options: TableOptions = {}): Frame {
-  const text = readTextFile(path, "data file");
-  const frame = parseDelimited(text, { source: basename(path), ...tableOptions, ...options });
+  const opts = { source: basename(path), ...tableOptions, ...options };
+  const frame = withInput(path, "data file", (fd, st) =>
+    st.isFile() ? readDelimited(() => filePieces(fd), opts) : parseDelimited(withoutBom(readAll(fd, 1 << 20, MAX_TEXT_BYTES, path, "data file", true).toString("utf8")), opts),
+  );
   for (const n of frame.notes) process.stderr.write(`glmm: note: ${n}\n`);
   return frame;
+}
+
+/** bytes per read of a data file */
+const PIECE_BYTES = 1 << 20;
+
+/** The text of a regular file from its start, in pieces of PIECE_BYTES (a UTF-8 character split between reads is joined). */
+function* filePieces(fd: number): Generator<string> {
+  const buf = Buffer.allocUnsafe(PIECE_BYTES);
+  const decoder = new StringDecoder("utf8");
+  let at = 0;
+  for (;;) {
+    const n = readSync(fd, buf, 0, buf.length, at);
+    if (n === 0) break;
+    // a leading byte-order mark is removed here as readTextFile does (the reader removes one more)
+    const piece = decoder.write(buf.subarray(0, n));
+    yield at === 0 ? withoutBom(piece) : piece;
+    at += n;
+  }
+  const rest = decoder.end();
+  if (rest) yield rest;
+}
+
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**
@@ -40,8 +69,7 @@ export function readFrameFile(path: string, options: TableOptions = {}): Frame {
  * A leading byte-order mark is removed.
  */
 export function readTextFile(path: string, what: string): string {
-  const text = readBytes(path, what).toString("utf8");
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return withoutBom(readBytes(path, what).toString("utf8"));
 }
 
 /** Largest text input read whole (V8's strings stop a little above 512 MiB). */
@@ -53,6 +81,21 @@ const MAX_TEXT_BYTES = 512 * 1024 * 1024;
  * and refused at once when its first bytes are binary (`--data /dev/zero` must not fill memory).
  */
 export function readBytes(path: string, what: string): Buffer {
+  return withInput(path, what, (fd, st) => {
+    const limit = MAX_TEXT_BYTES;
+    if (st.isFile()) {
+      if (st.size > limit) throw new UserError(`cannot read ${what} '${path}': it is ${(st.size / 2 ** 20).toFixed(0)} MiB, more than the ${limit / 2 ** 20} MiB a text input may have`);
+      return readAll(fd, st.size + 1, limit, path, what, false);
+    }
+    return readAll(fd, 1 << 20, limit, path, what, true);
+  });
+}
+
+/**
+ * Open an input file (not a directory), remember it as an input of this run, and give it to `use`;
+ * file-system failures become one-line UserErrors naming the file and its role (`what`).
+ */
+function withInput<T>(path: string, what: string, use: (fd: number, st: Stats) => T): T {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -63,14 +106,10 @@ export function readBytes(path: string, what: string): Buffer {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new UserError(`cannot read ${what} '${path}': it is a directory`);
     registerInput(path);
-    const limit = MAX_TEXT_BYTES;
-    if (st.isFile()) {
-      if (st.size > limit) throw new UserError(`cannot read ${what} '${path}': it is ${(st.size / 2 ** 20).toFixed(0)} MiB, more than the ${limit / 2 ** 20} MiB a text input may have`);
-      return readAll(fd, st.size + 1, limit, path, what, false);
-    }
-    return readAll(fd, 1 << 20, limit, path, what, true);
+    return use(fd, st);
   } catch (e) {
-    if (e instanceof UserError) throw e;
+    // file-system errors carry a code; anything else (a parse error, a bug) passes unchanged
+    if (e instanceof UserError || typeof (e as NodeJS.ErrnoException | null)?.code !== "string") throw e;
     throw new UserError(`cannot read ${what} '${path}': ${describeFsError(e)}`);
   } finally {
     closeSync(fd);

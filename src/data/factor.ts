@@ -1,4 +1,5 @@
 import { UserError } from "../errors.js";
+import type { TextColumn } from "./frame.js";
 
 // Factors: a level index per row plus level labels, built as R builds them so that coefficient
 // names and level orders match lme4's output. Text levels sort by code unit order (R in the C
@@ -69,6 +70,30 @@ export function factorFromText(values: ReadonlyArray<string | null>, rows: Int32
   }
   const order = first.map((_, k) => k).sort((a, b) => compareText(first[a], first[b]));
   return recode(raw, order, order.map((k) => first[k]));
+}
+
+/**
+ * A factor of a text column on the given rows (all rows when `rows` is null), from its dictionary
+ * codes when it has them (no string per row), else from its values; as factorFromText.
+ */
+export function factorOfColumn(c: TextColumn, rows: Int32Array | null): Factor {
+  const codes = c.codes, dict = c.dictionary;
+  if (!codes || !dict) return factorFromText(c.values, rows);
+  const n = rows ? rows.length : codes.length;
+  const used = new Uint8Array(dict.length);
+  for (let i = 0; i < n; i++) {
+    const k = codes[rows ? rows[i] : i];
+    if (k < 0) throw new Error("factorOfColumn: missing value on a used row");
+    used[k] = 1;
+  }
+  const order: number[] = [];
+  for (let k = 0; k < dict.length; k++) if (used[k]) order.push(k);
+  order.sort((a, b) => compareText(dict[a], dict[b]));
+  const rank = new Int32Array(dict.length);
+  order.forEach((k, pos) => { rank[k] = pos; });
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rank[codes[rows ? rows[i] : i]];
+  return { levels: order.map((k) => dict[k]), codes: out };
 }
 
 /** A factor of numbers (sorted numerically, labelled as R prints them) on the given rows. */

@@ -25,6 +25,13 @@ export interface TextColumn {
    * variable it would become a factor with a level per number, so the model refuses it by name.
    */
   readonly numericExcept?: { readonly token: string; readonly row: number; readonly count: number; readonly message: string };
+  /**
+   * The same values as codes into `dictionary` (-1 for missing), as the CSV reader keeps them: a
+   * model reads these rather than `values`, which the reader makes only when asked for.
+   */
+  readonly codes?: Int32Array;
+  /** the distinct strings that `codes` index, in order of first appearance */
+  readonly dictionary?: readonly string[];
 }
 
 /** A column of a Frame: numeric or text. */
@@ -46,7 +53,8 @@ export class Frame {
     this.notes = notes;
     const m = new Map<string, Column>();
     for (const c of columns) {
-      if (c.values.length !== nrow) throw new Error(`column ${c.name} has ${c.values.length} values, expected ${nrow}`);
+      const length = c.kind === "text" && c.codes ? c.codes.length : c.values.length;
+      if (length !== nrow) throw new Error(`column ${c.name} has ${length} values, expected ${nrow}`);
       m.set(c.name, c);
     }
     this.columns = m;
@@ -89,6 +97,23 @@ export class Frame {
     });
     return new Frame(cols, n, source);
   }
+}
+
+/**
+ * A text column held as codes into a dictionary of distinct strings (-1 for missing). Its `values`
+ * array is made on first use only: for millions of rows it costs a pointer per row.
+ */
+export function codedTextColumn(
+  name: string, codes: Int32Array, dictionary: readonly string[], numericExcept?: TextColumn["numericExcept"],
+): TextColumn {
+  let values: (string | null)[] | null = null;
+  return {
+    kind: "text", name, codes, dictionary,
+    ...(numericExcept ? { numericExcept } : {}),
+    get values(): ReadonlyArray<string | null> {
+      return (values ??= Array.from(codes, (k) => (k < 0 ? null : dictionary[k])));
+    },
+  };
 }
 
 /** Names in messages stay on one line: escape line breaks and tabs. */

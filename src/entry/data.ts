@@ -5,7 +5,7 @@
  */
 export { Frame } from "../data/frame.js";
 export type { Column, NumericColumn, TextColumn } from "../data/frame.js";
-export { parseDelimited } from "../data/csv.js";
+export { parseDelimited, readDelimited } from "../data/csv.js";
 export type { ParseOptions } from "../data/csv.js";
 export { toFrame } from "../api/data.js";
 export type { DataInput, Cell, ColumnValues, ArrowTableLike } from "../api/data.js";

@@ -1,4 +1,4 @@
-import { factorFromNumbers, factorFromText } from "../data/factor.js";
+import { factorFromNumbers, factorOfColumn } from "../data/factor.js";
 import type { Frame } from "../data/frame.js";
 import { UserError } from "../errors.js";
 import { columnsOf, deparse, unparen, type Expr } from "./ast.js";
@@ -16,7 +16,8 @@ import type { BuildOptions, ModelStructure, Response } from "./types.js";
 
 function isMissing(frame: Frame, col: string, row: number): boolean {
   const c = frame.column(col);
-  return c.kind === "numeric" ? Number.isNaN(c.values[row]) : c.values[row] === null;
+  if (c.kind === "numeric") return Number.isNaN(c.values[row]);
+  return c.codes ? c.codes[row] < 0 : c.values[row] === null;
 }
 
 /** Check `--ref` columns and levels against the whole column. */
@@ -30,7 +31,7 @@ function checkRefLevels(frame: Frame, refLevels: Readonly<Record<string, string>
     let m = 0;
     for (let i = 0; i < frame.nrow; i++) if (!isMissing(frame, col, i)) all[m++] = i;
     const rows = all.subarray(0, m);
-    const levels = c.kind === "text" ? factorFromText(c.values, rows).levels : factorFromNumbers(c.values, rows).levels;
+    const levels = c.kind === "text" ? factorOfColumn(c, rows).levels : factorFromNumbers(c.values, rows).levels;
     if (!levels.includes(refLevels[col])) {
       throw new UserError(`--ref ${col}=${refLevels[col]}: level '${refLevels[col]}' not found in column '${col}' (levels: ${levels.join(", ")})`);
     }
@@ -51,6 +52,9 @@ function completeRows(frame: Frame, cols: readonly string[]): { rows: Int32Array
     if (c.kind === "numeric") {
       const v = c.values;
       for (let i = 0; i < n; i++) if (Number.isNaN(v[i])) { used[i] = 0; any = true; }
+    } else if (c.codes) {
+      const k = c.codes;
+      for (let i = 0; i < n; i++) if (k[i] < 0) { used[i] = 0; any = true; }
     } else {
       const v = c.values;
       for (let i = 0; i < n; i++) if (v[i] === null) { used[i] = 0; any = true; }

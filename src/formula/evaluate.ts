@@ -1,4 +1,4 @@
-import { factorFromNumbers, factorFromText, formatRNumber, interactionFactor, relevel, type Factor } from "../data/factor.js";
+import { factorFromNumbers, factorOfColumn, formatRNumber, interactionFactor, relevel, type Factor } from "../data/factor.js";
 import type { Frame } from "../data/frame.js";
 import { UserError } from "../errors.js";
 import { columnsOf, deparse, unparen, type Expr } from "./ast.js";
@@ -39,7 +39,7 @@ export function evalFactor(e: Expr, ctx: EvalContext): Factor {
   const u = unparen(e);
   if (u.type === "name") {
     const c = column(ctx, u.name);
-    const f = c.kind === "text" ? factorFromText(c.values, ctx.rows) : factorFromNumbers(c.values, ctx.rows);
+    const f = c.kind === "text" ? factorOfColumn(c, ctx.rows) : factorFromNumbers(c.values, ctx.rows);
     return withRef(ctx, f, u.name);
   }
   if (u.type === "call" && (u.fn === "factor" || u.fn === "as.factor")) {
