@@ -416,18 +416,36 @@ export class GeneralizedLinearMixedModel {
         loT[k] = Number.isFinite(lo2[k]) ? (lo2[k] - x2[k]) / scale[k] : -Infinity;
         upT[k] = Number.isFinite(up2[k]) ? (up2[k] - x2[k]) / scale[k] : Infinity;
       }
-      const r2 = bobyqa((xt) => f2(toX(xt)), new Float64Array(x2.length), { lower: loT, upper: upT, rhobeg: 0.5, rhoend: 1e-5, maxfun });
-      xs = toX(r2.x);
-      fval = r2.fval;
-      converged &&= r2.converged;
-      if (!r2.converged) warnings.push(`the optimizer did not converge (${r2.message}); try rescaling covariates`);
-      // snap tiny θ to the boundary when that costs nothing
-      const snapped = Float64Array.from(xs);
-      let snappedAny = false;
-      for (let k = 0; k < nth; k++) if (lo2[k] === 0 && snapped[k] > 0 && snapped[k] < 1e-4) { snapped[k] = 0; snappedAny = true; }
-      if (snappedAny) {
-        const fs = f2(snapped);
-        if (fs <= fval + 1e-6) { xs = snapped; fval = fs; }
+      // BOBYQA in rounds of 100 evaluations per coordinate; after a round that has not converged,
+      // Newton from its best point (with the boundary checks): near a boundary BOBYQA can crawl
+      // for thousands of evaluations where Newton, once close, finishes in a few steps
+      const fT = (xt: Float64Array) => f2(toX(xt));
+      const round = 100 * x2.length;
+      let r2 = bobyqa(fT, new Float64Array(x2.length), { lower: loT, upper: upT, rhobeg: 0.5, rhoend: 1e-5, maxfun: Math.min(round, maxfun) });
+      let used = r2.nfev;
+      let nw2: ReturnType<typeof this.newton> = null;
+      while (!r2.converged && used < maxfun) {
+        nw2 = this.newton(f2, toX(r2.x), lo2, up2, nth);
+        if (nw2 && nw2.f <= r2.fval) break;
+        nw2 = null;
+        r2 = bobyqa(fT, r2.x, { lower: loT, upper: upT, rhobeg: 0.05, rhoend: 1e-5, maxfun: Math.min(round, maxfun - used) });
+        used += r2.nfev;
+      }
+      if (nw2) {
+        xs = nw2.x; fval = nw2.f; h = nw2.h;
+      } else {
+        xs = toX(r2.x);
+        fval = r2.fval;
+        converged &&= r2.converged;
+        if (!r2.converged) warnings.push(`the optimizer did not converge (${r2.message}); try rescaling covariates`);
+        // snap tiny θ to the boundary when that costs nothing
+        const snapped = Float64Array.from(xs);
+        let snappedAny = false;
+        for (let k = 0; k < nth; k++) if (lo2[k] === 0 && snapped[k] > 0 && snapped[k] < 1e-4) { snapped[k] = 0; snappedAny = true; }
+        if (snappedAny) {
+          const fs = f2(snapped);
+          if (fs <= fval + 1e-6) { xs = snapped; fval = fs; }
+        }
       }
     }
     // ---- standard errors from the Hessian in (θ, β[, extra]), as lme4 (and glmmTMB's sdreport)
