@@ -35,7 +35,8 @@ const TESTS = {
   "src/inference/satterthwaite.ts": ["inference/satterthwaite.test.js", "inference/extra.test.js"],
   "src/gee/variance.ts": ["gee/reference.test.js"],
   "src/singlecell/results.ts": ["singlecell/results.test.js", "hostile/de-merge.test.js"],
-  "src/lmm/system.ts": ["lmm/lmm.test.js", "conformance/cases.test.js"],
+  // the LMM unit tests and the CLI (the conformance cases cover it too, at ten times the cost)
+  "src/lmm/system.ts": ["lmm/lmm.test.js", "lmm/vector-gradient.test.js", "cli/cli.test.js", "covariance/phylo.test.js", "covariance/sparse-tree.test.js"],
 };
 const tests = (testsArg ? testsArg.split(",") : (TESTS[file] ?? []).map((t) => `dist/test/${t}`)).filter(Boolean);
 if (tests.length === 0) {

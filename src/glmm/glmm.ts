@@ -10,10 +10,11 @@ import { pnormUpper } from "../families/special.js";
 import { pchisqUpper } from "../inference/distributions.js";
 import { jacobiEigen } from "../inference/satterthwaite.js";
 import type { ModelStructure, ReTerm } from "../formula/types.js";
-import { cholInverse } from "../linalg/dense.js";
+import { cholInverse, cholLower } from "../linalg/dense.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper } from "../lmm/reterms.js";
 import { isSingular, varCorr, type ProgressInfo, type RanefTable, type VarCorrEntry } from "../lmm/lmm.js";
 import { bobyqa } from "../optim/index.js";
+import { standardizeRandom } from "./theta-scaling.js";
 import { gaussHermite } from "./gauss-hermite.js";
 import { GLMMState } from "./pirls.js";
 import { hessianFD, hessianForward, hessianGradient, gradientForward, gradientMixed, activeInverse, type HessianResult } from "./hessian.js";
@@ -142,6 +143,25 @@ type NewtonHessian = HessianResult & { readonly stale?: boolean };
 
 /** the outer parameters beside θ and β: an NB size, a dispersion, or a family's own (extended.ts) */
 type ExtraKind = "none" | "nbsize" | "dispersion" | "ext" | "family";
+
+/**
+ * Whether the deviance curves down in θ from a point with θ on its lower bounds where it is flat
+ * (a zero gradient on the bound): the θ block over the free and the flat fixed coordinates is
+ * then not positive definite. At Λ = 0 every first derivative vanishes (the deviance depends on
+ * ΛΛᵀ), so a term whose variance the data want can sit there with a zero gradient.
+ */
+function curvesDown(h: HessianResult, fixed: readonly number[], nth: number): boolean {
+  const K = h.gradient.length;
+  const flat = fixed.filter((k) => k < nth && Math.abs(h.gradient[k]) < 1e-3);
+  if (flat.length === 0) return false;
+  const idx = [...Array(nth).keys()].filter((k) => !fixed.includes(k) || flat.includes(k));
+  const m = idx.length;
+  const B = new Float64Array(m * m);
+  let scale = 0;
+  for (const k of idx) scale = Math.max(scale, Math.abs(h.hessian[k * (K + 1)]));
+  for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) B[a + b * m] = h.hessian[idx[a] + idx[b] * K] + (a === b ? 1e-6 * scale : 0);
+  return cholLower(B, m) >= 0;
+}
 
 /** The GLMM engine (lme4's glmer): Laplace or adaptive Gauss–Hermite likelihood with PIRLS for the conditional modes, optimized in lme4's two stages. */
 export class GeneralizedLinearMixedModel {
@@ -342,6 +362,9 @@ export class GeneralizedLinearMixedModel {
       this.setExtra(extra0);
     }
     const ne = extra0.length;
+    // the optimizers move θ̃, the factors of standardized random-effect columns (theta-scaling.ts)
+    const tmap = standardizeRandom(terms);
+    const th = (x: Float64Array) => (tmap ? tmap.toTheta(x) : x);
     // ---- stage 1: θ (and the extra parameter) with β inside PIRLS
     const lower1 = thetaLower(terms);
     const th0 = thetaStart(terms);
@@ -355,7 +378,7 @@ export class GeneralizedLinearMixedModel {
     let best1 = { f: Infinity, x: x1, u: st.u, beta: st.beta };
     const f1 = (x: Float64Array) => {
       if (hasExtra) this.setExtra(x.subarray(nth));
-      const v = this.laplaceStage1(x.subarray(0, nth));
+      const v = this.laplaceStage1(th(x).subarray(0, nth));
       if (v < best1.f) best1 = { f: v, x: Float64Array.from(x), u: Float64Array.from(st.u), beta: Float64Array.from(st.beta) };
       return v;
     };
@@ -369,7 +392,7 @@ export class GeneralizedLinearMixedModel {
     const beta1 = Float64Array.from(st.beta);
     // lme4's stage-2 deviance restarts PIRLS from the stage-1 linear predictor (its lp0)
     const u1 = Float64Array.from(st.u);
-    const lp0 = this.lme4Curvature() && options.vcov !== "laplace" ? st.linearPredictor(r1.x.subarray(0, nth), u1, beta1) : null;
+    const lp0 = this.lme4Curvature() && options.vcov !== "laplace" ? st.linearPredictor(th(r1.x).subarray(0, nth), u1, beta1) : null;
     // ---- stage 2: (θ, β, extra) jointly, PIRLS over u
     const x2 = new Float64Array(nth + p + ne);
     x2.set(r1.x.subarray(0, nth), 0);
@@ -381,7 +404,7 @@ export class GeneralizedLinearMixedModel {
     const up2 = new Float64Array(x2.length).fill(Infinity);
     up2.set(upper1, 0);
     up2.set(up1.subarray(nth), nth + p);
-    const f2 = (x: Float64Array) => this.objective2(x, nth, p);
+    const f2 = (x: Float64Array) => this.objective2(th(x), nth, p);
     this.stage = "stage 2";
     // Stage 2 by Newton's method on the finite-difference Hessian that the standard errors need
     // anyway (stage 1 lands close, so one or two steps suffice); BOBYQA when Newton cannot be used
@@ -410,18 +433,36 @@ export class GeneralizedLinearMixedModel {
         loT[k] = Number.isFinite(lo2[k]) ? (lo2[k] - x2[k]) / scale[k] : -Infinity;
         upT[k] = Number.isFinite(up2[k]) ? (up2[k] - x2[k]) / scale[k] : Infinity;
       }
-      const r2 = bobyqa((xt) => f2(toX(xt)), new Float64Array(x2.length), { lower: loT, upper: upT, rhobeg: 0.5, rhoend: 1e-5, maxfun });
-      xs = toX(r2.x);
-      fval = r2.fval;
-      converged &&= r2.converged;
-      if (!r2.converged) warnings.push(`the optimizer did not converge (${r2.message}); try rescaling covariates`);
-      // snap tiny θ to the boundary when that costs nothing
-      const snapped = Float64Array.from(xs);
-      let snappedAny = false;
-      for (let k = 0; k < nth; k++) if (lo2[k] === 0 && snapped[k] > 0 && snapped[k] < 1e-4) { snapped[k] = 0; snappedAny = true; }
-      if (snappedAny) {
-        const fs = f2(snapped);
-        if (fs <= fval + 1e-6) { xs = snapped; fval = fs; }
+      // BOBYQA in rounds of 100 evaluations per coordinate; after a round that has not converged,
+      // Newton from its best point (with the boundary checks): near a boundary BOBYQA can crawl
+      // for thousands of evaluations where Newton, once close, finishes in a few steps
+      const fT = (xt: Float64Array) => f2(toX(xt));
+      const round = 100 * x2.length;
+      let r2 = bobyqa(fT, new Float64Array(x2.length), { lower: loT, upper: upT, rhobeg: 0.5, rhoend: 1e-5, maxfun: Math.min(round, maxfun) });
+      let used = r2.nfev;
+      let nw2: ReturnType<typeof this.newton> = null;
+      while (!r2.converged && used < maxfun) {
+        nw2 = this.newton(f2, toX(r2.x), lo2, up2, nth);
+        if (nw2 && nw2.f <= r2.fval) break;
+        nw2 = null;
+        r2 = bobyqa(fT, r2.x, { lower: loT, upper: upT, rhobeg: 0.05, rhoend: 1e-5, maxfun: Math.min(round, maxfun - used) });
+        used += r2.nfev;
+      }
+      if (nw2) {
+        xs = nw2.x; fval = nw2.f; h = nw2.h;
+      } else {
+        xs = toX(r2.x);
+        fval = r2.fval;
+        converged &&= r2.converged;
+        if (!r2.converged) warnings.push(`the optimizer did not converge (${r2.message}); try rescaling covariates`);
+        // snap tiny θ to the boundary when that costs nothing
+        const snapped = Float64Array.from(xs);
+        let snappedAny = false;
+        for (let k = 0; k < nth; k++) if (lo2[k] === 0 && snapped[k] > 0 && snapped[k] < 1e-4) { snapped[k] = 0; snappedAny = true; }
+        if (snappedAny) {
+          const fs = f2(snapped);
+          if (fs <= fval + 1e-6) { xs = snapped; fval = fs; }
+        }
       }
     }
     // ---- standard errors from the Hessian in (θ, β[, extra]), as lme4 (and glmmTMB's sdreport)
@@ -438,8 +479,8 @@ export class GeneralizedLinearMixedModel {
       for (let k = nth + p; k < xs.length; k++) if (Math.abs(xs[k]) >= up2[k] - 1e-3) atLimit.push(k);
       let inv = activeInverse(h.hessian, xs, lo2, nth, atLimit);
       // vcov(β) as lme4's (use.hessian = TRUE): its deriv12 Hessian of its own deviance function
-      const hl = lp0 ? this.lme4Hessian(xs, nth, p, lp0, lo2) : null;
-      const invL = hl ? activeInverse(hl, xs, lo2, nth) : null;
+      const hl = lp0 ? this.lme4Hessian(th(xs), nth, p, lp0, lo2) : null;
+      const invL = hl ? activeInverse(hl, th(xs), lo2, nth) : null;
       // Separation drives some β to ±∞ while the others stay identified: their SEs come from the
       // Hessian with the diverging coordinates held (the rows those touch carry no information).
       diverging = this.divergingTerms(f2, xs, nth, p);
@@ -472,13 +513,13 @@ export class GeneralizedLinearMixedModel {
     }
     // final state at the optimum
     if (hasExtra) this.setExtra(xs.subarray(nth + p)); // summarize evaluates at xs
-    const fitted = this.summarize(xs, nth, p, vcov, converged, warnings, diverging);
+    const fitted = this.summarize(th(xs), nth, p, vcov, converged, warnings, diverging);
     if (this.extra === "ext") {
       const side = this.sideFits(xs, nth + p, sideInv);
       if (this.ziTerms.length === 0 || !side.zi) return { ...fitted, ...side, hurdle: options.hurdle ?? false };
       // the zi random effects: θ after the conditional terms' (their λ are set by the last evaluation)
       const nthC = nth - this.ziTerms.reduce((a, t) => a + t.ntheta, 0);
-      const zi: SideFit = { ...side.zi, varcorr: varCorr(this.ziTerms, 1), terms: this.ziTerms, theta: Float64Array.from(xs.subarray(nthC, nth)) };
+      const zi: SideFit = { ...side.zi, varcorr: varCorr(this.ziTerms, 1), terms: this.ziTerms, theta: Float64Array.from(th(xs).subarray(nthC, nth)) };
       return { ...fitted, ...side, zi, theta: fitted.theta.slice(0, nthC), hurdle: options.hurdle ?? false };
     }
     if (this.extra !== "family") return fitted;
@@ -545,7 +586,10 @@ export class GeneralizedLinearMixedModel {
       if (!exact && approx) { schur = false; atX = false; continue; } // the approximate β block does not serve: the full one
       const inv = exact ?? (this.ziTerms.length > 0 ? dampedInverse(h.hessian, x, lower, nth) : null);
       if (!inv) return null;
-      for (const k of inv.fixed) if (h.gradient[k] < 0) return null; // wants to leave the boundary
+      // wants to leave the boundary: downhill, or flat and curving down (at Λ = 0 the deviance is
+      // stationary in every direction, as it depends on ΛΛᵀ: only the curvature tells)
+      for (const k of inv.fixed) if (h.gradient[k] < 0) return null;
+      if (inv.fixed.length > 0 && curvesDown(h, inv.fixed, nth)) return null;
       const scaled = inv.maxScaledGradient(h.gradient);
       if (approx && scaled > 0.1 * lastScaled) schur = false;
       lastScaled = scaled;

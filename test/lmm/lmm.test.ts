@@ -75,3 +75,34 @@ test("prior weights: lmer(Reaction ~ Days + (Days | Subject), weights = 1 + Days
   const g = fitLMM(ms, { reml: false, weights: w });
   assert.ok(Math.abs(g.logLik - -871.020485942) < 1e-6, `ML logLik ${g.logLik}`);
 });
+
+test("a known covariance K = c·I beside a larger crossed term (the dense rest of the system): lme4's penicillin fit, σ scaled by 1/√c", async () => {
+  const { fit } = await import("../../src/fit.js");
+  const c = ref("lmm_penicillin_crossed");
+  const frame = readFrameFile(join(fixtures, "data", c.data));
+  const labels = ["A", "B", "C", "D", "E", "F"];
+  const plain = fit(frame, c.formula, {});
+  for (const scale of [1, 4]) {
+    const K = new Float64Array(36);
+    for (let i = 0; i < 6; i++) K[i * 7] = scale;
+    const r = fit(frame, c.formula, { covariances: [{ group: "sample", labels, K }] });
+    assert.ok(Math.abs(r.json.logLik - c.reference.logLik) < 1e-6, `K = ${scale}I: logLik ${r.json.logLik} want ${c.reference.logLik}`);
+    const sd = (x: typeof r) => x.json.varcorr.find((v) => v.group === "sample")!.sd!;
+    assert.ok(Math.abs(sd(r) * Math.sqrt(scale) - sd(plain)) < 1e-5 * sd(plain), `K = ${scale}I: sd ${sd(r)} (plain ${sd(plain)})`);
+  }
+  // asked for the sparse route, a term with a known covariance (here K_ij = 0.6^|i−j|) still stays
+  // in the dense rest: the same fit as the default route's
+  const { PLSSystem } = await import("../../src/lmm/system.js");
+  const Kar = new Float64Array(36);
+  for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) Kar[i + 6 * j] = 0.6 ** Math.abs(i - j);
+  const dense = fit(frame, c.formula, { covariances: [{ group: "sample", labels, K: Kar }] });
+  assert.ok(Math.abs(dense.json.logLik - plain.json.logLik) > 0.1, "K matters");
+  const saved = PLSSystem.defaultRoute;
+  PLSSystem.defaultRoute = "sparse";
+  try {
+    const r = fit(frame, c.formula, { covariances: [{ group: "sample", labels, K: Kar }] });
+    assert.ok(Math.abs(r.json.logLik - dense.json.logLik) < 1e-8, `sparse route asked: logLik ${r.json.logLik} want ${dense.json.logLik}`);
+  } finally {
+    PLSSystem.defaultRoute = saved;
+  }
+});
