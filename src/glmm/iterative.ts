@@ -347,7 +347,7 @@ export class IterativeGLMM {
   private solverInfo(seLL: number): SolverInfo {
     return {
       route: "iterative", restSize: this.op.qR + this.p + 1, factorEntries: 0, flops: 0,
-      method: `iterative (PCG + SLQ, ${this.probes} probes, MC SE of logLik ${seLL.toPrecision(2)})`,
+      method: `iterative (PCG + SLQ, ${this.probes} probes, MC SE of logLik ${seLL.toPrecision(2)}; vcov(β) from the PIRLS system)`,
       probes: this.probes, logLikMCSE: seLL,
     };
   }
