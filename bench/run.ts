@@ -119,6 +119,7 @@ async function main(): Promise<void> {
   if (!args.includes("--skip-phylo") && !only) await (await import("./phylo.js")).benchPhylo();
   if (!args.includes("--skip-nested") && !only) await (await import("./nested.js")).benchNested();
   if (!args.includes("--skip-crossed") && !only) await (await import("./crossed.js")).benchCrossed({ big: args.includes("--big-crossed") });
+  if (!args.includes("--skip-crossed") && !only) await (await import("./crossed-glmm.js")).benchCrossedGLMM();
   if (!args.includes("--skip-extended") && !only) (await import("./extended.js")).benchExtended();
   if (!args.includes("--skip-install") && !only) {
     try {
