@@ -5,11 +5,9 @@
 // more often (index = items · U^1.5). Fitted through the CLI: the iterative route, and the exact
 // one beside it where asked (the error columns compare the two).
 //   node dist/bench/crossed-glmm.js [--only ID] [--direct]
-import { createWriteStream, existsSync, mkdirSync, renameSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Rng } from "../src/inference/rng.js";
 import { lpad, pad, runCliJson } from "./cli.js";
+import { simulatedFile } from "./crossed.js";
 
 export interface ResponseDesign { id: string; persons: number; items: number; perPerson: number; direct: boolean }
 
@@ -39,19 +37,6 @@ export function simulateResponses(d: ResponseDesign, write: (chunk: string) => v
   return rows;
 }
 
-async function responsesFile(d: ResponseDesign): Promise<string> {
-  const dir = join(tmpdir(), "glmm-bench");
-  const file = join(dir, `responses_${d.id}.csv`);
-  if (existsSync(file)) return file;
-  mkdirSync(dir, { recursive: true });
-  const tmp = file + ".part";
-  const out = createWriteStream(tmp);
-  simulateResponses(d, (s) => { out.write(s); });
-  await new Promise<void>((res, rej) => out.end((e?: Error) => (e ? rej(e) : res())));
-  renameSync(tmp, file);
-  return file;
-}
-
 export async function benchCrossedGLMM(options: { only?: string; direct?: boolean } = {}): Promise<void> {
   const designs: ResponseDesign[] = [
     { id: "2k_x_500", persons: 2000, items: 500, perPerson: 40, direct: true },
@@ -60,7 +45,7 @@ export async function benchCrossedGLMM(options: { only?: string; direct?: boolea
   console.log("\nBinomial item responses, y ~ x + (1 | person) + (1 | item), Laplace (whole process)");
   console.log(`${pad("design", 10)} ${lpad("rows", 8)} ${pad("route", 10)} ${lpad("s", 8)} ${lpad("RSS MB", 7)} ${lpad("logLik", 14)} ${lpad("MC SE", 7)} ${lpad("ΔlogLik", 8)} ${lpad("Δvar %", 14)} ${lpad("Δβ/SE %", 11)}`);
   for (const d of designs) {
-    const file = await responsesFile(d);
+    const file = await simulatedFile(`responses_${d.id}.csv`, (write) => simulateResponses(d, write));
     const base = ["fit", "--data", file, "--formula", "y ~ x + (1 | person) + (1 | item)", "--family", "binomial", "--format", "json"];
     const it = runCliJson([...base, "--solver", "iterative"], 1 << 30);
     const ex = d.direct ? runCliJson([...base, "--solver", "direct"], 1 << 30) : null;

@@ -13,6 +13,7 @@ import type { CrossedSchur } from "./crossed.js";
 // pairs in fewer than 25
 const LANCZOS_STEPS = 12;
 const RITZ_STEPS = 25;
+/** the most probe vectors the route takes (a bound on the cost of the log-determinant) */
 export const MAX_PROBES = 256;
 
 /** Ritz pairs of Ŝ that deflate the CG preconditioner and serve as control variates. */
