@@ -290,6 +290,8 @@ export class IterativeGLMM {
     // start: the GLM (θ = 0: PIRLS is IRLS for β), from η = g(μ_start(y))
     const fam = this.family;
     for (let i = 0; i < n; i++) this.eta[i] = fam.link.linkfun(fam.muStart(this.y[i], this.prior[i] || 1));
+    // (μ as well: the working weights of some families read it)
+    this.kernels.meanAndDeviance(this.eta, this.mu, this.y, this.prior);
     const zero = new Float64Array(nth);
     this.prepare(zero, this.offset, "step");
     const b0 = this.step(true).beta!;
