@@ -57,13 +57,18 @@ export function simulateCrossed(d: CrossedDesign, write: (chunk: string) => void
 
 /** the design as a CSV file in the bench folder (made once) */
 export async function crossedFile(d: CrossedDesign): Promise<string> {
+  return simulatedFile(`crossed_${d.id}.csv`, (write) => simulateCrossed(d, write));
+}
+
+/** a simulated CSV file `name` in the bench folder, written once by `simulate` */
+export async function simulatedFile(name: string, simulate: (write: (chunk: string) => void) => void): Promise<string> {
   const dir = join(tmpdir(), "glmm-bench");
-  const file = join(dir, `crossed_${d.id}.csv`);
+  const file = join(dir, name);
   if (existsSync(file)) return file;
   mkdirSync(dir, { recursive: true });
   const tmp = file + ".part";
   const out = createWriteStream(tmp);
-  simulateCrossed(d, (s) => { out.write(s); });
+  simulate((s) => { out.write(s); });
   await new Promise<void>((res, rej) => out.end((e?: Error) => (e ? rej(e) : res())));
   renameSync(tmp, file);
   return file;

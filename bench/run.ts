@@ -121,6 +121,7 @@ async function main(): Promise<void> {
   if (!args.includes("--skip-phylo") && !only) (await import("./tree-route.js")).benchTreeRoute();
   if (!args.includes("--skip-nested") && !only) await (await import("./nested.js")).benchNested();
   if (!args.includes("--skip-crossed") && !only) await (await import("./crossed.js")).benchCrossed({ big: args.includes("--big-crossed") });
+  if (!args.includes("--skip-crossed") && !only) await (await import("./crossed-glmm.js")).benchCrossedGLMM();
   if (!args.includes("--skip-extended") && !only) (await import("./extended.js")).benchExtended();
   if (!args.includes("--skip-kr") && !only) (await import("./kr.js")).benchKR();
   if (!args.includes("--skip-install") && !only) {

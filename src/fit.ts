@@ -1,11 +1,14 @@
 // The front door: data + formula + family → fitted model, choosing the LMM (gaussian, identity
 // link) or the GLMM engine — lme4's lmer/glmer split behind one call.
 import type { Frame } from "./data/frame.js";
-import { UserError } from "./errors.js";
+import { TooLargeError, UserError } from "./errors.js";
 import { buildModel } from "./formula/index.js";
 import type { ModelStructure } from "./formula/types.js";
 import { fitLMM, type FittedLMM, type ProgressInfo } from "./lmm/lmm.js";
 import { fitGLMM, type FittedGLMM } from "./glmm/glmm.js";
+import { fitGLMMIterative } from "./glmm/iterative.js";
+import { CrossedSchur } from "./lmm/crossed.js";
+import { sortTerms } from "./lmm/reterms.js";
 import type { SideDesign } from "./glmm/extended.js";
 import { fitGLM, type FittedGLM } from "./glm/glm.js";
 import { fitToJSON, type FitJSON } from "./report/json.js";
@@ -125,9 +128,7 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     ? fitGLM(ms, { family, link: options.link, weights })
     : isLMM
       ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights, solver: options.solver, seed: options.solverSeed })
-      : options.solver === "iterative"
-        ? unsupportedIterative()
-        : fitGLMM(ms, { family: glmmFamily, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information, zi, disp, hurdle, vcov: options.vcov });
+      : fitGLMMRoute(ms, options, extended || ordinal !== null, () => fitGLMM(ms, { family: glmmFamily, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information, zi, disp, hurdle, vcov: options.vcov }), weights);
   // a variance the data cannot identify comes back at its start value "converged": say so (the
   // fit's own warnings, so that every command that reports the fit reports it)
   // (the iterative route: refits on the Cholesky route would not fit either)
@@ -193,8 +194,25 @@ function sideDesign(data: Frame, text: string, ms: ModelStructure, refLevels: Re
   return { X, p, names: side.xnames, reTerms };
 }
 
-function unsupportedIterative(): never {
-  throw new UserError("the iterative solver serves linear mixed models (gaussian, identity link) so far; fit this model with the direct solver");
+/**
+ * The GLMM's route: the direct one, or the iterative one (glmm/iterative.ts) on request or when the
+ * direct one is too large and the model is a binomial/Poisson Laplace fit with crossed intercepts.
+ */
+function fitGLMMRoute(ms: ModelStructure, options: FitOptions, extended: boolean, direct: () => FittedGLMM, weights: Float64Array | undefined): FittedGLMM {
+  const family = options.family ?? "gaussian";
+  const iterative = () => {
+    if (extended || (family !== "binomial" && family !== "poisson"))
+      throw new UserError(`the iterative solver serves gaussian, binomial and poisson models (without --zi, --disp or hurdle parts) so far, not this ${family} model; fit it with the direct solver`);
+    if ((options.nAGQ ?? 1) !== 1) throw new UserError("the iterative solver fits the Laplace approximation only: use --nagq 1");
+    return fitGLMMIterative(ms, { family, link: options.link, weights, seed: options.solverSeed, onProgress: options.onProgress, information: options.information });
+  };
+  if (options.solver === "iterative") return iterative();
+  try {
+    return direct();
+  } catch (e) {
+    if (options.solver !== "direct" && e instanceof TooLargeError && !extended && (family === "binomial" || family === "poisson") && CrossedSchur.eligible(sortTerms(ms.reTerms))) return iterative();
+    throw e;
+  }
 }
 
 /** Attach known covariances to the random-effect terms of their grouping factors (levels by name). */

@@ -115,6 +115,8 @@ export interface FittedGLMM {
   readonly evaluations: number;
   /** curvature of the Laplace approximation (GLMMOptions.information) */
   readonly information: "expected" | "observed";
+  /** the iterative route: Monte Carlo standard error of logLik (stochastic log-determinant) */
+  readonly logLikMCSE?: number;
   /** fixed effects whose estimates diverge (separation): no standard error */
   readonly diverging: readonly string[];
   /** zero-inflation (hurdle: zero) model, when there is one */

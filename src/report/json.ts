@@ -119,6 +119,7 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
     varcorr, sigma: fit.family === "gaussian" || fit.family === "Gamma" || fit.family === "nbinom1" ? num(fit.family === "nbinom1" ? fit.dispersion : Math.sqrt(fit.dispersion)) : 1,
     nb_size: fit.nbSize === null ? null : num(fit.nbSize), theta: Array.from(fit.theta),
     singular: fit.singular, converged: fit.converged, warnings, ranef, evaluations: fit.evaluations, solver: fit.solver,
+    ...(fit.logLikMCSE !== undefined ? { logLikMCSE: num(fit.logLikMCSE) } : {}),
     ...(fit.familyParams ? { family_params: fit.familyParams.map((f) => ({ name: f.name, estimate: num(f.estimate), se: num(f.se) })) } : {}),
   };
 }
