@@ -494,8 +494,7 @@ export class GeneralizedLinearMixedModel {
       }
       if (diverging.length > 0) {
         inv = activeInverse(h.hessian, xs, lo2, nth, [...atLimit, ...diverging.map((j) => nth + j)]);
-        const names = diverging.map((j) => this.ms.xnames[j]).join(", ");
-        warnings.push(`estimate${diverging.length > 1 ? "s" : ""} of ${names} diverge${diverging.length > 1 ? "" : "s"}: every row ${diverging.length > 1 ? "they touch" : "it touches"} is fitted at the boundary of the response's range (separation); standard error${diverging.length > 1 ? "s" : ""} NA, the other standard errors are conditional on ${diverging.length > 1 ? "them" : "it"}`);
+        warnings.push(divergingWarning(diverging.map((j) => this.ms.xnames[j])));
       }
       sideInv = inv;
       if (inv) {
@@ -551,17 +550,29 @@ export class GeneralizedLinearMixedModel {
     }
     if (cand.length === 0) return [];
     f2(xs);
-    const { y, mu, prior } = this.state;
-    const atBoundary = (i: number) => prior[i] === 0 || (y[i] === 0 && mu[i] < 1e-6) || (fam === "binomial" && y[i] === 1 && 1 - mu[i] < 1e-6);
+    const atBoundary = this.boundaryRows();
     return cand.filter((j) => {
       let touched = 0;
       for (let i = 0; i < n; i++) {
         if (X[i + j * n] === 0) continue;
-        if (!atBoundary(i)) return false;
+        if (!atBoundary[i]) return false;
         touched++;
       }
       return touched > 0 && touched < n;
     });
+  }
+
+  /**
+   * Rows fitted at the boundary of the response's range (y = 0 or binomial 1, μ within 1e-6 of
+   * it; or weight 0) at the current state: separation drives them there. Empty for other families.
+   */
+  boundaryRows(): Uint8Array {
+    const fam = this.family.name;
+    const { y, mu, prior, n } = this.state;
+    const out = new Uint8Array(n);
+    if (fam !== "binomial" && fam !== "poisson" && fam !== "negative_binomial") return out;
+    for (let i = 0; i < n; i++) out[i] = prior[i] === 0 || (y[i] === 0 && mu[i] < 1e-6) || (fam === "binomial" && y[i] === 1 && 1 - mu[i] < 1e-6) ? 1 : 0;
+    return out;
   }
 
   /**
@@ -1161,15 +1172,111 @@ function smallStep(x: Float64Array, y: Float64Array, nth: number, p: number): bo
 
 /** Fit a GLMM (library entry point), in the standardized fixed-effects parametrization (scaling.ts). */
 export function fitGLMM(ms: ModelStructure, options: GLMMOptions): FittedGLMM {
-  const sc = standardizeFixed(ms);
-  let f: FittedGLMM;
-  if (!sc) f = new GeneralizedLinearMixedModel(ms, options).fit(options);
-  else {
-    const model = new GeneralizedLinearMixedModel(sc.ms, options);
-    model.zeroPattern = ms.X;
-    f = unstandardizeFit(model.fit(options), sc.T);
+  let { f, boundary } = fitStandardized(ms, options);
+  // Separation along a combination of columns (an all-zero level that is the reference: the
+  // intercept and every contrast of its factor diverge together): refit with that direction as
+  // one column, where the single-column handling applies, and map back.
+  const dir = options.noHessian ? null : divergingDirection(ms, f.beta, boundary);
+  if (dir) {
+    const { X, p, n } = ms;
+    const X2 = Float64Array.from(X);
+    const k = dir.pivot;
+    for (let i = 0; i < n; i++) {
+      let acc = 0;
+      for (let j = 0; j < p; j++) acc += X[i + j * n] * dir.d[j];
+      X2[i + k * n] = acc;
+    }
+    // (rounding in d leaves ~1e-14 on the other rows: they are exactly 0)
+    let big = 0;
+    for (let i = 0; i < n; i++) big = Math.max(big, Math.abs(X2[i + k * n]));
+    for (let i = 0; i < n; i++) if (Math.abs(X2[i + k * n]) < 1e-8 * big) X2[i + k * n] = 0;
+    const f2 = fitStandardized({ ...ms, X: X2 }, options).f;
+    if (f2.logLik >= f.logLik - 1e-6 && f2.diverging.length === 1 && f2.diverging[0] === ms.xnames[k]) f = mapDirection(f2, dir.d, k, f.beta[k]);
   }
   return options.zi && !options.hurdle ? ziBoundaryCheck(ms, options, f) : f;
+}
+
+function fitStandardized(ms: ModelStructure, options: GLMMOptions): { f: FittedGLMM; boundary: Uint8Array } {
+  const sc = standardizeFixed(ms);
+  if (!sc) {
+    const model = new GeneralizedLinearMixedModel(ms, options);
+    const f = model.fit(options);
+    return { f, boundary: model.boundaryRows() };
+  }
+  const model = new GeneralizedLinearMixedModel(sc.ms, options);
+  model.zeroPattern = ms.X;
+  const f = unstandardizeFit(model.fit(options), sc.T);
+  return { f, boundary: model.boundaryRows() };
+}
+
+/** the separation warning naming the diverging terms */
+function divergingWarning(names: readonly string[]): string {
+  const m = names.length > 1;
+  return `estimate${m ? "s" : ""} of ${names.join(", ")} diverge${m ? "" : "s"}: every row ${m ? "they touch" : "it touches"} is fitted at the boundary of the response's range (separation); standard error${m ? "s" : ""} NA, the other standard errors are conditional on ${m ? "them" : "it"}`;
+}
+
+/**
+ * A direction d in β-space (d[pivot] = 1, two or more non-zero entries) that moves η only on rows
+ * fitted at the boundary, along which the estimate has gone far (|Xd·β| > 10 there): the null
+ * space of the other rows' X. Null when there is none, or it is a single column (handled as such).
+ */
+function divergingDirection(ms: ModelStructure, beta: Float64Array, boundary: Uint8Array): { d: Float64Array; pivot: number } | null {
+  const { X, p, n } = ms;
+  let nb = 0;
+  for (let i = 0; i < n; i++) nb += boundary[i];
+  if (nb === 0 || nb === n || p < 2) return null;
+  const G = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) for (let b = 0; b <= a; b++) {
+    let acc = 0;
+    for (let i = 0; i < n; i++) if (!boundary[i]) acc += X[i + a * n] * X[i + b * n];
+    G[a + b * p] = G[b + a * p] = acc;
+  }
+  const { values, vectors } = jacobiEigen(G, p);
+  const top = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  for (let e = 0; e < p; e++) {
+    if (Math.abs(values[e]) > 1e-10 * top) continue;
+    const v = vectors.subarray(e * p, (e + 1) * p);
+    let pivot = 0;
+    for (let j = 1; j < p; j++) if (Math.abs(v[j]) > Math.abs(v[pivot]) * (1 + 1e-8)) pivot = j;
+    const d = Float64Array.from(v, (x) => (Math.abs(x) < 1e-8 * Math.abs(v[pivot]) ? 0 : x / v[pivot]));
+    if (d.filter((x) => x !== 0).length < 2) continue;
+    // how far the estimate has gone along it, on the boundary rows
+    let far = 0;
+    for (let i = 0; i < n; i++) {
+      if (!boundary[i]) continue;
+      let xd = 0;
+      for (let j = 0; j < p; j++) xd += X[i + j * n] * d[j];
+      if (xd === 0) continue;
+      let eta = 0;
+      for (let j = 0; j < p; j++) eta += X[i + j * n] * beta[j];
+      far = Math.max(far, Math.abs(eta));
+    }
+    if (far > 10) return { d, pivot };
+  }
+  return null;
+}
+
+/**
+ * Back from the fit with column `pivot` replaced by X d (β' coordinates) to the original columns:
+ * β = T β' with T = I but column pivot = d. Every β_j with d_j ≠ 0 diverges (NA); the others keep
+ * their standard errors, conditional on the diverging direction as for a single column.
+ */
+function mapDirection(f: FittedGLMM, d: Float64Array, pivot: number, first: number): FittedGLMM {
+  const p = f.beta.length;
+  // (the refit's diverging coordinate may have run much further, e.g. to 1e70, which would swamp
+  // the other coordinates it is added to: the first fit's point along it is as good)
+  const bk = Math.abs(f.beta[pivot]) > Math.abs(first) ? first : f.beta[pivot];
+  const beta = Float64Array.from(f.beta, (b, j) => (j === pivot ? d[j] * bk : b + d[j] * bk));
+  const vcov = f.vcov.map((v, k) => (d[k % p] !== 0 || d[Math.floor(k / p)] !== 0 ? NaN : v));
+  const div = f.xnames.filter((_, j) => d[j] !== 0);
+  const fixef: FixefRow[] = f.fixef.map((r, j) => {
+    const se = Math.sqrt(vcov[j + j * p]);
+    const z = beta[j] / se;
+    return { ...r, estimate: beta[j], se, statistic: z, p: 2 * pnormUpper(Math.abs(z)) };
+  });
+  const single = divergingWarning([f.xnames[pivot]]);
+  const warnings = f.warnings.map((w) => (w === single ? divergingWarning(div) : w));
+  return { ...f, beta, vcov, fixef, diverging: div, warnings };
 }
 
 /** fitted zero-inflation probabilities below this are "at the boundary" */

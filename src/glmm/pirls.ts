@@ -101,6 +101,8 @@ export class GLMMState {
     this.prior = prior;
     this.offset = ms.offset ?? new Float64Array(ms.n);
     this.sysBeta = sysBeta ?? new PLSSystem(sysTerms, rows, ms.p);
+    // (separation can leave a β direction without information: damp PIRLS steps along it)
+    this.sysBeta.ridgeBeta = true;
     this.sysU = new PLSSystem(sysTerms, rows, 0, undefined, this.sysBeta);
     const all = this.allTerms;
     this.termOffset = new Int32Array(all.length + 1);

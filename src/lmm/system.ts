@@ -114,6 +114,8 @@ export class PLSSystem {
   readonly LRR: Float64Array;
   /** true after the last updateL succeeded */
   ok = false;
+  /** retry a factorization whose β block is numerically singular with a tiny ridge on it (PIRLS steps only) */
+  ridgeBeta = false;
   /** the rest part as a sparse supernodal factor (then ARR and LRR are empty), or null (dense) */
   readonly sparse: SparseRest | null;
   /** the route `new PLSSystem` takes unless told otherwise */
@@ -629,7 +631,18 @@ export class PLSSystem {
     // --- subtract L_R0 L_R0ᵀ
     if (s0 > 0) this.subtractOuter();
     // --- dense Cholesky of the rest (the y pivot may be ~0 for a perfect fit: allow it)
-    const bad = cholLower(LRR, m);
+    const keep = this.ridgeBeta && this.p > 0 ? Float64Array.from(LRR) : null;
+    let bad = cholLower(LRR, m);
+    if (keep && bad >= this.qR && bad < m - 1) {
+      // a β direction with (numerically) no information: separation drives μ → 0 on every row it
+      // touches, and rounding leaves its pivot ≤ 0. A tiny ridge on the β block damps the step
+      // along it (the steps are step-halved on the exact objective, and log|L_Z| has no β part).
+      let dmax = 0;
+      for (let j = this.qR; j < m - 1; j++) dmax = Math.max(dmax, keep[j + j * m]);
+      for (let j = this.qR; j < m - 1; j++) keep[j + j * m] += 1e-9 * dmax + 1e-300;
+      LRR.set(keep);
+      bad = cholLower(LRR, m);
+    }
     if (bad >= 0 && bad < m - 1) { this.ok = false; return false; }
     if (bad === m - 1) LRR[m * m - 1] = 0;
     this.ok = true;
