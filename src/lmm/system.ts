@@ -116,6 +116,7 @@ export class PLSSystem {
   ok = false;
   /** retry a factorization whose β block is numerically singular with a tiny ridge on it (PIRLS steps only) */
   ridgeBeta = false;
+  private ridgeKeep: Float64Array | null = null;
   /** the rest part as a sparse supernodal factor (then ARR and LRR are empty), or null (dense) */
   readonly sparse: SparseRest | null;
   /** the route `new PLSSystem` takes unless told otherwise */
@@ -631,7 +632,13 @@ export class PLSSystem {
     // --- subtract L_R0 L_R0ᵀ
     if (s0 > 0) this.subtractOuter();
     // --- dense Cholesky of the rest (the y pivot may be ~0 for a perfect fit: allow it)
-    const keep = this.ridgeBeta && this.p > 0 ? Float64Array.from(LRR) : null;
+    // (a kept copy for the retry: one reused buffer and a memcpy, a few % of the factorization)
+    let keep: Float64Array | null = null;
+    if (this.ridgeBeta && this.p > 0) {
+      if (!this.ridgeKeep || this.ridgeKeep.length !== LRR.length) this.ridgeKeep = new Float64Array(LRR.length);
+      keep = this.ridgeKeep;
+      keep.set(LRR);
+    }
     let bad = cholLower(LRR, m);
     if (keep && bad >= this.qR && bad < m - 1) {
       // a β direction with (numerically) no information: separation drives μ → 0 on every row it
