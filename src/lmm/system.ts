@@ -116,7 +116,6 @@ export class PLSSystem {
   ok = false;
   /** retry a factorization whose β block is numerically singular with a tiny ridge on it (PIRLS steps only) */
   ridgeBeta = false;
-  private ridgeKeep: Float64Array | null = null;
   /** the rest part as a sparse supernodal factor (then ARR and LRR are empty), or null (dense) */
   readonly sparse: SparseRest | null;
   /** the route `new PLSSystem` takes unless told otherwise */
@@ -541,10 +540,9 @@ export class PLSSystem {
   /** Factor Ω(θ). Returns false if a pivot is not positive (θ infeasible numerically). */
   updateL(theta: ArrayLike<number>): boolean {
     const { rest, s0, nl0, m, rowPtr } = this;
-    const R = rest.length;
     setLambdas(this.terms, theta);
     const lam0 = this.first ? this.first.lambda : new Float64Array(0);
-    const { A00, L00, AR0, LR0, ARR, LRR } = this;
+    const { A00, L00, AR0, LR0, LRR } = this;
     // --- term 0 diagonal blocks: L00 = chol(λ₀ᵀ A00 λ₀ + I)
     const tree = this.tree;
     if (tree) {
@@ -619,7 +617,31 @@ export class PLSSystem {
       this.ok = this.sparse.factor(rest, LR0, rowPtr, nl0, s0);
       return this.ok;
     }
-    // --- Ω_RR = Λ_Rᵀ A_RR Λ_R + I (RE part), lower triangle
+    this.assembleRest();
+    // --- dense Cholesky of the rest (the y pivot may be ~0 for a perfect fit: allow it)
+    let bad = cholLower(LRR, m);
+    if (this.ridgeBeta && this.p > 0 && bad >= this.qR && bad < m - 1) {
+      // a β direction with (numerically) no information: separation drives μ → 0 on every row it
+      // touches, and rounding leaves its pivot ≤ 0. A tiny ridge on the β block damps the step
+      // along it (the steps are step-halved on the exact objective, and log|L_Z| has no β part).
+      // (rare: the rest is assembled again rather than kept at every factorization)
+      this.assembleRest();
+      let dmax = 0;
+      for (let j = this.qR; j < m - 1; j++) dmax = Math.max(dmax, LRR[j + j * m]);
+      for (let j = this.qR; j < m - 1; j++) LRR[j + j * m] += 1e-9 * dmax + 1e-300;
+      bad = cholLower(LRR, m);
+    }
+    if (bad >= 0 && bad < m - 1) { this.ok = false; return false; }
+    if (bad === m - 1) LRR[m * m - 1] = 0;
+    this.ok = true;
+    return true;
+  }
+
+  /** LRR = Ω_RR − L_R0 L_R0ᵀ (lower triangle, dense rest route), before its Cholesky */
+  private assembleRest(): void {
+    const { LRR, ARR, rest, m } = this;
+    const R = rest.length;
+    // --- Ω_RR = Λ_Rᵀ A_RR Λ_R + I (RE part)
     LRR.set(ARR);
     for (let t = 0; t < R; t++) scaleRestBlock(LRR, m, this.roff[t], rest[t], this.kfacCache, this.version);
     // + I, or + Q on a term held in precision form (dense K⁻¹, or a tree's sparse Q)
@@ -630,30 +652,7 @@ export class PLSSystem {
       else for (let j = 0; j < q; j++) for (let i = j; i < q; i++) LRR[o + i + (o + j) * m] += kp.Q[i + j * q];
     }
     // --- subtract L_R0 L_R0ᵀ
-    if (s0 > 0) this.subtractOuter();
-    // --- dense Cholesky of the rest (the y pivot may be ~0 for a perfect fit: allow it)
-    // (a kept copy for the retry: one reused buffer and a memcpy, a few % of the factorization)
-    let keep: Float64Array | null = null;
-    if (this.ridgeBeta && this.p > 0) {
-      if (!this.ridgeKeep || this.ridgeKeep.length !== LRR.length) this.ridgeKeep = new Float64Array(LRR.length);
-      keep = this.ridgeKeep;
-      keep.set(LRR);
-    }
-    let bad = cholLower(LRR, m);
-    if (keep && bad >= this.qR && bad < m - 1) {
-      // a β direction with (numerically) no information: separation drives μ → 0 on every row it
-      // touches, and rounding leaves its pivot ≤ 0. A tiny ridge on the β block damps the step
-      // along it (the steps are step-halved on the exact objective, and log|L_Z| has no β part).
-      let dmax = 0;
-      for (let j = this.qR; j < m - 1; j++) dmax = Math.max(dmax, keep[j + j * m]);
-      for (let j = this.qR; j < m - 1; j++) keep[j + j * m] += 1e-9 * dmax + 1e-300;
-      LRR.set(keep);
-      bad = cholLower(LRR, m);
-    }
-    if (bad >= 0 && bad < m - 1) { this.ok = false; return false; }
-    if (bad === m - 1) LRR[m * m - 1] = 0;
-    this.ok = true;
-    return true;
+    if (this.s0 > 0) this.subtractOuter();
   }
 
   /** log|L_Z|² (the Z part: term 0 blocks and the rest's RE rows) */
