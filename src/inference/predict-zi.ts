@@ -71,9 +71,9 @@ export function zeroLogit(m: ModelFit, rows: Int32Array, newdata: Frame | undefi
 }
 
 /** refuse what needs the zero-inflation part's conditional modes (random effects in --zi): `what` names the command */
-export function refuseZiRandom(m: ModelFit, what: string): void {
+export function refuseZiRandom(m: ModelFit, what: string, hint = ""): void {
   const f = m.fit as FittedGLMM;
-  if (f.kind === "glmm" && f.zi?.terms?.length) throw new UserError(`${what} is not available with random effects in --zi yet (it needs the zero-inflation part's conditional modes)`);
+  if (f.kind === "glmm" && f.zi?.terms?.length) throw new UserError(`${what} is not available with random effects in --zi yet (it needs the zero-inflation part's conditional modes)${hint}`);
 }
 
 /** the per-row parameters of the zero-inflation and dispersion parts (null where the model has none) */
@@ -115,7 +115,7 @@ export function componentPrediction(m: ModelFit, eta: Float64Array, rows: Int32A
   const f = m.fit as FittedGLMM;
   const n = eta.length;
   if (f.link !== "log") throw new Error("componentPrediction: count part without log link");
-  if (f.zi?.terms?.length && (type === "zprob" || type === "response")) throw new UserError(`--type ${type} needs the zero-inflation model's random effects, which predict does not handle yet; --type link and conditional are available`);
+  if (type === "zprob" || type === "response") refuseZiRandom(m, `--type ${type}`, "; --type link and conditional are available");
   const side = sideParameters(m, rows, newdata);
   // π per row (a hurdle without --zi terms has none: refused when fitting)
   const pi = side.logitZi ? side.logitZi.map((e) => 1 / (1 + Math.exp(-e))) : new Float64Array(n);
