@@ -204,34 +204,8 @@ export class GeneralizedLinearMixedModel {
     this.ms = ms;
     this.family = fam;
     this.onProgress = options.onProgress;
-    const n = ms.n;
-    const resp = ms.response;
-    const y = Float64Array.from(resp.y);
-    const prior = new Float64Array(n).fill(1);
-    if (options.weights) for (let i = 0; i < n; i++) prior[i] = options.weights[i];
-    if (fam.name === "binomial" || fam.name === "betabinomial") {
-      if (resp.trials) for (let i = 0; i < n; i++) prior[i] *= resp.trials[i];
-      for (let i = 0; i < n; i++) {
-        if (!(y[i] >= 0 && y[i] <= 1)) throw new UserError(`binomial response must be in [0, 1] (or cbind(successes, failures)); row ${ms.rows[i] + 2} has ${y[i]}`);
-      }
-      // R's "non-integer #successes in a binomial glm!": proportions need their trials as weights
-      let bad = -1;
-      for (let i = 0; i < n && bad < 0; i++) {
-        const s = y[i] * prior[i];
-        if (Math.abs(s - Math.round(s)) > 1e-7 * Math.max(1, s)) bad = i;
-      }
-      if (bad >= 0)
-        this.inputWarnings.push(`non-integer number of successes in a binomial model (data row ${ms.rows[bad] + 1}: ${y[bad]}${prior[bad] !== 1 ? ` × ${prior[bad]} trials` : ""}): proportions need their numbers of trials as --weights, or use cbind(successes, failures)`);
-    } else if (resp.kind !== "numeric") {
-      throw new UserError(`family ${fam.name} needs a numeric response; '${resp.name}' is ${resp.kind === "cbind" ? "cbind()" : "text"}`);
-    }
-    if (fam.name === "poisson" || fam.name === "negative_binomial" || fam.name === "nbinom1") {
-      for (let i = 0; i < n; i++)
-        if (!(y[i] >= 0) || Math.floor(y[i]) !== y[i]) throw new UserError(`family ${fam.name} needs non-negative integer counts; data row ${ms.rows[i] + 1} of '${resp.name}' is ${y[i]}`);
-    }
-    if (fam.name === "Gamma") {
-      for (let i = 0; i < n; i++) if (!(y[i] > 0)) throw new UserError(`family Gamma needs a positive response; data row ${ms.rows[i] + 1} of '${resp.name}' is ${y[i]}`);
-    }
+    const { y, prior, warnings } = glmmResponse(ms, fam, options.weights);
+    this.inputWarnings.push(...warnings);
     // dense known covariances in precision form: no q³ product per PIRLS step
     const { terms, system } = termsAndSystem(ms.reTerms, ms.n, ms.p, { densePrecision: true });
     this.terms = terms;
@@ -1168,6 +1142,44 @@ function smallStep(x: Float64Array, y: Float64Array, nth: number, p: number): bo
     if (Math.abs(y[k] - x[k]) > 2e-3 * Math.max(Math.abs(x[k]), 0.1)) return false;
   }
   return true;
+}
+
+/**
+ * The response and prior weights of a GLMM (binomial proportions × trials), checked for the family:
+ * one-line errors naming the row; `warnings` for what R warns about (non-integer successes).
+ */
+export function glmmResponse(ms: ModelStructure, fam: Family, weights?: Float64Array): { y: Float64Array; prior: Float64Array; warnings: string[] } {
+  const n = ms.n;
+  const resp = ms.response;
+  if (!resp) throw new UserError("a GLMM needs a response (left-hand side of the formula)");
+  const warnings: string[] = [];
+  const y = Float64Array.from(resp.y);
+  const prior = new Float64Array(n).fill(1);
+  if (weights) for (let i = 0; i < n; i++) prior[i] = weights[i];
+  if (fam.name === "binomial" || fam.name === "betabinomial") {
+    if (resp.trials) for (let i = 0; i < n; i++) prior[i] *= resp.trials[i];
+    for (let i = 0; i < n; i++) {
+      if (!(y[i] >= 0 && y[i] <= 1)) throw new UserError(`binomial response must be in [0, 1] (or cbind(successes, failures)); row ${ms.rows[i] + 2} has ${y[i]}`);
+    }
+    // R's "non-integer #successes in a binomial glm!": proportions need their trials as weights
+    let bad = -1;
+    for (let i = 0; i < n && bad < 0; i++) {
+      const s = y[i] * prior[i];
+      if (Math.abs(s - Math.round(s)) > 1e-7 * Math.max(1, s)) bad = i;
+    }
+    if (bad >= 0)
+      warnings.push(`non-integer number of successes in a binomial model (data row ${ms.rows[bad] + 1}: ${y[bad]}${prior[bad] !== 1 ? ` × ${prior[bad]} trials` : ""}): proportions need their numbers of trials as --weights, or use cbind(successes, failures)`);
+  } else if (resp.kind !== "numeric") {
+    throw new UserError(`family ${fam.name} needs a numeric response; '${resp.name}' is ${resp.kind === "cbind" ? "cbind()" : "text"}`);
+  }
+  if (fam.name === "poisson" || fam.name === "negative_binomial" || fam.name === "nbinom1") {
+    for (let i = 0; i < n; i++)
+      if (!(y[i] >= 0) || Math.floor(y[i]) !== y[i]) throw new UserError(`family ${fam.name} needs non-negative integer counts; data row ${ms.rows[i] + 1} of '${resp.name}' is ${y[i]}`);
+  }
+  if (fam.name === "Gamma") {
+    for (let i = 0; i < n; i++) if (!(y[i] > 0)) throw new UserError(`family Gamma needs a positive response; data row ${ms.rows[i] + 1} of '${resp.name}' is ${y[i]}`);
+  }
+  return { y, prior, warnings };
 }
 
 /** Fit a GLMM (library entry point), in the standardized fixed-effects parametrization (scaling.ts). */

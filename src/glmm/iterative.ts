@@ -20,7 +20,7 @@ import { isSingular, type ProgressInfo, varCorr } from "../lmm/lmm.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart } from "../lmm/reterms.js";
 import type { SolverInfo } from "../lmm/system.js";
 import { bobyqa } from "../optim/index.js";
-import type { FittedGLMM, FixefRow } from "./glmm.js";
+import { type FittedGLMM, type FixefRow, glmmResponse } from "./glmm.js";
 
 /** Options of the iterative Laplace GLMM: family and link, prior weights, probes and optimizer limits. */
 export interface IterativeGLMMOptions {
@@ -81,6 +81,8 @@ export class IterativeGLMM {
   /** the last joint solve's (p+1)² factor (stage 1, and vcov) */
   private lastL: Float64Array | null = null;
   private lastPirlsConverged = true;
+  /** what the response's checks warn about (glmmResponse) */
+  private readonly inputWarnings: string[];
 
   constructor(readonly ms: ModelStructure, private readonly options: IterativeGLMMOptions) {
     const fam = typeof options.family === "string" ? makeFamily(options.family, options.link) : options.family;
@@ -96,17 +98,8 @@ export class IterativeGLMM {
     const n = ms.n, p = ms.p;
     this.n = n;
     this.p = p;
-    const resp = ms.response;
-    const y = Float64Array.from(resp.y);
-    const prior = new Float64Array(n).fill(1);
-    if (options.weights) prior.set(options.weights);
-    if (fam.name === "binomial") {
-      if (resp.trials) for (let i = 0; i < n; i++) prior[i] *= resp.trials[i];
-      for (let i = 0; i < n; i++) if (!(y[i] >= 0 && y[i] <= 1)) throw new UserError(`binomial response must be in [0, 1] (or cbind(successes, failures)); row ${ms.rows[i] + 2} has ${y[i]}`);
-    } else {
-      if (resp.kind !== "numeric") throw new UserError(`family ${fam.name} needs a numeric response; '${resp.name}' is ${resp.kind === "cbind" ? "cbind()" : "text"}`);
-      for (let i = 0; i < n; i++) if (!(y[i] >= 0) || Math.floor(y[i]) !== y[i]) throw new UserError(`family poisson needs non-negative integer counts; data row ${ms.rows[i] + 1} of '${resp.name}' is ${y[i]}`);
-    }
+    const { y, prior, warnings } = glmmResponse(ms, fam, options.weights);
+    this.inputWarnings = warnings;
     this.y = y;
     this.prior = prior;
     this.offset = ms.offset ? Float64Array.from(ms.offset) : new Float64Array(n);
@@ -286,7 +279,7 @@ export class IterativeGLMM {
     const nth = terms.length;
     const target = this.options.targetSE ?? 0.01;
     const maxfun = this.options.maxfun ?? 2000;
-    const warnings: string[] = [];
+    const warnings: string[] = [...this.inputWarnings];
     // start: the GLM (θ = 0: PIRLS is IRLS for β), from η = g(μ_start(y))
     const fam = this.family;
     for (let i = 0; i < n; i++) this.eta[i] = fam.link.linkfun(fam.muStart(this.y[i], this.prior[i] || 1));
