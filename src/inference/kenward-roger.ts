@@ -18,9 +18,11 @@
 // so the contractions need, per term-0 entry r, F_r = Y M_r Yᵀ (qR × qR, from the sparse columns)
 // and one product F_r H; the rest are level sums and qR² passes. Cost: O(Σ_l nnz_l² s₀² + qR³ (1 +
 // s₀(s₀+1)/2)) time and 8 qR² (2 + s₀(s₀+1)/2) bytes — never q×q (InstEval: q₀ = 2,972 students in
-// the block-diagonal part, qR = 1,156). A variance at (or near) zero makes λ⁻¹ unusable: then the
-// reference route below, which holds the q×q matrices dense (up to KR_MAX_Q random effects), by
-// Woodbury W = σ⁻²(I − Z S Zᵀ), S = Λ (ΛᵀZᵀZΛ + I)⁻¹ Λᵀ.
+// the block-diagonal part, qR = 1,156). A variance at (or near) zero makes that term's λ⁻¹ unusable:
+// its parameters are then taken in Z's own columns (zeroTerms: N applied to those q_S columns, q_S²
+// matrices), still without q×q. The reference route below holds the q×q matrices dense (up to
+// KR_MAX_Q random effects), by Woodbury W = σ⁻²(I − Z S Zᵀ), S = Λ (ΛᵀZᵀZΛ + I)⁻¹ Λᵀ; it runs when
+// the fit's system has no block-diagonal first term (a tree, a second block), and tests compare.
 import { TooLargeError, UserError } from "../errors.js";
 import type { ModelStructure } from "../formula/types.js";
 import { cholInverse, cholLower, gemmAcc, gemmSubNN, lowerInverse, symmetrize } from "../linalg/dense.js";
@@ -28,7 +30,7 @@ import { LinearMixedModel, fittedModel, type FittedLMM } from "../lmm/lmm.js";
 import { lambdaInto, type SysTerm } from "../lmm/reterms.js";
 import { pfUpper, pt2 } from "./distributions.js";
 
-/** the largest number of random effects for which the dense reference route (a variance at zero) runs */
+/** the largest number of random effects for which the dense reference route runs */
 export const KR_MAX_Q = 2000;
 
 /** the memory the blocked route may take for its qR × qR matrices (bytes) */
@@ -47,14 +49,14 @@ export interface KenwardRoger {
   /** P_r (p×p each) and Ω = 2 I⁻¹ (g×g) */
   readonly P: Float64Array[];
   readonly omega: Float64Array;
-  /** how it was computed: from the blocked factor, or with dense q×q matrices (a variance at zero) */
+  /** how it was computed: from the blocked factor, or with dense q×q matrices */
   readonly route: "blocked" | "dense";
 }
 
 /** Entries (row, column) of one E_r: for each level, (a, b) and (b, a) of that term's block. */
 type Pattern = Int32Array;
 
-/** pbkrtest's vcovAdj for a REML LMM fit (the blocked route; the dense one for a variance at zero). */
+/** pbkrtest's vcovAdj for a REML LMM fit (the blocked route; the dense one when the system has no block-diagonal first term). */
 export function kenwardRoger(ms: ModelStructure, fit: FittedLMM, weights: Float64Array | null = null): KenwardRoger {
   if (!fit.reml) throw new UserError("Kenward-Roger's method is only available for REML fits (drop --ml)");
   if (weights) throw new UserError("Kenward-Roger is not available with prior weights; use --ddf satterthwaite");
@@ -65,13 +67,13 @@ export function kenwardRoger(ms: ModelStructure, fit: FittedLMM, weights: Float6
   const kr = kenwardRogerBlocked(ms, fit);
   if (kr) return kr;
   const q = fit.terms.reduce((a, t) => a + t.q, 0);
-  if (q > KR_MAX_Q) throw new UserError(`Kenward-Roger: a variance at (or near) zero needs the dense route, which holds q×q matrices: ${q} random effects exceed its limit of ${KR_MAX_Q}; drop that term or use --ddf satterthwaite`);
+  if (q > KR_MAX_Q) throw new UserError(`Kenward-Roger: this random-effects structure needs the dense route, which holds q×q matrices: ${q} random effects exceed its limit of ${KR_MAX_Q}; use --ddf satterthwaite`);
   return kenwardRogerDense(ms, fit);
 }
 
 /**
- * The dense reference route: q×q matrices (q ≤ KR_MAX_Q), any θ. kenwardRoger() calls it when a
- * variance is at zero; tests compare the blocked route with it.
+ * The dense reference route: q×q matrices (q ≤ KR_MAX_Q), any θ. kenwardRoger() calls it when the
+ * system has no block-diagonal first term; tests compare the blocked route with it.
  */
 export function kenwardRogerDense(ms: ModelStructure, fit: FittedLMM): KenwardRoger {
   const n = ms.n, p = ms.p;
@@ -235,8 +237,8 @@ interface UParam {
 }
 
 /**
- * The blocked route (see the head of this file), or null when a λ is (near) singular or the fit has
- * no block-diagonal first term: then the dense route.
+ * The blocked route (see the head of this file), or null when the fit has no block-diagonal first
+ * term: then the dense route. Terms with a (near) singular λ go through zeroTerms.
  */
 function kenwardRogerBlocked(ms: ModelStructure, fit: FittedLMM): KenwardRoger | null {
   const sys = (fittedModel(fit) ?? new LinearMixedModel(ms, { reml: true })).system;
@@ -251,13 +253,37 @@ function kenwardRogerBlocked(ms: ModelStructure, fit: FittedLMM): KenwardRoger |
   const uoff = terms.map((_, t) => (t === 0 ? 0 : q0 + sys.roff[t - 1]));
   // the parameters, in fit.terms order (the dense route's order), each term's lower triangle by columns
   const params: UParam[] = [];
+  // a term with a variance at (or near) zero: its parameters in Z's own columns (see zeroTerms)
+  const zparams: { t: number; e: Pattern }[] = [];
+  const soff: number[] = terms.map(() => -1);
+  let qS = 0;
+  // every parameter in the dense route's order: ≥ 0 an index in params, < 0 −1 − an index in zparams
+  const order: number[] = [];
   for (const ft of fit.terms) {
     // (the system may be a new one on the same model: match the terms by their place in the formula)
     const t = terms.findIndex((u) => u.formulaIndex === ft.formulaIndex);
     const s = ft.s;
     const lam = new Float64Array(s * s);
     lambdaInto(ft, fit.theta, lam);
-    for (let a = 0; a < s; a++) if (!(Math.abs(lam[a + a * s]) >= KR_MIN_LAMBDA)) return null;
+    let singular = false;
+    for (let a = 0; a < s; a++) if (!(Math.abs(lam[a + a * s]) >= KR_MIN_LAMBDA)) singular = true;
+    if (singular) {
+      soff[t] = qS;
+      for (let b = 0; b < s; b++)
+        for (let a = b; a < s; a++) {
+          if (a !== b && ft.kind === "diag") continue;
+          const e: number[] = [];
+          for (let l = 0; l < ft.nl; l++) {
+            const r1 = qS + l * s + a, r2 = qS + l * s + b;
+            e.push(r1, r2);
+            if (a !== b) e.push(r2, r1);
+          }
+          order.push(-1 - zparams.length);
+          zparams.push({ t, e: Int32Array.from(e) });
+        }
+      qS += ft.q;
+      continue;
+    }
     const li = lowerInverse(lam, s, s);
     for (let b = 0; b < s; b++)
       for (let a = b; a < s; a++) {
@@ -272,12 +298,13 @@ function kenwardRogerBlocked(ms: ModelStructure, fit: FittedLMM): KenwardRoger |
           }
         let c = 0;
         for (let k = 0; k <= b; k++) c += lam[a + k * s] * lam[b + k * s];
+        order.push(params.length);
         params.push({ t, m, c });
       }
   }
   const np = params.length;
   const in0 = params.map((pr, k) => (pr.t === 0 ? k : -1)).filter((k) => k >= 0);
-  const bytes = 8 * qR * qR * (2 + in0.length);
+  const bytes = 8 * qR * qR * (2 + in0.length) + 8 * qS * (3 * (q0 + qR) + 2 * qS);
   if (bytes > KR_MAX_BYTES)
     throw new TooLargeError(`Kenward-Roger: the ${qR.toLocaleString("en")} random effects outside the first term (${first.term.group}) need ${in0.length + 2} dense ${qR.toLocaleString("en")}² matrices (${(bytes / 2 ** 30).toFixed(1)} GiB, over the ${KR_MAX_BYTES / 2 ** 30} GiB this route takes); use --ddf satterthwaite`);
   const { rowPtr, rowIdx, LR0, L00, A00 } = sys;
@@ -482,10 +509,10 @@ function kenwardRogerBlocked(ms: ModelStructure, fit: FittedLMM): KenwardRoger |
   for (let k = 0; k < np; k++) CJJ += params[k].c * CJ[k];
 
   // N B for a q×p B: z = H (Y b₀ − b_R), N B = [D b₀ + Yᵀ z; −z]
-  const applyN = (B: Float64Array): Float64Array => {
-    const out = new Float64Array(q * p);
+  const applyN = (B: Float64Array, nc = p): Float64Array => {
+    const out = new Float64Array(q * nc);
     const wv = new Float64Array(qR), zv = new Float64Array(qR);
-    for (let j = 0; j < p; j++) {
+    for (let j = 0; j < nc; j++) {
       const bo = j * q;
       for (let i = 0; i < qR; i++) wv[i] = -B[bo + q0 + i];
       for (let l = 0; l < nl0; l++) {
@@ -570,29 +597,168 @@ function kenwardRogerBlocked(ms: ModelStructure, fit: FittedLMM): KenwardRoger |
   const XWX = mulNT(LX, p, p, LX, p).map((v) => v * inv);
   const XW2X = axpby(inv, XWX, -inv, mulTN(Th, q, p, NR, p));
   const XW3X = axpby(inv, XW2X, -inv, mulTN(Th2, q, p, NR, p));
-  const g = np + 1, res = np;
   const phi = spdInverse(XWX, p, "XᵀV⁻¹X");
   const MT = params.map((_, k) => applyM(k, Th));
-  const P: Float64Array[] = [];
-  for (let r = 0; r < g; r++) P.push((r === res ? XW2X : mulTN(Th, q, p, MT[r], p)).map((v) => -v));
   // U_s = K̃ M_s T̂ = M_s T̂ − N M_s T̂
   const Us = MT.map((mt) => axpby(1, mt, -1, applyN(mt)));
+  const Qreg = (r: number, s: number): Float64Array => mulTN(MT[r], q, p, Us[s], p).map((v) => v * inv);
+  const z = zeroTerms(ms, terms, uoff, q, soff, qS, zparams, params, inv, Rh, Th, MT, applyN);
+  if (z) {
+    // K̃'s columns of the zero terms enter tr K̃² and tr(M_r K̃²) beside the identity's regular part
+    for (let r = 0; r < np; r++) CJ[r] += z.cjAdd[r];
+    CJJ += z.cjjAdd;
+  }
+  // the variance parameters in the dense route's order, then σ² (I)
+  const g = order.length + 1, res = order.length;
+  const P: Float64Array[] = [];
+  for (let r = 0; r < g; r++) {
+    const o = order[r];
+    P.push((r === res ? XW2X : o >= 0 ? mulTN(Th, q, p, MT[o], p) : z!.P(-1 - o)).map((v) => -v));
+  }
   const Q = (r: number, s: number): Float64Array => {
     if (r === res && s === res) return XW3X;
-    if (r === res) return mulTN(Th2, q, p, MT[s], p);
-    if (s === res) return mulTN(MT[r], q, p, Th2, p);
-    return mulTN(MT[r], q, p, Us[s], p).map((v) => v * inv);
+    if (r === res) return transpose(Q(s, r), p);
+    const o = order[r];
+    if (s === res) return o >= 0 ? mulTN(MT[o], q, p, Th2, p) : z!.Qres(-1 - o);
+    const o2 = order[s];
+    if (o >= 0 && o2 >= 0) return Qreg(o, o2);
+    if (o < 0 && o2 < 0) return z!.Qzz(-1 - o, -1 - o2);
+    return o < 0 ? z!.Qzr(-1 - o, o2) : transpose(z!.Qzr(-1 - o2, o), p);
   };
   const i2 = inv * inv;
   const ktrace = (r: number, s: number): number => {
     if (r === res && s === res) return i2 * (n - 2 * trK + CJJ);
     if (r === res || s === res) {
-      const k = r === res ? s : r;
-      return i2 * (diagK[k] - CJ[k]);
+      const k = order[r === res ? s : r];
+      return k >= 0 ? i2 * (diagK[k] - CJ[k]) : z!.Kres(-1 - k);
     }
-    return i2 * Cm[r + s * np];
+    const o = order[r], o2 = order[s];
+    if (o >= 0 && o2 >= 0) return i2 * Cm[o + o2 * np];
+    if (o < 0 && o2 < 0) return z!.Kzz(-1 - o, -1 - o2);
+    return o < 0 ? z!.Kzr(-1 - o, o2) : z!.Kzr(-1 - o2, o);
   };
   return assemble(p, g, phi, P, Q, ktrace, "blocked");
+}
+
+/** The pieces a term with a variance at zero adds to the blocked route (see zeroTerms). */
+interface ZeroPieces {
+  /** XᵀW G_z W X (P_z = −this), XᵀW G_z W² X, XᵀW G_z W G_z' W X, XᵀW G_z W G_r W X (r regular) */
+  P(z: number): Float64Array;
+  Qres(z: number): Float64Array;
+  Qzz(z: number, z2: number): Float64Array;
+  Qzr(z: number, r: number): Float64Array;
+  /** tr(W G_z W), tr(W G_z W G_z'), tr(W G_z W G_r) */
+  Kres(z: number): number;
+  Kzz(z: number, z2: number): number;
+  Kzr(z: number, r: number): number;
+  /** what K̃'s columns of the zero terms add to tr(M_r K̃²) (per regular r) and to tr K̃² */
+  cjAdd: Float64Array;
+  cjjAdd: number;
+}
+
+/**
+ * Terms with a variance at (or near) zero: λ⁻¹ is unusable, so their G_z = Z_z E_z Z_zᵀ (pbkrtest
+ * keeps a variance at zero as a parameter) are taken in Z_z's own columns (q_S of them in all),
+ * while Ẑ = ZΛ and N stay those of the fit (a zero λ gives zero columns of Ẑ, N = I there). With
+ * B = N Ẑᵀ Z_S (q × q_S, by N applied to q_S columns) and W = σ⁻²(I − Ẑ N Ẑᵀ):
+ *   Z_SᵀWẐ = σ⁻² Bᵀ,  Z_SᵀWZ_S = σ⁻² C,  C = Z_SᵀZ_S − Z_SᵀẐ B,  Z_SᵀW²Z_S = σ⁻⁴ (C − BᵀB),
+ *   Z_SᵀWX = σ⁻² (Z_SᵀX − Bᵀ R̂),  Z_SᵀW²X = σ⁻² (Z_SᵀWX − Bᵀ ẐᵀWX)
+ * — q_S × q, q_S² and q_S × p matrices only; no n×n and no q×q. The σ² traces tr K̃², tr(M_r K̃²)
+ * sum over all of u-space: K̃ = I − N on the zero terms' columns (zero for λ = 0) adds its part.
+ */
+function zeroTerms(ms: ModelStructure, terms: readonly SysTerm[], uoff: readonly number[], q: number, soff: readonly number[], qS: number,
+  zparams: readonly { t: number; e: Pattern }[], params: readonly UParam[], inv: number, Rh: Float64Array, Th: Float64Array,
+  MT: readonly Float64Array[], applyN: (B: Float64Array, nc: number) => Float64Array): ZeroPieces | null {
+  if (qS === 0) return null;
+  const n = ms.n, p = ms.p, X = ms.X;
+  // Ẑᵀ Z_S (q × q_S), Z_SᵀZ_S, Z_SᵀX, row by row
+  const ZhZs = new Float64Array(q * qS), ZsZs = new Float64Array(qS * qS), ZsX = new Float64Array(qS * p);
+  const hc: number[] = [], hv: number[] = [], sc: number[] = [], sv: number[] = [];
+  for (let i = 0; i < n; i++) {
+    hc.length = hv.length = sc.length = sv.length = 0;
+    terms.forEach((t, ti) => {
+      const { s, refs } = t;
+      const z = t.term.z, lam = t.lambda;
+      const base = uoff[ti] + refs[i] * s;
+      for (let c = 0; c < s; c++) {
+        let v = 0;
+        for (let b = c; b < s; b++) v += z[i * s + b] * lam[b + c * s];
+        if (v !== 0) { hc.push(base + c); hv.push(v); }
+      }
+      if (soff[ti] >= 0) for (let c = 0; c < s; c++) if (z[i * s + c] !== 0) { sc.push(soff[ti] + refs[i] * s + c); sv.push(z[i * s + c]); }
+    });
+    for (let a = 0; a < sc.length; a++) {
+      const ca = sc[a], va = sv[a];
+      for (let b = 0; b < hc.length; b++) ZhZs[hc[b] + ca * q] += hv[b] * va;
+      for (let b = 0; b < sc.length; b++) ZsZs[sc[b] + ca * qS] += sv[b] * va;
+      for (let j = 0; j < p; j++) ZsX[ca + j * qS] += va * X[i + j * n];
+    }
+  }
+  const B = applyN(ZhZs, qS);
+  const C = axpby(1, ZsZs, -1, mulTN(ZhZs, q, qS, B, qS));
+  const TzW = axpby(inv, ZsX, -inv, mulTN(B, q, qS, Rh, p));
+  const Tz2 = axpby(inv, TzW, -inv, mulTN(B, q, qS, Th, p));
+  const CmB = axpby(1, C, -1, mulTN(B, q, qS, B, qS));
+  // K̃ = I − N on the zero terms' u-space columns
+  const Eu = new Float64Array(q * qS);
+  terms.forEach((t, ti) => { if (soff[ti] >= 0) for (let j = 0; j < t.q; j++) Eu[uoff[ti] + j + (soff[ti] + j) * q] = 1; });
+  const KS = axpby(1, Eu, -1, applyN(Eu, qS));
+  const cjAdd = new Float64Array(params.length);
+  params.forEach((pr, k) => {
+    const { s, nl } = terms[pr.t];
+    let v = 0;
+    for (let j = 0; j < qS; j++)
+      for (let lv = 0; lv < nl; lv++) {
+        const o = j * q + uoff[pr.t] + lv * s;
+        for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) v += KS[o + a] * pr.m[a + b * s] * KS[o + b];
+      }
+    cjAdd[k] = v;
+  });
+  let cols = 0, own = 0;
+  for (let j = 0; j < qS; j++) for (let i = 0; i < q; i++) cols += KS[i + j * q] ** 2;
+  terms.forEach((t, ti) => {
+    if (soff[ti] < 0) return;
+    for (let j = 0; j < qS; j++) for (let i = 0; i < t.q; i++) own += KS[uoff[ti] + i + j * q] ** 2;
+  });
+  const CET = zparams.map((zp) => mul(C, qS, qS, applyE(zp.e, TzW, qS, p), p));
+  const BtMT = MT.map((mt) => mulTN(B, q, qS, mt, p));
+  const i2 = inv * inv;
+  const pairSum = (e: Pattern, M: Float64Array, m: number) => { let t = 0; for (let h = 0; h < e.length; h += 2) t += M[e[h + 1] + e[h] * m]; return t; };
+  return {
+    P: (z) => bilinear(zparams[z].e, TzW, TzW, qS, p),
+    Qres: (z) => bilinear(zparams[z].e, TzW, Tz2, qS, p),
+    Qzz: (z, z2) => bilinear(zparams[z].e, TzW, CET[z2], qS, p).map((v) => v * inv),
+    Qzr: (z, r) => bilinear(zparams[z].e, TzW, BtMT[r], qS, p).map((v) => v * inv),
+    Kres: (z) => i2 * pairSum(zparams[z].e, CmB, qS),
+    Kzz: (z, z2) => {
+      const er = zparams[z].e, es = zparams[z2].e;
+      let t = 0;
+      for (let m = 0; m < er.length; m += 2) {
+        const i = er[m], j = er[m + 1];
+        for (let h = 0; h < es.length; h += 2) t += C[j + es[h] * qS] * C[es[h + 1] + i * qS];
+      }
+      return i2 * t;
+    },
+    Kzr: (z, r) => {
+      // tr(M_r B E_z Bᵀ) over term r's diagonal blocks
+      const e = zparams[z].e, { t: tr, m } = params[r];
+      const { s, nl } = terms[tr];
+      let t = 0;
+      for (let h = 0; h < e.length; h += 2) {
+        const bi = e[h] * q, bj = e[h + 1] * q;
+        for (let lv = 0; lv < nl; lv++) {
+          const o = uoff[tr] + lv * s;
+          for (let a = 0; a < s; a++) {
+            const ba = B[bj + o + a];
+            if (ba === 0) continue;
+            for (let b = 0; b < s; b++) t += ba * m[a + b * s] * B[bi + o + b];
+          }
+        }
+      }
+      return i2 * t;
+    },
+    cjAdd, cjjAdd: 2 * cols - own,
+  };
 }
 
 /** tr(A B C D) for s×s matrices */

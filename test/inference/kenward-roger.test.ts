@@ -132,14 +132,23 @@ test("Kenward-Roger: blocked route = dense route within 1e-8 with vector and dia
   }
 });
 
-test("Kenward-Roger: a variance at zero takes the dense route (λ⁻¹ is not usable)", () => {
-  // Litter's slope variance is 0 at the REML optimum
-  const r = fit(data("dietox.csv"), "Weight ~ Evit + Cu + Time + (1 | Pig) + (Time || Litter)");
-  const f = r.fit as FittedLMM;
-  assert.ok(Math.min(...f.theta) === 0, `θ = ${Array.from(f.theta)}`);
-  const kr = kenwardRoger(r.model, f);
-  assert.equal(kr.route, "dense");
-  assert.ok(Number.isFinite(kr.phiA[0]) && kr.phiA[0] > 0);
+test("Kenward-Roger: a variance at zero stays on the blocked route (Z's own columns for that term) = dense within 1e-8", () => {
+  // exact zeros at the REML optimum: Litter's intercept (a diag term), Evit:Cu in the rest or as the
+  // block-diagonal first term, a vector term's λ of rank 1 (slope at zero, correlation ±1)
+  const cases: [string, string][] = [
+    ["dietox.csv", "Weight ~ Evit + Cu + Time + (1 | Pig) + (Time || Litter)"],
+    ["dietox.csv", "Weight ~ Time + (1 | Evit:Cu) + (1 | Pig)"],
+    ["dietox.csv", "Weight ~ Evit + Cu + Time + (1 | Pig) + (1 | Litter) + (1 | Evit:Cu)"],
+    ["bnd_lmm_slope0.csv", "y ~ x1 + (x1 | g)"],
+    ["bnd_lmm_corr1.csv", "y ~ x1 + (x1 | g)"],
+    ["bnd_lmm_rank1.csv", "y ~ x1 + x2 + (x1 + x2 | g)"],
+  ];
+  for (const [d, formula] of cases) {
+    const r = fit(data(d), formula);
+    const f = r.fit as FittedLMM;
+    assert.ok(f.theta.some((t) => t === 0), `${formula}: θ = ${Array.from(f.theta)}`);
+    sameKR(kenwardRoger(r.model, f), kenwardRogerDense(r.model, f), formula);
+  }
 });
 
 test("Kenward-Roger: one-line errors for an ML fit and an unknown --ddf", () => {
