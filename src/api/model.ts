@@ -375,14 +375,12 @@ export class Model {
 
   /**
    * Estimated marginal means on the reference grid and their contrasts (R's emmeans): Satterthwaite
-   * or Kenward–Roger df for an LMM, asymptotic for a GLMM, a GLM or a GEE (whose covariance is the
-   * sandwich).
+   * or Kenward–Roger df for an LMM, the residual df for lm and a gaussian or Gamma GLM, asymptotic
+   * for a GLMM, other GLMs or a GEE (whose covariance is the sandwich).
    */
   emmeans(options: EmmeansOptions): EmmeansResult {
     const o = checkOptions(options, EMMEANS_KEYS, "emmeans()");
     if (!o || !o.specs) throw new UserError("emmeans(): give the factors in `specs`, e.g. { specs: [\"treatment\"] }");
-    // (a GLM's t-based df are not implemented: its means would get z intervals)
-    if (this.kind === "glm") throw new UserError("emmeans() needs a mixed model or a GEE; this is a GLM");
     // a single name is a one-element list (spreading a string would split it into letters)
     const names = (x: unknown) => (typeof x === "string" ? [x] : (x as readonly string[] | undefined));
     return emmeansFn(this.#modelFit(), { ...o, specs: names(o.specs)!, by: names(o.by) });

@@ -14,6 +14,7 @@ import { pnormUpper, qnorm } from "../families/special.js";
 import { columnsOf } from "../formula/ast.js";
 import { parseFormula } from "../formula/index.js";
 import { pt2, qt } from "./distributions.js";
+import type { FittedGLM } from "../glm/glm.js";
 import type { ModelFit } from "./model.js";
 import { newDesign } from "./newdata.js";
 import { termCovariances } from "./marginal.js";
@@ -107,7 +108,10 @@ export interface EmmeansResult {
   readonly type: "link" | "response";
   /** what the contrasts' estimates are: "difference", "ratio" (log) or "odds.ratio" (logit) */
   readonly contrastScale: "difference" | "ratio" | "odds.ratio";
-  readonly dfMethod: "Satterthwaite" | "Kenward-Roger" | "asymptotic";
+  /** "residual": a model without random effects, n − p as emmeans for lm and gaussian/Gamma glm */
+  readonly dfMethod: "Satterthwaite" | "Kenward-Roger" | "asymptotic" | "residual";
+  /** the grid variables the means are averaged over (emmeans' "Results are averaged over the levels of") */
+  readonly averagedOver: readonly string[];
   /** the p-value adjustment applied (tukey becomes sidak for non-pairwise contrasts, as in emmeans) */
   readonly adjust: Adjust;
   /** the adjustment of the contrasts' confidence limits (holm and BH fall back to bonferroni, as in emmeans) */
@@ -253,7 +257,8 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   const warnings = sat ? [...sat.warnings] : [];
   const link: Link = f.kind === "lmm" ? links.identity : links[f.link as LinkName];
   const beta = f.beta, V = kr ? kr.phiA : f.vcov;
-  const dfOf = (l: Float64Array) => (kr ? krDf(kr, [l]).denDf : sat ? sat.df(l) : Infinity);
+  const resDf = residualDf(f);
+  const dfOf = (l: Float64Array) => (kr ? krDf(kr, [l]).denDf : sat ? sat.df(l) : resDf ?? Infinity);
   const lin = (l: Float64Array) => {
     let est = 0, v = 0;
     for (let a = 0; a < p; a++) {
@@ -293,7 +298,7 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   });
   const response = type === "response" && link.name !== "identity";
   if (options.biasAdjust && type !== "response") throw new UserError("the bias adjustment applies to response-scale means (type \"response\")");
-  if (options.biasAdjust && response && options.sigma === undefined && f.terms.length === 0) throw new UserError("the bias adjustment needs sigma: the model has no random effects");
+  if (options.biasAdjust && response && options.sigma === undefined && (f.terms?.length ?? 0) === 0) throw new UserError("the bias adjustment needs sigma: the model has no random effects");
   const biasSigma = options.biasAdjust && response ? options.sigma ?? totalRandomSD(m) : null;
   if (biasSigma !== null && !(biasSigma >= 0 && Number.isFinite(biasSigma))) throw new UserError(`sigma of the bias adjustment must be a non-negative number, not ${biasSigma}`);
   const back = biasSigma === null ? link : biasAdjusted(link, biasSigma);
@@ -366,9 +371,20 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   }
   return {
     specs, by, link: link.name, type, contrastScale,
-    dfMethod: kr ? "Kenward-Roger" : sat ? "Satterthwaite" : "asymptotic", adjust: pAdjust, ciAdjust, contrast: kind, weights, biasAdjustSigma: biasSigma, level,
+    dfMethod: kr ? "Kenward-Roger" : sat ? "Satterthwaite" : resDf !== null ? "residual" : "asymptotic",
+    averagedOver: vars.filter((v, i) => !si.includes(i) && !bi.includes(i) && v.values.length > 1).map((v) => v.name), adjust: pAdjust, ciAdjust, contrast: kind, weights, biasAdjustSigma: biasSigma, level,
     covariates: Object.fromEntries(fixed), means, contrasts, warnings,
   };
+}
+
+/**
+ * The df of a model without random effects, as emmeans' emm_basis.lm: lm() and a gaussian or Gamma
+ * glm() have the residual df n − p (their dispersion is estimated); other GLMs and GEEs none (null).
+ */
+function residualDf(f: ModelFit["fit"]): number | null {
+  const g = f as unknown as Partial<FittedGLM> & { kind: string };
+  if (g.kind !== "glm" || g.dfResidual === undefined) return null;
+  return g.family === "gaussian" || g.family === "Gamma" ? g.dfResidual : null;
 }
 
 /** Check custom contrasts against the number of means per group; flag the ones summing to zero. */

@@ -36,6 +36,17 @@ export function fromFitResult(frame: Frame, formula: string, options: FitOptions
   return { frame, formula, options, ms: res.model, fit: res.fit, weights: priorWeights(frame, res.model, options) };
 }
 
+/**
+ * A `fit()` result of any kind, a model without random effects (lm/glm) included, for the
+ * population-level functions (emmeans, predictions, Wald intervals): they read only the design,
+ * β, its covariance, the link and (for emmeans' df) the GLM's residual df; the fit has no terms.
+ */
+export function anyFitResult(frame: Frame, formula: string, options: FitOptions, res: FitResult): ModelFit {
+  if (res.fit.kind !== "glm") return fromFitResult(frame, formula, options, res);
+  const fit = { ...res.fit, terms: [] };
+  return { frame, formula, options, ms: res.model, fit, weights: priorWeights(frame, res.model, options) } as unknown as ModelFit;
+}
+
 function priorWeights(frame: Frame, ms: ModelStructure, options: FitOptions): Float64Array | null {
   if (!options.weights) return null;
   const col = frame.column(options.weights);

@@ -4,7 +4,8 @@
 // and the library's model.emmeans(). LMM (dietox) cases within 1e-4 relative through the CLI
 // (measured ≤ 1.9e-6); GLMM cases within 1e-6 with lme4's β, vcov and σ substituted (measured
 // ≤ 3e-10), and within 2e-3 with glmm's own fit (measured ≤ 9e-4: lme4's optimum is a few 1e-4 off
-// the exact Laplace one). GEE cases (--id, geeglm) within 1e-4 (measured ≤ 3e-9).
+// the exact Laplace one). GEE cases (--id, geeglm) within 1e-4 (measured ≤ 3e-9); lm/glm cases
+// (no random effects) within 1e-6.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -121,9 +122,29 @@ test("model.emmeans() (library) on a GEE: the sandwich covariance, as emmeans on
   const r = gee(data("dietox.csv"), "Weight ~ Evit + Cu + Time", { id: "Pig", corstr: "exchangeable" }).emmeans({ specs: ["Cu"] });
   compareRows(r.means, c.means, 1e-4, c.name);
   compareRows(r.contrasts, c.contrasts, 1e-4, c.name);
-  assert.throws(() => fit(data("dietox.csv"), "Weight ~ Evit + Cu + Time").emmeans({ specs: ["Cu"] }), /emmeans\(\) needs a mixed model or a GEE/);
   const gb = gee(data("cbpp.csv"), "cbind(incidence, size - incidence) ~ factor(period)", { id: "herd", family: "binomial", corstr: "exchangeable" });
   assert.throws(() => gb.emmeans({ specs: ["period"], type: "response", biasAdjust: true }), /the bias adjustment needs sigma: the model has no random effects/);
+});
+
+// models without random effects, df n − p for lm and the gaussian/Gamma glm: within 2e-5 of emmeans
+// (measured ≤ 1.5e-5; lm 3e-12: R's glm vcov takes the IRLS weights of the iteration before its
+// last, 1e-6 off in the SEs), p within 1e-3 (measured ≤ 2.6e-4, on p-values below 1e-18)
+for (const c of ref.nore) {
+  test(`glmm emmeans (CLI) without random effects, ${c.name}: means, contrasts, df, limits and p within 2e-5 of emmeans on ${c.args.includes("--family") ? "glm" : "lm"}`, () => {
+    const out = JSON.parse(glmm(["emmeans", ...c.args, "--format", "json"]));
+    assert.equal(out.dfMethod, c.means.df[0] === "Inf" ? "asymptotic" : "residual");
+    compareRows(out.means, c.means, 2e-5, c.name, 1e-3);
+    compareRows(out.contrasts, c.contrasts, 2e-5, c.name, 1e-3);
+  });
+}
+
+test("model.emmeans() (library) on an lm fit: residual df, as emmeans within 1e-8", () => {
+  const c = ref.nore[2];
+  const r = fit(data("dietox.csv"), "Weight ~ Evit * Cu + Time").emmeans({ specs: ["Cu"], adjust: "bonferroni" });
+  assert.equal(r.dfMethod, "residual");
+  assert.deepEqual(r.averagedOver, ["Evit"]);
+  compareRows(r.means, c.means, 1e-8, c.name);
+  compareRows(r.contrasts, c.contrasts, 1e-8, c.name);
 });
 
 test("model.emmeans() (library): proportional weights and custom contrasts as emmeans within 1e-4", () => {

@@ -38,7 +38,12 @@ function loadModel(o: EmmeansFlags): { model: ModelFit; warnings: string[] } {
   if (o.id === undefined) {
     for (const [flag, v, dflt] of [["--corstr", o.corstr, "independence"], ["--mdep", o.mdep, "1"], ["--time", o.time, undefined], ["--std-err", o.stdErr, "san.se"]] as const)
       if (v !== dflt) throw new UserError(`${flag} is a GEE option: give the cluster column with --id`);
-    const { model } = loadAndFit(o);
+    // a formula without random-effect terms is R's lm/glm (emmeans on a glm() fit)
+    const { model } = loadAndFit(o, false, true);
+    if (model.fit.kind !== "glmm" && model.fit.kind !== "lmm") {
+      if (o.ddf !== "satterthwaite") throw new UserError("--ddf is for mixed models: a model without random effects has the residual df (gaussian, Gamma) or asymptotic df");
+      return { model, warnings: [...model.ms.warnings, ...(model.fit as { warnings: string[] }).warnings] };
+    }
     return { model, warnings: modelWarnings(model) };
   }
   if (o.ddf !== "satterthwaite") throw new UserError("--ddf is for mixed models: a GEE's means have asymptotic df");

@@ -3,11 +3,11 @@
 import type { Command } from "commander";
 import type { Frame } from "../../data/frame.js";
 import { UserError } from "../../errors.js";
-import type { FitOptions, KnownCovariance } from "../../fit.js";
+import { fit, type FitOptions, type KnownCovariance } from "../../fit.js";
 import { knownCovarianceFromText, parseCovarianceSpec, specFileRole } from "../../covariance/spec.js";
 import { basename } from "node:path";
 import { fitDiagnostics } from "../../inference/diagnostics.js";
-import { fitModel, type ModelFit } from "../../inference/model.js";
+import { anyFitResult, fitModel, type ModelFit } from "../../inference/model.js";
 import { readFrameFile, readTextFile, writeFileAtomic } from "../io.js";
 import { collect, parseRefs } from "../options.js";
 
@@ -83,11 +83,13 @@ export function checkFormat(format: string, allowed: readonly string[]): void {
 }
 
 /** Read the data and fit the (single) formula; `extendedOk`: the command knows the --zi/--disp parts. */
-export function loadAndFit(o: ModelFlags, extendedOk = false): { frame: Frame; model: ModelFit } {
+export function loadAndFit(o: ModelFlags, extendedOk = false, withoutRandomOk = false): { frame: Frame; model: ModelFit } {
   const formula = Array.isArray(o.formula) ? o.formula[0] : o.formula;
   if (Array.isArray(o.formula) && o.formula.length !== 1) throw new UserError("give one --formula");
   const frame = readFrameFile(o.data);
-  return { frame, model: fitModel(frame, formula, fitOptionsOf(o, extendedOk)) };
+  const options = fitOptionsOf(o, extendedOk);
+  // (withoutRandomOk: a formula without random-effect terms is R's lm/glm, for population-level commands)
+  return { frame, model: withoutRandomOk ? anyFitResult(frame, formula, options, fit(frame, formula, options)) : fitModel(frame, formula, options) };
 }
 
 /** The fit's own warnings plus the diagnostics (few levels, singular term). */
