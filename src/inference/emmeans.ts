@@ -108,6 +108,12 @@ export interface EmmeansResult {
   readonly type: "link" | "response";
   /** what the contrasts' estimates are: "difference", "ratio" (log) or "odds.ratio" (logit) */
   readonly contrastScale: "difference" | "ratio" | "odds.ratio";
+  /**
+   * the scale the contrasts are tested on, as emmeans names it: "log odds ratio" (logit link) or
+   * "log" (log link) when every contrast sums to zero; null when they are differences on another
+   * link scale (emmeans' "Note: contrasts are still on the … scale") or the link is the identity
+   */
+  readonly contrastTransform: "log odds ratio" | "log" | null;
   /** "residual": a model without random effects, n − p as emmeans for lm and gaussian/Gamma glm */
   readonly dfMethod: "Satterthwaite" | "Kenward-Roger" | "asymptotic" | "residual";
   /** the grid variables the means are averaged over (emmeans' "Results are averaged over the levels of") */
@@ -324,7 +330,8 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   const kind = custom ? "custom" : (spec as ContrastKind);
   if (!custom && !CONTRASTS.includes(kind as ContrastKind)) throw new UserError(`the contrast must be one of ${CONTRASTS.join(", ")} or custom coefficients, not '${kind}'`);
   // a contrast is back-transformed to a ratio only when every contrast's coefficients sum to zero (as emmeans)
-  const ratioLink = response && (link.name === "log" || link.name === "logit") && (!custom || custom.every((c) => c.zeroSum));
+  const logRatio = (link.name === "log" || link.name === "logit") && (!custom || custom.every((c) => c.zeroSum));
+  const ratioLink = response && logRatio;
   const contrastScale = !ratioLink ? "difference" : link.name === "log" ? "ratio" : "odds.ratio";
   const contrasts: EmmContrastRow[] = [];
   const sep = contrastScale === "difference" ? " - " : " / ";
@@ -370,7 +377,7 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
     });
   }
   return {
-    specs, by, link: link.name, type, contrastScale,
+    specs, by, link: link.name, type, contrastScale, contrastTransform: !logRatio ? null : link.name === "logit" ? "log odds ratio" : "log",
     dfMethod: kr ? "Kenward-Roger" : sat ? "Satterthwaite" : resDf !== null ? "residual" : "asymptotic",
     averagedOver: vars.filter((v, i) => !si.includes(i) && !bi.includes(i) && v.values.length > 1).map((v) => v.name), adjust: pAdjust, ciAdjust, contrast: kind, weights, biasAdjustSigma: biasSigma, level,
     covariates: Object.fromEntries(fixed), means, contrasts, warnings,

@@ -147,6 +147,18 @@ test("model.emmeans() (library) on an lm fit: residual df, as emmeans within 1e-
   compareRows(r.contrasts, c.contrasts, 1e-8, c.name);
 });
 
+test("glmm emmeans (CLI text): the footnotes under the means and the contrasts are emmeans' lines, in its order", () => {
+  // (averaged over, df method for lmer fits only, link scale or back-transform, adjustments, notes)
+  const isNote = (l: string) => l !== "" && !l.startsWith(" ") && !l.endsWith(":");
+  for (const c of ref.notes) {
+    const lines = glmm(["emmeans", ...c.args]).split("\n");
+    const at = lines.findIndex((l) => l.startsWith(" contrast"));
+    assert.ok(at > 0, `${c.args.join(" ")}: a contrasts table`);
+    assert.deepEqual(lines.slice(0, at).filter(isNote), c.means, `${c.args.join(" ")}: under the means`);
+    assert.deepEqual(lines.slice(at).filter(isNote), c.contrasts, `${c.args.join(" ")}: under the contrasts`);
+  }
+});
+
 test("model.emmeans() (library): proportional weights and custom contrasts as emmeans within 1e-4", () => {
   const m = fit(data("dietox.csv"), "Weight ~ Evit * Cu + Time + (1 | Pig)");
   const w = ref.weights[0];

@@ -103,6 +103,40 @@ export function parseContrast(v: string): ContrastKind | CustomContrasts {
   throw new UserError(`--contrast must be one of ${CONTRASTS.join(", ")}, NAME=c1,c2,...[;NAME=...] or a .json file, not '${v}'`);
 }
 
+/** emmeans' footnotes under the means table, in its order */
+function meansNotes(r: EmmeansResult): string[] {
+  const out = averagedAndDf(r);
+  if (r.type === "link" && r.link !== "identity") out.push(`Results are given on the ${r.link} (not the response) scale.`);
+  out.push(`Confidence level used: ${r.level}`);
+  if (r.type === "response" && r.link !== "identity") out.push(`Intervals are back-transformed from the ${r.link} scale`);
+  if (r.biasAdjustSigma !== null) out.push(`Bias adjustment applied based on sigma = ${fmt(r.biasAdjustSigma, 5)}`);
+  return out;
+}
+
+/** "Results are averaged over the levels of", then the df method (lmer fits only, as emmeans) */
+function averagedAndDf(r: EmmeansResult): string[] {
+  const out: string[] = [];
+  if (r.averagedOver.length) out.push(`Results are averaged over the levels of: ${r.averagedOver.join(", ")}`);
+  if (r.dfMethod === "Satterthwaite" || r.dfMethod === "Kenward-Roger") out.push(`Degrees-of-freedom method: ${r.dfMethod.toLowerCase()}`);
+  return out;
+}
+
+/** emmeans' footnotes under the contrasts table (summary(..., infer = TRUE)), in its order */
+function contrastNotes(r: EmmeansResult, k: number, m: number): string[] {
+  const out = averagedAndDf(r);
+  const ct = r.contrastTransform, ratio = r.contrastScale !== "difference";
+  if (r.link !== "identity" && ct === null) out.splice(r.averagedOver.length ? 1 : 0, 0, `Note: contrasts are still on the ${r.link} scale`);
+  if (ct !== null && !ratio) out.push(`Results are given on the ${ct} (not the response) scale.`);
+  out.push(`Confidence level used: ${r.level}`);
+  const fam = (a: string, what: string) => (a === "tukey" ? `comparing a family of ${k} estimates` : `${m} ${what}`);
+  if (r.ciAdjust !== "none") out.push(`Conf-level adjustment: ${r.ciAdjust} method for ${fam(r.ciAdjust, "estimates")}`);
+  if (ratio) out.push(`Intervals are back-transformed from the ${ct} scale`);
+  if (r.adjust !== "none") out.push(`P value adjustment: ${r.adjust} method for ${fam(r.adjust, "tests")}`);
+  if (ratio) out.push(`Tests are performed on the ${ct} scale`);
+  if (r.biasAdjustSigma !== null && ratio) out.push("Contrasts are not bias-adjusted (they compare the link-scale means)");
+  return out;
+}
+
 function text(r: EmmeansResult): string {
   const est = r.type === "response" && r.link !== "identity" ? (r.link === "logit" || r.link === "probit" || r.link === "cloglog" ? "prob" : r.link === "log" ? "rate" : "response") : "emmean";
   const lo = r.dfMethod === "asymptotic" ? "asymp.LCL" : "lower.CL", hi = r.dfMethod === "asymptotic" ? "asymp.UCL" : "upper.CL";
@@ -118,10 +152,7 @@ function text(r: EmmeansResult): string {
     rows.forEach((m, i) => table.push([...r.specs.map((s) => m.levels[s]), e[i], se[i], fmt(m.df, 4), l[i], u[i]]));
     out += `${formatTable(table, { firstLeft: true, indent: 1 })}\n\n`;
   }
-  out += `Degrees-of-freedom method: ${r.dfMethod.toLowerCase()}\n`;
-  out += `Confidence level used: ${r.level}\n`;
-  if (r.type === "response" && r.link !== "identity") out += `Intervals are back-transformed from the ${r.link} scale\n`;
-  if (r.biasAdjustSigma !== null) out += `Bias adjustment applied based on sigma = ${fmt(r.biasAdjustSigma, 5)}\n`;
+  out += meansNotes(r).map((x) => `${x}\n`).join("");
   if (r.contrasts.length) {
     const cest = r.contrastScale === "difference" ? "estimate" : r.contrastScale;
     const stat = r.dfMethod === "asymptotic" ? "z.ratio" : "t.ratio";
@@ -138,13 +169,7 @@ function text(r: EmmeansResult): string {
     }
     const k = r.means.length / Math.max(1, cgroups.length);
     const m = r.contrasts.length / Math.max(1, cgroups.length);
-    out += `Confidence level used: ${r.level}\n`;
-    const fam = (a: string, what: string) => (a === "tukey" ? `comparing a family of ${k} estimates` : `${m} ${what}`);
-    if (r.ciAdjust !== "none") out += `Conf-level adjustment: ${r.ciAdjust} method for ${fam(r.ciAdjust, "estimates")}\n`;
-    if (r.contrastScale !== "difference") out += `Intervals are back-transformed from the log ${r.contrastScale === "odds.ratio" ? "odds ratio" : "ratio"} scale\nTests are performed on the ${r.link} scale\n`;
-    out += r.adjust === "none" ? "P values are not adjusted\n" : `P value adjustment: ${r.adjust} method for ${fam(r.adjust, "tests")}\n`;
-    if (r.type === "response" && r.link !== "identity" && r.contrastScale === "difference") out += `Note: contrasts are still on the ${r.link} scale\n`;
-    if (r.biasAdjustSigma !== null && r.contrastScale !== "difference") out += "Contrasts are not bias-adjusted (they compare the link-scale means)\n";
+    out += contrastNotes(r, k, m).map((x) => `${x}\n`).join("");
   }
   return out;
 }
