@@ -56,6 +56,26 @@ export interface KenwardRoger {
 /** Entries (row, column) of one E_r: for each level, (a, b) and (b, a) of that term's block. */
 type Pattern = Int32Array;
 
+/**
+ * The patterns of a term's variance parameters (its covariance's lower triangle by columns, the
+ * diagonal only for a diag term) with its columns from `off`, level-major.
+ */
+function termPatterns(t: Pick<SysTerm, "s" | "nl" | "kind">, off: number): Pattern[] {
+  const out: Pattern[] = [];
+  for (let b = 0; b < t.s; b++)
+    for (let a = b; a < t.s; a++) {
+      if (a !== b && t.kind === "diag") continue;
+      const e: number[] = [];
+      for (let l = 0; l < t.nl; l++) {
+        const r1 = off + l * t.s + a, r2 = off + l * t.s + b;
+        e.push(r1, r2);
+        if (a !== b) e.push(r2, r1);
+      }
+      out.push(Int32Array.from(e));
+    }
+  return out;
+}
+
 /** pbkrtest's vcovAdj for a REML LMM fit (the blocked route; the dense one when the system has no block-diagonal first term). */
 export function kenwardRoger(ms: ModelStructure, fit: FittedLMM, weights: Float64Array | null = null): KenwardRoger {
   if (!fit.reml) throw new UserError("Kenward-Roger's method is only available for REML fits (drop --ml)");
@@ -146,20 +166,7 @@ export function kenwardRogerDense(ms: ModelStructure, fit: FittedLMM): KenwardRo
   const trW = inv * (n - trAS);
   const trW2 = inv * (trW - trKS);
   // the variance parameters: per term, its covariance's lower triangle (diagonal only for diag terms), then σ²
-  const pats: Pattern[] = [];
-  terms.forEach((t, k) => {
-    for (let b = 0; b < t.s; b++)
-      for (let a = b; a < t.s; a++) {
-        if (a !== b && t.kind === "diag") continue;
-        const e: number[] = [];
-        for (let l = 0; l < t.nl; l++) {
-          const r1 = offs[k] + l * t.s + a, r2 = offs[k] + l * t.s + b;
-          e.push(r1, r2);
-          if (a !== b) e.push(r2, r1);
-        }
-        pats.push(Int32Array.from(e));
-      }
-  });
+  const pats: Pattern[] = terms.flatMap((t, k) => termPatterns(t, offs[k]));
   const g = pats.length + 1;
   const res = g - 1;
   const phi = spdInverse(XWX, p, "XᵀV⁻¹X");
@@ -269,18 +276,10 @@ function kenwardRogerBlocked(ms: ModelStructure, fit: FittedLMM): KenwardRoger |
     for (let a = 0; a < s; a++) if (!(Math.abs(lam[a + a * s]) >= KR_MIN_LAMBDA)) singular = true;
     if (singular) {
       soff[t] = qS;
-      for (let b = 0; b < s; b++)
-        for (let a = b; a < s; a++) {
-          if (a !== b && ft.kind === "diag") continue;
-          const e: number[] = [];
-          for (let l = 0; l < ft.nl; l++) {
-            const r1 = qS + l * s + a, r2 = qS + l * s + b;
-            e.push(r1, r2);
-            if (a !== b) e.push(r2, r1);
-          }
-          order.push(-1 - zparams.length);
-          zparams.push({ t, e: Int32Array.from(e) });
-        }
+      for (const e of termPatterns(ft, qS)) {
+        order.push(-1 - zparams.length);
+        zparams.push({ t, e });
+      }
       qS += ft.q;
       continue;
     }

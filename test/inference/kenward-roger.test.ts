@@ -132,7 +132,7 @@ test("Kenward-Roger: blocked route = dense route within 1e-8 with vector and dia
   }
 });
 
-test("Kenward-Roger: a variance at zero stays on the blocked route (Z's own columns for that term) = dense within 1e-8", () => {
+test("Kenward-Roger: a variance at (or near) zero stays on the blocked route (Z's own columns for that term) = dense within 1e-8", () => {
   // exact zeros at the REML optimum: Litter's intercept (a diag term), Evit:Cu in the rest or as the
   // block-diagonal first term, a vector term's λ of rank 1 (slope at zero, correlation ±1)
   const cases: [string, string][] = [
@@ -148,6 +148,15 @@ test("Kenward-Roger: a variance at zero stays on the blocked route (Z's own colu
     const f = r.fit as FittedLMM;
     assert.ok(f.theta.some((t) => t === 0), `${formula}: θ = ${Array.from(f.theta)}`);
     sameKR(kenwardRoger(r.model, f), kenwardRogerDense(r.model, f), formula);
+  }
+  // near zero (below 1e-4, not 0): K̃ ≠ 0 on those columns, its part of tr K̃² enters; the first
+  // (block-diagonal) term or a rest term (the algebra holds at any θ, not only the optimum)
+  const r = fit(data("dietox.csv"), "Weight ~ Evit + Cu + Time + (1 | Pig) + (1 | Litter)");
+  for (const [k, v] of [[0, 3e-5], [1, 5e-5]]) {
+    const theta = Float64Array.from((r.fit as FittedLMM).theta);
+    theta[k] = v;
+    const f = { ...(r.fit as FittedLMM), theta };
+    sameKR(kenwardRoger(r.model, f), kenwardRogerDense(r.model, f), `θ${k} = ${v}`);
   }
 });
 
