@@ -45,9 +45,8 @@ test("glmm predict --interval confidence (CLI), cbpp GLMM on the response scale:
   check(run([...CBPP, "--level", "conditional", "--interval", "confidence"]), ref.glmm.conditional_confidence, 2e-3, "conditional");
 });
 
-test("glmm predict --interval: one-line errors for a GLMM prediction interval, a bad kind and a bad level", () => {
+test("glmm predict --interval: one-line errors for a bad kind and a bad level", () => {
   for (const [args, re] of [
-    [[...CBPP, "--interval", "prediction"], /prediction intervals are for linear mixed models/],
     [[...SLEEP, "--interval", "tolerance"], /--interval must be confidence or prediction/],
     [[...SLEEP, "--interval", "confidence", "--interval-level", "95"], /--interval-level must be a number between 0 and 1/],
     [[...SLEEP, "--interval", "confidence", "--level", "marginal"], /not marginal ones/],
