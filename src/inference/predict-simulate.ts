@@ -136,30 +136,36 @@ export function simulatedIntervals(m: ModelFit, d: NewDesign, eta: Float64Array,
   const x = new Float64Array(p);
   const draws = new Float64Array(nsim);
   const lower = new Float64Array(n), upper = new Float64Array(n), sd = new Float64Array(n);
-  const zu = new Float64Array(8);
+  const nt = d.re.length;
+  const smax = Math.max(1, ...d.re.map((r) => r.s));
+  const w = new Float64Array(smax);
+  // per term, the row's zᵀF (the random part is then zᵀF u, u ~ N(0, I))
+  const zf = d.re.map((r) => new Float64Array(r.s));
+  const active = new Uint8Array(nt);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < p; j++) x[j] = d.X[i + j * n];
-    const fs = d.re.map((r, k) => factorOf(k, r.refs[i]));
+    for (let t = 0; t < nt; t++) {
+      const r = d.re[t], s = r.s, F = factorOf(t, r.refs[i]);
+      active[t] = F ? 1 : 0;
+      if (!F) continue;
+      const g = zf[t];
+      for (let c = 0; c < s; c++) {
+        let acc = 0;
+        for (let a = c; a < s; a++) acc += r.z[i * s + a] * F[a + c * s];
+        g[c] = acc;
+      }
+    }
     let sum = 0, sum2 = 0;
     for (let k = 0; k < nsim; k++) {
       let e = eta[i];
       const o = k * p;
       for (let j = 0; j < p; j++) e += x[j] * dbeta[o + j];
-      d.re.forEach((r, t) => {
-        const F = fs[t];
-        if (!F) return;
-        const s = r.s;
-        const w = zu.length >= s ? zu : new Float64Array(s);
+      for (let t = 0; t < nt; t++) {
+        if (!active[t]) continue;
+        const g = zf[t], s = g.length;
         for (let c = 0; c < s; c++) w[c] = rng.normal();
-        // zᵀ F u
-        for (let a = 0; a < s; a++) {
-          const za = r.z[i * s + a];
-          if (za === 0) continue;
-          let acc = 0;
-          for (let c = 0; c <= a; c++) acc += F[a + c * s] * w[c];
-          e += za * acc;
-        }
-      });
+        for (let c = 0; c < s; c++) e += g[c] * w[c];
+      }
       sum += e;
       sum2 += e * e;
       draws[k] = observe ? observe(i, e, rng) : response ? link.linkinv(e) : e;
