@@ -22,6 +22,8 @@ import type { ModelFit } from "./model.js";
 import type { NewDesign } from "./newdata.js";
 import { checkIntervalInput, intervalBlocks, residualVariances, type IntervalInput, type IntervalResult } from "./predict-interval.js";
 import { Rng } from "./rng.js";
+import { drawLowerNormal } from "./simulate.js";
+import { quantile7 } from "./distributions.js";
 
 /** Simulation settings of {@link simulatedIntervals}. */
 export interface SimulationInput {
@@ -49,14 +51,6 @@ function psdFactor(block: Float64Array, s: number): Float64Array {
     }
   }
   return L;
-}
-
-/** R's quantile(type = 7) of sorted values */
-function quantile7(sorted: Float64Array, p: number): number {
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
 /** a new observation's draw given its link-scale value, or null for a confidence interval */
@@ -111,14 +105,7 @@ export function simulatedIntervals(m: ModelFit, d: NewDesign, eta: Float64Array,
   if (p > 0 && cholLower(L, p) >= 0) throw new UserError("the covariance of the fixed effects is not positive definite: simulated intervals are not available");
   const dbeta = new Float64Array(nsim * p);
   const u = new Float64Array(p);
-  for (let k = 0; k < nsim; k++) {
-    for (let j = 0; j < p; j++) u[j] = rng.normal();
-    for (let r = 0; r < p; r++) {
-      let acc = 0;
-      for (let c = 0; c <= r; c++) acc += L[r + c * p] * u[c];
-      dbeta[k * p + r] = acc;
-    }
-  }
+  for (let k = 0; k < nsim; k++) drawLowerNormal(L, p, 1, rng, u, dbeta, k * p);
   // factors of the rows' random-effect blocks, cached per term and level (−1: Σ)
   const blockOf = intervalBlocks(m, opts.kind, opts.predictionLevel);
   const factors = d.re.map(() => new Map<number, Float64Array | null>());

@@ -9,22 +9,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fixtures, reference, relClose } from "./helpers.js";
+import { fixtures, reference, relClose, tempCsv } from "./helpers.js";
 
 const ref = reference("predict_intervals_glmm.json");
 const lmmRef = reference("predict_intervals.json").lmm;
 const root = join(fixtures, "..", "..");
 const BIN = join(root, "bin", "glmm.js");
-const dir = mkdtempSync(join(tmpdir(), "glmm-pig-"));
-const csv = (name: string, rows: Record<string, unknown>[]) => {
-  const cols = Object.keys(rows[0]);
-  const file = join(dir, name);
-  writeFileSync(file, [cols.join(","), ...rows.map((r) => cols.map((c) => String(r[c])).join(","))].join("\n") + "\n");
-  return file;
-};
+const csv = tempCsv;
 type Out = { prediction: number[]; lower: number[]; upper: number[]; se_response?: number[]; interval_method: string; nsim?: number; seed?: number };
 const run = (args: string[]): Out => JSON.parse(execFileSync(process.execPath, [BIN, "predict", ...args, "--format", "json"], { encoding: "utf8", cwd: root, stdio: ["ignore", "pipe", "pipe"] }));
 const CBPP = ["--data", "test/fixtures/data/cbpp.csv", "--formula", "cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)", "--family", "binomial", "--newdata", csv("cbpp.csv", ref.cbpp.newdata)];
