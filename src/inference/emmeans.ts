@@ -229,7 +229,6 @@ function adjustP(ps: number[], method: Adjust, tukey: (i: number) => number): nu
   return out;
 }
 
-/** Estimated marginal means and their pairwise contrasts. */
 /**
  * The fixed-effect factors that {@link emmeans} takes as specs (data columns, or factor(column)), in
  * formula order; empty when there are none or the model's factors are not data columns.
@@ -243,6 +242,7 @@ export function emmeansFactors(m: ModelFit): string[] {
   }
 }
 
+/** Estimated marginal means and their pairwise contrasts. */
 export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   if (m.fit.kind === "glmm" && m.fit.family === "ordinal") throw new UserError("emmeans is not available for an ordinal model (its thresholds stand in for the intercept)");
   const specs = [...options.specs], by = [...(options.by ?? [])];
