@@ -71,12 +71,13 @@ for (const [level, kind] of [["conditional", "prediction"], ["population", "conf
 
 test("--nsim (CLI): the same seed gives the same limits, another seed other limits; the default seed is 1", () => {
   const args = [...SLEEP, "--interval", "prediction", "--nsim", "500"];
-  const a = run([...args, "--seed", "11"]), b = run([...args, "--seed", "11"]), c = run([...args, "--seed", "12"]), d = run([...args, "--seed", "1"]), e = run(args);
+  const a = run([...args, "--seed", "11"]), b = run([...args, "--seed", "11"]), c = run([...args, "--seed", "1"]), d = run(args);
   assert.deepEqual(a.lower, b.lower);
   assert.deepEqual(a.upper, b.upper);
   assert.notDeepEqual(a.lower, c.lower);
-  assert.deepEqual(d.upper, e.upper);
-  assert.equal(e.seed, 1);
+  assert.deepEqual(c.lower, d.lower);
+  assert.deepEqual(c.upper, d.upper);
+  assert.equal(d.seed, 1);
 });
 
 test("--nsim (CLI), Poisson GLMM (salamanders), a new site: the exact quantiles of a new count, [0, 8]; the confidence interval converges to exp(η̂ ± z·se)", () => {

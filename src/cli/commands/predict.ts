@@ -37,8 +37,6 @@ export async function predictCommand(o: PredictFlags): Promise<void> {
   const types: Record<string, ComponentType> = { response: "response", link: "link", conditional: "conditional", zprob: "zprob" };
   const type = Object.hasOwn(types, o.type) ? types[o.type] : undefined;
   if (!type) throw new UserError(`--type must be response, link, conditional or zprob, not '${o.type}'`);
-  const { frame, model: m } = loadAndFit(o, true);
-  const newdata = o.newdata ? readFrameFile(o.newdata) : null;
   if (o.interval !== undefined && o.interval !== "confidence" && o.interval !== "prediction") throw new UserError(`--interval must be confidence or prediction, not '${o.interval}'`);
   const intervalLevel = Number(o.intervalLevel);
   if (!(intervalLevel > 0 && intervalLevel < 1)) throw new UserError(`--interval-level must be a number between 0 and 1, not '${o.intervalLevel}'`);
@@ -50,6 +48,11 @@ export async function predictCommand(o: PredictFlags): Promise<void> {
   const seed = o.seed === undefined ? undefined : Number(o.seed);
   if (seed !== undefined && !(Number.isInteger(seed) && o.seed!.trim() !== "")) throw new UserError(`--seed must be an integer, not '${o.seed}'`);
   if (seed !== undefined && nsim === undefined) throw new UserError("--seed goes with --nsim");
+  if (interval === undefined && (nsim !== undefined || intervalMethod !== undefined)) throw new UserError(`${nsim !== undefined ? "--nsim" : "--interval-method"} goes with --interval confidence or prediction`);
+  if (nsim !== undefined && intervalMethod === "delta") throw new UserError("--nsim gives percentile intervals; it does not combine with --interval-method delta");
+  // options are checked before the fit, which may take a while
+  const { frame, model: m } = loadAndFit(o, true);
+  const newdata = o.newdata ? readFrameFile(o.newdata) : null;
   const res = predict(m, { newdata: newdata ?? undefined, level, type, interval, intervalLevel, intervalMethod, nsim, seed });
   const src = newdata ?? frame;
   const warnings = modelWarnings(m);
