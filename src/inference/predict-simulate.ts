@@ -90,7 +90,7 @@ function observationSampler(m: ModelFit, d: NewDesign, opts: IntervalInput, sim:
 /**
  * Interval limits by simulation for the link-scale predictions `eta` (with b̂ for conditional
  * predictions) of the design `d`: percentiles of N simulated values per row. `sd` is the SD of the
- * simulated values on the link scale (without the observation draw of a GLMM).
+ * simulated link-scale values (β and the random effects; without the new observation's draw).
  */
 export function simulatedIntervals(m: ModelFit, d: NewDesign, eta: Float64Array, link: Link, opts: IntervalInput, sim: SimulationInput): IntervalResult {
   const level = checkIntervalInput(m, opts);
@@ -153,14 +153,17 @@ export function simulatedIntervals(m: ModelFit, d: NewDesign, eta: Float64Array,
         for (let c = 0; c < s; c++) w[c] = rng.normal();
         for (let c = 0; c < s; c++) e += g[c] * w[c];
       }
-      sum += e;
-      sum2 += e * e;
+      // moments about η̂ (no cancellation when the spread is small against η̂)
+      sum += e - eta[i];
+      sum2 += (e - eta[i]) ** 2;
       draws[k] = observe ? observe(i, e, rng) : response ? link.linkinv(e) : e;
     }
     sd[i] = Math.sqrt(Math.max(0, (sum2 - (sum * sum) / nsim) / (nsim - 1)));
     draws.sort();
-    lower[i] = quantile7(draws, (1 - level) / 2);
-    upper[i] = quantile7(draws, 1 - (1 - level) / 2);
+    // NaN sorts last: a row without a response distribution (a binomial row of 0 trials) gets NaN
+    const none = Number.isNaN(draws[nsim - 1]);
+    lower[i] = none ? NaN : quantile7(draws, (1 - level) / 2);
+    upper[i] = none ? NaN : quantile7(draws, 1 - (1 - level) / 2);
   }
   return { lower, upper, sd };
 }
