@@ -1,5 +1,6 @@
 // Download files of a fit, as CSV text (RFC 4180 quoting).
 import type { FitResult } from "../src/fit.js";
+import type { EmmeansResult } from "../src/inference/emmeans.js";
 import type { FitJSON } from "../src/report/json.js";
 import type { CaterpillarRow } from "../src/report/plots/caterpillar.js";
 import { plotResiduals } from "../src/report/plots/fitdata.js";
@@ -34,3 +35,11 @@ export function observationsCsv(res: FitResult): string {
   for (let i = 0; i < fitted.length; i++) rows.push([res.model.rows[i] + 1, y ? y[i] : null, fitted[i], residuals[i]]);
   return toCsv(["row", "response", "fitted", pearson ? "pearson_residual" : "residual"], rows);
 }
+
+/** The marginal means of one factor: level, estimate, SE, df (Inf for a GLMM) and confidence limits. */
+export const emmeansCsv = (r: EmmeansResult) =>
+  toCsv([...r.specs, "estimate", "se", "df", "lower", "upper"], r.means.map((m) => [...r.specs.map((s) => m.levels[s]), m.estimate, m.se, Number.isFinite(m.df) ? m.df : "Inf", m.lower, m.upper]));
+
+/** Their contrasts with the adjusted p-values and (simultaneous) limits. */
+export const contrastsCsv = (r: EmmeansResult) =>
+  toCsv(["contrast", "estimate", "se", "df", "statistic", "p", "lower", "upper"], r.contrasts.map((c) => [c.contrast, c.estimate, c.se, Number.isFinite(c.df) ? c.df : "Inf", c.statistic, c.p, c.lower, c.upper]));

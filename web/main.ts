@@ -1,9 +1,11 @@
 // The playground page: data set choice or dropped CSV, formula with inline parse errors, family and
-// method, a fit in the worker with progress, then the lme4-style summary, plots and downloads.
+// method, a fit in the worker with progress, then the lme4-style summary, plots and downloads, and
+// the estimated marginal means of a chosen factor with their contrasts (`glmm plot --emmeans`).
 import { parseFormula } from "../src/formula/parse.js";
 import { DATASETS } from "./datasets.js";
 import { countRows, renderPlot, svgOf } from "./plots.js";
-import type { ColumnInfo, DataSource, FitOutput, FitRequest, FromWorker, ToWorker } from "./protocol.js";
+import type { PlotSpec } from "../src/report/plots/spec.js";
+import type { ColumnInfo, DataSource, EmmeansOutput, FitOutput, FitRequest, FromWorker, ToWorker } from "./protocol.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const el = {
@@ -13,6 +15,8 @@ const el = {
   nagq: $<HTMLInputElement>("nagq"), fit: $<HTMLButtonElement>("fit"), cancel: $<HTMLButtonElement>("cancel"),
   status: $("status"), statusText: $("status-text"), results: $("results"), stats: $("stats"), summary: $("summary"),
   plots: $("plots"), downloads: $("downloads"), placeholder: $("placeholder"),
+  emmBox: $("emm-box"), emmFactor: $<HTMLSelectElement>("emm-factor"), emmScale: $<HTMLSelectElement>("emm-scale"), emmGo: $<HTMLButtonElement>("emm-go"),
+  emmInfo: $("emm-info"), emmPlots: $("emm-plots"), emmDownloads: $("emm-downloads"),
   covBox: $<HTMLDetailsElement>("cov-box"), covGroup: $<HTMLSelectElement>("cov-group"), covFile: $<HTMLInputElement>("cov-file"), covInfo: $("cov-info"),
 };
 
@@ -24,7 +28,8 @@ const LINKS: Record<string, string[]> = {
 // ---- worker -----------------------------------------------------------------------------------
 let worker: Worker;
 let nextId = 1;
-let pending: { id: number; kind: "load" | "fit"; started: number } | null = null;
+type Job = "load" | "fit" | "emmeans";
+let pending: { id: number; kind: Job; started: number } | null = null;
 let source: DataSource | null = null;
 let dataReady = false;
 let timer: number | undefined;
@@ -36,7 +41,7 @@ function startWorker(): void {
   worker.onerror = (e) => { finish(); status(`worker error: ${e.message}`, "error"); };
 }
 
-function send(m: ToWorker, kind: "load" | "fit"): void {
+function send(m: ToWorker, kind: Job): void {
   pending = { id: m.id, kind, started: performance.now() };
   progressNote = "";
   busy(true);
@@ -48,6 +53,7 @@ function onWorker(m: FromWorker): void {
   switch (m.type) {
     case "progress":
       progressNote = m.stage === "reading" ? "reading data" : m.stage === "summarizing" ? "preparing summary and plots"
+        : pending.kind === "emmeans" ? "computing marginal means"
         : m.evaluations !== undefined ? `fitting (${m.optimizer ?? ""}): ${m.evaluations} evaluations, objective ${m.objective?.toFixed(4)}` : "fitting";
       tick();
       break;
@@ -62,6 +68,11 @@ function onWorker(m: FromWorker): void {
       finish();
       void showResults(m.output);
       status(`fitted in ${m.output.seconds.toFixed(2)} s`, "ok");
+      break;
+    case "emmeans":
+      finish();
+      void showEmmeans(m.output);
+      status("marginal means ready", "ok");
       break;
     case "error": {
       const wasLoad = pending.kind === "load";
@@ -86,7 +97,7 @@ function busy(on: boolean): void {
 function tick(): void {
   if (!pending) return;
   const s = ((performance.now() - pending.started) / 1000).toFixed(1);
-  el.statusText.textContent = `${progressNote || (pending.kind === "load" ? "loading" : "fitting")}… ${s} s`;
+  el.statusText.textContent = `${progressNote || (pending.kind === "load" ? "loading" : pending.kind === "emmeans" ? "computing marginal means" : "fitting")}… ${s} s`;
 }
 
 function finish(): void {
@@ -251,12 +262,14 @@ function cancel(): void {
   finish();
   startWorker();
   status("cancelled");
+  // the new worker has no fit: marginal means need a new one
+  if (el.results.hidden === false) emmUnavailable("the fit was in the cancelled worker: fit again for marginal means");
   // the new worker needs the data again
   if (source) { const s = source; if (wasLoad) { dataReady = false; return; } loadSource(s); }
 }
 
 // ---- results ----------------------------------------------------------------------------------
-const PLOT_TITLES: Record<string, string> = { caterpillar: "Random effects", residuals: "Residuals vs fitted", qq: "Normal QQ of random effects" };
+const PLOT_TITLES: Record<string, string> = { caterpillar: "Random effects", residuals: "Residuals vs fitted", qq: "Normal QQ of random effects", emmeans: "Marginal means", contrasts: "Contrasts" };
 
 function clearResults(): void {
   el.results.hidden = true;
@@ -284,37 +297,85 @@ async function showResults(out: FitOutput): Promise<void> {
   );
   el.summary.textContent = out.summary;
   el.plots.replaceChildren();
-  el.downloads.replaceChildren(...Object.entries(out.files).map(([name, text]) => {
+  el.downloads.replaceChildren(...downloadButtons(out.files));
+  el.results.hidden = false;
+  el.placeholder.hidden = true;
+  showEmmeansChoice(out);
+  // one plot per task, so the page stays responsive while large plots are drawn
+  for (const [name, spec] of Object.entries(out.plots)) {
+    await new Promise((r) => setTimeout(r, 0));
+    await addPlot(el.plots, name, spec);
+  }
+}
+
+/** A figure with the plot and its SVG download button, appended to `parent`. */
+async function addPlot(parent: HTMLElement, name: string, spec: PlotSpec): Promise<void> {
+  const card = document.createElement("figure");
+  card.className = "plot";
+  card.id = `plot-${name}`;
+  const box = document.createElement("div");
+  const cap = document.createElement("figcaption");
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = `${name}.svg`;
+  b.onclick = async () => download(`${name}.svg`, await svgOf(spec), "image/svg+xml");
+  b.title = `download the ${PLOT_TITLES[name] ?? name} plot as SVG`;
+  cap.append(b);
+  card.append(cap, box);
+  parent.append(card);
+  try {
+    await renderPlot(box, spec, countRows(spec));
+  } catch (e) {
+    box.textContent = `plot failed: ${e instanceof Error ? e.message : e}`;
+  }
+}
+
+function downloadButtons(files: Record<string, string>): HTMLButtonElement[] {
+  return Object.entries(files).map(([name, text]) => {
     const b = document.createElement("button");
     b.type = "button";
     b.textContent = name;
     b.onclick = () => download(name, text, name.endsWith(".json") ? "application/json" : "text/csv");
     return b;
-  }));
-  el.results.hidden = false;
-  el.placeholder.hidden = true;
-  // one plot per task, so the page stays responsive while large plots are drawn
-  for (const [name, spec] of Object.entries(out.plots)) {
-    await new Promise((r) => setTimeout(r, 0));
-    const card = document.createElement("figure");
-    card.className = "plot";
-    card.id = `plot-${name}`;
-    const box = document.createElement("div");
-    const cap = document.createElement("figcaption");
-    const b = document.createElement("button");
-    b.type = "button";
-    b.textContent = `${name}.svg`;
-    b.onclick = async () => download(`${name}.svg`, await svgOf(spec), "image/svg+xml");
-    b.title = `download the ${PLOT_TITLES[name] ?? name} plot as SVG`;
-    cap.append(b);
-    card.append(cap, box);
-    el.plots.append(card);
-    try {
-      await renderPlot(box, spec, countRows(spec));
-    } catch (e) {
-      box.textContent = `plot failed: ${e instanceof Error ? e.message : e}`;
-    }
+  });
+}
+
+// ---- marginal means ---------------------------------------------------------------------------
+function emmUnavailable(why: string): void {
+  el.emmBox.hidden = true;
+  el.emmInfo.textContent = why;
+  el.emmPlots.replaceChildren();
+  el.emmDownloads.replaceChildren();
+}
+
+/** After a fit: the factors of its fixed effects to choose from, and the scale when the link is not the identity. */
+function showEmmeansChoice(out: FitOutput): void {
+  el.emmPlots.replaceChildren();
+  el.emmDownloads.replaceChildren();
+  if (!out.emmFactors.length) {
+    emmUnavailable(out.json.varcorr.length === 0
+      ? "marginal means need a mixed model (a random-effect term)"
+      : "no factor in the fixed effects: marginal means are for a factor such as factor(period)");
+    return;
   }
+  el.emmBox.hidden = false;
+  el.emmFactor.replaceChildren(...out.emmFactors.map((f) => new Option(f, f)));
+  el.emmScale.value = "response";
+  el.emmScale.disabled = !out.nonIdentityLink;
+  el.emmInfo.textContent = "estimated marginal means of a factor, averaged over the others with equal weights, and their Tukey-adjusted pairwise contrasts (as R's emmeans)";
+}
+
+function emmeansNow(): void {
+  if (pending) return;
+  const type = el.emmScale.disabled ? "link" : (el.emmScale.value as "link" | "response");
+  send({ type: "emmeans", id: nextId++, request: { spec: el.emmFactor.value, type } }, "emmeans");
+}
+
+async function showEmmeans(out: EmmeansOutput): Promise<void> {
+  el.emmInfo.textContent = out.note + (out.warnings.length ? ` (${out.warnings.join("; ")})` : "");
+  el.emmPlots.replaceChildren();
+  el.emmDownloads.replaceChildren(...downloadButtons(out.files));
+  for (const [name, spec] of Object.entries(out.plots)) await addPlot(el.emmPlots, name, spec);
 }
 
 function download(name: string, text: string, type: string): void {
@@ -335,6 +396,7 @@ el.method.onchange = updateMethod;
 el.formula.oninput = checkFormula;
 el.formula.onkeydown = (e) => { if (e.key === "Enter") { e.preventDefault(); fitNow(); } };
 el.fit.onclick = fitNow;
+el.emmGo.onclick = emmeansNow;
 el.cancel.onclick = cancel;
 el.drop.onclick = () => el.file.click();
 el.drop.onkeydown = (e) => { if (e.key === "Enter" || e.key === " ") el.file.click(); };

@@ -21,9 +21,16 @@ export interface FitRequest {
   readonly covariance?: CovarianceRequest;
 }
 
+/** Marginal means of the last fit: one factor, on the link or the response scale, pairwise contrasts. */
+export interface EmmeansRequest {
+  readonly spec: string;
+  readonly type: "link" | "response";
+}
+
 export type ToWorker =
   | { type: "load"; id: number; source: DataSource }
-  | { type: "fit"; id: number; request: FitRequest };
+  | { type: "fit"; id: number; request: FitRequest }
+  | { type: "emmeans"; id: number; request: EmmeansRequest };
 
 export interface ColumnInfo {
   readonly name: string;
@@ -41,10 +48,24 @@ export interface FitOutput {
   readonly plots: Record<string, PlotSpec>;
   readonly files: Record<string, string>;
   readonly seconds: number;
+  /** fixed-effect factors the marginal means can be asked for (empty for a model without random effects) */
+  readonly emmFactors: string[];
+  /** whether the link is not the identity (a response scale to offer) */
+  readonly nonIdentityLink: boolean;
+}
+
+/** The marginal means' plots (means; contrasts when the factor has two levels or more) and their tables as CSV. */
+export interface EmmeansOutput {
+  readonly plots: Record<string, PlotSpec>;
+  readonly files: Record<string, string>;
+  /** e.g. "Tukey-adjusted pairwise ratios on the response scale, df asymptotic" */
+  readonly note: string;
+  readonly warnings: string[];
 }
 
 export type FromWorker =
   | { type: "loaded"; id: number; name: string; nrow: number; columns: ColumnInfo[] }
   | { type: "progress"; id: number; stage: Stage; optimizer?: string; evaluations?: number; objective?: number }
   | { type: "fitted"; id: number; output: FitOutput }
+  | { type: "emmeans"; id: number; output: EmmeansOutput }
   | { type: "error"; id: number; message: string; formulaPosition?: number };

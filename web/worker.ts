@@ -8,14 +8,19 @@ import { fit, type FitOptions } from "../src/fit.js";
 import { knownCovarianceFromText } from "../src/covariance/spec.js";
 import type { ProgressInfo } from "../src/lmm/lmm.js";
 import { fitPlotSpecs, ranefRows } from "../src/report/plots/fitdata.js";
+import { emmeansSpecs } from "../src/report/plots/emmeans.js";
+import { emmeans, emmeansFactors } from "../src/inference/emmeans.js";
+import { fromFitResult, type ModelFit } from "../src/inference/model.js";
 import { fitResultSummary } from "../src/report/fit-summary.js";
-import type { ColumnInfo, FitOutput, FitRequest, FromWorker, Stage, ToWorker } from "./protocol.js";
-import { fixefCsv, observationsCsv, ranefCsv, varcorrCsv } from "./files.js";
+import type { ColumnInfo, EmmeansOutput, EmmeansRequest, FitOutput, FitRequest, FromWorker, Stage, ToWorker } from "./protocol.js";
+import { contrastsCsv, emmeansCsv, fixefCsv, observationsCsv, ranefCsv, varcorrCsv } from "./files.js";
 
 declare const self: DedicatedWorkerGlobalScope;
 
 let frame: Frame | null = null;
 let dataName = "data";
+/** the last mixed-model fit, for the marginal means asked for after it */
+let lastModel: ModelFit | null = null;
 
 const post = (m: FromWorker) => self.postMessage(m);
 
@@ -45,11 +50,13 @@ async function load(id: number, source: ToWorker & { type: "load" }): Promise<vo
   } else text = s.text;
   frame = parseDelimited(text, { source: s.name });
   dataName = s.name;
+  lastModel = null;
   post({ type: "loaded", id, name: s.name, nrow: frame.nrow, columns: describe(frame) });
 }
 
 function runFit(id: number, req: FitRequest): FitOutput {
   if (!frame) throw new Error("no data loaded");
+  lastModel = null;
   const t0 = performance.now();
   const stage = (st: Stage) => post({ type: "progress", id, stage: st });
   stage("fitting");
@@ -76,13 +83,29 @@ function runFit(id: number, req: FitRequest): FitOutput {
     "ranef.csv": ranefCsv(ranefRows(res.json.ranef)),
     "observations.csv": observationsCsv(res),
   };
-  return { json: res.json, summary: summary + dropped, plots, files, seconds: (performance.now() - t0) / 1000 };
+  // the same wrapper the CLI's emmeans uses (no refit); a model without random effects has none
+  lastModel = res.fit.kind === "glm" ? null : fromFitResult(frame, req.formula, options, res);
+  const emmFactors = lastModel ? emmeansFactors(lastModel) : [];
+  return { json: res.json, summary: summary + dropped, plots, files, seconds: (performance.now() - t0) / 1000, emmFactors, nonIdentityLink: res.json.link !== "identity" };
+}
+
+/** emmeans(m, spec, type) with pairwise Tukey contrasts, as `glmm emmeans --specs SPEC` and `glmm plot --emmeans` */
+function runEmmeans(req: EmmeansRequest): EmmeansOutput {
+  if (!lastModel) throw new Error("fit a mixed model first");
+  const r = emmeans(lastModel, { specs: [req.spec], type: req.type });
+  const { emmeans: means, contrasts } = emmeansSpecs(r);
+  const files: Record<string, string> = { "emmeans.csv": emmeansCsv(r), ...(r.contrasts.length ? { "contrasts.csv": contrastsCsv(r) } : {}) };
+  const scale = r.link === "identity" ? "data" : r.type === "response" ? "response" : `${r.link} (link)`;
+  const note = `${r.means.length} means of ${req.spec} on the ${scale} scale, ${r.dfMethod} df` +
+    (r.contrasts.length ? `; pairwise ${r.contrastScale === "difference" ? "differences" : r.contrastScale === "ratio" ? "ratios" : "odds ratios"}, ${r.adjust} adjustment` : "");
+  return { plots: { emmeans: means, ...(contrasts ? { contrasts } : {}) }, files, note, warnings: r.warnings };
 }
 
 self.onmessage = async (e: MessageEvent<ToWorker>) => {
   const m = e.data;
   try {
     if (m.type === "load") await load(m.id, m);
+    else if (m.type === "emmeans") post({ type: "emmeans", id: m.id, output: runEmmeans(m.request) });
     else post({ type: "fitted", id: m.id, output: runFit(m.id, m.request) });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -103,11 +103,18 @@ export interface PredictOptions {
   readonly type?: "link" | "response" | "conditional" | "zprob";
   /**
    * "confidence": the fixed effects' uncertainty, plus the random effects' at level "conditional";
-   * "prediction" (LMMs): also the residual variance (and, at level "population", the random effects')
+   * "prediction" (mixed models): also the random effects' variance where the group is new or at
+   * level "population"; an LMM's residual variance; a GLMM's response itself with `nsim`
    */
   readonly interval?: "none" | "confidence" | "prediction";
   /** coverage of the intervals (default 0.95) */
   readonly confLevel?: number;
+  /** mixed models, response scale: "backtransform" (default) or "delta" (μ̂ ± z·|dμ/dη|·sd, emmeans' regrid()) */
+  readonly intervalMethod?: "backtransform" | "delta";
+  /** mixed models: limits as percentiles of this many simulations (predict-simulate.ts) */
+  readonly nsim?: number;
+  /** seed of the simulations (default 1) */
+  readonly seed?: number;
 }
 
 /** Predictions: one value per row of the new data that has every predictor. */
@@ -144,7 +151,7 @@ type Inner =
   | { readonly kind: "lmm" | "glmm" | "glm"; readonly res: FitResult; readonly mf: ModelFit | null }
   | { readonly kind: "gee"; readonly gee: GeeResult; readonly ms: ModelStructure; readonly warnings: string[] };
 
-const PREDICT_KEYS = ["level", "type", "interval", "confLevel"] as const;
+const PREDICT_KEYS = ["level", "type", "interval", "confLevel", "intervalMethod", "nsim", "seed"] as const;
 const CONFINT_KEYS = ["method", "level", "parm", "nsim", "seed"] as const;
 const SIMULATE_KEYS = ["nsim", "seed", "conditional"] as const;
 const EMMEANS_KEYS = ["specs", "by", "at", "type", "adjust", "level", "contrast", "ddf", "weights", "biasAdjust", "sigma"] as const;
@@ -292,9 +299,11 @@ export class Model {
     const m = this.#modelFit();
     if (mixed && interval !== "none") {
       // the engine's intervals: what each includes is in inference/predict-interval.ts and docs/inference.md
-      const r = predictFn(m, { newdata: nd, level, type, interval, intervalLevel: o.confLevel });
+      const intervalMethod = o.intervalMethod === undefined ? undefined : checkChoice(o.intervalMethod, ["backtransform", "delta"] as const, "predict(): intervalMethod");
+      const r = predictFn(m, { newdata: nd, level, type, interval, intervalLevel: o.confLevel, intervalMethod, nsim: o.nsim, seed: o.seed });
       return { rows: r.rows, fit: r.fit, seLink: r.seLink, lower: r.lower, upper: r.upper, newLevels: r.newLevels };
     }
+    if (o.nsim !== undefined || o.intervalMethod !== undefined) throw new UserError(`predict(): ${o.nsim !== undefined ? "nsim" : "intervalMethod"} is for the intervals of mixed models`);
     const r = predictFn(m, { newdata: nd, level, type: interval === "none" ? type : "link" });
     if (interval === "none") return { rows: r.rows, fit: r.fit, seLink: r.seLink, newLevels: r.newLevels };
     const cl = o.confLevel ?? 0.95;

@@ -135,3 +135,11 @@ export function pfUpper(f: number, d1: number, d2: number): number {
   if (!Number.isFinite(d2) || d2 > 1e10) return pchisqUpper(f * d1, d1);
   return pbeta(d2 / (d2 + d1 * f), d2 / 2, d1 / 2);
 }
+
+/** R's quantile(type = 7) of sorted values: linear interpolation between order statistics */
+export function quantile7(sorted: ArrayLike<number>, p: number): number {
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}

@@ -239,6 +239,19 @@ function adjustP(ps: number[], method: Adjust, tukey: (i: number) => number): nu
   return out;
 }
 
+/**
+ * The fixed-effect factors that {@link emmeans} takes as specs (data columns, or factor(column)), in
+ * formula order; empty when there are none or the model's factors are not data columns.
+ */
+export function emmeansFactors(m: ModelFit): string[] {
+  try {
+    return gridVariables(m, {}).vars.filter((v) => !v.numeric).map((v) => v.name);
+  } catch (e) {
+    if (e instanceof UserError) return [];
+    throw e;
+  }
+}
+
 /** Estimated marginal means and their pairwise contrasts. */
 export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   if (m.fit.kind === "glmm" && m.fit.family === "ordinal") throw new UserError("emmeans is not available for an ordinal model (its thresholds stand in for the intercept)");

@@ -17,7 +17,8 @@ export { ptUpper, pt2, qt, pchisqUpper, pfUpper, pbeta, gammaQ } from "./distrib
 export { varParInfo, thetaToVarPar, varParToTheta, type VarParInfo } from "./params.js";
 export { anova, termContrasts, waldChisq, type AnovaResult, type AnovaRow, type AnovaType } from "./anova.js";
 export { fixedTerms, type FixedTerms, type FixedTerm, type TermVariable } from "./terms.js";
-export { emmeans, ADJUSTMENTS, CONTRASTS, type Adjust, type ContrastKind, type EmmeansOptions, type EmmeansResult, type EmmRow, type EmmContrastRow } from "./emmeans.js";
+export { emmeans, emmeansFactors, ADJUSTMENTS, CONTRASTS, type Adjust, type ContrastKind, type EmmeansOptions, type EmmeansResult, type EmmRow, type EmmContrastRow } from "./emmeans.js";
 export { ptukeyUpper, qtukeyUpper } from "./ptukey.js";
 export { kenwardRoger, krContrast, krTest, krDf, krTable, KR_MAX_Q, type KenwardRoger, type KRTest, type DdfMethod } from "./kenward-roger.js";
-export { predictionIntervals, type IntervalKind, type IntervalInput, type IntervalResult } from "./predict-interval.js";
+export { predictionIntervals, type IntervalKind, type IntervalInput, type IntervalMethod, type IntervalResult } from "./predict-interval.js";
+export { simulatedIntervals, type SimulationInput } from "./predict-simulate.js";

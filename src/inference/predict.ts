@@ -12,7 +12,8 @@ import { marginalMean, termCovariances } from "./marginal.js";
 import type { ModelFit } from "./model.js";
 import { newDesign, type NewDesign } from "./newdata.js";
 import { fittedRandomEffects } from "./simulate.js";
-import { predictionIntervals, type IntervalKind } from "./predict-interval.js";
+import { predictionIntervals, type IntervalKind, type IntervalMethod } from "./predict-interval.js";
+import { simulatedIntervals } from "./predict-simulate.js";
 import { componentPrediction, hasZeroPart, zeroLogit, type ComponentType } from "./predict-zi.js";
 import { qnorm } from "../families/special.js";
 
@@ -34,6 +35,15 @@ export interface PredictOptions {
   readonly interval?: IntervalKind;
   /** the intervals' coverage (default 0.95) */
   readonly intervalLevel?: number;
+  /**
+   * response-scale limits of a GLMM: "backtransform" (default; the link-scale limits through g⁻¹)
+   * or "delta" (μ̂ ± z·|dμ/dη|·sd, emmeans' regrid())
+   */
+  readonly intervalMethod?: IntervalMethod;
+  /** limits from this many simulations instead (predict-simulate.ts) */
+  readonly nsim?: number;
+  /** seed of the simulations (default 1) */
+  readonly seed?: number;
 }
 
 /** Predictions with optional SEs and confidence or prediction intervals, for the rows that got one. */
@@ -51,6 +61,8 @@ export interface PredictResult {
   readonly lower?: Float64Array;
   readonly upper?: Float64Array;
   readonly intervalSd?: Float64Array;
+  /** with intervalMethod "delta" on the response scale: the response-scale SD of the interval, |dμ/dη|·sd */
+  readonly intervalSdResponse?: Float64Array;
 }
 
 export function modelLink(m: ModelFit): Link {
@@ -103,6 +115,8 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
   d.re.forEach((r) => { if (r.newLevels.length) newLevels[r.group] = r.newLevels; });
   let out: Float64Array;
   if (options.interval && level === "marginal") throw new UserError("intervals are for conditional or population-level predictions, not marginal ones");
+  if (!options.interval && (options.nsim !== undefined || options.intervalMethod !== undefined)) throw new UserError(`${options.nsim !== undefined ? "--nsim" : "--interval-method"} goes with --interval confidence or prediction`);
+  if (zero && options.interval && (options.interval === "prediction" || options.nsim !== undefined || options.intervalMethod === "delta")) throw new UserError("zero-inflated and hurdle models have back-transformed analytic confidence intervals only (no prediction intervals, --nsim or --interval-method delta) so far");
   const etaFixed = options.interval ? Float64Array.from(eta) : null;
   if (level === "conditional") {
     // fitted modes per term in formula order
@@ -141,10 +155,32 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
   }
   if (options.interval && etaFixed) {
     const linkEta = level === "conditional" ? eta : etaFixed;
-    const iv = predictionIntervals(m, d, linkEta, seLink, link, { kind: options.interval, level: options.intervalLevel, predictionLevel: level as "conditional" | "population", type: type === "link" ? "link" : "response", weights: options.newdata ? null : m.weights });
-    return { rows: d.rows, fit: out, seLink, newLevels, level, type, lower: iv.lower, upper: iv.upper, intervalSd: iv.sd };
+    const input = { kind: options.interval, level: options.intervalLevel, predictionLevel: level as "conditional" | "population", type: type === "link" ? "link" as const : "response" as const, method: options.intervalMethod, weights: options.newdata ? null : m.weights };
+    if (options.nsim !== undefined) {
+      const iv = simulatedIntervals(m, d, linkEta, link, input, { nsim: options.nsim, seed: options.seed, trials: simulationTrials(m, options) });
+      return { rows: d.rows, fit: out, seLink, newLevels, level, type, lower: iv.lower, upper: iv.upper, intervalSd: iv.sd };
+    }
+    const iv = predictionIntervals(m, d, linkEta, seLink, link, input);
+    return { rows: d.rows, fit: out, seLink, newLevels, level, type, lower: iv.lower, upper: iv.upper, intervalSd: iv.sd, ...(iv.sdResponse ? { intervalSdResponse: iv.sdResponse } : {}) };
   }
   return { rows: d.rows, fit: out, seLink, newLevels, level, type };
+}
+
+/**
+ * Binomial trials of the rows a simulated prediction interval draws responses for: the fitted rows'
+ * (times their prior weights); new data of a cbind() response do not carry them (refused), a binary
+ * response has one.
+ */
+function simulationTrials(m: ModelFit, options: PredictOptions): Float64Array | null {
+  const f = m.fit;
+  if (options.interval !== "prediction" || f.kind !== "glmm" || f.family !== "binomial") return null;
+  const t = m.ms.response?.trials ?? null;
+  if (options.newdata) {
+    if (t) throw new UserError("a simulated prediction interval of a binomial cbind() response needs each new row's number of trials: predict on the fitted rows, or use --interval confidence");
+    return null;
+  }
+  const w = m.weights;
+  return Float64Array.from({ length: m.ms.n }, (_, i) => (t ? t[i] : 1) * (w ? w[i] : 1));
 }
 
 /** per row, the variance of its random part z_iᵀ Σ z_i summed over terms */

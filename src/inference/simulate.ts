@@ -88,16 +88,19 @@ export function drawRandomEffects(terms: readonly SysTerm[], theta: ArrayLike<nu
     }
     const b = new Float64Array(s * nl);
     const u = new Float64Array(s);
-    for (let l = 0; l < nl; l++) {
-      for (let c = 0; c < s; c++) u[c] = rng.normal();
-      for (let r = 0; r < s; r++) {
-        let acc = 0;
-        for (let c = 0; c <= r; c++) acc += lam[r + c * s] * u[c];
-        b[l * s + r] = scale * acc;
-      }
-    }
+    for (let l = 0; l < nl; l++) drawLowerNormal(lam, s, scale, rng, u, b, l * s);
     return b;
   });
+}
+
+/** out[off + r] = scale·(L u)_r with u ~ N(0, I_s) drawn into `u` (L lower triangular s×s, column-major) */
+export function drawLowerNormal(L: Float64Array, s: number, scale: number, rng: Rng, u: Float64Array, out: Float64Array, off: number): void {
+  for (let c = 0; c < s; c++) u[c] = rng.normal();
+  for (let r = 0; r < s; r++) {
+    let acc = 0;
+    for (let c = 0; c <= r; c++) acc += L[r + c * s] * u[c];
+    out[off + r] = scale * acc;
+  }
 }
 
 /** the fitted conditional modes per system term, level-major */

@@ -1,5 +1,6 @@
 // Shared fixtures for the inference tests: data frames and the R reference values.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { readFrameFile } from "../../src/cli/io.js";
@@ -30,3 +31,11 @@ export function relClose(a: number, b: number, rel: number): boolean {
 // every reference; a p-value of 1e-18 magnifies that, so p is held on the log scale.
 export const DF_TOL = 1e-4, T_TOL = 5e-5, LOGP_TOL = 1e-4;
 export const logClose = (p: number, want: number): boolean => Math.abs(Math.log(p) - Math.log(want)) <= LOGP_TOL * Math.max(1, Math.abs(Math.log(want)));
+
+/** A CSV in a fresh temporary folder from rows of a reference (new data for the CLI); returns its path. */
+export function tempCsv(name: string, rows: Record<string, unknown>[]): string {
+  const cols = Object.keys(rows[0]);
+  const file = join(mkdtempSync(join(tmpdir(), "glmm-test-")), name);
+  writeFileSync(file, [cols.join(","), ...rows.map((r) => cols.map((c) => String(r[c])).join(","))].join("\n") + "\n");
+  return file;
+}

@@ -5,21 +5,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fixtures, reference, relClose } from "./helpers.js";
+import { fixtures, reference, relClose, tempCsv } from "./helpers.js";
 
 const ref = reference("predict_intervals.json");
 const root = join(fixtures, "..", "..");
 const BIN = join(root, "bin", "glmm.js");
-const dir = mkdtempSync(join(tmpdir(), "glmm-pi-"));
-const csv = (name: string, rows: Record<string, unknown>[]) => {
-  const cols = Object.keys(rows[0]);
-  const file = join(dir, name);
-  writeFileSync(file, [cols.join(","), ...rows.map((r) => cols.map((c) => String(r[c])).join(","))].join("\n") + "\n");
-  return file;
-};
+const csv = tempCsv;
 const sleepNew = csv("sleep.csv", ref.lmm.newdata);
 const cbppNew = csv("cbpp.csv", ref.glmm.newdata);
 const run = (args: string[]) => JSON.parse(execFileSync(process.execPath, [BIN, "predict", ...args, "--format", "json"], { encoding: "utf8", cwd: root, stdio: ["ignore", "pipe", "pipe"] }));
@@ -45,9 +37,8 @@ test("glmm predict --interval confidence (CLI), cbpp GLMM on the response scale:
   check(run([...CBPP, "--level", "conditional", "--interval", "confidence"]), ref.glmm.conditional_confidence, 2e-3, "conditional");
 });
 
-test("glmm predict --interval: one-line errors for a GLMM prediction interval, a bad kind and a bad level", () => {
+test("glmm predict --interval: one-line errors for a bad kind and a bad level", () => {
   for (const [args, re] of [
-    [[...CBPP, "--interval", "prediction"], /prediction intervals are for linear mixed models/],
     [[...SLEEP, "--interval", "tolerance"], /--interval must be confidence or prediction/],
     [[...SLEEP, "--interval", "confidence", "--interval-level", "95"], /--interval-level must be a number between 0 and 1/],
     [[...SLEEP, "--interval", "confidence", "--level", "marginal"], /not marginal ones/],

@@ -1,8 +1,8 @@
 // End-to-end test of the playground in headless Chromium (Debian's /usr/bin/chromium driven by
 // playwright-core; no browser download). Builds dist/playground if missing, serves it on 127.0.0.1, fits
 // sleepstudy and checks the log-likelihood shown against lme4, the inline formula error, the plots
-// and the downloads, a CSV from disk, and the strains phylogenetic GLMM with its tree (bundled, and
-// from files on disk); saves a screenshot. Skips when Chromium is not installed.
+// and the downloads, a CSV from disk, the strains phylogenetic GLMM with its tree (bundled, and
+// from files on disk), and cbpp's marginal means and contrasts against emmeans; saves a screenshot. Skips when Chromium is not installed.
 //   node --test test/web/e2e.mjs
 //   GLMM_SCREENSHOT=docs/img/playground.png  where to save the screenshot (default test/web/out/)
 //   GLMM_E2E_INSTEVAL=1                       also fit InstEval and measure that the page stays responsive
@@ -21,6 +21,8 @@ const LOGLIK_SLEEPSTUDY_REML = -871.814136; // lme4 1.1-31 (test/fixtures/refere
 const LOGLIK_INSTEVAL_ML = -118860.8844;
 const LOGLIK_PASTES_REML = -123.4953729;
 const LOGLIK_STRAINS = -211.7977372; // lme4 1.1-31 with the tree's covariance (cases.json)
+// emmeans 1.8.4-1 on lme4's cbpp fit, response scale (test/fixtures/reference/emmeans.R)
+const EMM_CBPP = JSON.parse(readFileSync(join(root, "test/fixtures/reference/emmeans.json"), "utf8")).glmm.find((c) => c.name.startsWith("cbpp periods"));
 
 const MIME = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".csv": "text/csv", ".svg": "image/svg+xml", ".json": "application/json" };
 
@@ -85,6 +87,9 @@ test("playground: fits sleepstudy in the worker and shows lme4's log-likelihood"
       // 18 subjects in each caterpillar panel; 180 points in the residual plot
       const texts = await page.$$eval("#plot-caterpillar svg text", (ts) => ts.map((t) => t.textContent));
       for (const s of ["308", "337", "372"]) assert.ok(texts.includes(s), `subject ${s} labelled`);
+      // no factor in sleepstudy's fixed effects: the marginal means say why they are not offered
+      assert.ok(await page.isHidden("#emm-box"));
+      assert.match(await page.textContent("#emm-info"), /no factor in the fixed effects/);
       const downloads = await page.$$eval("#downloads button", (bs) => bs.map((b) => b.textContent));
       assert.deepEqual(downloads, ["fit.json", "fixef.csv", "varcorr.csv", "ranef.csv", "observations.csv"]);
       const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#downloads button:text('fit.json')")]);
@@ -130,6 +135,37 @@ test("playground: fits sleepstudy in the worker and shows lme4's log-likelihood"
       await page.waitForFunction(() => document.getElementById("summary")?.textContent?.includes("my-tree.nwk"), null, { timeout: 30_000 });
       const again = Number(await page.textContent("#loglik"));
       assert.ok(Math.abs(again - LOGLIK_STRAINS) < 1e-3, `logLik shown ${again} from files on disk`);
+    });
+
+    await t.test("cbpp: marginal means of period on the response scale, and their contrasts, as emmeans", async () => {
+      await page.selectOption("#dataset", { label: "cbpp (cbpp.csv)" });
+      await page.waitForFunction(() => document.getElementById("data-info")?.textContent?.startsWith("cbpp.csv: 56 rows"), null, { timeout: 15_000 });
+      await page.click("#fit");
+      await page.waitForFunction(() => document.getElementById("summary")?.textContent?.includes("cbpp.csv"), null, { timeout: 30_000 });
+      await page.waitForSelector("#emm-box:not([hidden])");
+      assert.deepEqual(await page.$$eval("#emm-factor option", (os) => os.map((o) => o.value)), ["period"]);
+      assert.equal(await page.inputValue("#emm-scale"), "response");
+      await page.click("#emm-go");
+      await page.waitForSelector("#plot-emmeans svg", { timeout: 15_000 });
+      await page.waitForSelector("#plot-contrasts svg", { timeout: 15_000 });
+      assert.match(await page.textContent("#emm-info"), /4 means of period on the response scale, asymptotic df; pairwise odds ratios, tukey adjustment/);
+      const texts = await page.$$eval("#plot-emmeans svg text", (ts) => ts.map((t) => t.textContent));
+      assert.ok(texts.some((x) => /back-transformed from the logit scale/.test(x)), "the means plot's title");
+      const ctexts = await page.$$eval("#plot-contrasts svg text", (ts) => ts.map((t) => t.textContent));
+      assert.equal(ctexts.filter((x) => /^period\d \/ period\d$/.test(x)).length, 6, "six pairwise odds ratios");
+      // the numbers, from the downloaded table: within 2e-3 of emmeans on lme4's fit (the fits' difference)
+      const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#emm-downloads button:text('emmeans.csv')")]);
+      const rows = readFileSync(await dl.path(), "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+      assert.equal(rows.length, 4);
+      rows.forEach((r, i) => {
+        const want = EMM_CBPP.means[i];
+        assert.equal(r[0], want.levels.period);
+        for (const [k, j] of [["estimate", 1], ["se", 2], ["lower", 4], ["upper", 5]]) {
+          const got = Number(r[j]);
+          assert.ok(Math.abs(got - want[k]) <= 2e-3 * Math.abs(want[k]), `period ${r[0]} ${k} ${got} vs emmeans ${want[k]}`);
+        }
+      });
+      assert.deepEqual(await page.$$eval("#emm-downloads button", (bs) => bs.map((b) => b.textContent)), ["emmeans.csv", "contrasts.csv"]);
     });
 
     // back to sleepstudy for the screenshot

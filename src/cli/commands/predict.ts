@@ -17,6 +17,9 @@ interface PredictFlags extends ModelFlags {
   se: boolean;
   interval?: string;
   intervalLevel: string;
+  intervalMethod?: string;
+  nsim?: string;
+  seed?: string;
   out?: string;
 }
 
@@ -34,13 +37,23 @@ export async function predictCommand(o: PredictFlags): Promise<void> {
   const types: Record<string, ComponentType> = { response: "response", link: "link", conditional: "conditional", zprob: "zprob" };
   const type = Object.hasOwn(types, o.type) ? types[o.type] : undefined;
   if (!type) throw new UserError(`--type must be response, link, conditional or zprob, not '${o.type}'`);
-  const { frame, model: m } = loadAndFit(o, true);
-  const newdata = o.newdata ? readFrameFile(o.newdata) : null;
   if (o.interval !== undefined && o.interval !== "confidence" && o.interval !== "prediction") throw new UserError(`--interval must be confidence or prediction, not '${o.interval}'`);
   const intervalLevel = Number(o.intervalLevel);
   if (!(intervalLevel > 0 && intervalLevel < 1)) throw new UserError(`--interval-level must be a number between 0 and 1, not '${o.intervalLevel}'`);
   const interval = o.interval as "confidence" | "prediction" | undefined;
-  const res = predict(m, { newdata: newdata ?? undefined, level, type, interval, intervalLevel });
+  if (o.intervalMethod !== undefined && o.intervalMethod !== "backtransform" && o.intervalMethod !== "delta") throw new UserError(`--interval-method must be backtransform or delta, not '${o.intervalMethod}'`);
+  const intervalMethod = o.intervalMethod as "backtransform" | "delta" | undefined;
+  const nsim = o.nsim === undefined ? undefined : Number(o.nsim);
+  if (nsim !== undefined && !(Number.isInteger(nsim) && nsim >= 2 && nsim <= 1e6)) throw new UserError(`--nsim must be an integer from 2 to 1000000, not '${o.nsim}'`);
+  const seed = o.seed === undefined ? undefined : Number(o.seed);
+  if (seed !== undefined && !(Number.isInteger(seed) && o.seed!.trim() !== "")) throw new UserError(`--seed must be an integer, not '${o.seed}'`);
+  if (seed !== undefined && nsim === undefined) throw new UserError("--seed goes with --nsim");
+  if (interval === undefined && (nsim !== undefined || intervalMethod !== undefined)) throw new UserError(`${nsim !== undefined ? "--nsim" : "--interval-method"} goes with --interval confidence or prediction`);
+  if (nsim !== undefined && intervalMethod === "delta") throw new UserError("--nsim gives percentile intervals; it does not combine with --interval-method delta");
+  // options are checked before the fit, which may take a while
+  const { frame, model: m } = loadAndFit(o, true);
+  const newdata = o.newdata ? readFrameFile(o.newdata) : null;
+  const res = predict(m, { newdata: newdata ?? undefined, level, type, interval, intervalLevel, intervalMethod, nsim, seed });
   const src = newdata ?? frame;
   const warnings = modelWarnings(m);
   for (const [g, l] of Object.entries(res.newLevels)) warnings.push(`levels of '${g}' not in the fitted data get the population-level prediction: ${l.slice(0, 10).join(", ")}${l.length > 10 ? ", ..." : ""}`);
@@ -49,21 +62,24 @@ export async function predictCommand(o: PredictFlags): Promise<void> {
   const full = new Float64Array(src.nrow).fill(NaN);
   const se = new Float64Array(src.nrow).fill(NaN);
   const lower = new Float64Array(src.nrow).fill(NaN), upper = new Float64Array(src.nrow).fill(NaN);
+  const seResp = res.intervalSdResponse ? new Float64Array(src.nrow).fill(NaN) : null;
   res.rows.forEach((r, i) => {
     full[r] = res.fit[i];
     se[r] = res.seLink[i];
     if (res.lower && res.upper) { lower[r] = res.lower[i]; upper[r] = res.upper[i]; }
+    if (seResp) seResp[r] = res.intervalSdResponse![i];
   });
   const iv = interval !== undefined;
+  const method = nsim !== undefined ? "simulation" : intervalMethod ?? "backtransform";
   printWarnings(warnings);
   if (o.format === "json") {
-    emit(toJSON({ level, type: o.type, prediction: full, ...(o.se ? { se_link_population: se } : {}), ...(iv ? { interval, interval_level: intervalLevel, lower, upper } : {}), new_levels: res.newLevels, warnings }) + "\n", o.out);
+    emit(toJSON({ level, type: o.type, prediction: full, ...(o.se ? { se_link_population: se } : {}), ...(iv ? { interval, interval_level: intervalLevel, interval_method: method, ...(nsim !== undefined ? { nsim, seed: seed ?? 1 } : {}), lower, upper } : {}), ...(seResp ? { se_response: seResp } : {}), new_levels: res.newLevels, warnings }) + "\n", o.out);
     return;
   }
   const cols = src.names;
-  const header = [...cols, "prediction", ...(o.se ? ["se_link_population"] : []), ...(iv ? ["lower", "upper"] : [])];
+  const header = [...cols, "prediction", ...(o.se ? ["se_link_population"] : []), ...(iv ? ["lower", "upper"] : []), ...(seResp ? ["se_response"] : [])];
   const lines = [header.map(csvField).join(",")];
-  for (let r = 0; r < src.nrow; r++) lines.push([...cols.map((c) => csvField(cell(src, c, r))), csvField(full[r]), ...(o.se ? [csvField(se[r])] : []), ...(iv ? [csvField(lower[r]), csvField(upper[r])] : [])].join(","));
+  for (let r = 0; r < src.nrow; r++) lines.push([...cols.map((c) => csvField(cell(src, c, r))), csvField(full[r]), ...(o.se ? [csvField(se[r])] : []), ...(iv ? [csvField(lower[r]), csvField(upper[r])] : []), ...(seResp ? [csvField(seResp[r])] : [])].join(","));
   emit(lines.join("\n") + "\n", o.out);
 }
 
@@ -74,8 +90,11 @@ export function registerPredict(p: Command): void {
     .option("--level <level>", "conditional (with the random effects), population (random effects at 0) or marginal (averaged over them)", "conditional")
     .option("--type <type>", "response or link; zero-inflated and hurdle models (--zi, truncated_*) also conditional (the count part's mean) or zprob (the zero probability), as glmmTMB's", "response")
     .option("--se", "add the standard error of the population-level linear predictor (fixed effects' uncertainty; --type zprob: of the zero-inflation logit)")
-    .option("--interval <kind>", "add lower/upper limits: confidence (fixed effects' uncertainty, plus the random effects' conditional variance for conditional predictions) or prediction (LMM: also the residual variance, and the random-effect variance where the group is new or at population level)")
+    .option("--interval <kind>", "add lower/upper limits: confidence (fixed effects' uncertainty, plus the random effects' conditional variance for conditional predictions) or prediction (also the random-effect variance where the group is new or at population level; LMM: the residual variance; GLMM: the mean of the row's group, the response itself with --nsim)")
     .option("--interval-level <p>", "coverage of the intervals", "0.95")
+    .option("--interval-method <m>", "response-scale limits of a GLMM: backtransform (link-scale limits through the inverse link, as emmeans type = \"response\") or delta (mean ± z·SE by the delta method, as emmeans regrid(); adds se_response)")
+    .option("--nsim <n>", "limits as percentiles of n simulations instead (merTools predictInterval style: β, random effects and, for prediction, the new observation drawn)")
+    .option("--seed <s>", "seed of the --nsim simulations (default 1)")
     .option("--out <file>", "write to a file instead of stdout")
     .option("--format <format>", "csv or json", "csv")
     .action(async (o) => { await predictCommand(o); });

@@ -2,6 +2,7 @@
 // the line through the first and third quartiles. One panel per series (e.g. per random-effect term).
 import { qnorm } from "../../families/special.js";
 import { COLORS, topLevel, type PlotSpec } from "./spec.js";
+import { quantile7 } from "../../inference/distributions.js";
 
 /** One panel's sample of a QQ plot. */
 export interface QQSeries {
@@ -23,14 +24,6 @@ export function ppoints(n: number): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = (i + 1 - a) / (n + 1 - 2 * a);
   return out;
-}
-
-/** R's quantile(type = 7) of sorted values */
-function quantile7(sorted: Float64Array, p: number): number {
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
 /** One point of a normal QQ plot. */
