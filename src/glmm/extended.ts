@@ -55,6 +55,7 @@ export class ExtendedLikelihood {
   /** per row exp(etaD) and log1p of it, updated with etaD */
   private readonly expD: Float64Array;
   private readonly log1pD: Float64Array;
+  private readonly keyD: Float64Array;
   /** NB2's y-and-k constant per row (nbConst) and the k it was computed for */
   private readonly nbKey: Float64Array;
   private readonly nbVal: Float64Array;
@@ -68,6 +69,7 @@ export class ExtendedLikelihood {
     this.etaZiFixed = new Float64Array(this.n).fill(-Infinity);
     this.etaD = new Float64Array(this.n);
     this.expD = new Float64Array(this.n).fill(1);
+    this.keyD = new Float64Array(this.n);
     this.log1pD = new Float64Array(this.n).fill(Math.log1p(1));
     this.nbKey = new Float64Array(this.n).fill(NaN);
     this.nbVal = new Float64Array(this.n);
@@ -82,6 +84,7 @@ export class ExtendedLikelihood {
   /** set the per-row zi logits and log-dispersions from x = (β_zi, β_disp) */
   setParams(x: ArrayLike<number>): void {
     const { n, pz, pd, spec } = this;
+    this.cache2?.eta.fill(NaN);
     if (spec.zi) {
       linear(spec.zi.X, n, pz, x, 0, this.etaZiFixed);
       this.etaZi.set(this.etaZiFixed);
@@ -90,8 +93,10 @@ export class ExtendedLikelihood {
       linear(spec.disp.X, n, pd, x, pz, this.etaD);
       const { etaD, expD, log1pD } = this;
       for (let i = 0; i < n; i++) {
+        if (etaD[i] === this.keyD[i]) continue;
         expD[i] = Math.exp(etaD[i]);
         log1pD[i] = Math.log1p(expD[i]);
+        this.keyD[i] = etaD[i];
       }
     }
   }
@@ -229,21 +234,46 @@ export class ExtendedLikelihood {
    */
   working2(eta: Float64Array, y: Float64Array, prior: Float64Array, out: Float64Array): void {
     const res = this.out6;
-    for (let i = 0; i < this.n; i++) {
+    const n = this.n, zeta = this.etaZi;
+    // (the deviance's evaluations keep row2's derivatives from now on: PIRLS weights the point it just evaluated)
+    const c = (this.cache2 ??= { eta: new Float64Array(n).fill(NaN), zeta: new Float64Array(n), d: new Float64Array(5 * n) });
+    const d = c.d;
+    for (let i = 0; i < n; i++) {
       const wt = prior[i], o = 5 * i;
       if (wt === 0) { out.fill(0, o, o + 5); continue; }
+      if (c.eta[i] === eta[i] && c.zeta[i] === zeta[i]) {
+        out[o] = -wt * d[o + 1]; out[o + 1] = -wt * d[o + 3]; out[o + 2] = -wt * d[o + 4];
+        out[o + 3] = wt * d[o]; out[o + 4] = wt * d[o + 2];
+        continue;
+      }
       this.row2(i, y[i], eta[i], res);
       out[o] = -wt * res[2]; out[o + 1] = -wt * res[4]; out[o + 2] = -wt * res[5];
       out[o + 3] = wt * res[1]; out[o + 4] = wt * res[3];
     }
   }
   private readonly out6 = new Float64Array(6);
+  /** row2's [ℓ_η, ℓ_ηη, ℓ_ζ, ℓ_ζζ, ℓ_ηζ] per row at the (η, ζ) of the last minus2LogLik, once working2 is in use */
+  private cache2: { eta: Float64Array; zeta: Float64Array; d: Float64Array } | null = null;
 
   /** −2 Σ prior·ℓ at η; μ ← the conditional mean exp(η) (identity for gaussian) */
   minus2LogLik(eta: Float64Array, mu: Float64Array, y: Float64Array, prior: Float64Array): number {
-    const res = this.out2;
     const ident = this.spec.base === "gaussian";
+    const c = this.cache2;
     let s = 0;
+    if (c) {
+      const res = this.out6, zeta = this.etaZi, d = c.d;
+      for (let i = 0; i < this.n; i++) {
+        mu[i] = Math.exp(eta[i]);
+        if (prior[i] === 0) continue;
+        this.row2(i, y[i], eta[i], res);
+        s += prior[i] * res[0];
+        const o = 5 * i;
+        d[o] = res[1]; d[o + 1] = res[2]; d[o + 2] = res[3]; d[o + 3] = res[4]; d[o + 4] = res[5];
+        c.eta[i] = eta[i]; c.zeta[i] = zeta[i];
+      }
+      return Number.isNaN(s) ? Infinity : -2 * s;
+    }
+    const res = this.out2;
     for (let i = 0; i < this.n; i++) {
       mu[i] = ident ? eta[i] : Math.exp(eta[i]);
       if (prior[i] === 0) continue;
