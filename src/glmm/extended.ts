@@ -198,7 +198,8 @@ export class ExtendedLikelihood {
     const lp = Math.log1p(Math.exp(-Math.abs(ez)));
     const lz = -(ez < 0 ? -ez + lp : lp), lc = -(ez > 0 ? ez + lp : lp) + b[0];
     const m = Math.max(lz, lc);
-    const l = m + Math.log(Math.exp(lz - m) + Math.exp(lc - m));
+    // (the larger term's exp(0) = 1 exactly: one exp per zero row instead of two)
+    const l = m + Math.log(lz >= lc ? 1 + Math.exp(lc - m) : Math.exp(lz - m) + 1);
     res[0] = l;
     if (!derivs) return;
     const r = Math.exp(lc - l);
