@@ -52,6 +52,13 @@ export class ExtendedLikelihood {
   readonly etaD: Float64Array;
   private readonly lfact: Float64Array;
   private readonly out = new Float64Array(6);
+  /** per row exp(etaD) and log1p of it, updated with etaD */
+  private readonly expD: Float64Array;
+  private readonly log1pD: Float64Array;
+  private readonly keyD: Float64Array;
+  /** NB2's y-and-k constant per row (nbConst) and the k it was computed for */
+  private readonly nbKey: Float64Array;
+  private readonly nbVal: Float64Array;
 
   constructor(spec: ExtendedSpec, y: Float64Array) {
     this.spec = spec;
@@ -61,6 +68,11 @@ export class ExtendedLikelihood {
     this.etaZi = new Float64Array(this.n).fill(-Infinity);
     this.etaZiFixed = new Float64Array(this.n).fill(-Infinity);
     this.etaD = new Float64Array(this.n);
+    this.expD = new Float64Array(this.n).fill(1);
+    this.keyD = new Float64Array(this.n);
+    this.log1pD = new Float64Array(this.n).fill(Math.log1p(1));
+    this.nbKey = new Float64Array(this.n).fill(NaN);
+    this.nbVal = new Float64Array(this.n);
     this.lfact = Float64Array.from(y, (v) => (spec.base === "gaussian" || spec.base === "Gamma" ? 0 : lgamma(v + 1)));
   }
 
@@ -72,20 +84,30 @@ export class ExtendedLikelihood {
   /** set the per-row zi logits and log-dispersions from x = (β_zi, β_disp) */
   setParams(x: ArrayLike<number>): void {
     const { n, pz, pd, spec } = this;
+    this.cache2?.eta.fill(NaN);
     if (spec.zi) {
       linear(spec.zi.X, n, pz, x, 0, this.etaZiFixed);
       this.etaZi.set(this.etaZiFixed);
     }
-    if (spec.disp) linear(spec.disp.X, n, pd, x, pz, this.etaD);
+    if (spec.disp) {
+      linear(spec.disp.X, n, pd, x, pz, this.etaD);
+      const { etaD, expD, log1pD } = this;
+      for (let i = 0; i < n; i++) {
+        if (etaD[i] === this.keyD[i]) continue;
+        expD[i] = Math.exp(etaD[i]);
+        log1pD[i] = Math.log1p(expD[i]);
+        this.keyD[i] = etaD[i];
+      }
+    }
   }
 
   /**
    * Base log density at η for row i with its dispersion into out: [ℓ, ℓ′, ℓ″, ℓ₀, ℓ₀′, ℓ₀″]
-   * (ℓ₀ = log p(0 | η), counts only), derivatives in η.
+   * (ℓ₀ = log p(0 | η), counts only), derivatives in η. Without `derivs` only ℓ and ℓ₀ (the
+   * deviance's evaluations: NB1's digamma and trigamma skipped).
    */
-  private base(i: number, y: number, eta: number): Float64Array {
+  private base(i: number, y: number, eta: number, derivs = true): Float64Array {
     const o = this.out;
-    const a = Math.exp(this.etaD[i]);
     switch (this.spec.base) {
       case "poisson": {
         const mu = Math.exp(eta);
@@ -96,9 +118,11 @@ export class ExtendedLikelihood {
         break;
       }
       case "nbinom2": {
-        const k = a, mu = Math.exp(eta), lk = this.etaD[i];
-        const l0 = -k * softplus(eta - lk);
-        o[0] = (y === 0 ? 0 : lgammaShift(y, k) - lgamma(k) - y * softplus(lk - eta)) + l0;
+        const k = this.expD[i], mu = Math.exp(eta), lk = this.etaD[i];
+        // softplus(t) and softplus(−t) share log1p(e^−|t|)
+        const t = eta - lk, lp = Math.log1p(Math.exp(-Math.abs(t)));
+        const l0 = -k * (t > 0 ? t + lp : lp);
+        o[0] = (y === 0 ? 0 : this.nbConst(i, y, k) - y * (t < 0 ? -t + lp : lp)) + l0;
         const km = k + mu;
         o[1] = (k * (y - mu)) / km;
         o[2] = (-k * mu * (k + y)) / (km * km);
@@ -107,21 +131,23 @@ export class ExtendedLikelihood {
       }
       case "nbinom1": {
         // size k = μ/φ, success probability 1/(1 + φ)
-        const k = Math.exp(eta - this.etaD[i]), l1p = Math.log1p(a);
+        const k = Math.exp(eta - this.etaD[i]), l1p = this.log1pD[i];
         const l0 = -k * l1p;
         if (y === 0) {
           o[0] = l0; o[1] = l0; o[2] = l0;
         } else {
-          const dpsi = digamma(y + k) - digamma(k);
           o[0] = lgamma(y + k) - lgamma(k) - this.lfact[i] + l0 + y * (this.etaD[i] - l1p);
-          o[1] = k * (dpsi - l1p);
-          o[2] = o[1] + k * k * (trigamma(y + k) - trigamma(k));
+          if (derivs) {
+            const dpsi = digamma(y + k) - digamma(k);
+            o[1] = k * (dpsi - l1p);
+            o[2] = o[1] + k * k * (trigamma(y + k) - trigamma(k));
+          }
         }
         o[3] = l0; o[4] = l0; o[5] = l0;
         break;
       }
       case "gaussian": {
-        const r = y - eta;
+        const r = y - eta, a = this.expD[i];
         o[0] = -0.5 * (LOG_2PI + this.etaD[i]) - (r * r) / (2 * a);
         o[1] = r / a;
         o[2] = -1 / a;
@@ -129,7 +155,7 @@ export class ExtendedLikelihood {
       }
       case "Gamma": {
         // shape s, scale μ/s (log link)
-        const s = a, r = y * Math.exp(-eta);
+        const s = this.expD[i], r = y * Math.exp(-eta);
         o[0] = -lgamma(s) + s * Math.log(s) - s * eta + (s - 1) * Math.log(y) - s * r;
         o[1] = s * (r - 1);
         o[2] = -s * r;
@@ -139,12 +165,21 @@ export class ExtendedLikelihood {
     return o;
   }
 
+  /** lgamma(y + k) − lgamma(y + 1) − lgamma(k) of NB2's row i (y > 0), kept per row while its k stays */
+  private nbConst(i: number, y: number, k: number): number {
+    if (this.nbKey[i] !== k) {
+      this.nbVal[i] = lgammaShift(y, k) - lgamma(k);
+      this.nbKey[i] = k;
+    }
+    return this.nbVal[i];
+  }
+
   /**
    * Row log density ℓ and its η-derivatives d1, d2 (into res[0..2]), with the zero-inflation or
-   * hurdle mixture applied.
+   * hurdle mixture applied; with `derivs` false only ℓ.
    */
-  row(i: number, y: number, eta: number, res: Float64Array): void {
-    const b = this.base(i, y, eta);
+  row(i: number, y: number, eta: number, res: Float64Array, derivs = true): void {
+    const b = this.base(i, y, eta, derivs);
     const ez = this.etaZi[i];
     if (this.spec.hurdle) {
       // log π for zeros; log(1 − π) + ℓ − log(1 − p₀) for positives
@@ -160,14 +195,20 @@ export class ExtendedLikelihood {
     if (ez === -Infinity) { res[0] = b[0]; res[1] = b[1]; res[2] = b[2]; return; }
     if (y !== 0) { res[0] = -softplus(ez) + b[0]; res[1] = b[1]; res[2] = b[2]; return; }
     // zero: log(π + (1 − π)p₀); r = the posterior probability of a count-process zero
-    const lz = -softplus(-ez), lc = -softplus(ez) + b[0];
+    const lp = Math.log1p(Math.exp(-Math.abs(ez)));
+    const lz = -(ez < 0 ? -ez + lp : lp), lc = -(ez > 0 ? ez + lp : lp) + b[0];
     const m = Math.max(lz, lc);
-    const l = m + Math.log(Math.exp(lz - m) + Math.exp(lc - m));
-    const r = Math.exp(lc - l);
+    // (the larger term's exp(0) = 1 exactly: one exp per zero row instead of two)
+    const l = m + Math.log(lz >= lc ? 1 + Math.exp(lc - m) : Math.exp(lz - m) + 1);
     res[0] = l;
+    if (!derivs) return;
+    const r = Math.exp(lc - l);
     res[1] = r * b[1];
     res[2] = r * b[2] + r * (1 - r) * b[1] * b[1];
+    // (row2 reads these: the log densities of the two sources of a zero)
+    this.lzc[0] = lz; this.lzc[1] = lc;
   }
+  private readonly lzc = new Float64Array(2);
 
   /**
    * Row log density and its derivatives in both linear predictors (η, and the zi logit ζ):
@@ -180,13 +221,11 @@ export class ExtendedLikelihood {
     res[4] = -pi * (1 - pi);
     res[5] = 0;
     if (this.spec.hurdle || y !== 0) { res[3] = this.spec.hurdle && y === 0 ? 1 - pi : -pi; return; }
-    // zero of the mixture: r = P(count-process zero | y = 0), ∂r/∂ζ = −r(1 − r)
-    const b = this.base(i, y, eta);
-    const lz = -softplus(-ez), lc = -softplus(ez) + b[0];
-    const r = 1 / (1 + Math.exp(lz - lc));
+    // zero of the mixture: r = P(count-process zero | y = 0), ∂r/∂ζ = −r(1 − r); row left b = base(i, y, η)
+    const r = ez === -Infinity ? 1 : 1 / (1 + Math.exp(this.lzc[0] - this.lzc[1]));
     res[3] = 1 - r - pi;
     res[4] += r * (1 - r);
-    res[5] = -r * (1 - r) * b[1];
+    res[5] = -r * (1 - r) * this.out[1];
   }
 
   /**
@@ -196,25 +235,50 @@ export class ExtendedLikelihood {
    */
   working2(eta: Float64Array, y: Float64Array, prior: Float64Array, out: Float64Array): void {
     const res = this.out6;
-    for (let i = 0; i < this.n; i++) {
+    const n = this.n, zeta = this.etaZi;
+    // (the deviance's evaluations keep row2's derivatives from now on: PIRLS weights the point it just evaluated)
+    const c = (this.cache2 ??= { eta: new Float64Array(n).fill(NaN), zeta: new Float64Array(n), d: new Float64Array(5 * n) });
+    const d = c.d;
+    for (let i = 0; i < n; i++) {
       const wt = prior[i], o = 5 * i;
       if (wt === 0) { out.fill(0, o, o + 5); continue; }
+      if (c.eta[i] === eta[i] && c.zeta[i] === zeta[i]) {
+        out[o] = -wt * d[o + 1]; out[o + 1] = -wt * d[o + 3]; out[o + 2] = -wt * d[o + 4];
+        out[o + 3] = wt * d[o]; out[o + 4] = wt * d[o + 2];
+        continue;
+      }
       this.row2(i, y[i], eta[i], res);
       out[o] = -wt * res[2]; out[o + 1] = -wt * res[4]; out[o + 2] = -wt * res[5];
       out[o + 3] = wt * res[1]; out[o + 4] = wt * res[3];
     }
   }
   private readonly out6 = new Float64Array(6);
+  /** row2's [ℓ_η, ℓ_ηη, ℓ_ζ, ℓ_ζζ, ℓ_ηζ] per row at the (η, ζ) of the last minus2LogLik, once working2 is in use */
+  private cache2: { eta: Float64Array; zeta: Float64Array; d: Float64Array } | null = null;
 
   /** −2 Σ prior·ℓ at η; μ ← the conditional mean exp(η) (identity for gaussian) */
   minus2LogLik(eta: Float64Array, mu: Float64Array, y: Float64Array, prior: Float64Array): number {
-    const res = this.out2;
     const ident = this.spec.base === "gaussian";
+    const c = this.cache2;
     let s = 0;
+    if (c) {
+      const res = this.out6, zeta = this.etaZi, d = c.d;
+      for (let i = 0; i < this.n; i++) {
+        mu[i] = Math.exp(eta[i]);
+        if (prior[i] === 0) continue;
+        this.row2(i, y[i], eta[i], res);
+        s += prior[i] * res[0];
+        const o = 5 * i;
+        d[o] = res[1]; d[o + 1] = res[2]; d[o + 2] = res[3]; d[o + 3] = res[4]; d[o + 4] = res[5];
+        c.eta[i] = eta[i]; c.zeta[i] = zeta[i];
+      }
+      return Number.isNaN(s) ? Infinity : -2 * s;
+    }
+    const res = this.out2;
     for (let i = 0; i < this.n; i++) {
       mu[i] = ident ? eta[i] : Math.exp(eta[i]);
       if (prior[i] === 0) continue;
-      this.row(i, y[i], eta[i], res);
+      this.row(i, y[i], eta[i], res, false);
       s += prior[i] * res[0];
     }
     return Number.isNaN(s) ? Infinity : -2 * s;

@@ -872,12 +872,27 @@ export class GeneralizedLinearMixedModel {
     }
     // standard errors below a unit: the first Hessian is accurate to well under 1% (k² evaluations saved)
     if (maxSE <= 1) return h;
-    const u0 = Float64Array.from(this.state.u);
+    // PIRLS starts: the optimum's modes for the single steps ±h_i, and for the pairs the modes
+    // predicted from the singles' (u₀ + Δu_i + Δu_j, off by O(h²): on Salamanders' ZINB2 with zi
+    // random effects 708 PIRLS iterations instead of 988; the modes are a converged PIRLS's either way)
+    const st = this.state, q = st.q;
+    const u0 = Float64Array.from(st.u);
+    const du = new Map<number, Float64Array>(); // key 2i (+h_i) or 2i + 1 (−h_i)
+    const moved: number[] = [];
     const h2 = hessianFD((x) => {
-      this.state.u = Float64Array.from(u0); // every evaluation from the optimum's modes
-      return f2(x);
+      moved.length = 0;
+      for (let k = 0; k < x.length; k++) if (x[k] !== xs[k]) moved.push(2 * k + (x[k] < xs[k] ? 1 : 0));
+      const start = Float64Array.from(u0);
+      if (moved.length === 2 && du.has(moved[0]) && du.has(moved[1])) {
+        const a = du.get(moved[0])!, b = du.get(moved[1])!;
+        for (let c = 0; c < q; c++) start[c] += a[c] + b[c];
+      }
+      st.u = start;
+      const v = f2(x);
+      if (moved.length === 1) du.set(moved[0], Float64Array.from(st.u, (w, c) => w - u0[c]));
+      return v;
     }, xs, undefined, 1e-4, steps);
-    this.state.u = u0;
+    st.u = u0;
     return activeInverse(h2.hessian, xs, lo, nth) ? { ...h2, gradient: h.gradient } : h;
   }
 

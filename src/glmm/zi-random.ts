@@ -62,13 +62,13 @@ export class TwoPredictorRows {
       const a = H[o], b = H[o + 1], c = H[o + 2], g1 = H[o + 3], g2 = H[o + 4];
       let l1 = a, l2 = b, c1 = 1, z1 = 0, c2 = 0, z2 = 1;
       if (c !== 0) {
-        const m = (a + b) / 2, r = Math.hypot((a - b) / 2, c);
+        const m = (a + b) / 2, r = hypot2((a - b) / 2, c);
         l1 = m + r;
         l2 = m - r;
         // eigenvector of λ₁ from the better-conditioned of (c, λ₁ − a) and (λ₁ − b, c); v₂ ⊥ v₁
         let e1 = c, e2 = l1 - a;
         if (Math.abs(l1 - b) > Math.abs(e2)) { e1 = l1 - b; e2 = c; }
-        const nv = Math.hypot(e1, e2);
+        const nv = hypot2(e1, e2);
         c1 = e1 / nv; z1 = e2 / nv;
         c2 = -z1; z2 = c1;
       }
@@ -103,4 +103,20 @@ export class TwoPredictorRows {
     }
     return out;
   }
+}
+
+/**
+ * Math.hypot of two numbers, bit for bit (V8's algorithm: scaled by the larger magnitude, the
+ * squares summed with Kahan's compensation) without its cost: V8's builtin boxes every result, and
+ * the allocation (two per zero row per PIRLS iteration) kept the garbage collector busy.
+ */
+function hypot2(a: number, b: number): number {
+  const x = Math.abs(a), y = Math.abs(b);
+  if (x === Infinity || y === Infinity) return Infinity;
+  if (Number.isNaN(x) || Number.isNaN(y)) return NaN;
+  const max = x > y ? x : y;
+  if (max === 0) return 0;
+  // (with two terms Kahan's compensation is exactly 0: the first square is ≤ 1 and added to 0)
+  const n1 = x / max, n2 = y / max;
+  return Math.sqrt(n1 * n1 + n2 * n2) * max;
 }

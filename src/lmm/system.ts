@@ -520,14 +520,16 @@ export class PLSSystem {
   private accumulateXy(w: Float64Array | null, X: Float64Array | null, y: Float64Array): void {
     const { n, p, m, qR, ARR } = this;
     const wx = (this.scratchN ??= new Float64Array(n));
+    // (columns by offset into X, not subarray views: a GLMM calls this per PIRLS iteration, and the
+    // views were most of its garbage)
     for (let j = 0; j <= p; j++) {
-      const xj = j < p ? X!.subarray(j * n, j * n + n) : y;
-      for (let i = 0; i < n; i++) wx[i] = (w === null ? 1 : w[i]) * xj[i];
+      const xj = j < p ? X! : y, oj = j < p ? j * n : 0;
+      for (let i = 0; i < n; i++) wx[i] = (w === null ? 1 : w[i]) * xj[oj + i];
       const col = (qR + j) * m;
       for (let k = j; k <= p; k++) {
-        const xk = k < p ? X!.subarray(k * n, k * n + n) : y;
+        const xk = k < p ? X! : y, ok = k < p ? k * n : 0;
         let acc = 0;
-        for (let i = 0; i < n; i++) acc += wx[i] * xk[i];
+        for (let i = 0; i < n; i++) acc += wx[i] * xk[ok + i];
         if (this.sparse !== null) this.sparse.setTail(k, j, acc);
         else ARR[col + qR + k] = acc;
       }
