@@ -1,0 +1,73 @@
+// What follows a zero-inflated fit with random effects in the zi part (issue 21), through
+// bin/glmm.js, against test/fixtures/reference/zi_downstream.R → zi_downstream.json (glmmTMB 1.1.5,
+// performance 0.10.2) on Salamanders ZIP with zi = ~ mined + (1 | site):
+// - predict --type response / zprob with both parts' random effects at their modes (a new site at
+//   0): glmmTMB's predict(re.form = NULL, allow.new.levels = TRUE) within 1e-4 (the fits agree to
+//   ~1e-5);
+// - at population level every random effect is 0, as glmmTMB documents re.form = NA (glmmTMB
+//   1.1.5 in fact keeps the zi part's at their modes there, so the reference is the R script's
+//   by-hand (1 − π)μ and its delta-method SE with vcov(full = TRUE)): the prediction within 1e-4,
+//   its SE within 1% (the fits' SEs differ by up to 0.6%);
+// - the ICC and R² as performance::icc / r2_nakagawa (π at its modes, the zi part's variance not a
+//   component) within 1e-4.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const glmm = (...args: string[]) => spawnSync(process.execPath, [join(root, "bin", "glmm.js"), ...args], { cwd: root, encoding: "utf8" });
+type Comp = { zprob: number[]; response: number[] };
+interface RefModel {
+  id: string; args: Record<string, string>;
+  fitted: Record<"conditional" | "population", Comp>; newdata: Record<"conditional" | "population", Comp>;
+  se_population: Record<string, { fit: number[]; se: number[] }>;
+  population_by_hand: { response: number[]; se: number[] };
+  marginal: { zprob: number[]; conditional: number[]; response: number[] };
+  icc: Record<string, number>; r2: Record<string, number>;
+}
+const refs: RefModel[] = JSON.parse(readFileSync(join(root, "test/fixtures/reference/zi_downstream.json"), "utf8")).models;
+const ref = refs.find((m) => m.id === "sal_zip_re_mined")!;
+const Z = 1.959963984540054;
+
+export function ziArgs(m: RefModel, command: string, ...extra: string[]): string[] {
+  return [command, "--data", "test/fixtures/data/salamanders.csv", "--ref", "spp=GP", "--ref", "mined=yes", "--formula", m.args.formula, "--family", m.args.family, "--zi", m.args.zi, "--format", "json", ...extra];
+}
+const rel = (a: number, b: number) => Math.abs(a / b - 1);
+
+for (const type of ["response", "zprob"] as const) {
+  test(`zi random effects: predict --type ${type} on new data (a new site) with both parts' modes, as glmmTMB`, () => {
+    const r = glmm(...ziArgs(ref, "predict", "--type", type, "--newdata", "test/fixtures/data/zi_predict_newdata.csv"));
+    assert.equal(r.status, 0, r.stderr);
+    const d = JSON.parse(r.stdout);
+    assert.deepEqual(d.new_levels, { site: ["NEW-1"] });
+    ref.newdata.conditional[type].forEach((v, i) => assert.ok(rel(d.prediction[i], v) < 1e-4, `row ${i + 1}: ${d.prediction[i]} vs ${v}`));
+  });
+}
+
+test("zi random effects: population-level response (all random effects 0) with its delta-method SE and interval", () => {
+  const r = glmm(...ziArgs(ref, "predict", "--type", "response", "--level", "population", "--se", "--interval", "confidence"));
+  assert.equal(r.status, 0, r.stderr);
+  const d = JSON.parse(r.stdout);
+  const h = ref.population_by_hand;
+  for (let i = 0; i < 10; i++) {
+    const y = d.prediction[i], se = d.se_population[i];
+    assert.ok(rel(y, h.response[i]) < 1e-4, `row ${i + 1}: ${y} vs ${h.response[i]}`);
+    assert.ok(rel(se, h.se[i]) < 0.01, `row ${i + 1} SE: ${se} vs ${h.se[i]}`);
+    // on the log scale: y·exp(±z·SE/y)
+    assert.ok(rel(d.lower[i], y * Math.exp((-Z * se) / y)) < 1e-9 && rel(d.upper[i], y * Math.exp((Z * se) / y)) < 1e-9, `row ${i + 1} interval`);
+  }
+  // (glmmTMB 1.1.5's re.form = NA keeps the zi modes: a different number, row 2 by 2.6×)
+  assert.ok(rel(d.prediction[1], ref.fitted.population.response[1]) > 0.5);
+});
+
+test("zi random effects: ICC and R² as performance 0.10.2", () => {
+  const r = glmm(...ziArgs(ref, "icc"));
+  assert.equal(r.status, 0, r.stderr);
+  const d = JSON.parse(r.stdout);
+  const want: [number, number][] = [[d.icc_adjusted, ref.icc.ICC_adjusted], [d.icc_conditional, ref.icc.ICC_conditional],
+    [d.r2_marginal, ref.r2["R2_marginal.Marginal R2"]], [d.r2_conditional, ref.r2["R2_conditional.Conditional R2"]]];
+  for (const [a, b] of want) assert.ok(rel(a, b) < 1e-4, `${a} vs ${b}`);
+});
