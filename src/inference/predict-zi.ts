@@ -10,6 +10,7 @@ import { columnsOf } from "../formula/ast.js";
 import type { FittedGLMM, SideFit } from "../glmm/glmm.js";
 import type { ModelFit } from "./model.js";
 import { newDesign } from "./newdata.js";
+import { normalMean, termCovariances } from "./marginal.js";
 import type { Frame } from "../data/frame.js";
 
 export type ComponentType = "link" | "response" | "conditional" | "zprob";
@@ -225,4 +226,43 @@ export function componentSE(m: ModelFit, X: Float64Array, eta: Float64Array, row
     out[i] = Math.sqrt(v);
   }
   return out;
+}
+
+/**
+ * The population-averaged (marginal) component `type`: each part's mean over its own random
+ * effects (the count and zi parts' are independent, as in glmmTMB), from the fixed linear
+ * predictors (`eta`: the count part's) and the per-row variances of the random parts (`vCond`:
+ * the count part's): E π = E plogis(ζ + b_zi), E μ = exp(η + v/2) (a hurdle's truncated mean by
+ * quadrature), response (1 − E π)·E μ; "link" is log E μ.
+ */
+export function marginalComponent(m: ModelFit, eta: Float64Array, vCond: Float64Array, rows: Int32Array, type: ComponentType, newdata: Frame | undefined): Float64Array {
+  const f = m.fit as FittedGLMM;
+  if (f.link !== "log") throw new Error("marginalComponent: count part without log link");
+  const side = sideParameters(m, rows, newdata, false);
+  checkHurdle(f, side);
+  const n = eta.length;
+  // per-row variance of the zi part's random effects
+  const vZi = new Float64Array(n);
+  const zi = f.zi;
+  if (zi?.terms?.length && m.options.zi !== undefined) {
+    const terms = zi.terms;
+    const cov = termCovariances({ ...f, terms }, Float64Array.from([...f.theta, ...zi.theta!]));
+    const order = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+    sideRows(m, m.options.zi, zi, rows, newdata).re.forEach((r, k) => {
+      const S = cov[order[k]], s = r.s;
+      for (let i = 0; i < n; i++) {
+        let acc = 0;
+        for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) acc += r.z[i * s + a] * S[a + b * s] * r.z[i * s + b];
+        vZi[i] += acc;
+      }
+    });
+  }
+  const { logitZi, logDisp } = side;
+  return eta.map((e, i) => {
+    const pi = logitZi ? normalMean((x) => 1 / (1 + Math.exp(-x)), logitZi[i], vZi[i]) : 0;
+    if (type === "zprob") return pi;
+    const d = logDisp ? logDisp[i] : 0;
+    const mu = f.hurdle ? normalMean((x) => rowComponent(f.family, true, "conditional", x, null, d), e, vCond[i]) : Math.exp(e + vCond[i] / 2);
+    return type === "link" ? Math.log(mu) : type === "conditional" ? mu : (1 - pi) * mu;
+  });
 }

@@ -13,7 +13,7 @@ import type { ModelFit } from "./model.js";
 import { newDesign, type NewDesign } from "./newdata.js";
 import { fittedRandomEffects } from "./simulate.js";
 import { predictionIntervals, type IntervalKind } from "./predict-interval.js";
-import { componentPrediction, componentSE, hasZeroPart, zeroLogit, type ComponentType } from "./predict-zi.js";
+import { componentPrediction, componentSE, hasZeroPart, marginalComponent, zeroLogit, type ComponentType } from "./predict-zi.js";
 import { qnorm } from "../families/special.js";
 
 /** Prediction level: with the fitted random effects, fixed effects only, or averaged over the random effects. */
@@ -83,7 +83,6 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
   if (!["link", "response", "conditional", "zprob"].includes(type)) throw new UserError(`unknown prediction type '${type}' (use link, response, conditional or zprob)`);
   const zero = hasZeroPart(m);
   if (type === "zprob" && !zero) throw new UserError("--type zprob needs a zero-inflation (--zi) or hurdle model");
-  if (zero && level === "marginal") throw new UserError("zero-inflated and hurdle models predict at the conditional or population level, not marginal, so far");
   // intervals: zprob from the zi coefficients, link and the count mean from the count part; the
   // response (1 − π)μ and a hurdle's truncated mean from the joint covariance of both parts (the
   // fixed effects' uncertainty: population level only)
@@ -131,6 +130,8 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
   if (level !== "marginal") {
     // (without a zero part, "conditional" is the response)
     out = zero ? componentPrediction(m, eta, d.rows, type, options.newdata, level === "conditional") : type === "link" ? eta : eta.map(link.linkinv);
+  } else if (zero) {
+    out = marginalComponent(m, eta, rowVariances(m, d), d.rows, type, options.newdata);
   } else {
     const v = rowVariances(m, d);
     const mu = new Float64Array(n);

@@ -18,7 +18,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const glmm = (...args: string[]) => spawnSync(process.execPath, [join(root, "bin", "glmm.js"), ...args], { cwd: root, encoding: "utf8" });
+const glmm = (...args: string[]) => spawnSync(process.execPath, [join(root, "bin", "glmm.js"), ...args], { cwd: root, encoding: "utf8", maxBuffer: 1 << 26 });
 type Comp = { zprob: number[]; response: number[] };
 interface RefModel {
   id: string; args: Record<string, string>;
@@ -70,4 +70,27 @@ test("zi random effects: ICC and R² as performance 0.10.2", () => {
   const want: [number, number][] = [[d.icc_adjusted, ref.icc.ICC_adjusted], [d.icc_conditional, ref.icc.ICC_conditional],
     [d.r2_marginal, ref.r2["R2_marginal.Marginal R2"]], [d.r2_conditional, ref.r2["R2_conditional.Conditional R2"]]];
   for (const [a, b] of want) assert.ok(rel(a, b) < 1e-4, `${a} vs ${b}`);
+});
+
+test("zi random effects: --level marginal averages each part over its random effects (R's integrate()), and glmm simulate's responses (both parts' effects drawn anew, as glmmTMB's simulate) have that mean", () => {
+  const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+  const pr = (type: string) => {
+    const r = glmm(...ziArgs(ref, "predict", "--type", type, "--level", "marginal"));
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout).prediction as number[];
+  };
+  const resp = pr("response"), zprob = pr("zprob");
+  for (let i = 0; i < 10; i++) {
+    assert.ok(rel(resp[i], ref.marginal.response[i]) < 1e-4, `row ${i + 1} response ${resp[i]} vs ${ref.marginal.response[i]}`);
+    assert.ok(rel(zprob[i], ref.marginal.zprob[i]) < 1e-4, `row ${i + 1} zprob ${zprob[i]} vs ${ref.marginal.zprob[i]}`);
+  }
+  // the mean response over the rows, per simulation, averaged over 1000: within 4 Monte Carlo SEs of
+  // the marginal predictions' mean (keeping the zi effects at 0 instead would be ~8 SEs off)
+  const r = glmm(...ziArgs(ref, "simulate", "--nsim", "1000", "--seed", "3"));
+  assert.equal(r.status, 0, r.stderr);
+  const means = (JSON.parse(r.stdout).simulations as number[][]).map(mean);
+  const m = mean(means);
+  const sd = Math.sqrt(means.reduce((s, v) => s + (v - m) ** 2, 0) / (means.length - 1));
+  const want = mean(resp);
+  assert.ok(Math.abs(m - want) < (4 * sd) / Math.sqrt(means.length), `simulated mean ${m} vs ${want} (MC SE ${sd / Math.sqrt(means.length)})`);
 });
