@@ -20,7 +20,7 @@ export function hasZeroPart(m: ModelFit): boolean {
   return m.fit.kind === "glmm" && (m.fit.hurdle === true || (m.fit.zi ?? null) !== null);
 }
 
-/** a side formula's design on the prediction rows: X (rows × p, NaN where a side variable is missing) and its random-effect terms (formula order) */
+/** A side formula's design on the prediction rows: X (rows × p, NaN where a side variable is missing) and its random-effect terms (formula order) */
 interface SideRows {
   readonly X: Float64Array;
   readonly re: readonly { readonly refs: Int32Array; readonly z: Float64Array; readonly s: number }[];
@@ -31,7 +31,7 @@ interface SideRows {
  * or of the fitted data): fixed-effect rows, and for the zi part's random effects each row's
  * fitted level (−1 for a level the model has not seen, or a missing value).
  */
-function sideRows(m: ModelFit, text: string, part: SideFit, rows: Int32Array, newdata: Frame | undefined): SideRows {
+export function sideRows(m: ModelFit, text: string, part: SideFit, rows: Int32Array, newdata: Frame | undefined): SideRows {
   const side = buildModel(m.frame, text, { refLevels: m.options.refLevels });
   let X: Float64Array, n: number, at: Map<number, number>;
   let re: SideRows["re"];
@@ -187,17 +187,30 @@ export function componentPrediction(m: ModelFit, eta: Float64Array, rows: Int32A
 }
 
 /**
- * The standard error of the population-level component `type` on its own scale, by the delta
- * method with the joint covariance of the count, zi and dispersion coefficients (glmmTMB's
- * predict(re.form = NA, se.fit = TRUE)): the gradient of the component in (η, ζ, δ) per row
- * (central differences), times each part's design row. `X`: the count part's rows (n × p), `eta`
- * its population-level η.
+ * A row's component `type` and its partial derivatives in η, ζ and δ (central differences; 0 for
+ * a part the model does not have): [value, ∂/∂η, ∂/∂ζ, ∂/∂δ].
  */
-export function componentSE(m: ModelFit, X: Float64Array, eta: Float64Array, rows: Int32Array, type: ComponentType, newdata: Frame | undefined): Float64Array {
+export function componentGradient(f: FittedGLMM, type: ComponentType, eta: number, zeta: number | null, logDisp: number | null): [number, number, number, number] {
+  const h = 1e-5, d = logDisp ?? 0;
+  const r = (de: number, dz: number, dd: number) => rowComponent(f.family, f.hurdle === true, type, eta + de, zeta === null ? null : zeta + dz, d + dd);
+  return [
+    r(0, 0, 0),
+    (r(h, 0, 0) - r(-h, 0, 0)) / (2 * h),
+    zeta === null ? 0 : (r(0, h, 0) - r(0, -h, 0)) / (2 * h),
+    logDisp === null ? 0 : (r(0, 0, h) - r(0, 0, -h)) / (2 * h),
+  ];
+}
+
+/**
+ * The population-level component `type` on its own scale and its Jacobian in all the fixed
+ * coefficients (count β, zi, dispersion: the order of FittedGLMM.vcovJoint), n × K column-major:
+ * each row's gradient in (η, ζ, δ) times each part's design row. `X`: the count part's rows
+ * (n × p), `eta` its population-level η; the zi and dispersion parts come from `newdata` (or the
+ * fitted rows).
+ */
+export function componentJacobian(m: ModelFit, X: Float64Array, eta: Float64Array, rows: Int32Array, type: ComponentType, newdata: Frame | undefined): { value: Float64Array; J: Float64Array; K: number } {
   const f = m.fit as FittedGLMM;
   const n = eta.length, p = f.beta.length;
-  const V = f.vcovJoint;
-  if (!V) throw new Error("componentSE: the fit has no joint covariance");
   const side = sideParameters(m, rows, newdata, false);
   checkHurdle(f, side);
   // each part's design on the prediction rows (an intercept-only part without a formula: a column of 1)
@@ -206,26 +219,36 @@ export function componentSE(m: ModelFit, X: Float64Array, eta: Float64Array, row
   const Xz = design(f.zi, m.options.zi), Xd = design(f.disp, m.options.disp);
   const pz = f.zi?.estimate.length ?? 0, pd = f.disp?.estimate.length ?? 0, K = p + pz + pd;
   const { logitZi, logDisp } = side;
-  const out = new Float64Array(n);
-  const g = new Float64Array(K);
-  const h = 1e-5;
+  const value = new Float64Array(n), J = new Float64Array(n * K);
   for (let i = 0; i < n; i++) {
-    const e = eta[i], z = logitZi ? logitZi[i] : null, d = logDisp ? logDisp[i] : 0;
-    const r = (de: number, dz: number, dd: number) => rowComponent(f.family, f.hurdle === true, type, e + de, z === null ? null : z + dz, d + dd);
-    const gE = (r(h, 0, 0) - r(-h, 0, 0)) / (2 * h);
-    const gZ = z === null ? 0 : (r(0, h, 0) - r(0, -h, 0)) / (2 * h);
-    const gD = logDisp ? (r(0, 0, h) - r(0, 0, -h)) / (2 * h) : 0;
-    for (let j = 0; j < p; j++) g[j] = gE * X[i + j * n];
-    for (let j = 0; j < pz; j++) g[p + j] = gZ * Xz![i + j * n];
-    for (let j = 0; j < pd; j++) g[p + pz + j] = gD * Xd![i + j * n];
+    const [r, gE, gZ, gD] = componentGradient(f, type, eta[i], logitZi ? logitZi[i] : null, logDisp ? logDisp[i] : null);
+    value[i] = r;
+    for (let j = 0; j < p; j++) J[i + j * n] = gE * X[i + j * n];
+    for (let j = 0; j < pz; j++) J[i + (p + j) * n] = gZ * Xz![i + j * n];
+    for (let j = 0; j < pd; j++) J[i + (p + pz + j) * n] = gD * Xd![i + j * n];
+  }
+  return { value, J, K };
+}
+
+/**
+ * The standard error of the population-level component `type` on its own scale, by the delta
+ * method with the joint covariance of the count, zi and dispersion coefficients (glmmTMB's
+ * predict(re.form = NA, se.fit = TRUE)).
+ */
+export function componentSE(m: ModelFit, X: Float64Array, eta: Float64Array, rows: Int32Array, type: ComponentType, newdata: Frame | undefined): Float64Array {
+  const V = (m.fit as FittedGLMM).vcovJoint;
+  if (!V) throw new Error("componentSE: the fit has no joint covariance");
+  const { J, K } = componentJacobian(m, X, eta, rows, type, newdata);
+  const n = eta.length;
+  return Float64Array.from({ length: n }, (_, i) => {
     let v = 0;
     for (let a = 0; a < K; a++) {
-      if (g[a] === 0) continue;
-      for (let b = 0; b < K; b++) if (g[b] !== 0) v += g[a] * V[a + b * K] * g[b];
+      const ga = J[i + a * n];
+      if (ga === 0) continue;
+      for (let b = 0; b < K; b++) v += ga * V[a + b * K] * J[i + b * n];
     }
-    out[i] = Math.sqrt(v);
-  }
-  return out;
+    return Math.sqrt(v);
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
 // Bonferroni, BH or no adjustment.
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
-import { ADJUSTMENTS, CONTRASTS, EMM_WEIGHTS, emmeans, type Adjust, type ContrastKind, type CustomContrasts, type EmmeansResult, type EmmWeights } from "../../inference/emmeans.js";
+import { ADJUSTMENTS, CONTRASTS, EMM_WEIGHTS, emmeans, type Adjust, type EmmComponent, type ContrastKind, type CustomContrasts, type EmmeansResult, type EmmWeights } from "../../inference/emmeans.js";
 import { parseDdfMethod } from "../../inference/kenward-roger.js";
 import { fmt, formatColumn, formatP, formatTable } from "../../report/table.js";
 import { geeFromFrame } from "../../gee/formula.js";
@@ -31,6 +31,7 @@ interface EmmeansFlags extends ModelFlags {
   mdep: string;
   time?: string;
   stdErr: string;
+  component: string;
 }
 
 /** the model: a mixed model from the formula, or with --id a GEE (sandwich covariance, asymptotic df) */
@@ -38,7 +39,7 @@ function loadModel(o: EmmeansFlags): { model: ModelFit; warnings: string[] } {
   if (o.id === undefined) {
     for (const [flag, v, dflt] of [["--corstr", o.corstr, "independence"], ["--mdep", o.mdep, "1"], ["--time", o.time, undefined], ["--std-err", o.stdErr, "san.se"]] as const)
       if (v !== dflt) throw new UserError(`${flag} is a GEE option: give the cluster column with --id`);
-    const { model } = loadAndFit(o);
+    const { model } = loadAndFit(o, true);
     return { model, warnings: modelWarnings(model) };
   }
   if (o.ddf !== "satterthwaite") throw new UserError("--ddf is for mixed models: a GEE's means have asymptotic df");
@@ -99,7 +100,7 @@ export function parseContrast(v: string): ContrastKind | CustomContrasts {
 }
 
 function text(r: EmmeansResult): string {
-  const est = r.type === "response" && r.link !== "identity" ? (r.link === "logit" || r.link === "probit" || r.link === "cloglog" ? "prob" : r.link === "log" ? "rate" : "response") : "emmean";
+  const est = r.component === "response" ? "response" : r.type === "response" && r.link !== "identity" ? (r.link === "logit" || r.link === "probit" || r.link === "cloglog" ? "prob" : r.link === "log" ? "rate" : "response") : "emmean";
   const lo = r.dfMethod === "asymptotic" ? "asymp.LCL" : "lower.CL", hi = r.dfMethod === "asymptotic" ? "asymp.UCL" : "upper.CL";
   const groupKey = (lv: Readonly<Record<string, string>>) => r.by.map((b) => `${b} = ${lv[b]}`).join(", ");
   let out = "";
@@ -113,6 +114,7 @@ function text(r: EmmeansResult): string {
     rows.forEach((m, i) => table.push([...r.specs.map((s) => m.levels[s]), e[i], se[i], fmt(m.df, 4), l[i], u[i]]));
     out += `${formatTable(table, { firstLeft: true, indent: 1 })}\n\n`;
   }
+  if (r.component !== "cond") out += `Component: ${r.component === "zi" ? "zero-inflation (zi)" : "response, (1 − π)μ averaged over the grid"}\n`;
   out += `Degrees-of-freedom method: ${r.dfMethod.toLowerCase()}\n`;
   out += `Confidence level used: ${r.level}\n`;
   if (r.type === "response" && r.link !== "identity") out += `Intervals are back-transformed from the ${r.link} scale\n`;
@@ -158,10 +160,11 @@ export async function emmeansCommand(o: EmmeansFlags): Promise<void> {
   if (!(level > 0 && level < 1)) throw new UserError(`--level must be a number between 0 and 1, not '${o.level}'`);
   const specs = list(o.specs);
   const at = parseAt(o.at);
+  if (!["cond", "zi", "response"].includes(o.component)) throw new UserError(`--component must be cond, zi or response, not '${o.component}'`);
   const { model: m, warnings: fitWarnings } = loadModel(o);
   const r = emmeans(m, {
     specs, by: list(o.by), at, type: o.type, adjust: o.adjust as Adjust | undefined, level, ddf: parseDdfMethod(o.ddf), contrast,
-    weights: o.meanWeights as EmmWeights, biasAdjust: o.biasAdjust === true, sigma,
+    weights: o.meanWeights as EmmWeights, biasAdjust: o.biasAdjust === true, sigma, component: o.component as EmmComponent,
   });
   const warnings = [...fitWarnings, ...r.warnings];
   printWarnings(warnings);
@@ -183,6 +186,7 @@ export function registerEmmeans(p: Command): void {
     .option("--bias-adjust", "with --type response: emmeans' bias-adjusted back-transform for the mean over the random effects (sigma = sqrt of the sum of the random-effect variances)")
     .option("--sigma <sd>", "the SD of the bias adjustment instead of the random effects' total")
     .option("--id <column>", "fit a GEE (geepack's geeglm) with clusters from this column instead of a mixed model: sandwich covariance, asymptotic df (as emmeans on a geeglm fit)")
+    .option("--component <part>", "zero-inflated and hurdle models (--zi): cond (the count part, log scale), zi (the zero-inflation part, logit scale) or response ((1 − π)μ averaged on the response scale, delta-method SE), as glmmTMB's emmeans component", "cond")
     .option("--level <p>", "confidence level", "0.95")
     .option("--ddf <method>", "LMM df: satterthwaite or kenward-roger (with the KR-adjusted covariance; REML fits)", "satterthwaite")
     .option("--format <format>", "text or json", "text");
