@@ -10,6 +10,7 @@
 //   its SE within 1% (the fits' SEs differ by up to 0.6%);
 // - the ICC and R² as performance::icc / r2_nakagawa (π at its modes, the zi part's variance not a
 //   component) within 1e-4;
+// - hurdle NB2 (zi = ~ mined): the response SE as glmmTMB's predict(se.fit = TRUE, re.form = NA) within 1%;
 // - confint --method wald of both parts' coefficients as glmmTMB's confint(method = "wald"): limits
 //   within 2% of the SE (the fits' own agreement);
 // - emmeans --component cond / zi as emmeans 1.8.4.1 on glmmTMB (t with the residual df), and
@@ -42,7 +43,7 @@ const refs: RefModel[] = JSON.parse(readFileSync(join(root, "test/fixtures/refer
 const ref = refs.find((m) => m.id === "sal_zip_re_mined")!;
 const Z = 1.959963984540054;
 
-export function ziArgs(m: RefModel, command: string, ...extra: string[]): string[] {
+function ziArgs(m: RefModel, command: string, ...extra: string[]): string[] {
   return [command, "--data", "test/fixtures/data/salamanders.csv", "--ref", "spp=GP", "--ref", "mined=yes", "--formula", m.args.formula, "--family", m.args.family, "--zi", m.args.zi, "--format", "json", ...extra];
 }
 const rel = (a: number, b: number) => Math.abs(a / b - 1);
@@ -144,3 +145,15 @@ for (const component of ["cond", "zi", "response"]) {
     });
   });
 }
+
+test("hurdle NB2: predict --type response --se as glmmTMB's se.fit (the truncated mean's derivative in η, π and the NB size)", () => {
+  const h = JSON.parse(readFileSync(join(root, "test/fixtures/reference/zi_downstream.json"), "utf8")).models.find((m: { id: string }) => m.id === "sal_hnb2_mined");
+  const r = glmm(...ziArgs(h, "predict", "--type", "response", "--level", "population", "--se"));
+  assert.equal(r.status, 0, r.stderr);
+  const d = JSON.parse(r.stdout);
+  const want = h.se_population.response as { fit: number[]; se: number[] };
+  for (let i = 0; i < 10; i++) {
+    assert.ok(rel(d.prediction[i], want.fit[i]) < 1e-4, `row ${i + 1}: ${d.prediction[i]} vs ${want.fit[i]}`);
+    assert.ok(rel(d.se_population[i], want.se[i]) < 0.01, `row ${i + 1} SE: ${d.se_population[i]} vs ${want.se[i]}`);
+  }
+});
