@@ -25,7 +25,7 @@ export function sideModelSampler(m: ModelFit, conditional = false): (eta: Float6
   const f = m.fit as FittedGLMM;
   const n = m.ms.n;
   const side = sideParameters(m, m.ms.rows, undefined, conditional);
-  const zi = f.zi?.terms?.length && !conditional ? f.zi : null;
+  const zi = f.zi && (f.zi.terms?.length ?? 0) > 0 && !conditional ? f.zi : null;
   // (the zi terms' θ follow the conditional terms')
   const ziTheta = zi ? Float64Array.from([...f.theta, ...zi.theta!]) : null;
   const fixedPi = side.logitZi ? side.logitZi.map((e) => 1 / (1 + Math.exp(-e))) : null;

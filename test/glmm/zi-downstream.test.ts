@@ -24,6 +24,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { fit, parseDelimited } from "../../src/index.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const glmm = (...args: string[]) => spawnSync(process.execPath, [join(root, "bin", "glmm.js"), ...args], { cwd: root, encoding: "utf8", maxBuffer: 1 << 26 });
@@ -156,4 +157,17 @@ test("hurdle NB2: predict --type response --se as glmmTMB's se.fit (the truncate
     assert.ok(rel(d.prediction[i], want.fit[i]) < 1e-4, `row ${i + 1}: ${d.prediction[i]} vs ${want.fit[i]}`);
     assert.ok(rel(d.se_population[i], want.se[i]) < 0.01, `row ${i + 1} SE: ${d.se_population[i]} vs ${want.se[i]}`);
   }
+});
+
+test("the library: Model.predict's seResponse and Model.emmeans' component, as the CLI's", () => {
+  const data = parseDelimited(readFileSync(join(root, "test/fixtures/data/salamanders.csv"), "utf8"));
+  const m = fit(data, zip.args.formula, { family: "poisson", zi: zip.args.zi, refLevels: { spp: "GP", mined: "yes" } });
+  const p = m.predict(null, { level: "population", type: "response" });
+  const want = zip.se_population.response;
+  for (let i = 0; i < 10; i++) assert.ok(rel(p.seResponse![i], want.se[i]) < 0.005, `row ${i + 1} SE: ${p.seResponse![i]} vs ${want.se[i]}`);
+  const e = m.emmeans({ specs: ["mined"], component: "zi", adjust: "none" });
+  const r = zip.emmeans.mined.zi;
+  e.means.forEach((x, i) => assert.ok(Math.abs(x.estimate - r.emmean[i]) < 0.02 * r.SE[i], `${x.estimate} vs ${r.emmean[i]}`));
+  assert.equal(e.component, "zi");
+  assert.equal(e.dfMethod, "residual");
 });
