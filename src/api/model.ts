@@ -124,6 +124,8 @@ export interface Prediction {
   readonly fit: Float64Array;
   /** standard error of the fixed-effects linear predictor (link scale); for type "zprob", of the zero-inflation logit */
   readonly seLink: Float64Array;
+  /** zero-inflated and hurdle models, types other than "link": the SE of the population-level prediction on its own scale (delta method, all parts' coefficients) */
+  readonly seResponse?: Float64Array;
   /** interval limits (on the scale of `type`) when an interval was asked for */
   readonly lower?: Float64Array;
   readonly upper?: Float64Array;
@@ -154,7 +156,7 @@ type Inner =
 const PREDICT_KEYS = ["level", "type", "interval", "confLevel", "intervalMethod", "nsim", "seed"] as const;
 const CONFINT_KEYS = ["method", "level", "parm", "nsim", "seed"] as const;
 const SIMULATE_KEYS = ["nsim", "seed", "conditional"] as const;
-const EMMEANS_KEYS = ["specs", "by", "at", "type", "adjust", "level", "contrast", "ddf", "weights", "biasAdjust", "sigma"] as const;
+const EMMEANS_KEYS = ["specs", "by", "at", "type", "adjust", "level", "contrast", "ddf", "weights", "biasAdjust", "sigma", "component"] as const;
 
 /**
  * A fitted model. Made by {@link fit} (LMM, GLMM, or a GLM when the formula has no random-effect
@@ -301,11 +303,11 @@ export class Model {
       // the engine's intervals: what each includes is in inference/predict-interval.ts and docs/inference.md
       const intervalMethod = o.intervalMethod === undefined ? undefined : checkChoice(o.intervalMethod, ["backtransform", "delta"] as const, "predict(): intervalMethod");
       const r = predictFn(m, { newdata: nd, level, type, interval, intervalLevel: o.confLevel, intervalMethod, nsim: o.nsim, seed: o.seed });
-      return { rows: r.rows, fit: r.fit, seLink: r.seLink, lower: r.lower, upper: r.upper, newLevels: r.newLevels };
+      return { rows: r.rows, fit: r.fit, seLink: r.seLink, ...(r.seResponse ? { seResponse: r.seResponse } : {}), lower: r.lower, upper: r.upper, newLevels: r.newLevels };
     }
     if (o.nsim !== undefined || o.intervalMethod !== undefined) throw new UserError(`predict(): ${o.nsim !== undefined ? "nsim" : "intervalMethod"} is for the intervals of mixed models`);
     const r = predictFn(m, { newdata: nd, level, type: interval === "none" ? type : "link" });
-    if (interval === "none") return { rows: r.rows, fit: r.fit, seLink: r.seLink, newLevels: r.newLevels };
+    if (interval === "none") return { rows: r.rows, fit: r.fit, seLink: r.seLink, ...(r.seResponse ? { seResponse: r.seResponse } : {}), newLevels: r.newLevels };
     const cl = o.confLevel ?? 0.95;
     if (!(cl > 0 && cl < 1)) throw new UserError(`predict(): confLevel must be between 0 and 1, not ${cl}`);
     const z = qnorm((1 + cl) / 2);

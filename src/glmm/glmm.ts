@@ -71,6 +71,8 @@ export interface SideFit {
   /** their terms (system order) and θ */
   readonly terms?: readonly SysTerm[];
   readonly theta?: Float64Array;
+  /** their conditional modes per term (system order; level-major, s per level), as the conditional part's ranef */
+  readonly modes?: readonly Float64Array[];
 }
 
 /** One fixed-effect row of a GLMM summary: estimate, SE, z and p. */
@@ -125,6 +127,12 @@ export interface FittedGLMM {
   readonly disp?: SideFit | null;
   /** hurdle model (truncated count) */
   readonly hurdle?: boolean;
+  /**
+   * with a zero-inflation or dispersion part: the joint covariance of the conditional β, the zi and
+   * the dispersion coefficients in that order (glmmTMB's vcov(full = TRUE) without the θ rows),
+   * column-major; NaN for coefficients without a standard error. Its β block is the Hessian's, as vcov.
+   */
+  readonly vcovJoint?: Float64Array;
   /** the zero-inflation part at its boundary (π → 0): rows affected and the LRT without it */
   readonly ziBoundary?: { rows: number; lrt: { statistic: number; df: number; p: number; logLikWithout: number } };
   /** the extended families' own parameters (beta φ, tweedie φ and power, ordinal thresholds), natural scale */
@@ -494,7 +502,7 @@ export class GeneralizedLinearMixedModel {
       if (this.ziTerms.length === 0 || !side.zi) return { ...fitted, ...side, hurdle: options.hurdle ?? false };
       // the zi random effects: θ after the conditional terms' (their λ are set by the last evaluation)
       const nthC = nth - this.ziTerms.reduce((a, t) => a + t.ntheta, 0);
-      const zi: SideFit = { ...side.zi, varcorr: varCorr(this.ziTerms, 1), terms: this.ziTerms, theta: Float64Array.from(th(xs).subarray(nthC, nth)) };
+      const zi: SideFit = { ...side.zi, varcorr: varCorr(this.ziTerms, 1), terms: this.ziTerms, theta: Float64Array.from(th(xs).subarray(nthC, nth)), modes: this.state.currentZiB() };
       return { ...fitted, ...side, zi, theta: fitted.theta.slice(0, nthC), hurdle: options.hurdle ?? false };
     }
     if (this.extra !== "family") return fitted;
@@ -937,8 +945,9 @@ export class GeneralizedLinearMixedModel {
   }
 
   /** the zero-inflation and dispersion coefficients with their standard errors */
-  private sideFits(xs: Float64Array, off: number, inv: ReturnType<typeof activeInverse>): { zi: SideFit | null; disp: SideFit | null } {
+  private sideFits(xs: Float64Array, off: number, inv: ReturnType<typeof activeInverse>): { zi: SideFit | null; disp: SideFit | null; vcovJoint: Float64Array } {
     const ext = this.state.ext!;
+    const nth = off - this.ms.p, p = this.ms.p;
     const part = (d: SideDesign | null, o: number): SideFit | null => {
       if (!d) return null;
       const k = d.p;
@@ -953,7 +962,12 @@ export class GeneralizedLinearMixedModel {
       });
       return { names: d.names, estimate, vcov, rows };
     };
-    return { zi: part(ext.spec.zi, 0), disp: part(ext.spec.disp, ext.pz) };
+    // the joint covariance of β, the zi and the dispersion coefficients (glmmTMB's vcov(full = TRUE) without θ)
+    const K = p + ext.pz + ext.pd;
+    const vcovJoint = new Float64Array(K * K).fill(NaN);
+    const out = (a: number) => !inv || inv.fixed.includes(nth + a);
+    for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) if (!out(a) && !out(b)) vcovJoint[a + b * K] = 2 * inv!.get(nth + a, nth + b);
+    return { zi: part(ext.spec.zi, 0), disp: part(ext.spec.disp, ext.pz), vcovJoint };
   }
 
   /** A moment estimate of the NB size from the marginal mean and variance, for the GLM start. */
@@ -1303,7 +1317,11 @@ function mapDirection(f: FittedGLMM, d: Float64Array, pivot: number, first: numb
   });
   const single = divergingWarning([f.xnames[pivot]]);
   const warnings = f.warnings.map((w) => (w === single ? divergingWarning(div) : w));
-  return { ...f, beta, vcov, fixef, diverging: div, warnings };
+  // (the joint covariance of a zi / dispersion model: the same rows NA)
+  const K = f.vcovJoint ? Math.round(Math.sqrt(f.vcovJoint.length)) : 0;
+  const out = (a: number) => a < p && d[a] !== 0;
+  const vcovJoint = f.vcovJoint?.map((v, k) => (out(k % K) || out(Math.floor(k / K)) ? NaN : v));
+  return { ...f, beta, vcov, fixef, diverging: div, warnings, ...(vcovJoint ? { vcovJoint } : {}) };
 }
 
 /** fitted zero-inflation probabilities below this are "at the boundary" */

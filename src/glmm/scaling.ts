@@ -57,24 +57,37 @@ export function unstandardizeFit(f: FittedGLMM, T: Float64Array): FittedGLMM {
   const beta = new Float64Array(p);
   for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) beta[a] += T[a + b * p] * f.beta[b];
   const div = f.diverging.map((name) => f.xnames.indexOf(name));
-  // a diverging coordinate is held fixed: it contributes no variance to the others
-  const Vt = f.vcov.map((v, k) => (div.includes(k % p) || div.includes(Math.floor(k / p)) ? 0 : v));
-  const TV = new Float64Array(p * p);
-  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
-    let acc = 0;
-    for (let c = 0; c < p; c++) acc += T[a + c * p] * Vt[c + b * p];
-    TV[a + b * p] = acc;
-  }
-  const vcov = new Float64Array(p * p);
-  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
-    let acc = 0;
-    for (let c = 0; c < p; c++) acc += TV[a + c * p] * T[b + c * p];
-    vcov[a + b * p] = div.includes(a) || div.includes(b) || !Number.isFinite(f.vcov[a + a * p]) ? NaN : acc;
-  }
+  const vcov = transformed(f.vcov, T, p, div);
+  // the joint covariance with the zi / dispersion coefficients: T on its β block, identity beyond
+  const vcovJoint = f.vcovJoint ? transformed(f.vcovJoint, T, p, div) : undefined;
   const fixef: FixefRow[] = f.fixef.map((r, j) => {
     const se = Math.sqrt(vcov[j + j * p]);
     const z = beta[j] / se;
     return { ...r, estimate: beta[j], se, statistic: z, p: 2 * pnormUpper(Math.abs(z)) };
   });
-  return { ...f, beta, vcov, fixef };
+  return { ...f, beta, vcov, fixef, ...(vcovJoint ? { vcovJoint } : {}) };
+}
+
+/**
+ * U V Uᵀ for the K × K covariance V with U = diag(T, I) (T: p × p on the first p coordinates);
+ * a diverging coordinate is held fixed (no variance to the others) and stays NA, as does one
+ * without a variance.
+ */
+function transformed(V: Float64Array, T: Float64Array, p: number, div: readonly number[]): Float64Array {
+  const K = Math.round(Math.sqrt(V.length));
+  const U = (a: number, c: number) => (a < p && c < p ? T[a + c * p] : a === c ? 1 : 0);
+  const Vt = V.map((v, k) => (div.includes(k % K) || div.includes(Math.floor(k / K)) || !Number.isFinite(v) ? 0 : v));
+  const UV = new Float64Array(K * K);
+  for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) {
+    let acc = 0;
+    for (let c = 0; c < K; c++) acc += U(a, c) * Vt[c + b * K];
+    UV[a + b * K] = acc;
+  }
+  const out = new Float64Array(K * K);
+  for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) {
+    let acc = 0;
+    for (let c = 0; c < K; c++) acc += UV[a + c * K] * U(b, c);
+    out[a + b * K] = div.includes(a) || div.includes(b) || !Number.isFinite(V[a + a * K]) || !Number.isFinite(V[b + b * K]) ? NaN : acc;
+  }
+  return out;
 }

@@ -8,6 +8,7 @@ import { qt } from "./distributions.js";
 import { bootstrapConfint, parametricBootstrap } from "./bootstrap.js";
 import type { ModelFit } from "./model.js";
 import { profileConfint, type ConfintResult } from "./profile.js";
+import { isExtendedFit } from "./simulate-zi.js";
 
 /** Interval methods, as lme4's confint: "Wald", "profile" (likelihood profile, the default) or "boot" (parametric bootstrap). */
 export type ConfintMethod = "Wald" | "profile" | "boot";
@@ -38,6 +39,13 @@ export function waldConfint(m: ModelFit, level = 0.95): ConfintResult {
     const se = Math.sqrt(f.vcov[j + j * p]);
     return { parameter: name, estimate: f.beta[j], lower: f.beta[j] - z * se, upper: f.beta[j] + z * se };
   });
+  // the zero-inflation and dispersion formulas' coefficients, named as glmmTMB's confint: zi.NAME, disp.NAME
+  if (f.kind === "glmm") {
+    for (const [prefix, part, text] of [["zi", f.zi, m.options.zi], ["disp", f.disp, m.options.disp]] as const) {
+      if (!part || text === undefined) continue;
+      part.rows.forEach((r) => rows.push({ parameter: `${prefix}.${r.term}`, estimate: r.estimate, lower: r.estimate - z * r.se, upper: r.estimate + z * r.se }));
+    }
+  }
   return { method: "Wald", level, rows, warnings: [] };
 }
 
@@ -46,6 +54,8 @@ export function confint(m: ModelFit, options: ConfintOptions = {}): ConfintResul
   const level = options.level ?? 0.95;
   if (!(level > 0 && level < 1)) throw new UserError(`the confidence level must be between 0 and 1, not ${level}`);
   const method = options.method ?? "profile";
+  // (profiles and refits of the extended likelihood's models are not written yet)
+  if (method !== "Wald" && isExtendedFit(m)) throw new UserError(`${method === "boot" ? "bootstrap" : "profile"} intervals are not available for zero-inflated, hurdle, dispersion-formula or NB1 models yet; use Wald intervals (--method wald)`);
   let res: ConfintResult;
   switch (method) {
     case "Wald": res = waldConfint(m, level); break;

@@ -22,6 +22,16 @@ import { ptukeyUpper, qtukeyUpper } from "./ptukey.js";
 import { kenwardRoger, krDf, type DdfMethod } from "./kenward-roger.js";
 import { Satterthwaite } from "./satterthwaite.js";
 import { factorColumn, fixedTerms } from "./terms.js";
+import { componentJacobian, hasZeroPart, sideRows } from "./predict-zi.js";
+import { isExtendedFit } from "./simulate-zi.js";
+import type { FittedGLMM } from "../glmm/glmm.js";
+
+/**
+ * Which part of a zero-inflated or hurdle model the means are of (glmmTMB's emm_basis component):
+ * "cond" the count part (link log), "zi" the zero-inflation part (link logit), "response" the
+ * expected response (1 − π)μ per grid point, averaged on the response scale.
+ */
+export type EmmComponent = "cond" | "zi" | "response";
 
 /** p-value adjustments for families of contrasts, as emmeans names them. */
 export type Adjust = "tukey" | "sidak" | "holm" | "bonferroni" | "BH" | "none";
@@ -69,6 +79,8 @@ export interface EmmeansOptions {
   readonly sigma?: number;
   /** LMM df: "satterthwaite" (default) or "kenward-roger" (then also the KR-adjusted vcov, as emmeans' lmer.df = "kenward-roger") */
   readonly ddf?: DdfMethod;
+  /** zero-inflated and hurdle models: the part (default "cond") */
+  readonly component?: EmmComponent;
 }
 
 /** One estimated marginal mean (emmeans row): levels, estimate, SE, df and interval. */
@@ -114,10 +126,14 @@ export interface EmmeansResult {
    * link scale (emmeans' "Note: contrasts are still on the … scale") or the link is the identity
    */
   readonly contrastTransform: "log odds ratio" | "log" | null;
-  /** "residual": a model without random effects, n − p as emmeans for lm and gaussian/Gamma glm */
+  /**
+   * "residual": a model without random effects, n − p as emmeans for lm and gaussian/Gamma glm; and
+   * nobs − number of parameters for glmmTMB's models (zero-inflation, dispersion formulas, NB1), as its emm_basis
+   */
   readonly dfMethod: "Satterthwaite" | "Kenward-Roger" | "asymptotic" | "residual";
   /** the grid variables the means are averaged over (emmeans' "Results are averaged over the levels of") */
   readonly averagedOver: readonly string[];
+  readonly component: EmmComponent;
   /** the p-value adjustment applied (tukey becomes sidak for non-pairwise contrasts, as in emmeans) */
   readonly adjust: Adjust;
   /** the adjustment of the contrasts' confidence limits (holm and BH fall back to bonferroni, as in emmeans) */
@@ -192,7 +208,7 @@ function gridVariables(m: ModelFit, at: Readonly<Record<string, readonly string[
 }
 
 /** The model matrix of the grid rows (first grid variable varying fastest). */
-function gridDesign(m: ModelFit, vars: readonly GridVar[], fixed: ReadonlyMap<string, number>): { X: Float64Array; G: number; index: number[][] } {
+function gridDesign(m: ModelFit, vars: readonly GridVar[], fixed: ReadonlyMap<string, number>): { X: Float64Array; G: number; index: number[][]; frame: Frame } {
   const G = vars.reduce((g, v) => g * v.values.length, 1);
   if (G > 1e5) throw new UserError(`the reference grid would have ${G.toExponential(2)} rows (every level combination of ${vars.map((v) => v.name).join(", ")}); restrict it with --at NAME=LEVELS`);
   const index: number[][] = [];
@@ -214,9 +230,10 @@ function gridDesign(m: ModelFit, vars: readonly GridVar[], fixed: ReadonlyMap<st
       cols.push({ kind: "numeric", name, values: new Float64Array(G).fill(fixed.get(name) ?? mean(c.values, m.ms.rows)) });
     } else cols.push({ kind: "text", name, values: new Array(G).fill(c.values[first]) });
   }
-  const nd = newDesign(m, new Frame(cols, G, "the reference grid"));
+  const frame = new Frame(cols, G, "the reference grid");
+  const nd = newDesign(m, frame);
   if (nd.n !== G) throw new Error("emmeans: reference grid rows were dropped");
-  return { X: nd.X, G, index };
+  return { X: nd.X, G, index, frame };
 }
 
 function adjustP(ps: number[], method: Adjust, tukey: (i: number) => number): number[] {
@@ -268,15 +285,42 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
     if (!names.includes(s)) throw new UserError(`'${s}' is not a factor of the fixed effects${names.length ? ` (factors: ${names.join(", ")})` : " (the model has none; give a covariate several values with --at)"}`);
   }
   if (new Set([...specs, ...by]).size !== specs.length + by.length) throw new UserError("a variable is given twice in the specs and --by");
-  const { X, G, index } = gridDesign(m, vars, fixed);
+  const component = options.component ?? "cond";
+  if (!["cond", "zi", "response"].includes(component)) throw new UserError(`the component must be cond, zi or response, not '${component as string}'`);
+  if (component !== "cond" && !hasZeroPart(m)) throw new UserError(`component '${component}' is for zero-inflated and hurdle models (--zi); this model has the conditional part only`);
+  const side = component === "cond" ? [] : sideColumns(m, vars);
+  const { X, G, index, frame } = gridDesign(m, vars, fixed);
   const f = m.fit;
-  const p = m.ms.p;
   const kr = f.kind === "lmm" && options.ddf === "kenward-roger" ? kenwardRoger(m.ms, f, m.weights) : null;
   const sat = f.kind === "lmm" && !kr ? new Satterthwaite(m.ms, f) : null;
   const warnings = sat ? [...sat.warnings] : [];
-  const link: Link = f.kind === "lmm" ? links.identity : links[f.link as LinkName];
-  const beta = f.beta, V = kr ? kr.phiA : f.vcov;
-  const resDf = residualDf(f);
+  if (component === "zi") for (const c of [...specs, ...by]) if (side.includes(c)) warnings.push(`'${c}' is not in the zero-inflation formula: its means are all the same`);
+  // glmmTMB's models (zero-inflation, dispersion formulas, NB1): t with the residual df, as its emm_basis;
+  // lm and gaussian/Gamma glm: n − p, as emm_basis.lm
+  const resDf = isExtendedFit(m) ? f.nobs - (f as FittedGLMM).df : residualDf(f);
+  let link: Link = f.kind === "lmm" ? links.identity : links[f.link as LinkName];
+  // the means are l·β for a cell's l; for the response component l also carries the cell's value
+  // in a last coordinate (β = 1 there, no variance), so that contrasts stay linear in l
+  let p = m.ms.p, beta = f.beta, V = kr ? kr.phiA : f.vcov, Xg = X;
+  if (component === "zi") {
+    const zi = (f as FittedGLMM).zi!;
+    p = zi.estimate.length; beta = zi.estimate; V = zi.vcov; link = links.logit;
+    Xg = sideRows(m, m.options.zi!, zi, Int32Array.from({ length: G }, (_, g) => g), frame).X;
+  } else if (component === "response") {
+    const g = f as FittedGLMM;
+    const eta = new Float64Array(G).fill(offsetMean(m));
+    for (let j = 0; j < m.ms.p; j++) for (let i = 0; i < G; i++) eta[i] += X[i + j * G] * g.beta[j];
+    const { value, J, K } = componentJacobian(m, X, eta, Int32Array.from({ length: G }, (_, i) => i), "response", frame);
+    p = K + 1;
+    Xg = new Float64Array(G * p);
+    Xg.set(J);
+    Xg.set(value, K * G);
+    beta = new Float64Array(p);
+    beta[K] = 1;
+    V = new Float64Array(p * p);
+    for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) V[a + b * p] = g.vcovJoint![a + b * K];
+    link = links.identity;
+  }
   const dfOf = (l: Float64Array) => (kr ? krDf(kr, [l]).denDf : sat ? sat.df(l) : resDf ?? Infinity);
   const lin = (l: Float64Array) => {
     let est = 0, v = 0;
@@ -293,9 +337,8 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   const nSpec = si.reduce((g, i) => g * vars[i].values.length, 1);
   const nBy = bi.reduce((g, i) => g * vars[i].values.length, 1);
   const L = Array.from({ length: nBy * nSpec }, () => new Float64Array(p));
-  // an offset() term enters every mean at its average over the fitted rows (emmeans' `.offset.`)
-  let offMean = 0;
-  if (m.ms.offset) { for (const v of m.ms.offset) offMean += v; offMean /= m.ms.n; }
+  // an offset() term enters every count-part mean at its average over the fitted rows (emmeans' `.offset.`)
+  const offMean = component === "cond" ? offsetMean(m) : 0;
   const levelsOf = (c: number, which: number[]) => {
     const out: Record<string, string> = {};
     for (const i of which) { out[vars[i].name] = vars[i].values[c % vars[i].values.length]; c = Math.floor(c / vars[i].values.length); }
@@ -309,13 +352,14 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   for (let g = 0; g < G; g++) {
     const c = cellOf(index[g], bi) * nSpec + cellOf(index[g], si);
     total[c] += w[g];
-    if (w[g] !== 0) for (let j = 0; j < p; j++) L[c][j] += w[g] * X[g + j * G];
+    if (w[g] !== 0) for (let j = 0; j < p; j++) L[c][j] += w[g] * Xg[g + j * G];
   }
   L.forEach((l, c) => {
     if (!(total[c] > 0)) throw new UserError(`emmeans: no observations in the cell ${Object.entries({ ...levelsOf(c % nSpec, si), ...levelsOf(Math.floor(c / nSpec), bi) }).map(([k, v]) => `${k} = ${v}`).join(", ")}, so it has no ${weights} weights`);
     for (let j = 0; j < p; j++) l[j] /= total[c];
   });
   const response = type === "response" && link.name !== "identity";
+  if (options.biasAdjust && component !== "cond") throw new UserError("the bias adjustment applies to the conditional component's means");
   if (options.biasAdjust && type !== "response") throw new UserError("the bias adjustment applies to response-scale means (type \"response\")");
   if (options.biasAdjust && response && options.sigma === undefined && (f.terms?.length ?? 0) === 0) throw new UserError("the bias adjustment needs sigma: the model has no random effects");
   const biasSigma = options.biasAdjust && response ? options.sigma ?? totalRandomSD(m) : null;
@@ -391,7 +435,7 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   }
   return {
     specs, by, link: link.name, type, contrastScale, contrastTransform: !logRatio ? null : link.name === "logit" ? "log odds ratio" : "log",
-    dfMethod: kr ? "Kenward-Roger" : sat ? "Satterthwaite" : resDf !== null ? "residual" : "asymptotic",
+    dfMethod: kr ? "Kenward-Roger" : sat ? "Satterthwaite" : resDf !== null ? "residual" : "asymptotic", component,
     averagedOver: vars.filter((v, i) => !si.includes(i) && !bi.includes(i) && v.values.length > 1).map((v) => v.name), adjust: pAdjust, ciAdjust, contrast: kind, weights, biasAdjustSigma: biasSigma, level,
     covariates: Object.fromEntries(fixed), means, contrasts, warnings,
   };
@@ -405,6 +449,28 @@ function residualDf(f: ModelFit["fit"]): number | null {
   const g = f as unknown as Partial<FittedGLM> & { kind: string };
   if (g.kind !== "glm" || g.dfResidual === undefined) return null;
   return g.family === "gaussian" || g.family === "Gamma" ? g.dfResidual : null;
+}
+
+/** the mean of the model's offset over the fitted rows (0 without one) */
+function offsetMean(m: ModelFit): number {
+  let s = 0;
+  if (m.ms.offset) { for (const v of m.ms.offset) s += v; s /= m.ms.n; }
+  return s;
+}
+
+/**
+ * The zero-inflation / dispersion formulas' variables must be on the reference grid, which is built
+ * from the conditional formula's; returns the grid factors the zi formula does not use.
+ */
+function sideColumns(m: ModelFit, vars: readonly GridVar[]): string[] {
+  const names = new Set(vars.map((v) => v.name));
+  const cond = new Set(columnsOf(parseFormula(m.formula).rhs));
+  for (const text of [m.options.zi, m.options.disp]) {
+    if (text === undefined) continue;
+    for (const c of columnsOf(parseFormula(text).rhs)) if (!cond.has(c)) throw new UserError(`emmeans: '${c}' of ${text === m.options.zi ? "--zi" : "--disp"} is not in the conditional formula, so it is not on the reference grid`);
+  }
+  const zi = m.options.zi === undefined ? new Set<string>() : new Set(columnsOf(parseFormula(m.options.zi).rhs));
+  return [...names].filter((n) => !zi.has(n));
 }
 
 /** Check custom contrasts against the number of means per group; flag the ones summing to zero. */

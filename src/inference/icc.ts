@@ -19,7 +19,7 @@ import type { FittedGLMM } from "../glmm/glmm.js";
 import { groupDisplayNames } from "../report/names.js";
 import { termCovariances } from "./marginal.js";
 import { fitModel, type ModelFit } from "./model.js";
-import { refuseZiRandom, sideParameters } from "./predict-zi.js";
+import { sideParameters } from "./predict-zi.js";
 
 /** The variance components behind ICC and R² (fixed, random by group, residual). */
 export interface VarianceComponents {
@@ -160,8 +160,8 @@ function distributionVariance(m: ModelFit, g: FittedGLMM, nullModel?: ModelFit):
   const a = disp ? Math.exp(disp.estimate[0]) : g.family === "negative_binomial" ? g.nbSize! : NaN;
   const variance = (x: number) => (g.family === "poisson" ? x : g.family === "negative_binomial" ? x + (x * x) / a : x * (1 + a));
   if (zi) {
-    refuseZiRandom(m, "the ICC");
-    const pi = sideParameters(m, m.ms.rows, undefined).logitZi!;
+    // π with the zi part's random effects at their modes, as insight's predict(type = "zprob")
+    const pi = sideParameters(m, m.ms.rows, undefined, true).logitZi!;
     let v = 0;
     for (let i = 0; i < g.eta.length; i++) {
       const p = 1 / (1 + Math.exp(-pi[i])), mi = Math.exp(g.eta[i]);

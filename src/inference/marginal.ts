@@ -43,10 +43,16 @@ function covarianceOf(t: SysTerm, theta: ArrayLike<number>, scale: number): Floa
 export function marginalMean(link: Link, eta: number, v: number): number {
   if (link.name === "identity" || !(v > 0)) return link.linkinv(eta);
   if (link.name === "log") return Math.exp(eta + v / 2);
+  return normalMean(link.linkinv, eta, v);
+}
+
+/** E[g(η + √v·Z)], Z standard normal, by Gauss–Hermite quadrature */
+export function normalMean(g: (x: number) => number, eta: number, v: number): number {
+  if (!(v > 0)) return g(eta);
   const { nodes, weights } = gaussHermite(GH_POINTS);
   const sd = Math.sqrt(2 * v);
   let s = 0;
-  for (let k = 0; k < nodes.length; k++) s += weights[k] * link.linkinv(eta + sd * nodes[k]);
+  for (let k = 0; k < nodes.length; k++) s += weights[k] * g(eta + sd * nodes[k]);
   return s / Math.sqrt(Math.PI);
 }
 

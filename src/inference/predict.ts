@@ -14,7 +14,7 @@ import { newDesign, type NewDesign } from "./newdata.js";
 import { fittedRandomEffects } from "./simulate.js";
 import { predictionIntervals, type IntervalKind, type IntervalMethod } from "./predict-interval.js";
 import { simulatedIntervals } from "./predict-simulate.js";
-import { componentPrediction, hasZeroPart, zeroLogit, type ComponentType } from "./predict-zi.js";
+import { componentPrediction, componentSE, hasZeroPart, marginalComponent, zeroLogit, type ComponentType } from "./predict-zi.js";
 import { qnorm } from "../families/special.js";
 
 /** Prediction level: with the fitted random effects, fixed effects only, or averaged over the random effects. */
@@ -53,6 +53,12 @@ export interface PredictResult {
   readonly fit: Float64Array;
   /** standard error of the population-level linear predictor (fixed-effect uncertainty) on the link scale; for type "zprob", of the zero-inflation logit */
   readonly seLink: Float64Array;
+  /**
+   * zero-inflated and hurdle models, types other than "link": the standard error of the
+   * population-level prediction on its own scale (delta method with the joint covariance of all
+   * parts' coefficients, glmmTMB's predict(re.form = NA, se.fit = TRUE))
+   */
+  readonly seResponse?: Float64Array;
   /** per grouping factor: levels in the new data that the model has not seen */
   readonly newLevels: Record<string, string[]>;
   readonly level: PredictLevel;
@@ -89,11 +95,13 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
   if (!["link", "response", "conditional", "zprob"].includes(type)) throw new UserError(`unknown prediction type '${type}' (use link, response, conditional or zprob)`);
   const zero = hasZeroPart(m);
   if (type === "zprob" && !zero) throw new UserError("--type zprob needs a zero-inflation (--zi) or hurdle model");
-  if (zero && level === "marginal") throw new UserError("zero-inflated and hurdle models predict at the conditional or population level, not marginal, so far");
   // intervals: zprob from the zi coefficients, link and the count mean from the count part; the
-  // response (1 − π)μ and a hurdle's truncated mean need the joint covariance of both parts
-  if (zero && options.interval && (type === "response" || (type === "conditional" && m.fit.kind === "glmm" && m.fit.hurdle)))
-    throw new UserError(`intervals of --type ${type} of ${m.fit.kind === "glmm" && m.fit.hurdle ? "a hurdle" : "a zero-inflated"} model are not available yet (they need the joint covariance of the count and zero-inflation parts); --type zprob, link${m.fit.kind === "glmm" && m.fit.hurdle ? "" : " and conditional"} have them`);
+  // response (1 − π)μ and a hurdle's truncated mean from the joint covariance of both parts (the
+  // fixed effects' uncertainty: population level only)
+  const joint = zero && (type === "response" || (type === "conditional" && m.fit.kind === "glmm" && m.fit.hurdle === true));
+  if (joint && options.interval && level !== "population")
+    throw new UserError(`intervals of --type ${type} of ${m.fit.kind === "glmm" && m.fit.hurdle ? "a hurdle" : "a zero-inflated"} model are for population-level predictions (--level population): they carry the fixed effects' uncertainty only`);
+  if (joint && options.interval === "prediction") throw new UserError(`prediction intervals of --type ${type} of a zero-inflated or hurdle model are not available; use --interval confidence`);
   if (m.fit.kind === "glmm" && m.fit.family === "ordinal" && type !== "link") throw new UserError("an ordinal model predicts on the link scale only (--type link: the linear predictor, without the thresholds)");
   const d = options.newdata ? newDesign(m, options.newdata) : ownDesign(m);
   const f = m.fit;
@@ -116,8 +124,8 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
   let out: Float64Array;
   if (options.interval && level === "marginal") throw new UserError("intervals are for conditional or population-level predictions, not marginal ones");
   if (!options.interval && (options.nsim !== undefined || options.intervalMethod !== undefined)) throw new UserError(`${options.nsim !== undefined ? "--nsim" : "--interval-method"} goes with --interval confidence or prediction`);
-  if (zero && options.interval && (options.interval === "prediction" || options.nsim !== undefined || options.intervalMethod === "delta")) throw new UserError("zero-inflated and hurdle models have back-transformed analytic confidence intervals only (no prediction intervals, --nsim or --interval-method delta) so far");
-  const etaFixed = options.interval ? Float64Array.from(eta) : null;
+  if (zero && options.interval && (options.interval === "prediction" || options.nsim !== undefined || options.intervalMethod === "delta")) throw new UserError("zero-inflated and hurdle models have analytic confidence intervals only (no prediction intervals, --nsim or --interval-method delta) so far");
+  const etaFixed = options.interval || zero ? Float64Array.from(eta) : null;
   if (level === "conditional") {
     // fitted modes per term in formula order
     const bSys = fittedRandomEffects(m);
@@ -135,35 +143,47 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
   }
   if (level !== "marginal") {
     // (without a zero part, "conditional" is the response)
-    out = zero ? componentPrediction(m, eta, d.rows, type, options.newdata) : type === "link" ? eta : eta.map(link.linkinv);
+    out = zero ? componentPrediction(m, eta, d.rows, type, options.newdata, level === "conditional") : type === "link" ? eta : eta.map(link.linkinv);
+  } else if (zero) {
+    out = marginalComponent(m, eta, rowVariances(m, d), d.rows, type, options.newdata);
   } else {
     const v = rowVariances(m, d);
     const mu = new Float64Array(n);
     for (let i = 0; i < n; i++) mu[i] = marginalMean(link, eta[i], v[i]);
     out = type !== "link" ? mu : mu.map((x) => link.linkfun(x));
   }
-  // zprob: seLink is the SE of the zero-inflation logit, and the interval is that part's own
-  const zl = zero && type === "zprob" ? zeroLogit(m, d.rows, options.newdata) : null;
-  if (zl && !options.interval) return { rows: d.rows, fit: out, seLink: zl.se, newLevels, level, type };
-  if (zl) {
-    const { logit, se } = zl;
+  const seResponse = zero && type !== "link" ? componentSE(m, d.X, etaFixed!, d.rows, type, options.newdata) : undefined;
+  const zQuantile = () => {
     const lv = options.intervalLevel ?? 0.95;
     if (!(lv > 0 && lv < 1)) throw new UserError(`the interval level must be between 0 and 1, not ${lv}`);
-    const z = qnorm((1 + lv) / 2);
+    return qnorm((1 + lv) / 2);
+  };
+  // zprob: seLink is the SE of the zero-inflation logit, and the interval is that part's own
+  const zl = zero && type === "zprob" ? zeroLogit(m, d.rows, options.newdata, level === "conditional") : null;
+  if (zl && !options.interval) return { rows: d.rows, fit: out, seLink: zl.se, seResponse, newLevels, level, type };
+  if (zl) {
+    const { logit, se } = zl;
+    const z = zQuantile();
     const plogis = (x: number) => 1 / (1 + Math.exp(-x));
-    return { rows: d.rows, fit: out, seLink: se, newLevels, level, type, lower: logit.map((e, i) => plogis(e - z * se[i])), upper: logit.map((e, i) => plogis(e + z * se[i])), intervalSd: se };
+    return { rows: d.rows, fit: out, seLink: se, seResponse, newLevels, level, type, lower: logit.map((e, i) => plogis(e - z * se[i])), upper: logit.map((e, i) => plogis(e + z * se[i])), intervalSd: se };
+  }
+  if (joint && options.interval) {
+    // on the log scale (the prediction is positive): r·exp(±z·SE(r)/r)
+    const z = zQuantile();
+    const sdLog = out.map((r, i) => seResponse![i] / r);
+    return { rows: d.rows, fit: out, seLink, seResponse, newLevels, level, type, lower: out.map((r, i) => r * Math.exp(-z * sdLog[i])), upper: out.map((r, i) => r * Math.exp(z * sdLog[i])), intervalSd: sdLog };
   }
   if (options.interval && etaFixed) {
     const linkEta = level === "conditional" ? eta : etaFixed;
     const input = { kind: options.interval, level: options.intervalLevel, predictionLevel: level as "conditional" | "population", type: type === "link" ? "link" as const : "response" as const, method: options.intervalMethod, weights: options.newdata ? null : m.weights };
     if (options.nsim !== undefined) {
       const iv = simulatedIntervals(m, d, linkEta, link, input, { nsim: options.nsim, seed: options.seed, trials: simulationTrials(m, options) });
-      return { rows: d.rows, fit: out, seLink, newLevels, level, type, lower: iv.lower, upper: iv.upper, intervalSd: iv.sd };
+      return { rows: d.rows, fit: out, seLink, seResponse, newLevels, level, type, lower: iv.lower, upper: iv.upper, intervalSd: iv.sd };
     }
     const iv = predictionIntervals(m, d, linkEta, seLink, link, input);
-    return { rows: d.rows, fit: out, seLink, newLevels, level, type, lower: iv.lower, upper: iv.upper, intervalSd: iv.sd, ...(iv.sdResponse ? { intervalSdResponse: iv.sdResponse } : {}) };
+    return { rows: d.rows, fit: out, seLink, seResponse, newLevels, level, type, lower: iv.lower, upper: iv.upper, intervalSd: iv.sd, ...(iv.sdResponse ? { intervalSdResponse: iv.sdResponse } : {}) };
   }
-  return { rows: d.rows, fit: out, seLink, newLevels, level, type };
+  return { rows: d.rows, fit: out, seLink, seResponse, newLevels, level, type };
 }
 
 /**

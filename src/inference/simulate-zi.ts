@@ -6,8 +6,9 @@
 import { UserError } from "../errors.js";
 import type { FittedGLMM } from "../glmm/glmm.js";
 import type { ModelFit } from "./model.js";
-import { logZeroProb, refuseZiRandom, sideParameters } from "./predict-zi.js";
+import { logZeroProb, sideParameters } from "./predict-zi.js";
 import type { Rng } from "./rng.js";
+import { addRandomPart, drawRandomEffects } from "./simulate.js";
 
 /** whether the fit has a zero-inflation, hurdle or dispersion part (or is NB1): the extended likelihood's */
 export function isExtendedFit(m: ModelFit): boolean {
@@ -15,13 +16,25 @@ export function isExtendedFit(m: ModelFit): boolean {
   return f.kind === "glmm" && ((f.zi ?? null) !== null || (f.disp ?? null) !== null || f.hurdle === true || f.family === "nbinom1");
 }
 
-/** η (the count or mean part's linear predictor on the model's rows) → a simulated response vector */
-export function sideModelSampler(m: ModelFit): (eta: Float64Array, rng: Rng) => Float64Array {
+/**
+ * η (the count or mean part's linear predictor on the model's rows) → a simulated response vector.
+ * Random effects in the zi part: at their conditional modes (`conditional`, as the count part's
+ * with --conditional) or drawn anew from N(0, Σ_zi) for each response, as glmmTMB's simulate().
+ */
+export function sideModelSampler(m: ModelFit, conditional = false): (eta: Float64Array, rng: Rng) => Float64Array {
   const f = m.fit as FittedGLMM;
   const n = m.ms.n;
-  refuseZiRandom(m, "simulation");
-  const side = sideParameters(m, m.ms.rows, undefined);
-  const pi = side.logitZi ? side.logitZi.map((e) => 1 / (1 + Math.exp(-e))) : null;
+  const side = sideParameters(m, m.ms.rows, undefined, conditional);
+  const zi = f.zi && (f.zi.terms?.length ?? 0) > 0 && !conditional ? f.zi : null;
+  // (the zi terms' θ follow the conditional terms')
+  const ziTheta = zi ? Float64Array.from([...f.theta, ...zi.theta!]) : null;
+  const fixedPi = side.logitZi ? side.logitZi.map((e) => 1 / (1 + Math.exp(-e))) : null;
+  const piOf = (rng: Rng): Float64Array | null => {
+    if (!zi || !side.logitZi) return fixedPi;
+    const zeta = Float64Array.from(side.logitZi);
+    addRandomPart(zeta, zi.terms!, drawRandomEffects(zi.terms!, ziTheta!, 1, rng));
+    return zeta.map((e) => 1 / (1 + Math.exp(-e)));
+  };
   const disp = side.logDisp ? side.logDisp.map(Math.exp) : null;
   const w = m.weights;
   const family = f.family;
@@ -39,6 +52,7 @@ export function sideModelSampler(m: ModelFit): (eta: Float64Array, rng: Rng) => 
   };
   return (eta, rng) => {
     const y = new Float64Array(n);
+    const pi = piOf(rng);
     for (let i = 0; i < n; i++) {
       const structuralZero = pi !== null && rng.random() < pi[i];
       if (f.hurdle) y[i] = structuralZero ? 0 : truncatedCount(family, Math.exp(eta[i]), side.logDisp ? side.logDisp[i] : 0, rng);

@@ -123,7 +123,7 @@ export function simulateResponses(m: ModelFit, options: SimulateOptions = {}): F
   const nsim = options.nsim ?? 1;
   if (!(Number.isInteger(nsim) && nsim >= 1)) throw new UserError(`the number of simulations must be a positive integer, not ${nsim}`);
   const rng = options.rng ?? new Rng(options.seed ?? 1);
-  const draw = responseSampler(m);
+  const draw = responseSampler(m, options.conditional ?? false);
   const fixed = fixedPredictor(m);
   const out: Float64Array[] = [];
   const cond = options.conditional ? fittedRandomEffects(m) : null;
@@ -138,8 +138,8 @@ export function simulateResponses(m: ModelFit, options: SimulateOptions = {}): F
   return out;
 }
 
-/** η → a simulated response vector, per the fitted family */
-export function responseSampler(m: ModelFit): (eta: Float64Array, rng: Rng) => Float64Array {
+/** η → a simulated response vector, per the fitted family (`conditional`: a zi part's random effects at their modes, else drawn) */
+export function responseSampler(m: ModelFit, conditional = false): (eta: Float64Array, rng: Rng) => Float64Array {
   const f = m.fit;
   const n = m.ms.n;
   if (f.kind === "lmm") {
@@ -152,7 +152,7 @@ export function responseSampler(m: ModelFit): (eta: Float64Array, rng: Rng) => F
   }
   const g = f as FittedGLMM;
   // zero-inflation, hurdles, dispersion formulas and NB1 (simulate-zi.ts)
-  if (isExtendedFit(m)) return sideModelSampler(m);
+  if (isExtendedFit(m)) return sideModelSampler(m, conditional);
   if (g.familyExtra) return extendedSampler(g, n, m.ms.response?.trials ?? null);
   const fam = makeFamily(g.family, g.link, g.nbSize ?? 1);
   const linkinv = fam.link.linkinv;

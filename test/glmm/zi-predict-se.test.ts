@@ -50,9 +50,25 @@ test("zero-inflated predict --type zprob --se --interval confidence: the zero-in
   }
 });
 
-test("zero-inflated predict: an interval of the response (1 − π)μ is refused until the joint covariance is there", () => {
-  const r = predictJSON("--type", "response", "--interval", "confidence");
+test("zero-inflated predict --type response --se: the delta-method SE of (1 − π)μ with the joint covariance of both parts, as glmmTMB's", () => {
+  // (zi_downstream.R: the same model's predict(type = "response", se.fit = TRUE, re.form = NA); the
+  // zi and count coefficients' cross-covariance moves these SEs by up to 5%)
+  const zd: { id: string; se_population: Record<string, Part> }[] = JSON.parse(readFileSync(join(root, "test/fixtures/reference/zi_downstream.json"), "utf8")).models;
+  const want = zd.find((m) => m.id === "sal_zip")!.se_population.response;
+  const r = predictJSON("--type", "response", "--se", "--interval", "confidence");
+  assert.equal(r.status, 0, r.stderr);
+  const d = JSON.parse(r.stdout);
+  for (let i = 0; i < 10; i++) {
+    const y = d.prediction[i], se = d.se_population[i];
+    assert.ok(close(y, want.fit[i], 1e-4), `row ${i + 1} response ${y} vs ${want.fit[i]}`);
+    assert.ok(close(se, want.se[i], 0.005), `row ${i + 1} SE ${se} vs ${want.se[i]}`);
+    assert.ok(close(d.lower[i], y * Math.exp((-Z * se) / y), 1e-9) && close(d.upper[i], y * Math.exp((Z * se) / y), 1e-9), `row ${i + 1} interval`);
+  }
+});
+
+test("zero-inflated predict: a response interval at the conditional level is refused (it would carry the fixed effects' uncertainty only)", () => {
+  const r = glmm("predict", "--data", "test/fixtures/data/salamanders.csv", "--formula", ref.args.formula, "--family", ref.args.family, "--zi", ref.args.zi, "--type", "response", "--interval", "confidence");
   assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /intervals of --type response of a zero-inflated model are not available yet/);
+  assert.match(r.stderr, /intervals of --type response of a zero-inflated model are for population-level predictions \(--level population\)/);
   assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
 });

@@ -58,14 +58,3 @@ test("summary text: the zero-inflation model's random effects in their own table
   const sd = m.zi_re_sd[0].toPrecision(4);
   assert.match(r.stdout, new RegExp(`^Random effects:\\nConditional model:\\n Groups Name +Variance Std\\.Dev\\.\\n site +\\(Intercept\\) .*\\nZero-inflation model:\\n Groups Name +Variance Std\\.Dev\\.\\n site +\\(Intercept\\) +${(m.zi_re_sd[0] ** 2).toPrecision(4)} +${sd}$`, "m"));
 });
-
-test("simulate, icc and predict --type zprob refuse random effects in --zi (one line, exit 1) rather than ignore them", () => {
-  const m = ref.find((r) => r.id === "sal_zip_re_mined")!;
-  for (const cmd of ["simulate", "icc", "predict"]) {
-    const a = args(m, cmd === "predict" ? ["--type", "zprob"] : []);
-    a[0] = cmd;
-    const r = glmm(...a);
-    assert.equal(r.status, 1, `${cmd}: ${r.stdout}`);
-    assert.match(r.stderr.trim(), /^glmm: .*not available with random effects in --zi yet[^\n]*$/, cmd);
-  }
-});

@@ -44,7 +44,7 @@ export async function confintCommand(o: ConfintFlags): Promise<void> {
   const method = Object.hasOwn(methods, o.method.toLowerCase()) ? methods[o.method.toLowerCase()] : undefined;
   if (!method) throw new UserError(`--method must be profile, Wald or boot, not '${o.method}'`);
   const level = parseLevel(o.level);
-  const { model: m } = loadAndFit(o);
+  const { model: m } = loadAndFit(o, true);
   const nsim = parseCount("--nsim", o.nsim);
   const seed = parseSeed(o.seed);
   if (o.out !== undefined && method !== "profile") throw new UserError("--out writes the profile (parameter, value, zeta): it goes with --method profile");

@@ -3,7 +3,7 @@
 // Bonferroni, BH or no adjustment.
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
-import { ADJUSTMENTS, CONTRASTS, EMM_WEIGHTS, emmeans, type Adjust, type ContrastKind, type CustomContrasts, type EmmeansResult, type EmmWeights } from "../../inference/emmeans.js";
+import { ADJUSTMENTS, CONTRASTS, EMM_WEIGHTS, emmeans, type Adjust, type EmmComponent, type ContrastKind, type CustomContrasts, type EmmeansResult, type EmmWeights } from "../../inference/emmeans.js";
 import { parseDdfMethod } from "../../inference/kenward-roger.js";
 import { fmt, formatColumn, formatP, formatTable } from "../../report/table.js";
 import { geeFromFrame } from "../../gee/formula.js";
@@ -31,6 +31,7 @@ interface EmmeansFlags extends ModelFlags {
   mdep: string;
   time?: string;
   stdErr: string;
+  component: string;
 }
 
 /** the model: a mixed model from the formula, or with --id a GEE (sandwich covariance, asymptotic df) */
@@ -39,7 +40,7 @@ function loadModel(o: EmmeansFlags): { model: ModelFit; warnings: string[] } {
     for (const [flag, v, dflt] of [["--corstr", o.corstr, "independence"], ["--mdep", o.mdep, "1"], ["--time", o.time, undefined], ["--std-err", o.stdErr, "san.se"]] as const)
       if (v !== dflt) throw new UserError(`${flag} is a GEE option: give the cluster column with --id`);
     // a formula without random-effect terms is R's lm/glm (emmeans on a glm() fit)
-    const { model } = loadAndFit(o, false, true);
+    const { model } = loadAndFit(o, true, true);
     if (model.fit.kind !== "glmm" && model.fit.kind !== "lmm") {
       if (o.ddf !== "satterthwaite") throw new UserError("--ddf is for mixed models: a model without random effects has the residual df (gaussian, Gamma) or asymptotic df");
       return { model, warnings: [...model.ms.warnings, ...(model.fit as { warnings: string[] }).warnings] };
@@ -138,7 +139,7 @@ function contrastNotes(r: EmmeansResult, k: number, m: number): string[] {
 }
 
 function text(r: EmmeansResult): string {
-  const est = r.type === "response" && r.link !== "identity" ? (r.link === "logit" || r.link === "probit" || r.link === "cloglog" ? "prob" : r.link === "log" ? "rate" : "response") : "emmean";
+  const est = r.component === "response" ? "response" : r.type === "response" && r.link !== "identity" ? (r.link === "logit" || r.link === "probit" || r.link === "cloglog" ? "prob" : r.link === "log" ? "rate" : "response") : "emmean";
   const lo = r.dfMethod === "asymptotic" ? "asymp.LCL" : "lower.CL", hi = r.dfMethod === "asymptotic" ? "asymp.UCL" : "upper.CL";
   const groupKey = (lv: Readonly<Record<string, string>>) => r.by.map((b) => `${b} = ${lv[b]}`).join(", ");
   let out = "";
@@ -152,6 +153,7 @@ function text(r: EmmeansResult): string {
     rows.forEach((m, i) => table.push([...r.specs.map((s) => m.levels[s]), e[i], se[i], fmt(m.df, 4), l[i], u[i]]));
     out += `${formatTable(table, { firstLeft: true, indent: 1 })}\n\n`;
   }
+  if (r.component !== "cond") out += `Component: ${r.component === "zi" ? "zero-inflation (zi)" : "response, (1 − π)μ averaged over the grid"}\n`;
   out += meansNotes(r).map((x) => `${x}\n`).join("");
   if (r.contrasts.length) {
     const cest = r.contrastScale === "difference" ? "estimate" : r.contrastScale;
@@ -188,10 +190,11 @@ export async function emmeansCommand(o: EmmeansFlags): Promise<void> {
   if (!(level > 0 && level < 1)) throw new UserError(`--level must be a number between 0 and 1, not '${o.level}'`);
   const specs = list(o.specs);
   const at = parseAt(o.at);
+  if (!["cond", "zi", "response"].includes(o.component)) throw new UserError(`--component must be cond, zi or response, not '${o.component}'`);
   const { model: m, warnings: fitWarnings } = loadModel(o);
   const r = emmeans(m, {
     specs, by: list(o.by), at, type: o.type, adjust: o.adjust as Adjust | undefined, level, ddf: parseDdfMethod(o.ddf), contrast,
-    weights: o.meanWeights as EmmWeights, biasAdjust: o.biasAdjust === true, sigma,
+    weights: o.meanWeights as EmmWeights, biasAdjust: o.biasAdjust === true, sigma, component: o.component as EmmComponent,
   });
   const warnings = [...fitWarnings, ...r.warnings];
   printWarnings(warnings);
@@ -213,6 +216,7 @@ export function registerEmmeans(p: Command): void {
     .option("--bias-adjust", "with --type response: emmeans' bias-adjusted back-transform for the mean over the random effects (sigma = sqrt of the sum of the random-effect variances)")
     .option("--sigma <sd>", "the SD of the bias adjustment instead of the random effects' total")
     .option("--id <column>", "fit a GEE (geepack's geeglm) with clusters from this column instead of a mixed model: sandwich covariance, asymptotic df (as emmeans on a geeglm fit)")
+    .option("--component <part>", "zero-inflated and hurdle models (--zi): cond (the count part, log scale), zi (the zero-inflation part, logit scale) or response ((1 − π)μ averaged on the response scale, delta-method SE), as glmmTMB's emmeans component", "cond")
     .option("--level <p>", "confidence level", "0.95")
     .option("--ddf <method>", "LMM df: satterthwaite or kenward-roger (with the KR-adjusted covariance; REML fits)", "satterthwaite")
     .option("--format <format>", "text or json", "text");

@@ -72,7 +72,7 @@ export function fitOptionsOf(o: ModelFlags, extendedOk = false): FitOptions {
   // simulation and the other inference commands do not yet know the zero-inflation, hurdle and
   // dispersion parts: refuse rather than answer for the conditional model alone (predict knows them)
   const extended = o.zi !== undefined ? "--zi" : o.disp !== undefined ? "--disp" : /^(truncated_poisson|truncated_nbinom2|nbinom1)$/.test(o.family) ? `family ${o.family}` : null;
-  if (extended && !extendedOk) throw new UserError(`${extended} is available in 'glmm fit', 'predict', 'simulate', 'compare' and 'icc' only so far`);
+  if (extended && !extendedOk) throw new UserError(`${extended} is available in 'glmm fit', 'predict', 'simulate', 'compare', 'icc', 'confint' (Wald) and 'emmeans' only so far`);
   const nAGQ = Number(o.nagq);
   if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
   return { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance), zi: o.zi, disp: o.disp, levels: parseLevels(o.levels) };

@@ -61,11 +61,13 @@ export async function predictCommand(o: PredictFlags): Promise<void> {
   // one output row per source row (NA where no prediction)
   const full = new Float64Array(src.nrow).fill(NaN);
   const se = new Float64Array(src.nrow).fill(NaN);
+  const seR = res.seResponse ? new Float64Array(src.nrow).fill(NaN) : null;
   const lower = new Float64Array(src.nrow).fill(NaN), upper = new Float64Array(src.nrow).fill(NaN);
   const seResp = res.intervalSdResponse ? new Float64Array(src.nrow).fill(NaN) : null;
   res.rows.forEach((r, i) => {
     full[r] = res.fit[i];
     se[r] = res.seLink[i];
+    if (seR) seR[r] = res.seResponse![i];
     if (res.lower && res.upper) { lower[r] = res.lower[i]; upper[r] = res.upper[i]; }
     if (seResp) seResp[r] = res.intervalSdResponse![i];
   });
@@ -73,13 +75,14 @@ export async function predictCommand(o: PredictFlags): Promise<void> {
   const method = nsim !== undefined ? "simulation" : intervalMethod ?? "backtransform";
   printWarnings(warnings);
   if (o.format === "json") {
-    emit(toJSON({ level, type: o.type, prediction: full, ...(o.se ? { se_link_population: se } : {}), ...(iv ? { interval, interval_level: intervalLevel, interval_method: method, ...(nsim !== undefined ? { nsim, seed: seed ?? 1 } : {}), lower, upper } : {}), ...(seResp ? { se_response: seResp } : {}), new_levels: res.newLevels, warnings }) + "\n", o.out);
+    emit(toJSON({ level, type: o.type, prediction: full, ...(o.se ? { se_link_population: se, ...(seR ? { se_population: seR } : {}) } : {}), ...(iv ? { interval, interval_level: intervalLevel, interval_method: method, ...(nsim !== undefined ? { nsim, seed: seed ?? 1 } : {}), lower, upper } : {}), ...(seResp ? { se_response: seResp } : {}), new_levels: res.newLevels, warnings }) + "\n", o.out);
     return;
   }
   const cols = src.names;
-  const header = [...cols, "prediction", ...(o.se ? ["se_link_population"] : []), ...(iv ? ["lower", "upper"] : []), ...(seResp ? ["se_response"] : [])];
+  const seCols = o.se ? (seR ? [se, seR] : [se]) : [];
+  const header = [...cols, "prediction", ...(o.se ? ["se_link_population", ...(seR ? ["se_population"] : [])] : []), ...(iv ? ["lower", "upper"] : []), ...(seResp ? ["se_response"] : [])];
   const lines = [header.map(csvField).join(",")];
-  for (let r = 0; r < src.nrow; r++) lines.push([...cols.map((c) => csvField(cell(src, c, r))), csvField(full[r]), ...(o.se ? [csvField(se[r])] : []), ...(iv ? [csvField(lower[r]), csvField(upper[r])] : []), ...(seResp ? [csvField(seResp[r])] : [])].join(","));
+  for (let r = 0; r < src.nrow; r++) lines.push([...cols.map((c) => csvField(cell(src, c, r))), csvField(full[r]), ...seCols.map((v) => csvField(v[r])), ...(iv ? [csvField(lower[r]), csvField(upper[r])] : []), ...(seResp ? [csvField(seResp[r])] : [])].join(","));
   emit(lines.join("\n") + "\n", o.out);
 }
 
@@ -89,7 +92,7 @@ export function registerPredict(p: Command): void {
     .option("--newdata <file>", "CSV of rows to predict for (default: the fitted data)")
     .option("--level <level>", "conditional (with the random effects), population (random effects at 0) or marginal (averaged over them)", "conditional")
     .option("--type <type>", "response or link; zero-inflated and hurdle models (--zi, truncated_*) also conditional (the count part's mean) or zprob (the zero probability), as glmmTMB's", "response")
-    .option("--se", "add the standard error of the population-level linear predictor (fixed effects' uncertainty; --type zprob: of the zero-inflation logit)")
+    .option("--se", "add the standard error of the population-level linear predictor (fixed effects' uncertainty; --type zprob: of the zero-inflation logit); zero-inflated and hurdle models also se_population, the population-level prediction's on its own scale (delta method, all parts' coefficients)")
     .option("--interval <kind>", "add lower/upper limits: confidence (fixed effects' uncertainty, plus the random effects' conditional variance for conditional predictions) or prediction (also the random-effect variance where the group is new or at population level; LMM: the residual variance; GLMM: the mean of the row's group, the response itself with --nsim)")
     .option("--interval-level <p>", "coverage of the intervals", "0.95")
     .option("--interval-method <m>", "response-scale limits of a GLMM: backtransform (link-scale limits through the inverse link, as emmeans type = \"response\") or delta (mean ± z·SE by the delta method, as emmeans regrid(); adds se_response)")
