@@ -37,6 +37,8 @@ export interface IterativeGLMMOptions {
   /** curvature of the Laplace determinant for non-canonical links (default "observed", as the direct route) */
   readonly information?: "expected" | "observed";
   readonly onProgress?: (info: ProgressInfo) => void;
+  /** why `--solver auto` chose this route (the JSON's solver.reason) */
+  readonly reason?: string;
 }
 
 /** The Laplace deviance at one point and its Monte Carlo parts. */
@@ -348,7 +350,7 @@ export class IterativeGLMM {
     return {
       route: "iterative", restSize: this.op.qR + this.p + 1, factorEntries: 0, flops: 0,
       method: `iterative (PCG + SLQ, ${this.probes} probes, MC SE of logLik ${seLL.toPrecision(2)}; vcov(β) from the PIRLS system)`,
-      probes: this.probes, logLikMCSE: seLL,
+      probes: this.probes, logLikMCSE: seLL, ...(this.options.reason ? { reason: this.options.reason } : {}),
     };
   }
 

@@ -38,6 +38,8 @@ export interface IterativeOptions {
   readonly targetSE?: number;
   readonly maxfun?: number;
   readonly onProgress?: (info: ProgressInfo) => void;
+  /** why `--solver auto` chose this route (the JSON's solver.reason) */
+  readonly reason?: string;
 }
 
 /** One evaluation's parts. */
@@ -160,7 +162,7 @@ export class IterativeLMM {
     return {
       route: "iterative", restSize: this.op.qR + this.p + 1, factorEntries: 0, flops: 0,
       method: `iterative (PCG + SLQ, ${this.probes} probes${seLL === null ? "" : `, MC SE of logLik ${seLL.toPrecision(2)}`})`,
-      probes: this.probes, ...(seLL === null ? {} : { logLikMCSE: seLL }),
+      probes: this.probes, ...(seLL === null ? {} : { logLikMCSE: seLL }), ...(this.options.reason ? { reason: this.options.reason } : {}),
     };
   }
 

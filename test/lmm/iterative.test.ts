@@ -125,3 +125,20 @@ test("glmm fit --solver iterative through bin/glmm.js: JSON solver and MC SE, te
   assert.equal(bad.stderr.trim().split("\n").length, 1);
   assert.match(bad.stderr, /--solver must be auto, direct or iterative, not 'cg'/);
 });
+
+test("--solver auto's flop budget: past it, crossed intercepts go iterative with the reason; other models and --solver direct do not", () => {
+  // the 300 × 300 design's dense factor: (items + p + 1)³/3 ≈ 9.1 MFlop per evaluation
+  const over = fitLMM(ms, { reml: false, flopBudget: 1e6, probes: 8 });
+  assert.equal(over.solver.route, "iterative");
+  assert.equal(over.solver.reason, "the Cholesky factor would take 0.0091 GFlop per evaluation, over the 0.0010 GFlop budget");
+  assert.ok(Math.abs(over.logLik - exact.logLik) < 4 * over.logLikMCSE! + 1e-4);
+  // under the budget (the default 1 GFlop): the direct route, no reason
+  assert.equal(exact.solver.route, "dense");
+  const under = new LinearMixedModel(ms, { reml: false }, 1e7);
+  assert.equal(under.system.solverInfo.route, "dense");
+  assert.equal(under.system.solverInfo.reason, undefined);
+  // forced direct, or a model the iterative route does not serve: the budget does not apply
+  assert.equal(fitLMM(ms, { reml: false, solver: "direct", flopBudget: 1e6, condVar: false }).solver.route, "dense");
+  const slope = buildModel(parseDelimited(csv), "y ~ x + (x | user) + (1 | item)", {});
+  assert.notEqual(fitLMM(slope, { reml: false, flopBudget: 1e6, condVar: false, maxfun: 50 }).solver.route, "iterative");
+});
