@@ -15,7 +15,7 @@ import type { ModelStructure } from "../formula/types.js";
 import { cholInverse } from "../linalg/dense.js";
 import { ranefTables } from "../lmm/condvar.js";
 import { CrossedSchur } from "../lmm/crossed.js";
-import { type Deflation, deflation, jointSolve, lambdaRhs, MAX_PROBES, ProbeSet, probesFor, slqLogdet, solveOmega } from "../lmm/crossed-krylov.js";
+import { CONDVAR_PROBES, type Deflation, deflation, type IterativeCondVar, iterativeCondVar, jointSolve, lambdaRhs, MAX_PROBES, ProbeSet, probesFor, slqLogdet, solveOmega } from "../lmm/crossed-krylov.js";
 import { isSingular, type ProgressInfo, varCorr } from "../lmm/lmm.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart } from "../lmm/reterms.js";
 import type { SolverInfo } from "../lmm/system.js";
@@ -346,11 +346,12 @@ export class IterativeGLMM {
   }
 
   /** the route's description for `describe` and the JSON */
-  private solverInfo(seLL: number): SolverInfo {
+  private solverInfo(seLL: number, cv: IterativeCondVar): SolverInfo {
     return {
       route: "iterative", restSize: this.op.qR + this.p + 1, factorEntries: 0, flops: 0,
       method: `iterative (PCG + SLQ, ${this.probes} probes, MC SE of logLik ${seLL.toPrecision(2)}; vcov(β) from the PIRLS system)`,
       probes: this.probes, logLikMCSE: seLL, ...(this.options.reason ? { reason: this.options.reason } : {}),
+      condsd: { probes: cv.probes, maxRelSE: cv.maxRelSE, medianRelSE: cv.medianRelSE },
     };
   }
 
@@ -372,16 +373,18 @@ export class IterativeGLMM {
       const o = this.roff[t], nl = terms[t].nl;
       bs.push(Float64Array.from(this.uR.subarray(o, o + nl), (v, j) => v * op.lamR[o + j]));
     }
+    // conditional variances at the Laplace weights (this.defl is theirs), as lme4's condVar
+    const cv = iterativeCondVar(op, this.defl!, this.probeSet.block(CONDVAR_PROBES), CONDVAR_PROBES, 1);
     const logLik = -ev.deviance / 2;
     const npar = xs.length;
     const seLL = ev.se / 2;
     return {
       kind: "glmm", family: this.family.name, link: this.family.link.name, method: "Laplace", nAGQ: 1, nobs: n,
       xnames: ms.xnames, beta, vcov, fixef, theta, terms, logLik, df: npar, AIC: -2 * logLik + 2 * npar, BIC: -2 * logLik + Math.log(n) * npar,
-      deviance: ev.deviance, varcorr: varCorr(terms, 1), ranef: ranefTables(terms, bs, null), nbSize: null, dispersion: 1,
+      deviance: ev.deviance, varcorr: varCorr(terms, 1), ranef: ranefTables(terms, bs, cv.cv), nbSize: null, dispersion: 1,
       singular: isSingular(terms, theta), converged, warnings,
       fitted: Float64Array.from(this.eta, (e) => this.family.link.linkinv(e)), eta: Float64Array.from(this.eta), evaluations: this.evaluations,
-      solver: this.solverInfo(seLL), information: this.mode, diverging: [], logLikMCSE: seLL,
+      solver: this.solverInfo(seLL, cv), information: this.mode, diverging: [], logLikMCSE: seLL,
     };
   }
 }

@@ -46,6 +46,8 @@ export interface SolverInfo {
   readonly flops: number;
   /** the iterative route taken by `--solver auto`: why the direct one was left */
   readonly reason?: string;
+  /** the iterative route: the conditional SDs' stochastic estimate (probes, largest and median relative SE over levels) */
+  readonly condsd?: { readonly probes: number; readonly maxRelSE: number; readonly medianRelSE: number };
 }
 
 /**
