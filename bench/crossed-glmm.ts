@@ -5,9 +5,10 @@
 // more often (index = items · U^1.5). Fitted through the CLI: the iterative route, and the exact
 // one beside it where asked (the error columns compare the two).
 //   node dist/bench/crossed-glmm.js [--only ID] [--direct]
+//   node dist/bench/crossed-glmm.js --seeds 20   (the MC SE's honesty over probe seeds, on 2k × 500)
 import { Rng } from "../src/inference/rng.js";
 import { lpad, pad, runCliJson } from "./cli.js";
-import { simulatedFile } from "./crossed.js";
+import { seedSpread, simulatedFile } from "./crossed.js";
 
 export interface ResponseDesign { id: string; persons: number; items: number; perPerson: number; direct: boolean }
 
@@ -37,9 +38,11 @@ export function simulateResponses(d: ResponseDesign, write: (chunk: string) => v
   return rows;
 }
 
+const SMALL: ResponseDesign = { id: "2k_x_500", persons: 2000, items: 500, perPerson: 40, direct: true };
+
 export async function benchCrossedGLMM(options: { only?: string; direct?: boolean } = {}): Promise<void> {
   const designs: ResponseDesign[] = [
-    { id: "2k_x_500", persons: 2000, items: 500, perPerson: 40, direct: true },
+    SMALL,
     { id: "20k_x_2k", persons: 20_000, items: 2000, perPerson: 40, direct: options.direct ?? false },
   ].filter((d) => !options.only || d.id.includes(options.only));
   console.log("\nBinomial item responses, y ~ x + (1 | person) + (1 | item), Laplace (whole process)");
@@ -67,5 +70,8 @@ export async function benchCrossedGLMM(options: { only?: string; direct?: boolea
 
 if (process.argv[1]?.endsWith("crossed-glmm.js")) {
   const args = process.argv.slice(2);
-  await benchCrossedGLMM({ only: args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined, direct: args.includes("--direct") });
+  if (args.includes("--seeds")) {
+    const file = await simulatedFile(`responses_${SMALL.id}.csv`, (write) => simulateResponses(SMALL, write));
+    seedSpread(`binomial GLMM ${SMALL.id}, y ~ x + (1 | person) + (1 | item), Laplace`, ["fit", "--data", file, "--formula", "y ~ x + (1 | person) + (1 | item)", "--family", "binomial", "--format", "json"], Number(args[args.indexOf("--seeds") + 1]) || 20);
+  } else await benchCrossedGLMM({ only: args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined, direct: args.includes("--direct") });
 }

@@ -5,6 +5,7 @@
 // ∝ rank^−0.9. Fitted through the real CLI (ML): the iterative route where the Cholesky factor
 // would not fit (20,000 × 20,000), and both routes side by side where the exact one runs.
 //   node dist/bench/crossed.js [--only ID] [--big]    (--big adds 200,000 × 20,000, 20 M rows)
+//   node dist/bench/crossed.js --seeds 20             (is the reported MC SE honest? see seedSpread)
 import { createWriteStream, existsSync, mkdirSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,6 +75,39 @@ export async function simulatedFile(name: string, simulate: (write: (chunk: stri
   return file;
 }
 
+/**
+ * Is the reported Monte Carlo SE of logLik honest? Refits one design with `seeds` probe seeds
+ * (--solver-seed 1..seeds) and the exact route once, and prints the SD of logLik over the seeds, the
+ * mean reported SE, their ratio, and the mean and largest error against the exact logLik.
+ */
+export function seedSpread(label: string, base: readonly string[], seeds: number): void {
+  const ex = runCliJson([...base, "--solver", "direct"], 1 << 30);
+  if (!ex.ok) { console.log(`${label}: the direct route failed: ${ex.err}`); return; }
+  const ll: number[] = [], se: number[] = [], secs: number[] = [], probes: number[] = [];
+  for (let s = 1; s <= seeds; s++) {
+    const g = runCliJson([...base, "--solver", "iterative", "--solver-seed", String(s)], 1 << 30);
+    if (!g.ok) { console.log(`${label} seed ${s}: ERROR ${g.err}`); continue; }
+    ll.push(g.json.logLik);
+    se.push(g.json.logLikMCSE);
+    secs.push(g.seconds);
+    probes.push(g.json.solver.probes);
+  }
+  const k = ll.length;
+  if (k < 2) return;
+  const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+  const m = mean(ll);
+  const sd = Math.sqrt(ll.reduce((a, v) => a + (v - m) ** 2, 0) / (k - 1));
+  const mse = Math.sqrt(mean(se.map((v) => v * v)));
+  const err = ll.map((v) => v - ex.json.logLik);
+  // the mean error's own SE (sd/√k): a bias is visible only beyond it
+  console.log(`${label}: ${k} seeds, probes ${Math.min(...probes)}–${Math.max(...probes)}, ${mean(secs).toFixed(1)} s per fit (direct ${ex.seconds.toFixed(1)} s)`);
+  console.log(`  exact logLik ${ex.json.logLik.toFixed(4)}; SD over seeds ${sd.toFixed(5)}; reported MC SE (rms) ${mse.toFixed(5)}; ratio SD/SE ${(sd / mse).toFixed(2)}`);
+  console.log(`  error vs exact: mean ${mean(err).toFixed(5)} (± ${(sd / Math.sqrt(k)).toFixed(5)}), largest |error| ${Math.max(...err.map(Math.abs)).toFixed(5)}, RMS ${Math.sqrt(mean(err.map((v) => v * v))).toFixed(5)}`);
+}
+
+/** the moderate design of the seed study (the exact route runs in seconds) */
+export const SEED_DESIGN: CrossedDesign = { id: "2k_x_2k", users: 2000, items: 2000, perUser: 30 };
+
 export async function benchCrossed(options: { only?: string; big?: boolean } = {}): Promise<void> {
   const designs: CrossedDesign[] = [
     { id: "5k_x_5k", users: 5000, items: 5000, perUser: 40 },
@@ -107,6 +141,9 @@ export async function benchCrossed(options: { only?: string; big?: boolean } = {
 
 if (process.argv[1]?.endsWith("crossed.js")) {
   const args = process.argv.slice(2);
-  await benchCrossed({ only: args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined, big: args.includes("--big") });
+  if (args.includes("--seeds")) {
+    const file = await crossedFile(SEED_DESIGN);
+    seedSpread(`LMM ${SEED_DESIGN.id}, y ~ x + (1 | user) + (1 | item), ML`, ["fit", "--data", file, "--formula", "y ~ x + (1 | user) + (1 | item)", "--ml", "--ddf", "none", "--format", "json"], Number(args[args.indexOf("--seeds") + 1]) || 20);
+  } else await benchCrossed({ only: args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined, big: args.includes("--big") });
 }
 

@@ -2,6 +2,7 @@
 // link) or the GLMM engine — lme4's lmer/glmer split behind one call.
 import type { Frame } from "./data/frame.js";
 import { TooLargeError, UserError } from "./errors.js";
+import { ITERATIVE_FLOPS, iterativeReason } from "./lmm/system.js";
 import { buildModel } from "./formula/index.js";
 import type { ModelStructure } from "./formula/types.js";
 import { fitLMM, type FittedLMM, type ProgressInfo } from "./lmm/lmm.js";
@@ -128,7 +129,7 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     ? fitGLM(ms, { family, link: options.link, weights })
     : isLMM
       ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights, solver: options.solver, seed: options.solverSeed })
-      : fitGLMMRoute(ms, options, extended || ordinal !== null, () => fitGLMM(ms, { family: glmmFamily, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information, zi, disp, hurdle, vcov: options.vcov }), weights);
+      : fitGLMMRoute(ms, options, extended || ordinal !== null, (flopBudget) => fitGLMM(ms, { family: glmmFamily, link: options.link, nAGQ: options.nAGQ ?? 1, weights, onProgress: options.onProgress, information: options.information, zi, disp, hurdle, vcov: options.vcov, flopBudget }), weights);
   // a variance the data cannot identify comes back at its start value "converged": say so (the
   // fit's own warnings, so that every command that reports the fit reports it)
   // (the iterative route: refits on the Cholesky route would not fit either)
@@ -198,19 +199,22 @@ function sideDesign(data: Frame, text: string, ms: ModelStructure, refLevels: Re
  * The GLMM's route: the direct one, or the iterative one (glmm/iterative.ts) on request or when the
  * direct one is too large and the model is a binomial/Poisson Laplace fit with crossed intercepts.
  */
-function fitGLMMRoute(ms: ModelStructure, options: FitOptions, extended: boolean, direct: () => FittedGLMM, weights: Float64Array | undefined): FittedGLMM {
+function fitGLMMRoute(ms: ModelStructure, options: FitOptions, extended: boolean, direct: (flopBudget: number) => FittedGLMM, weights: Float64Array | undefined): FittedGLMM {
   const family = options.family ?? "gaussian";
-  const iterative = () => {
+  const iterative = (reason?: string) => {
     if (extended || (family !== "binomial" && family !== "poisson"))
       throw new UserError(`the iterative solver serves gaussian, binomial and poisson models (without --zi, --disp or hurdle parts) so far, not this ${family} model; fit it with the direct solver`);
     if ((options.nAGQ ?? 1) !== 1) throw new UserError("the iterative solver fits the Laplace approximation only: use --nagq 1");
-    return fitGLMMIterative(ms, { family, link: options.link, weights, seed: options.solverSeed, onProgress: options.onProgress, information: options.information });
+    return fitGLMMIterative(ms, { family, link: options.link, weights, seed: options.solverSeed, onProgress: options.onProgress, information: options.information, reason });
   };
   if (options.solver === "iterative") return iterative();
+  // auto: a factor too large or too slow sends a model the iterative route serves there
+  // (nAGQ > 1: only a factor too large to build goes on, to the iterative route's one-line refusal)
+  const eligible = options.solver !== "direct" && !extended && (family === "binomial" || family === "poisson") && CrossedSchur.eligible(sortTerms(ms.reTerms));
   try {
-    return direct();
+    return direct(eligible && (options.nAGQ ?? 1) === 1 ? ITERATIVE_FLOPS : Infinity);
   } catch (e) {
-    if (options.solver !== "direct" && e instanceof TooLargeError && !extended && (family === "binomial" || family === "poisson") && CrossedSchur.eligible(sortTerms(ms.reTerms))) return iterative();
+    if (eligible && e instanceof TooLargeError) return iterative(iterativeReason(e));
     throw e;
   }
 }

@@ -41,6 +41,8 @@ export interface GLMMOptions {
    */
   readonly vcov?: "lme4" | "laplace";
   readonly maxfun?: number;
+  /** refuse (OverBudgetError) a direct factor costing more flops per evaluation (`--solver auto`'s rule) */
+  readonly flopBudget?: number;
   /** called after every objective evaluation (progress display, cancellation by throwing) */
   readonly onProgress?: (info: ProgressInfo) => void;
   /**
@@ -215,7 +217,7 @@ export class GeneralizedLinearMixedModel {
     const { y, prior, warnings } = glmmResponse(ms, fam, options.weights);
     this.inputWarnings.push(...warnings);
     // dense known covariances in precision form: no q³ product per PIRLS step
-    const { terms, system } = termsAndSystem(ms.reTerms, ms.n, ms.p, { densePrecision: true });
+    const { terms, system } = termsAndSystem(ms.reTerms, ms.n, ms.p, { densePrecision: true }, undefined, options.flopBudget);
     this.terms = terms;
     this.ziTerms = spec?.zi?.reTerms?.length ? ziSysTerms(spec.zi.reTerms, this.terms) : [];
     // the prebuilt system has the conditional terms only: with zi terms the state builds its own

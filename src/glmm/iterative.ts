@@ -12,10 +12,11 @@ import { type Family, makeFamily } from "../families/family.js";
 import { type VectorKernels, vectorKernels } from "../families/kernels.js";
 import { pnormUpper } from "../families/special.js";
 import type { ModelStructure } from "../formula/types.js";
-import { cholInverse } from "../linalg/dense.js";
+import { cholInverse, cholLower } from "../linalg/dense.js";
+import { hessianFD } from "./hessian.js";
 import { ranefTables } from "../lmm/condvar.js";
 import { CrossedSchur } from "../lmm/crossed.js";
-import { type Deflation, deflation, jointSolve, lambdaRhs, MAX_PROBES, ProbeSet, probesFor, slqLogdet, solveOmega } from "../lmm/crossed-krylov.js";
+import { CONDVAR_PROBES, type Deflation, deflation, type IterativeCondVar, iterativeCondVar, jointSolve, lambdaRhs, MAX_PROBES, ProbeSet, probesFor, slqLogdet, solveOmega } from "../lmm/crossed-krylov.js";
 import { isSingular, type ProgressInfo, varCorr } from "../lmm/lmm.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart } from "../lmm/reterms.js";
 import type { SolverInfo } from "../lmm/system.js";
@@ -37,6 +38,8 @@ export interface IterativeGLMMOptions {
   /** curvature of the Laplace determinant for non-canonical links (default "observed", as the direct route) */
   readonly information?: "expected" | "observed";
   readonly onProgress?: (info: ProgressInfo) => void;
+  /** why `--solver auto` chose this route (the JSON's solver.reason) */
+  readonly reason?: string;
 }
 
 /** The Laplace deviance at one point and its Monte Carlo parts. */
@@ -308,11 +311,24 @@ export class IterativeGLMM {
     const toX = (t: Float64Array) => Float64Array.from(t, (v, k) => x2[k] + scale[k] * v);
     const loT = Float64Array.from(x2, (v, k) => (k < nth ? (lower[k] - v) / scale[k] : -Infinity));
     let xs = x2, converged = r1.converged, ev: LaplaceValue | null = null;
+    const f2 = (t: Float64Array) => this.objective2(toX(t), nth);
+    let ts: Float64Array = new Float64Array(nth + p);
     for (let round = 0; ; round++) {
-      const r2 = bobyqa((t) => this.objective2(toX(t), nth), Float64Array.from(xs, (v, k) => (v - x2[k]) / scale[k]), { lower: loT, rhobeg: round === 0 ? 0.2 : 0.02, rhoend: 1e-4, maxfun });
-      converged = r1.converged && r2.converged;
-      if (!r2.converged) warnings.push(`the optimizer did not converge (${r2.message})`);
-      xs = toX(Float64Array.from(r2.x));
+      // Newton on finite differences of the (smooth, fixed-probe) deviance: stage 1 lands close,
+      // so two or three steps of 1 + 2k + k(k−1) evaluations replace BOBYQA's crawl; BOBYQA when
+      // Newton cannot be used (a variance at its bound, an indefinite Hessian)
+      const nw = this.newton2(f2, ts, loT);
+      if (nw) {
+        ts = nw.t;
+        converged = r1.converged && nw.converged;
+        if (!nw.converged) warnings.push("Newton's method did not converge in stage 2");
+      } else {
+        const r2 = bobyqa(f2, ts, { lower: loT, rhobeg: round === 0 ? 0.2 : 0.02, rhoend: 1e-4, maxfun });
+        converged = r1.converged && r2.converged;
+        if (!r2.converged) warnings.push(`the optimizer did not converge (${r2.message})`);
+        ts = Float64Array.from(r2.x);
+      }
+      xs = toX(ts);
       ev = this.value2(xs, nth);
       if (!ev) throw new UserError("the iterative GLMM fit ended at an inadmissible point; fit this model with the direct solver");
       // at the optimum the spread may exceed the pilot's: more probes, and refine once
@@ -323,6 +339,38 @@ export class IterativeGLMM {
     if (seLL > target) warnings.push(`the Monte Carlo standard error of logLik is ${seLL.toPrecision(2)} with ${this.probes} probe vectors (target ${target})`);
     if (!this.lastPirlsConverged) warnings.push("PIRLS did not converge to the conditional modes at the estimates: the Laplace likelihood is approximate");
     return this.summarize(xs, nth, ev, converged, warnings);
+  }
+
+  /**
+   * Newton's method on f (stage 2's scaled coordinates, unit steps ≈ one SE) from t0, with central
+   * differences (step 1e-3) and step-halving; null when it cannot be used: a coordinate within two
+   * steps of its lower bound, an indefinite Hessian, or no decrease along the first step.
+   */
+  private newton2(f: (t: Float64Array) => number, t0: Float64Array, lower: Float64Array): { t: Float64Array; converged: boolean } | null {
+    const k = t0.length, hstep = 1e-3;
+    let t = Float64Array.from(t0);
+    for (let it = 0; it < 6; it++) {
+      if (t.some((v, i) => v - 2 * hstep < lower[i])) return null;
+      const h = hessianFD(f, t, undefined, hstep, new Float64Array(k).fill(hstep));
+      const f0 = f(t);
+      const L = Float64Array.from(h.hessian);
+      if (!h.gradient.every(Number.isFinite) || cholLower(L, k) >= 0) return it > 0 ? { t, converged: false } : null;
+      // d = −H⁻¹g by the factor
+      const d = Float64Array.from(h.gradient, (v) => -v);
+      for (let i = 0; i < k; i++) { for (let j = 0; j < i; j++) d[i] -= L[i + j * k] * d[j]; d[i] /= L[i + i * k]; }
+      for (let i = k - 1; i >= 0; i--) { for (let j = i + 1; j < k; j++) d[i] -= L[j + i * k] * d[j]; d[i] /= L[i + i * k]; }
+      let dec = 0;
+      for (let i = 0; i < k; i++) dec -= h.gradient[i] * d[i];
+      // the deviance's decrement below 1e-6: converged (far below the Monte Carlo error)
+      if (dec < 1e-6) return { t, converged: true };
+      let accepted = false;
+      for (let a = 1; a >= 1 / 64; a /= 2) {
+        const tn = Float64Array.from(t, (v, i) => Math.max(lower[i], v + a * d[i]));
+        if (f(tn) < f0) { t = tn; accepted = true; break; }
+      }
+      if (!accepted) return dec < 1e-3 ? { t, converged: true } : it > 0 ? { t, converged: false } : null;
+    }
+    return { t, converged: false };
   }
 
   /**
@@ -344,11 +392,12 @@ export class IterativeGLMM {
   }
 
   /** the route's description for `describe` and the JSON */
-  private solverInfo(seLL: number): SolverInfo {
+  private solverInfo(seLL: number, cv: IterativeCondVar): SolverInfo {
     return {
       route: "iterative", restSize: this.op.qR + this.p + 1, factorEntries: 0, flops: 0,
       method: `iterative (PCG + SLQ, ${this.probes} probes, MC SE of logLik ${seLL.toPrecision(2)}; vcov(β) from the PIRLS system)`,
-      probes: this.probes, logLikMCSE: seLL,
+      probes: this.probes, logLikMCSE: seLL, ...(this.options.reason ? { reason: this.options.reason } : {}),
+      condsd: { probes: cv.probes, maxRelSE: cv.maxRelSE, medianRelSE: cv.medianRelSE },
     };
   }
 
@@ -370,16 +419,18 @@ export class IterativeGLMM {
       const o = this.roff[t], nl = terms[t].nl;
       bs.push(Float64Array.from(this.uR.subarray(o, o + nl), (v, j) => v * op.lamR[o + j]));
     }
+    // conditional variances at the Laplace weights (this.defl is theirs), as lme4's condVar
+    const cv = iterativeCondVar(op, this.defl!, this.probeSet.block(CONDVAR_PROBES), CONDVAR_PROBES, 1);
     const logLik = -ev.deviance / 2;
     const npar = xs.length;
     const seLL = ev.se / 2;
     return {
       kind: "glmm", family: this.family.name, link: this.family.link.name, method: "Laplace", nAGQ: 1, nobs: n,
       xnames: ms.xnames, beta, vcov, fixef, theta, terms, logLik, df: npar, AIC: -2 * logLik + 2 * npar, BIC: -2 * logLik + Math.log(n) * npar,
-      deviance: ev.deviance, varcorr: varCorr(terms, 1), ranef: ranefTables(terms, bs, null), nbSize: null, dispersion: 1,
+      deviance: ev.deviance, varcorr: varCorr(terms, 1), ranef: ranefTables(terms, bs, cv.cv), nbSize: null, dispersion: 1,
       singular: isSingular(terms, theta), converged, warnings,
       fitted: Float64Array.from(this.eta, (e) => this.family.link.linkinv(e)), eta: Float64Array.from(this.eta), evaluations: this.evaluations,
-      solver: this.solverInfo(seLL), information: this.mode, diverging: [], logLikMCSE: seLL,
+      solver: this.solverInfo(seLL, cv), information: this.mode, diverging: [], logLikMCSE: seLL,
     };
   }
 }

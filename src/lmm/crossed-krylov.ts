@@ -15,6 +15,8 @@ const LANCZOS_STEPS = 12;
 const RITZ_STEPS = 25;
 /** the most probe vectors the route takes (a bound on the cost of the log-determinant) */
 export const MAX_PROBES = 256;
+/** probe vectors of the conditional variances' diagonal estimate */
+export const CONDVAR_PROBES = 32;
 
 /** Ritz pairs of Ŝ that deflate the CG preconditioner and serve as control variates. */
 export interface Deflation {
@@ -215,4 +217,95 @@ export class ProbeSet {
     for (let c = 0; c < k; c++) for (let j = 0; j < qR; j++) Z[j * k + c] = this.cache[c * qR + j];
     return Z;
   }
+}
+
+/** Conditional variances on the iterative route, with the relative Monte Carlo SE of the SDs. */
+export interface IterativeCondVar {
+  /** per system term, per level: σ² λ² [Ω⁻¹]_jj (ranefTables' layout for scalar terms) */
+  readonly cv: Float64Array[];
+  /** over levels: the largest and the median relative SE of the conditional SD */
+  readonly maxRelSE: number;
+  readonly medianRelSE: number;
+  readonly probes: number;
+  /** per level (term 0's, then the rest's): the relative SE of the conditional SD */
+  readonly relSE: Float64Array;
+}
+
+/**
+ * diag(Ω⁻¹) scaled to conditional variances σ²λ²[Ω⁻¹]_jj (lme4's condVar, β taken as known), with
+ * Ŝ⁻¹ = I + V(Λ⁻¹ − I)Vᵀ + E: the first two parts exactly, the small remainder E (Ŝ's bulk clusters
+ * at 1) by Hutchinson's diagonal estimator over the probes Z (qR × kp): diag E ≈ mean z ⊙ Ez. Term
+ * 0's [Ω⁻¹]_ll = 1/Ω_ll + (1/Ω_ll²) b̃ₗᵀ Ŝ⁻¹ b̃ₗ, b̃ₗ = D^{-1/2} (row l of Ω_0R): the same split,
+ * with (b̃ₗᵀz)(b̃ₗᵀEz) for the remainder. The SEs come from the per-probe spread.
+ */
+export function iterativeCondVar(op: CrossedSchur, defl: Deflation, Z: Float64Array, kp: number, sigma2: number): IterativeCondVar {
+  const { q0, qR, D, om0, lam0, lamR, grpPtr, ridx, wt, R } = op;
+  const { V, nd } = defl;
+  const rs = Float64Array.from(D, (d) => 1 / Math.sqrt(d));
+  // E z = Ŝ⁻¹z − z − V(Λ⁻¹ − I)Vᵀz
+  const cg = blockCG(op.applyHat, Z, qR, kp, { tol: 1e-8, maxit: 2000, precond: defl.precond });
+  const Ez = cg.x;
+  for (let i = 0; i < Ez.length; i++) Ez[i] -= Z[i];
+  const Vz = new Float64Array(nd * kp);
+  for (let a = 0; a < nd; a++) for (let j = 0; j < qR; j++) for (let c = 0; c < kp; c++) Vz[a * kp + c] += V[a * qR + j] * Z[j * kp + c];
+  for (let a = 0; a < nd; a++) {
+    const f = 1 / defl.lam[a] - 1;
+    for (let j = 0; j < qR; j++) for (let c = 0; c < kp; c++) Ez[j * kp + c] -= f * V[a * qR + j] * Vz[a * kp + c];
+  }
+  // term 0's b̃ₗᵀ·: Ω_0R D^{-1/2} applied to z, Ez and the Ritz vectors
+  const scaled = (X: Float64Array, k: number) => {
+    const Y = new Float64Array(qR * k), out = new Float64Array(q0 * k);
+    for (let j = 0; j < qR; j++) for (let c = 0; c < k; c++) Y[j * k + c] = X[j * k + c] * rs[j];
+    op.omega0R(Y, out, k);
+    return out;
+  };
+  const Bz = scaled(Z, kp), BEz = scaled(Ez, kp);
+  const Vi = new Float64Array(qR * nd);
+  for (let a = 0; a < nd; a++) for (let j = 0; j < qR; j++) Vi[j * nd + a] = V[a * qR + j];
+  const BV = scaled(Vi, nd);
+  // exact parts: diag of I + V(Λ⁻¹ − I)Vᵀ, and b̃ₗᵀ(I + V(Λ⁻¹ − I)Vᵀ)b̃ₗ
+  const exR = new Float64Array(qR).fill(1), ex0 = new Float64Array(q0);
+  for (let a = 0; a < nd; a++) {
+    const f = 1 / defl.lam[a] - 1;
+    for (let j = 0; j < qR; j++) exR[j] += f * V[a * qR + j] ** 2;
+    for (let l = 0; l < q0; l++) ex0[l] += f * BV[l * nd + a] ** 2;
+  }
+  // ‖b̃ₗ‖² = Σ_j (λ₀λ_j Σ_{rows of l at j} w)² / D_j (a pair may repeat)
+  const acc = new Float64Array(qR), touched: number[] = [];
+  for (let l = 0; l < q0; l++) {
+    for (let s = grpPtr[l]; s < grpPtr[l + 1]; s++)
+      for (let t = 0; t < R; t++) {
+        const j = ridx[s * R + t];
+        if (acc[j] === 0) touched.push(j);
+        acc[j] += wt[s];
+      }
+    let sum = 0;
+    for (const j of touched) { sum += (lam0 * lamR[j] * acc[j]) ** 2 / D[j]; acc[j] = 0; }
+    touched.length = 0;
+    ex0[l] += sum;
+  }
+  // per entry: the Hutchinson mean and its SE, then σ²λ² × (the entry of Ω⁻¹), SE of the SD = SE(var)/(2 var)
+  const rel: number[] = [];
+  const entry = (exact: number, prod: (c: number) => number, finish: (v: number) => number): number => {
+    let m = 0, ss = 0;
+    for (let c = 0; c < kp; c++) m += prod(c);
+    m /= kp;
+    for (let c = 0; c < kp; c++) ss += (prod(c) - m) ** 2;
+    const se = Math.sqrt(ss / Math.max(1, kp - 1) / kp);
+    const v = finish(exact + m), dv = Math.abs(finish(exact + m + se) - v);
+    rel.push(v > 0 ? dv / (2 * v) : 0);
+    return v;
+  };
+  const c0 = Float64Array.from({ length: q0 }, (_, l) => entry(ex0[l], (c) => Bz[l * kp + c] * BEz[l * kp + c], (x) => sigma2 * lam0 * lam0 * (1 / om0[l] + x / (om0[l] * om0[l]))));
+  const cR = Float64Array.from({ length: qR }, (_, j) => entry(exR[j], (c) => Z[j * kp + c] * Ez[j * kp + c], (x) => (sigma2 * lamR[j] * lamR[j] * x) / D[j]));
+  const cv: Float64Array[] = [c0];
+  let off = 0;
+  for (let t = 1; t < op.terms.length; t++) {
+    const nl = op.terms[t].nl;
+    cv.push(cR.slice(off, off + nl));
+    off += nl;
+  }
+  const relSE = Float64Array.from(rel);
+  rel.sort((a, b) => a - b);
+  return { cv, maxRelSE: rel[rel.length - 1] ?? 0, medianRelSE: rel[Math.floor(rel.length / 2)] ?? 0, probes: kp, relSE };
 }

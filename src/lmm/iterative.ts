@@ -21,7 +21,7 @@ import { cholInverse } from "../linalg/dense.js";
 import { bobyqa } from "../optim/index.js";
 import { ranefTables } from "./condvar.js";
 import { CrossedSchur } from "./crossed.js";
-import { deflation, jointSolve, MAX_PROBES, ProbeSet, probesFor, slqLogdet, solveOmega } from "./crossed-krylov.js";
+import { CONDVAR_PROBES, deflation, type IterativeCondVar, iterativeCondVar, jointSolve, MAX_PROBES, ProbeSet, probesFor, slqLogdet } from "./crossed-krylov.js";
 import type { FittedLMM, ProgressInfo } from "./lmm.js";
 import { checkedResponse, isSingular, varCorr } from "./lmm.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart } from "./reterms.js";
@@ -38,6 +38,10 @@ export interface IterativeOptions {
   readonly targetSE?: number;
   readonly maxfun?: number;
   readonly onProgress?: (info: ProgressInfo) => void;
+  /** why `--solver auto` chose this route (the JSON's solver.reason) */
+  readonly reason?: string;
+  /** conditional variances of the random effects, by a stochastic diagonal estimate (default true) */
+  readonly condVar?: boolean;
 }
 
 /** One evaluation's parts. */
@@ -156,11 +160,12 @@ export class IterativeLMM {
   }
 
   /** the route's description for `describe` and the JSON */
-  solverInfo(seLL: number | null): SolverInfo {
+  solverInfo(seLL: number | null, cv: IterativeCondVar | null = null): SolverInfo {
     return {
       route: "iterative", restSize: this.op.qR + this.p + 1, factorEntries: 0, flops: 0,
       method: `iterative (PCG + SLQ, ${this.probes} probes${seLL === null ? "" : `, MC SE of logLik ${seLL.toPrecision(2)}`})`,
-      probes: this.probes, ...(seLL === null ? {} : { logLikMCSE: seLL }),
+      probes: this.probes, ...(seLL === null ? {} : { logLikMCSE: seLL }), ...(this.options.reason ? { reason: this.options.reason } : {}),
+      ...(cv ? { condsd: { probes: cv.probes, maxRelSE: cv.maxRelSE, medianRelSE: cv.medianRelSE } } : {}),
     };
   }
 
@@ -191,11 +196,13 @@ export class IterativeLMM {
     const logLik = -ev.deviance / 2;
     const df = p + theta.length + 1;
     const seLL = ev.se / 2;
+    // conditional variances by the stochastic diagonal estimator (op is at θ: evaluate(θ) came last)
+    const cv = this.options.condVar === false ? null : iterativeCondVar(op, deflation(op, this.probeSet.start), this.probeSet.block(CONDVAR_PROBES), CONDVAR_PROBES, sigma2);
     return {
       kind: "lmm", reml: this.reml, nobs: n, p, xnames: ms.xnames, beta: ev.beta, vcov, sigma, theta, terms,
       objective: ev.deviance, logLik, df, AIC: -2 * logLik + 2 * df, BIC: -2 * logLik + Math.log(n) * df,
-      varcorr: varCorr(terms, sigma2), ranef: ranefTables(terms, bs, null), fitted, residuals,
-      singular: isSingular(terms, theta), converged, evaluations: nfev, warnings, solver: this.solverInfo(seLL), logLikMCSE: seLL,
+      varcorr: varCorr(terms, sigma2), ranef: ranefTables(terms, bs, cv?.cv ?? null), fitted, residuals,
+      singular: isSingular(terms, theta), converged, evaluations: nfev, warnings, solver: this.solverInfo(seLL, cv), logLikMCSE: seLL,
     };
   }
 }

@@ -8,7 +8,7 @@ import { cholInverse } from "../linalg/dense.js";
 import { bobyqa } from "../optim/index.js";
 import { bfgsBounded } from "../optim/bfgs.js";
 import { hasAnalyticGradient, profiledGradient } from "./gradient.js";
-import { type PLSSystem, type SolverInfo, termsAndSystem } from "./system.js";
+import { ITERATIVE_FLOPS, iterativeReason, type PLSSystem, type SolverInfo, termsAndSystem } from "./system.js";
 import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper, relCovariance } from "./reterms.js";
 import { conditionalVariances, ranefTables } from "./condvar.js";
 
@@ -29,9 +29,11 @@ export interface LMMOptions {
   /**
    * "direct" (Cholesky: dense or sparse by cost), "iterative" (PCG + stochastic Lanczos
    * quadrature; crossed random intercepts only), or "auto" (default): direct unless its factor
-   * would be too large and the model suits the iterative route.
+   * would be too large or too slow (ITERATIVE_FLOPS) and the model suits the iterative route.
    */
   readonly solver?: "auto" | "direct" | "iterative";
+  /** "auto": flops per factorization past which the iterative route takes the model (default ITERATIVE_FLOPS) */
+  readonly flopBudget?: number;
   /** iterative route: seed of the probe vectors (default 1) */
   readonly seed?: number;
   /** iterative route: number of probe vectors (default: chosen for an MC SE of logLik below 0.01) */
@@ -122,14 +124,15 @@ export class LinearMixedModel {
   evaluations = 0;
   private readonly onProgress?: (info: ProgressInfo) => void;
 
-  constructor(ms: ModelStructure, options: LMMOptions = {}) {
+  /** `flopBudget`: refuse (OverBudgetError) a factor costing more per evaluation */
+  constructor(ms: ModelStructure, options: LMMOptions = {}, flopBudget = Infinity) {
     this.onProgress = options.onProgress;
     const y = checkedResponse(ms);
     this.y = y;
     this.ms = ms;
     this.reml = options.reml ?? true;
     const n = ms.n;
-    ({ terms: this.terms, system: this.system } = termsAndSystem(ms.reTerms, n, ms.p));
+    ({ terms: this.terms, system: this.system } = termsAndSystem(ms.reTerms, n, ms.p, {}, undefined, flopBudget));
     const w = options.weights ?? null;
     if (w) for (let i = 0; i < n; i++) if (w[i] > 0) this.logWeights += Math.log(w[i]);
     this.system.accumulate(w, ms.X, y);
@@ -380,14 +383,15 @@ export function isSingular(terms: readonly SysTerm[], theta: ArrayLike<number>, 
 /** Fit a linear mixed model (library entry point). */
 export function fitLMM(ms: ModelStructure, options: LMMOptions = {}): FittedLMM {
   const solver = options.solver ?? "auto";
-  const iterative = () => new IterativeLMM(ms, options).fit();
+  const iterative = (reason?: string) => new IterativeLMM(ms, { ...options, reason }).fit();
   if (solver === "iterative") return iterative();
+  // auto: crossed intercepts leave a factor too large or too slow for the iterative route
+  const eligible = solver === "auto" && CrossedSchur.eligible(sortTerms(ms.reTerms));
   let model: LinearMixedModel;
   try {
-    model = new LinearMixedModel(ms, options);
+    model = new LinearMixedModel(ms, options, eligible ? options.flopBudget ?? ITERATIVE_FLOPS : Infinity);
   } catch (e) {
-    // the Cholesky factor would not fit: crossed intercepts go to the iterative route
-    if (solver === "auto" && e instanceof TooLargeError && CrossedSchur.eligible(sortTerms(ms.reTerms))) return iterative();
+    if (eligible && e instanceof TooLargeError) return iterative(iterativeReason(e));
     throw e;
   }
   return model.fit(options);

@@ -44,6 +44,37 @@ export interface SolverInfo {
   readonly factorEntries: number;
   /** flops of one factorization of the rest part */
   readonly flops: number;
+  /** the iterative route taken by `--solver auto`: why the direct one was left */
+  readonly reason?: string;
+  /** the iterative route: the conditional SDs' stochastic estimate (probes, largest and median relative SE over levels) */
+  readonly condsd?: { readonly probes: number; readonly maxRelSE: number; readonly medianRelSE: number };
+}
+
+/**
+ * Flops of one factorization of the rest part beyond which `--solver auto` takes the iterative
+ * route, for models it serves (crossed random intercepts). Measured on a 2-core machine under load
+ * (whole CLI fits, direct/iterative wall time): GLMM 2,000 × 500 at 0.04 GFlop 0.36 (the direct
+ * route faster); LMM 1,000 × 1,000 and GLMM 5,000 × 1,000 at 0.34 GFlop 1.4 and 1.5; LMM
+ * 2,000 × 2,000 at 2.7 GFlop 8.9, GLMM 20,000 × 2,000 at 2.7 GFlop 2.3; LMM 5,000 × 5,000 at
+ * 42 GFlop 130. The two-factor crossover is near 0.2 GFlop, but InstEval's three factors
+ * (2,972 × 1,128 × 14, 0.13 GFlop sparse) fit in 12 s directly and took over 9 minutes iteratively
+ * (the small third factor): the budget keeps a margin of ~8× above such designs.
+ */
+export const ITERATIVE_FLOPS = 1e9;
+
+/** The direct route over the flop budget of `--solver auto`: the iterative route takes the model. */
+export class OverBudgetError extends TooLargeError {
+  constructor(readonly flops: number, readonly budget: number) {
+    super(`the Cholesky factor would take ${gflop(flops)} per evaluation, over the ${gflop(budget)} budget`);
+    this.name = "OverBudgetError";
+  }
+}
+
+const gflop = (f: number) => `${(f / 1e9).toPrecision(f < 1e10 ? 2 : 3)} GFlop`;
+
+/** Why `--solver auto` left the direct route, from its refusal (for `describe` and the JSON `solver.reason`). */
+export function iterativeReason(e: TooLargeError): string {
+  return e instanceof OverBudgetError ? e.message : "the Cholesky factor would not fit in memory";
 }
 
 /**
@@ -52,15 +83,15 @@ export interface SolverInfo {
  * taken; otherwise they keep the form the dense route uses (Λ = θL_K), so small models fit exactly
  * as before. `route` forces a route as PLSSystem's (tests and benchmarks).
  */
-export function termsAndSystem(reTerms: readonly ReTerm[], n: number, p: number, options: SortOptions = {}, route: SolverRoute = PLSSystem.defaultRoute): { terms: SysTerm[]; system: PLSSystem } {
+export function termsAndSystem(reTerms: readonly ReTerm[], n: number, p: number, options: SortOptions = {}, route: SolverRoute = PLSSystem.defaultRoute, flopBudget = Infinity): { terms: SysTerm[]; system: PLSSystem } {
   options = { treeFirst: PLSSystem.treeFirst, ...options };
   if (route !== "dense" && reTerms.some((t) => t.covariance?.K || t.covariance?.tree)) {
     const terms = sortTerms(reTerms, { ...options, sparseKnown: true });
     if (terms.every((t) => t.kfac === null)) {
       // nothing for the sparse route to change (a tree taken first, a GLMM's K⁻¹ already): as is
-      if (!terms.some((t) => t.kprec !== null || (t.tree !== null && !t.treeFirst))) return { terms, system: new PLSSystem(terms, n, p, route) };
+      if (!terms.some((t) => t.kprec !== null || (t.tree !== null && !t.treeFirst))) return { terms, system: new PLSSystem(terms, n, p, route, null, false, flopBudget) };
       try {
-        const system = new PLSSystem(terms, n, p, route, null, true);
+        const system = new PLSSystem(terms, n, p, route, null, true, flopBudget);
         if (!system.declined) return { terms, system };
       } catch (e) {
         if (!(e instanceof TooLargeError)) throw e;
@@ -68,7 +99,7 @@ export function termsAndSystem(reTerms: readonly ReTerm[], n: number, p: number,
     }
   }
   const terms = sortTerms(reTerms, options);
-  return { terms, system: new PLSSystem(terms, n, p, route) };
+  return { terms, system: new PLSSystem(terms, n, p, route, null, false, flopBudget) };
 }
 
 /** the largest dense part (random effects outside the first term, plus p + 1) glmm will factor */
@@ -148,9 +179,11 @@ export class PLSSystem {
   /**
    * `share`: a system on the same terms (a GLMM's other stage): its sparse analysis of the random-
    * effect part (pattern and order) is reused. `probe`: only the sparse route is wanted; if it is
-   * not taken the system is `declined` (no dense part is allocated).
+   * not taken the system is `declined` (no dense part is allocated). `flopBudget`: an
+   * OverBudgetError, before any numeric work, when the route taken would cost more per
+   * factorization (`--solver auto` then goes iterative).
    */
-  constructor(terms: readonly SysTerm[], n: number, p: number, route: SolverRoute = PLSSystem.defaultRoute, share: PLSSystem | null = null, probe = false) {
+  constructor(terms: readonly SysTerm[], n: number, p: number, route: SolverRoute = PLSSystem.defaultRoute, share: PLSSystem | null = null, probe = false, flopBudget = Infinity) {
     this.terms = terms;
     this.n = n;
     this.p = p;
@@ -308,7 +341,12 @@ export class PLSSystem {
     // when the outer products alone would not fit (20,000 × 20,000 ratings: GBs for the pattern)
     if (eligible && route !== "dense" && m > MAX_DENSE) checkOuterPairs(outerPairs(rowPtr, nl0));
     const sparse = eligible && route !== "dense" && (route === "sparse" || m >= 200)
-      ? SparseRest.build(rest, this.roff, n, p, rowPtr, rowIdx, nl0, (sym) => route === "sparse" || m > MAX_DENSE || sym.flops <= 0.3 * (m * m * m) / 3, share?.sparse?.shared ?? null)
+      ? SparseRest.build(rest, this.roff, n, p, rowPtr, rowIdx, nl0, (sym) => {
+        const take = route === "sparse" || m > MAX_DENSE || sym.flops <= 0.3 * (m * m * m) / 3;
+        const flops = take ? sym.flops : (m * m * m) / 3;
+        if (flops > flopBudget) throw new OverBudgetError(flops, flopBudget);
+        return take;
+      }, share?.sparse?.shared ?? null)
       : null;
     this.sparse = sparse;
     // a probe for the sparse route that did not take it: no dense part (the caller builds another)
@@ -320,6 +358,7 @@ export class PLSSystem {
       throw new TooLargeError(`the model is too large for glmm's dense part: ${what} besides the first term${first ? ` (${first.term.group}, sparse)` : ""} make a ${this.m.toLocaleString("en")}² matrix (${((2 * 8 * this.m * this.m) / 2 ** 30).toFixed(1)} GiB, and a q³ factorization per evaluation); glmm takes up to ${MAX_DENSE.toLocaleString("en")} — terms with a known covariance in factor form (an ill-conditioned matrix) stay in the dense part`);
     }
 
+    if (this.sparse === null && !this.declined && (m * m * m) / 3 > flopBudget) throw new OverBudgetError((m * m * m) / 3, flopBudget);
     this.ARR = new Float64Array(sparse || this.declined ? 0 : this.m * this.m);
     this.LRR = new Float64Array(sparse || this.declined ? 0 : this.m * this.m);
   }

@@ -48,7 +48,7 @@ export function fitSummary(inp: SummaryInput): string {
     out.push(formatTable(rows, { header: true, align: "right" }));
   }
   // the iterative route's log-determinant is a Monte Carlo estimate: say how precise
-  if (j.solver?.method) out.push(`Solver: ${j.solver.method}${j.logLikMCSE !== undefined ? `; logLik ± ${fixed(j.logLikMCSE, 4)} (Monte Carlo SE)` : ""}`);
+  if (j.solver?.method) out.push(`Solver: ${j.solver.method}${j.logLikMCSE !== undefined ? `; logLik ± ${fixed(j.logLikMCSE, 4)} (Monte Carlo SE)` : ""}${j.solver.reason ? `; --solver auto: ${j.solver.reason}` : ""}`);
   if (j.nb_size !== null && !isLMM) out.push(`Negative binomial size (nb_size): ${fmt(j.nb_size, 4)}`);
   if (j.family === "nbinom1" && !j.disp?.some((d) => d.term !== "(Intercept)")) out.push(`Dispersion parameter for nbinom1 family (phi): ${fmt(j.sigma, 4)}`);
   if (j.zi_boundary) out.push(`Zero-inflation at its boundary for ${j.zi_boundary.rows} rows: LRT against no zero-inflation chi-square = ${fixed(j.zi_boundary.statistic, 3)}, df = ${j.zi_boundary.df}, p = ${formatP(j.zi_boundary.p)}`);

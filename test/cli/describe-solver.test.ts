@@ -42,3 +42,22 @@ test("describe: a crossed design whose factor would not fit goes iterative; on t
   assert.equal(auto.status, 0, auto.stderr);
   assert.match(auto.stdout, /^solver: iterative \(PCG \+ SLQ; .*\), on the [\d,]+ rows outside the largest term/m);
 });
+
+test("describe: a crossed design under the memory limit but over the flop budget goes iterative on auto, and says why", () => {
+  const dir = mkdtempSync(join(tmpdir(), "glmm-describe-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const r = new Rng(7);
+  const lines = ["y,a,b"];
+  // 4,000 × 2,000 crossed at random, 10 rows per a: the dense factor of the 2,000 b effects, 2.7 GFlop
+  for (let i = 0; i < 40_000; i++) lines.push(`${r.normal().toFixed(3)},a${i % 4000},b${Math.floor(r.random() * 2000)}`);
+  const file = join(dir, "budget.csv");
+  writeFileSync(file, lines.join("\n") + "\n");
+  const args = ["describe", "--data", file, "--formula", "y ~ 1 + (1 | a) + (1 | b)", "--format", "json"];
+  const auto = glmm(...args);
+  assert.equal(auto.status, 0, auto.stderr);
+  const d = JSON.parse(auto.stdout);
+  assert.equal(d.solver.route, "iterative");
+  assert.match(d.solver.reason, /^the Cholesky factor would take 2\.7 GFlop per evaluation, over the 1\.0 GFlop budget$/);
+  const text = glmm(...args.slice(0, -2));
+  assert.match(text.stdout, /^solver: iterative \(PCG \+ SLQ; .*\); --solver auto: the Cholesky factor would take 2\.7 GFlop per evaluation, over the 1\.0 GFlop budget$/m);
+});

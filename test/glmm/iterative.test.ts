@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parseDelimited } from "../../src/data/csv.js";
 import { buildModel } from "../../src/formula/index.js";
 import { fitGLMM } from "../../src/glmm/glmm.js";
+import { condsdWithin } from "../lmm/condsd-check.js";
 import { fitGLMMIterative } from "../../src/glmm/iterative.js";
 import { Rng } from "../../src/inference/rng.js";
 
@@ -96,4 +97,5 @@ test("Poisson crossed GLMM: the iterative route matches the exact one (in-proces
   assert.ok(it.logLikMCSE! > 0 && Math.abs(it.logLik - ex.logLik) < Math.max(0.01, 3 * it.logLikMCSE!), `${it.logLik} vs ${ex.logLik}`);
   it.theta.forEach((t, k) => assert.ok(Math.abs((t / ex.theta[k]) ** 2 - 1) < 0.005, `θ${k}: ${t} vs ${ex.theta[k]}`));
   it.fixef.forEach((f, j) => assert.ok(Math.abs(f.estimate - ex.fixef[j].estimate) < 0.01 * ex.fixef[j].se, `β${j}: ${f.estimate} vs ${ex.fixef[j].estimate}`));
+  condsdWithin(it, ex);
 });

@@ -14,6 +14,7 @@ import { Rng } from "../../src/inference/rng.js";
 import { IterativeLMM } from "../../src/lmm/iterative.js";
 import { LinearMixedModel, fitLMM } from "../../src/lmm/lmm.js";
 import { tridiagEigen } from "../../src/linalg/iterative/tridiag.js";
+import { condsdWithin } from "./condsd-check.js";
 
 /** users × items, each user rating ~10 of 300 items (popular ones more often); y = 3 + 0.3x + u + v + ε */
 function crossedCsv(users = 300, items = 300, seed = 11): string {
@@ -49,7 +50,7 @@ test("tridiagEigen: eigenvalues and first components of a small tridiagonal matr
   });
 });
 
-const exact = fitLMM(ms, { reml: false, solver: "direct", condVar: false });
+const exact = fitLMM(ms, { reml: false, solver: "direct" });
 
 test("iterative ML fit matches the Cholesky route within its Monte Carlo error", () => {
   const it = fitLMM(ms, { reml: false, solver: "iterative" });
@@ -73,7 +74,9 @@ test("iterative ML fit matches the Cholesky route within its Monte Carlo error",
     for (let l = 0; l < a.length; l++) d = Math.max(d, Math.abs(a[l] - b[l]));
     assert.ok(d < 2e-3, `ranef ${t}: max |Δ| ${d}`);
   }
+  condsdWithin(it, exact);
 });
+
 
 test("iterative REML criterion at fixed θ: exact parts agree, the estimate is deterministic per seed, and its SE is honest", () => {
   const theta = [0.55, 0.75];
@@ -120,8 +123,31 @@ test("glmm fit --solver iterative through bin/glmm.js: JSON solver and MC SE, te
   const t = glmm(...base, "--solver", "iterative");
   assert.equal(t.status, 0, t.stderr);
   assert.match(t.stdout, /^Solver: iterative \(PCG \+ SLQ, \d+ probes, MC SE of logLik [\d.]+\); logLik ± [\d.]+ \(Monte Carlo SE\)$/m);
+  // ranef: the conditional SDs, with their Monte Carlo error in a note
+  const rf = glmm("ranef", ...base.slice(1), "--solver", "iterative");
+  assert.equal(rf.status, 0, rf.stderr);
+  assert.match(rf.stderr, /^glmm: note: condsd are stochastic estimates \(32 probe vectors\): relative SE [\d.]+% \(median over levels\), up to [\d.]+%; --solver direct computes them exactly where the Cholesky factor fits$/m);
+  assert.ok(!/NA/.test(rf.stdout), rf.stdout.slice(0, 200));
+  assert.equal(rf.stdout.trim().split("\n").length, 1 + exact.ranef[0].values[0].length + exact.ranef[1].values[0].length);
   const bad = glmm(...base, "--solver", "cg");
   assert.notEqual(bad.status, 0);
   assert.equal(bad.stderr.trim().split("\n").length, 1);
   assert.match(bad.stderr, /--solver must be auto, direct or iterative, not 'cg'/);
+});
+
+test("--solver auto's flop budget: past it, crossed intercepts go iterative with the reason; other models and --solver direct do not", () => {
+  // the 300 × 300 design's dense factor: (items + p + 1)³/3 ≈ 9.1 MFlop per evaluation
+  const over = fitLMM(ms, { reml: false, flopBudget: 1e6, probes: 8 });
+  assert.equal(over.solver.route, "iterative");
+  assert.equal(over.solver.reason, "the Cholesky factor would take 0.0091 GFlop per evaluation, over the 0.0010 GFlop budget");
+  assert.ok(Math.abs(over.logLik - exact.logLik) < 4 * over.logLikMCSE! + 1e-4);
+  // under the budget (the default 1 GFlop): the direct route, no reason
+  assert.equal(exact.solver.route, "dense");
+  const under = new LinearMixedModel(ms, { reml: false }, 1e7);
+  assert.equal(under.system.solverInfo.route, "dense");
+  assert.equal(under.system.solverInfo.reason, undefined);
+  // forced direct, or a model the iterative route does not serve: the budget does not apply
+  assert.equal(fitLMM(ms, { reml: false, solver: "direct", flopBudget: 1e6, condVar: false }).solver.route, "dense");
+  const slope = buildModel(parseDelimited(csv), "y ~ x + (x | user) + (1 | item)", {});
+  assert.notEqual(fitLMM(slope, { reml: false, flopBudget: 1e6, condVar: false, maxfun: 50 }).solver.route, "iterative");
 });

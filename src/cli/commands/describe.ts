@@ -11,7 +11,7 @@ import { buildModel } from "../../formula/index.js";
 import type { ModelStructure } from "../../formula/types.js";
 import { readFrameFile } from "../io.js";
 import { sortTerms } from "../../lmm/reterms.js";
-import { type SolverInfo, termsAndSystem } from "../../lmm/system.js";
+import { ITERATIVE_FLOPS, iterativeReason, type SolverInfo, termsAndSystem } from "../../lmm/system.js";
 
 export interface DescribeOptions {
   data: string;
@@ -47,20 +47,22 @@ export interface Description {
 function solverOf(m: ModelStructure, warnings: string[], solver: "auto" | "direct" | "iterative" = "auto"): SolverInfo | null {
   if (m.reTerms.length === 0) return null;
   const terms = sortTerms(m.reTerms);
-  const iterative = (): SolverInfo => {
+  const iterative = (reason?: string): SolverInfo => {
     let qR = 0;
     for (const t of terms.slice(1)) qR += t.q;
-    return { route: "iterative", restSize: qR + m.p + 1, factorEntries: 0, flops: 0, method: "iterative (PCG + SLQ; probe vectors chosen at the fit for a Monte Carlo SE of logLik below 0.01)" };
+    return { route: "iterative", restSize: qR + m.p + 1, factorEntries: 0, flops: 0, method: "iterative (PCG + SLQ; probe vectors chosen at the fit for a Monte Carlo SE of logLik below 0.01)", ...(reason ? { reason } : {}) };
   };
   if (solver === "iterative") {
     if (CrossedSchur.eligible(terms)) return iterative();
     warnings.push("a fit would stop: the iterative solver serves random intercepts of two or more grouping factors, without slopes or known covariances");
     return null;
   }
+  // auto: the flop budget of fitLMM (a binomial or Poisson GLMM's is the same)
+  const eligible = solver === "auto" && CrossedSchur.eligible(terms);
   try {
-    return termsAndSystem(m.reTerms, m.n, m.p).system.solverInfo;
+    return termsAndSystem(m.reTerms, m.n, m.p, {}, undefined, eligible ? ITERATIVE_FLOPS : Infinity).system.solverInfo;
   } catch (e) {
-    if (solver === "auto" && e instanceof TooLargeError && CrossedSchur.eligible(terms)) return iterative();
+    if (eligible && e instanceof TooLargeError) return iterative(iterativeReason(e));
     if (!(e instanceof UserError)) throw e;
     warnings.push(`a fit would stop: ${e.message}`);
     return null;
@@ -110,7 +112,7 @@ function formatText(d: Description, source: string): string {
   if (d.solver) {
     const s = d.solver;
     const flops = s.flops >= 1e9 ? `${(s.flops / 1e9).toFixed(1)} GFlop` : `${(s.flops / 1e6).toFixed(1)} MFlop`;
-    if (s.method) lines.push(`solver: ${s.method}, on the ${s.restSize.toLocaleString("en")} rows outside the largest term (incl. fixed effects and response)`);
+    if (s.method) lines.push(`solver: ${s.method}, on the ${s.restSize.toLocaleString("en")} rows outside the largest term (incl. fixed effects and response)${s.reason ? `; --solver auto: ${s.reason}` : ""}`);
     else lines.push(`solver: ${s.route === "sparse" ? "sparse supernodal" : "dense"} Cholesky of the part outside the largest term (${s.restSize.toLocaleString("en")} rows incl. fixed effects and response; ${s.factorEntries.toLocaleString("en")} factor entries, ${flops} per evaluation)`);
   }
   for (const w of d.warnings) lines.push(`warning: ${w}`);

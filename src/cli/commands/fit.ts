@@ -4,7 +4,7 @@ import { fit } from "../../fit.js";
 import { fitResultSummary } from "../../report/fit-summary.js";
 import { readFrameFile } from "../io.js";
 import { fitStatus } from "../status.js";
-import { addModelFlags, parseInformation, parseLevels, printWarnings, readCovariances, type ModelFlags } from "./model-flags.js";
+import { addModelFlags, parseInformation, parseSeed, parseSolver, parseLevels, printWarnings, readCovariances, type ModelFlags } from "./model-flags.js";
 import { writeFitPlots } from "../render.js";
 import { parseRefs } from "../options.js";
 import { basename } from "node:path";
@@ -43,26 +43,21 @@ export async function fitCommand(o: FitCommandOptions): Promise<void> {
 
 /** `glmm fit`: its flags (commander) */
 export function registerFit(p: Command): void {
-  addModelFlags(p.command("fit").description("fit a linear or generalized linear mixed model (or, without random-effect terms, lm/glm)"))
+  const fit = addModelFlags(p.command("fit").description("fit a linear or generalized linear mixed model (or, without random-effect terms, lm/glm)"))
     .option("--plot <dir>", "also write caterpillar.svg, residuals.svg and qq.svg to this folder")
     .option("--ddf <method>", "LMM t-test degrees of freedom: satterthwaite (lmerTest), kenward-roger (KR-adjusted SEs and df; REML) or none (lme4's t values only)", "satterthwaite")
     .option("--format <format>", "text or json", "text")
-    .option("--solver <kind>", "auto (direct unless the Cholesky factor is too large), direct, or iterative (PCG + stochastic Lanczos quadrature; crossed random intercepts)", "auto")
-    .option("--solver-seed <n>", "iterative solver: seed of the probe vectors", "1")
     .action(async (o) => { await fitCommand(o); });
+  addSolverFlags(fit);
 }
 
-export function parseSolver(v: string | undefined): "auto" | "direct" | "iterative" {
-  if (v === undefined || v === "auto" || v === "direct" || v === "iterative") return v ?? "auto";
-  throw new UserError(`--solver must be auto, direct or iterative, not '${v}'`);
+/** --solver and --solver-seed (fit, ranef) */
+export function addSolverFlags(cmd: Command): Command {
+  return cmd
+    .option("--solver <kind>", "auto (direct unless the Cholesky factor is too large or too slow for crossed intercepts), direct, or iterative (PCG + stochastic Lanczos quadrature; crossed random intercepts)", "auto")
+    .option("--solver-seed <n>", "iterative solver: seed of the probe vectors", "1");
 }
 
-function parseSeed(v: string | undefined): number {
-  if (v === undefined) return 1;
-  const n = Number(v);
-  if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n)) throw new UserError(`--solver-seed must be a non-negative integer, not '${v}'`);
-  return n;
-}
 
 function parseDdf(v: string | undefined): "satterthwaite" | "kenward-roger" | "none" {
   if (v === undefined || v === "satterthwaite") return "satterthwaite";
@@ -70,3 +65,5 @@ function parseDdf(v: string | undefined): "satterthwaite" | "kenward-roger" | "n
   if (v === "kenward-roger") return "kenward-roger";
   throw new UserError(`--ddf must be satterthwaite, kenward-roger or none, not '${v}'`);
 }
+
+export { parseSolver };

@@ -30,6 +30,9 @@ export interface ModelFlags {
   zi?: string;
   disp?: string;
   format: string;
+  /** --solver and --solver-seed (the commands that register them: fit, ranef) */
+  solver?: string;
+  solverSeed?: string;
 }
 
 /** Add --data, --formula, --family, --link, --reml/--ml, --nagq, --ref, --weights, --covariance. */
@@ -75,7 +78,7 @@ export function fitOptionsOf(o: ModelFlags, extendedOk = false): FitOptions {
   if (extended && !extendedOk) throw new UserError(`${extended} is available in 'glmm fit', 'predict', 'simulate', 'compare', 'icc', 'confint' (Wald) and 'emmeans' only so far`);
   const nAGQ = Number(o.nagq);
   if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
-  return { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance), zi: o.zi, disp: o.disp, levels: parseLevels(o.levels) };
+  return { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance), zi: o.zi, disp: o.disp, levels: parseLevels(o.levels), solver: parseSolver(o.solver), solverSeed: parseSeed(o.solverSeed) };
 }
 
 export function checkFormat(format: string, allowed: readonly string[]): void {
@@ -136,4 +139,18 @@ export function parseLevels(v: string | undefined): string[] | undefined {
   const levels = v.split(",").map((s) => s.trim());
   if (levels.length < 2 || levels.some((l) => l === "")) throw new UserError(`--levels needs two or more comma-separated levels, not '${v}'`);
   return levels;
+}
+
+/** --solver: auto, direct or iterative */
+export function parseSolver(v: string | undefined): "auto" | "direct" | "iterative" {
+  if (v === undefined || v === "auto" || v === "direct" || v === "iterative") return v ?? "auto";
+  throw new UserError(`--solver must be auto, direct or iterative, not '${v}'`);
+}
+
+/** --solver-seed: a non-negative integer */
+export function parseSeed(v: string | undefined): number {
+  if (v === undefined) return 1;
+  const n = Number(v);
+  if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n)) throw new UserError(`--solver-seed must be a non-negative integer, not '${v}'`);
+  return n;
 }
