@@ -9,7 +9,7 @@ const Module = require("node:module");
 
 const file = path.resolve(__dirname, "..", "dist", "bundle", "glmm-cli.cjs");
 const data = path.resolve(__dirname, "..", "test", "fixtures", "data");
-const script = new vm.Script(Module.wrap(fs.readFileSync(file, "utf8")), { filename: file });
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, "latin1")), { filename: file });
 const mod = { exports: {} };
 script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
 const write = process.stdout.write.bind(process.stdout);

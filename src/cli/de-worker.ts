@@ -1,14 +1,17 @@
 // Worker threads for `glmm de`: each holds the cell design and one reusable gene fitter, and fits
 // the blocks of genes it is sent. The same module file is the worker's entry point: loaded in a
 // worker thread with the tag below, it starts serving (this also works when the CLI is bundled into
-// one file, since the worker then loads that file).
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+// one file, since the worker then loads that file). node:worker_threads (and the streams it loads)
+// is required only by a worker or a pool: every other run of the CLI loads this file too.
+import { createRequire } from "node:module";
+import type { Worker } from "node:worker_threads";
 import type { CellDesign } from "../singlecell/design.js";
 import type { GeneFit } from "../singlecell/nbgene.js";
 import { NBGeneFitter } from "../singlecell/nbgene.js";
 import { fitGenes, type RunOptions } from "../singlecell/run.js";
 
 const TAG = "glmm-de-worker";
+const workerThreads = (): typeof import("node:worker_threads") => createRequire(import.meta.url)("node:worker_threads") as typeof import("node:worker_threads");
 
 export interface DeTask {
   readonly id: number;
@@ -24,6 +27,7 @@ interface Reply {
 }
 
 function serve(): void {
+  const { parentPort, workerData } = workerThreads();
   const design = workerData.design as CellDesign;
   const options = workerData.options as RunOptions;
   const fitter = new NBGeneFitter(design);
@@ -38,7 +42,11 @@ function serve(): void {
   });
 }
 
-if (!isMainThread && workerData && (workerData as { tag?: string }).tag === TAG) serve();
+// (a worker is started with the tag as its argument: the main thread's check costs no require)
+if (process.argv.includes(TAG)) {
+  const { isMainThread, workerData } = workerThreads();
+  if (!isMainThread && workerData && (workerData as { tag?: string }).tag === TAG) serve();
+}
 
 /** A fixed set of worker threads fitting gene blocks; tasks queue until a worker is free. */
 export class DePool {
@@ -50,7 +58,7 @@ export class DePool {
 
   constructor(threads: number, design: CellDesign, options: RunOptions) {
     for (let i = 0; i < threads; i++) {
-      const w = new Worker(new URL(import.meta.url), { workerData: { tag: TAG, design, options } });
+      const w = new (workerThreads().Worker)(new URL(import.meta.url), { argv: [TAG], workerData: { tag: TAG, design, options } });
       w.on("message", (r: Reply) => {
         const p = this.pending.get(r.id);
         if (!p) return;

@@ -22,13 +22,14 @@ function version(): string {
 }
 import { guardTerminal, safeMessage } from "./terminal.js";
 
-function program(): Command {
+function program(argv: readonly string[]): Command {
   const p = new Command("glmm")
     .description("Generalized linear mixed models: lme4 formulas, LMM/GLMM, GEE, meta-analysis, single-cell DE")
-    .version(`glmm ${version()} (Node ${process.versions.node})`, "-V, --version", "print the version")
+    // (package.json is read only when the version is asked for)
+    .version(argv.includes("-V") || argv.includes("--version") ? `glmm ${version()} (Node ${process.versions.node})` : "glmm", "-V, --version", "print the version")
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(s.split("\n")[0] + "\n") });
-  registerCommands(p);
+  registerCommands(p, argv[0]);
   return p;
 }
 
@@ -55,7 +56,7 @@ export async function main(argv: string[], host: Host = {}): Promise<number> {
   if (host.importModule) setModuleImporter(host.importModule);
   guardTerminal();
   try {
-    await program().parseAsync(argv, { from: "user" });
+    await program(argv).parseAsync(argv, { from: "user" });
     // for `npm run bench`: peak memory of this process (KiB) and its CPU time (µs), on stderr
     if (process.env.GLMM_STATS) {
       const r = process.resourceUsage();

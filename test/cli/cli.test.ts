@@ -64,3 +64,20 @@ test("the inference commands take --covariance: icc of the strains tree is the p
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^glmm: cannot read tree file 'nope\.nwk': no such file\n$/);
 });
+
+test("a run registers only its command: each table entry registers the command of its name; help and --version still see them all", async () => {
+  const { commands } = await import("../../src/cli/commands/index.js");
+  const { Command } = await import("commander");
+  for (const [name, register] of commands) {
+    const p = new Command("glmm");
+    register(p);
+    assert.deepEqual(p.commands.map((c) => c.name()), [name]);
+  }
+  const help = glmm("--help");
+  assert.equal(help.status, 0, help.stderr);
+  for (const [name] of commands) assert.match(help.stdout, new RegExp(`^  ${name} `, "m"), name);
+  assert.match(glmm("--version").stdout, /^glmm \d+\.\d+\.\d+ \(Node /);
+  const wrong = glmm("fitt");
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /unknown command 'fitt'/);
+});

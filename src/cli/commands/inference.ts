@@ -12,6 +12,8 @@ import { registerPredict } from "./predict.js";
 import { registerRanef } from "./ranef.js";
 import { registerSimulate } from "./simulate.js";
 
-export function registerInference(p: Command): void {
-  for (const register of [registerCompare, registerFixef, registerConfint, registerBootstrap, registerPredict, registerSimulate, registerRanef, registerIcc, registerMarginal, registerAnova, registerEmmeans]) register(p);
-}
+/** the inference commands by name, in the order `glmm --help` lists them */
+export const inferenceCommands: ReadonlyArray<readonly [string, (p: Command) => void]> = [
+  ["compare", registerCompare], ["fixef", registerFixef], ["confint", registerConfint], ["bootstrap", registerBootstrap], ["predict", registerPredict],
+  ["simulate", registerSimulate], ["ranef", registerRanef], ["icc", registerIcc], ["marginal", registerMarginal], ["anova", registerAnova], ["emmeans", registerEmmeans],
+];
