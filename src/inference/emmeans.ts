@@ -407,12 +407,19 @@ export function emmeans(m: ModelFit, options: EmmeansOptions): EmmeansResult {
   const pAdjust: Adjust = family < 2 ? "none" : adjustOf === "tukey" && kind !== "pairwise" ? "sidak" : adjustOf;
   const ciAdjust: Adjust = pAdjust === "holm" || pAdjust === "BH" ? "bonferroni" : pAdjust;
   const alpha = 1 - level;
+  // per df, once: the contrasts of a model with one residual or asymptotic df share it, and a
+  // Tukey quantile with finite df costs ~0.4 s (21 pairs of 7 means: 8 s without the cache)
+  const criticalByDf = new Map<number, number>();
   const critical = (df: number): number => {
+    const hit = criticalByDf.get(df);
+    if (hit !== undefined) return hit;
     const qd = (pr: number) => (Number.isFinite(df) ? qt(pr, df) : qnorm(pr));
-    if (ciAdjust === "tukey") return qtukeyUpper(alpha, nSpec, df) / Math.SQRT2;
-    if (ciAdjust === "bonferroni") return qd(1 - alpha / (2 * family));
-    if (ciAdjust === "sidak") return qd(1 - (1 - Math.pow(level, 1 / family)) / 2);
-    return qd(1 - alpha / 2);
+    const c = ciAdjust === "tukey" ? qtukeyUpper(alpha, nSpec, df) / Math.SQRT2
+      : ciAdjust === "bonferroni" ? qd(1 - alpha / (2 * family))
+      : ciAdjust === "sidak" ? qd(1 - (1 - Math.pow(level, 1 / family)) / 2)
+      : qd(1 - alpha / 2);
+    criticalByDf.set(df, c);
+    return c;
   };
   for (let b = 0; b < nBy; b++) {
     const raw: { name: string; est: number; se: number; df: number; t: number; p: number }[] = [];

@@ -39,7 +39,7 @@ interface RefModel {
   confint: { names: string[]; lower: number[]; upper: number[]; estimate: number[] };
   emmeans: Record<string, Record<string, Emm>>;
 }
-interface Emm { level: string[]; emmean: number[]; SE: number[]; df: number | number[]; lower: number[]; upper: number[]; contrast?: string[]; contrast_estimate?: number[]; contrast_SE?: number[]; contrast_p?: number[] }
+interface Emm { level: string[]; emmean: number[]; SE: number[]; df: number | number[]; lower: number[]; upper: number[]; contrast?: string[]; contrast_estimate?: number[]; contrast_SE?: number[]; contrast_p?: number[]; contrast_p_tukey?: number[]; contrast_lower_tukey?: number[]; contrast_upper_tukey?: number[] }
 const refs: RefModel[] = JSON.parse(readFileSync(join(root, "test/fixtures/reference/zi_downstream.json"), "utf8")).models;
 const ref = refs.find((m) => m.id === "sal_zip_re_mined")!;
 const Z = 1.959963984540054;
@@ -146,6 +146,22 @@ for (const component of ["cond", "zi", "response"]) {
     });
   });
 }
+
+test("emmeans --specs spp on a ZIP with emmeans' default Tukey adjustment: p-values and limits as emmeans on glmmTMB (residual df)", () => {
+  const r = glmm(...ziArgs(zip, "emmeans", "--specs", "spp"));
+  assert.equal(r.status, 0, r.stderr);
+  const d = JSON.parse(r.stdout);
+  const e = zip.emmeans.spp.cond;
+  assert.equal(d.adjust, "tukey");
+  assert.equal(d.contrasts.length, e.contrast!.length);
+  d.contrasts.forEach((c: { contrast: string; p: number; lower: number; upper: number }, i: number) => {
+    assert.equal(c.contrast, e.contrast![i]);
+    // measured: p within 0.4% (the fits differ by ~1e-4 of an SE), limits within 6e-4 SE
+    assert.ok(Math.abs(c.p - e.contrast_p_tukey![i]) < 0.01 * e.contrast_p_tukey![i] + 1e-6, `${c.contrast} p: ${c.p} vs ${e.contrast_p_tukey![i]}`);
+    assert.ok(Math.abs(c.lower - e.contrast_lower_tukey![i]) < 0.005 * e.contrast_SE![i], `${c.contrast} lower: ${c.lower} vs ${e.contrast_lower_tukey![i]}`);
+    assert.ok(Math.abs(c.upper - e.contrast_upper_tukey![i]) < 0.005 * e.contrast_SE![i], `${c.contrast} upper: ${c.upper} vs ${e.contrast_upper_tukey![i]}`);
+  });
+});
 
 test("hurdle NB2: predict --type response --se as glmmTMB's se.fit (the truncated mean's derivative in η, π and the NB size)", () => {
   const h = JSON.parse(readFileSync(join(root, "test/fixtures/reference/zi_downstream.json"), "utf8")).models.find((m: { id: string }) => m.id === "sal_hnb2_mined");
