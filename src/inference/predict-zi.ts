@@ -81,27 +81,48 @@ function sideLinear(m: ModelFit, text: string, part: SideFit, rows: Int32Array, 
     // (the fixed coefficients' covariance: the population-level SE, as for the count part)
     if (se) se[i] = Math.sqrt(quadForm(X, N, i, part.vcov, p));
   }
-  if (conditional && part.terms?.length && part.modes) {
-    const terms = part.terms;
-    const order = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
-    re.forEach((t, k) => addModes(out, t, part.modes![order[k]]));
-  }
+  if (conditional && part.terms?.length && part.modes) addFittedModes(out, re, part.terms, part.modes);
   return out;
 }
 
-/** η += z_iᵀ b_level for the rows of a fitted level (a new level's effect is 0) */
-function addModes(eta: Float64Array, t: SideRows["re"][number], b: Float64Array): void {
-  for (let i = 0; i < eta.length; i++) {
-    const l = t.refs[i];
-    if (l < 0) continue;
-    let acc = 0;
-    for (let c = 0; c < t.s; c++) acc += t.z[i * t.s + c] * b[l * t.s + c];
-    eta[i] += acc;
-  }
+/**
+ * η += z_iᵀ b_level per random-effect term for the rows of a fitted level (a new level's effect is
+ * 0): `re` in formula order, `terms` and their `modes` in the fit's order.
+ */
+export function addFittedModes(eta: Float64Array, re: SideRows["re"], terms: readonly { readonly formulaIndex: number }[], modes: readonly Float64Array[]): void {
+  const order = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+  re.forEach((t, k) => {
+    const b = modes[order[k]];
+    for (let i = 0; i < eta.length; i++) {
+      const l = t.refs[i];
+      if (l < 0) continue;
+      let acc = 0;
+      for (let c = 0; c < t.s; c++) acc += t.z[i * t.s + c] * b[l * t.s + c];
+      eta[i] += acc;
+    }
+  });
+}
+
+/**
+ * Per row, the variance of its random part: z_iᵀ Σ z_i summed over the terms (`re` in formula
+ * order, `terms` and their covariances `cov` in the fit's order).
+ */
+export function randomPartVariances(re: SideRows["re"], terms: readonly { readonly formulaIndex: number }[], cov: readonly Float64Array[], n: number): Float64Array {
+  const order = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+  const v = new Float64Array(n);
+  re.forEach((r, k) => {
+    const S = cov[order[k]], s = r.s;
+    for (let i = 0; i < n; i++) {
+      let acc = 0;
+      for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) acc += r.z[i * s + a] * S[a + b * s] * r.z[i * s + b];
+      v[i] += acc;
+    }
+  });
+  return v;
 }
 
 /** x_iᵀ V x_i for row i of the column-major rows × p matrix X (rows N) */
-function quadForm(X: Float64Array, N: number, i: number, V: Float64Array, p: number): number {
+export function quadForm(X: Float64Array, N: number, i: number, V: Float64Array, p: number): number {
   let v = 0;
   for (let a = 0; a < p; a++) {
     const xa = X[i + a * N];
@@ -240,15 +261,7 @@ export function componentSE(m: ModelFit, X: Float64Array, eta: Float64Array, row
   if (!V) throw new Error("componentSE: the fit has no joint covariance");
   const { J, K } = componentJacobian(m, X, eta, rows, type, newdata);
   const n = eta.length;
-  return Float64Array.from({ length: n }, (_, i) => {
-    let v = 0;
-    for (let a = 0; a < K; a++) {
-      const ga = J[i + a * n];
-      if (ga === 0) continue;
-      for (let b = 0; b < K; b++) v += ga * V[a + b * K] * J[i + b * n];
-    }
-    return Math.sqrt(v);
-  });
+  return Float64Array.from({ length: n }, (_, i) => Math.sqrt(quadForm(J, n, i, V, K)));
 }
 
 /**
@@ -265,21 +278,10 @@ export function marginalComponent(m: ModelFit, eta: Float64Array, vCond: Float64
   checkHurdle(f, side);
   const n = eta.length;
   // per-row variance of the zi part's random effects
-  const vZi = new Float64Array(n);
   const zi = f.zi;
-  if (zi?.terms?.length && m.options.zi !== undefined) {
-    const terms = zi.terms;
-    const cov = termCovariances({ ...f, terms }, Float64Array.from([...f.theta, ...zi.theta!]));
-    const order = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
-    sideRows(m, m.options.zi, zi, rows, newdata).re.forEach((r, k) => {
-      const S = cov[order[k]], s = r.s;
-      for (let i = 0; i < n; i++) {
-        let acc = 0;
-        for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) acc += r.z[i * s + a] * S[a + b * s] * r.z[i * s + b];
-        vZi[i] += acc;
-      }
-    });
-  }
+  const vZi = zi?.terms?.length && m.options.zi !== undefined
+    ? randomPartVariances(sideRows(m, m.options.zi, zi, rows, newdata).re, zi.terms, termCovariances({ ...f, terms: zi.terms }, Float64Array.from([...f.theta, ...zi.theta!])), n)
+    : new Float64Array(n);
   const { logitZi, logDisp } = side;
   return eta.map((e, i) => {
     const pi = logitZi ? normalMean((x) => 1 / (1 + Math.exp(-x)), logitZi[i], vZi[i]) : 0;

@@ -14,7 +14,7 @@ import { newDesign, type NewDesign } from "./newdata.js";
 import { fittedRandomEffects } from "./simulate.js";
 import { predictionIntervals, type IntervalKind, type IntervalMethod } from "./predict-interval.js";
 import { simulatedIntervals } from "./predict-simulate.js";
-import { componentPrediction, componentSE, hasZeroPart, marginalComponent, zeroLogit, type ComponentType } from "./predict-zi.js";
+import { addFittedModes, randomPartVariances, componentPrediction, componentSE, hasZeroPart, marginalComponent, quadForm, zeroLogit, type ComponentType } from "./predict-zi.js";
 import { qnorm } from "../families/special.js";
 
 /** Prediction level: with the fitted random effects, fixed effects only, or averaged over the random effects. */
@@ -108,16 +108,7 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
   const n = d.n, p = f.beta.length;
   const eta = d.offset ? Float64Array.from(d.offset) : new Float64Array(n);
   for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) eta[i] += d.X[i + j * n] * f.beta[j];
-  const seLink = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let a = 0; a < p; a++) {
-      const xa = d.X[i + a * n];
-      if (xa === 0) continue;
-      for (let b = 0; b < p; b++) s += xa * f.vcov[a + b * p] * d.X[i + b * n];
-    }
-    seLink[i] = Math.sqrt(s);
-  }
+  const seLink = Float64Array.from({ length: n }, (_, i) => Math.sqrt(quadForm(d.X, n, i, f.vcov, p)));
   const link = modelLink(m);
   const newLevels: Record<string, string[]> = Object.create(null);
   d.re.forEach((r) => { if (r.newLevels.length) newLevels[r.group] = r.newLevels; });
@@ -128,18 +119,7 @@ export function predict(m: ModelFit, options: PredictOptions = {}): PredictResul
   const etaFixed = options.interval || zero ? Float64Array.from(eta) : null;
   if (level === "conditional") {
     // fitted modes per term in formula order
-    const bSys = fittedRandomEffects(m);
-    const order = f.terms.map((_, i) => i).sort((a, b) => f.terms[a].formulaIndex - f.terms[b].formulaIndex);
-    d.re.forEach((r, k) => {
-      const b = bSys[order[k]];
-      for (let i = 0; i < n; i++) {
-        const l = r.refs[i];
-        if (l < 0) continue;
-        let acc = 0;
-        for (let c = 0; c < r.s; c++) acc += r.z[i * r.s + c] * b[l * r.s + c];
-        eta[i] += acc;
-      }
-    });
+    addFittedModes(eta, d.re, f.terms, fittedRandomEffects(m));
   }
   if (level !== "marginal") {
     // (without a zero part, "conditional" is the response)
@@ -205,18 +185,5 @@ function simulationTrials(m: ModelFit, options: PredictOptions): Float64Array | 
 
 /** per row, the variance of its random part z_iᵀ Σ z_i summed over terms */
 export function rowVariances(m: ModelFit, d: NewDesign): Float64Array {
-  const f = m.fit;
-  const cov = termCovariances(f); // system order
-  const order = f.terms.map((_, i) => i).sort((a, b) => f.terms[a].formulaIndex - f.terms[b].formulaIndex);
-  const v = new Float64Array(d.n);
-  d.re.forEach((r, k) => {
-    const S = cov[order[k]];
-    const s = r.s;
-    for (let i = 0; i < d.n; i++) {
-      let acc = 0;
-      for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) acc += r.z[i * s + a] * S[a + b * s] * r.z[i * s + b];
-      v[i] += acc;
-    }
-  });
-  return v;
+  return randomPartVariances(d.re, m.fit.terms, termCovariances(m.fit), d.n);
 }
