@@ -12,7 +12,7 @@ import { type Family, makeFamily } from "../families/family.js";
 import { type VectorKernels, vectorKernels } from "../families/kernels.js";
 import { pnormUpper } from "../families/special.js";
 import type { ModelStructure } from "../formula/types.js";
-import { cholInverse, cholLower } from "../linalg/dense.js";
+import { cholInverse, cholLower, solveLower, solveLowerT } from "../linalg/dense.js";
 import { hessianFD } from "./hessian.js";
 import { ranefTables } from "../lmm/condvar.js";
 import { CrossedSchur } from "../lmm/crossed.js";
@@ -357,8 +357,8 @@ export class IterativeGLMM {
       if (!h.gradient.every(Number.isFinite) || cholLower(L, k) >= 0) return it > 0 ? { t, converged: false } : null;
       // d = −H⁻¹g by the factor
       const d = Float64Array.from(h.gradient, (v) => -v);
-      for (let i = 0; i < k; i++) { for (let j = 0; j < i; j++) d[i] -= L[i + j * k] * d[j]; d[i] /= L[i + i * k]; }
-      for (let i = k - 1; i >= 0; i--) { for (let j = i + 1; j < k; j++) d[i] -= L[j + i * k] * d[j]; d[i] /= L[i + i * k]; }
+      solveLower(L, k, d);
+      solveLowerT(L, k, d);
       let dec = 0;
       for (let i = 0; i < k; i++) dec -= h.gradient[i] * d[i];
       // the deviance's decrement below 1e-6: converged (far below the Monte Carlo error)
