@@ -104,7 +104,8 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     if (ordinal.note) ms.warnings.push(ordinal.note);
   }
   if (isExtendedFamily(family) && ms.reTerms.length === 0) throw new UserError(`family ${family} is fitted as a mixed model only: add a random-effect term such as (1 | group)`);
-  if (isExtendedFamily(family) && (options.zi !== undefined || options.disp !== undefined)) throw new UserError(`${options.zi !== undefined ? "--zi" : "--disp"} is not available for family ${family} yet (poisson, negative_binomial, nbinom1, gaussian and Gamma take it)`);
+  if (isExtendedFamily(family) && options.zi !== undefined) throw new UserError(`--zi is not available for family ${family} yet (poisson, negative_binomial and nbinom1 take it)`);
+  if (isExtendedFamily(family) && family !== "beta" && options.disp !== undefined) throw new UserError(`--disp is not available for family ${family} yet (negative_binomial, nbinom1, gaussian, Gamma and beta take it)`);
   const zi = options.zi !== undefined ? sideDesign(data, options.zi, ms, options.refLevels, "--zi") : null;
   const disp = options.disp !== undefined ? sideDesign(data, options.disp, ms, options.refLevels, "--disp") : null;
   const extended = zi !== null || disp !== null || hurdle || family === "nbinom1";
