@@ -148,7 +148,8 @@ function distributionVariance(m: ModelFit, g: FittedGLMM, nullModel?: ModelFit):
   const par = new Map((g.familyParams ?? []).map((p) => [p.name, p.estimate]));
   const zi = g.zi ?? null;
   if (g.family === "beta" || g.family === "betabinomial") {
-    const mu = 1 / (1 + Math.exp(-b0)), phi = par.get("phi")!;
+    // (beta with --disp "~ 1": its one precision is the dispersion model's intercept)
+    const mu = 1 / (1 + Math.exp(-b0)), phi = disp ? Math.exp(disp.estimate[0]) : par.get("phi")!;
     return { residual: Math.log1p((1 - mu) / (mu * (1 + phi))), method: "log(1 + (1 − μ)/(μ(1 + φ))), lognormal approximation", nullMu: mu };
   }
   const mu = Math.exp(b0);
