@@ -60,8 +60,14 @@ export class ExtendedLikelihood {
   /** NB2's y-and-k constant per row (nbConst) and the k it was computed for */
   private readonly nbKey: Float64Array;
   private readonly nbVal: Float64Array;
-  /** beta: lgamma of the precision per row, updated with etaD */
+  /** beta: lgamma of the precision per row, updated with etaD; log y and log(1 − y) per row */
   private readonly lgD: Float64Array;
+  private readonly logY: Float64Array;
+  private readonly log1mY: Float64Array;
+  /** beta: the log density per row at (η, φ) of its last evaluation (PIRLS weights the point the deviance just took) */
+  private readonly betaEta: Float64Array;
+  private readonly betaPhi: Float64Array;
+  private readonly betaVal: Float64Array;
   /** beta: the expected information of the last base() row (PIRLS steps where −ℓ″ ≤ 0) */
   private info = 0;
   private readonly d3 = new Float64Array(3);
@@ -79,7 +85,13 @@ export class ExtendedLikelihood {
     this.log1pD = new Float64Array(this.n).fill(Math.log1p(1));
     this.nbKey = new Float64Array(this.n).fill(NaN);
     this.nbVal = new Float64Array(this.n);
-    this.lgD = new Float64Array(spec.base === "beta" ? this.n : 0).fill(lgamma(1));
+    const nb = spec.base === "beta" ? this.n : 0;
+    this.lgD = new Float64Array(nb).fill(lgamma(1));
+    this.logY = Float64Array.from(y.subarray(0, nb), Math.log);
+    this.log1mY = Float64Array.from(y.subarray(0, nb), (v) => Math.log1p(-v));
+    this.betaEta = new Float64Array(nb).fill(NaN);
+    this.betaPhi = new Float64Array(nb);
+    this.betaVal = new Float64Array(nb);
     this.lfact = Float64Array.from(y, (v) => (spec.base === "gaussian" || spec.base === "Gamma" || spec.base === "beta" ? 0 : lgamma(v + 1)));
   }
 
@@ -171,10 +183,14 @@ export class ExtendedLikelihood {
       }
       case "beta": {
         const phi = this.expD[i];
-        o[0] = betaLogDensity(y, eta, phi, this.lgD[i]);
+        if (this.betaEta[i] !== eta || this.betaPhi[i] !== phi) {
+          this.betaVal[i] = betaLogDensity(this.logY[i], this.log1mY[i], eta, phi, this.lgD[i]);
+          this.betaEta[i] = eta; this.betaPhi[i] = phi;
+        }
+        o[0] = this.betaVal[i];
         if (derivs) {
           const d = this.d3;
-          betaDerivs(y, eta, phi, d);
+          betaDerivs(this.logY[i], this.log1mY[i], eta, phi, d);
           o[1] = d[0]; o[2] = d[1]; this.info = d[2];
         }
         break;
