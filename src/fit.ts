@@ -109,7 +109,6 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
   const zi = options.zi !== undefined ? sideDesign(data, options.zi, ms, options.refLevels, "--zi") : null;
   const disp = options.disp !== undefined ? sideDesign(data, options.disp, ms, options.refLevels, "--disp") : null;
   const extended = zi !== null || disp !== null || hurdle || family === "nbinom1";
-  if (extended && ms.reTerms.length === 0) throw new UserError(`${hurdle ? `family ${options.family}` : zi ? "--zi" : disp ? "--disp" : "family nbinom1"} needs a mixed model here: add a random-effect term such as (1 | group)`);
   // the ordinal family carries its level labels (the threshold names)
   const glmmFamily = ordinal ? makeExtendedFamily("ordinal", options.link, ordinal.labels) : family;
   if (options.covariances?.length) ms = attachCovariances(ms, options.covariances);
@@ -126,7 +125,7 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
   }
   const isLMM = family === "gaussian" && (options.link === undefined || options.link === "identity") && !extended;
   // no random-effect terms: R's lm()/glm()
-  const fitted = ms.reTerms.length === 0
+  const fitted = ms.reTerms.length === 0 && !extended
     ? fitGLM(ms, { family, link: options.link, weights })
     : isLMM
       ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights, solver: options.solver, seed: options.solverSeed })

@@ -220,9 +220,10 @@ export class GeneralizedLinearMixedModel {
   constructor(ms: ModelStructure, options: GLMMOptions) {
     const fam = typeof options.family === "string" ? makeFamily(options.family, options.link) : options.family;
     if (!ms.response) throw new UserError("a GLMM needs a response (left-hand side of the formula)");
-    if (ms.reTerms.length === 0) throw new UserError("the formula has no random-effect terms such as (1 | group)");
     // (the extended likelihood's family/link checks first: they say what to change)
     const spec = options.zi || options.disp || options.hurdle || fam.name === "nbinom1" ? extendedSpec(fam, ms.n, options) : null;
+    // (the extended likelihood without random effects: the Laplace objective is the likelihood itself, as glmmTMB's)
+    if (ms.reTerms.length === 0 && !spec) throw new UserError("the formula has no random-effect terms such as (1 | group)");
     this.ms = ms;
     this.family = fam;
     this.onProgress = options.onProgress;
