@@ -63,6 +63,8 @@ export function nullFormula(formula: string): string {
 export function varianceComponents(m: ModelFit, options: { nullModel?: ModelFit } = {}): VarianceComponents & { warnings: string[] } {
   const f = m.fit;
   const ms = m.ms;
+  // (a zero-inflation or dispersion model may have none)
+  if (ms.reTerms.length === 0) throw new UserError(`'${m.formula}' has no random-effect terms: ICC and R² need a mixed model`);
   const n = ms.n, p = ms.p;
   const warnings: string[] = [];
   // σ²_f
