@@ -223,7 +223,7 @@ export class GeneralizedLinearMixedModel {
     // (the extended likelihood's family/link checks first: they say what to change)
     const spec = options.zi || options.disp || options.hurdle || fam.name === "nbinom1" ? extendedSpec(fam, ms.n, options) : null;
     // (the extended likelihood without random effects: the Laplace objective is the likelihood itself, as glmmTMB's)
-    if (ms.reTerms.length === 0 && !spec) throw new UserError("the formula has no random-effect terms such as (1 | group)");
+    if (ms.reTerms.length === 0 && !spec && !fam.extra) throw new UserError("the formula has no random-effect terms such as (1 | group)");
     this.ms = ms;
     this.family = fam;
     this.onProgress = options.onProgress;

@@ -41,7 +41,7 @@ function compareBlock(id: string, what: string, rows: Row[] | undefined, b: Bloc
   });
 }
 
-const full = ["sal_zip", "sal_zinb2_mined", "sal_hnb2", "sal_hpois", "owls_zinb1", "owls_zinb2", "owls_nb1", "het_gauss", "het_nb2", "het_nb1", "het_gamma", "fx_sal_zip", "fx_sal_hpois", "fx_sal_nb1", "fx_het_gauss"];
+const full = ["sal_zip", "sal_zinb2_mined", "sal_hnb2", "sal_hpois", "owls_zinb1", "owls_zinb2", "owls_nb1", "het_gauss", "het_nb2", "het_nb1", "het_gamma", "fx_sal_zip", "fx_sal_hpois", "fx_sal_nb1", "fx_het_gauss", "fx_beta_disp"];
 for (const id of full) {
   const m = ref.find((r) => r.id === id)!;
   test(`${id}: ${m.args.family}${m.args.zi ? ` zi ${m.args.zi}` : ""}${m.args.disp ? ` disp ${m.args.disp}` : ""} as glmmTMB`, () => {
