@@ -290,7 +290,7 @@ export class ExtendedLikelihood {
   /** row2's [ℓ_η, ℓ_ηη, ℓ_ζ, ℓ_ζζ, ℓ_ηζ] per row at the (η, ζ) of the last minus2LogLik, once working2 is in use */
   private cache2: { eta: Float64Array; zeta: Float64Array; d: Float64Array } | null = null;
 
-  /** −2 Σ prior·ℓ at η; μ ← the conditional mean exp(η) (identity for gaussian) */
+  /** −2 Σ prior·ℓ at η; μ ← the conditional mean exp(η) (identity for gaussian, inverse logit for beta) */
   minus2LogLik(eta: Float64Array, mu: Float64Array, y: Float64Array, prior: Float64Array): number {
     const ident = this.spec.base === "gaussian", logit = this.spec.base === "beta";
     const c = this.cache2;
