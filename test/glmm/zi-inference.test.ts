@@ -4,6 +4,11 @@
 // - ranef on Salamanders ZIP with zi = ~ mined + (1 | site): both parts' modes as glmmTMB's
 //   ranef()$cond / $zi within 1% of their conditional SD, and the conditional SDs given the
 //   estimates (the inverse random-effects Hessian at the mode, TMB's spHess) within 1%;
+// - fixef and anova (Wald chi-square per term, Type III and I) of every part of Salamanders ZIP with
+//   zi = ~ spp + mined and of sim_heterosced's NB2 with --disp "~ sex", as glmmTMB's summary
+//   (estimates within 2% of their SE, SEs within 2%) and car::Anova(component = ...) (chi-square
+//   within 2%, same df; car's Type II equals its Type III for these main-effects models, and Type I
+//   equals them for the last term, checked on the NB2);
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -59,3 +64,36 @@ test("ranef on a model with zi random effects: both parts labelled, modes and co
   // (glmmTMB's own condsd add the fixed parameters' uncertainty: larger, never smaller)
   rows.forEach((x, i) => assert.ok(x.condsd < [...ref.ranef!.cond.condsd_glmmTMB, ...ref.ranef!.zi.condsd_glmmTMB][i]));
 });
+
+for (const [id, side] of [["sal_zip", "zi"], ["het_nb2", "disp"]] as const) {
+  test(`fixef and anova on ${id}: the conditional and ${side} parts as glmmTMB's summary and car::Anova`, () => {
+    const ref = refs[id];
+    const fx = run(id, "fixef");
+    for (const [part, rows] of [["cond", fx.fixef], [side, fx[side]]] as const) {
+      const c = ref.coef![part]!;
+      assert.deepEqual(rows.map((r: { term: string }) => r.term), c.names);
+      rows.forEach((r: { estimate: number; se: number; p: number }, j: number) => {
+        assert.ok(Math.abs(r.estimate - c.estimate[j]) < 0.02 * c.se[j], `${part} ${c.names[j]}: ${r.estimate} vs ${c.estimate[j]}`);
+        assert.ok(Math.abs(r.se / c.se[j] - 1) < 0.02, `${part} ${c.names[j]} SE: ${r.se} vs ${c.se[j]}`);
+      });
+    }
+    assert.equal(fx.zi === undefined, side !== "zi");
+    // (Type I on the small model only: each run is a fit)
+    for (const type of id === "het_nb2" ? ["3", "1"] : ["3"]) {
+      const an = run(id, "anova", "--type", type);
+      for (const [part, rows] of [["cond", an.rows], [side, an[side]]] as const) {
+        const a = ref.anova![part].II;
+        // (Type I: only the last term is adjusted for all the others)
+        const check = type === "3" ? a.terms : a.terms.slice(-1);
+        for (const t of check) {
+          const mine = rows.find((r: { term: string }) => r.term === t), k = a.terms.indexOf(t);
+          assert.ok(mine, `${part} ${t} missing (type ${type})`);
+          assert.equal(mine.numDf, a.df[k]);
+          assert.ok(Math.abs(mine.statistic / a.chisq[k] - 1) < 0.02, `${part} ${t}: chisq ${mine.statistic} vs ${a.chisq[k]}`);
+          if (type === "3") assert.ok(Math.abs(mine.statistic / ref.anova![part].III.chisq[ref.anova![part].III.terms.indexOf(t)] - 1) < 0.02);
+        }
+        assert.equal(rows.length, a.terms.length);
+      }
+    }
+  });
+}
