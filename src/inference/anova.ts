@@ -11,6 +11,7 @@
 // back as contrasts in β at the treatment-coded solution (γ at the columns named as X's, zero
 // elsewhere). The hypotheses do not depend on the coding and hold for unbalanced data.
 import { UserError } from "../errors.js";
+import { sideDesign } from "../fit.js";
 import { buildModel } from "../formula/index.js";
 import { cholInverse, cholLower } from "../linalg/dense.js";
 import { pchisqUpper } from "./distributions.js";
@@ -257,15 +258,10 @@ export function sideModelFit(m: ModelFit, part: "zi" | "disp"): ModelFit | null 
   const text = part === "zi" ? m.options.zi : m.options.disp;
   const side = f.kind === "glmm" ? (part === "zi" ? f.zi : f.disp) : null;
   if (!side || text === undefined) return null;
+  // (the term structure from the side formula itself, its design on the model's rows as fit() built it)
   const sm = buildModel(m.frame, text, { refLevels: m.options.refLevels });
-  const at = new Map<number, number>();
-  sm.rows.forEach((r, k) => at.set(r, k));
-  const { n, rows } = m.ms, p = sm.p;
-  const X = new Float64Array(n * p);
-  for (let i = 0; i < n; i++) {
-    const k = at.get(rows[i])!;
-    for (let j = 0; j < p; j++) X[i + j * n] = sm.X[k + j * sm.n];
-  }
+  const X = sideDesign(m.frame, text, m.ms, m.options.refLevels, `--${part}`)!.X;
+  const { n, rows } = m.ms;
   if (sm.xnames.join("\u0000") !== side.names.join("\u0000")) throw new Error(`sideModelFit: ${part} columns differ from the fit's`);
   const fit = { kind: "glmm", xnames: side.names, beta: side.estimate, vcov: side.vcov, terms: [] };
   return { ...m, formula: text, ms: { ...sm, X, n, rows, response: m.ms.response }, fit } as unknown as ModelFit;

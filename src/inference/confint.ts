@@ -54,8 +54,8 @@ export function confint(m: ModelFit, options: ConfintOptions = {}): ConfintResul
   const level = options.level ?? 0.95;
   if (!(level > 0 && level < 1)) throw new UserError(`the confidence level must be between 0 and 1, not ${level}`);
   const method = options.method ?? "profile";
-  // (profiles and refits of the extended likelihood's models are not written yet)
-  if (method !== "Wald" && isExtendedFit(m)) throw new UserError(`${method === "boot" ? "bootstrap" : "profile"} intervals are not available for zero-inflated, hurdle, dispersion-formula or NB1 models yet; use Wald intervals (--method wald)`);
+  // (profiles of the extended likelihood's models are not written yet)
+  if (method === "profile" && isExtendedFit(m)) throw new UserError("profile intervals are not available for zero-inflated, hurdle, dispersion-formula or NB1 models yet; use --method wald or boot");
   let res: ConfintResult;
   switch (method) {
     case "Wald": res = waldConfint(m, level); break;

@@ -9,6 +9,11 @@
 //   (estimates within 2% of their SE, SEs within 2%) and car::Anova(component = ...) (chi-square
 //   within 2%, same df; car's Type II equals its Type III for these main-effects models, and Type I
 //   equals them for the last term, checked on the NB2);
+// - bootstrap / confint --method boot on a small simulated ZIP (sim_zip_small.csv, zi = ~ trt): the
+//   parametric bootstrap is stochastic, so with 40 refits its percentile limits must lie within 1.5
+//   Wald SEs of glmmTMB's Wald limits and its SEs within 50% of the Wald SEs (the conditional and zi
+//   coefficients); the two commands with the same --seed give the same intervals exactly; the NB2
+//   with --disp reports its disp.* coefficients;
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -97,3 +102,32 @@ for (const [id, side] of [["sal_zip", "zi"], ["het_nb2", "disp"]] as const) {
     }
   });
 }
+
+test("bootstrap and confint --method boot on a ZIP: zi coefficients refitted, near the Wald intervals, reproducible with --seed", () => {
+  const ref = refs.sim_zip_small;
+  const boot = run("sim_zip_small", "bootstrap", "--nsim", "40", "--seed", "2", "--no-progress");
+  const ci = run("sim_zip_small", "confint", "--method", "boot", "--nsim", "40", "--seed", "2", "--no-progress");
+  assert.deepEqual(ci.intervals, boot.parameters);
+  assert.deepEqual(boot.parameters.map((r: { parameter: string }) => r.parameter), ["sd_(Intercept)|g", "(Intercept)", "x", "zi.(Intercept)", "zi.trtb"]);
+  const se = [...ref.coef!.cond!.se, ...ref.coef!.zi!.se];
+  boot.parameters.slice(1).forEach((r: { parameter: string; estimate: number; lower: number; upper: number; se: number }, j: number) => {
+    assert.ok(Math.abs(r.estimate - ref.wald!.estimate[j]) < 0.02 * se[j], `${r.parameter}: estimate ${r.estimate} vs ${ref.wald!.estimate[j]}`);
+    assert.ok(Math.abs(r.lower - ref.wald!.lower[j]) < 1.5 * se[j], `${r.parameter}: lower ${r.lower} vs Wald ${ref.wald!.lower[j]}`);
+    assert.ok(Math.abs(r.upper - ref.wald!.upper[j]) < 1.5 * se[j], `${r.parameter}: upper ${r.upper} vs Wald ${ref.wald!.upper[j]}`);
+    assert.ok(Math.abs(r.se / se[j] - 1) < 0.5, `${r.parameter}: boot SE ${r.se} vs Wald ${se[j]}`);
+  });
+  // the random-effect SD: the fit's as glmmTMB's, its replicates spread around it
+  const sd = boot.parameters[0];
+  assert.ok(Math.abs(sd.estimate / ref.wald!.estimate[4] - 1) < 0.01);
+  assert.ok(sd.lower < sd.estimate && sd.estimate < sd.upper && sd.se > 0);
+});
+
+test("bootstrap of an NB2 with a dispersion formula: the disp coefficients are refitted", () => {
+  const b = run("het_nb2", "bootstrap", "--nsim", "3", "--no-progress");
+  const disp = b.parameters.filter((r: { parameter: string }) => r.parameter.startsWith("disp."));
+  assert.deepEqual(disp.map((r: { parameter: string }) => r.parameter), ["disp.(Intercept)", "disp.sexM"]);
+  disp.forEach((r: { estimate: number; se: number }, j: number) => {
+    assert.ok(Math.abs(r.estimate - refs.het_nb2.coef!.disp!.estimate[j]) < 0.02 * refs.het_nb2.coef!.disp!.se[j]);
+    assert.ok(r.se > 0);
+  });
+});
