@@ -14,6 +14,9 @@
 //   Wald SEs of glmmTMB's Wald limits and its SEs within 50% of the Wald SEs (the conditional and zi
 //   coefficients); the two commands with the same --seed give the same intervals exactly; the NB2
 //   with --disp reports its disp.* coefficients;
+// - confint --method profile of the zi coefficients (the ZIP) and the disp coefficients (the NB2),
+//   every other coordinate re-optimized, as glmmTMB's confint(method = "profile"): limits within 1%
+//   of the coefficient's SE.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -34,6 +37,7 @@ interface RefModel {
   anova?: Record<string, Record<"III" | "II", AnovaRef>>;
   wald?: { names: string[]; lower: number[]; upper: number[]; estimate: number[] };
   profile_zi?: { names: string[]; lower: number[]; upper: number[] };
+  profile_disp?: { names: string[]; lower: number[]; upper: number[] };
 }
 const refs: Record<string, RefModel> = JSON.parse(readFileSync(join(root, "test/fixtures/reference/zi_inference.json"), "utf8")).models;
 const data: Record<string, string> = { sal_zip_re_mined: "salamanders.csv", sal_zip: "salamanders.csv", het_nb2: "sim_heterosced.csv", sim_zip_small: "sim_zip_small.csv" };
@@ -131,3 +135,16 @@ test("bootstrap of an NB2 with a dispersion formula: the disp coefficients are r
     assert.ok(r.se > 0);
   });
 });
+
+for (const [id, part] of [["sim_zip_small", "zi"], ["het_nb2", "disp"]] as const) {
+  test(`confint --method profile of the ${part} coefficients (${id}) as glmmTMB's tmbprofile`, () => {
+    const ref = refs[id], c = ref.coef![part]!;
+    const pr = part === "zi" ? ref.profile_zi! : ref.profile_disp!;
+    const r = run(id, "confint", "--method", "profile", "--no-progress", ...c.names.flatMap((n) => ["--parm", `${part}.${n}`]));
+    assert.deepEqual(r.intervals.map((x: { parameter: string }) => x.parameter), c.names.map((n) => `${part}.${n}`));
+    r.intervals.forEach((x: { lower: number; upper: number }, j: number) => {
+      assert.ok(Math.abs(x.lower - pr.lower[j]) < 0.01 * c.se[j], `${c.names[j]}: lower ${x.lower} vs ${pr.lower[j]}`);
+      assert.ok(Math.abs(x.upper - pr.upper[j]) < 0.01 * c.se[j], `${c.names[j]}: upper ${x.upper} vs ${pr.upper[j]}`);
+    });
+  });
+}
