@@ -107,11 +107,14 @@ export function glmmOptions(m: ModelFit) {
 }
 
 /**
- * Put a GLMM engine's state at the fitted extra parameter (NB size or dispersion) so that
+ * Put a GLMM engine's state at the fitted extra parameters (NB size, dispersion, zero-inflation and
+ * dispersion coefficients) so that
  * `deviance(theta, beta)` evaluates the fitted model's likelihood.
  */
 export function setFittedExtra(engine: GeneralizedLinearMixedModel, f: FittedGLMM): void {
-  if (f.familyExtra && engine.family.extra) engine.state.family = engine.family.extra.with(f.familyExtra);
+  // the zero-inflation and dispersion formulas' coefficients (with NB1 and NB2, the size's as well)
+  if (engine.state.ext) engine.state.ext.setParams([...(f.zi?.estimate ?? []), ...(f.disp?.estimate ?? [])]);
+  else if (f.familyExtra && engine.family.extra) engine.state.family = engine.family.extra.with(f.familyExtra);
   else if (f.nbSize !== null && engine.family.withSize) engine.state.family = engine.family.withSize(f.nbSize);
   else if (engine.family.estimatesDispersion) engine.state.phi = f.dispersion;
 }
