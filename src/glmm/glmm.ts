@@ -77,6 +77,8 @@ export interface SideFit {
   readonly modes?: readonly Float64Array[];
   /** the same modes with their conditional SDs (the joint factor's inverse blocks), in formula order */
   readonly ranef?: RanefTable[];
+  /** per model row, the part's linear predictor at the estimates (zi: the logit of π, its random effects at their modes; disp: the log dispersion) */
+  readonly linear?: Float64Array;
 }
 
 /** One fixed-effect row of a GLMM summary: estimate, SE, z and p. */
@@ -989,7 +991,7 @@ export class GeneralizedLinearMixedModel {
         const z = estimate[j] / se;
         return { term, estimate: estimate[j], se, statistic: z, p: 2 * pnormUpper(Math.abs(z)) };
       });
-      return { names: d.names, estimate, vcov, rows };
+      return { names: d.names, estimate, vcov, rows, linear: Float64Array.from(d === ext.spec.zi ? ext.etaZi : ext.etaD) };
     };
     // the joint covariance of β, the zi and the dispersion coefficients (glmmTMB's vcov(full = TRUE) without θ)
     const K = p + ext.pz + ext.pd;

@@ -19,10 +19,15 @@
 //   of the coefficient's SE;
 // - marginal on the NB2 with --disp: with a log link and a random intercept the population-averaged
 //   intercept is β₀ + σ²/2 and the slope is unchanged (glmmTMB's β₀ and σ from zi_disp.json, 1e-3);
-//   on a zero-inflated model it is refused in one line (zi-disp.test.ts).
+//   on a zero-inflated model it is refused in one line (zi-disp.test.ts);
+// - plot's residuals (plot --specs, rows 1..20): the expected response and Pearson residuals with the
+//   whole distribution's variance, as glmmTMB's fitted() and residuals(type = "pearson") for the
+//   small ZIP and the NB2 with --disp, and the exact zero-truncated moments (by hand in R) for a hurdle
+//   Poisson: fitted values within 1e-4 relative, residuals within 1e-3.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -41,9 +46,10 @@ interface RefModel {
   wald?: { names: string[]; lower: number[]; upper: number[]; estimate: number[] };
   profile_zi?: { names: string[]; lower: number[]; upper: number[] };
   profile_disp?: { names: string[]; lower: number[]; upper: number[] };
+  residuals?: { fitted: number[]; pearson: number[] };
 }
 const refs: Record<string, RefModel> = JSON.parse(readFileSync(join(root, "test/fixtures/reference/zi_inference.json"), "utf8")).models;
-const data: Record<string, string> = { sal_zip_re_mined: "salamanders.csv", sal_zip: "salamanders.csv", het_nb2: "sim_heterosced.csv", sim_zip_small: "sim_zip_small.csv" };
+const data: Record<string, string> = { sal_zip_re_mined: "salamanders.csv", sal_zip: "salamanders.csv", het_nb2: "sim_heterosced.csv", het_hpois: "sim_heterosced.csv", sim_zip_small: "sim_zip_small.csv" };
 
 function args(id: string, command: string, ...extra: string[]): string[] {
   const a = refs[id].args;
@@ -160,3 +166,23 @@ test("marginal on an NB2 with a dispersion formula: the log link's closed form w
   assert.ok(Math.abs(rows[1].marginal - tmb.cond.estimate[1]) < 1e-3 && Math.abs(rows[1].marginal - rows[1].conditional) < 1e-6);
   assert.ok(Math.abs(rows[1].marginalSE / tmb.cond.se[1] - 1) < 0.02, `x SE ${rows[1].marginalSE}`);
 });
+
+for (const id of ["sim_zip_small", "het_nb2", "het_hpois"]) {
+  test(`plot's residuals on ${id} ${refs[id].args.zi ? `(zi ${refs[id].args.zi})` : `(disp ${refs[id].args.disp})`}: the expected response and the whole distribution's Pearson residuals`, () => {
+    const dir = mkdtempSync(join(tmpdir(), "glmm-zi-plot-"));
+    try {
+      const a = args(id, "plot", "--out", dir, "--specs").filter((x, i, all) => x !== "--format" && all[i - 1] !== "--format");
+      const r = glmm(...a);
+      assert.equal(r.status, 0, r.stderr);
+      const spec = JSON.parse(readFileSync(join(dir, "residuals.vl.json"), "utf8"));
+      const rows: { fitted: number; residual: number }[] = spec.data.values;
+      const ref = refs[id].residuals!;
+      ref.fitted.forEach((v, i) => {
+        assert.ok(Math.abs(rows[i].fitted / v - 1) < 1e-4, `row ${i + 1}: fitted ${rows[i].fitted} vs ${v}`);
+        assert.ok(Math.abs(rows[i].residual - ref.pearson[i]) < 1e-3, `row ${i + 1}: residual ${rows[i].residual} vs ${ref.pearson[i]}`);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
