@@ -163,7 +163,7 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
  * The fixed-effects design of a one-sided side formula (--zi, --disp) on the rows of the main
  * model; null for "~ 0" (no such part).
  */
-function sideDesign(data: Frame, text: string, ms: ModelStructure, refLevels: Readonly<Record<string, string>> | undefined, flag: string): SideDesign | null {
+export function sideDesign(data: Frame, text: string, ms: ModelStructure, refLevels: Readonly<Record<string, string>> | undefined, flag: string): SideDesign | null {
   if (!/^\s*~/.test(text)) throw new UserError(`${flag} '${text}': expected a one-sided formula such as "~ 1" or "~ x"`);
   const side = buildModel(data, text, { refLevels });
   if (side.reTerms.length > 0 && flag !== "--zi") throw new UserError(`${flag} '${text}': random effects in the dispersion model are not supported yet (fixed effects only)`);

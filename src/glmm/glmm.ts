@@ -75,6 +75,10 @@ export interface SideFit {
   readonly theta?: Float64Array;
   /** their conditional modes per term (system order; level-major, s per level), as the conditional part's ranef */
   readonly modes?: readonly Float64Array[];
+  /** the same modes with their conditional SDs (the joint factor's inverse blocks), in formula order */
+  readonly ranef?: RanefTable[];
+  /** per model row, the part's linear predictor at the estimates (zi: the logit of π, its random effects at their modes; disp: the log dispersion) */
+  readonly linear?: Float64Array;
 }
 
 /** One fixed-effect row of a GLMM summary: estimate, SE, z and p. */
@@ -517,7 +521,7 @@ export class GeneralizedLinearMixedModel {
       if (this.ziTerms.length === 0 || !side.zi) return { ...fitted, ...side, hurdle: options.hurdle ?? false };
       // the zi random effects: θ after the conditional terms' (their λ are set by the last evaluation)
       const nthC = nth - this.ziTerms.reduce((a, t) => a + t.ntheta, 0);
-      const zi: SideFit = { ...side.zi, varcorr: varCorr(this.ziTerms, 1), terms: this.ziTerms, theta: Float64Array.from(th(xs).subarray(nthC, nth)), modes: this.state.currentZiB() };
+      const zi: SideFit = { ...side.zi, varcorr: varCorr(this.ziTerms, 1), terms: this.ziTerms, theta: Float64Array.from(th(xs).subarray(nthC, nth)), modes: this.state.currentZiB(), ranef: ranefTables(this.ziTerms, this.state.currentZiB(), condVarGLMM(this.state)?.slice(this.terms.length) ?? null) };
       return { ...fitted, ...side, zi, theta: fitted.theta.slice(0, nthC), hurdle: options.hurdle ?? false };
     }
     if (this.extra !== "family") return fitted;
@@ -992,7 +996,7 @@ export class GeneralizedLinearMixedModel {
         const z = estimate[j] / se;
         return { term, estimate: estimate[j], se, statistic: z, p: 2 * pnormUpper(Math.abs(z)) };
       });
-      return { names: d.names, estimate, vcov, rows };
+      return { names: d.names, estimate, vcov, rows, linear: Float64Array.from(d === ext.spec.zi ? ext.etaZi : ext.etaD) };
     };
     // the joint covariance of β, the zi and the dispersion coefficients (glmmTMB's vcov(full = TRUE) without θ)
     const K = p + ext.pz + ext.pd;

@@ -72,10 +72,10 @@ export function readCovariances(args: readonly string[] = []): KnownCovariance[]
 
 export function fitOptionsOf(o: ModelFlags, extendedOk = false): FitOptions {
   if (o.reml && o.ml) throw new UserError("--reml and --ml exclude each other");
-  // simulation and the other inference commands do not yet know the zero-inflation, hurdle and
-  // dispersion parts: refuse rather than answer for the conditional model alone (predict knows them)
+  // a command that does not know the zero-inflation, hurdle and dispersion parts refuses rather
+  // than answer for the conditional model alone (every model command knows them now)
   const extended = o.zi !== undefined ? "--zi" : o.disp !== undefined ? "--disp" : /^(truncated_poisson|truncated_nbinom2|nbinom1)$/.test(o.family) ? `family ${o.family}` : null;
-  if (extended && !extendedOk) throw new UserError(`${extended} is available in 'glmm fit', 'predict', 'simulate', 'compare', 'icc', 'confint' (Wald) and 'emmeans' only so far`);
+  if (extended && !extendedOk) throw new UserError(`${extended} is not available in this command yet`);
   const nAGQ = Number(o.nagq);
   if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
   return { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance), zi: o.zi, disp: o.disp, levels: parseLevels(o.levels), solver: parseSolver(o.solver), solverSeed: parseSeed(o.solverSeed) };
