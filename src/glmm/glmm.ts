@@ -131,8 +131,6 @@ export interface FittedGLMM {
   readonly zi?: SideFit | null;
   /** dispersion model (the extended likelihood's families), log link */
   readonly disp?: SideFit | null;
-  /** with a dispersion model: its log dispersion parameter per row at the estimates (Pearson residuals) */
-  readonly logDispRows?: Float64Array;
   /** hurdle model (truncated count) */
   readonly hurdle?: boolean;
   /**
@@ -517,7 +515,7 @@ export class GeneralizedLinearMixedModel {
     if (hasExtra) this.setExtra(xs.subarray(nth + p)); // summarize evaluates at xs
     const fitted = this.summarize(th(xs), nth, p, vcov, converged, warnings, diverging);
     if (this.extra === "ext") {
-      const side = { ...this.sideFits(xs, nth + p, sideInv), ...(st.ext!.spec.disp ? { logDispRows: Float64Array.from(st.ext!.etaD) } : {}) };
+      const side = this.sideFits(xs, nth + p, sideInv);
       if (this.ziTerms.length === 0 || !side.zi) return { ...fitted, ...side, hurdle: options.hurdle ?? false };
       // the zi random effects: θ after the conditional terms' (their λ are set by the last evaluation)
       const nthC = nth - this.ziTerms.reduce((a, t) => a + t.ntheta, 0);

@@ -51,12 +51,9 @@ export function plotResiduals(result: FitResult): { fitted: Float64Array; residu
     const mu = f.fitted[i];
     const w = resp.trials ? resp.trials[i] : 1;
     const fp = f.kind === "glmm" ? f.familyParams : undefined;
-    // a dispersion model's parameter per row (glmmTMB's betad: beta φ, NB2 size, NB1 φ, σ², Gamma shape)
-    const a = f.kind === "glmm" && f.logDispRows ? Math.exp(f.logDispRows[i]) : NaN;
-    const phi = fp?.[0]?.estimate ?? a;
+    const phi = fp?.[0]?.estimate ?? NaN;
     const v =
       f.family === "binomial" ? (mu * (1 - mu)) / w
-      : !Number.isNaN(a) ? (f.family === "negative_binomial" ? mu + (mu * mu) / a : f.family === "nbinom1" ? mu * (1 + a) : f.family === "Gamma" ? (mu * mu) / a : f.family === "gaussian" ? a : (mu * (1 - mu)) / (1 + a))
       : f.family === "beta" ? (mu * (1 - mu)) / (1 + phi)
       : f.family === "betabinomial" ? (mu * (1 - mu) * (1 + (w - 1) / (phi + 1))) / w
       : f.family === "tweedie" ? phi * Math.pow(mu, fp?.[1]?.estimate ?? NaN)
@@ -73,7 +70,8 @@ export function plotResiduals(result: FitResult): { fitted: Float64Array; residu
 /**
  * Zero-inflated, hurdle, dispersion-formula and NB1 fits: the fitted values are the expected
  * response E y (glmmTMB's fitted(): (1 − π)μ, a hurdle's (1 − π)μ/(1 − p₀)) and the Pearson
- * residuals (y − E y)/√Var y use the whole distribution's variance with each row's dispersion:
+ * residuals (y − E y)/√Var y use the whole distribution's variance with each row's dispersion
+ * (glmmTMB's betad: NB2 size, NB1 φ, σ², Gamma shape, beta precision):
  * (1 − π)V(μ) + π(1 − π)μ² for zero-inflation (glmmTMB's residuals(type = "pearson")), the
  * zero-truncated count's moments for a hurdle.
  */
@@ -88,6 +86,7 @@ function extendedResiduals(f: FittedGLMM, y: Float64Array): { fitted: Float64Arr
       : f.family === "negative_binomial" ? mu + (mu * mu) / k
       : f.family === "nbinom1" ? mu * (1 + k)
       : f.family === "Gamma" ? (mu * mu) / k
+      : f.family === "beta" ? (mu * (1 - mu)) / (1 + k)
       : k; // gaussian: σ²
     const pi = zi ? 1 / (1 + Math.exp(-zi[i])) : 0;
     let m = mu, w = v;
