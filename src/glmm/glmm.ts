@@ -468,7 +468,8 @@ export class GeneralizedLinearMixedModel {
     const ne2 = this.extra === "family" ? ne : 0;
     const vExtra = new Float64Array(ne2 * ne2).fill(NaN);
     if (!options.noHessian) {
-      h ??= this.gradient ? this.hessianAnalytic(f2, xs, nth, null) : hessianFD(f2, xs);
+      // (with the extended likelihood's analytic block: 1 + k evaluations and the θ pairs instead of k²)
+      h ??= this.gradient && this.extra === "ext" ? this.hessianAnalytic(f2, xs, nth, null) : hessianFD(f2, xs);
       if (this.extra === "ext") h = this.refinedHessian(f2, xs, h, lo2, nth);
       // zero-inflation coefficients held at their limit (π → 0 or 1 for their rows): no SE
       const atLimit: number[] = [];
@@ -628,7 +629,11 @@ export class GeneralizedLinearMixedModel {
       // θ), so a step of 0.5% in θ would leave 0.5% in the SEs. Those get one more Hessian (when
       // Hessians are cheap, i.e. from the analytic β-gradient) unless the standard errors come
       // from another Hessian taken at the result (`seElsewhere`: lme4's); then h is `stale`.
-      if (exact && dec < 1e-2 && (t === 1 || dec < 1e-7) && (!approx || seElsewhere) && (!xn || !this.gradient || seElsewhere || smallStep(x, xn, nth, p))) {
+      // Coordinates in the analytic block (the extended likelihood's zi and dispersion
+      // coefficients besides β) do not hold the stop: a zi part drifting to its boundary moves its
+      // logits by units along a flat direction at every step; the result is `stale` then, and
+      // fit() takes the Hessian at it (1 + k evaluations and the θ pairs).
+      if (exact && dec < 1e-2 && (t === 1 || dec < 1e-7) && (!approx || seElsewhere) && (!xn || !this.gradient || seElsewhere || smallStep(x, xn, nth, this.analyticBlock(nth, free).nb))) {
         let xf = xn && fn <= fx ? xn : x;
         let ff = xn && fn <= fx ? fn : fx;
         // the gradient where we stop (for the convergence check); polish with the same Hessian
