@@ -200,12 +200,8 @@ export class LaplaceGradient {
       if (this.hv) this.hv[0][i] = y0 * y0;
     }
     for (let l = 0, nl = t.nl; l < nl; l++) r[l] /= L[l] * L[l];
-    const hv = this.hv;
-    for (let i = 0; i < n; i++) {
-      const v = th * z[i] * r[refs[i]];
-      if (hv) hv[1][i] = v;
-      e[i] += -2 * s[i] - W[i] * v;
-    }
+    for (let i = 0; i < n; i++) e[i] += -2 * s[i] - W[i] * th * z[i] * r[refs[i]];
+    if (this.hv) for (let i = 0, v = this.hv[1]; i < n; i++) v[i] = th * z[i] * r[refs[i]];
   }
 
   /**
