@@ -17,7 +17,7 @@ import { bobyqa } from "../optim/index.js";
 import { standardizeRandom } from "./theta-scaling.js";
 import { gaussHermite } from "./gauss-hermite.js";
 import { GLMMState } from "./pirls.js";
-import { hessianFD, hessianForward, hessianGradient, gradientForward, gradientMixed, activeInverse, type HessianResult } from "./hessian.js";
+import { hessianFD, hessianForward, hessianGradient, hessianCentralGradient, gradientForward, gradientMixed, activeInverse, type HessianResult } from "./hessian.js";
 import { LaplaceGradient, analyticGradientSupported } from "./gradient.js";
 import { conditionalVariances, ranefTables } from "../lmm/condvar.js";
 import { standardizeFixed, unstandardizeFit } from "./scaling.js";
@@ -416,7 +416,7 @@ export class GeneralizedLinearMixedModel {
     let converged = r1.converged;
     // (with lme4's vcov the standard errors come from its own Hessian taken at the result)
     const lme4Se = lp0 !== null && !options.noHessian;
-    const nw = this.newton(f2, x2, lo2, up2, nth, this.betaHessianPIRLS(p), lme4Se) ?? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p);
+    const nw = this.newton(f2, x2, lo2, up2, nth, this.schurStart(p), lme4Se) ?? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p);
     if (nw) {
       xs = nw.x; fval = nw.f; h = nw.h;
     } else {
@@ -473,7 +473,8 @@ export class GeneralizedLinearMixedModel {
     const ne2 = this.extra === "family" ? ne : 0;
     const vExtra = new Float64Array(ne2 * ne2).fill(NaN);
     if (!options.noHessian) {
-      h ??= hessianFD(f2, xs);
+      // (with the extended likelihood's analytic block: 1 + k evaluations and the θ pairs instead of k²)
+      h ??= this.gradient && this.extra === "ext" ? this.hessianAnalytic(f2, xs, nth, null) : hessianFD(f2, xs);
       if (this.extra === "ext") h = this.refinedHessian(f2, xs, h, lo2, nth);
       // zero-inflation coefficients held at their limit (π → 0 or 1 for their rows): no SE
       const atLimit: number[] = [];
@@ -578,7 +579,7 @@ export class GeneralizedLinearMixedModel {
    * Newton iterations with a finite-difference Hessian from x0; null when they cannot be trusted.
    * Parameters on their lower bound stay there (and must not want to leave it).
    */
-  private newton(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, nth: number, betaH: Float64Array | null = null, seElsewhere = false): { x: Float64Array; f: number; h: NewtonHessian } | null {
+  private newton(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, nth: number, betaH: Float64Array | null = null, seElsewhere = false, free: readonly number[] | null = null): { x: Float64Array; f: number; h: NewtonHessian } | null {
     let x: Float64Array = Float64Array.from(x0);
     let fx = f(x);
     if (!Number.isFinite(fx)) return null;
@@ -596,7 +597,7 @@ export class GeneralizedLinearMixedModel {
       const approx = schur && (iter === 0 || seElsewhere);
       const reusing: boolean = reuse !== null && !approx;
       // (when the last evaluation was at x, its state serves the Hessian's base point)
-      const h: HessianResult = reusing ? { ...reuse!, gradient: gradientForward(f, x, reuse!.hessian) } : this.gradient ? this.hessianAnalytic(f, x, nth, approx ? betaH : null, atX ? fx : undefined) : this.hessianWarm(f, x, approx ? betaH : null, nth);
+      const h: HessianResult = reusing ? { ...reuse!, gradient: gradientForward(f, x, reuse!.hessian) } : this.gradient ? this.hessianAnalytic(f, x, nth, approx ? betaH : null, atX ? fx : undefined, free) : this.hessianWarm(f, x, approx ? betaH : null, nth);
       reuse = null;
       const exact = activeInverse(h.hessian, x, lower, nth);
       if (!exact && approx) { schur = false; atX = false; continue; } // the approximate β block does not serve: the full one
@@ -633,13 +634,18 @@ export class GeneralizedLinearMixedModel {
       // θ), so a step of 0.5% in θ would leave 0.5% in the SEs. Those get one more Hessian (when
       // Hessians are cheap, i.e. from the analytic β-gradient) unless the standard errors come
       // from another Hessian taken at the result (`seElsewhere`: lme4's); then h is `stale`.
-      if (exact && dec < 1e-2 && (t === 1 || dec < 1e-7) && (!approx || seElsewhere) && (!xn || !this.gradient || seElsewhere || smallStep(x, xn, nth, p))) {
+      // Coordinates in the analytic block (the extended likelihood's zi and dispersion
+      // coefficients besides β) do not hold the stop: a zi part drifting to its boundary moves its
+      // logits by units along a flat direction at every step; the result is `stale` then, and
+      // fit() takes the Hessian at it (1 + k evaluations and the θ pairs).
+      if (exact && dec < 1e-2 && (t === 1 || dec < 1e-7) && (!approx || seElsewhere) && (!xn || !this.gradient || seElsewhere || smallStep(x, xn, nth, this.analyticBlock(nth, free).nb))) {
         let xf = xn && fn <= fx ? xn : x;
         let ff = xn && fn <= fx ? fn : fx;
         // the gradient where we stop (for the convergence check); polish with the same Hessian
         // while it still points somewhere (each pass costs 2k evaluations, a Hessian k²).
         // f(xf) is known, and current in the state when xf was the last point evaluated.
-        const grad = (xg: Float64Array, fg: number | null) => (this.gradient ? gradientMixed(f, this.betaGradient, xg, h.hessian, nth, p, fg) : gradientForward(f, xg, h.hessian));
+        const block = this.gradient ? this.analyticBlock(nth, free) : null;
+        const grad = (xg: Float64Array, fg: number | null) => (block ? gradientMixed(f, block.grad, xg, h.hessian, nth, block.nb, fg) : gradientForward(f, xg, h.hessian));
         let g = grad(xf, xf === xn ? ff : null);
         // (without the last Hessian, or with the approximate one, polish further: another Newton
         // step would have left ~1e-8)
@@ -806,14 +812,35 @@ export class GeneralizedLinearMixedModel {
     });
   }
 
-  /** ∂D/∂β at the last stage-2 evaluation */
+  /** ∂D/∂β (and the extended likelihood's coefficients: out's length) at the last stage-2 evaluation */
   private readonly betaGradient = (out: Float64Array): void => this.gradient!.betaGradient(out);
+
+  /**
+   * The analytic block of the stage-2 vector: [nth, nth + nb) — β, and with the extended
+   * likelihood its zi and dispersion coefficients. `free`: the full coordinates of a reduced vector
+   * (newtonAtZiLimit holds some zi coefficients), θ and β among them in place.
+   */
+  private analyticBlock(nth: number, free: readonly number[] | null): { grad: (out: Float64Array) => void; nb: number } {
+    const lg = this.gradient!;
+    if (!free) return { grad: this.betaGradient, nb: lg.size };
+    const full = new Float64Array(lg.size);
+    const idx = free.slice(nth).map((k) => k - nth);
+    return { grad: (out) => { lg.betaGradient(full); for (let a = 0; a < idx.length; a++) out[a] = full[idx[a]]; }, nb: idx.length };
+  }
+
+  /**
+   * The first Newton step's β block from the PIRLS Schur complement — unless the analytic block
+   * covers more than β (the extended likelihood): the full Hessian costs barely more there.
+   */
+  private schurStart(p: number): Float64Array | null {
+    return this.gradient && this.gradient.size > p ? null : this.betaHessianPIRLS(p);
+  }
 
   /**
    * The stage-2 Hessian from the analytic β-gradient (hessianGradient: 1 + k evaluations, plus
    * pairs of the θ/extra coordinates), with hessianWarm's PIRLS warm starts.
    */
-  private hessianAnalytic(f: (x: Float64Array) => number, x0: Float64Array, nth: number, betaH: Float64Array | null, f0?: number): HessianResult {
+  private hessianAnalytic(f: (x: Float64Array) => number, x0: Float64Array, nth: number, betaH: Float64Array | null, f0?: number, free: readonly number[] | null = null): HessianResult {
     const st = this.state;
     const q = st.q, p = this.ms.p;
     const lg = this.gradient!;
@@ -822,7 +849,8 @@ export class GeneralizedLinearMixedModel {
     // ∂û/∂β_j at x0 (column j at j·q): a step h in β_j moves the modes by h·∂û/∂β_j to first order,
     // so PIRLS from that start needs one Newton step instead of two
     const sens = new Float64Array(betaH ? 0 : p * q);
-    return hessianGradient(f, this.betaGradient, x0, nth, p, { known: betaH, f0, hooks: {
+    const block = this.analyticBlock(nth, free);
+    return hessianGradient(f, block.grad, x0, nth, block.nb, { known: block.nb === p ? betaH : null, f0, hooks: {
       before: (i, j) => {
         if (i < 0) return;
         const start = new Float64Array(q);
@@ -921,7 +949,7 @@ export class GeneralizedLinearMixedModel {
     const u0 = Float64Array.from(st.u);
     const du = new Map<number, Float64Array>(); // key 2i (+h_i) or 2i + 1 (−h_i)
     const moved: number[] = [];
-    const h2 = hessianFD((x) => {
+    const fw = (x: Float64Array) => {
       moved.length = 0;
       for (let k = 0; k < x.length; k++) if (x[k] !== xs[k]) moved.push(2 * k + (x[k] < xs[k] ? 1 : 0));
       const start = Float64Array.from(u0);
@@ -933,7 +961,10 @@ export class GeneralizedLinearMixedModel {
       const v = f2(x);
       if (moved.length === 1) du.set(moved[0], Float64Array.from(st.u, (w, c) => w - u0[c]));
       return v;
-    }, xs, undefined, 1e-4, steps);
+    };
+    // (with the analytic gradient: its central differences, 2k evaluations, for all but the θ pairs)
+    const block = this.gradient ? this.analyticBlock(nth, null) : null;
+    const h2 = block ? hessianCentralGradient(fw, block.grad, xs, nth, block.nb, steps) : hessianFD(fw, xs, undefined, 1e-4, steps);
     st.u = u0;
     return activeInverse(h2.hessian, xs, lo, nth) ? { ...h2, gradient: h.gradient } : h;
   }
@@ -962,7 +993,7 @@ export class GeneralizedLinearMixedModel {
     };
     const pick = (v: Float64Array) => Float64Array.from(free, (k) => v[k]);
     const f0 = f2(x2);
-    const nw = this.newton((xr) => f2(expand(xr)), pick(base), pick(lo), pick(up), nth, this.betaHessianPIRLS(p));
+    const nw = this.newton((xr) => f2(expand(xr)), pick(base), pick(lo), pick(up), nth, this.schurStart(p), false, free);
     if (!nw || !(nw.f <= f0)) return null;
     return { x: expand(nw.x), f: nw.f, h: null };
   }

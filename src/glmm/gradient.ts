@@ -9,13 +9,15 @@
 import { solveLower, solveLowerT } from "../linalg/dense.js";
 import type { PLSSystem } from "../lmm/system.js";
 import type { GLMMState } from "./pirls.js";
+import { extendedRowDerivatives, sideGradient } from "./gradient-extended.js";
 
-type Kind = "binomial" | "poisson" | "nb" | "gamma";
+type Kind = "binomial" | "poisson" | "nb" | "gamma" | "ext";
 
 /** Families/links whose PIRLS weights are −∂²ℓ/∂η² (canonical links, or the observed information). */
 function derivativeKind(st: GLMMState): Kind | null {
   const f = st.family, link = f.link.name;
-  if (st.ext) return null;
+  // (the extended likelihood's weights are its observed information; not with zi random effects)
+  if (st.ext) return st.ziTerms.length === 0 ? "ext" : null;
   if (f.name === "binomial" && link === "logit") return "binomial";
   if (f.name === "poisson" && link === "log") return "poisson";
   if (st.observedInformation && link === "log" && f.name === "negative_binomial") return "nb";
@@ -71,6 +73,9 @@ export class LaplaceGradient {
   private G: Float64Array | null = null;
   private B: Float64Array | null = null;
   private P: Float64Array | null = null;
+  /** extended likelihood: h and v of the last etaPart, and the side predictors' row derivatives */
+  private readonly hv: Float64Array[] | null = null;
+  private readonly side: Float64Array[] | null = null;
 
   constructor(st: GLMMState) {
     this.st = st;
@@ -107,11 +112,21 @@ export class LaplaceGradient {
     this.y0 = new Float64Array(Math.max(1, sys.s0));
     this.lambdaSeen = new Float64Array(terms.reduce((a, t) => a + t.lambda.length, 0)).fill(NaN);
     if (sys.qR > 0 && sys.sparse === null) this.pairs = blockPairs(sys);
+    if (st.ext) {
+      this.hv = [new Float64Array(n), new Float64Array(n)];
+      this.side = Array.from({ length: 6 }, () => new Float64Array(n));
+    }
+  }
+
+  /** length of the analytic gradient: β, then the extended likelihood's zi and dispersion coefficients */
+  get size(): number {
+    return this.st.p + (this.st.ext?.nPar ?? 0);
   }
 
   /**
    * ∂D/∂β at the state of the last stage-2 deviance evaluation (PIRLS mode, sysU factored at the
-   * mode's weights, λ set), into out (length p). NaN when the system is not factored.
+   * mode's weights, λ set), into out (length p). NaN when the system is not factored. With the
+   * extended likelihood out may have length `size`: the zi and dispersion coefficients follow β.
    */
   betaGradient(out: Float64Array): void {
     const { st, sys } = this;
@@ -129,6 +144,11 @@ export class LaplaceGradient {
       for (let i = 0; i < n; i++) acc += X[col + i] * e[i];
       out[j] = acc;
     }
+    if (kind === "ext" && out.length > p) {
+      const ext = st.ext!, [h, v] = this.hv!, sd = this.side!;
+      if (ext.spec.zi) sideGradient(ext.spec.zi.X, n, ext.pz, sd[0], sd[1], sd[2], h, v, out, p);
+      if (ext.spec.disp) sideGradient(ext.spec.disp.X, n, ext.pd, sd[3], sd[4], sd[5], h, v, out, p + ext.pz);
+    }
   }
 
   /** e = −2s + a − W∘v (∂D/∂η through β), in general: h_i from leverages(), M⁻¹ by solveM(). */
@@ -140,6 +160,7 @@ export class LaplaceGradient {
     // a = W'∘h, r = ΛᵀZᵀa
     const h = e;
     this.leverages(h);
+    this.hv?.[0].set(h);
     r.fill(0);
     for (let i = 0; i < n; i++) {
       const a = w1[i] * h[i];
@@ -152,6 +173,7 @@ export class LaplaceGradient {
     for (let i = 0; i < n; i++) {
       let v = 0;
       for (let k = i * S, end = k + S; k < end; k++) v += c[k] * r[idx[k]];
+      if (this.hv) this.hv[1][i] = v;
       e[i] = -2 * s[i] + h[i] - W[i] * v;
     }
   }
@@ -175,9 +197,11 @@ export class LaplaceGradient {
       const a = w1[i] * y0 * y0;
       e[i] = a;
       r[l] += c * a;
+      if (this.hv) this.hv[0][i] = y0 * y0;
     }
     for (let l = 0, nl = t.nl; l < nl; l++) r[l] /= L[l] * L[l];
     for (let i = 0; i < n; i++) e[i] += -2 * s[i] - W[i] * th * z[i] * r[refs[i]];
+    if (this.hv) for (let i = 0, v = this.hv[1]; i < n; i++) v[i] = th * z[i] * r[refs[i]];
   }
 
   /**
@@ -210,6 +234,7 @@ export class LaplaceGradient {
   private scoreDerivatives(kind: Kind): void {
     const { st, s, w1 } = this;
     const { n, y, mu, prior, phi } = st;
+    if (kind === "ext") return extendedRowDerivatives(st.ext!, y, st.eta, prior, s, w1, this.side!);
     if (kind === "binomial") {
       for (let i = 0; i < n; i++) {
         const m = prior[i], u = mu[i];

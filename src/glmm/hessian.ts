@@ -260,3 +260,60 @@ export function activeInverse(H: Float64Array, x: ArrayLike<number>, lower: Arra
   };
 }
 
+
+/**
+ * hessianFD's central differences with given steps when the partial derivatives in the block
+ * [b0, b0 + nb) are known analytically (`grad`, read right after each f): f and the block's
+ * gradient at x ± h_i give every row and column of H that touches the block (the block itself
+ * symmetrized), and only the pairs outside the block are differenced from f (two evaluations per
+ * pair): 1 + 2k + (k − nb)(k − nb − 1) evaluations instead of 1 + 2k + k(k − 1). The gradient
+ * returned is the central one (block: at x0 itself).
+ */
+export function hessianCentralGradient(f: (x: Float64Array) => number, grad: (out: Float64Array) => void, x0: ArrayLike<number>, b0: number, nb: number, steps: ArrayLike<number>): HessianResult {
+  const k = x0.length;
+  const x = Float64Array.from(x0);
+  const inBlock = (i: number) => i >= b0 && i < b0 + nb;
+  let evals = 0;
+  const at = (d: Array<[number, number]>, g: Float64Array | null) => {
+    const y = Float64Array.from(x);
+    for (const [i, s] of d) y[i] += s * steps[i];
+    evals++;
+    const v = f(y);
+    if (g) grad(g);
+    return v;
+  };
+  const g0 = new Float64Array(nb);
+  const f0 = at([], g0);
+  const fp = new Float64Array(k), fm = new Float64Array(k);
+  const gp = new Float64Array(nb), gm = new Float64Array(nb);
+  const H = new Float64Array(k * k);
+  const g = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    const h = steps[i];
+    fp[i] = at([[i, 1]], gp);
+    fm[i] = at([[i, -1]], gm);
+    for (let a = 0; a < nb; a++) {
+      const v = (gp[a] - gm[a]) / (2 * h);
+      H[b0 + a + i * k] = v;
+      if (!inBlock(i)) H[i + (b0 + a) * k] = v;
+    }
+    g[i] = inBlock(i) ? g0[i - b0] : (fp[i] - fm[i]) / (2 * h);
+    if (!inBlock(i)) H[i + i * k] = (fp[i] - 2 * f0 + fm[i]) / (h * h);
+  }
+  for (let a = 0; a < nb; a++)
+    for (let b = a + 1; b < nb; b++) {
+      const v = (H[b0 + a + (b0 + b) * k] + H[b0 + b + (b0 + a) * k]) / 2;
+      H[b0 + a + (b0 + b) * k] = v;
+      H[b0 + b + (b0 + a) * k] = v;
+    }
+  for (let i = 0; i < k; i++)
+    for (let j = i + 1; j < k; j++) {
+      if (inBlock(i) || inBlock(j)) continue;
+      const fpp = at([[i, 1], [j, 1]], null);
+      const fmm = at([[i, -1], [j, -1]], null);
+      const v = (fpp - fp[i] - fp[j] + 2 * f0 - fm[i] - fm[j] + fmm) / (2 * steps[i] * steps[j]);
+      H[i + j * k] = v;
+      H[j + i * k] = v;
+    }
+  return { gradient: g, hessian: H, evaluations: evals };
+}

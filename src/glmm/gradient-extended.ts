@@ -1,0 +1,169 @@
+// Per-row derivatives of the extended likelihood (extended.ts) that the analytic Laplace gradient
+// needs (gradient.ts). A parameter γ that enters row i's log density only through a row-wise
+// linear predictor ζ_i = (X_γ γ)_i (the zi logit, the log-dispersion ω) has, with u* stationary
+// (du*/dγ = M⁻¹ΛᵀZᵀ diag(ℓ_ηγ) X_γ) and the same h_i = c_iᵀM⁻¹c_i and v = ZΛM⁻¹ΛᵀZᵀ(W′∘h) as β,
+//   ∂D/∂γ = X_γᵀ [ −2ℓ_γ + h∘W_γ + ℓ_ηγ∘v ],  W_γ = −ℓ_ηηγ,
+// of which β's ∂D/∂β = Xᵀ(−2s + W′∘h − W∘v) is the case ℓ_ηβ = −W. So per row: ℓ_η, ℓ_ηηη and,
+// per side predictor, ℓ_γ, ℓ_ηγ, ℓ_ηηγ — from the base density's jet in (η, ω) and the zi
+// mixture or hurdle truncation by the chain rule.
+import { digamma, trigamma } from "../families/special.js";
+import { softplus } from "../families/link.js";
+import { log1mexp, type ExtendedLikelihood } from "./extended.js";
+
+/** jet of a function of (η, ω): [f, f_η, f_ηη, f_ηηη, f_ω, f_ηω, f_ηηω] */
+type Jet = Float64Array;
+
+/** ψ″(x), the tetragamma function: recurrence up to x ≥ 10, then the asymptotic series */
+export function tetragamma(x: number): number {
+  if (!(x > 0)) return NaN;
+  let acc = 0;
+  while (x < 10) {
+    acc -= 2 / (x * x * x);
+    x += 1;
+  }
+  const r = 1 / x, r2 = r * r;
+  // −1/x² − 1/x³ − 1/(2x⁴) + 1/(6x⁶) − 1/(6x⁸) + 3/(10x¹⁰) − 5/(6x¹²)
+  return acc - r2 * (1 + r + r2 * (0.5 - r2 * (1 / 6 - r2 * (1 / 6 - r2 * (0.3 - (5 / 6) * r2)))));
+}
+
+/**
+ * The base density's jet at response y (the value only for y = 0, which the mixtures need; the
+ * y > 0 value is not used), η and ω = log dispersion.
+ */
+export function baseJet(base: ExtendedLikelihood["spec"]["base"], y: number, eta: number, omega: number, o: Jet): void {
+  switch (base) {
+    case "poisson": {
+      const mu = Math.exp(eta);
+      o[0] = y === 0 ? -mu : 0;
+      o[1] = y - mu; o[2] = -mu; o[3] = -mu;
+      o[4] = 0; o[5] = 0; o[6] = 0;
+      return;
+    }
+    case "nbinom2": {
+      // size k = e^ω
+      const k = Math.exp(omega), mu = Math.exp(eta), km = k + mu;
+      const lr = -softplus(eta - omega); // log(k/(k + μ))
+      o[0] = y === 0 ? k * lr : 0;
+      o[1] = (k * (y - mu)) / km;
+      o[2] = (-k * mu * (k + y)) / (km * km);
+      o[3] = (-k * (k + y) * mu * (k - mu)) / (km * km * km);
+      o[4] = k * ((y === 0 ? 0 : digamma(y + k) - digamma(k)) + lr + (mu - y) / km);
+      o[5] = (k * (y - mu) * mu) / (km * km);
+      o[6] = (-k * mu * (2 * k * mu + y * mu - k * y)) / (km * km * km);
+      return;
+    }
+    case "nbinom1": {
+      // k = μ/φ = e^(η−ω), L = log(1 + φ), ρ = φ/(1 + φ)
+      const k = Math.exp(eta - omega), L = softplus(omega), rho = 1 / (1 + Math.exp(-omega));
+      let d1 = 0, d2 = 0, d3 = 0;
+      if (y !== 0) {
+        d1 = digamma(y + k) - digamma(k);
+        d2 = trigamma(y + k) - trigamma(k);
+        d3 = tetragamma(y + k) - tetragamma(k);
+      }
+      const a = k * (d1 - L), k2 = k * k * d2, k3 = k * k * k * d3;
+      o[0] = y === 0 ? -k * L : 0;
+      o[1] = a;
+      o[2] = a + k2;
+      o[3] = a + 3 * k2 + k3;
+      o[4] = -a - (k + y) * rho + y;
+      o[5] = -o[2] - k * rho;
+      o[6] = -o[3] - k * rho;
+      return;
+    }
+    case "gaussian": {
+      const v = Math.exp(omega), r = y - eta;
+      o[0] = -0.5 * (Math.log(2 * Math.PI) + omega) - (r * r) / (2 * v);
+      o[1] = r / v; o[2] = -1 / v; o[3] = 0;
+      o[4] = -0.5 + (r * r) / (2 * v); o[5] = -r / v; o[6] = 1 / v;
+      return;
+    }
+    case "Gamma": {
+      // shape s = e^ω, R = y/μ
+      const s = Math.exp(omega), R = y * Math.exp(-eta);
+      o[0] = 0;
+      o[1] = s * (R - 1); o[2] = -s * R; o[3] = s * R;
+      o[4] = s * (-digamma(s) + omega + 1 - eta + Math.log(y) - R);
+      o[5] = o[1]; o[6] = o[2];
+      return;
+    }
+  }
+}
+
+/** out[1..6] += the jet of F(g(η, ω)) with F′, F″, F‴ = f1, f2, f3 at g */
+function addComposed(g: Jet, f1: number, f2: number, f3: number, out: Jet): void {
+  out[1] += f1 * g[1];
+  out[2] += f1 * g[2] + f2 * g[1] * g[1];
+  out[3] += f1 * g[3] + 3 * f2 * g[1] * g[2] + f3 * g[1] * g[1] * g[1];
+  out[4] += f1 * g[4];
+  out[5] += f1 * g[5] + f2 * g[1] * g[4];
+  out[6] += f1 * g[6] + f2 * (g[4] * g[2] + 2 * g[1] * g[5]) + f3 * g[4] * g[1] * g[1];
+}
+
+/**
+ * Per-row derivatives of the extended likelihood at the linear predictors (η from the argument,
+ * ζ and ω from `ext`), prior-weighted: s = ℓ_η, w1 = −ℓ_ηηη (= ∂W/∂η), and per side predictor
+ * (zi: ζ; disp: ω) g = ℓ_γ, c = ℓ_ηγ, wg = −ℓ_ηηγ into side[0..3) (zi) and side[3..6) (disp),
+ * each of length n (arrays of side parts the model lacks are left untouched).
+ */
+export function extendedRowDerivatives(ext: ExtendedLikelihood, y: Float64Array, eta: Float64Array, prior: Float64Array, s: Float64Array, w1: Float64Array, side: Float64Array[]): void {
+  const { spec, n, etaZi, etaD } = ext;
+  const hasZi = spec.zi !== null, hasD = spec.disp !== null;
+  const b = new Float64Array(7), g0 = new Float64Array(7), l = new Float64Array(7);
+  const [gz, cz, wz, gd, cd, wd] = side;
+  for (let i = 0; i < n; i++) {
+    const m = prior[i], yi = y[i];
+    let lz = 0, lez = 0, leez = 0;
+    if (m === 0) {
+      l.fill(0);
+    } else {
+      baseJet(spec.base, yi, eta[i], etaD[i], b);
+      l.set(b);
+      const ez = etaZi[i];
+      if (spec.hurdle) {
+        const pi = 1 / (1 + Math.exp(-ez));
+        if (yi === 0) {
+          l.fill(0);
+          lz = 1 - pi;
+        } else {
+          // ℓ = log(1 − π) + b − log(1 − p₀): T(g) = −log(1 − e^g) at g = log p₀, T′ = p₀/(1 − p₀)
+          baseJet(spec.base, 0, eta[i], etaD[i], g0);
+          const t = Math.exp(g0[0] - log1mexp(g0[0]));
+          const t2 = t * (1 + t);
+          addComposed(g0, t, t2, t2 * (1 + 2 * t), l);
+          lz = -pi;
+        }
+      } else if (ez !== -Infinity) {
+        const pi = 1 / (1 + Math.exp(-ez));
+        if (yi !== 0) lz = -pi;
+        else {
+          // ℓ = log(π + (1 − π)e^b): ℓ′ in b is r = σ(b − ζ), the posterior probability of a count-process zero
+          const r = 1 / (1 + Math.exp(ez - b[0]));
+          const q = r * (1 - r), q3 = q * (1 - 2 * r);
+          l.fill(0);
+          addComposed(b, r, q, q3, l);
+          lz = 1 - r - pi;
+          lez = -q * b[1];
+          leez = -q * b[2] - q3 * b[1] * b[1];
+        }
+      }
+    }
+    s[i] = m * l[1];
+    w1[i] = -m * l[3];
+    if (hasZi) { gz[i] = m * lz; cz[i] = m * lez; wz[i] = -m * leez; }
+    if (hasD) { gd[i] = m * l[4]; cd[i] = m * l[5]; wd[i] = -m * l[6]; }
+  }
+}
+
+/** out[off + j] = Σ_i X[i, j]·(−2g_i + h_i·wg_i + c_i·v_i), the side predictor's block of ∂D/∂γ */
+export function sideGradient(X: Float64Array, n: number, pg: number, g: Float64Array, c: Float64Array, wg: Float64Array, h: Float64Array, v: Float64Array, out: Float64Array, off: number): void {
+  for (let j = 0; j < pg; j++) {
+    let acc = 0;
+    const col = j * n;
+    for (let i = 0; i < n; i++) {
+      const x = X[col + i];
+      if (x !== 0) acc += x * (-2 * g[i] + h[i] * wg[i] + c[i] * v[i]);
+    }
+    out[off + j] = acc;
+  }
+}
