@@ -87,6 +87,9 @@ export function baseJet(base: ExtendedLikelihood["spec"]["base"], y: number, eta
       o[5] = o[1]; o[6] = o[2];
       return;
     }
+    // (beta: no jet; derivativeKind keeps it off the analytic path)
+    case "beta":
+      throw new Error("baseJet: no third derivatives for the beta base");
   }
 }
 

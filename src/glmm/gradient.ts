@@ -16,8 +16,10 @@ type Kind = "binomial" | "poisson" | "nb" | "gamma" | "ext";
 /** Families/links whose PIRLS weights are −∂²ℓ/∂η² (canonical links, or the observed information). */
 function derivativeKind(st: GLMMState): Kind | null {
   const f = st.family, link = f.link.name;
-  // (the extended likelihood's weights are its observed information; not with zi random effects)
-  if (st.ext) return st.ziTerms.length === 0 ? "ext" : null;
+  // (the extended likelihood's weights are its observed information; not with zi random effects,
+  // nor for beta, whose weights fall back to the expected information where −ℓ″ ≤ 0 and whose
+  // third derivatives baseJet does not have)
+  if (st.ext) return st.ziTerms.length === 0 && st.ext.spec.base !== "beta" ? "ext" : null;
   if (f.name === "binomial" && link === "logit") return "binomial";
   if (f.name === "poisson" && link === "log") return "poisson";
   if (st.observedInformation && link === "log" && f.name === "negative_binomial") return "nb";
@@ -32,7 +34,8 @@ function derivativeKind(st: GLMMState): Kind | null {
  * kinds must be excluded here until the leverages handle them.
  */
 export function analyticGradientSupported(st: GLMMState, nAGQ: number): boolean {
-  if (nAGQ !== 1 || st.p === 0) return false;
+  // (no random effects, q = 0: the leverages below index term 0; the fit is a plain likelihood)
+  if (nAGQ !== 1 || st.p === 0 || st.terms.length === 0) return false;
   // (a tree term or a precision-form covariance penalizes uᵀQu: M and the leverages differ)
   if (!st.terms.every((t) => t.kfac === null && t.tree === null && t.kprec === null)) return false;
   // two more qR×qR matrices (L_RR⁻¹'s columns and G): bounded memory
