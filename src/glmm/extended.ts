@@ -6,7 +6,6 @@
 // Laplace determinant uses the observed −ℓ″, as TMB. The fixed effects of these parts are outer
 // parameters (rows of the stage-1/stage-2 parameter vectors), like the NB size before them.
 import { digamma, lgamma, lgammaShift, trigamma } from "../families/special.js";
-import { softplus } from "../families/link.js";
 import type { WeightMode } from "../families/kernels.js";
 import type { ReTerm } from "../formula/types.js";
 
@@ -51,7 +50,8 @@ export class ExtendedLikelihood {
   /** log of the dispersion parameter per row */
   readonly etaD: Float64Array;
   private readonly lfact: Float64Array;
-  private readonly out = new Float64Array(6);
+  /** base()'s [ℓ, ℓ′, ℓ″, ℓ₀, ℓ₀′, ℓ₀″, μ] */
+  private readonly out = new Float64Array(7);
   /** per row exp(etaD) and log1p of it, updated with etaD */
   private readonly expD: Float64Array;
   private readonly log1pD: Float64Array;
@@ -59,6 +59,20 @@ export class ExtendedLikelihood {
   /** NB2's y-and-k constant per row (nbConst) and the k it was computed for */
   private readonly nbKey: Float64Array;
   private readonly nbVal: Float64Array;
+  /**
+   * per row log1p(e^−|ζ|) at the ζ in zKey: softplus(ζ) and softplus(−ζ) share it, and without zi
+   * random effects ζ changes only with the outer parameters — once per evaluation, not per row pass
+   */
+  private readonly zKey: Float64Array;
+  private readonly zLp: Float64Array;
+  /**
+   * row()'s ℓ′ and ℓ″ per row at the (η, ζ) in dEta, dZeta, from the last minus2LogLik: PIRLS weights
+   * the point it has just evaluated, so working() reads them instead of recomputing the row
+   */
+  private readonly dEta: Float64Array;
+  private readonly dZeta: Float64Array;
+  private readonly d1: Float64Array;
+  private readonly d2: Float64Array;
 
   constructor(spec: ExtendedSpec, y: Float64Array) {
     this.spec = spec;
@@ -73,6 +87,12 @@ export class ExtendedLikelihood {
     this.log1pD = new Float64Array(this.n).fill(Math.log1p(1));
     this.nbKey = new Float64Array(this.n).fill(NaN);
     this.nbVal = new Float64Array(this.n);
+    this.zKey = new Float64Array(this.n).fill(NaN);
+    this.zLp = new Float64Array(this.n);
+    this.dEta = new Float64Array(this.n).fill(NaN);
+    this.dZeta = new Float64Array(this.n);
+    this.d1 = new Float64Array(this.n);
+    this.d2 = new Float64Array(this.n);
     this.lfact = Float64Array.from(y, (v) => (spec.base === "gaussian" || spec.base === "Gamma" ? 0 : lgamma(v + 1)));
   }
 
@@ -85,6 +105,7 @@ export class ExtendedLikelihood {
   setParams(x: ArrayLike<number>): void {
     const { n, pz, pd, spec } = this;
     this.cache2?.eta.fill(NaN);
+    this.dEta.fill(NaN);
     if (spec.zi) {
       linear(spec.zi.X, n, pz, x, 0, this.etaZiFixed);
       this.etaZi.set(this.etaZiFixed);
@@ -102,8 +123,8 @@ export class ExtendedLikelihood {
   }
 
   /**
-   * Base log density at η for row i with its dispersion into out: [ℓ, ℓ′, ℓ″, ℓ₀, ℓ₀′, ℓ₀″]
-   * (ℓ₀ = log p(0 | η), counts only), derivatives in η. Without `derivs` only ℓ and ℓ₀ (the
+   * Base log density at η for row i with its dispersion into out: [ℓ, ℓ′, ℓ″, ℓ₀, ℓ₀′, ℓ₀″, μ]
+   * (ℓ₀ = log p(0 | η), counts only; μ the conditional mean), derivatives in η. Without `derivs` only ℓ and ℓ₀ (the
    * deviance's evaluations: NB1's digamma and trigamma skipped).
    */
   private base(i: number, y: number, eta: number, derivs = true): Float64Array {
@@ -114,7 +135,7 @@ export class ExtendedLikelihood {
         o[0] = (y === 0 ? 0 : y * eta) - mu - this.lfact[i];
         o[1] = y - mu;
         o[2] = -mu;
-        o[3] = -mu; o[4] = -mu; o[5] = -mu;
+        o[3] = -mu; o[4] = -mu; o[5] = -mu; o[6] = mu;
         break;
       }
       case "nbinom2": {
@@ -126,7 +147,7 @@ export class ExtendedLikelihood {
         const km = k + mu;
         o[1] = (k * (y - mu)) / km;
         o[2] = (-k * mu * (k + y)) / (km * km);
-        o[3] = l0; o[4] = (-k * mu) / km; o[5] = (-k * k * mu) / (km * km);
+        o[3] = l0; o[4] = (-k * mu) / km; o[5] = (-k * k * mu) / (km * km); o[6] = mu;
         break;
       }
       case "nbinom1": {
@@ -143,7 +164,7 @@ export class ExtendedLikelihood {
             o[2] = o[1] + k * k * (trigamma(y + k) - trigamma(k));
           }
         }
-        o[3] = l0; o[4] = l0; o[5] = l0;
+        o[3] = l0; o[4] = l0; o[5] = l0; o[6] = Math.exp(eta);
         break;
       }
       case "gaussian": {
@@ -151,6 +172,7 @@ export class ExtendedLikelihood {
         o[0] = -0.5 * (LOG_2PI + this.etaD[i]) - (r * r) / (2 * a);
         o[1] = r / a;
         o[2] = -1 / a;
+        o[6] = eta;
         break;
       }
       case "Gamma": {
@@ -159,6 +181,7 @@ export class ExtendedLikelihood {
         o[0] = -lgamma(s) + s * Math.log(s) - s * eta + (s - 1) * Math.log(y) - s * r;
         o[1] = s * (r - 1);
         o[2] = -s * r;
+        o[6] = Math.exp(eta);
         break;
       }
     }
@@ -182,20 +205,21 @@ export class ExtendedLikelihood {
     const b = this.base(i, y, eta, derivs);
     const ez = this.etaZi[i];
     if (this.spec.hurdle) {
-      // log π for zeros; log(1 − π) + ℓ − log(1 − p₀) for positives
-      if (y === 0) { res[0] = -softplus(-ez); res[1] = 0; res[2] = 0; return; }
+      // log π for zeros; log(1 − π) + ℓ − log(1 − p₀) for positives (softplus(±ζ) by zlp)
+      const lz = this.zlp(i, ez);
+      if (y === 0) { res[0] = -(ez < 0 ? -ez + lz : lz); res[1] = 0; res[2] = 0; return; }
       const l0 = b[3];
       const lp = log1mexp(l0); // log(1 − p₀)
       const s = Math.exp(l0 - lp); // p₀/(1 − p₀)
-      res[0] = -softplus(ez) + b[0] - lp;
+      res[0] = -(ez > 0 ? ez + lz : lz) + b[0] - lp;
       res[1] = b[1] + s * b[4];
       res[2] = b[2] + s * b[5] + s * (1 + s) * b[4] * b[4];
       return;
     }
     if (ez === -Infinity) { res[0] = b[0]; res[1] = b[1]; res[2] = b[2]; return; }
-    if (y !== 0) { res[0] = -softplus(ez) + b[0]; res[1] = b[1]; res[2] = b[2]; return; }
+    const lp = this.zlp(i, ez);
+    if (y !== 0) { res[0] = -(ez > 0 ? ez + lp : lp) + b[0]; res[1] = b[1]; res[2] = b[2]; return; }
     // zero: log(π + (1 − π)p₀); r = the posterior probability of a count-process zero
-    const lp = Math.log1p(Math.exp(-Math.abs(ez)));
     const lz = -(ez < 0 ? -ez + lp : lp), lc = -(ez > 0 ? ez + lp : lp) + b[0];
     const m = Math.max(lz, lc);
     // (the larger term's exp(0) = 1 exactly: one exp per zero row instead of two)
@@ -209,6 +233,15 @@ export class ExtendedLikelihood {
     this.lzc[0] = lz; this.lzc[1] = lc;
   }
   private readonly lzc = new Float64Array(2);
+
+  /** log1p(e^−|ζ|) of row i (softplus(ζ) = max(ζ, 0) + it, bit for bit), kept while its ζ stays */
+  private zlp(i: number, ez: number): number {
+    if (this.zKey[i] !== ez) {
+      this.zLp[i] = Math.log1p(Math.exp(-Math.abs(ez)));
+      this.zKey[i] = ez;
+    }
+    return this.zLp[i];
+  }
 
   /**
    * Row log density and its derivatives in both linear predictors (η, and the zi logit ζ):
@@ -274,12 +307,13 @@ export class ExtendedLikelihood {
       }
       return Number.isNaN(s) ? Infinity : -2 * s;
     }
-    const res = this.out2;
+    const res = this.out2, o = this.out, zeta = this.etaZi, { dEta, dZeta, d1, d2 } = this;
     for (let i = 0; i < this.n; i++) {
-      mu[i] = ident ? eta[i] : Math.exp(eta[i]);
-      if (prior[i] === 0) continue;
-      this.row(i, y[i], eta[i], res, false);
+      if (prior[i] === 0) { mu[i] = ident ? eta[i] : Math.exp(eta[i]); continue; }
+      this.row(i, y[i], eta[i], res);
+      mu[i] = o[6];
       s += prior[i] * res[0];
+      d1[i] = res[1]; d2[i] = res[2]; dEta[i] = eta[i]; dZeta[i] = zeta[i];
     }
     return Number.isNaN(s) ? Infinity : -2 * s;
   }
@@ -293,12 +327,13 @@ export class ExtendedLikelihood {
    * "expected" replaces such a row's weight by its count-process curvature.
    */
   working(eta: Float64Array, y: Float64Array, prior: Float64Array, zOffset: Float64Array, w: Float64Array, z: Float64Array, mode: WeightMode): void {
-    const res = this.out2;
+    const res = this.out2, zeta = this.etaZi, { dEta, dZeta, d1, d2 } = this;
     for (let i = 0; i < this.n; i++) {
       const wt = prior[i];
       // (a hurdle's zero carries no information on η)
       if (wt === 0 || (this.spec.hurdle && y[i] === 0)) { w[i] = 0; z[i] = eta[i] - zOffset[i]; continue; }
-      this.row(i, y[i], eta[i], res);
+      if (dEta[i] === eta[i] && dZeta[i] === zeta[i]) { res[1] = d1[i]; res[2] = d2[i]; }
+      else this.row(i, y[i], eta[i], res);
       let wi = -wt * res[2];
       if (mode === "expected" && !(wi > 1e-12)) {
         const b = this.base(i, y[i], eta[i]);
