@@ -128,7 +128,19 @@ export class ExtendedLikelihood {
    * deviance's evaluations: NB1's digamma and trigamma skipped).
    */
   private base(i: number, y: number, eta: number, derivs = true): Float64Array {
-    const o = this.out;
+    this.ye[0] = y; this.ye[1] = eta;
+    return this.baseAt(i, derivs);
+  }
+
+  /**
+   * (y, η) of the row cores, passed through this array: V8 boxes a double argument (and result)
+   * of a call it does not inline — one heap number per row per PIRLS pass, most of a fit's garbage
+   */
+  private readonly ye = new Float64Array(2);
+
+  /** base() at the (y, η) in this.ye */
+  private baseAt(i: number, derivs: boolean): Float64Array {
+    const o = this.out, y = this.ye[0], eta = this.ye[1];
     switch (this.spec.base) {
       case "poisson": {
         const mu = Math.exp(eta);
@@ -143,7 +155,8 @@ export class ExtendedLikelihood {
         // softplus(t) and softplus(−t) share log1p(e^−|t|)
         const t = eta - lk, lp = Math.log1p(Math.exp(-Math.abs(t)));
         const l0 = -k * (t > 0 ? t + lp : lp);
-        o[0] = (y === 0 ? 0 : this.nbConst(i, y, k) - y * (t < 0 ? -t + lp : lp)) + l0;
+        if (y !== 0 && this.nbKey[i] !== k) this.nbConstUpdate(i, y, k);
+        o[0] = (y === 0 ? 0 : this.nbVal[i] - y * (t < 0 ? -t + lp : lp)) + l0;
         const km = k + mu;
         o[1] = (k * (y - mu)) / km;
         o[2] = (-k * mu * (k + y)) / (km * km);
@@ -188,13 +201,10 @@ export class ExtendedLikelihood {
     return o;
   }
 
-  /** lgamma(y + k) − lgamma(y + 1) − lgamma(k) of NB2's row i (y > 0), kept per row while its k stays */
-  private nbConst(i: number, y: number, k: number): number {
-    if (this.nbKey[i] !== k) {
-      this.nbVal[i] = lgammaShift(y, k) - lgamma(k);
-      this.nbKey[i] = k;
-    }
-    return this.nbVal[i];
+  /** nbVal[i] = lgamma(y + k) − lgamma(y + 1) − lgamma(k) of NB2's row i (y > 0), kept per row while its k stays */
+  private nbConstUpdate(i: number, y: number, k: number): void {
+    this.nbVal[i] = lgammaShift(y, k) - lgamma(k);
+    this.nbKey[i] = k;
   }
 
   /**
@@ -202,8 +212,14 @@ export class ExtendedLikelihood {
    * hurdle mixture applied; with `derivs` false only ℓ.
    */
   row(i: number, y: number, eta: number, res: Float64Array, derivs = true): void {
-    const b = this.base(i, y, eta, derivs);
-    const ez = this.etaZi[i];
+    this.ye[0] = y; this.ye[1] = eta;
+    this.rowAt(i, res, derivs);
+  }
+
+  /** row() at the (y, η) in this.ye */
+  private rowAt(i: number, res: Float64Array, derivs: boolean): void {
+    const b = this.baseAt(i, derivs);
+    const y = this.ye[0], ez = this.etaZi[i];
     if (this.spec.hurdle) {
       // log π for zeros; log(1 − π) + ℓ − log(1 − p₀) for positives (softplus(±ζ) by zlp)
       const lz = this.zlp(i, ez);
@@ -248,8 +264,14 @@ export class ExtendedLikelihood {
    * res = [ℓ, ℓ_η, ℓ_ηη, ℓ_ζ, ℓ_ζζ, ℓ_ηζ] — the inner problem with zi random effects.
    */
   row2(i: number, y: number, eta: number, res: Float64Array): void {
-    this.row(i, y, eta, res);
-    const ez = this.etaZi[i];
+    this.ye[0] = y; this.ye[1] = eta;
+    this.row2At(i, res);
+  }
+
+  /** row2() at the (y, η) in this.ye */
+  private row2At(i: number, res: Float64Array): void {
+    this.rowAt(i, res, true);
+    const y = this.ye[0], ez = this.etaZi[i];
     const pi = 1 / (1 + Math.exp(-ez));
     res[4] = -pi * (1 - pi);
     res[5] = 0;
@@ -267,7 +289,7 @@ export class ExtendedLikelihood {
    * out[5i .. 5i+5).
    */
   working2(eta: Float64Array, y: Float64Array, prior: Float64Array, out: Float64Array): void {
-    const res = this.out6;
+    const res = this.out6, ye = this.ye;
     const n = this.n, zeta = this.etaZi;
     // (the deviance's evaluations keep row2's derivatives from now on: PIRLS weights the point it just evaluated)
     const c = (this.cache2 ??= { eta: new Float64Array(n).fill(NaN), zeta: new Float64Array(n), d: new Float64Array(5 * n) });
@@ -280,7 +302,8 @@ export class ExtendedLikelihood {
         out[o + 3] = wt * d[o]; out[o + 4] = wt * d[o + 2];
         continue;
       }
-      this.row2(i, y[i], eta[i], res);
+      ye[0] = y[i]; ye[1] = eta[i];
+      this.row2At(i, res);
       out[o] = -wt * res[2]; out[o + 1] = -wt * res[4]; out[o + 2] = -wt * res[5];
       out[o + 3] = wt * res[1]; out[o + 4] = wt * res[3];
     }
@@ -294,12 +317,14 @@ export class ExtendedLikelihood {
     const ident = this.spec.base === "gaussian";
     const c = this.cache2;
     let s = 0;
+    const ye = this.ye, o6 = this.out;
     if (c) {
       const res = this.out6, zeta = this.etaZi, d = c.d;
       for (let i = 0; i < this.n; i++) {
-        mu[i] = Math.exp(eta[i]);
-        if (prior[i] === 0) continue;
-        this.row2(i, y[i], eta[i], res);
+        if (prior[i] === 0) { mu[i] = Math.exp(eta[i]); continue; }
+        ye[0] = y[i]; ye[1] = eta[i];
+        this.row2At(i, res);
+        mu[i] = o6[6];
         s += prior[i] * res[0];
         const o = 5 * i;
         d[o] = res[1]; d[o + 1] = res[2]; d[o + 2] = res[3]; d[o + 3] = res[4]; d[o + 4] = res[5];
@@ -307,11 +332,12 @@ export class ExtendedLikelihood {
       }
       return Number.isNaN(s) ? Infinity : -2 * s;
     }
-    const res = this.out2, o = this.out, zeta = this.etaZi, { dEta, dZeta, d1, d2 } = this;
+    const res = this.out2, zeta = this.etaZi, { dEta, dZeta, d1, d2 } = this;
     for (let i = 0; i < this.n; i++) {
       if (prior[i] === 0) { mu[i] = ident ? eta[i] : Math.exp(eta[i]); continue; }
-      this.row(i, y[i], eta[i], res);
-      mu[i] = o[6];
+      ye[0] = y[i]; ye[1] = eta[i];
+      this.rowAt(i, res, true);
+      mu[i] = o6[6];
       s += prior[i] * res[0];
       d1[i] = res[1]; d2[i] = res[2]; dEta[i] = eta[i]; dZeta[i] = zeta[i];
     }
@@ -327,13 +353,13 @@ export class ExtendedLikelihood {
    * "expected" replaces such a row's weight by its count-process curvature.
    */
   working(eta: Float64Array, y: Float64Array, prior: Float64Array, zOffset: Float64Array, w: Float64Array, z: Float64Array, mode: WeightMode): void {
-    const res = this.out2, zeta = this.etaZi, { dEta, dZeta, d1, d2 } = this;
+    const res = this.out2, zeta = this.etaZi, ye = this.ye, { dEta, dZeta, d1, d2 } = this;
     for (let i = 0; i < this.n; i++) {
       const wt = prior[i];
       // (a hurdle's zero carries no information on η)
       if (wt === 0 || (this.spec.hurdle && y[i] === 0)) { w[i] = 0; z[i] = eta[i] - zOffset[i]; continue; }
       if (dEta[i] === eta[i] && dZeta[i] === zeta[i]) { res[1] = d1[i]; res[2] = d2[i]; }
-      else this.row(i, y[i], eta[i], res);
+      else { ye[0] = y[i]; ye[1] = eta[i]; this.rowAt(i, res, true); }
       let wi = -wt * res[2];
       if (mode === "expected" && !(wi > 1e-12)) {
         const b = this.base(i, y[i], eta[i]);
