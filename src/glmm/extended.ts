@@ -93,6 +93,7 @@ export class ExtendedLikelihood {
     this.dZeta = new Float64Array(this.n);
     this.d1 = new Float64Array(this.n);
     this.d2 = new Float64Array(this.n);
+    this.ys = y;
     this.lfact = Float64Array.from(y, (v) => (spec.base === "gaussian" || spec.base === "Gamma" ? 0 : lgamma(v + 1)));
   }
 
@@ -155,7 +156,7 @@ export class ExtendedLikelihood {
         // softplus(t) and softplus(−t) share log1p(e^−|t|)
         const t = eta - lk, lp = Math.log1p(Math.exp(-Math.abs(t)));
         const l0 = -k * (t > 0 ? t + lp : lp);
-        if (y !== 0 && this.nbKey[i] !== k) this.nbConstUpdate(i, y, k);
+        if (y !== 0 && this.nbKey[i] !== k) this.nbConstUpdate(i);
         o[0] = (y === 0 ? 0 : this.nbVal[i] - y * (t < 0 ? -t + lp : lp)) + l0;
         const km = k + mu;
         o[1] = (k * (y - mu)) / km;
@@ -201,11 +202,24 @@ export class ExtendedLikelihood {
     return o;
   }
 
-  /** nbVal[i] = lgamma(y + k) − lgamma(y + 1) − lgamma(k) of NB2's row i (y > 0), kept per row while its k stays */
-  private nbConstUpdate(i: number, y: number, k: number): void {
-    this.nbVal[i] = lgammaShift(y, k) - lgamma(k);
+  /**
+   * nbVal[i] = lgamma(y + k) − lgamma(y + 1) − lgamma(k) of NB2's row i (y > 0, y and k = expD[i]
+   * from this.ye), kept per row while its k stays; computed once per distinct count and k
+   */
+  private nbConstUpdate(i: number): void {
+    const y = this.ye[0], k = this.expD[i];
+    const j = (this.yIndex ??= distinctIndex(this.ys)).index[i];
+    const { memoK, memoV } = this.yIndex!;
+    if (memoK[j] !== k) {
+      memoV[j] = lgammaShift(y, k) - lgamma(k);
+      memoK[j] = k;
+    }
+    this.nbVal[i] = memoV[j];
     this.nbKey[i] = k;
   }
+  /** the response (for nbConstUpdate's index of distinct counts) */
+  private readonly ys: Float64Array;
+  private yIndex: DistinctIndex | null = null;
 
   /**
    * Row log density ℓ and its η-derivatives d1, d2 (into res[0..2]), with the zero-inflation or
@@ -375,6 +389,24 @@ export class ExtendedLikelihood {
     const e = this.etaZi[i];
     return e === -Infinity ? 0 : 1 / (1 + Math.exp(-e));
   }
+}
+
+/** per row the index of its value among the distinct values, and a memo (key, value) per distinct value */
+interface DistinctIndex {
+  readonly index: Int32Array;
+  readonly memoK: Float64Array;
+  readonly memoV: Float64Array;
+}
+
+function distinctIndex(y: ArrayLike<number>): DistinctIndex {
+  const seen = new Map<number, number>();
+  const index = new Int32Array(y.length);
+  for (let i = 0; i < y.length; i++) {
+    let j = seen.get(y[i]);
+    if (j === undefined) seen.set(y[i], (j = seen.size));
+    index[i] = j;
+  }
+  return { index, memoK: new Float64Array(seen.size).fill(NaN), memoV: new Float64Array(seen.size) };
 }
 
 /** log(1 − e^x) for x < 0, accurate at both ends */
