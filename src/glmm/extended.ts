@@ -73,6 +73,15 @@ export class ExtendedLikelihood {
   private readonly dZeta: Float64Array;
   private readonly d1: Float64Array;
   private readonly d2: Float64Array;
+  /** minus2LogLik's ℓ per row (unweighted), for the duplicates of the row */
+  private readonly lrow: Float64Array;
+  /**
+   * per row the first earlier row with the same response, prior weight and designs (every
+   * predictor's), or −1; null when no row repeats one. Such a row has the same ℓ and derivatives
+   * at the same (η, ζ): counts with categorical predictors repeat (Salamanders: 354 distinct of
+   * 644), and the row densities are most of an evaluation's arithmetic
+   */
+  duplicateOf: Int32Array | null = null;
 
   constructor(spec: ExtendedSpec, y: Float64Array) {
     this.spec = spec;
@@ -93,8 +102,30 @@ export class ExtendedLikelihood {
     this.dZeta = new Float64Array(this.n);
     this.d1 = new Float64Array(this.n);
     this.d2 = new Float64Array(this.n);
+    this.lrow = new Float64Array(this.n);
     this.ys = y;
     this.lfact = Float64Array.from(y, (v) => (spec.base === "gaussian" || spec.base === "Gamma" ? 0 : lgamma(v + 1)));
+  }
+
+  /**
+   * Marks duplicate rows (duplicateOf) from the caller's key per row (its conditional design: offset,
+   * X, random-effect terms) with the response and the side designs added here; rows of prior weight
+   * 0 are never marked nor referenced.
+   */
+  markDuplicates(key: (i: number) => string, prior: Float64Array): void {
+    const { n, spec } = this;
+    const seen = new Map<string, number>();
+    const dup = new Int32Array(n).fill(-1);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      if (prior[i] === 0) continue;
+      let k = `${this.ys[i]}|${prior[i]}|${key(i)}`;
+      for (const side of [spec.zi, spec.disp]) if (side) for (let j = 0; j < side.p; j++) k += `|${side.X[i + j * n]}`;
+      const first = seen.get(k);
+      if (first === undefined) seen.set(k, i);
+      else { dup[i] = first; any = true; }
+    }
+    this.duplicateOf = any ? dup : null;
   }
 
   /** number of outer parameters: zi fixed effects then dispersion fixed effects */
@@ -332,16 +363,26 @@ export class ExtendedLikelihood {
     const c = this.cache2;
     let s = 0;
     const ye = this.ye, o6 = this.out;
+    const dup = this.duplicateOf, lrow = this.lrow, etaD = this.etaD;
     if (c) {
       const res = this.out6, zeta = this.etaZi, d = c.d;
       for (let i = 0; i < this.n; i++) {
         if (prior[i] === 0) { mu[i] = Math.exp(eta[i]); continue; }
-        ye[0] = y[i]; ye[1] = eta[i];
-        this.row2At(i, res);
-        mu[i] = o6[6];
-        s += prior[i] * res[0];
-        const o = 5 * i;
-        d[o] = res[1]; d[o + 1] = res[2]; d[o + 2] = res[3]; d[o + 3] = res[4]; d[o + 4] = res[5];
+        const j = dup === null ? -1 : dup[i], o = 5 * i;
+        if (j >= 0 && c.eta[j] === eta[i] && c.zeta[j] === zeta[i] && etaD[j] === etaD[i]) {
+          // (a duplicate of row j, evaluated above at the same (η, ζ))
+          const oj = 5 * j;
+          d[o] = d[oj]; d[o + 1] = d[oj + 1]; d[o + 2] = d[oj + 2]; d[o + 3] = d[oj + 3]; d[o + 4] = d[oj + 4];
+          mu[i] = mu[j];
+          lrow[i] = lrow[j];
+        } else {
+          ye[0] = y[i]; ye[1] = eta[i];
+          this.row2At(i, res);
+          mu[i] = o6[6];
+          lrow[i] = res[0];
+          d[o] = res[1]; d[o + 1] = res[2]; d[o + 2] = res[3]; d[o + 3] = res[4]; d[o + 4] = res[5];
+        }
+        s += prior[i] * lrow[i];
         c.eta[i] = eta[i]; c.zeta[i] = zeta[i];
       }
       return Number.isNaN(s) ? Infinity : -2 * s;
@@ -349,11 +390,17 @@ export class ExtendedLikelihood {
     const res = this.out2, zeta = this.etaZi, { dEta, dZeta, d1, d2 } = this;
     for (let i = 0; i < this.n; i++) {
       if (prior[i] === 0) { mu[i] = ident ? eta[i] : Math.exp(eta[i]); continue; }
-      ye[0] = y[i]; ye[1] = eta[i];
-      this.rowAt(i, res, true);
-      mu[i] = o6[6];
-      s += prior[i] * res[0];
-      d1[i] = res[1]; d2[i] = res[2]; dEta[i] = eta[i]; dZeta[i] = zeta[i];
+      const j = dup === null ? -1 : dup[i];
+      if (j >= 0 && dEta[j] === eta[i] && dZeta[j] === zeta[i] && etaD[j] === etaD[i]) {
+        mu[i] = mu[j]; lrow[i] = lrow[j]; d1[i] = d1[j]; d2[i] = d2[j];
+      } else {
+        ye[0] = y[i]; ye[1] = eta[i];
+        this.rowAt(i, res, true);
+        mu[i] = o6[6];
+        lrow[i] = res[0]; d1[i] = res[1]; d2[i] = res[2];
+      }
+      s += prior[i] * lrow[i];
+      dEta[i] = eta[i]; dZeta[i] = zeta[i];
     }
     return Number.isNaN(s) ? Infinity : -2 * s;
   }

@@ -60,10 +60,17 @@ export class TwoPredictorRows {
     const { n, H, w, z, vc, vz } = this;
     const hy = this.hy;
     ext.working2(eta, y, prior, H);
-    const zeta = ext.etaZi, zf = ext.etaZiFixed;
+    const zeta = ext.etaZi, zf = ext.etaZiFixed, dup = ext.duplicateOf;
     for (let i = 0; i < n; i++) {
       const o = 5 * i;
       const a = H[o], b = H[o + 1], c = H[o + 2], g1 = H[o + 3], g2 = H[o + 4];
+      const j = dup === null ? -1 : dup[i], oj = 5 * j;
+      if (j >= 0 && H[oj] === a && H[oj + 1] === b && H[oj + 2] === c && H[oj + 3] === g1 && H[oj + 4] === g2 && eta[j] - offC[j] === eta[i] - offC[i] && zeta[j] - zf[j] === zeta[i] - zf[i]) {
+        // (a duplicate row at the same point: the same pseudo-rows)
+        vc[i] = vc[j]; vz[i] = vz[j]; vc[n + i] = vc[n + j]; vz[n + i] = vz[n + j];
+        w[i] = w[j]; z[i] = z[j]; w[n + i] = w[n + j]; z[n + i] = z[n + j];
+        continue;
+      }
       let l1 = a, l2 = b, c1 = 1, z1 = 0, c2 = 0, z2 = 1;
       if (c !== 0) {
         hy[0] = (a - b) / 2; hy[1] = c;
