@@ -569,11 +569,34 @@ export class PLSSystem {
     const wx = (this.scratchN ??= new Float64Array(n));
     // (columns by offset into X, not subarray views: a GLMM calls this per PIRLS iteration, and the
     // views were most of its garbage)
+    const sums = this.tailSums;
     for (let j = 0; j <= p; j++) {
       const xj = j < p ? X! : y, oj = j < p ? j * n : 0;
       for (let i = 0; i < n; i++) wx[i] = (w === null ? 1 : w[i]) * xj[oj + i];
       const col = (qR + j) * m;
-      for (let k = j; k <= p; k++) {
+      // four columns k per pass over the rows (each sum in row order, as one at a time: the same
+      // bits), wx read once for four products
+      let k = j;
+      for (; k + 3 <= p; k += 4) {
+        const xa = k < p ? X! : y, oa = k < p ? k * n : 0;
+        const xb = k + 1 < p ? X! : y, ob = k + 1 < p ? (k + 1) * n : 0;
+        const xc = k + 2 < p ? X! : y, oc = k + 2 < p ? (k + 2) * n : 0;
+        const xd = k + 3 < p ? X! : y, od = k + 3 < p ? (k + 3) * n : 0;
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (let i = 0; i < n; i++) {
+          const v = wx[i];
+          a0 += v * xa[oa + i];
+          a1 += v * xb[ob + i];
+          a2 += v * xc[oc + i];
+          a3 += v * xd[od + i];
+        }
+        sums[0] = a0; sums[1] = a1; sums[2] = a2; sums[3] = a3;
+        for (let c = 0; c < 4; c++) {
+          if (this.sparse !== null) this.sparse.setTail(k + c, j, sums[c]);
+          else ARR[col + qR + k + c] = sums[c];
+        }
+      }
+      for (; k <= p; k++) {
         const xk = k < p ? X! : y, ok = k < p ? k * n : 0;
         let acc = 0;
         for (let i = 0; i < n; i++) acc += wx[i] * xk[ok + i];
@@ -582,6 +605,7 @@ export class PLSSystem {
       }
     }
   }
+  private readonly tailSums = new Float64Array(4);
 
   /** an n-vector of work space for accumulateXy */
   private scratchN: Float64Array | null = null;
