@@ -6,11 +6,12 @@
 // Laplace determinant uses the observed −ℓ″, as TMB. The fixed effects of these parts are outer
 // parameters (rows of the stage-1/stage-2 parameter vectors), like the NB size before them.
 import { digamma, lgamma, lgammaShift, trigamma } from "../families/special.js";
+import { betaDerivs, betaLogDensity } from "../families/extended.js";
 import type { WeightMode } from "../families/kernels.js";
 import type { ReTerm } from "../formula/types.js";
 
 /** count and continuous conditional families the extended likelihood handles */
-export type BaseKind = "poisson" | "nbinom2" | "nbinom1" | "gaussian" | "Gamma";
+export type BaseKind = "poisson" | "nbinom2" | "nbinom1" | "gaussian" | "Gamma" | "beta";
 
 /** one side model's fixed-effects design (n × p, column-major) */
 export interface SideDesign {
@@ -36,7 +37,7 @@ const LOG_2PI = Math.log(2 * Math.PI);
 /**
  * The dispersion parameter per row is exp(X_d β_d), in glmmTMB's parametrization: the NB2 size
  * θ, the NB1 φ (Var = μ(1 + φ)), the gaussian residual variance σ², the Gamma shape (1/φ,
- * φ the squared coefficient of variation) — as glmmTMB 1.1.5's betad.
+ * φ the squared coefficient of variation), the beta precision φ — as glmmTMB 1.1.5's betad.
  */
 export class ExtendedLikelihood {
   readonly spec: ExtendedSpec;
@@ -82,6 +83,19 @@ export class ExtendedLikelihood {
    * 644), and the row densities are most of an evaluation's arithmetic
    */
   duplicateOf: Int32Array | null = null;
+  /** beta: lgamma of the precision per row, updated with etaD; log y and log(1 − y) per row */
+  private readonly lgD: Float64Array;
+  private readonly logY: Float64Array;
+  private readonly log1mY: Float64Array;
+  /** beta: the log density per row at (η, φ) of its last evaluation (PIRLS weights the point the deviance just took) */
+  private readonly betaEta: Float64Array;
+  private readonly betaPhi: Float64Array;
+  private readonly betaVal: Float64Array;
+  /** beta: the expected information of the last base() row (PIRLS steps where −ℓ″ ≤ 0) */
+  private info = 0;
+  /** beta: info per row beside d1, d2 (working() reads it with them) */
+  private readonly dInfo: Float64Array;
+  private readonly d3 = new Float64Array(3);
 
   constructor(spec: ExtendedSpec, y: Float64Array) {
     this.spec = spec;
@@ -104,7 +118,15 @@ export class ExtendedLikelihood {
     this.d2 = new Float64Array(this.n);
     this.lrow = new Float64Array(this.n);
     this.ys = y;
-    this.lfact = Float64Array.from(y, (v) => (spec.base === "gaussian" || spec.base === "Gamma" ? 0 : lgamma(v + 1)));
+    const nb = spec.base === "beta" ? this.n : 0;
+    this.lgD = new Float64Array(nb).fill(lgamma(1));
+    this.logY = Float64Array.from(y.subarray(0, nb), Math.log);
+    this.log1mY = Float64Array.from(y.subarray(0, nb), (v) => Math.log1p(-v));
+    this.betaEta = new Float64Array(nb).fill(NaN);
+    this.betaPhi = new Float64Array(nb);
+    this.betaVal = new Float64Array(nb);
+    this.dInfo = new Float64Array(nb);
+    this.lfact = Float64Array.from(y, (v) => (spec.base === "gaussian" || spec.base === "Gamma" || spec.base === "beta" ? 0 : lgamma(v + 1)));
   }
 
   /**
@@ -149,6 +171,7 @@ export class ExtendedLikelihood {
         if (etaD[i] === this.keyD[i]) continue;
         expD[i] = Math.exp(etaD[i]);
         log1pD[i] = Math.log1p(expD[i]);
+        if (spec.base === "beta") this.lgD[i] = lgamma(expD[i]);
         this.keyD[i] = etaD[i];
       }
     }
@@ -227,6 +250,21 @@ export class ExtendedLikelihood {
         o[1] = s * (r - 1);
         o[2] = -s * r;
         o[6] = Math.exp(eta);
+        break;
+      }
+      case "beta": {
+        const phi = this.expD[i];
+        if (this.betaEta[i] !== eta || this.betaPhi[i] !== phi) {
+          this.betaVal[i] = betaLogDensity(this.logY[i], this.log1mY[i], eta, phi, this.lgD[i]);
+          this.betaEta[i] = eta; this.betaPhi[i] = phi;
+        }
+        o[0] = this.betaVal[i];
+        if (derivs) {
+          const d = this.d3;
+          betaDerivs(this.logY[i], this.log1mY[i], eta, phi, d);
+          o[1] = d[0]; o[2] = d[1]; this.info = d[2];
+        }
+        o[6] = 1 / (1 + Math.exp(-eta));
         break;
       }
     }
@@ -357,9 +395,9 @@ export class ExtendedLikelihood {
   /** row2's [ℓ_η, ℓ_ηη, ℓ_ζ, ℓ_ζζ, ℓ_ηζ] per row at the (η, ζ) of the last minus2LogLik, once working2 is in use */
   private cache2: { eta: Float64Array; zeta: Float64Array; d: Float64Array } | null = null;
 
-  /** −2 Σ prior·ℓ at η; μ ← the conditional mean exp(η) (identity for gaussian) */
+  /** −2 Σ prior·ℓ at η; μ ← the conditional mean exp(η) (identity for gaussian, inverse logit for beta) */
   minus2LogLik(eta: Float64Array, mu: Float64Array, y: Float64Array, prior: Float64Array): number {
-    const ident = this.spec.base === "gaussian";
+    const ident = this.spec.base === "gaussian", logit = this.spec.base === "beta";
     const c = this.cache2;
     let s = 0;
     const ye = this.ye, o6 = this.out;
@@ -387,17 +425,19 @@ export class ExtendedLikelihood {
       }
       return Number.isNaN(s) ? Infinity : -2 * s;
     }
-    const res = this.out2, zeta = this.etaZi, { dEta, dZeta, d1, d2 } = this;
+    const res = this.out2, zeta = this.etaZi, { dEta, dZeta, d1, d2, dInfo } = this;
     for (let i = 0; i < this.n; i++) {
-      if (prior[i] === 0) { mu[i] = ident ? eta[i] : Math.exp(eta[i]); continue; }
+      if (prior[i] === 0) { mu[i] = ident ? eta[i] : logit ? 1 / (1 + Math.exp(-eta[i])) : Math.exp(eta[i]); continue; }
       const j = dup === null ? -1 : dup[i];
       if (j >= 0 && dEta[j] === eta[i] && dZeta[j] === zeta[i] && etaD[j] === etaD[i]) {
         mu[i] = mu[j]; lrow[i] = lrow[j]; d1[i] = d1[j]; d2[i] = d2[j];
+        if (logit) dInfo[i] = dInfo[j];
       } else {
         ye[0] = y[i]; ye[1] = eta[i];
         this.rowAt(i, res, true);
         mu[i] = o6[6];
         lrow[i] = res[0]; d1[i] = res[1]; d2[i] = res[2];
+        if (logit) dInfo[i] = this.info;
       }
       s += prior[i] * lrow[i];
       dEta[i] = eta[i]; dZeta[i] = zeta[i];
@@ -414,15 +454,19 @@ export class ExtendedLikelihood {
    * "expected" replaces such a row's weight by its count-process curvature.
    */
   working(eta: Float64Array, y: Float64Array, prior: Float64Array, zOffset: Float64Array, w: Float64Array, z: Float64Array, mode: WeightMode): void {
-    const res = this.out2, zeta = this.etaZi, ye = this.ye, { dEta, dZeta, d1, d2 } = this;
+    const res = this.out2, zeta = this.etaZi, ye = this.ye, { dEta, dZeta, d1, d2, dInfo } = this;
+    const beta = this.spec.base === "beta";
     for (let i = 0; i < this.n; i++) {
       const wt = prior[i];
       // (a hurdle's zero carries no information on η)
       if (wt === 0 || (this.spec.hurdle && y[i] === 0)) { w[i] = 0; z[i] = eta[i] - zOffset[i]; continue; }
-      if (dEta[i] === eta[i] && dZeta[i] === zeta[i]) { res[1] = d1[i]; res[2] = d2[i]; }
-      else { ye[0] = y[i]; ye[1] = eta[i]; this.rowAt(i, res, true); }
+      let info: number;
+      if (dEta[i] === eta[i] && dZeta[i] === zeta[i]) { res[1] = d1[i]; res[2] = d2[i]; info = beta ? dInfo[i] : 0; }
+      else { ye[0] = y[i]; ye[1] = eta[i]; this.rowAt(i, res, true); info = this.info; }
       let wi = -wt * res[2];
-      if (mode === "expected" && !(wi > 1e-12)) {
+      // (a beta row far from its mean has ℓ″ > 0: PIRLS steps take its expected information, as the beta family's)
+      if (beta && mode !== "observed" && (mode === "expected" || !(wi > 0))) wi = wt * info;
+      else if (mode === "expected" && !(wi > 1e-12)) {
         const b = this.base(i, y[i], eta[i]);
         wi = Math.max(-wt * b[2], 1e-8);
       }

@@ -55,7 +55,7 @@ export function addModelFlags(cmd: Command, options: { repeatFormula?: boolean }
   const perModel = repeat ? "; once for every model or once per --formula, in their order (\"~ 0\": none)" : "";
   const side = (flag: string, text: string) => (repeat ? cmd.option(flag, text + perModel, (v: string, prev: string[] | undefined) => [...(prev ?? []), v]) : cmd.option(flag, text));
   side("--zi <formula>", "zero-inflation model (glmmTMB's ziformula, logit link), e.g. \"~ 1\" or \"~ x\"; with a truncated_ family, the hurdle's zero model");
-  side("--disp <formula>", "dispersion model (glmmTMB's dispformula, log link), e.g. \"~ sex\": gaussian, nbinom2, nbinom1, Gamma");
+  side("--disp <formula>", "dispersion model (glmmTMB's dispformula, log link), e.g. \"~ sex\": gaussian, nbinom2, nbinom1, Gamma, beta (its precision φ)");
   return cmd.option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects: GROUP=phylo:TREE.nwk (tree scaled to height 1), phylo-corr:, phylo-raw:, matrix:K.csv, matrix-corr: (repeatable)", collect, []);
 }
 

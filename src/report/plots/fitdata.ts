@@ -49,9 +49,12 @@ export function plotResiduals(result: FitResult): { fitted: Float64Array; residu
     const mu = f.fitted[i];
     const w = resp.trials ? resp.trials[i] : 1;
     const fp = f.kind === "glmm" ? f.familyParams : undefined;
-    const phi = fp?.[0]?.estimate ?? NaN;
+    // a dispersion model's parameter per row (glmmTMB's betad: beta φ, NB2 size, NB1 φ, σ², Gamma shape)
+    const a = f.kind === "glmm" && f.logDispRows ? Math.exp(f.logDispRows[i]) : NaN;
+    const phi = fp?.[0]?.estimate ?? a;
     const v =
       f.family === "binomial" ? (mu * (1 - mu)) / w
+      : !Number.isNaN(a) ? (f.family === "negative_binomial" ? mu + (mu * mu) / a : f.family === "nbinom1" ? mu * (1 + a) : f.family === "Gamma" ? (mu * mu) / a : f.family === "gaussian" ? a : (mu * (1 - mu)) / (1 + a))
       : f.family === "beta" ? (mu * (1 - mu)) / (1 + phi)
       : f.family === "betabinomial" ? (mu * (1 - mu) * (1 + (w - 1) / (phi + 1))) / w
       : f.family === "tweedie" ? phi * Math.pow(mu, fp?.[1]?.estimate ?? NaN)
