@@ -7,7 +7,6 @@
 // parameters (rows of the stage-1/stage-2 parameter vectors), like the NB size before them.
 import { digamma, lgamma, lgammaShift, trigamma } from "../families/special.js";
 import { betaDerivs, betaLogDensity } from "../families/extended.js";
-import { softplus } from "../families/link.js";
 import type { WeightMode } from "../families/kernels.js";
 import type { ReTerm } from "../formula/types.js";
 
@@ -52,7 +51,8 @@ export class ExtendedLikelihood {
   /** log of the dispersion parameter per row */
   readonly etaD: Float64Array;
   private readonly lfact: Float64Array;
-  private readonly out = new Float64Array(6);
+  /** base()'s [ℓ, ℓ′, ℓ″, ℓ₀, ℓ₀′, ℓ₀″, μ] */
+  private readonly out = new Float64Array(7);
   /** per row exp(etaD) and log1p of it, updated with etaD */
   private readonly expD: Float64Array;
   private readonly log1pD: Float64Array;
@@ -60,6 +60,29 @@ export class ExtendedLikelihood {
   /** NB2's y-and-k constant per row (nbConst) and the k it was computed for */
   private readonly nbKey: Float64Array;
   private readonly nbVal: Float64Array;
+  /**
+   * per row log1p(e^−|ζ|) at the ζ in zKey: softplus(ζ) and softplus(−ζ) share it, and without zi
+   * random effects ζ changes only with the outer parameters — once per evaluation, not per row pass
+   */
+  private readonly zKey: Float64Array;
+  private readonly zLp: Float64Array;
+  /**
+   * row()'s ℓ′ and ℓ″ per row at the (η, ζ) in dEta, dZeta, from the last minus2LogLik: PIRLS weights
+   * the point it has just evaluated, so working() reads them instead of recomputing the row
+   */
+  private readonly dEta: Float64Array;
+  private readonly dZeta: Float64Array;
+  private readonly d1: Float64Array;
+  private readonly d2: Float64Array;
+  /** minus2LogLik's ℓ per row (unweighted), for the duplicates of the row */
+  private readonly lrow: Float64Array;
+  /**
+   * per row the first earlier row with the same response, prior weight and designs (every
+   * predictor's), or −1; null when no row repeats one. Such a row has the same ℓ and derivatives
+   * at the same (η, ζ): counts with categorical predictors repeat (Salamanders: 354 distinct of
+   * 644), and the row densities are most of an evaluation's arithmetic
+   */
+  duplicateOf: Int32Array | null = null;
   /** beta: lgamma of the precision per row, updated with etaD; log y and log(1 − y) per row */
   private readonly lgD: Float64Array;
   private readonly logY: Float64Array;
@@ -70,6 +93,8 @@ export class ExtendedLikelihood {
   private readonly betaVal: Float64Array;
   /** beta: the expected information of the last base() row (PIRLS steps where −ℓ″ ≤ 0) */
   private info = 0;
+  /** beta: info per row beside d1, d2 (working() reads it with them) */
+  private readonly dInfo: Float64Array;
   private readonly d3 = new Float64Array(3);
 
   constructor(spec: ExtendedSpec, y: Float64Array) {
@@ -85,6 +110,14 @@ export class ExtendedLikelihood {
     this.log1pD = new Float64Array(this.n).fill(Math.log1p(1));
     this.nbKey = new Float64Array(this.n).fill(NaN);
     this.nbVal = new Float64Array(this.n);
+    this.zKey = new Float64Array(this.n).fill(NaN);
+    this.zLp = new Float64Array(this.n);
+    this.dEta = new Float64Array(this.n).fill(NaN);
+    this.dZeta = new Float64Array(this.n);
+    this.d1 = new Float64Array(this.n);
+    this.d2 = new Float64Array(this.n);
+    this.lrow = new Float64Array(this.n);
+    this.ys = y;
     const nb = spec.base === "beta" ? this.n : 0;
     this.lgD = new Float64Array(nb).fill(lgamma(1));
     this.logY = Float64Array.from(y.subarray(0, nb), Math.log);
@@ -92,7 +125,29 @@ export class ExtendedLikelihood {
     this.betaEta = new Float64Array(nb).fill(NaN);
     this.betaPhi = new Float64Array(nb);
     this.betaVal = new Float64Array(nb);
+    this.dInfo = new Float64Array(nb);
     this.lfact = Float64Array.from(y, (v) => (spec.base === "gaussian" || spec.base === "Gamma" || spec.base === "beta" ? 0 : lgamma(v + 1)));
+  }
+
+  /**
+   * Marks duplicate rows (duplicateOf) from the caller's key per row (its conditional design: offset,
+   * X, random-effect terms) with the response and the side designs added here; rows of prior weight
+   * 0 are never marked nor referenced.
+   */
+  markDuplicates(key: (i: number) => string, prior: Float64Array): void {
+    const { n, spec } = this;
+    const seen = new Map<string, number>();
+    const dup = new Int32Array(n).fill(-1);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      if (prior[i] === 0) continue;
+      let k = `${this.ys[i]}|${prior[i]}|${key(i)}`;
+      for (const side of [spec.zi, spec.disp]) if (side) for (let j = 0; j < side.p; j++) k += `|${side.X[i + j * n]}`;
+      const first = seen.get(k);
+      if (first === undefined) seen.set(k, i);
+      else { dup[i] = first; any = true; }
+    }
+    this.duplicateOf = any ? dup : null;
   }
 
   /** number of outer parameters: zi fixed effects then dispersion fixed effects */
@@ -104,6 +159,7 @@ export class ExtendedLikelihood {
   setParams(x: ArrayLike<number>): void {
     const { n, pz, pd, spec } = this;
     this.cache2?.eta.fill(NaN);
+    this.dEta.fill(NaN);
     if (spec.zi) {
       linear(spec.zi.X, n, pz, x, 0, this.etaZiFixed);
       this.etaZi.set(this.etaZiFixed);
@@ -122,19 +178,31 @@ export class ExtendedLikelihood {
   }
 
   /**
-   * Base log density at η for row i with its dispersion into out: [ℓ, ℓ′, ℓ″, ℓ₀, ℓ₀′, ℓ₀″]
-   * (ℓ₀ = log p(0 | η), counts only), derivatives in η. Without `derivs` only ℓ and ℓ₀ (the
+   * Base log density at η for row i with its dispersion into out: [ℓ, ℓ′, ℓ″, ℓ₀, ℓ₀′, ℓ₀″, μ]
+   * (ℓ₀ = log p(0 | η), counts only; μ the conditional mean), derivatives in η. Without `derivs` only ℓ and ℓ₀ (the
    * deviance's evaluations: NB1's digamma and trigamma skipped).
    */
   private base(i: number, y: number, eta: number, derivs = true): Float64Array {
-    const o = this.out;
+    this.ye[0] = y; this.ye[1] = eta;
+    return this.baseAt(i, derivs);
+  }
+
+  /**
+   * (y, η) of the row cores, passed through this array: V8 boxes a double argument (and result)
+   * of a call it does not inline — one heap number per row per PIRLS pass, most of a fit's garbage
+   */
+  private readonly ye = new Float64Array(2);
+
+  /** base() at the (y, η) in this.ye */
+  private baseAt(i: number, derivs: boolean): Float64Array {
+    const o = this.out, y = this.ye[0], eta = this.ye[1];
     switch (this.spec.base) {
       case "poisson": {
         const mu = Math.exp(eta);
         o[0] = (y === 0 ? 0 : y * eta) - mu - this.lfact[i];
         o[1] = y - mu;
         o[2] = -mu;
-        o[3] = -mu; o[4] = -mu; o[5] = -mu;
+        o[3] = -mu; o[4] = -mu; o[5] = -mu; o[6] = mu;
         break;
       }
       case "nbinom2": {
@@ -142,11 +210,12 @@ export class ExtendedLikelihood {
         // softplus(t) and softplus(−t) share log1p(e^−|t|)
         const t = eta - lk, lp = Math.log1p(Math.exp(-Math.abs(t)));
         const l0 = -k * (t > 0 ? t + lp : lp);
-        o[0] = (y === 0 ? 0 : this.nbConst(i, y, k) - y * (t < 0 ? -t + lp : lp)) + l0;
+        if (y !== 0 && this.nbKey[i] !== k) this.nbConstUpdate(i);
+        o[0] = (y === 0 ? 0 : this.nbVal[i] - y * (t < 0 ? -t + lp : lp)) + l0;
         const km = k + mu;
         o[1] = (k * (y - mu)) / km;
         o[2] = (-k * mu * (k + y)) / (km * km);
-        o[3] = l0; o[4] = (-k * mu) / km; o[5] = (-k * k * mu) / (km * km);
+        o[3] = l0; o[4] = (-k * mu) / km; o[5] = (-k * k * mu) / (km * km); o[6] = mu;
         break;
       }
       case "nbinom1": {
@@ -163,7 +232,7 @@ export class ExtendedLikelihood {
             o[2] = o[1] + k * k * (trigamma(y + k) - trigamma(k));
           }
         }
-        o[3] = l0; o[4] = l0; o[5] = l0;
+        o[3] = l0; o[4] = l0; o[5] = l0; o[6] = Math.exp(eta);
         break;
       }
       case "gaussian": {
@@ -171,6 +240,7 @@ export class ExtendedLikelihood {
         o[0] = -0.5 * (LOG_2PI + this.etaD[i]) - (r * r) / (2 * a);
         o[1] = r / a;
         o[2] = -1 / a;
+        o[6] = eta;
         break;
       }
       case "Gamma": {
@@ -179,6 +249,7 @@ export class ExtendedLikelihood {
         o[0] = -lgamma(s) + s * Math.log(s) - s * eta + (s - 1) * Math.log(y) - s * r;
         o[1] = s * (r - 1);
         o[2] = -s * r;
+        o[6] = Math.exp(eta);
         break;
       }
       case "beta": {
@@ -193,43 +264,61 @@ export class ExtendedLikelihood {
           betaDerivs(this.logY[i], this.log1mY[i], eta, phi, d);
           o[1] = d[0]; o[2] = d[1]; this.info = d[2];
         }
+        o[6] = 1 / (1 + Math.exp(-eta));
         break;
       }
     }
     return o;
   }
 
-  /** lgamma(y + k) − lgamma(y + 1) − lgamma(k) of NB2's row i (y > 0), kept per row while its k stays */
-  private nbConst(i: number, y: number, k: number): number {
-    if (this.nbKey[i] !== k) {
-      this.nbVal[i] = lgammaShift(y, k) - lgamma(k);
-      this.nbKey[i] = k;
+  /**
+   * nbVal[i] = lgamma(y + k) − lgamma(y + 1) − lgamma(k) of NB2's row i (y > 0, y and k = expD[i]
+   * from this.ye), kept per row while its k stays; computed once per distinct count and k
+   */
+  private nbConstUpdate(i: number): void {
+    const y = this.ye[0], k = this.expD[i];
+    const j = (this.yIndex ??= distinctIndex(this.ys)).index[i];
+    const { memoK, memoV } = this.yIndex!;
+    if (memoK[j] !== k) {
+      memoV[j] = lgammaShift(y, k) - lgamma(k);
+      memoK[j] = k;
     }
-    return this.nbVal[i];
+    this.nbVal[i] = memoV[j];
+    this.nbKey[i] = k;
   }
+  /** the response (for nbConstUpdate's index of distinct counts) */
+  private readonly ys: Float64Array;
+  private yIndex: DistinctIndex | null = null;
 
   /**
    * Row log density ℓ and its η-derivatives d1, d2 (into res[0..2]), with the zero-inflation or
    * hurdle mixture applied; with `derivs` false only ℓ.
    */
   row(i: number, y: number, eta: number, res: Float64Array, derivs = true): void {
-    const b = this.base(i, y, eta, derivs);
-    const ez = this.etaZi[i];
+    this.ye[0] = y; this.ye[1] = eta;
+    this.rowAt(i, res, derivs);
+  }
+
+  /** row() at the (y, η) in this.ye */
+  private rowAt(i: number, res: Float64Array, derivs: boolean): void {
+    const b = this.baseAt(i, derivs);
+    const y = this.ye[0], ez = this.etaZi[i];
     if (this.spec.hurdle) {
-      // log π for zeros; log(1 − π) + ℓ − log(1 − p₀) for positives
-      if (y === 0) { res[0] = -softplus(-ez); res[1] = 0; res[2] = 0; return; }
+      // log π for zeros; log(1 − π) + ℓ − log(1 − p₀) for positives (softplus(±ζ) by zlp)
+      const lz = this.zlp(i, ez);
+      if (y === 0) { res[0] = -(ez < 0 ? -ez + lz : lz); res[1] = 0; res[2] = 0; return; }
       const l0 = b[3];
       const lp = log1mexp(l0); // log(1 − p₀)
       const s = Math.exp(l0 - lp); // p₀/(1 − p₀)
-      res[0] = -softplus(ez) + b[0] - lp;
+      res[0] = -(ez > 0 ? ez + lz : lz) + b[0] - lp;
       res[1] = b[1] + s * b[4];
       res[2] = b[2] + s * b[5] + s * (1 + s) * b[4] * b[4];
       return;
     }
     if (ez === -Infinity) { res[0] = b[0]; res[1] = b[1]; res[2] = b[2]; return; }
-    if (y !== 0) { res[0] = -softplus(ez) + b[0]; res[1] = b[1]; res[2] = b[2]; return; }
+    const lp = this.zlp(i, ez);
+    if (y !== 0) { res[0] = -(ez > 0 ? ez + lp : lp) + b[0]; res[1] = b[1]; res[2] = b[2]; return; }
     // zero: log(π + (1 − π)p₀); r = the posterior probability of a count-process zero
-    const lp = Math.log1p(Math.exp(-Math.abs(ez)));
     const lz = -(ez < 0 ? -ez + lp : lp), lc = -(ez > 0 ? ez + lp : lp) + b[0];
     const m = Math.max(lz, lc);
     // (the larger term's exp(0) = 1 exactly: one exp per zero row instead of two)
@@ -244,13 +333,28 @@ export class ExtendedLikelihood {
   }
   private readonly lzc = new Float64Array(2);
 
+  /** log1p(e^−|ζ|) of row i (softplus(ζ) = max(ζ, 0) + it, bit for bit), kept while its ζ stays */
+  private zlp(i: number, ez: number): number {
+    if (this.zKey[i] !== ez) {
+      this.zLp[i] = Math.log1p(Math.exp(-Math.abs(ez)));
+      this.zKey[i] = ez;
+    }
+    return this.zLp[i];
+  }
+
   /**
    * Row log density and its derivatives in both linear predictors (η, and the zi logit ζ):
    * res = [ℓ, ℓ_η, ℓ_ηη, ℓ_ζ, ℓ_ζζ, ℓ_ηζ] — the inner problem with zi random effects.
    */
   row2(i: number, y: number, eta: number, res: Float64Array): void {
-    this.row(i, y, eta, res);
-    const ez = this.etaZi[i];
+    this.ye[0] = y; this.ye[1] = eta;
+    this.row2At(i, res);
+  }
+
+  /** row2() at the (y, η) in this.ye */
+  private row2At(i: number, res: Float64Array): void {
+    this.rowAt(i, res, true);
+    const y = this.ye[0], ez = this.etaZi[i];
     const pi = 1 / (1 + Math.exp(-ez));
     res[4] = -pi * (1 - pi);
     res[5] = 0;
@@ -268,7 +372,7 @@ export class ExtendedLikelihood {
    * out[5i .. 5i+5).
    */
   working2(eta: Float64Array, y: Float64Array, prior: Float64Array, out: Float64Array): void {
-    const res = this.out6;
+    const res = this.out6, ye = this.ye;
     const n = this.n, zeta = this.etaZi;
     // (the deviance's evaluations keep row2's derivatives from now on: PIRLS weights the point it just evaluated)
     const c = (this.cache2 ??= { eta: new Float64Array(n).fill(NaN), zeta: new Float64Array(n), d: new Float64Array(5 * n) });
@@ -281,7 +385,8 @@ export class ExtendedLikelihood {
         out[o + 3] = wt * d[o]; out[o + 4] = wt * d[o + 2];
         continue;
       }
-      this.row2(i, y[i], eta[i], res);
+      ye[0] = y[i]; ye[1] = eta[i];
+      this.row2At(i, res);
       out[o] = -wt * res[2]; out[o + 1] = -wt * res[4]; out[o + 2] = -wt * res[5];
       out[o + 3] = wt * res[1]; out[o + 4] = wt * res[3];
     }
@@ -295,25 +400,47 @@ export class ExtendedLikelihood {
     const ident = this.spec.base === "gaussian", logit = this.spec.base === "beta";
     const c = this.cache2;
     let s = 0;
+    const ye = this.ye, o6 = this.out;
+    const dup = this.duplicateOf, lrow = this.lrow, etaD = this.etaD;
     if (c) {
       const res = this.out6, zeta = this.etaZi, d = c.d;
       for (let i = 0; i < this.n; i++) {
-        mu[i] = Math.exp(eta[i]);
-        if (prior[i] === 0) continue;
-        this.row2(i, y[i], eta[i], res);
-        s += prior[i] * res[0];
-        const o = 5 * i;
-        d[o] = res[1]; d[o + 1] = res[2]; d[o + 2] = res[3]; d[o + 3] = res[4]; d[o + 4] = res[5];
+        if (prior[i] === 0) { mu[i] = Math.exp(eta[i]); continue; }
+        const j = dup === null ? -1 : dup[i], o = 5 * i;
+        if (j >= 0 && c.eta[j] === eta[i] && c.zeta[j] === zeta[i] && etaD[j] === etaD[i]) {
+          // (a duplicate of row j, evaluated above at the same (η, ζ))
+          const oj = 5 * j;
+          d[o] = d[oj]; d[o + 1] = d[oj + 1]; d[o + 2] = d[oj + 2]; d[o + 3] = d[oj + 3]; d[o + 4] = d[oj + 4];
+          mu[i] = mu[j];
+          lrow[i] = lrow[j];
+        } else {
+          ye[0] = y[i]; ye[1] = eta[i];
+          this.row2At(i, res);
+          mu[i] = o6[6];
+          lrow[i] = res[0];
+          d[o] = res[1]; d[o + 1] = res[2]; d[o + 2] = res[3]; d[o + 3] = res[4]; d[o + 4] = res[5];
+        }
+        s += prior[i] * lrow[i];
         c.eta[i] = eta[i]; c.zeta[i] = zeta[i];
       }
       return Number.isNaN(s) ? Infinity : -2 * s;
     }
-    const res = this.out2;
+    const res = this.out2, zeta = this.etaZi, { dEta, dZeta, d1, d2, dInfo } = this;
     for (let i = 0; i < this.n; i++) {
-      mu[i] = ident ? eta[i] : logit ? 1 / (1 + Math.exp(-eta[i])) : Math.exp(eta[i]);
-      if (prior[i] === 0) continue;
-      this.row(i, y[i], eta[i], res, false);
-      s += prior[i] * res[0];
+      if (prior[i] === 0) { mu[i] = ident ? eta[i] : logit ? 1 / (1 + Math.exp(-eta[i])) : Math.exp(eta[i]); continue; }
+      const j = dup === null ? -1 : dup[i];
+      if (j >= 0 && dEta[j] === eta[i] && dZeta[j] === zeta[i] && etaD[j] === etaD[i]) {
+        mu[i] = mu[j]; lrow[i] = lrow[j]; d1[i] = d1[j]; d2[i] = d2[j];
+        if (logit) dInfo[i] = dInfo[j];
+      } else {
+        ye[0] = y[i]; ye[1] = eta[i];
+        this.rowAt(i, res, true);
+        mu[i] = o6[6];
+        lrow[i] = res[0]; d1[i] = res[1]; d2[i] = res[2];
+        if (logit) dInfo[i] = this.info;
+      }
+      s += prior[i] * lrow[i];
+      dEta[i] = eta[i]; dZeta[i] = zeta[i];
     }
     return Number.isNaN(s) ? Infinity : -2 * s;
   }
@@ -327,15 +454,18 @@ export class ExtendedLikelihood {
    * "expected" replaces such a row's weight by its count-process curvature.
    */
   working(eta: Float64Array, y: Float64Array, prior: Float64Array, zOffset: Float64Array, w: Float64Array, z: Float64Array, mode: WeightMode): void {
-    const res = this.out2;
+    const res = this.out2, zeta = this.etaZi, ye = this.ye, { dEta, dZeta, d1, d2, dInfo } = this;
+    const beta = this.spec.base === "beta";
     for (let i = 0; i < this.n; i++) {
       const wt = prior[i];
       // (a hurdle's zero carries no information on η)
       if (wt === 0 || (this.spec.hurdle && y[i] === 0)) { w[i] = 0; z[i] = eta[i] - zOffset[i]; continue; }
-      this.row(i, y[i], eta[i], res);
+      let info: number;
+      if (dEta[i] === eta[i] && dZeta[i] === zeta[i]) { res[1] = d1[i]; res[2] = d2[i]; info = beta ? dInfo[i] : 0; }
+      else { ye[0] = y[i]; ye[1] = eta[i]; this.rowAt(i, res, true); info = this.info; }
       let wi = -wt * res[2];
       // (a beta row far from its mean has ℓ″ > 0: PIRLS steps take its expected information, as the beta family's)
-      if (this.spec.base === "beta" && mode !== "observed" && (mode === "expected" || !(wi > 0))) wi = wt * this.info;
+      if (beta && mode !== "observed" && (mode === "expected" || !(wi > 0))) wi = wt * info;
       else if (mode === "expected" && !(wi > 1e-12)) {
         const b = this.base(i, y[i], eta[i]);
         wi = Math.max(-wt * b[2], 1e-8);
@@ -350,6 +480,24 @@ export class ExtendedLikelihood {
     const e = this.etaZi[i];
     return e === -Infinity ? 0 : 1 / (1 + Math.exp(-e));
   }
+}
+
+/** per row the index of its value among the distinct values, and a memo (key, value) per distinct value */
+interface DistinctIndex {
+  readonly index: Int32Array;
+  readonly memoK: Float64Array;
+  readonly memoV: Float64Array;
+}
+
+function distinctIndex(y: ArrayLike<number>): DistinctIndex {
+  const seen = new Map<number, number>();
+  const index = new Int32Array(y.length);
+  for (let i = 0; i < y.length; i++) {
+    let j = seen.get(y[i]);
+    if (j === undefined) seen.set(y[i], (j = seen.size));
+    index[i] = j;
+  }
+  return { index, memoK: new Float64Array(seen.size).fill(NaN), memoV: new Float64Array(seen.size) };
 }
 
 /** log(1 − e^x) for x < 0, accurate at both ends */

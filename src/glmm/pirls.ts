@@ -140,6 +140,7 @@ export class GLMMState {
     for (let t = 0; t < all.length; t++) applyLambda(all[t], u, this.termOffset[t], b, this.termOffset[t]);
     eta.set(etaFixed);
     for (let t = 0; t < terms.length; t++) this.addZb(terms[t], this.termOffset[t], eta);
+    if (this.ext !== null && this.duplicatesFor !== this.ext) this.markDuplicates(this.ext);
     if (this.two) {
       // the zi predictor: its fixed part plus Z_zi b_zi
       const zeta = this.ext!.etaZi;
@@ -149,6 +150,25 @@ export class GLMMState {
     const dev = this.ext ? this.ext.minus2LogLik(eta, mu, y, prior) : this.kernels.meanAndDeviance(eta, mu, y, prior);
     this.lastDev = dev;
     return dev / phi + this.penaltyOf(u);
+  }
+
+  /** the extended likelihood whose duplicate rows are marked */
+  private duplicatesFor: ExtendedLikelihood | null = null;
+
+  /** ext.markDuplicates with the conditional design's key per row: offset, X, every term's level and z */
+  private markDuplicates(ext: ExtendedLikelihood): void {
+    this.duplicatesFor = ext;
+    const { n, p, offset } = this;
+    const X = this.ms.X, all = this.allTerms;
+    ext.markDuplicates((i) => {
+      let k = `${offset[i]}`;
+      for (let j = 0; j < p; j++) k += `|${X[i + j * n]}`;
+      for (const t of all) {
+        k += `|${t.refs[i]}`;
+        for (let c = 0; c < t.s; c++) k += `:${t.term.z[i * t.s + c]}`;
+      }
+      return k;
+    }, this.prior);
   }
 
   /** out += Z_t b_t (b = Λu of the last evaluate) */

@@ -44,6 +44,9 @@ export class TwoPredictorRows {
     this.H = new Float64Array(5 * n);
   }
 
+  /** hypot2's arguments and result (doubles passed to a call V8 does not inline are boxed) */
+  private readonly hy = new Float64Array(3);
+
   /**
    * Pseudo-rows at the current η (ext.etaZi holds ζ): weights, working responses relative to the
    * offsets (offC for η, the zi fixed part for ζ, as in PIRLS' z = η − offset + ℓ′/w) and the terms'
@@ -55,20 +58,32 @@ export class TwoPredictorRows {
    */
   split(ext: ExtendedLikelihood, eta: Float64Array, y: Float64Array, prior: Float64Array, offC: Float64Array, original: readonly SysTerm[], clip: boolean): void {
     const { n, H, w, z, vc, vz } = this;
+    const hy = this.hy;
     ext.working2(eta, y, prior, H);
-    const zeta = ext.etaZi, zf = ext.etaZiFixed;
+    const zeta = ext.etaZi, zf = ext.etaZiFixed, dup = ext.duplicateOf;
     for (let i = 0; i < n; i++) {
       const o = 5 * i;
       const a = H[o], b = H[o + 1], c = H[o + 2], g1 = H[o + 3], g2 = H[o + 4];
+      const j = dup === null ? -1 : dup[i], oj = 5 * j;
+      if (j >= 0 && H[oj] === a && H[oj + 1] === b && H[oj + 2] === c && H[oj + 3] === g1 && H[oj + 4] === g2 && eta[j] - offC[j] === eta[i] - offC[i] && zeta[j] - zf[j] === zeta[i] - zf[i]) {
+        // (a duplicate row at the same point: the same pseudo-rows)
+        vc[i] = vc[j]; vz[i] = vz[j]; vc[n + i] = vc[n + j]; vz[n + i] = vz[n + j];
+        w[i] = w[j]; z[i] = z[j]; w[n + i] = w[n + j]; z[n + i] = z[n + j];
+        continue;
+      }
       let l1 = a, l2 = b, c1 = 1, z1 = 0, c2 = 0, z2 = 1;
       if (c !== 0) {
-        const m = (a + b) / 2, r = hypot2((a - b) / 2, c);
+        hy[0] = (a - b) / 2; hy[1] = c;
+        hypot2(hy);
+        const m = (a + b) / 2, r = hy[2];
         l1 = m + r;
         l2 = m - r;
         // eigenvector of λ₁ from the better-conditioned of (c, λ₁ − a) and (λ₁ − b, c); v₂ ⊥ v₁
         let e1 = c, e2 = l1 - a;
         if (Math.abs(l1 - b) > Math.abs(e2)) { e1 = l1 - b; e2 = c; }
-        const nv = hypot2(e1, e2);
+        hy[0] = e1; hy[1] = e2;
+        hypot2(hy);
+        const nv = hy[2];
         c1 = e1 / nv; z1 = e2 / nv;
         c2 = -z1; z2 = c1;
       }
@@ -106,17 +121,19 @@ export class TwoPredictorRows {
 }
 
 /**
- * Math.hypot of two numbers, bit for bit (V8's algorithm: scaled by the larger magnitude, the
+ * h[2] = Math.hypot(h[0], h[1]), bit for bit (V8's algorithm: scaled by the larger magnitude, the
  * squares summed with Kahan's compensation) without its cost: V8's builtin boxes every result, and
  * the allocation (two per zero row per PIRLS iteration) kept the garbage collector busy.
  */
-function hypot2(a: number, b: number): number {
-  const x = Math.abs(a), y = Math.abs(b);
-  if (x === Infinity || y === Infinity) return Infinity;
-  if (Number.isNaN(x) || Number.isNaN(y)) return NaN;
+function hypot2(h: Float64Array): void {
+  const x = Math.abs(h[0]), y = Math.abs(h[1]);
   const max = x > y ? x : y;
-  if (max === 0) return 0;
-  // (with two terms Kahan's compensation is exactly 0: the first square is ≤ 1 and added to 0)
-  const n1 = x / max, n2 = y / max;
-  return Math.sqrt(n1 * n1 + n2 * n2) * max;
+  if (x === Infinity || y === Infinity) h[2] = Infinity;
+  else if (Number.isNaN(x) || Number.isNaN(y)) h[2] = NaN;
+  else if (max === 0) h[2] = 0;
+  else {
+    // (with two terms Kahan's compensation is exactly 0: the first square is ≤ 1 and added to 0)
+    const n1 = x / max, n2 = y / max;
+    h[2] = Math.sqrt(n1 * n1 + n2 * n2) * max;
+  }
 }

@@ -569,11 +569,65 @@ export class PLSSystem {
     const wx = (this.scratchN ??= new Float64Array(n));
     // (columns by offset into X, not subarray views: a GLMM calls this per PIRLS iteration, and the
     // views were most of its garbage)
+    const sums = this.tailSums;
+    // The rows where each X column is nonzero: a sum with a column that is mostly 0 (a factor's
+    // dummy) runs over that column's rows only. The skipped terms are exact zeros (finite
+    // weights and values), and adding ±0 changes no sum: the same bits as over every row.
+    const nz = p > 0 ? (this.nzRows ??= new Int32Array(n * p)) : new Int32Array(0);
+    const nzLen = (this.nzLen ??= new Int32Array(p + 1));
+    const few = n >> 1;
+    for (let j = 0; j < p; j++) {
+      let c = 0;
+      const o = j * n;
+      for (let i = 0; i < n; i++) if (X![o + i] !== 0) nz[o + c++] = i;
+      nzLen[j] = c;
+    }
+    nzLen[p] = n; // (the response column counts as dense)
+    const dense = (this.denseCols ??= new Int32Array(p + 1));
     for (let j = 0; j <= p; j++) {
       const xj = j < p ? X! : y, oj = j < p ? j * n : 0;
       for (let i = 0; i < n; i++) wx[i] = (w === null ? 1 : w[i]) * xj[oj + i];
       const col = (qR + j) * m;
+      let nd = 0;
       for (let k = j; k <= p; k++) {
+        const lj = nzLen[j], lk = nzLen[k];
+        if (lj >= few && lk >= few) { dense[nd++] = k; continue; }
+        const xk = k < p ? X! : y, ok = k < p ? k * n : 0;
+        // over the sparser column's nonzero rows, in row order
+        const o = (lj <= lk ? j : k) * n, len = lj <= lk ? lj : lk;
+        let acc = 0;
+        for (let t = 0; t < len; t++) {
+          const i = nz[o + t];
+          acc += wx[i] * xk[ok + i];
+        }
+        if (this.sparse !== null) this.sparse.setTail(k, j, acc);
+        else ARR[col + qR + k] = acc;
+      }
+      // the dense ones four columns per pass over the rows (each sum in row order, as one at a
+      // time: the same bits), wx read once for four products
+      let d = 0;
+      for (; d + 3 < nd; d += 4) {
+        const ka = dense[d], kb = dense[d + 1], kc = dense[d + 2], kd = dense[d + 3];
+        const xa = ka < p ? X! : y, oa = ka < p ? ka * n : 0;
+        const xb = kb < p ? X! : y, ob = kb < p ? kb * n : 0;
+        const xc = kc < p ? X! : y, oc = kc < p ? kc * n : 0;
+        const xd = kd < p ? X! : y, od = kd < p ? kd * n : 0;
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (let i = 0; i < n; i++) {
+          const v = wx[i];
+          a0 += v * xa[oa + i];
+          a1 += v * xb[ob + i];
+          a2 += v * xc[oc + i];
+          a3 += v * xd[od + i];
+        }
+        sums[0] = a0; sums[1] = a1; sums[2] = a2; sums[3] = a3;
+        for (let c = 0; c < 4; c++) {
+          if (this.sparse !== null) this.sparse.setTail(dense[d + c], j, sums[c]);
+          else ARR[col + qR + dense[d + c]] = sums[c];
+        }
+      }
+      for (; d < nd; d++) {
+        const k = dense[d];
         const xk = k < p ? X! : y, ok = k < p ? k * n : 0;
         let acc = 0;
         for (let i = 0; i < n; i++) acc += wx[i] * xk[ok + i];
@@ -582,6 +636,12 @@ export class PLSSystem {
       }
     }
   }
+
+  /** accumulateXy's work space: per X column its nonzero rows and their count; the dense columns */
+  private nzRows: Int32Array | null = null;
+  private nzLen: Int32Array | null = null;
+  private denseCols: Int32Array | null = null;
+  private readonly tailSums = new Float64Array(4);
 
   /** an n-vector of work space for accumulateXy */
   private scratchN: Float64Array | null = null;
