@@ -387,14 +387,17 @@ export class GeneralizedLinearMixedModel {
     const ziOff = this.extra === "ext" ? nth : -1;
     const pz = ziOff >= 0 ? this.state.ext!.pz : 0;
     const loS = Float64Array.from(lo1), upS = Float64Array.from(up1);
+    // (a logit drifts when it is below ZI_HOLD and so is every row's fixed zi predictor it enters:
+    // an intercept that goes down while a contrast comes up keeps some rows' π)
     const drifting = (x: Float64Array) => {
-      for (let k = ziOff; k < ziOff + pz; k++) if (x[k] < ZI_HOLD && loS[k] < upS[k]) return true;
-      return false;
+      const out: number[] = [];
+      for (let k = ziOff; k < ziOff + pz; k++) if (x[k] < ZI_HOLD && loS[k] < upS[k] && this.ziRowsBelow(x.subarray(ziOff, ziOff + pz), k - ziOff)) out.push(k);
+      return out;
     };
     const f1h = pz > 0 && this.ziHold ? (x: Float64Array) => {
       const prev = best1.f;
       const v = f1(x);
-      if (v < prev && drifting(x)) throw new ZiDrift();
+      if (v < prev && drifting(x).length > 0) throw new ZiDrift();
       return v;
     } : f1;
     let r1: ReturnType<typeof bobyqa>;
@@ -407,7 +410,7 @@ export class GeneralizedLinearMixedModel {
       } catch (e) {
         if (!(e instanceof ZiDrift)) throw e;
         start1 = Float64Array.from(best1.x);
-        for (let k = ziOff; k < ziOff + pz; k++) if (start1[k] < ZI_HOLD) start1[k] = loS[k] = upS[k] = lo1[k];
+        for (const k of drifting(start1)) start1[k] = loS[k] = upS[k] = lo1[k];
         // (the held point's own value: it may lie above the drifting one's)
         best1 = { ...best1, f: Infinity };
       }
@@ -446,7 +449,7 @@ export class GeneralizedLinearMixedModel {
     // (with lme4's vcov the standard errors come from its own Hessian taken at the result)
     const lme4Se = lp0 !== null && !options.noHessian;
     // (with logits held in stage 1 the full Hessian is singular along them: straight to the held Newton)
-    const nw = held1 ? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p) : this.newton(f2, x2, lo2, up2, nth, this.betaHessianPIRLS(p), lme4Se) ?? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p);
+    const nw = held1 ? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p, true) : this.newton(f2, x2, lo2, up2, nth, this.betaHessianPIRLS(p), lme4Se) ?? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p);
     if (nw) {
       xs = nw.x; fval = nw.f; h = nw.h;
     } else {
@@ -978,11 +981,12 @@ export class GeneralizedLinearMixedModel {
    * others; the result is kept only if it improves on the start. No Hessian is returned: the full
    * one is taken at the result, the held coordinates dropped from the standard errors.
    */
-  private newtonAtZiLimit(f2: (x: Float64Array) => number, x2: Float64Array, lo: Float64Array, up: Float64Array, nth: number, p: number): { x: Float64Array; f: number; h: NewtonHessian } | null {
+  private newtonAtZiLimit(f2: (x: Float64Array) => number, x2: Float64Array, lo: Float64Array, up: Float64Array, nth: number, p: number, atLimitOnly = false): { x: Float64Array; f: number; h: NewtonHessian } | null {
     if (this.extra !== "ext" || this.state.ext!.pz === 0) return null;
     const off = nth + p, pz = this.state.ext!.pz;
     const held: number[] = [];
-    for (let k = off; k < off + pz; k++) if (x2[k] < ZI_HOLD) held.push(k);
+    // (atLimitOnly: those stage 1 held)
+    for (let k = off; k < off + pz; k++) if (atLimitOnly ? x2[k] === lo[k] : x2[k] < ZI_HOLD) held.push(k);
     if (held.length === 0) return null;
     const free: number[] = [];
     for (let k = 0; k < x2.length; k++) if (!held.includes(k)) free.push(k);
@@ -1008,6 +1012,19 @@ export class GeneralizedLinearMixedModel {
       free.forEach((j, b) => (hessian[i + j * k] = hr.hessian[a + b * kr]));
     });
     return { x: expand(nw.x), f: nw.f, h: { ...hr, hessian, gradient, stale: false } };
+  }
+
+  /** whether every row that zero-inflation coefficient j enters has its fixed zi predictor (at z) below ZI_HOLD */
+  private ziRowsBelow(z: ArrayLike<number>, j: number): boolean {
+    const { X, p } = this.state.ext!.spec.zi!;
+    const n = this.state.n;
+    for (let i = 0; i < n; i++) {
+      if (X[i + j * n] === 0) continue;
+      let e = 0;
+      for (let c = 0; c < p; c++) e += X[i + c * n] * z[c];
+      if (!(e < ZI_HOLD)) return false;
+    }
+    return true;
   }
 
   /**
