@@ -630,11 +630,14 @@ export class GeneralizedLinearMixedModel {
     let lastScaled = Infinity;
     // the last full Hessian, when the next step may take it again (see below)
     let reuse: HessianResult | null = null;
-    for (let iter = 0; iter < 8; iter++) {
+    // the point and gradient the reused Hessian's step left from (its SR1 update), and how many such steps
+    let prev: { x: Float64Array; g: Float64Array } | null = null;
+    let quasiRun = 0;
+    for (let iter = 0; iter < 8 + quasiRun; iter++) {
       const approx = schur && (iter === 0 || seElsewhere);
       const reusing: boolean = reuse !== null && !approx;
       // (when the last evaluation was at x, its state serves the Hessian's base point)
-      const h: HessianResult = reusing ? { ...reuse!, gradient: gradientForward(f, x, reuse!.hessian) } : this.gradient ? this.hessianAnalytic(f, x, nth, approx ? betaH : null, atX ? fx : undefined) : this.hessianWarm(f, x, approx ? betaH : null, nth);
+      const h: HessianResult = reusing ? sr1Updated(reuse!, prev, x, gradientForward(f, x, reuse!.hessian)) : this.gradient ? this.hessianAnalytic(f, x, nth, approx ? betaH : null, atX ? fx : undefined) : this.hessianWarm(f, x, approx ? betaH : null, nth);
       reuse = null;
       const exact = activeInverse(h.hessian, x, lower, nth);
       if (!exact && approx) { schur = false; atX = false; continue; } // the approximate β block does not serve: the full one
@@ -721,7 +724,13 @@ export class GeneralizedLinearMixedModel {
       // result anyway (refinedHessian: standard errors above a unit): a forward gradient (k
       // evaluations) instead of a Hessian (k²/2). The result is `stale`: if the refined Hessian
       // is not taken after all, fit() takes one at the result.
-      if (exact && !approx && !reusing && t === 1 && dec < 0.1 && inv.fixed.length === 0 && this.ziTerms.length > 0 && !this.gradient && !seElsewhere && maxStandardError(inv, x.length) > REFINE_SE) reuse = h;
+      // On a non-convex stretch (an indefinite Hessian, or a step cut short) the same holds once the
+      // Hessian is updated between steps (SR1, which may stay indefinite): up to QUASI_STEPS
+      // gradients of k + 1 evaluations each instead of fresh Hessians of k²/2.
+      const quasi = !approx && inv.fixed.length === 0 && this.ziTerms.length > 0 && !this.gradient && !seElsewhere && maxStandardError(inv, x.length) > REFINE_SE;
+      if (quasi && !reusing && exact && t === 1 && dec < 0.1) reuse = h;
+      else if (quasi && (!exact || t < 1 || reusing) && quasiRun < QUASI_STEPS) { reuse = h; quasiRun++; }
+      if (reuse) prev = { x, g: h.gradient };
       x = xn;
       fx = fn;
       atX = true;
@@ -1160,6 +1169,31 @@ export class GeneralizedLinearMixedModel {
       diverging: diverging.map((j) => ms.xnames[j]), information: st.observedInformation ? "observed" : "expected",
     };
   }
+}
+
+/** quasi-Newton steps newton() may take on updated Hessians before it takes a fresh one */
+const QUASI_STEPS = 8;
+
+/**
+ * The symmetric rank-one update of h's Hessian with the step from prev.x to x and the change of
+ * the gradient to g (Nocedal & Wright §6.2), skipped when its denominator is too small to trust.
+ * Unlike BFGS it may leave the Hessian indefinite, as it is on the stretches where it serves.
+ */
+function sr1Updated(h: HessianResult, prev: { x: Float64Array; g: Float64Array } | null, x: Float64Array, g: Float64Array): HessianResult {
+  if (!prev) return { ...h, gradient: g };
+  const k = x.length;
+  const H = Float64Array.from(h.hessian);
+  const s = Float64Array.from(x, (v, i) => v - prev.x[i]);
+  const r = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    let acc = g[i] - prev.g[i];
+    for (let j = 0; j < k; j++) acc -= H[i + j * k] * s[j];
+    r[i] = acc;
+  }
+  let rs = 0, rr = 0, ss = 0;
+  for (let i = 0; i < k; i++) { rs += r[i] * s[i]; rr += r[i] * r[i]; ss += s[i] * s[i]; }
+  if (Math.abs(rs) > 1e-8 * Math.sqrt(rr * ss)) for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) H[i + j * k] += (r[i] * r[j]) / rs;
+  return { ...h, hessian: H, gradient: g };
 }
 
 /**
