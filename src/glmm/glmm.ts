@@ -634,12 +634,21 @@ export class GeneralizedLinearMixedModel {
     let prev: { x: Float64Array; g: Float64Array } | null = null;
     let quasiRun = 0;
     for (let iter = 0; iter < 8 + quasiRun; iter++) {
-      const approx = schur && (iter === 0 || seElsewhere);
+      let approx = schur && (iter === 0 || seElsewhere);
       const reusing: boolean = reuse !== null && !approx;
       // (when the last evaluation was at x, its state serves the Hessian's base point)
-      const h: HessianResult = reusing ? sr1Updated(reuse!, prev, x, gradientForward(f, x, reuse!.hessian)) : this.gradient ? this.hessianAnalytic(f, x, nth, approx ? betaH : null, atX ? fx : undefined) : this.hessianWarm(f, x, approx ? betaH : null, nth);
+      let h: HessianResult = reusing ? sr1Updated(reuse!, prev, x, gradientForward(f, x, reuse!.hessian)) : this.gradient ? this.hessianAnalytic(f, x, nth, approx ? betaH : null, atX ? fx : undefined) : this.hessianWarm(f, x, approx ? betaH : null, nth);
       reuse = null;
-      const exact = activeInverse(h.hessian, x, lower, nth);
+      let exact = activeInverse(h.hessian, x, lower, nth);
+      // Stage 1 may land so close that the approximate Hessian's decrement (within a few percent of
+      // the true one) is already small: then its β block differenced (p(p + 3)/2 + 1 evaluations)
+      // makes it the full Hessian the standard errors need, instead of a fresh one (k(k + 3)/2 + 1).
+      if (approx && exact && !seElsewhere && !this.gradient && exact.newtonStep(h.gradient).reduce((a, v, i) => a - v * h.gradient[i], 0) < 5e-3) {
+        h = this.withBetaBlock(f, x, h, nth, p);
+        exact = activeInverse(h.hessian, x, lower, nth);
+        approx = schur = false;
+        if (!exact) { atX = false; continue; }
+      }
       if (!exact && approx) { schur = false; atX = false; continue; } // the approximate β block does not serve: the full one
       const inv = exact ?? (this.ziTerms.length > 0 ? dampedInverse(h.hessian, x, lower, nth) : null);
       if (!inv) return null;
@@ -736,6 +745,20 @@ export class GeneralizedLinearMixedModel {
       atX = true;
     }
     return null;
+  }
+
+  /** h with its β block replaced by forward differences at x (hessianWarm over β alone) */
+  private withBetaBlock(f: (x: Float64Array) => number, x: Float64Array, h: HessianResult, nth: number, p: number): HessianResult {
+    const k = x.length;
+    const fb = (b: Float64Array) => {
+      const y = Float64Array.from(x);
+      y.set(b, nth);
+      return f(y);
+    };
+    const hb = this.hessianWarm(fb, x.slice(nth, nth + p)).hessian;
+    const H = Float64Array.from(h.hessian);
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) H[nth + a + (nth + b) * k] = hb[a + b * p];
+    return { ...h, hessian: H };
   }
 
   /**
