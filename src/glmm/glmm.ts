@@ -1012,8 +1012,9 @@ export class GeneralizedLinearMixedModel {
    * A zero-inflation part heading to its boundary leaves the likelihood flat along the logits that
    * go to −∞ (Newton's Hessian is singular there, BOBYQA crawls). Those beyond −5 at the stage-1
    * estimate (π below 0.7% where they act alone) are put at their limit and Newton is run on the
-   * others; the result is kept only if it improves on the start. No Hessian is returned: the full
-   * one is taken at the result, the held coordinates dropped from the standard errors.
+   * others; the result is kept only if it improves on the start. With `atLimitOnly` (stage 1 held
+   * some) the held ones are those at their limit. The Hessian returned is the free coordinates'
+   * (zero rows for the held ones, which the standard errors drop).
    */
   private newtonAtZiLimit(f2: (x: Float64Array) => number, x2: Float64Array, lo: Float64Array, up: Float64Array, nth: number, p: number, atLimitOnly = false): { x: Float64Array; f: number; h: NewtonHessian } | null {
     if (this.extra !== "ext" || this.state.ext!.pz === 0) return null;
