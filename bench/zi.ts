@@ -1,6 +1,6 @@
 // Zero-inflation, hurdle, dispersion-formula and NB1 fits (issue 21): whole process (CSV → JSON)
-// against glmmTMB 1.1.5's fit time (test/fixtures/reference/zi_disp.json and, random effects in the
-// zero-inflation formula, zi_re.json; the fit alone, not R's start-up), median of three runs, with
+// against glmmTMB 1.1.5's fit time (test/fixtures/reference/zi_disp.json, beta_disp.json, zi_fixed.json and, random
+// effects in the zero-inflation formula, zi_re.json; the fit alone, not R's start-up), median of three runs, with
 // the logLik difference. Wall time and the process's CPU time (user + system): on a loaded machine
 // the CPU ratio is the steadier one.
 //   node dist/bench/zi.js [--only SUBSTRING]
@@ -11,7 +11,7 @@ import { lpad, pad, root, runCliJson } from "./cli.js";
 
 interface RefModel { id: string; data: string; args: Record<string, string>; logLik: number; seconds: number }
 const ref = (file: string): RefModel[] => JSON.parse(readFileSync(join(root, "test", "fixtures", "reference", file), "utf8")).models;
-const models = ref("zi_disp.json");
+const models = [...ref("zi_disp.json"), ...ref("beta_disp.json"), ...ref("zi_fixed.json")];
 // (zi_re.json repeats one zi_disp model; its ids are prefixed "re/")
 for (const m of ref("zi_re.json")) if (!models.some((o) => JSON.stringify(o.args) === JSON.stringify(m.args) && o.data === m.data)) models.push({ ...m, id: `re/${m.id}` });
 const argv = process.argv.slice(2);

@@ -103,12 +103,13 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
     ms = dropIntercept(ms);
     if (ordinal.note) ms.warnings.push(ordinal.note);
   }
-  if (isExtendedFamily(family) && ms.reTerms.length === 0) throw new UserError(`family ${family} is fitted as a mixed model only: add a random-effect term such as (1 | group)`);
-  if (isExtendedFamily(family) && (options.zi !== undefined || options.disp !== undefined)) throw new UserError(`${options.zi !== undefined ? "--zi" : "--disp"} is not available for family ${family} yet (poisson, negative_binomial, nbinom1, gaussian and Gamma take it)`);
+  // (beta without random effects: the same engine, checked against glmmTMB; the others have no reference yet)
+  if (isExtendedFamily(family) && family !== "beta" && ms.reTerms.length === 0) throw new UserError(`family ${family} is fitted as a mixed model only: add a random-effect term such as (1 | group)`);
+  if (isExtendedFamily(family) && options.zi !== undefined) throw new UserError(`--zi is not available for family ${family} yet (poisson, negative_binomial and nbinom1 take it)`);
+  if (isExtendedFamily(family) && family !== "beta" && options.disp !== undefined) throw new UserError(`--disp is not available for family ${family} yet (negative_binomial, nbinom1, gaussian, Gamma and beta take it)`);
   const zi = options.zi !== undefined ? sideDesign(data, options.zi, ms, options.refLevels, "--zi") : null;
   const disp = options.disp !== undefined ? sideDesign(data, options.disp, ms, options.refLevels, "--disp") : null;
   const extended = zi !== null || disp !== null || hurdle || family === "nbinom1";
-  if (extended && ms.reTerms.length === 0) throw new UserError(`${hurdle ? `family ${options.family}` : zi ? "--zi" : disp ? "--disp" : "family nbinom1"} needs a mixed model here: add a random-effect term such as (1 | group)`);
   // the ordinal family carries its level labels (the threshold names)
   const glmmFamily = ordinal ? makeExtendedFamily("ordinal", options.link, ordinal.labels) : family;
   if (options.covariances?.length) ms = attachCovariances(ms, options.covariances);
@@ -125,7 +126,7 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
   }
   const isLMM = family === "gaussian" && (options.link === undefined || options.link === "identity") && !extended;
   // no random-effect terms: R's lm()/glm()
-  const fitted = ms.reTerms.length === 0
+  const fitted = ms.reTerms.length === 0 && !extended && family !== "beta"
     ? fitGLM(ms, { family, link: options.link, weights })
     : isLMM
       ? fitLMM(ms, { reml: options.reml ?? true, onProgress: options.onProgress, weights, solver: options.solver, seed: options.solverSeed })
@@ -162,7 +163,7 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
  * The fixed-effects design of a one-sided side formula (--zi, --disp) on the rows of the main
  * model; null for "~ 0" (no such part).
  */
-function sideDesign(data: Frame, text: string, ms: ModelStructure, refLevels: Readonly<Record<string, string>> | undefined, flag: string): SideDesign | null {
+export function sideDesign(data: Frame, text: string, ms: ModelStructure, refLevels: Readonly<Record<string, string>> | undefined, flag: string): SideDesign | null {
   if (!/^\s*~/.test(text)) throw new UserError(`${flag} '${text}': expected a one-sided formula such as "~ 1" or "~ x"`);
   const side = buildModel(data, text, { refLevels });
   if (side.reTerms.length > 0 && flag !== "--zi") throw new UserError(`${flag} '${text}': random effects in the dispersion model are not supported yet (fixed effects only)`);

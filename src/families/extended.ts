@@ -72,14 +72,31 @@ function moments(y: Float64Array, prior: Float64Array): [number, number] {
 }
 
 // ---- beta (glmmTMB's beta_family): y ~ Beta(μφ, (1 − μ)φ), logit link, φ = exp(v₀)
+/**
+ * log p(y | η, φ) of the beta family (logit link) from ly = log y, l1y = log(1 − y) and lgPhi =
+ * lgamma(φ); also the dispersion formula's per-row φ (glmm/extended.ts, which keeps the logs per row)
+ */
+export function betaLogDensity(ly: number, l1y: number, eta: number, phi: number, lgPhi: number): number {
+  const a = plogis(eta) * phi, b = plogis(-eta) * phi;
+  return lgPhi - lgamma(a) - lgamma(b) + (a - 1) * ly + (b - 1) * l1y;
+}
+
+/** out = [∂ℓ/∂η, ∂²ℓ/∂η², the expected information −E ∂²ℓ/∂η² (positive)] of one beta row (ly, l1y as betaLogDensity's) */
+export function betaDerivs(ly: number, l1y: number, eta: number, phi: number, out: Float64Array): void {
+  const mu = plogis(eta), m1 = plogis(-eta), a = mu * phi, b = m1 * phi;
+  const me = mu * m1; // dμ/dη
+  const d1 = phi * (digamma(b) - digamma(a) + ly - l1y);
+  const info = phi * phi * (trigamma(a) + trigamma(b));
+  out[0] = d1 * me;
+  out[1] = -info * me * me + d1 * me * (m1 - mu);
+  out[2] = info * me * me;
+}
+
 function betaFamily(v: Float64Array): Family {
   const link = links.logit;
   const phi = Math.exp(v[0]);
   const lgPhi = lgamma(phi);
-  const ld = (y: number, eta: number, wt: number) => {
-    const mu = plogis(eta), a = mu * phi, b = plogis(-eta) * phi;
-    return wt * (lgPhi - lgamma(a) - lgamma(b) + (a - 1) * Math.log(y) + (b - 1) * Math.log1p(-y));
-  };
+  const ld = (y: number, eta: number, wt: number) => wt * betaLogDensity(Math.log(y), Math.log1p(-y), eta, phi, lgPhi);
   return {
     name: "beta", link, ...common(link, ld),
     variance: (mu) => (mu * (1 - mu)) / (1 + phi),
@@ -93,13 +110,8 @@ function betaFamily(v: Float64Array): Family {
         return Float64Array.of(Math.log(Math.min(Math.max((m * (1 - m)) / s2 - 1, 0.1), 1e4)));
       },
       derivs(y, eta, wt, out) {
-        const mu = plogis(eta), m1 = plogis(-eta), a = mu * phi, b = m1 * phi;
-        const me = mu * m1; // dμ/dη
-        const d1 = phi * (digamma(b) - digamma(a) + Math.log(y) - Math.log1p(-y));
-        const info = phi * phi * (trigamma(a) + trigamma(b));
-        out[0] = wt * d1 * me;
-        out[1] = wt * (-info * me * me + d1 * me * (m1 - mu));
-        out[2] = wt * info * me * me;
+        betaDerivs(Math.log(y), Math.log1p(-y), eta, phi, out);
+        out[0] *= wt; out[1] *= wt; out[2] *= wt;
       },
       report: () => [{ name: "phi", estimate: phi, grad: Float64Array.of(phi) }],
     },

@@ -6,12 +6,13 @@
 // Laplace determinant uses the observed −ℓ″, as TMB. The fixed effects of these parts are outer
 // parameters (rows of the stage-1/stage-2 parameter vectors), like the NB size before them.
 import { digamma, lgamma, lgammaShift, trigamma } from "../families/special.js";
+import { betaDerivs, betaLogDensity } from "../families/extended.js";
 import { softplus } from "../families/link.js";
 import type { WeightMode } from "../families/kernels.js";
 import type { ReTerm } from "../formula/types.js";
 
 /** count and continuous conditional families the extended likelihood handles */
-export type BaseKind = "poisson" | "nbinom2" | "nbinom1" | "gaussian" | "Gamma";
+export type BaseKind = "poisson" | "nbinom2" | "nbinom1" | "gaussian" | "Gamma" | "beta";
 
 /** one side model's fixed-effects design (n × p, column-major) */
 export interface SideDesign {
@@ -37,7 +38,7 @@ const LOG_2PI = Math.log(2 * Math.PI);
 /**
  * The dispersion parameter per row is exp(X_d β_d), in glmmTMB's parametrization: the NB2 size
  * θ, the NB1 φ (Var = μ(1 + φ)), the gaussian residual variance σ², the Gamma shape (1/φ,
- * φ the squared coefficient of variation) — as glmmTMB 1.1.5's betad.
+ * φ the squared coefficient of variation), the beta precision φ — as glmmTMB 1.1.5's betad.
  */
 export class ExtendedLikelihood {
   readonly spec: ExtendedSpec;
@@ -59,6 +60,17 @@ export class ExtendedLikelihood {
   /** NB2's y-and-k constant per row (nbConst) and the k it was computed for */
   private readonly nbKey: Float64Array;
   private readonly nbVal: Float64Array;
+  /** beta: lgamma of the precision per row, updated with etaD; log y and log(1 − y) per row */
+  private readonly lgD: Float64Array;
+  private readonly logY: Float64Array;
+  private readonly log1mY: Float64Array;
+  /** beta: the log density per row at (η, φ) of its last evaluation (PIRLS weights the point the deviance just took) */
+  private readonly betaEta: Float64Array;
+  private readonly betaPhi: Float64Array;
+  private readonly betaVal: Float64Array;
+  /** beta: the expected information of the last base() row (PIRLS steps where −ℓ″ ≤ 0) */
+  private info = 0;
+  private readonly d3 = new Float64Array(3);
 
   constructor(spec: ExtendedSpec, y: Float64Array) {
     this.spec = spec;
@@ -73,7 +85,14 @@ export class ExtendedLikelihood {
     this.log1pD = new Float64Array(this.n).fill(Math.log1p(1));
     this.nbKey = new Float64Array(this.n).fill(NaN);
     this.nbVal = new Float64Array(this.n);
-    this.lfact = Float64Array.from(y, (v) => (spec.base === "gaussian" || spec.base === "Gamma" ? 0 : lgamma(v + 1)));
+    const nb = spec.base === "beta" ? this.n : 0;
+    this.lgD = new Float64Array(nb).fill(lgamma(1));
+    this.logY = Float64Array.from(y.subarray(0, nb), Math.log);
+    this.log1mY = Float64Array.from(y.subarray(0, nb), (v) => Math.log1p(-v));
+    this.betaEta = new Float64Array(nb).fill(NaN);
+    this.betaPhi = new Float64Array(nb);
+    this.betaVal = new Float64Array(nb);
+    this.lfact = Float64Array.from(y, (v) => (spec.base === "gaussian" || spec.base === "Gamma" || spec.base === "beta" ? 0 : lgamma(v + 1)));
   }
 
   /** number of outer parameters: zi fixed effects then dispersion fixed effects */
@@ -96,6 +115,7 @@ export class ExtendedLikelihood {
         if (etaD[i] === this.keyD[i]) continue;
         expD[i] = Math.exp(etaD[i]);
         log1pD[i] = Math.log1p(expD[i]);
+        if (spec.base === "beta") this.lgD[i] = lgamma(expD[i]);
         this.keyD[i] = etaD[i];
       }
     }
@@ -159,6 +179,20 @@ export class ExtendedLikelihood {
         o[0] = -lgamma(s) + s * Math.log(s) - s * eta + (s - 1) * Math.log(y) - s * r;
         o[1] = s * (r - 1);
         o[2] = -s * r;
+        break;
+      }
+      case "beta": {
+        const phi = this.expD[i];
+        if (this.betaEta[i] !== eta || this.betaPhi[i] !== phi) {
+          this.betaVal[i] = betaLogDensity(this.logY[i], this.log1mY[i], eta, phi, this.lgD[i]);
+          this.betaEta[i] = eta; this.betaPhi[i] = phi;
+        }
+        o[0] = this.betaVal[i];
+        if (derivs) {
+          const d = this.d3;
+          betaDerivs(this.logY[i], this.log1mY[i], eta, phi, d);
+          o[1] = d[0]; o[2] = d[1]; this.info = d[2];
+        }
         break;
       }
     }
@@ -256,9 +290,9 @@ export class ExtendedLikelihood {
   /** row2's [ℓ_η, ℓ_ηη, ℓ_ζ, ℓ_ζζ, ℓ_ηζ] per row at the (η, ζ) of the last minus2LogLik, once working2 is in use */
   private cache2: { eta: Float64Array; zeta: Float64Array; d: Float64Array } | null = null;
 
-  /** −2 Σ prior·ℓ at η; μ ← the conditional mean exp(η) (identity for gaussian) */
+  /** −2 Σ prior·ℓ at η; μ ← the conditional mean exp(η) (identity for gaussian, inverse logit for beta) */
   minus2LogLik(eta: Float64Array, mu: Float64Array, y: Float64Array, prior: Float64Array): number {
-    const ident = this.spec.base === "gaussian";
+    const ident = this.spec.base === "gaussian", logit = this.spec.base === "beta";
     const c = this.cache2;
     let s = 0;
     if (c) {
@@ -276,7 +310,7 @@ export class ExtendedLikelihood {
     }
     const res = this.out2;
     for (let i = 0; i < this.n; i++) {
-      mu[i] = ident ? eta[i] : Math.exp(eta[i]);
+      mu[i] = ident ? eta[i] : logit ? 1 / (1 + Math.exp(-eta[i])) : Math.exp(eta[i]);
       if (prior[i] === 0) continue;
       this.row(i, y[i], eta[i], res, false);
       s += prior[i] * res[0];
@@ -300,7 +334,9 @@ export class ExtendedLikelihood {
       if (wt === 0 || (this.spec.hurdle && y[i] === 0)) { w[i] = 0; z[i] = eta[i] - zOffset[i]; continue; }
       this.row(i, y[i], eta[i], res);
       let wi = -wt * res[2];
-      if (mode === "expected" && !(wi > 1e-12)) {
+      // (a beta row far from its mean has ℓ″ > 0: PIRLS steps take its expected information, as the beta family's)
+      if (this.spec.base === "beta" && mode !== "observed" && (mode === "expected" || !(wi > 0))) wi = wt * this.info;
+      else if (mode === "expected" && !(wi > 1e-12)) {
         const b = this.base(i, y[i], eta[i]);
         wi = Math.max(-wt * b[2], 1e-8);
       }

@@ -75,6 +75,10 @@ export interface SideFit {
   readonly theta?: Float64Array;
   /** their conditional modes per term (system order; level-major, s per level), as the conditional part's ranef */
   readonly modes?: readonly Float64Array[];
+  /** the same modes with their conditional SDs (the joint factor's inverse blocks), in formula order */
+  readonly ranef?: RanefTable[];
+  /** per model row, the part's linear predictor at the estimates (zi: the logit of π, its random effects at their modes; disp: the log dispersion) */
+  readonly linear?: Float64Array;
 }
 
 /** One fixed-effect row of a GLMM summary: estimate, SE, z and p. */
@@ -220,9 +224,10 @@ export class GeneralizedLinearMixedModel {
   constructor(ms: ModelStructure, options: GLMMOptions) {
     const fam = typeof options.family === "string" ? makeFamily(options.family, options.link) : options.family;
     if (!ms.response) throw new UserError("a GLMM needs a response (left-hand side of the formula)");
-    if (ms.reTerms.length === 0) throw new UserError("the formula has no random-effect terms such as (1 | group)");
     // (the extended likelihood's family/link checks first: they say what to change)
     const spec = options.zi || options.disp || options.hurdle || fam.name === "nbinom1" ? extendedSpec(fam, ms.n, options) : null;
+    // (the extended likelihood without random effects: the Laplace objective is the likelihood itself, as glmmTMB's)
+    if (ms.reTerms.length === 0 && !spec && !fam.extra) throw new UserError("the formula has no random-effect terms such as (1 | group)");
     this.ms = ms;
     this.family = fam;
     this.onProgress = options.onProgress;
@@ -557,7 +562,7 @@ export class GeneralizedLinearMixedModel {
       if (this.ziTerms.length === 0 || !side.zi) return { ...fitted, ...side, hurdle: options.hurdle ?? false };
       // the zi random effects: θ after the conditional terms' (their λ are set by the last evaluation)
       const nthC = nth - this.ziTerms.reduce((a, t) => a + t.ntheta, 0);
-      const zi: SideFit = { ...side.zi, varcorr: varCorr(this.ziTerms, 1), terms: this.ziTerms, theta: Float64Array.from(th(xs).subarray(nthC, nth)), modes: this.state.currentZiB() };
+      const zi: SideFit = { ...side.zi, varcorr: varCorr(this.ziTerms, 1), terms: this.ziTerms, theta: Float64Array.from(th(xs).subarray(nthC, nth)), modes: this.state.currentZiB(), ranef: ranefTables(this.ziTerms, this.state.currentZiB(), condVarGLMM(this.state)?.slice(this.terms.length) ?? null) };
       return { ...fitted, ...side, zi, theta: fitted.theta.slice(0, nthC), hurdle: options.hurdle ?? false };
     }
     if (this.extra !== "family") return fitted;
@@ -958,6 +963,8 @@ export class GeneralizedLinearMixedModel {
       else if (base === "nbinom1") v = Math.min(Math.max(m((i) => (y[i] - centre(i)) ** 2 - centre(i), (i) => centre(i)), 0.05), 100);
       else if (base === "gaussian") v = Math.max(m((i) => (y[i] - centre(i)) ** 2, () => 1), 1e-8);
       else if (base === "Gamma") v = 1 / Math.max(m((i) => ((y[i] - centre(i)) / centre(i)) ** 2, () => 1), 1e-8);
+      // beta: Var = μ(1 − μ)/(1 + φ)
+      else if (base === "beta") v = Math.min(Math.max(m((i) => centre(i) * (1 - centre(i)), (i) => (y[i] - centre(i)) ** 2) - 1, 0.1), 1e4);
       if (j >= 0) x[ext.pz + j] = Math.log(v);
     }
     return x;
@@ -1107,7 +1114,7 @@ export class GeneralizedLinearMixedModel {
         const z = estimate[j] / se;
         return { term, estimate: estimate[j], se, statistic: z, p: 2 * pnormUpper(Math.abs(z)) };
       });
-      return { names: d.names, estimate, vcov, rows };
+      return { names: d.names, estimate, vcov, rows, linear: Float64Array.from(d === ext.spec.zi ? ext.etaZi : ext.etaD) };
     };
     // the joint covariance of β, the zi and the dispersion coefficients (glmmTMB's vcov(full = TRUE) without θ)
     const K = p + ext.pz + ext.pd;
@@ -1254,18 +1261,18 @@ function ziSysTerms(reTerms: readonly ReTerm[], cond: readonly SysTerm[]): SysTe
 
 /**
  * The extended likelihood's specification for a family: counts (Poisson, NB2, NB1) with the log
- * link, gaussian with the identity link, Gamma with the log link; the dispersion part defaults to
- * an intercept (glmmTMB's dispformula = ~1), Poisson has none.
+ * link, gaussian with the identity link, Gamma with the log link, beta with the logit link (its
+ * precision φ); the dispersion part defaults to an intercept (glmmTMB's dispformula = ~1), Poisson has none.
  */
 function extendedSpec(fam: Family, n: number, o: GLMMOptions): { base: BaseKind; hurdle: boolean; zi: SideDesign | null; disp: SideDesign | null } {
   const kinds: Partial<Record<string, [BaseKind, string]>> = {
-    poisson: ["poisson", "log"], negative_binomial: ["nbinom2", "log"], nbinom1: ["nbinom1", "log"], gaussian: ["gaussian", "identity"], Gamma: ["Gamma", "log"],
+    poisson: ["poisson", "log"], negative_binomial: ["nbinom2", "log"], nbinom1: ["nbinom1", "log"], gaussian: ["gaussian", "identity"], Gamma: ["Gamma", "log"], beta: ["beta", "logit"],
   };
   const k = kinds[fam.name];
   const what = o.hurdle ? "a hurdle (truncated) family" : o.zi ? "--zi" : o.disp ? "--disp" : `family ${fam.name}`;
-  if (!k) throw new UserError(`${what} is available for poisson, nbinom2, nbinom1${o.zi || o.hurdle ? "" : ", gaussian and Gamma"}, not ${fam.name}`);
+  if (!k) throw new UserError(`${what} is available for poisson, nbinom2, nbinom1${o.zi || o.hurdle ? "" : ", gaussian, Gamma and beta"}, not ${fam.name}`);
   if (fam.link.name !== k[1]) throw new UserError(`${what} with family ${fam.name} needs the ${k[1]} link, not ${fam.link.name}`);
-  if ((o.zi || o.hurdle) && (k[0] === "gaussian" || k[0] === "Gamma")) throw new UserError(`${o.hurdle ? "a hurdle model" : "--zi"} needs a count family (poisson, nbinom2, nbinom1), not ${fam.name}`);
+  if ((o.zi || o.hurdle) && (k[0] === "gaussian" || k[0] === "Gamma" || k[0] === "beta")) throw new UserError(`${o.hurdle ? "a hurdle model" : "--zi"} needs a count family (poisson, nbinom2, nbinom1), not ${fam.name}`);
   if (o.disp && k[0] === "poisson") throw new UserError("--disp: family poisson has no dispersion parameter (use nbinom2 or nbinom1)");
   if (o.hurdle && k[0] === "nbinom1") throw new UserError("hurdle models are available as truncated_poisson and truncated_nbinom2");
   const disp = k[0] === "poisson" ? null : o.disp ?? { X: new Float64Array(n).fill(1), p: 1, names: ["(Intercept)"] };
@@ -1274,11 +1281,11 @@ function extendedSpec(fam: Family, n: number, o: GLMMOptions): { base: BaseKind;
 
 /**
  * The reported dispersion of an extended fit with one dispersion parameter a: gaussian σ² = a,
- * Gamma φ = 1/a (a is the shape), NB1 φ = a; NaN when it varies by row.
+ * Gamma φ = 1/a (a is the shape), NB1 φ = a, the beta precision φ = a; NaN when it varies by row.
  */
 function extendedDispersion(base: BaseKind, a: number): number {
   if (base === "Gamma") return 1 / a;
-  if (base === "gaussian" || base === "nbinom1") return a;
+  if (base === "gaussian" || base === "nbinom1" || base === "beta") return a;
   return 1;
 }
 

@@ -11,6 +11,8 @@
 // back as contrasts in β at the treatment-coded solution (γ at the columns named as X's, zero
 // elsewhere). The hypotheses do not depend on the coding and hold for unbalanced data.
 import { UserError } from "../errors.js";
+import { sideDesign } from "../fit.js";
+import { buildModel } from "../formula/index.js";
 import { cholInverse, cholLower } from "../linalg/dense.js";
 import { pchisqUpper } from "./distributions.js";
 import type { ModelFit } from "./model.js";
@@ -244,6 +246,25 @@ export function waldChisq(beta: ArrayLike<number>, vcov: Float64Array, rows: rea
     df++;
   });
   return { chisq, df, p: df > 0 ? pchisqUpper(chisq, df) : NaN };
+}
+
+/**
+ * The zero-inflation (hurdle: zero) or dispersion part of a fit as a model of its own for the per-term
+ * tests: the side formula's design on the fitted rows with that part's coefficients and covariance
+ * (glmmTMB's car::Anova(m, component = "zi" / "disp")); null when the fit has no such formula.
+ */
+export function sideModelFit(m: ModelFit, part: "zi" | "disp"): ModelFit | null {
+  const f = m.fit;
+  const text = part === "zi" ? m.options.zi : m.options.disp;
+  const side = f.kind === "glmm" ? (part === "zi" ? f.zi : f.disp) : null;
+  if (!side || text === undefined) return null;
+  // (the term structure from the side formula itself, its design on the model's rows as fit() built it)
+  const sm = buildModel(m.frame, text, { refLevels: m.options.refLevels });
+  const X = sideDesign(m.frame, text, m.ms, m.options.refLevels, `--${part}`)!.X;
+  const { n, rows } = m.ms;
+  if (sm.xnames.join("\u0000") !== side.names.join("\u0000")) throw new Error(`sideModelFit: ${part} columns differ from the fit's`);
+  const fit = { kind: "glmm", xnames: side.names, beta: side.estimate, vcov: side.vcov, terms: [] };
+  return { ...m, formula: text, ms: { ...sm, X, n, rows, response: m.ms.response }, fit } as unknown as ModelFit;
 }
 
 /** The ANOVA table of a fitted mixed model. */

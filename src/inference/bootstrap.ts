@@ -1,18 +1,22 @@
 // Parametric bootstrap, as lme4's bootMer + confint(method = "boot"): responses are simulated from
 // the fitted model (new random effects and new noise), the model is refitted to each, and the
 // percentile intervals of the refitted parameters (β, the random-effect SDs and correlations, σ)
-// are reported, with boot.ci's interpolation between order statistics. The generator is seeded, so
+// are reported, with boot.ci's interpolation between order statistics. Zero-inflated, hurdle,
+// dispersion-formula and NB1 models are simulated as glmmTMB's simulate() and refitted with their
+// parts: their zi.* and disp.* coefficients (named as the Wald intervals) and the zi random-effect
+// SDs join the parameters. The generator is seeded, so
 // a seed reproduces every replicate; `Bootstrap` runs one replicate per `step()` so a caller can
 // show progress or (in a browser) yield between steps.
 import { UserError } from "../errors.js";
 import { qnorm } from "../families/special.js";
-import { fitGLMM } from "../glmm/glmm.js";
-import { LinearMixedModel } from "../lmm/lmm.js";
+import { fitGLMM, type FittedGLMM } from "../glmm/glmm.js";
+import { LinearMixedModel, type FittedLMM } from "../lmm/lmm.js";
 import { glmmOptions, withResponse, type ModelFit } from "./model.js";
 import { thetaToVarPar, varParInfo } from "./params.js";
 import type { ConfintResult, ConfintRow } from "./profile.js";
 import { Rng } from "./rng.js";
 import { addRandomPart, drawRandomEffects, fixedPredictor, responseSampler } from "./simulate.js";
+import { isExtendedFit } from "./simulate-zi.js";
 
 /** Options of the parametric bootstrap (lme4's bootMer): number of refits, seed, progress. */
 export interface BootstrapOptions {
@@ -60,7 +64,8 @@ export class Bootstrap {
   private readonly m: ModelFit;
   private readonly fixed: Float64Array;
   private readonly draw: ReturnType<typeof responseSampler>;
-  private readonly params: (theta: ArrayLike<number>, sigma: number, beta: ArrayLike<number>) => Float64Array;
+  private readonly params: (f: FittedLMM | FittedGLMM) => Float64Array;
+  private readonly glmmOptions: ReturnType<typeof glmmOptions> | null;
 
   constructor(m: ModelFit, options: BootstrapOptions = {}) {
     const nsim = options.nsim ?? 1000;
@@ -72,18 +77,32 @@ export class Bootstrap {
     const f = m.fit;
     const withSigma = f.kind === "lmm";
     const info = varParInfo(f.terms, withSigma);
-    this.names = [...info.map((p) => p.name), ...f.xnames];
+    // the extended likelihood's parts: the zi and (with a --disp formula) dispersion coefficients,
+    // then the zi random effects' SDs (their θ follow the conditional terms')
+    const ext = f.kind === "glmm" && isExtendedFit(m) ? f : null;
+    const withDisp = m.options.disp !== undefined;
+    const ziTerms = ext?.zi?.terms ?? [];
+    const ziInfo = ziTerms.length > 0 ? varParInfo(ziTerms, false) : [];
+    this.names = [...info.map((p) => p.name), ...f.xnames, ...(ext?.zi?.names ?? []).map((n) => `zi.${n}`), ...(withDisp ? ext?.disp?.names ?? [] : []).map((n) => `disp.${n}`), ...ziInfo.map((p) => `zi.${p.name}`)];
     const K = this.names.length;
-    this.params = (theta, sigma, beta) => {
+    this.params = (r) => {
       const out = new Float64Array(K);
-      out.set(thetaToVarPar(f.terms, info, theta, sigma), 0);
-      out.set(beta, info.length);
+      out.set(thetaToVarPar(r.terms, info, r.theta, r.kind === "lmm" ? r.sigma : 1), 0);
+      let k = info.length;
+      out.set(r.beta, k);
+      k += r.beta.length;
+      if (r.kind === "glmm" && ext) {
+        if (r.zi) { out.set(r.zi.estimate, k); k += r.zi.estimate.length; }
+        if (withDisp && r.disp) { out.set(r.disp.estimate, k); k += r.disp.estimate.length; }
+        if (ziInfo.length > 0 && r.zi?.terms && r.zi.theta) out.set(thetaToVarPar(r.zi.terms, ziInfo, [...r.theta, ...r.zi.theta], 1), k);
+      }
       return out;
     };
-    this.estimate = this.params(f.theta, f.kind === "lmm" ? f.sigma : 1, f.beta);
+    this.estimate = this.params(f);
     this.replicates = new Float64Array(nsim * K).fill(NaN);
     this.fixed = fixedPredictor(m);
     this.draw = responseSampler(m);
+    this.glmmOptions = f.kind === "glmm" ? glmmOptions(m) : null;
   }
 
   /** true once all nsim refits are done */
@@ -106,12 +125,12 @@ export class Bootstrap {
       let sing: boolean;
       if (f.kind === "lmm") {
         const r = new LinearMixedModel(ms, { reml: f.reml }).fit({ reml: f.reml, thetaStart: f.theta, condVar: false });
-        out = this.params(r.theta, r.sigma, r.beta);
+        out = this.params(r);
         ok = r.converged;
         sing = r.singular;
       } else {
-        const r = fitGLMM(ms, { ...glmmOptions(m), noHessian: true });
-        out = this.params(r.theta, 1, r.beta);
+        const r = fitGLMM(ms, { ...this.glmmOptions!, noHessian: true });
+        out = this.params(r);
         ok = r.converged;
         sing = r.singular;
       }

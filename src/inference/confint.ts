@@ -8,7 +8,6 @@ import { qt } from "./distributions.js";
 import { bootstrapConfint, parametricBootstrap } from "./bootstrap.js";
 import type { ModelFit } from "./model.js";
 import { profileConfint, type ConfintResult } from "./profile.js";
-import { isExtendedFit } from "./simulate-zi.js";
 
 /** Interval methods, as lme4's confint: "Wald", "profile" (likelihood profile, the default) or "boot" (parametric bootstrap). */
 export type ConfintMethod = "Wald" | "profile" | "boot";
@@ -54,8 +53,6 @@ export function confint(m: ModelFit, options: ConfintOptions = {}): ConfintResul
   const level = options.level ?? 0.95;
   if (!(level > 0 && level < 1)) throw new UserError(`the confidence level must be between 0 and 1, not ${level}`);
   const method = options.method ?? "profile";
-  // (profiles and refits of the extended likelihood's models are not written yet)
-  if (method !== "Wald" && isExtendedFit(m)) throw new UserError(`${method === "boot" ? "bootstrap" : "profile"} intervals are not available for zero-inflated, hurdle, dispersion-formula or NB1 models yet; use Wald intervals (--method wald)`);
   let res: ConfintResult;
   switch (method) {
     case "Wald": res = waldConfint(m, level); break;

@@ -63,6 +63,8 @@ export function nullFormula(formula: string): string {
 export function varianceComponents(m: ModelFit, options: { nullModel?: ModelFit } = {}): VarianceComponents & { warnings: string[] } {
   const f = m.fit;
   const ms = m.ms;
+  // (a zero-inflation or dispersion model may have none)
+  if (ms.reTerms.length === 0) throw new UserError(`'${m.formula}' has no random-effect terms: ICC and R² need a mixed model`);
   const n = ms.n, p = ms.p;
   const warnings: string[] = [];
   // σ²_f
@@ -148,7 +150,8 @@ function distributionVariance(m: ModelFit, g: FittedGLMM, nullModel?: ModelFit):
   const par = new Map((g.familyParams ?? []).map((p) => [p.name, p.estimate]));
   const zi = g.zi ?? null;
   if (g.family === "beta" || g.family === "betabinomial") {
-    const mu = 1 / (1 + Math.exp(-b0)), phi = par.get("phi")!;
+    // (beta with --disp "~ 1": its one precision is the dispersion model's intercept)
+    const mu = 1 / (1 + Math.exp(-b0)), phi = disp ? Math.exp(disp.estimate[0]) : par.get("phi")!;
     return { residual: Math.log1p((1 - mu) / (mu * (1 + phi))), method: "log(1 + (1 − μ)/(μ(1 + φ))), lognormal approximation", nullMu: mu };
   }
   const mu = Math.exp(b0);

@@ -98,6 +98,9 @@ export function marginalCoefficients(m: ModelFit, link: Link): MarginalResult {
   const f = m.fit;
   // (its η is not a mean: the response scale is a probability per category)
   if (f.kind === "glmm" && f.family === "ordinal") throw new UserError("population-averaged coefficients are not available for an ordinal model");
+  // (the mean of a zero-inflated or hurdle model is (1 − π)·μ: its population average is not a
+  // function of the count part's η alone; predict averages each part over its own random effects)
+  if (f.kind === "glmm" && (f.hurdle || f.zi)) throw new UserError(`population-averaged coefficients are for the conditional mean; the mean of a ${f.hurdle ? "hurdle" : "zero-inflated"} model also depends on its zero part: use 'glmm predict --level marginal' for its population-averaged means`);
   const ms = m.ms;
   const n = ms.n, p = ms.p;
   const warnings: string[] = [];

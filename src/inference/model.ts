@@ -4,7 +4,7 @@
 // exactly those `glmm fit` reports.
 import type { Frame } from "../data/frame.js";
 import { UserError } from "../errors.js";
-import { fit, type FitOptions, type FitResult } from "../fit.js";
+import { fit, sideDesign, type FitOptions, type FitResult } from "../fit.js";
 import type { ModelStructure } from "../formula/types.js";
 import { GeneralizedLinearMixedModel, type FittedGLMM } from "../glmm/glmm.js";
 import { LinearMixedModel, type FittedLMM } from "../lmm/lmm.js";
@@ -96,17 +96,25 @@ export function glmmEngine(m: ModelFit, ms: ModelStructure = m.ms): GeneralizedL
   return new GeneralizedLinearMixedModel(ms, glmmOptions(m));
 }
 
+/** The GLMM engine's options that reproduce a fitted GLMM, with its zero-inflation, dispersion and hurdle parts. */
 export function glmmOptions(m: ModelFit) {
   const f = m.fit as FittedGLMM;
-  return { family: f.family, link: f.link, nAGQ: f.nAGQ, weights: m.weights ?? undefined, information: f.information };
+  const base = { family: f.family, link: f.link, nAGQ: f.nAGQ, weights: m.weights ?? undefined, information: f.information };
+  if (m.options.zi === undefined && m.options.disp === undefined && !f.hurdle) return base;
+  // (the side formulas' designs on the model's rows, as fit() built them)
+  const side = (text: string | undefined, flag: string) => (text === undefined ? null : sideDesign(m.frame, text, m.ms, m.options.refLevels, flag));
+  return { ...base, zi: side(m.options.zi, "--zi"), disp: side(m.options.disp, "--disp"), hurdle: f.hurdle ?? false };
 }
 
 /**
- * Put a GLMM engine's state at the fitted extra parameter (NB size or dispersion) so that
+ * Put a GLMM engine's state at the fitted extra parameters (NB size, dispersion, zero-inflation and
+ * dispersion coefficients) so that
  * `deviance(theta, beta)` evaluates the fitted model's likelihood.
  */
 export function setFittedExtra(engine: GeneralizedLinearMixedModel, f: FittedGLMM): void {
-  if (f.familyExtra && engine.family.extra) engine.state.family = engine.family.extra.with(f.familyExtra);
+  // the zero-inflation and dispersion formulas' coefficients (with NB1 and NB2, the size's as well)
+  if (engine.state.ext) engine.state.ext.setParams([...(f.zi?.estimate ?? []), ...(f.disp?.estimate ?? [])]);
+  else if (f.familyExtra && engine.family.extra) engine.state.family = engine.family.extra.with(f.familyExtra);
   else if (f.nbSize !== null && engine.family.withSize) engine.state.family = engine.family.withSize(f.nbSize);
   else if (engine.family.estimatesDispersion) engine.state.phi = f.dispersion;
 }

@@ -10,7 +10,9 @@
 // β_j its column moves into the offset and the ML deviance is minimized over θ (σ and the other β
 // profiled out analytically). For GLMMs the Laplace (or AGQ) deviance is minimized over the other
 // (sd, cor, β); a negative binomial size or a dispersion is held at its estimate (lme4's glmer.nb
-// profiles with the size fixed as well).
+// profiles with the size fixed as well). Zero-inflated, hurdle, dispersion-formula and NB1 models
+// (glmmTMB's) profile every coordinate, their zi and dispersion coefficients included, with all
+// the others re-optimized, as glmmTMB's tmbprofile.
 import { UserError } from "../errors.js";
 import type { ModelStructure } from "../formula/types.js";
 import { qnorm } from "../families/special.js";
@@ -291,20 +293,32 @@ function glmmTargets(m: ModelFit): { targets: Target[]; base: number } {
   const fit = m.fit as FittedGLMM;
   const engine = glmmEngine(m);
   setFittedExtra(engine, fit);
-  const terms = engine.terms;
-  const info = varParInfo(terms, false);
+  // the zero-inflation model's random effects: their θ follow the conditional terms', their
+  // parameters are named zi.sd_…, zi.cor_…
+  const ziTerms = engine.ziTerms;
+  const terms = [...engine.terms, ...ziTerms];
+  const nc = engine.terms.length;
+  const infoC = varParInfo(engine.terms, false);
+  const infoZ = ziTerms.length > 0 ? varParInfo(ziTerms, false).map((q) => ({ ...q, name: `zi.${q.name}`, term: q.term + nc })) : [];
+  const info = [...infoC, ...infoZ];
   const nv = info.length;
   const p = fit.beta.length;
-  // an extended family's own parameters (thresholds, φ, power) are profiled out with the others
-  const ex = fit.familyExtra && engine.family.extra ? fit.familyExtra : new Float64Array(0);
+  const theta0 = Float64Array.from([...fit.theta, ...(fit.zi?.theta ?? [])]);
+  // an extended family's own parameters (thresholds, φ, power) and the zero-inflation and
+  // dispersion coefficients are profiled out with the others
+  const ext = engine.state.ext;
+  const side = ext ? Float64Array.from([...(fit.zi?.estimate ?? []), ...(fit.disp?.estimate ?? [])]) : null;
+  if (side && side.length !== ext!.nPar) throw new Error("profile: the fit's zero-inflation and dispersion coefficients do not match the model");
+  const ex = side ?? (fit.familyExtra && engine.family.extra ? fit.familyExtra : new Float64Array(0));
   const x0 = new Float64Array(nv + p + ex.length);
-  x0.set(thetaToVarPar(terms, info, fit.theta, 1), 0);
+  x0.set(thetaToVarPar(terms, info, theta0, 1), 0);
   x0.set(fit.beta, nv);
   x0.set(ex, nv + p);
   const dev = (x: Float64Array): number => {
     const th = varParToTheta(terms, info, x.subarray(0, nv), 1);
     if (!th) return Infinity;
-    if (ex.length > 0) engine.state.family = engine.family.extra!.with(x.subarray(nv + p));
+    if (ext) ext.setParams(x.subarray(nv + p));
+    else if (ex.length > 0) engine.state.family = engine.family.extra!.with(x.subarray(nv + p));
     return engine.deviance(th, x.subarray(nv, nv + p));
   };
   const base = dev(x0);
@@ -325,5 +339,25 @@ function glmmTargets(m: ModelFit): { targets: Target[]; base: number } {
     name, estimate: x0[j], lower: lower[j], upper: upper[j], scale: scale[j],
     devAt: profileAt(j, x0, lower, upper, scale, dev),
   }));
+  if (ext) {
+    // the side coefficients (named as the Wald intervals: zi.NAME, and disp.NAME with a --disp
+    // formula), on their SEs, within the fit's box (±20 logit, ±30 log)
+    const parts = [["zi", fit.zi, 20], ["disp", fit.disp, 30]] as const;
+    let k = nv + p;
+    for (const [prefix, part, box] of parts) {
+      if (!part) continue;
+      part.rows.forEach((r, a) => {
+        const j = k + a;
+        lower[j] = -box; upper[j] = box;
+        scale[j] = Number.isFinite(r.se) && r.se > 0 ? r.se : 0.5;
+      });
+      const named = prefix === "zi" || m.options.disp !== undefined;
+      if (named) part.rows.forEach((r, a) => targets.push({ name: `${prefix}.${r.term}`, estimate: x0[k + a], lower: lower[k + a], upper: upper[k + a], scale: scale[k + a], devAt: profileAt(k + a, x0, lower, upper, scale, dev) }));
+      k += part.rows.length;
+    }
+    // (the zi random-effect parameters after the side coefficients, as the bootstrap lists them)
+    const zi = targets.splice(infoC.length, infoZ.length);
+    targets.push(...zi);
+  }
   return { targets, base };
 }

@@ -1,6 +1,6 @@
 // Simulation from the extended likelihood's models (glmmTMB's ziformula, dispformula, hurdles and
 // NB1), as glmmTMB's simulate(): per row, the dispersion from the dispersion part (NB2 size θ, NB1
-// φ, gaussian σ², Gamma shape), then a structural zero with the zero-inflation probability π, or
+// φ, gaussian σ², Gamma shape, beta precision φ), then a structural zero with the zero-inflation probability π, or
 // else a draw from the count family; a hurdle's zero comes with probability π and its positives
 // from the zero-truncated count.
 import { UserError } from "../errors.js";
@@ -38,7 +38,7 @@ export function sideModelSampler(m: ModelFit, conditional = false): (eta: Float6
   const disp = side.logDisp ? side.logDisp.map(Math.exp) : null;
   const w = m.weights;
   const family = f.family;
-  if (!["poisson", "negative_binomial", "nbinom1", "gaussian", "Gamma"].includes(family) || (family !== "poisson" && !disp)) throw new UserError(`simulation is not available for this model (family ${family})`);
+  if (!["poisson", "negative_binomial", "nbinom1", "gaussian", "Gamma", "beta"].includes(family) || (family !== "poisson" && !disp)) throw new UserError(`simulation is not available for this model (family ${family})`);
   // one draw from the untruncated family at mean μ (η for gaussian) for row i
   const base = (i: number, e: number, rng: Rng): number => {
     switch (family) {
@@ -47,6 +47,7 @@ export function sideModelSampler(m: ModelFit, conditional = false): (eta: Float6
       // NB1: size μ/φ, so that Var = μ(1 + φ)
       case "nbinom1": { const mu = Math.exp(e); return rng.negativeBinomial(mu, mu / disp![i]); }
       case "gaussian": return e + Math.sqrt(disp![i] / (w ? w[i] : 1)) * rng.normal();
+      case "beta": { const mu = 1 / (1 + Math.exp(-e)); return rng.beta(mu * disp![i], (1 - mu) * disp![i]); }
       default: { const s = disp![i] * (w ? w[i] : 1); return (rng.gamma(s) * Math.exp(e)) / s; }
     }
   };

@@ -30,11 +30,13 @@ export function fitSummary(inp: SummaryInput): string {
   if (j.method === "least squares" || j.method.startsWith("IRLS")) return fixedSummary(inp);
   const out: string[] = [];
   const isLMM = j.family === "gaussian" && j.link === "identity" && (j.method === "REML" || j.method === "ML");
+  // a zero-inflation or dispersion model without random effects (glmmTMB's: the Laplace step is void)
+  const noRandom = j.varcorr.length === 0 && !j.zi_varcorr;
   if (isLMM) {
     out.push(`Linear mixed model fit by ${j.method === "REML" ? "REML" : "maximum likelihood"}`);
   } else {
     const how = j.method === "Laplace" ? "Laplace Approximation" : j.method.replace(/ \(nAGQ = (\d+)\)$/, ", nAGQ = $1");
-    out.push(`Generalized linear mixed model fit by maximum likelihood (${how})`);
+    out.push(noRandom ? "Generalized linear model fit by maximum likelihood" : `Generalized linear mixed model fit by maximum likelihood (${how})`);
     out.push(` Family: ${j.family === "negative_binomial" ? `Negative Binomial(${fmt(j.nb_size ?? NaN, 4)})` : j.family}  ( ${j.link} )`);
   }
   out.push(`Formula: ${inp.formula}`);
@@ -61,19 +63,22 @@ export function fitSummary(inp: SummaryInput): string {
     out.push(formatTable([["Min", "1Q", "Median", "3Q", "Max"], q.map((v) => fixed(v, 4))], { header: true, align: "right" }));
     out.push("");
   }
-  out.push("Random effects:");
-  // glmmTMB's layout when the zero-inflation model has random effects too: one table per model
-  if (j.zi_varcorr) out.push("Conditional model:");
-  const residual = isLMM || j.family === "gaussian" || j.family === "Gamma" ? j.sigma : null;
-  out.push(varcorrTable(j.varcorr, residual));
-  if (j.zi_varcorr) out.push("Zero-inflation model:", varcorrTable(j.zi_varcorr, null));
-  // say which terms are not lme4's plain ones: a known covariance between levels, a structure
-  for (const v of j.varcorr) {
-    if (v.known !== undefined) out.push(` ${v.group}: levels correlated by the known covariance of ${v.known}`);
-    if (v.structure !== undefined) out.push(` ${v.group}: ${v.structure} covariance${v.rho !== undefined ? `, rho = ${fmt(v.rho, 4)}` : ""}`);
+  if (noRandom) out.push(`Number of obs: ${j.nobs}`);
+  else {
+    out.push("Random effects:");
+    // glmmTMB's layout when the zero-inflation model has random effects too: one table per model
+    if (j.zi_varcorr) out.push("Conditional model:");
+    const residual = isLMM || j.family === "gaussian" || j.family === "Gamma" ? j.sigma : null;
+    out.push(varcorrTable(j.varcorr, residual));
+    if (j.zi_varcorr) out.push("Zero-inflation model:", varcorrTable(j.zi_varcorr, null));
+    // say which terms are not lme4's plain ones: a known covariance between levels, a structure
+    for (const v of j.varcorr) {
+      if (v.known !== undefined) out.push(` ${v.group}: levels correlated by the known covariance of ${v.known}`);
+      if (v.structure !== undefined) out.push(` ${v.group}: ${v.structure} covariance${v.rho !== undefined ? `, rho = ${fmt(v.rho, 4)}` : ""}`);
+    }
+    const grp = Object.entries(j.groups).map(([g, n]) => `${g}, ${n}`).join("; ");
+    out.push(`Number of obs: ${j.nobs}, groups:  ${grp}`);
   }
-  const grp = Object.entries(j.groups).map(([g, n]) => `${g}, ${n}`).join("; ");
-  out.push(`Number of obs: ${j.nobs}, groups:  ${grp}`);
   out.push("");
   out.push("Fixed effects:");
   const fx: string[][] = [];

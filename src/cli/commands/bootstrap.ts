@@ -23,7 +23,7 @@ export async function bootstrapCommand(o: BootstrapFlags): Promise<void> {
   const seed = parseSeed(o.seed);
   const level = parseLevel(o.level);
   if (o.out) checkOutputFile(o.out, "--out", [o.data]);
-  const { model: m } = loadAndFit(o);
+  const { model: m } = loadAndFit(o, true);
   const bar = progressBar("bootstrap", { enabled: o.progress, unit: "refits" });
   const b = parametricBootstrap(m, { nsim, seed, onProgress: (d, t) => bar.update(d, t) });
   bar.finish();

@@ -1,5 +1,6 @@
 // `glmm fixef`: fixed effects with tests — Satterthwaite df and p-values for LMMs (lmerTest), Wald z
-// for GLMMs — and custom contrasts (a t test for one row, an F test for several).
+// for GLMMs — and custom contrasts (a t test for one row, an F test for several). Zero-inflation and
+// dispersion parts (--zi, --disp) get their own Wald z tables, as glmmTMB's summary (cond, zi, disp).
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { waldContrast, waldJoint } from "../../inference/wald.js";
@@ -26,10 +27,10 @@ function parseContrast(text: string, names: readonly string[]): Float64Array {
 
 export async function fixefCommand(o: FixefFlags): Promise<void> {
   checkFormat(o.format, ["text", "json"]);
-  const { model: m } = loadAndFit(o);
+  const { model: m } = loadAndFit(o, true);
   const f = m.fit;
   const warnings = modelWarnings(m);
-  let rows: { term: string; estimate: number; se: number; df: number | null; statistic: number; p: number }[];
+  let rows: CoefRow[];
   let contrast: unknown = null;
   let contrastText = "";
   const ddf = parseDdfMethod(o.ddf);
@@ -76,18 +77,29 @@ export async function fixefCommand(o: FixefFlags): Promise<void> {
     }
   }
   printWarnings(warnings);
+  // the zero-inflation (hurdle: zero) and dispersion models' coefficients, Wald z as the fit's
+  const sides = f.kind === "glmm" ? ([["zi", f.zi], ["disp", f.disp]] as const).filter(([, s]) => s).map(([k, s]) => [k, s!.rows.map((r) => ({ ...r, df: null }))] as const) : [];
   if (o.format === "json") {
-    process.stdout.write(toJSON({ method: f.kind === "lmm" ? (ddf === "kenward-roger" ? "Kenward-Roger" : "Satterthwaite") : "Wald z", fixef: rows, contrast, warnings }) + "\n");
+    process.stdout.write(toJSON({ method: f.kind === "lmm" ? (ddf === "kenward-roger" ? "Kenward-Roger" : "Satterthwaite") : "Wald z", fixef: rows, ...Object.fromEntries(sides), contrast, warnings }) + "\n");
     return;
   }
   const lmm = f.kind === "lmm";
+  const head = lmm ? (ddf === "kenward-roger" ? "Fixed effects (t tests with Kenward-Roger's SEs and degrees of freedom, as lmerTest/pbkrtest):" : "Fixed effects (t tests with Satterthwaite's degrees of freedom, as lmerTest):") : "Fixed effects (Wald z tests):";
+  // glmmTMB's layout: the conditional model's table, then the zero-inflation and dispersion models'
+  const titled = sides.length === 0 ? [["", rows] as const] : [["Conditional model:", rows] as const, ...sides.map(([k, r]) => [k === "zi" ? "Zero-inflation model:" : "Dispersion model:", r] as const)];
+  const tables = titled.map(([title, rs]) => (title ? `${title}\n` : "") + formatTable(coefTable(rs, lmm), { firstLeft: true }));
+  process.stdout.write(`${head}\n${tables.join("\n\n")}\n---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n${contrastText}`);
+}
+
+type CoefRow = { term: string; estimate: number; se: number; df: number | null; statistic: number; p: number };
+
+function coefTable(rows: readonly CoefRow[], lmm: boolean): string[][] {
   const table = [["", "Estimate", "Std. Error", ...(lmm ? ["df", "t value", "Pr(>|t|)"] : ["z value", "Pr(>|z|)"]), ""]];
   // as fit's summary: estimates and SEs decimal-aligned together, R's p-value format
   const both = formatColumn([...rows.map((r) => r.estimate), ...rows.map((r) => r.se)], 4);
   const df = rows.map((r) => fixed(r.df, 3)); // as lmerTest prints it
   rows.forEach((r, i) => table.push([displayName(r.term), both[i], both[rows.length + i], ...(lmm ? [df[i]] : []), fixed(r.statistic, 3), formatP(r.p), signifStars(r.p)]));
-  const head = lmm ? (ddf === "kenward-roger" ? "Fixed effects (t tests with Kenward-Roger's SEs and degrees of freedom, as lmerTest/pbkrtest):" : "Fixed effects (t tests with Satterthwaite's degrees of freedom, as lmerTest):") : "Fixed effects (Wald z tests):";
-  process.stdout.write(`${head}\n${formatTable(table, { firstLeft: true })}\n---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n${contrastText}`);
+  return table;
 }
 
 export function registerFixef(p: Command): void {

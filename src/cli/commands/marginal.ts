@@ -8,7 +8,7 @@ import { addModelFlags, checkFormat, loadAndFit, modelWarnings, printWarnings, t
 
 export async function marginalCommand(o: ModelFlags): Promise<void> {
   checkFormat(o.format, ["text", "json"]);
-  const { model: m } = loadAndFit(o);
+  const { model: m } = loadAndFit(o, true);
   const r = marginalCoefficients(m, modelLink(m));
   const warnings = [...modelWarnings(m), ...r.warnings];
   printWarnings(warnings);

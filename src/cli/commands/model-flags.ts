@@ -55,7 +55,7 @@ export function addModelFlags(cmd: Command, options: { repeatFormula?: boolean }
   const perModel = repeat ? "; once for every model or once per --formula, in their order (\"~ 0\": none)" : "";
   const side = (flag: string, text: string) => (repeat ? cmd.option(flag, text + perModel, (v: string, prev: string[] | undefined) => [...(prev ?? []), v]) : cmd.option(flag, text));
   side("--zi <formula>", "zero-inflation model (glmmTMB's ziformula, logit link), e.g. \"~ 1\" or \"~ x\"; with a truncated_ family, the hurdle's zero model");
-  side("--disp <formula>", "dispersion model (glmmTMB's dispformula, log link), e.g. \"~ sex\": gaussian, nbinom2, nbinom1, Gamma");
+  side("--disp <formula>", "dispersion model (glmmTMB's dispformula, log link), e.g. \"~ sex\": gaussian, nbinom2, nbinom1, Gamma, beta (its precision φ)");
   return cmd.option("--covariance <group=kind:file>", "known covariance of a grouping factor's effects: GROUP=phylo:TREE.nwk (tree scaled to height 1), phylo-corr:, phylo-raw:, matrix:K.csv, matrix-corr: (repeatable)", collect, []);
 }
 
@@ -72,10 +72,10 @@ export function readCovariances(args: readonly string[] = []): KnownCovariance[]
 
 export function fitOptionsOf(o: ModelFlags, extendedOk = false): FitOptions {
   if (o.reml && o.ml) throw new UserError("--reml and --ml exclude each other");
-  // simulation and the other inference commands do not yet know the zero-inflation, hurdle and
-  // dispersion parts: refuse rather than answer for the conditional model alone (predict knows them)
+  // a command that does not know the zero-inflation, hurdle and dispersion parts refuses rather
+  // than answer for the conditional model alone (every model command knows them now)
   const extended = o.zi !== undefined ? "--zi" : o.disp !== undefined ? "--disp" : /^(truncated_poisson|truncated_nbinom2|nbinom1)$/.test(o.family) ? `family ${o.family}` : null;
-  if (extended && !extendedOk) throw new UserError(`${extended} is available in 'glmm fit', 'predict', 'simulate', 'compare', 'icc', 'confint' (Wald) and 'emmeans' only so far`);
+  if (extended && !extendedOk) throw new UserError(`${extended} is not available in this command yet`);
   const nAGQ = Number(o.nagq);
   if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
   return { family: o.family, link: o.link, reml: !o.ml, nAGQ, information: parseInformation(o.information), refLevels: parseRefs(o.ref), weights: o.weights, covariances: readCovariances(o.covariance), zi: o.zi, disp: o.disp, levels: parseLevels(o.levels), solver: parseSolver(o.solver), solverSeed: parseSeed(o.solverSeed) };

@@ -30,6 +30,8 @@ export interface PlotCommandOptions {
   nagq: string;
   ref: string[];
   weights?: string;
+  zi?: string;
+  disp?: string;
   de?: string;
   term?: string;
   alpha: string;
@@ -141,7 +143,7 @@ export async function plotCommand(o: PlotCommandOptions): Promise<string[]> {
     if (o.data === undefined || o.formula === undefined) throw new UserError("--data and --formula go together");
     const nAGQ = Number(o.nagq);
     if (!Number.isInteger(nAGQ) || nAGQ < 1) throw new UserError(`--nagq must be a positive integer, not '${o.nagq}'`);
-    const res = fit(readFrameFile(o.data), o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, refLevels: parseRefs(o.ref), weights: o.weights });
+    const res = fit(readFrameFile(o.data), o.formula, { family: o.family, link: o.link, reml: !o.ml, nAGQ, refLevels: parseRefs(o.ref), weights: o.weights, zi: o.zi, disp: o.disp });
     Object.assign(specs, fitPlotSpecs(res, { level }));
   }
   if (o.de !== undefined) {
@@ -174,7 +176,9 @@ export function registerPlot(p: Command): void {
     .requiredOption("--out <dir>", "directory for the SVG files (created if missing)")
     .option("--data <file>", "CSV/TSV file to fit (with --formula): caterpillar, residuals, qq")
     .option("--formula <formula>", "lme4 formula, e.g. \"y ~ x + (1 | g)\"")
-    .option("--family <family>", "gaussian, binomial, poisson, negative_binomial, Gamma", "gaussian")
+    .option("--family <family>", "gaussian, binomial, poisson, negative_binomial, Gamma (and glmm fit's other families)", "gaussian")
+    .option("--zi <formula>", "zero-inflation model, as glmm fit's (residuals: Pearson's with the zero-inflated mean and variance)")
+    .option("--disp <formula>", "dispersion model, as glmm fit's")
     .option("--link <link>", "link function (default: the family's canonical link)")
     .option("--ml", "maximum likelihood instead of REML")
     .option("--nagq <n>", "adaptive Gauss-Hermite quadrature points", "1")

@@ -1,5 +1,6 @@
 // `glmm ranef`: the conditional modes of every random-effect term with their conditional SDs, as a
-// table (lme4's as.data.frame(ranef(fit, condVar = TRUE))).
+// table (lme4's as.data.frame(ranef(fit, condVar = TRUE))); with random effects in --zi, both
+// parts' rows labelled by component (glmmTMB's ranef(m)$cond, $zi).
 import type { Command } from "commander";
 import { ranefCSV, ranefRows } from "../../inference/ranef.js";
 import { fmt, formatTable } from "../../report/table.js";
@@ -12,7 +13,7 @@ interface RanefFlags extends ModelFlags {
 
 export async function ranefCommand(o: RanefFlags): Promise<void> {
   checkFormat(o.format, ["csv", "json", "text"]);
-  const { model: m } = loadAndFit(o);
+  const { model: m } = loadAndFit(o, true);
   printWarnings(modelWarnings(m));
   // the iterative route's conditional SDs are Monte Carlo estimates: say how precise
   const cs = m.fit.solver?.condsd;
@@ -20,7 +21,8 @@ export async function ranefCommand(o: RanefFlags): Promise<void> {
   const rows = ranefRows(m.fit);
   if (o.format === "csv") return emit(ranefCSV(rows), o.out);
   if (o.format === "json") return emit(toJSON({ ranef: rows }) + "\n", o.out);
-  const table = [["grpvar", "term", "grp", "condval", "condsd"], ...rows.map((r) => [r.grpvar, r.term, r.grp, fmt(r.condval), fmt(r.condsd)])];
+  const comp = rows.some((r) => r.component !== undefined);
+  const table = [[...(comp ? ["component"] : []), "grpvar", "term", "grp", "condval", "condsd"], ...rows.map((r) => [...(comp ? [r.component ?? ""] : []), r.grpvar, r.term, r.grp, fmt(r.condval), fmt(r.condsd)])];
   emit(formatTable(table, { firstLeft: true }) + "\n", o.out);
 }
 
