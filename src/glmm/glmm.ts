@@ -217,6 +217,8 @@ export class GeneralizedLinearMixedModel {
   zeroPattern: Float64Array | null = null;
   private readonly onProgress?: (info: ProgressInfo) => void;
   private stage = "stage 1";
+  /** stage 1 holds zero-inflation logits that head to −∞ at their limit (off for the retry when that misled it) */
+  private ziHold = true;
   /** Σ over rows of the constant c_i = log p(y_i | μ = y_i) is not used: we use full densities. */
 
   constructor(ms: ModelStructure, options: GLMMOptions) {
@@ -383,7 +385,42 @@ export class GeneralizedLinearMixedModel {
       if (v < best1.f) best1 = { f: v, x: Float64Array.from(x), u: Float64Array.from(st.u), beta: Float64Array.from(st.beta) };
       return v;
     };
-    const r1 = bobyqa(f1, x1, { lower: lo1, upper: up1, rhobeg: 0.2, rhoend: 1e-2, maxfun });
+    // A zero-inflation logit heading to −∞ (π → 0 for its rows) leaves the deviance flat along it
+    // and BOBYQA crawls after it (ZINB2 on Salamanders: 500 of 980 evaluations for 0.5 deviance
+    // units). Once the best point has one below ZI_HOLD it is held at its limit and BOBYQA goes on
+    // over the others (newtonAtZiLimit finishes the same way; ziHoldJustified checks the result).
+    const ziOff = this.extra === "ext" ? nth : -1;
+    const pz = ziOff >= 0 ? this.state.ext!.pz : 0;
+    const loS = Float64Array.from(lo1), upS = Float64Array.from(up1);
+    // (a logit drifts when it is below ZI_HOLD and so is every row's fixed zi predictor it enters:
+    // an intercept that goes down while a contrast comes up keeps some rows' π)
+    const drifting = (x: Float64Array) => {
+      const out: number[] = [];
+      for (let k = ziOff; k < ziOff + pz; k++) if (x[k] < ZI_HOLD && loS[k] < upS[k] && this.ziRowsBelow(x.subarray(ziOff, ziOff + pz), k - ziOff)) out.push(k);
+      return out;
+    };
+    const f1h = pz > 0 && this.ziHold ? (x: Float64Array) => {
+      const prev = best1.f;
+      const v = f1(x);
+      if (v < prev && drifting(x).length > 0) throw new ZiDrift();
+      return v;
+    } : f1;
+    let r1: ReturnType<typeof bobyqa>;
+    let start1 = x1;
+    const ev1 = this.evaluations;
+    for (;;) {
+      try {
+        r1 = bobyqa(f1h, start1, { lower: loS, upper: upS, rhobeg: 0.2, rhoend: 1e-2, maxfun: maxfun - (this.evaluations - ev1) });
+        break;
+      } catch (e) {
+        if (!(e instanceof ZiDrift)) throw e;
+        start1 = Float64Array.from(best1.x);
+        for (const k of drifting(start1)) start1[k] = loS[k] = upS[k] = lo1[k];
+        // (the held point's own value: it may lie above the drifting one's)
+        best1 = { ...best1, f: Infinity };
+      }
+    }
+    const held1 = pz > 0 && loS.some((v, k) => k >= ziOff && v === upS[k]);
     if (!r1.converged) warnings.push(`the optimizer did not converge in stage 1 (${r1.message})`);
     if (best1.x.every((v, k) => v === r1.x[k])) {
       if (hasExtra) this.setExtra(r1.x.subarray(nth));
@@ -416,7 +453,8 @@ export class GeneralizedLinearMixedModel {
     let converged = r1.converged;
     // (with lme4's vcov the standard errors come from its own Hessian taken at the result)
     const lme4Se = lp0 !== null && !options.noHessian;
-    const nw = this.newton(f2, x2, lo2, up2, nth, this.schurStart(p), lme4Se) ?? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p);
+    // (with logits held in stage 1 the full Hessian is singular along them: straight to the held Newton)
+    const nw = held1 ? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p, true) : this.newton(f2, x2, lo2, up2, nth, this.schurStart(p), lme4Se) ?? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p);
     if (nw) {
       xs = nw.x; fval = nw.f; h = nw.h;
     } else {
@@ -465,6 +503,11 @@ export class GeneralizedLinearMixedModel {
           if (fs <= fval + 1e-6) { xs = snapped; fval = fs; }
         }
       }
+    }
+    // a logit held in stage 1 must not want to come back from its limit: else the unheld route
+    if (held1 && !this.ziHoldJustified(f2, xs, fval, lo2, nth + p, pz)) {
+      this.ziHold = false;
+      return this.fit(options);
     }
     // ---- standard errors from the Hessian in (θ, β[, extra]), as lme4 (and glmmTMB's sdreport)
     let vcov = new Float64Array(p * p).fill(NaN);
@@ -593,13 +636,27 @@ export class GeneralizedLinearMixedModel {
     let lastScaled = Infinity;
     // the last full Hessian, when the next step may take it again (see below)
     let reuse: HessianResult | null = null;
-    for (let iter = 0; iter < 8; iter++) {
-      const approx = schur && (iter === 0 || seElsewhere);
+    // the point and gradient the reused Hessian's step left from (its SR1 update), and how many such steps
+    let prev: { x: Float64Array; g: Float64Array } | null = null;
+    let quasiRun = 0;
+    for (let iter = 0; iter < 8 + quasiRun; iter++) {
+      let approx = schur && (iter === 0 || seElsewhere);
       const reusing: boolean = reuse !== null && !approx;
       // (when the last evaluation was at x, its state serves the Hessian's base point)
-      const h: HessianResult = reusing ? { ...reuse!, gradient: gradientForward(f, x, reuse!.hessian) } : this.gradient ? this.hessianAnalytic(f, x, nth, approx ? betaH : null, atX ? fx : undefined, free) : this.hessianWarm(f, x, approx ? betaH : null, nth);
+      let h: HessianResult = reusing ? sr1Updated(reuse!, prev, x, gradientForward(f, x, reuse!.hessian)) : this.gradient ? this.hessianAnalytic(f, x, nth, approx ? betaH : null, atX ? fx : undefined, free) : this.hessianWarm(f, x, approx ? betaH : null, nth);
       reuse = null;
-      const exact = activeInverse(h.hessian, x, lower, nth);
+      let exact = activeInverse(h.hessian, x, lower, nth);
+      // Stage 1 may land so close that the approximate Hessian's decrement (within a few percent of
+      // the true one) is already small: then its β block differenced (p(p + 3)/2 + 1 evaluations)
+      // makes it the full Hessian the standard errors need, instead of a fresh one (k(k + 3)/2 + 1).
+      // (Only for the extended likelihood's models, whose references were checked with it: the
+      // result moves within the optimizer's tolerance, which the printed ordinal/tweedie docs show.)
+      if (approx && exact && this.extra === "ext" && !seElsewhere && !this.gradient && exact.newtonStep(h.gradient).reduce((a, v, i) => a - v * h.gradient[i], 0) < 5e-3) {
+        h = this.withBetaBlock(f, x, h, nth, p);
+        exact = activeInverse(h.hessian, x, lower, nth);
+        approx = schur = false;
+        if (!exact) { atX = false; continue; }
+      }
       if (!exact && approx) { schur = false; atX = false; continue; } // the approximate β block does not serve: the full one
       const inv = exact ?? (this.ziTerms.length > 0 ? dampedInverse(h.hessian, x, lower, nth) : null);
       if (!inv) return null;
@@ -689,12 +746,32 @@ export class GeneralizedLinearMixedModel {
       // result anyway (refinedHessian: standard errors above a unit): a forward gradient (k
       // evaluations) instead of a Hessian (k²/2). The result is `stale`: if the refined Hessian
       // is not taken after all, fit() takes one at the result.
-      if (exact && !approx && !reusing && t === 1 && dec < 0.1 && inv.fixed.length === 0 && this.ziTerms.length > 0 && !this.gradient && !seElsewhere && maxStandardError(inv, x.length) > REFINE_SE) reuse = h;
+      // On a non-convex stretch (an indefinite Hessian, or a step cut short) the same holds once the
+      // Hessian is updated between steps (SR1, which may stay indefinite): up to QUASI_STEPS
+      // gradients of k + 1 evaluations each instead of fresh Hessians of k²/2.
+      const quasi = !approx && inv.fixed.length === 0 && this.ziTerms.length > 0 && !this.gradient && !seElsewhere && maxStandardError(inv, x.length) > REFINE_SE;
+      if (quasi && !reusing && exact && t === 1 && dec < 0.1) reuse = h;
+      else if (quasi && (!exact || t < 1 || reusing) && quasiRun < QUASI_STEPS) { reuse = h; quasiRun++; }
+      if (reuse) prev = { x, g: h.gradient };
       x = xn;
       fx = fn;
       atX = true;
     }
     return null;
+  }
+
+  /** h with its β block replaced by forward differences at x (hessianWarm over β alone) */
+  private withBetaBlock(f: (x: Float64Array) => number, x: Float64Array, h: HessianResult, nth: number, p: number): HessianResult {
+    const k = x.length;
+    const fb = (b: Float64Array) => {
+      const y = Float64Array.from(x);
+      y.set(b, nth);
+      return f(y);
+    };
+    const hb = this.hessianWarm(fb, x.slice(nth, nth + p)).hessian;
+    const H = Float64Array.from(h.hessian);
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) H[nth + a + (nth + b) * k] = hb[a + b * p];
+    return { ...h, hessian: H };
   }
 
   /**
@@ -973,14 +1050,16 @@ export class GeneralizedLinearMixedModel {
    * A zero-inflation part heading to its boundary leaves the likelihood flat along the logits that
    * go to −∞ (Newton's Hessian is singular there, BOBYQA crawls). Those beyond −5 at the stage-1
    * estimate (π below 0.7% where they act alone) are put at their limit and Newton is run on the
-   * others; the result is kept only if it improves on the start. No Hessian is returned: the full
-   * one is taken at the result, the held coordinates dropped from the standard errors.
+   * others; the result is kept only if it improves on the start. With `atLimitOnly` (stage 1 held
+   * some) the held ones are those at their limit. The Hessian returned is the free coordinates'
+   * (zero rows for the held ones, which the standard errors drop).
    */
-  private newtonAtZiLimit(f2: (x: Float64Array) => number, x2: Float64Array, lo: Float64Array, up: Float64Array, nth: number, p: number): { x: Float64Array; f: number; h: null } | null {
+  private newtonAtZiLimit(f2: (x: Float64Array) => number, x2: Float64Array, lo: Float64Array, up: Float64Array, nth: number, p: number, atLimitOnly = false): { x: Float64Array; f: number; h: NewtonHessian } | null {
     if (this.extra !== "ext" || this.state.ext!.pz === 0) return null;
     const off = nth + p, pz = this.state.ext!.pz;
     const held: number[] = [];
-    for (let k = off; k < off + pz; k++) if (x2[k] < -5) held.push(k);
+    // (atLimitOnly: those stage 1 held)
+    for (let k = off; k < off + pz; k++) if (atLimitOnly ? x2[k] === lo[k] : x2[k] < ZI_HOLD) held.push(k);
     if (held.length === 0) return null;
     const free: number[] = [];
     for (let k = 0; k < x2.length; k++) if (!held.includes(k)) free.push(k);
@@ -992,10 +1071,51 @@ export class GeneralizedLinearMixedModel {
       return x;
     };
     const pick = (v: Float64Array) => Float64Array.from(free, (k) => v[k]);
-    const f0 = f2(x2);
-    const nw = this.newton((xr) => f2(expand(xr)), pick(base), pick(lo), pick(up), nth, this.schurStart(p), false, free);
+    const f0 = held.every((k) => x2[k] === base[k]) ? Infinity : f2(x2);
+    const fr = (xr: Float64Array) => f2(expand(xr));
+    const nw = this.newton(fr, pick(base), pick(lo), pick(up), nth, this.schurStart(p), false, free);
     if (!nw || !(nw.f <= f0)) return null;
-    return { x: expand(nw.x), f: nw.f, h: null };
+    // the standard errors from the free coordinates' Hessian (the held ones are dropped from
+    // them): Newton's last, or a fresh one at the result when that one was taken too far away
+    const hr = !nw.h.stale ? nw.h : this.gradient ? this.hessianAnalytic(fr, nw.x, nth, null, undefined, free) : hessianFD(fr, nw.x);
+    const k = x2.length, kr = free.length;
+    const hessian = new Float64Array(k * k), gradient = new Float64Array(k);
+    free.forEach((i, a) => {
+      gradient[i] = hr.gradient[a];
+      free.forEach((j, b) => (hessian[i + j * k] = hr.hessian[a + b * kr]));
+    });
+    return { x: expand(nw.x), f: nw.f, h: { ...hr, hessian, gradient, stale: false } };
+  }
+
+  /** whether every row that zero-inflation coefficient j enters has its fixed zi predictor (at z) below ZI_HOLD */
+  private ziRowsBelow(z: ArrayLike<number>, j: number): boolean {
+    const { X, p } = this.state.ext!.spec.zi!;
+    const n = this.state.n;
+    for (let i = 0; i < n; i++) {
+      if (X[i + j * n] === 0) continue;
+      let e = 0;
+      for (let c = 0; c < p; c++) e += X[i + c * n] * z[c];
+      if (!(e < ZI_HOLD)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Whether the zero-inflation logits held at their limit stay there: each one moved back to
+   * ZI_HOLD − 3 (π about 3e-4 where it acts alone) must not lower the deviance by more than 1e-3
+   * (Salamanders' ZINB2: sppDF there lowers it by 3e-4, as it did on the unheld route, which
+   * holds it at the end as well). Leaves the state at xs.
+   */
+  private ziHoldJustified(f2: (x: Float64Array) => number, xs: Float64Array, fval: number, lo: Float64Array, off: number, pz: number): boolean {
+    let ok = true;
+    for (let k = off; k < off + pz && ok; k++) {
+      if (xs[k] !== lo[k]) continue;
+      const y = Float64Array.from(xs);
+      y[k] = ZI_HOLD - 3;
+      ok = f2(y) >= fval - 1e-3;
+    }
+    f2(xs);
+    return ok;
   }
 
   /**
@@ -1113,6 +1233,31 @@ export class GeneralizedLinearMixedModel {
       diverging: diverging.map((j) => ms.xnames[j]), information: st.observedInformation ? "observed" : "expected",
     };
   }
+}
+
+/** quasi-Newton steps newton() may take on updated Hessians before it takes a fresh one */
+const QUASI_STEPS = 8;
+
+/**
+ * The symmetric rank-one update of h's Hessian with the step from prev.x to x and the change of
+ * the gradient to g (Nocedal & Wright §6.2), skipped when its denominator is too small to trust.
+ * Unlike BFGS it may leave the Hessian indefinite, as it is on the stretches where it serves.
+ */
+function sr1Updated(h: HessianResult, prev: { x: Float64Array; g: Float64Array } | null, x: Float64Array, g: Float64Array): HessianResult {
+  if (!prev) return { ...h, gradient: g };
+  const k = x.length;
+  const H = Float64Array.from(h.hessian);
+  const s = Float64Array.from(x, (v, i) => v - prev.x[i]);
+  const r = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    let acc = g[i] - prev.g[i];
+    for (let j = 0; j < k; j++) acc -= H[i + j * k] * s[j];
+    r[i] = acc;
+  }
+  let rs = 0, rr = 0, ss = 0;
+  for (let i = 0; i < k; i++) { rs += r[i] * s[i]; rr += r[i] * r[i]; ss += s[i] * s[i]; }
+  if (Math.abs(rs) > 1e-8 * Math.sqrt(rr * ss)) for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) H[i + j * k] += (r[i] * r[j]) / rs;
+  return { ...h, hessian: H, gradient: g };
 }
 
 /**
@@ -1388,6 +1533,12 @@ function mapDirection(f: FittedGLMM, d: Float64Array, pivot: number, first: numb
   const vcovJoint = f.vcovJoint?.map((v, k) => (out(k % K) || out(Math.floor(k / K)) ? NaN : v));
   return { ...f, beta, vcov, fixef, diverging: div, warnings, ...(vcovJoint ? { vcovJoint } : {}) };
 }
+
+/** a zero-inflation logit below this (π under 0.7% where it acts alone) heads to its limit */
+const ZI_HOLD = -5;
+
+/** thrown from stage 1's objective to restart BOBYQA with a drifting zero-inflation logit held */
+class ZiDrift extends Error {}
 
 /** fitted zero-inflation probabilities below this are "at the boundary" */
 const ZI_BOUNDARY = 1e-4;
