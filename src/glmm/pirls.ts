@@ -230,16 +230,8 @@ export class GLMMState {
    * PIRLS at θ. With updateBeta, β is re-estimated with u (stage 1); otherwise β = this.beta is
    * fixed. Leaves the system factored at the mode's weights (for log|L|) and u, β, η, μ current.
    */
-  pirls(theta: ArrayLike<number>, updateBeta: boolean, maxIter = 60, tol = 1e-15, stepTolArg?: number): PirlsResult {
-    // (newtonSteps read on every call, not in a default parameter: a default first evaluated after
-    // V8 has optimized pirls has no type feedback and deoptimizes it)
-    const newton = this.newtonSteps;
-    const stepTol = stepTolArg ?? (newton ? 1e-6 : 1e-9);
-    // (both stages' fields read on every call, for the same reason: stage 2 starts after V8 has
-    // optimized pirls on stage 1)
-    const sysBeta = this.sysBeta, sysU = this.sysU, offset = this.offset, X = this.ms.X;
-    const sys = updateBeta ? sysBeta : sysU;
-    const Xs = updateBeta ? X : null;
+  pirls(theta: ArrayLike<number>, updateBeta: boolean, maxIter = 60, tol = 1e-15, stepTol = this.newtonSteps ? 1e-6 : 1e-9): PirlsResult {
+    const sys = updateBeta ? this.sysBeta : this.sysU;
     setLambdas(this.allTerms, theta);
     const { q, p } = this;
     let u: Float64Array = this.u;
@@ -260,14 +252,14 @@ export class GLMMState {
     let converged = false;
     let it = 0;
     for (; it < maxIter; it++) {
-      this.weights(updateBeta ? offset : ef);
-      this.accumulate(sys, Xs);
+      this.weights(updateBeta ? this.offset : ef);
+      this.accumulate(sys, updateBeta ? this.ms.X : null);
       let ok = sys.updateL(theta);
       if (!ok && this.two) {
         // an indefinite joint Hessian (zi random effects, far from the mode): a positive step metric
         this.clipSteps = true;
-        this.weights(updateBeta ? offset : ef);
-        this.accumulate(sys, Xs);
+        this.weights(updateBeta ? this.offset : ef);
+        this.accumulate(sys, updateBeta ? this.ms.X : null);
         ok = sys.updateL(theta);
         this.clipSteps = false;
       }
@@ -284,8 +276,8 @@ export class GLMMState {
         if (updateBeta) {
           for (let j = 0; j < p; j++) bTry[j] = beta[j] + f * (bNew[j] - beta[j]);
           this.fixedPart(bTry, efTry);
-        }
-        pdevTry = this.evaluate(uTry, updateBeta ? efTry : ef);
+          pdevTry = this.evaluate(uTry, efTry);
+        } else pdevTry = this.evaluate(uTry, ef);
         if (Number.isFinite(pdevTry) && pdevTry <= pdev + 1e-12 * Math.abs(pdev)) { accepted = true; break; }
         f /= 2;
       }
@@ -318,8 +310,8 @@ export class GLMMState {
     this.beta = beta;
     this.lastConverged = converged;
     // factor at the mode's weights, for log|L_Z| (observed or Fisher information)
-    this.weights(updateBeta ? offset : ef, true);
-    this.accumulate(sys, Xs);
+    this.weights(updateBeta ? this.offset : ef, true);
+    this.accumulate(sys, updateBeta ? this.ms.X : null);
     sys.updateL(theta);
     return { pdev, iterations: it, converged };
   }

@@ -88,10 +88,7 @@ export class TwoPredictorRows {
         c1 = e1 / nv; z1 = e2 / nv;
         c2 = -z1; z2 = c1;
       }
-      // (|λ| computed on every row, used only when clipping: a call first reached after V8 has
-      // optimized split would have no type feedback and deoptimize it)
-      const a1 = Math.abs(l1), a2 = Math.abs(l2);
-      if (clip) { l1 = a1; l2 = a2; }
+      if (clip) { l1 = Math.abs(l1); l2 = Math.abs(l2); }
       const r1 = eta[i] - offC[i], r2 = zeta[i] - zf[i];
       vc[i] = c1; vz[i] = z1; vc[n + i] = c2; vz[n + i] = z2;
       w[i] = l1;
