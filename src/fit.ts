@@ -10,6 +10,7 @@ import { fitGLMM, type FittedGLMM } from "./glmm/glmm.js";
 import { fitGLMMIterative } from "./glmm/iterative.js";
 import { CrossedSchur } from "./lmm/crossed.js";
 import { sortTerms } from "./lmm/reterms.js";
+import { reTerm } from "./formula/remat.js";
 import type { SideDesign } from "./glmm/extended.js";
 import { fitGLM, type FittedGLM } from "./glm/glm.js";
 import { fitToJSON, type FitJSON } from "./report/json.js";
@@ -191,7 +192,7 @@ export function sideDesign(data: Frame, text: string, ms: ModelStructure, refLev
     const refs = Int32Array.from(rowOf, (k) => used[t.refs[k]]);
     const z = new Float64Array(n * s);
     for (let i = 0; i < n; i++) for (let c = 0; c < s; c++) z[i * s + c] = t.z[rowOf[i] * s + c];
-    return { ...t, levels, refs, z };
+    return reTerm({ ...t, levels, refs, z });
   });
   return { X, p, names: side.xnames, reTerms };
 }
@@ -235,11 +236,11 @@ export function attachCovariances(ms: ModelStructure, covs: readonly KnownCovari
     const nl = t.levels.length;
     const idx = t.levels.map((l) => pos.get(l)!);
     // a tree: its sparse precision, renumbered for the levels (K is built only if an engine needs it)
-    if (cov.tree) return { ...t, covariance: { ...(t.covariance ?? {}), tree: levelTree(cov.tree, idx), source: cov.source } };
+    if (cov.tree) return reTerm({ ...t, covariance: { ...(t.covariance ?? {}), tree: levelTree(cov.tree, idx), source: cov.source } });
     const nk = cov.labels.length;
     const K = new Float64Array(nl * nl);
     for (let j = 0; j < nl; j++) for (let i = 0; i < nl; i++) K[i + j * nl] = cov.K[idx[i] + idx[j] * nk];
-    return { ...t, covariance: { ...(t.covariance ?? {}), K, source: cov.source } };
+    return reTerm({ ...t, covariance: { ...(t.covariance ?? {}), K, source: cov.source } });
   });
   for (const c of covs) if (!ms.reTerms.some((t) => t.group === c.group)) throw new UserError(`--covariance names '${c.group}', but the formula has no random-effect term (1 | ${c.group})`);
   return { ...ms, reTerms };

@@ -81,10 +81,19 @@ export function buildReTerms(
           throw new UserError(`grouping factor '${g.name}' has ${one} in the rows of ${ctx.frame.source} used; a random effect needs at least two`);
         }
         // a/b gives several terms with the same left side: each gets its own copy of z
-        const t: ReTerm = { group: g.name, levels: f.levels, refs: f.codes, cnames: design.names, z: k === 0 ? z : z.slice() };
-        out.push(kind ? { ...t, covariance: { kind } } : t);
+        const t: ReTerm = reTerm({ group: g.name, levels: f.levels, refs: f.codes, cnames: design.names, z: k === 0 ? z : z.slice() });
+        out.push(kind ? reTerm({ ...t, covariance: { kind } }) : t);
       });
     }
   }
   return out;
+}
+
+/**
+ * A ReTerm with the fields of `t`, built as one object literal in a fixed order: copies with a
+ * field changed (`{ ...t, refs }` has another V8 hidden class) keep the shape the hot loops saw.
+ */
+export function reTerm(t: ReTerm): ReTerm {
+  const { group, levels, refs, cnames, z, covariance } = t;
+  return covariance === undefined ? { group, levels, refs, cnames, z } : { group, levels, refs, cnames, z, covariance };
 }

@@ -11,7 +11,7 @@ import { pchisqUpper } from "../inference/distributions.js";
 import { jacobiEigen } from "../inference/satterthwaite.js";
 import type { ModelStructure, ReTerm } from "../formula/types.js";
 import { cholInverse, cholLower } from "../linalg/dense.js";
-import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper } from "../lmm/reterms.js";
+import { type SysTerm, sortTerms, sysTerm, thetaLower, thetaStart, thetaUpper } from "../lmm/reterms.js";
 import { isSingular, varCorr, type ProgressInfo, type RanefTable, type VarCorrEntry } from "../lmm/lmm.js";
 import { bobyqa } from "../optim/index.js";
 import { standardizeRandom } from "./theta-scaling.js";
@@ -1287,7 +1287,7 @@ function ziSysTerms(reTerms: readonly ReTerm[], cond: readonly SysTerm[]): SysTe
   if (reTerms.some((t) => t.covariance?.K || t.covariance?.tree) || cond.some((t) => t.kfac || t.kprec || t.tree))
     throw new UserError("random effects in the zero-inflation model cannot be combined with known covariances (phylogeny, relatedness) yet");
   const off = cond.reduce((a, t) => a + t.ntheta, 0);
-  return sortTerms(reTerms).map((t) => ({ ...t, thetaOffset: t.thetaOffset + off }));
+  return sortTerms(reTerms).map((t) => sysTerm({ ...t, thetaOffset: t.thetaOffset + off }));
 }
 
 /**

@@ -8,7 +8,8 @@
 // times its second. The system's terms are the conditional terms and the zi terms over 2n rows;
 // their sparsity pattern (which levels share a row) is that of the data, only the values of the
 // pseudo-rows' z change with the weights.
-import type { SysTerm } from "../lmm/reterms.js";
+import { type SysTerm, sysTerm } from "../lmm/reterms.js";
+import { reTerm } from "../formula/remat.js";
 import type { ExtendedLikelihood } from "./extended.js";
 
 export class TwoPredictorRows {
@@ -36,7 +37,7 @@ export class TwoPredictorRows {
       return o;
     };
     // (the lambdas are shared with the originals: setLambdas on either sets both)
-    this.terms = [...cond, ...zi].map((t) => ({ ...t, refs: dbl(t.refs), term: { ...t.term, refs: dbl(t.term.refs), z: new Float64Array(2 * n * t.s) } }));
+    this.terms = [...cond, ...zi].map((t) => sysTerm({ ...t, refs: dbl(t.refs), term: reTerm({ ...t.term, refs: dbl(t.term.refs), z: new Float64Array(2 * n * t.s) }) }));
     this.w = new Float64Array(2 * n);
     this.z = new Float64Array(2 * n);
     this.vc = new Float64Array(2 * n);

@@ -135,12 +135,12 @@ export function sortTerms(reTerms: readonly ReTerm[], options: SortOptions = {})
     const K = tree ? null : cov?.K ?? (cov?.tree ? levelTreeCovariance(cov.tree, nl) : null);
     const kfac = K ? choleskyOfK(K, nl, term.group, cov?.source) : null;
     const kprec = kfac && (options.densePrecision || options.sparseKnown) ? precisionOf(kfac, nl) : null;
-    const t: SysTerm = {
+    const t = sysTerm({
       term, formulaIndex: i, s, nl, q: tree ? tree.size : s * nl, kind, thetaOffset: off, ntheta: lower.length,
       lower, upper, start, diagMask: diag, lambda: new Float64Array(s * s), kfac: kprec ? null : kfac, tree, treeFirst: i === treeFirst, kprec,
       refs: tree ? Int32Array.from(term.refs, (l) => tree.levelNode[l]) : term.refs,
       nest: i === nested ? nestMap : null,
-    };
+    });
     off += lower.length;
     return t;
   });
@@ -394,4 +394,17 @@ export function addTreePrecision(tree: LevelTree, add: (i: number, j: number, v:
     add(p, p, precision[k]);
     add(p, k, -precision[k]);
   }
+}
+
+/**
+ * A SysTerm with the fields of `t`, built as one object literal in a fixed order. Every SysTerm
+ * (and every copy with a field changed, which `{ ...t, x }` would give another V8 hidden class)
+ * comes from here: the hot loops that read terms then see one shape and are not deoptimized.
+ */
+export function sysTerm(t: SysTerm): SysTerm {
+  return {
+    term: t.term, formulaIndex: t.formulaIndex, s: t.s, nl: t.nl, q: t.q, kind: t.kind, thetaOffset: t.thetaOffset, ntheta: t.ntheta,
+    lower: t.lower, upper: t.upper, start: t.start, diagMask: t.diagMask, lambda: t.lambda, kfac: t.kfac, tree: t.tree, treeFirst: t.treeFirst, kprec: t.kprec,
+    refs: t.refs, nest: t.nest,
+  };
 }

@@ -202,6 +202,12 @@ export class PLSSystem {
     this.second = second;
     const rest = first ? terms.slice(second ? 2 : 1) : terms.slice();
     this.rest = rest;
+    // (hot methods read these instead of calling rest.map/every: those builtins check the array's
+    // elements kind, which differs between an empty and a filled term list, and V8 deoptimizes there)
+    this.restRefs = rest.map((t) => t.refs);
+    this.restZ = rest.map((t) => t.term.z);
+    this.allScalar = rest.every((t) => t.s === 1);
+    this.maxS = rest.reduce((a, t) => Math.max(a, t.s), 1);
     // without a first term, one pseudo-level with no columns carries the dense part
     this.s0 = first ? first.s : 0;
     const tree = second ? second.tree : first?.tree ?? null;
@@ -373,6 +379,13 @@ export class PLSSystem {
 
   /** a probe (constructor's `probe`) that the sparse route declined: unusable, build the dense system */
   readonly declined: boolean;
+  /** per rest term, its refs and z (see the constructor) */
+  private readonly restRefs: Int32Array[];
+  private readonly restZ: Float64Array[];
+  /** every rest term is scalar */
+  private readonly allScalar: boolean;
+  /** the largest rest term size, at least 1 */
+  private readonly maxS: number;
 
   /**
    * Form A from the rows: weights w (null = 1), the X columns (column-major n×p, or null when p = 0)
@@ -380,7 +393,7 @@ export class PLSSystem {
    */
   accumulate(w: Float64Array | null, X: Float64Array | null, y: Float64Array): void {
     this.version++;
-    if (this.s0 === 1 && this.rest.every((t) => t.s === 1)) return this.accumulateScalar(w, X, y);
+    if (this.s0 === 1 && this.allScalar) return this.accumulateScalar(w, X, y);
     if (this.second) throw new Error("PLSSystem: a nested tree block needs scalar terms");
     const { n, p, rest, s0, m, qR, rowPtr, refs0 } = this;
     const R = rest.length;
@@ -511,8 +524,8 @@ export class PLSSystem {
     const { n, p, rest, m, qR, rowPtr, refs0, A00, AR0, ARR } = this;
     const R = rest.length;
     const z0 = this.first!.term.z;
-    const refs = rest.map((t) => t.refs);
-    const zs = rest.map((t) => t.term.z);
+    const refs = this.restRefs;
+    const zs = this.restZ;
     const pos = this.unitPos;
     const roff = this.roff;
     const ridx = new Int32Array(R);
@@ -672,7 +685,7 @@ export class PLSSystem {
     // --- L_R0 = Λ_Rᵀ A_R0 λ₀ L00⁻ᵀ, level by level
     if (s0 > 0) {
       LR0.set(AR0);
-      const scratch = new Float64Array(Math.max(1, ...rest.map((t) => t.s), s0));
+      const scratch = new Float64Array(Math.max(this.maxS, s0));
       for (let l = 0; l < nl0; l++) {
         const nr = rowPtr[l + 1] - rowPtr[l];
         const vb = s0 * rowPtr[l];
