@@ -467,7 +467,7 @@ export class GeneralizedLinearMixedModel {
     // (with lme4's vcov the standard errors come from its own Hessian taken at the result)
     const lme4Se = lp0 !== null && !options.noHessian;
     // (with logits held in stage 1 the full Hessian is singular along them: straight to the held Newton)
-    const nw = held1 ? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p, true) : this.newton(f2, x2, lo2, up2, nth, this.schurStart(p), lme4Se) ?? (warm ? null : this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p));
+    const nw = held1 ? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p, true) : this.newton(f2, x2, lo2, up2, nth, this.schurStart(p), lme4Se, null, warm !== null && options.noHessian === true) ?? (warm ? null : this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p));
     if (!nw && warm) {
       this.stage = "stage 1";
       return this.fit({ ...options, start: undefined });
@@ -640,7 +640,7 @@ export class GeneralizedLinearMixedModel {
    * Newton iterations with a finite-difference Hessian from x0; null when they cannot be trusted.
    * Parameters on their lower bound stay there (and must not want to leave it).
    */
-  private newton(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, nth: number, betaH: Float64Array | null = null, seElsewhere = false, free: readonly number[] | null = null): { x: Float64Array; f: number; h: NewtonHessian } | null {
+  private newton(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, nth: number, betaH: Float64Array | null = null, seElsewhere = false, free: readonly number[] | null = null, noSE = false): { x: Float64Array; f: number; h: NewtonHessian } | null {
     let x: Float64Array = Float64Array.from(x0);
     let fx = f(x);
     if (!Number.isFinite(fx)) return null;
@@ -713,7 +713,9 @@ export class GeneralizedLinearMixedModel {
       // coefficients besides β) do not hold the stop: a zi part drifting to its boundary moves its
       // logits by units along a flat direction at every step; the result is `stale` then, and
       // fit() takes the Hessian at it (1 + k evaluations and the θ pairs).
-      if (exact && dec < 1e-2 && (t === 1 || dec < 1e-7) && (!approx || seElsewhere) && (!xn || !this.gradient || seElsewhere || smallStep(x, xn, nth, this.analyticBlock(nth, free).nb))) {
+      // (`noSE`: no standard errors wanted, only the optimum: from a decrement of 0.1 the gradient
+      // passes below, each k + 1 evaluations, finish what another Hessian would)
+      if (exact && dec < (noSE ? 0.1 : 1e-2) && (t === 1 || dec < 1e-7) && (!approx || seElsewhere) && (!xn || !this.gradient || seElsewhere || noSE || smallStep(x, xn, nth, this.analyticBlock(nth, free).nb))) {
         let xf = xn && fn <= fx ? xn : x;
         let ff = xn && fn <= fx ? fn : fx;
         // the gradient where we stop (for the convergence check); polish with the same Hessian
@@ -724,11 +726,11 @@ export class GeneralizedLinearMixedModel {
         let g = grad(xf, xf === xn ? ff : null);
         // (without the last Hessian, or with the approximate one, polish further: another Newton
         // step would have left ~1e-8)
-        const polishTol = seElsewhere ? 1e-6 : 1e-4;
+        const polishTol = seElsewhere || noSE ? 1e-6 : 1e-4;
         let slow = false;
         // (the previous Hessian converges linearly, at a rate of about 0.2 on Salamanders' ZINB2
         // with zi random effects: more passes, each k + 1 evaluations against a Hessian's k²/2)
-        for (let polish = 0; polish < (seElsewhere || reusing ? 6 : 3) && inv.maxScaledGradient(g) > polishTol; polish++) {
+        for (let polish = 0; polish < (seElsewhere || reusing || noSE ? 6 : 3) && inv.maxScaledGradient(g) > polishTol; polish++) {
           if ((approx || reusing) && polish > 0 && inv.maxScaledGradient(g) > (reusing ? 0.5 : 0.1) * lastScaled) { slow = true; break; }
           lastScaled = inv.maxScaledGradient(g);
           const dd = inv.newtonStep(g);
@@ -745,7 +747,7 @@ export class GeneralizedLinearMixedModel {
           g = grad(xf, ff);
         }
         // (the previous Hessian must have polished the gradient away: else a fresh one from here)
-        if (reusing && inv.maxScaledGradient(g) > polishTol) slow = true;
+        if ((reusing || noSE) && inv.maxScaledGradient(g) > polishTol) slow = true;
         if (!slow) return { x: xf, f: ff, h: { ...h, gradient: g, stale: approx || reusing || (this.gradient !== null && !smallStep(x, xf, nth, p)) } };
         // the approximate (or previous) Hessian converges slowly here: on from the polished point with a fresh full one
         schur = false;
