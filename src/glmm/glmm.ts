@@ -439,7 +439,8 @@ export class GeneralizedLinearMixedModel {
       if (hasExtra) this.setExtra(r1.x.subarray(nth));
       st.u = Float64Array.from(best1.u);
       st.beta = Float64Array.from(best1.beta);
-    } else f1(r1.x);
+      // (a warm start: its check left the state at it; stage 1's PIRLS β block serves only schurStart, null with this gradient)
+    } else if (!(warm && this.gradient && this.gradient.size > p)) f1(r1.x);
     const beta1 = warm ? Float64Array.from(warm.subarray(nth, nth + p)) : Float64Array.from(st.beta);
     // lme4's stage-2 deviance restarts PIRLS from the stage-1 linear predictor (its lp0)
     const u1 = Float64Array.from(st.u);
