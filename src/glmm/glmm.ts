@@ -34,6 +34,12 @@ export interface GLMMOptions {
   /** skip the Hessian (standard errors) */
   readonly noHessian?: boolean;
   /**
+   * a warm start in the engine's stage-2 coordinates (θ̃, standardized β, extra parameters), e.g.
+   * a nearby model's optimum: stage 1 is skipped and Newton starts from it when its deviance is
+   * below `maxDeviance` (else, or when Newton fails, the full fit)
+   */
+  readonly start?: { readonly x: Float64Array; readonly maxDeviance: number };
+  /**
    * vcov(β) for Laplace fits with Fisher's curvature: "lme4" (default; the inverse of lme4's
    * finite-difference Hessian of its own deviance evaluation, which lags one PIRLS step in log|L|,
    * so that standard errors agree with glmer's) or "laplace" (the Hessian of the exact Laplace
@@ -211,6 +217,8 @@ export class GeneralizedLinearMixedModel {
   readonly gradient: LaplaceGradient | null;
   /** deviance evaluations so far */
   evaluations = 0;
+  /** the last fit's optimum in the stage-2 coordinates (θ̃, β, extra): a nearby model's warm start */
+  optimum: Float64Array | null = null;
   /** warnings about the input, reported with the fit */
   private readonly inputWarnings: string[] = [];
   /** the original X when ms.X is standardized: which rows each fixed effect touches (separation) */
@@ -408,7 +416,12 @@ export class GeneralizedLinearMixedModel {
     let r1: ReturnType<typeof bobyqa>;
     let start1 = x1;
     const ev1 = this.evaluations;
-    for (;;) {
+    const warm = options.start?.x.length === nth + p + ne ? options.start.x : null;
+    // (a start far from its own optimum costs Newton more steps than stage 1 would: the full fit)
+    if (warm && !(this.objective2(th(warm), nth, p) < options.start!.maxDeviance)) return this.fit({ ...options, start: undefined });
+    // (a warm start: its θ and extra stand for stage 1's result, its β for stage 1's below)
+    if (warm) r1 = { x: Float64Array.from([...warm.subarray(0, nth), ...warm.subarray(nth + p)]), fval: NaN, nfev: 0, converged: true, message: "warm start" };
+    else for (;;) {
       try {
         r1 = bobyqa(f1h, start1, { lower: loS, upper: upS, rhobeg: 0.2, rhoend: 1e-2, maxfun: maxfun - (this.evaluations - ev1) });
         break;
@@ -426,8 +439,9 @@ export class GeneralizedLinearMixedModel {
       if (hasExtra) this.setExtra(r1.x.subarray(nth));
       st.u = Float64Array.from(best1.u);
       st.beta = Float64Array.from(best1.beta);
-    } else f1(r1.x);
-    const beta1 = Float64Array.from(st.beta);
+      // (a warm start: its check left the state at it; stage 1's PIRLS β block serves only schurStart, null with this gradient)
+    } else if (!(warm && this.gradient && this.gradient.size > p)) f1(r1.x);
+    const beta1 = warm ? Float64Array.from(warm.subarray(nth, nth + p)) : Float64Array.from(st.beta);
     // lme4's stage-2 deviance restarts PIRLS from the stage-1 linear predictor (its lp0)
     const u1 = Float64Array.from(st.u);
     const lp0 = this.lme4Curvature() && options.vcov !== "laplace" ? st.linearPredictor(th(r1.x).subarray(0, nth), u1, beta1) : null;
@@ -454,7 +468,11 @@ export class GeneralizedLinearMixedModel {
     // (with lme4's vcov the standard errors come from its own Hessian taken at the result)
     const lme4Se = lp0 !== null && !options.noHessian;
     // (with logits held in stage 1 the full Hessian is singular along them: straight to the held Newton)
-    const nw = held1 ? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p, true) : this.newton(f2, x2, lo2, up2, nth, this.schurStart(p), lme4Se) ?? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p);
+    const nw = held1 ? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p, true) : this.newton(f2, x2, lo2, up2, nth, this.schurStart(p), lme4Se, null, warm !== null && options.noHessian === true) ?? (warm ? null : this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p));
+    if (!nw && warm) {
+      this.stage = "stage 1";
+      return this.fit({ ...options, start: undefined });
+    }
     if (nw) {
       xs = nw.x; fval = nw.f; h = nw.h;
     } else {
@@ -555,6 +573,7 @@ export class GeneralizedLinearMixedModel {
         converged = false;
       }
     }
+    this.optimum = Float64Array.from(xs);
     // final state at the optimum
     if (hasExtra) this.setExtra(xs.subarray(nth + p)); // summarize evaluates at xs
     const fitted = this.summarize(th(xs), nth, p, vcov, converged, warnings, diverging);
@@ -622,7 +641,7 @@ export class GeneralizedLinearMixedModel {
    * Newton iterations with a finite-difference Hessian from x0; null when they cannot be trusted.
    * Parameters on their lower bound stay there (and must not want to leave it).
    */
-  private newton(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, nth: number, betaH: Float64Array | null = null, seElsewhere = false, free: readonly number[] | null = null): { x: Float64Array; f: number; h: NewtonHessian } | null {
+  private newton(f: (x: Float64Array) => number, x0: Float64Array, lower: Float64Array, upper: Float64Array, nth: number, betaH: Float64Array | null = null, seElsewhere = false, free: readonly number[] | null = null, noSE = false): { x: Float64Array; f: number; h: NewtonHessian } | null {
     let x: Float64Array = Float64Array.from(x0);
     let fx = f(x);
     if (!Number.isFinite(fx)) return null;
@@ -695,7 +714,9 @@ export class GeneralizedLinearMixedModel {
       // coefficients besides β) do not hold the stop: a zi part drifting to its boundary moves its
       // logits by units along a flat direction at every step; the result is `stale` then, and
       // fit() takes the Hessian at it (1 + k evaluations and the θ pairs).
-      if (exact && dec < 1e-2 && (t === 1 || dec < 1e-7) && (!approx || seElsewhere) && (!xn || !this.gradient || seElsewhere || smallStep(x, xn, nth, this.analyticBlock(nth, free).nb))) {
+      // (`noSE`: no standard errors wanted, only the optimum: from a decrement of 0.1 the gradient
+      // passes below, each k + 1 evaluations, finish what another Hessian would)
+      if (exact && dec < (noSE ? 0.1 : 1e-2) && (t === 1 || dec < 1e-7) && (!approx || seElsewhere) && (!xn || !this.gradient || seElsewhere || noSE || smallStep(x, xn, nth, this.analyticBlock(nth, free).nb))) {
         let xf = xn && fn <= fx ? xn : x;
         let ff = xn && fn <= fx ? fn : fx;
         // the gradient where we stop (for the convergence check); polish with the same Hessian
@@ -706,11 +727,11 @@ export class GeneralizedLinearMixedModel {
         let g = grad(xf, xf === xn ? ff : null);
         // (without the last Hessian, or with the approximate one, polish further: another Newton
         // step would have left ~1e-8)
-        const polishTol = seElsewhere ? 1e-6 : 1e-4;
+        const polishTol = seElsewhere || noSE ? 1e-6 : 1e-4;
         let slow = false;
         // (the previous Hessian converges linearly, at a rate of about 0.2 on Salamanders' ZINB2
         // with zi random effects: more passes, each k + 1 evaluations against a Hessian's k²/2)
-        for (let polish = 0; polish < (seElsewhere || reusing ? 6 : 3) && inv.maxScaledGradient(g) > polishTol; polish++) {
+        for (let polish = 0; polish < (seElsewhere || reusing || noSE ? 6 : 3) && inv.maxScaledGradient(g) > polishTol; polish++) {
           if ((approx || reusing) && polish > 0 && inv.maxScaledGradient(g) > (reusing ? 0.5 : 0.1) * lastScaled) { slow = true; break; }
           lastScaled = inv.maxScaledGradient(g);
           const dd = inv.newtonStep(g);
@@ -727,7 +748,7 @@ export class GeneralizedLinearMixedModel {
           g = grad(xf, ff);
         }
         // (the previous Hessian must have polished the gradient away: else a fresh one from here)
-        if (reusing && inv.maxScaledGradient(g) > polishTol) slow = true;
+        if ((reusing || noSE) && inv.maxScaledGradient(g) > polishTol) slow = true;
         if (!slow) return { x: xf, f: ff, h: { ...h, gradient: g, stale: approx || reusing || (this.gradient !== null && !smallStep(x, xf, nth, p)) } };
         // the approximate (or previous) Hessian converges slowly here: on from the polished point with a fresh full one
         schur = false;
@@ -1423,7 +1444,7 @@ export function glmmResponse(ms: ModelStructure, fam: Family, weights?: Float64A
 
 /** Fit a GLMM (library entry point), in the standardized fixed-effects parametrization (scaling.ts). */
 export function fitGLMM(ms: ModelStructure, options: GLMMOptions): FittedGLMM {
-  let { f, boundary } = fitStandardized(ms, options);
+  let { f, boundary, optimum } = fitStandardized(ms, options);
   // Separation along a combination of columns (an all-zero level that is the reference: the
   // intercept and every contrast of its factor diverge together): refit with that direction as
   // one column, where the single-column handling applies, and map back.
@@ -1442,22 +1463,25 @@ export function fitGLMM(ms: ModelStructure, options: GLMMOptions): FittedGLMM {
     for (let i = 0; i < n; i++) big = Math.max(big, Math.abs(X2[i + k * n]));
     for (let i = 0; i < n; i++) if (Math.abs(X2[i + k * n]) < 1e-8 * big) X2[i + k * n] = 0;
     const f2 = fitStandardized({ ...ms, X: X2 }, options).f;
-    if (f2.logLik >= f.logLik - 1e-6 && f2.diverging.length === 1 && f2.diverging[0] === ms.xnames[k]) f = mapDirection(f2, dir.d, k, f.beta[k]);
+    if (f2.logLik >= f.logLik - 1e-6 && f2.diverging.length === 1 && f2.diverging[0] === ms.xnames[k]) {
+      f = mapDirection(f2, dir.d, k, f.beta[k]);
+      optimum = null;
+    }
   }
-  return options.zi && !options.hurdle ? ziBoundaryCheck(ms, options, f) : f;
+  return options.zi && !options.hurdle ? ziBoundaryCheck(ms, options, f, optimum) : f;
 }
 
-function fitStandardized(ms: ModelStructure, options: GLMMOptions): { f: FittedGLMM; boundary: Uint8Array } {
+function fitStandardized(ms: ModelStructure, options: GLMMOptions): { f: FittedGLMM; boundary: Uint8Array; optimum: Float64Array | null } {
   const sc = standardizeFixed(ms);
   if (!sc) {
     const model = new GeneralizedLinearMixedModel(ms, options);
     const f = model.fit(options);
-    return { f, boundary: model.boundaryRows() };
+    return { f, boundary: model.boundaryRows(), optimum: model.optimum };
   }
   const model = new GeneralizedLinearMixedModel(sc.ms, options);
   model.zeroPattern = ms.X;
   const f = unstandardizeFit(model.fit(options), sc.T);
-  return { f, boundary: model.boundaryRows() };
+  return { f, boundary: model.boundaryRows(), optimum: model.optimum };
 }
 
 /** the separation warning naming the diverging terms */
@@ -1549,7 +1573,7 @@ const ZI_BOUNDARY = 1e-4;
  * against the model without zero-inflation (χ² with one df per zi coefficient; conservative on
  * the boundary).
  */
-function ziBoundaryCheck(ms: ModelStructure, options: GLMMOptions, f: FittedGLMM): FittedGLMM {
+function ziBoundaryCheck(ms: ModelStructure, options: GLMMOptions, f: FittedGLMM, optimum: Float64Array | null): FittedGLMM {
   const zi = options.zi!, n = ms.n;
   let atZero = 0;
   for (let i = 0; i < n; i++) {
@@ -1558,7 +1582,13 @@ function ziBoundaryCheck(ms: ModelStructure, options: GLMMOptions, f: FittedGLMM
     if (1 / (1 + Math.exp(-e)) < ZI_BOUNDARY) atZero++;
   }
   if (atZero === 0) return f;
-  const f0 = fitGLMM(ms, { ...options, zi: null, noHessian: true });
+  // The model without zi is nearly the fit at the boundary (π ≈ 0 for the rows that matter): it
+  // starts from this optimum without the zi coordinates (the engine falls back to the full fit).
+  const nthC = f.theta.length, nth = nthC + (f.zi?.theta?.length ?? 0), p = ms.p;
+  // (only when its deviance comes within 10 of the zi model's: farther, stage 1 lands closer)
+  const x = optimum ? Float64Array.from([...optimum.subarray(0, nthC), ...optimum.subarray(nth, nth + p), ...optimum.subarray(nth + p + zi.p)]) : null;
+  const start = x ? { x, maxDeviance: -2 * f.logLik + 10 } : undefined;
+  const f0 = fitGLMM(ms, { ...options, zi: null, noHessian: true, start });
   const stat = Math.max(0, 2 * (f.logLik - f0.logLik));
   const pv = pchisqUpper(stat, zi.p);
   const where = atZero === n ? "every row" : `${atZero} of ${n} rows`;

@@ -67,6 +67,9 @@ test("sal_zinb1_mined: zero-inflation at its boundary is reported with the LRT a
   assert.equal(d.zi_boundary.rows, 308);
   const without = ref.find((r) => r.id === "sal_nb1")!.logLik;
   assert.ok(d.zi_boundary.logLik_without >= without - 1e-6 && d.zi_boundary.logLik_without - without < 1e-3, `${d.zi_boundary.logLik_without} vs ${without}`);
+  // (that refit starts from the zi fit's optimum: it lands where our own fit from scratch does)
+  const cold = fitJSON(ref.find((r) => r.id === "sal_nb1")!).logLik;
+  assert.ok(Math.abs(d.zi_boundary.logLik_without - cold) < 1e-6, `${d.zi_boundary.logLik_without} vs ${cold}`);
   assert.equal(d.zi_boundary.df, 2);
   assert.ok(d.warnings.some((w: string) => /^the zero-inflation probability goes to 0 \(boundary\) for 308 of 644 rows.*chi-square = 1\.347, df = 2/.test(w)), d.warnings.join("; "));
 });
