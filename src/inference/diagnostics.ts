@@ -8,7 +8,7 @@ import { splitBars } from "../formula/terms.js";
 import type { ModelStructure } from "../formula/types.js";
 import type { FittedGLMM } from "../glmm/glmm.js";
 import { type FittedLMM, LinearMixedModel, fittedModel } from "../lmm/lmm.js";
-import { relCovariance } from "../lmm/reterms.js";
+import { relCovariance, formulaOrder } from "../lmm/reterms.js";
 import { lambdaAt } from "./simulate.js";
 
 /** Fewer levels than this draw the few-levels warning. */
@@ -75,7 +75,7 @@ export function fewLevelsDiagnostics(ms: ModelStructure, formula: string = ms.fo
 export function singularDiagnostics(fit: FittedLMM | FittedGLMM, formula: string, tol = 1e-4): Diagnostic[] {
   const out: Diagnostic[] = [];
   const parts = formulaParts(formula);
-  const sorted = fit.terms.map((_, i) => i).sort((a, b) => fit.terms[a].formulaIndex - fit.terms[b].formulaIndex);
+  const sorted = formulaOrder(fit.terms);
   for (const ti of sorted) {
     const t = fit.terms[ti];
     const group = t.term.group;

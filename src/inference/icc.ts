@@ -20,6 +20,7 @@ import { groupDisplayNames } from "../report/names.js";
 import { termCovariances } from "./marginal.js";
 import { fitModel, type ModelFit } from "./model.js";
 import { sideParameters } from "./predict-zi.js";
+import { formulaOrder } from "../lmm/reterms.js";
 
 /** The variance components behind ICC and R² (fixed, random by group, residual). */
 export interface VarianceComponents {
@@ -85,7 +86,7 @@ export function varianceComponents(m: ModelFit, options: { nullModel?: ModelFit 
   // σ²_r per term
   const cov = termCovariances(f);
   const names = groupDisplayNames(f.terms);
-  const order = f.terms.map((_, i) => i).sort((a, b) => f.terms[a].formulaIndex - f.terms[b].formulaIndex);
+  const order = formulaOrder(f.terms);
   const byGroup = order.map((ti) => {
     const t = f.terms[ti];
     const S = cov[ti], s = t.s, z = t.term.z;

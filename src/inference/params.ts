@@ -3,8 +3,7 @@
 // relative covariance factors, column-wise per term, over the system's sorted terms). Names follow
 // lme4's confint(oldNames = FALSE): "sd_(Intercept)|Subject", "cor_Days.(Intercept)|Subject", "sigma".
 import { cholLower } from "../linalg/dense.js";
-import { lambdaInto, relCovariance } from "../lmm/reterms.js";
-import type { SysTerm } from "../lmm/reterms.js";
+import { type SysTerm, lambdaInto, relCovariance, formulaOrder } from "../lmm/reterms.js";
 import { groupDisplayNames } from "../report/names.js";
 
 /** One variance parameter (an SD, a correlation or σ) and where it sits in θ. */
@@ -27,7 +26,7 @@ export interface VarParInfo {
  */
 export function varParInfo(terms: readonly SysTerm[], withSigma: boolean): VarParInfo[] {
   const names = groupDisplayNames(terms);
-  const order = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+  const order = formulaOrder(terms);
   const out: VarParInfo[] = [];
   for (const ti of order) {
     const t = terms[ti];

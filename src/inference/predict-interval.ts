@@ -30,6 +30,7 @@ import { LinearMixedModel } from "../lmm/lmm.js";
 import { termCovariances } from "./marginal.js";
 import type { ModelFit } from "./model.js";
 import type { NewDesign } from "./newdata.js";
+import { formulaOrder } from "../lmm/reterms.js";
 
 /** "confidence" (the estimates' uncertainty) or "prediction" (also a new observation's own variance). */
 export type IntervalKind = "confidence" | "prediction";
@@ -80,7 +81,7 @@ export function checkIntervalInput(m: ModelFit, opts: Pick<IntervalInput, "kind"
 /** The covariance blocks of the rows' random effects for an interval (see {@link BlockOf}). */
 export function intervalBlocks(m: ModelFit, kind: IntervalKind, predictionLevel: "conditional" | "population"): BlockOf {
   const f = m.fit;
-  const order = f.terms.map((_, i) => i).sort((a, b) => f.terms[a].formulaIndex - f.terms[b].formulaIndex);
+  const order = formulaOrder(f.terms);
   const Sigma = termCovariances(f);
   if (predictionLevel === "population") return (k) => (kind === "prediction" ? Sigma[order[k]] : null);
   // conditional covariance blocks of the random effects, per system term and level (s×s at l·s·s)

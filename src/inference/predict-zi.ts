@@ -12,6 +12,7 @@ import type { ModelFit } from "./model.js";
 import { newDesign } from "./newdata.js";
 import { normalMean, termCovariances } from "./marginal.js";
 import type { Frame } from "../data/frame.js";
+import { formulaOrder } from "../lmm/reterms.js";
 
 export type ComponentType = "link" | "response" | "conditional" | "zprob";
 
@@ -90,7 +91,7 @@ function sideLinear(m: ModelFit, text: string, part: SideFit, rows: Int32Array, 
  * 0): `re` in formula order, `terms` and their `modes` in the fit's order.
  */
 export function addFittedModes(eta: Float64Array, re: SideRows["re"], terms: readonly { readonly formulaIndex: number }[], modes: readonly Float64Array[]): void {
-  const order = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+  const order = formulaOrder(terms);
   re.forEach((t, k) => {
     const b = modes[order[k]];
     for (let i = 0; i < eta.length; i++) {
@@ -108,7 +109,7 @@ export function addFittedModes(eta: Float64Array, re: SideRows["re"], terms: rea
  * order, `terms` and their covariances `cov` in the fit's order).
  */
 export function randomPartVariances(re: SideRows["re"], terms: readonly { readonly formulaIndex: number }[], cov: readonly Float64Array[], n: number): Float64Array {
-  const order = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+  const order = formulaOrder(terms);
   const v = new Float64Array(n);
   re.forEach((r, k) => {
     const S = cov[order[k]], s = r.s;

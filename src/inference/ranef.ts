@@ -4,8 +4,8 @@
 // ("cond" or "zi") and the zi part's rows after the conditional part's.
 import type { FittedGLMM } from "../glmm/glmm.js";
 import type { FittedLMM, RanefTable } from "../lmm/lmm.js";
-import type { SysTerm } from "../lmm/reterms.js";
 import { groupDisplayNames } from "../report/names.js";
+import { type SysTerm, formulaOrder } from "../lmm/reterms.js";
 
 /** One random effect: its group, term, level, conditional mode and conditional SD. */
 export interface RanefRow {
@@ -35,7 +35,7 @@ export function ranefRows(f: FittedLMM | FittedGLMM): RanefRow[] {
 
 function tableRows(terms: readonly SysTerm[], tables: readonly RanefTable[], component?: "cond" | "zi"): RanefRow[] {
   const names = groupDisplayNames(terms);
-  const order = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+  const order = formulaOrder(terms);
   const rows: RanefRow[] = [];
   tables.forEach((r, k) => {
     const grpvar = names.get(order[k])!;

@@ -7,10 +7,10 @@
 import { UserError } from "../errors.js";
 import { makeFamily } from "../families/family.js";
 import type { FittedGLMM } from "../glmm/glmm.js";
-import type { SysTerm } from "../lmm/reterms.js";
 import type { ModelFit } from "./model.js";
 import { Rng } from "./rng.js";
 import { isExtendedFit, sideModelSampler } from "./simulate-zi.js";
+import { type SysTerm, formulaOrder } from "../lmm/reterms.js";
 
 /** Options of {@link simulateResponses} (lme4's simulate.merMod): number of responses, seed or generator, and whether to keep the fitted random effects (conditional). */
 export interface SimulateOptions {
@@ -106,7 +106,7 @@ export function drawLowerNormal(L: Float64Array, s: number, scale: number, rng: 
 /** the fitted conditional modes per system term, level-major */
 export function fittedRandomEffects(m: ModelFit): Float64Array[] {
   const terms = m.fit.terms;
-  const order = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+  const order = formulaOrder(terms);
   const out: Float64Array[] = new Array(terms.length);
   order.forEach((ti, k) => {
     const t = terms[ti];

@@ -3,10 +3,10 @@
 // sparse in the term-0 part and dense (through L_RR⁻¹) in the rest, so the cost is the inverse of
 // the dense rest block plus O(nnz · q_rest) per level — never a q×q inverse of the whole Z part.
 import type { PLSSystem } from "./system.js";
-import type { SysTerm } from "./reterms.js";
 import type { RanefTable } from "./lmm.js";
 import { lowerInverse } from "../linalg/dense.js";
 import { lowerBlockInverse } from "./gradient.js";
+import { type SysTerm, formulaOrder } from "./reterms.js";
 
 /** Largest dense rest part for which conditional variances are computed (q_rest³/6 flops). */
 export const CONDVAR_MAX_REST = 6000;
@@ -242,7 +242,7 @@ function lambdaSandwich(lam: Float64Array, s: number, B: Float64Array, out: Floa
 
 /** Per-term tables of conditional modes (b) and conditional SDs, in formula order of the terms. */
 export function ranefTables(terms: readonly SysTerm[], bs: readonly Float64Array[], cv: readonly Float64Array[] | null): RanefTable[] {
-  const order = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+  const order = formulaOrder(terms);
   return order.map((ti) => {
     const t = terms[ti];
     const values: Float64Array[] = [];

@@ -9,7 +9,7 @@ import { bobyqa } from "../optim/index.js";
 import { bfgsBounded } from "../optim/bfgs.js";
 import { hasAnalyticGradient, profiledGradient } from "./gradient.js";
 import { ITERATIVE_FLOPS, iterativeReason, type PLSSystem, type SolverInfo, termsAndSystem } from "./system.js";
-import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper, relCovariance } from "./reterms.js";
+import { type SysTerm, sortTerms, thetaLower, thetaStart, thetaUpper, relCovariance, formulaOrder } from "./reterms.js";
 import { conditionalVariances, ranefTables } from "./condvar.js";
 
 /** Options of the LMM engine (lme4's lmer): REML or ML, starting θ, weights, evaluation limit, progress and solver (direct or iterative). */
@@ -346,7 +346,7 @@ export function checkedResponse(ms: ModelStructure): Float64Array {
 /** Variances, SDs and correlations per term, in formula order, scaled by σ². */
 export function varCorr(terms: readonly SysTerm[], sigma2: number): VarCorrEntry[] {
   const out: VarCorrEntry[] = [];
-  const sorted = [...terms].sort((a, b) => a.formulaIndex - b.formulaIndex);
+  const sorted = formulaOrder(terms).map((i) => terms[i]);
   for (const t of sorted) {
     const C = relCovariance(t);
     const s = t.s;

@@ -100,6 +100,14 @@ export interface SortOptions {
   readonly treeFirst?: boolean;
 }
 
+/**
+ * The positions of the terms in formula order: the system sorts terms by size (largest first),
+ * reports and predictions list them as the formula does.
+ */
+export function formulaOrder(terms: readonly { readonly formulaIndex: number }[]): number[] {
+  return terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+}
+
 export function sortTerms(reTerms: readonly ReTerm[], options: SortOptions = {}): SysTerm[] {
   const idx = reTerms.map((_, i) => i);
   const size = (i: number) => reTerms[i].covariance?.tree?.size ?? reTerms[i].levels.length * reTerms[i].cnames.length;

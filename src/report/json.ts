@@ -1,10 +1,10 @@
 // The JSON form of a fitted model (shared/conformance/CONTRACT.md): plain numbers, R's names.
 import type { SolverInfo } from "../lmm/system.js";
 import type { FittedLMM, VarCorrEntry } from "../lmm/lmm.js";
-import type { SysTerm } from "../lmm/reterms.js";
 import type { FittedGLMM } from "../glmm/glmm.js";
 import type { FittedGLM } from "../glm/glm.js";
 import { groupDisplayNames, ngrps } from "./names.js";
+import { type SysTerm, formulaOrder } from "../lmm/reterms.js";
 
 /** Any fitted model the engines return: an LMM, a GLMM or a GLM. */
 export type FittedModel = FittedLMM | FittedGLMM | FittedGLM;
@@ -70,7 +70,7 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
     };
   }
   const names = groupDisplayNames(fit.terms);
-  const byGroupOrder = fit.terms.map((_, i) => i).sort((a, b) => fit.terms[a].formulaIndex - fit.terms[b].formulaIndex);
+  const byGroupOrder = formulaOrder(fit.terms);
   const varcorr = varcorrJSON(fit.terms, fit.varcorr);
   // keyed by user column names: null-prototype objects ('__proto__' is a name like any other), and a
   // coefficient whose name is taken ('levels', 'condsd_x') is written back-quoted, as R quotes names
@@ -127,7 +127,7 @@ export function fitToJSON(fit: FittedModel, extra: { formula?: string; dropped?:
 /** varCorr entries (formula order of the terms) with the groups' display names */
 function varcorrJSON(terms: readonly SysTerm[], vc: readonly VarCorrEntry[]): FitJSON["varcorr"] {
   const names = groupDisplayNames(terms);
-  const byGroupOrder = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+  const byGroupOrder = formulaOrder(terms);
   const varcorr: FitJSON["varcorr"] = [];
   let vi = 0;
   for (const ti of byGroupOrder) {

@@ -1,10 +1,10 @@
 // lme4's naming of random-effect groups in VarCorr/ranef: a grouping factor that appears in more
 // than one term (as `(x || g)` makes) gets ".1", ".2", ... on its later terms.
-import type { SysTerm } from "../lmm/reterms.js";
+import { type SysTerm, formulaOrder } from "../lmm/reterms.js";
 
 /** Display name per system term index, in formula order of the terms. */
 export function groupDisplayNames(terms: readonly SysTerm[]): Map<number, string> {
-  const order = terms.map((_, i) => i).sort((a, b) => terms[a].formulaIndex - terms[b].formulaIndex);
+  const order = formulaOrder(terms);
   const seen = new Map<string, number>();
   const out = new Map<number, string>();
   for (const i of order) {
@@ -19,7 +19,7 @@ export function groupDisplayNames(terms: readonly SysTerm[]): Map<number, string
 /** Number of levels per distinct grouping factor (lme4's ngrps). */
 export function ngrps(terms: readonly SysTerm[]): Record<string, number> {
   const out: Record<string, number> = Object.create(null); // keyed by user column names
-  const sorted = [...terms].sort((a, b) => a.formulaIndex - b.formulaIndex);
+  const sorted = formulaOrder(terms).map((i) => terms[i]);
   for (const t of sorted) out[t.term.group] = t.nl;
   return out;
 }
