@@ -160,6 +160,8 @@ function rowJet(spec: ExtendedLikelihood["spec"], yi: number, eta: number, ez: n
 const J_E = 0, J_EE = 1, J_EEE = 2, J_O = 3, J_EO = 4, J_EEO = 5, J_Z = 6, J_EZ = 7, J_EEZ = 8, J_ZZ = 9, J_EZZ = 10, J_ZZZ = 11, J_ZO = 12, J_EZO = 13, J_ZZO = 14;
 /** length of rowJet's output */
 const J_LEN = 15;
+/** rowJet's layout by name (twoRowDerivatives' per-row entries), for its tests */
+export const TWO_LAYOUT = { E: J_E, EE: J_EE, EEE: J_EEE, O: J_O, EO: J_EO, EEO: J_EEO, Z: J_Z, EZ: J_EZ, EEZ: J_EEZ, ZZ: J_ZZ, EZZ: J_EZZ, ZZZ: J_ZZZ, ZO: J_ZO, EZO: J_EZO, ZZO: J_ZZO } as const;
 
 /**
  * Per-row derivatives of the extended likelihood at the linear predictors (η from the argument,
