@@ -14,6 +14,7 @@ import { GeneralizedLinearMixedModel } from "../../src/glmm/glmm.js";
 import { ExtendedLikelihood, type BaseKind, type SideDesign } from "../../src/glmm/extended.js";
 import { TWO_LAYOUT, TWO_STRIDE, extendedRowDerivatives, tetragamma, twoRowDerivatives } from "../../src/glmm/gradient-extended.js";
 import { sideDesign } from "../../src/fit.js";
+import { PLSSystem, type SolverRoute } from "../../src/lmm/system.js";
 import { trigamma } from "../../src/families/special.js";
 
 const data = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test", "fixtures", "data");
@@ -185,13 +186,14 @@ function gradientAgrees(m: GeneralizedLinearMixedModel, name: string, theta: num
 // zi coefficients (and the NB/NB1 dispersion) away from their optimum. Owls: the zi part has only
 // its random intercept; the crossed case puts the zi term (spp) in the system's rest; the vector
 // case has a zi term with two entries per row.
-const twoCases: (Case & { theta: number[] })[] = [
+const twoCases: (Case & { theta: number[]; route?: SolverRoute })[] = [
   { name: "Salamanders ZIP, zi ~ spp + (1 | site)", file: "salamanders.csv", formula: "count ~ spp + mined + (1 | site)", family: "poisson", zi: "~ spp + (1 | site)", extra: [-0.3, 0.2, -0.4, 0.1, 1.0, -0.2, 1.5], theta: [0.6, 1.1] },
   { name: "Salamanders ZINB2, zi ~ mined + (1 | site)", file: "salamanders.csv", formula: "count ~ spp + mined + (1 | site)", family: "negative_binomial", zi: "~ mined + (1 | site)", extra: [-0.5, 0.7, 0.4], theta: [0.6, 1.1] },
   { name: "Salamanders hurdle Poisson, zi ~ mined + (1 | site)", file: "salamanders.csv", formula: "count ~ spp + mined + (1 | site)", family: "poisson", hurdle: true, zi: "~ mined + (1 | site)", extra: [0.5, -0.7], theta: [0.6, 1.1] },
   { name: "Owls ZINB1, zi ~ (1 | Nest)", file: "owls.csv", formula: "SiblingNegotiation ~ FoodTreatment * SexParent + offset(log(BroodSize)) + (1 | Nest)", family: "nbinom1", zi: "~ (1 | Nest)", extra: [-1.2, 1.2], theta: [0.6, 1.1] },
   { name: "Salamanders NB2, zi ~ mined + (1 | spp) (crossed)", file: "salamanders.csv", formula: "count ~ mined + (1 | site)", family: "negative_binomial", zi: "~ mined + (1 | spp)", extra: [-0.5, 0.7, 0.4], theta: [0.6, 1.1] },
   { name: "Salamanders ZIP, zi ~ mined + (1 + mined | site) (vector)", file: "salamanders.csv", formula: "count ~ spp + mined + (1 | site)", family: "poisson", zi: "~ mined + (1 + mined | site)", extra: [-0.5, 0.7], theta: [0.6, 1.1, 0.3, 0.5] },
+  { name: "Salamanders ZIP, zi ~ spp + (1 | site) (the sparse route's rest)", file: "salamanders.csv", formula: "count ~ spp + mined + (1 | site)", family: "poisson", zi: "~ spp + (1 | site)", extra: [-0.3, 0.2, -0.4, 0.1, 1.0, -0.2, 1.5], theta: [0.6, 1.1], route: "sparse" },
 ];
 
 for (const c of twoCases) {
@@ -201,8 +203,16 @@ for (const c of twoCases) {
     const ms = buildModel(frame, c.formula, { refLevels });
     const zi = sideDesign(frame, c.zi!, ms, refLevels, "--zi");
     assert.ok(zi?.reTerms?.length);
-    const m = new GeneralizedLinearMixedModel(ms, { family: c.family, zi, disp: null, hurdle: c.hurdle });
+    const before = PLSSystem.defaultRoute;
+    PLSSystem.defaultRoute = c.route ?? before;
+    let m: GeneralizedLinearMixedModel;
+    try {
+      m = new GeneralizedLinearMixedModel(ms, { family: c.family, zi, disp: null, hurdle: c.hurdle });
+    } finally {
+      PLSSystem.defaultRoute = before;
+    }
     assert.ok(m.gradient && m.ziTerms.length > 0, "the analytic gradient should apply");
+    assert.equal(m.state.sysU.sparse !== null, c.route === "sparse");
     const st = m.state;
     st.ext!.setParams(c.extra);
     st.initialize();
