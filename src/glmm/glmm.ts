@@ -495,11 +495,24 @@ export class GeneralizedLinearMixedModel {
     const lme4Se = lp0 !== null && !options.noHessian;
     // (with logits held in stage 1 the full Hessian is singular along them: straight to the held Newton)
     const stage2Newton = () => held1 ? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p, true) : this.newton(f2, x2, lo2, up2, nth, this.schurStart(p), lme4Se, null, warm !== null && options.noHessian === true) ?? (warm ? null : this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p));
+    // Newton does not start where BFGS stopped with a θ on its bound (at Λ = 0 the gradient
+    // vanishes, and a rounding of −3e-9 "wants to leave" it: NB2 with (x | g) on sim_heterosced)
+    // or an indefinite Hessian: stage 1's BOBYQA from there, as without the gradient, then Newton
+    // (θ on a bound from inside it: from the bound BOBYQA's interpolation points keep it there)
+    const bobyqaStage1 = () => {
+      const xo = outer(x2);
+      for (let k = 0; k < nth; k++) if (xo[k] === loS[k]) xo[k] += 0.05;
+      const rb = bobyqa(f1, xo, { lower: loS, upper: upS, rhobeg: 0.05, rhoend: 1e-2, maxfun });
+      f1(rb.x);
+      x2.set(rb.x.subarray(0, nth), 0);
+      x2.set(st.beta, nth);
+      x2.set(rb.x.subarray(nth), nth + p);
+    };
+    const onBound = beta1q !== null && x2.subarray(0, nth).some((v, k) => v === lower1[k]);
+    if (onBound) bobyqaStage1();
     let nw = stage2Newton();
-    if (!nw && beta1q) {
-      // BFGS stopped where Newton's Hessian does not serve yet (indefinite, or no decrease along
-      // its step): BFGS on to a tight predicted decrease, then Newton again (not BOBYQA from there)
-      x2.set(this.quasiStage1(f2, x2, loS, upS, lower1, upper1, nth, p, null, 1e-6).x);
+    if (!nw && beta1q && !onBound) {
+      bobyqaStage1();
       nw = stage2Newton();
     }
     if (!nw && warm) {
