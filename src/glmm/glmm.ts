@@ -14,6 +14,7 @@ import { cholInverse, cholLower } from "../linalg/dense.js";
 import { type SysTerm, sortTerms, sysTerm, thetaLower, thetaStart, thetaUpper } from "../lmm/reterms.js";
 import { isSingular, varCorr, type ProgressInfo, type RanefTable, type VarCorrEntry } from "../lmm/lmm.js";
 import { bobyqa } from "../optim/index.js";
+import { bfgsBounded } from "../optim/bfgs.js";
 import { standardizeRandom } from "./theta-scaling.js";
 import { gaussHermite } from "./gauss-hermite.js";
 import { GLMMState } from "./pirls.js";
@@ -413,14 +414,33 @@ export class GeneralizedLinearMixedModel {
       if (v < prev && drifting(x).length > 0) throw new ZiDrift();
       return v;
     } : f1;
-    let r1: ReturnType<typeof bobyqa>;
+    let r1!: ReturnType<typeof bobyqa>;
     let start1 = x1;
     const ev1 = this.evaluations;
     const warm = options.start?.x.length === nth + p + ne ? options.start.x : null;
     // (a start far from its own optimum costs Newton more steps than stage 1 would: the full fit)
     if (warm && !(this.objective2(th(warm), nth, p) < options.start!.maxDeviance)) return this.fit({ ...options, start: undefined });
+    const f2 = (x: Float64Array) => this.objective2(th(x), nth, p);
+    // With the analytic gradient over β and the zi/dispersion coefficients (θ by differences),
+    // stage 1 can run BFGS on the stage-2 deviance itself (quasiStage1): from two outer
+    // coefficients beside θ (dispersion formulas, hurdles) that costs half of BOBYQA's evaluations
+    // over (θ, extra) or less. Zero-inflated models keep BOBYQA until a logit drifts (below): from
+    // the start BFGS lands in a worse local optimum of Salamanders' ZINB2 (glmmTMB's, 2.4 lower).
+    const quasi = !warm && this.extra === "ext" && this.ziTerms.length === 0 && this.gradient !== null && this.gradient.size === p + ne;
+    const zeroInflated = pz > 0 && !this.state.ext!.spec.hurdle;
+    // stage 1's β when BFGS found it (stage-2 layout), and the stage-1 layout of such a point
+    let beta1q = null as Float64Array | null;
+    const outer = (x: Float64Array) => Float64Array.from([...x.subarray(0, nth), ...x.subarray(nth + p)]);
+    const runQuasi = (x0: Float64Array) => {
+      const q = this.quasiStage1(f2, x0, loS, upS, lower1, upper1, nth, p, pz > 0 && this.ziHold ? (x) => drifting(outer(x)) : null);
+      for (const k of q.held) loS[k] = upS[k] = lo1[k];
+      r1 = { x: outer(q.x), fval: q.f, nfev: q.nfev, converged: q.converged, message: q.message };
+      beta1q = q.x.slice(nth, nth + p);
+    };
+    const joined = (x: Float64Array, beta: Float64Array) => Float64Array.from([...x.subarray(0, nth), ...beta, ...x.subarray(nth)]);
     // (a warm start: its θ and extra stand for stage 1's result, its β for stage 1's below)
     if (warm) r1 = { x: Float64Array.from([...warm.subarray(0, nth), ...warm.subarray(nth + p)]), fval: NaN, nfev: 0, converged: true, message: "warm start" };
+    else if (quasi && !zeroInflated && ne >= 2) runQuasi(joined(x1, st.beta));
     else for (;;) {
       try {
         r1 = bobyqa(f1h, start1, { lower: loS, upper: upS, rhobeg: 0.2, rhoend: 1e-2, maxfun: maxfun - (this.evaluations - ev1) });
@@ -431,17 +451,24 @@ export class GeneralizedLinearMixedModel {
         for (const k of drifting(start1)) start1[k] = loS[k] = upS[k] = lo1[k];
         // (the held point's own value: it may lie above the drifting one's)
         best1 = { ...best1, f: Infinity };
+        // with the gradient, BFGS from the held point instead of BOBYQA's rebuilt model around it
+        // (ZINB2 on Salamanders: 115 evaluations from the hold to BOBYQA's stop, 6 to BFGS's)
+        if (quasi) {
+          f1(start1);
+          runQuasi(joined(start1, st.beta));
+          break;
+        }
       }
     }
     const held1 = pz > 0 && loS.some((v, k) => k >= ziOff && v === upS[k]);
     if (!r1.converged) warnings.push(`the optimizer did not converge in stage 1 (${r1.message})`);
-    if (best1.x.every((v, k) => v === r1.x[k])) {
+    if (!beta1q && best1.x.every((v, k) => v === r1.x[k])) {
       if (hasExtra) this.setExtra(r1.x.subarray(nth));
       st.u = Float64Array.from(best1.u);
       st.beta = Float64Array.from(best1.beta);
       // (a warm start: its check left the state at it; stage 1's PIRLS β block serves only schurStart, null with this gradient)
-    } else if (!(warm && this.gradient && this.gradient.size > p)) f1(r1.x);
-    const beta1 = warm ? Float64Array.from(warm.subarray(nth, nth + p)) : Float64Array.from(st.beta);
+    } else if (!beta1q && !(warm && this.gradient && this.gradient.size > p)) f1(r1.x);
+    const beta1 = warm ? Float64Array.from(warm.subarray(nth, nth + p)) : beta1q ?? Float64Array.from(st.beta);
     // lme4's stage-2 deviance restarts PIRLS from the stage-1 linear predictor (its lp0)
     const u1 = Float64Array.from(st.u);
     const lp0 = this.lme4Curvature() && options.vcov !== "laplace" ? st.linearPredictor(th(r1.x).subarray(0, nth), u1, beta1) : null;
@@ -456,7 +483,6 @@ export class GeneralizedLinearMixedModel {
     const up2 = new Float64Array(x2.length).fill(Infinity);
     up2.set(upper1, 0);
     up2.set(up1.subarray(nth), nth + p);
-    const f2 = (x: Float64Array) => this.objective2(th(x), nth, p);
     this.stage = "stage 2";
     // Stage 2 by Newton's method on the finite-difference Hessian that the standard errors need
     // anyway (stage 1 lands close, so one or two steps suffice); BOBYQA when Newton cannot be used
@@ -468,7 +494,27 @@ export class GeneralizedLinearMixedModel {
     // (with lme4's vcov the standard errors come from its own Hessian taken at the result)
     const lme4Se = lp0 !== null && !options.noHessian;
     // (with logits held in stage 1 the full Hessian is singular along them: straight to the held Newton)
-    const nw = held1 ? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p, true) : this.newton(f2, x2, lo2, up2, nth, this.schurStart(p), lme4Se, null, warm !== null && options.noHessian === true) ?? (warm ? null : this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p));
+    const stage2Newton = () => held1 ? this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p, true) : this.newton(f2, x2, lo2, up2, nth, this.schurStart(p), lme4Se, null, warm !== null && options.noHessian === true) ?? (warm ? null : this.newtonAtZiLimit(f2, x2, lo2, up2, nth, p));
+    // Newton does not start where BFGS stopped with a θ on its bound (at Λ = 0 the gradient
+    // vanishes, and a rounding of −3e-9 "wants to leave" it: NB2 with (x | g) on sim_heterosced)
+    // or an indefinite Hessian: stage 1's BOBYQA from there, as without the gradient, then Newton
+    // (θ on a bound from inside it: from the bound BOBYQA's interpolation points keep it there)
+    const bobyqaStage1 = () => {
+      const xo = outer(x2);
+      for (let k = 0; k < nth; k++) if (xo[k] === loS[k]) xo[k] += 0.05;
+      const rb = bobyqa(f1, xo, { lower: loS, upper: upS, rhobeg: 0.05, rhoend: 1e-2, maxfun });
+      f1(rb.x);
+      x2.set(rb.x.subarray(0, nth), 0);
+      x2.set(st.beta, nth);
+      x2.set(rb.x.subarray(nth), nth + p);
+    };
+    const onBound = beta1q !== null && x2.subarray(0, nth).some((v, k) => v === lower1[k]);
+    if (onBound) bobyqaStage1();
+    let nw = stage2Newton();
+    if (!nw && beta1q && !onBound) {
+      bobyqaStage1();
+      nw = stage2Newton();
+    }
     if (!nw && warm) {
       this.stage = "stage 1";
       return this.fit({ ...options, start: undefined });
@@ -882,6 +928,68 @@ export class GeneralizedLinearMixedModel {
     const d = st.minus2LogDensity() + st.sqrU() + st.sysBeta.logdetZ();
     this.onProgress?.({ stage: this.stage, evaluations: this.evaluations, objective: d });
     return d;
+  }
+
+  /**
+   * Stage 1 by BFGS on the stage-2 deviance f2 over x = (θ̃, β, extra) from x0: the analytic
+   * gradient of the β/extra block from each accepted point's evaluation, θ by forward differences
+   * (nth more). Stops at a predicted decrease of 0.01 (ftol): Newton finishes from there.
+   * `loS`/`upS` are the outer (stage-1 layout: θ, extra) bounds, `lower`/`upper` θ's. With
+   * `drifting` (outer indices of zero-inflation logits heading to −∞ at a point), those are held at
+   * their lower limit from the first accepted point that has one, as stage 1's BOBYQA does; `held`
+   * lists them (outer indices).
+   */
+  private quasiStage1(f2: (x: Float64Array) => number, x0: Float64Array, loS: Float64Array, upS: Float64Array, lower: Float64Array, upper: Float64Array, nth: number, p: number, drifting: ((x: Float64Array) => number[]) | null, ftol = 1e-2): { x: Float64Array; f: number; nfev: number; converged: boolean; message: string; held: number[] } {
+    const lg = this.gradient!;
+    const K = x0.length;
+    // bounds in the stage-2 layout (β free)
+    const lo = new Float64Array(K).fill(-Infinity), up = new Float64Array(K).fill(Infinity);
+    lo.set(lower, 0);
+    up.set(upper, 0);
+    lo.set(loS.subarray(nth), nth + p);
+    up.set(upS.subarray(nth), nth + p);
+    // (BFGS asks for the gradient at the point its line search accepted, just evaluated: the state is at it)
+    let last: Float64Array | null = null, lastF = NaN;
+    const gb = new Float64Array(lg.size);
+    let driftAt: Float64Array | null = null;
+    const fg = (x: Float64Array, g: Float64Array | null): number => {
+      const v = g && last && last.every((w, k) => w === x[k]) ? lastF : f2(x);
+      last = Float64Array.from(x);
+      lastF = v;
+      if (!g || !Number.isFinite(v)) return v;
+      lg.betaGradient(gb);
+      g.set(gb, nth);
+      for (let k = 0; k < nth; k++) {
+        const h = 1e-4 * Math.max(Math.abs(x[k]), 1);
+        const y = Float64Array.from(x);
+        y[k] += h;
+        g[k] = (f2(y) - v) / h;
+      }
+      last = null;
+      if (drifting && drifting(x).length > 0) {
+        driftAt = Float64Array.from(x);
+        throw new ZiDrift();
+      }
+      return v;
+    };
+    const held: number[] = [];
+    let start = x0, nfev = 0;
+    for (;;) {
+      try {
+        // (stopOnceScaled: a start near an optimum has a small gradient, which the initial step cap's
+        // predicted decrease would take for convergence)
+        const r = bfgsBounded(fg, start, { lower: lo, upper: up, ftol, maxit: 500, stopOnceScaled: true });
+        return { x: r.x, f: r.fval, nfev: nfev + r.nfev, converged: r.converged, message: r.message, held };
+      } catch (e) {
+        if (!(e instanceof ZiDrift)) throw e;
+        start = driftAt!;
+        for (const k of drifting!(start)) {
+          held.push(k);
+          start[k + p] = lo[k + p] = up[k + p] = loS[k];
+        }
+        nfev += 1;
+      }
+    }
   }
 
   /**

@@ -13,6 +13,11 @@ export interface BfgsOptions {
   readonly maxit?: number;
   /** the largest first step in any coordinate (default 0.2, as BOBYQA's usual rhobeg) */
   readonly maxStep0?: number;
+  /**
+   * no convergence stop while the inverse Hessian is still the initial multiple of I (its predicted
+   * decrease is the step cap's, not the objective's): for starts already near an optimum
+   */
+  readonly stopOnceScaled?: boolean;
 }
 
 /**
@@ -70,7 +75,7 @@ export function bfgsBounded(fg: ValueAndGradient, x0: ArrayLike<number>, options
       for (let i = 0; i < n; i++) if (free[i]) { d[i] = -g[i]; pred += g[i] * g[i]; }
     }
     const ftol = ftolAbs + ftolRel * Math.abs(f);
-    if (pred / 2 < ftol) { converged = true; message = "predicted decrease below ftol"; break; }
+    if (pred / 2 < ftol && (scaled || !options.stopOnceScaled)) { converged = true; message = "predicted decrease below ftol"; break; }
     // projected backtracking line search, steps from a safeguarded quadratic interpolation
     let step = 1;
     let xn = x, fnew = f;
