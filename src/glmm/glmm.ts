@@ -770,7 +770,8 @@ export class GeneralizedLinearMixedModel {
         }
         // (the previous Hessian must have polished the gradient away: else a fresh one from here)
         if ((reusing || noSE) && inv.maxScaledGradient(g) > polishTol) slow = true;
-        if (!slow) return { x: xf, f: ff, h: { ...h, gradient: g, stale: approx || reusing || (this.gradient !== null && !smallStep(x, xf, nth, p)) } };
+        // (the exact Hessian without random effects costs one evaluation: always taken at the result)
+        if (!slow) return { x: xf, f: ff, h: { ...h, gradient: g, stale: approx || reusing || (this.gradient !== null && !smallStep(x, xf, nth, p)) || (this.exactFixed !== null && xf !== x) } };
         // the approximate (or previous) Hessian converges slowly here: on from the polished point with a fresh full one
         schur = false;
         x = xf;

@@ -174,7 +174,11 @@ export class FixedGradient {
           for (let a = 0; a < A.p; a++)
             for (let b = B === A ? a : 0; b < B.p; b++) {
               let acc = 0;
-              for (let i = 0, ca = a * n, cb = b * n; i < n; i++) acc += A.X[ca + i] * B.X[cb + i] * w[i];
+              // (dummy columns: mostly zeros)
+              for (let i = 0, ca = a * n, cb = b * n; i < n; i++) {
+                const xa = A.X[ca + i];
+                if (xa !== 0) acc += xa * B.X[cb + i] * w[i];
+              }
               hess[offA + a + (offB + b) * K] = hess[offB + b + (offA + a) * K] = -2 * acc;
             }
         }
