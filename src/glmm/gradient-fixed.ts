@@ -37,13 +37,14 @@ function addComposed2(g: Float64Array, f1: number, f2: number, out: Float64Array
 
 /**
  * d[k][i] = m_i × the k-th derivative of row i's log density (slots as N_ROW) at η = eta[i] and
- * the model's ζ, ω. Rows of prior weight 0 get zeros.
+ * the model's ζ, ω, for the rows i in `rows` (default: all). Rows of prior weight 0 get zeros.
  */
-export function fixedRowDerivatives(mod: FixedModel, y: Float64Array, eta: Float64Array, prior: Float64Array, d: Float64Array[]): void {
+export function fixedRowDerivatives(mod: FixedModel, y: Float64Array, eta: Float64Array, prior: Float64Array, d: Float64Array[], rows: Int32Array | null = null): void {
   const { base, hurdle, etaZi, etaD } = mod;
   const b = new Float64Array(8), g0 = new Float64Array(8), l = new Float64Array(8);
-  const n = y.length;
-  for (let i = 0; i < n; i++) {
+  const count = rows ? rows.length : y.length;
+  for (let r = 0; r < count; r++) {
+    const i = rows ? rows[r] : r;
     const m = prior[i], yi = y[i], ez = etaZi[i];
     let lz = 0, lzz = 0, lez = 0, loz = 0;
     l.fill(0);
@@ -103,6 +104,12 @@ export class FixedGradient {
   private readonly ones: SideDesign;
   private readonly omega: Float64Array;
   private readonly noZi: Float64Array;
+  /**
+   * the rows to compute and sum over, and each one's multiplicity: the extended likelihood's
+   * duplicate rows (same response, weight and designs: the same derivatives) are counted, not
+   * recomputed (Salamanders: 354 of 644 rows); built at the first use, after the state marked them
+   */
+  private distinct: { rows: Int32Array; mult: Float64Array } | null = null;
 
   constructor(st: GLMMState) {
     this.st = st;
@@ -134,36 +141,67 @@ export class FixedGradient {
     return out;
   }
 
-  /** per-row derivatives at the state; false when η is not finite (a failed evaluation) */
-  private rows(m: FixedModel): boolean {
-    const { st } = this;
-    if (!st.eta.every(Number.isFinite)) return false;
-    fixedRowDerivatives(m, st.y, st.eta, st.prior, this.d);
-    return true;
+  private distinctRows(): { rows: Int32Array; mult: Float64Array } {
+    if (this.distinct) return this.distinct;
+    const n = this.st.n, dup = this.st.ext?.duplicateOf ?? null;
+    const mult = new Float64Array(n), rows: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const j = dup ? dup[i] : -1;
+      if (j >= 0) mult[j]++;
+      else { mult[i]++; rows.push(i); }
+    }
+    // (the state marks duplicates at its first evaluation: keep the list only once it has)
+    const out = { rows: Int32Array.from(rows), mult };
+    if (dup || !this.st.ext) this.distinct = out;
+    return out;
+  }
+
+  /**
+   * per-row derivatives at the state, times each distinct row's multiplicity, on the rows
+   * returned; null when η is not finite (a failed evaluation)
+   */
+  private rows(m: FixedModel): Int32Array | null {
+    const { st, d } = this;
+    if (!st.eta.every(Number.isFinite)) return null;
+    const { rows, mult } = this.distinctRows();
+    fixedRowDerivatives(m, st.y, st.eta, st.prior, d, rows);
+    for (let r = 0; r < rows.length; r++) {
+      const i = rows[r], c = mult[i];
+      if (c !== 1) for (let k = 0; k < N_ROW; k++) d[k][i] *= c;
+    }
+    return rows;
   }
 
   /** ∂D into out (length `size`; NaN after a failed evaluation) */
   betaGradient(out: Float64Array): void {
+    this.gradientRows(out);
+  }
+
+  /** betaGradient, returning the rows summed over (null after a failed evaluation) */
+  private gradientRows(out: Float64Array): Int32Array | null {
     const m = this.model();
-    if (!this.rows(m)) { out.fill(NaN); return; }
-    const n = this.st.n, { d } = this;
+    const rows = this.rows(m);
+    if (!rows) { out.fill(NaN); return null; }
+    const n = this.st.n, { d } = this, nr = rows.length;
     let off = 0;
     for (const { X, p, k } of this.blocks(m)) {
       const l = d[k];
       for (let j = 0; j < p; j++) {
         let acc = 0;
-        for (let i = 0, col = j * n; i < n; i++) acc += X[col + i] * l[i];
+        for (let r = 0, col = j * n; r < nr; r++) acc += X[col + rows[r]] * l[rows[r]];
         out[off + j] = -2 * acc;
       }
       off += p;
     }
+    return rows;
   }
 
   /** ∂D into grad and ∂²D into hess (size × size, column-major) at the state */
   gradientHessian(grad: Float64Array, hess: Float64Array): void {
-    this.betaGradient(grad);
+    const rows = this.gradientRows(grad);
     const n = this.st.n, { d } = this, K = grad.length;
-    if (!grad.every(Number.isFinite)) { hess.fill(NaN); return; }
+    if (!rows || !grad.every(Number.isFinite)) { hess.fill(NaN); return; }
+    const nr = rows.length;
     const blocks = this.blocks(this.model());
     let offA = 0;
     for (const A of blocks) {
@@ -175,8 +213,8 @@ export class FixedGradient {
             for (let b = B === A ? a : 0; b < B.p; b++) {
               let acc = 0;
               // (dummy columns: mostly zeros)
-              for (let i = 0, ca = a * n, cb = b * n; i < n; i++) {
-                const xa = A.X[ca + i];
+              for (let r = 0, ca = a * n, cb = b * n; r < nr; r++) {
+                const i = rows[r], xa = A.X[ca + i];
                 if (xa !== 0) acc += xa * B.X[cb + i] * w[i];
               }
               hess[offA + a + (offB + b) * K] = hess[offB + b + (offA + a) * K] = -2 * acc;
