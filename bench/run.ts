@@ -1,7 +1,7 @@
 // `npm run bench`: whole-process timings of the reference cases against the times lme4 / glmmTMB
 // took on this kind of machine (cases.json), an InstEval-sized scaling series, and the single-cell
 // benchmark. Prints sizes, seconds, objective evaluations, peak memory and ratios.
-//   node dist/bench/run.js [--only SUBSTRING] [--skip-scaling] [--skip-reliability] [--skip-phylo] [--skip-nested] [--skip-crossed] [--big-crossed] [--skip-extended] [--skip-kr] [--skip-predict-sim] [--skip-singlecell] [--skip-install]
+//   node dist/bench/run.js [--only SUBSTRING] [--skip-scaling] [--skip-reliability] [--skip-phylo] [--skip-nested] [--skip-crossed] [--big-crossed] [--skip-extended] [--skip-zi] [--skip-kr] [--skip-predict-sim] [--skip-singlecell] [--skip-install]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Frame } from "../src/data/frame.js";
@@ -123,6 +123,7 @@ async function main(): Promise<void> {
   if (!args.includes("--skip-crossed") && !only) await (await import("./crossed.js")).benchCrossed({ big: args.includes("--big-crossed") });
   if (!args.includes("--skip-crossed") && !only) await (await import("./crossed-glmm.js")).benchCrossedGLMM();
   if (!args.includes("--skip-extended") && !only) (await import("./extended.js")).benchExtended();
+  if (!args.includes("--skip-zi") && !only) (await import("./zi.js")).benchZi();
   if (!args.includes("--skip-kr") && !only) (await import("./kr.js")).benchKR();
   if (!args.includes("--skip-predict-sim") && !only) (await import("./predict-sim.js")).benchPredictSim();
   if (!args.includes("--skip-install") && !only) {

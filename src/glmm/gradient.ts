@@ -9,17 +9,18 @@
 import { solveLower, solveLowerT } from "../linalg/dense.js";
 import type { PLSSystem } from "../lmm/system.js";
 import type { GLMMState } from "./pirls.js";
-import { extendedRowDerivatives, sideGradient } from "./gradient-extended.js";
+import { TWO_STRIDE, columnSums, extendedRowDerivatives, sideGradient, twoRowDerivatives, twoRowTerms, twoTraces } from "./gradient-extended.js";
+import type { SysTerm } from "../lmm/reterms.js";
 
 type Kind = "binomial" | "poisson" | "nb" | "gamma" | "ext";
 
 /** Families/links whose PIRLS weights are −∂²ℓ/∂η² (canonical links, or the observed information). */
 function derivativeKind(st: GLMMState): Kind | null {
   const f = st.family, link = f.link.name;
-  // (the extended likelihood's weights are its observed information; not with zi random effects,
-  // nor for beta, whose weights fall back to the expected information where −ℓ″ ≤ 0 and whose
-  // third derivatives baseJet does not have)
-  if (st.ext) return st.ziTerms.length === 0 && st.ext.spec.base !== "beta" ? "ext" : null;
+  // (the extended likelihood's weights are its observed information — with zi random effects the
+  // 2 × 2 per row —; not for beta, whose weights fall back to the expected information where
+  // −ℓ″ ≤ 0 and whose third derivatives baseJet does not have)
+  if (st.ext) return st.ext.spec.base !== "beta" ? "ext" : null;
   if (f.name === "binomial" && link === "logit") return "binomial";
   if (f.name === "poisson" && link === "log") return "poisson";
   if (st.observedInformation && link === "log" && f.name === "negative_binomial") return "nb";
@@ -37,7 +38,7 @@ export function analyticGradientSupported(st: GLMMState, nAGQ: number): boolean 
   // (no random effects, q = 0: the leverages below index term 0; the fit is a plain likelihood)
   if (nAGQ !== 1 || st.p === 0 || st.terms.length === 0) return false;
   // (a tree term or a precision-form covariance penalizes uᵀQu: M and the leverages differ)
-  if (!st.terms.every((t) => t.kfac === null && t.tree === null && t.kprec === null)) return false;
+  if (![...st.terms, ...st.ziTerms].every((t) => t.kfac === null && t.tree === null && t.kprec === null)) return false;
   // two more qR×qR matrices (L_RR⁻¹'s columns and G): bounded memory
   if (st.sysU.sparse === null && st.sysU.qR > MAX_REST) return false;
   return derivativeKind(st) !== null;
@@ -53,6 +54,10 @@ const MAX_REST = 2000;
 export class LaplaceGradient {
   private readonly st: GLMMState;
   private readonly sys: PLSSystem;
+  /** the system's terms in u's order: the conditional ones, then (zi random effects) the zi ones */
+  private readonly terms: readonly SysTerm[];
+  /** with zi random effects: the row entries of the conditional terms (the first Sc of S), else S */
+  private readonly Sc: number;
   /** random-effect entries per data row (Σ s_t) and those of term 0 (s₀) */
   private readonly S: number;
   private readonly S0: number;
@@ -79,15 +84,18 @@ export class LaplaceGradient {
   /** extended likelihood: h and v of the last etaPart, and the side predictors' row derivatives */
   private readonly hv: Float64Array[] | null = null;
   private readonly side: Float64Array[] | null = null;
+  /** zi random effects (two predictors per row): c with the zi entries, or the conditional ones, zeroed; and scratch */
+  private readonly two: { cC: Float64Array; cZ: Float64Array; d: Float64Array; h: Float64Array[]; tau: Float64Array; v: Float64Array; e: Float64Array[]; w5: Float64Array } | null = null;
 
   constructor(st: GLMMState) {
     this.st = st;
     const sys = (this.sys = st.sysU);
     const { n } = st;
-    const terms = st.terms;
+    const terms = (this.terms = st.two ? [...st.terms, ...st.ziTerms] : st.terms);
     let S = 0;
     for (const t of terms) S += t.s;
     this.S = S;
+    this.Sc = st.two ? st.terms.reduce((a, t) => a + t.s, 0) : S;
     this.S0 = sys.s0;
     this.q0 = sys.nl0 * sys.s0;
     this.idx = new Int32Array(n * S);
@@ -119,6 +127,10 @@ export class LaplaceGradient {
       this.hv = [new Float64Array(n), new Float64Array(n)];
       this.side = Array.from({ length: 6 }, () => new Float64Array(n));
     }
+    if (st.two) {
+      const vec = () => new Float64Array(n);
+      this.two = { cC: new Float64Array(n * S), cZ: new Float64Array(n * S), d: new Float64Array(n * TWO_STRIDE), h: [vec(), vec(), vec()], tau: new Float64Array(2 * n), v: new Float64Array(2 * n), e: [vec(), vec(), vec()], w5: new Float64Array(5 * n) };
+    }
   }
 
   /** length of the analytic gradient: β, then the extended likelihood's zi and dispersion coefficients */
@@ -136,6 +148,7 @@ export class LaplaceGradient {
     const kind = derivativeKind(st);
     if (!sys.ok || kind === null) { out.fill(NaN); return; }
     const { n, p } = st;
+    if (this.two) return this.gradientTwo(out);
     this.scoreDerivatives(kind);
     if (this.S === 1) this.etaPartScalar();
     else this.etaPart();
@@ -162,7 +175,8 @@ export class LaplaceGradient {
     const W = this.st.w;
     // a = W'∘h, r = ΛᵀZᵀa
     const h = e;
-    this.leverages(h);
+    if (this.sys.qR > 0) this.restInverse();
+    this.leverages(h, c);
     this.hv?.[0].set(h);
     r.fill(0);
     for (let i = 0; i < n; i++) {
@@ -189,7 +203,7 @@ export class LaplaceGradient {
     const { st, s, w1, e, r } = this;
     const { n } = st;
     const W = st.w;
-    const t = st.terms[0];
+    const t = this.terms[0];
     const refs = t.term.refs, z = t.term.z, th = t.lambda[0];
     const L = this.sys.L00;
     r.fill(0);
@@ -215,6 +229,7 @@ export class LaplaceGradient {
     const { st, S, idx, c } = this;
     const { n } = st;
     const W = st.w, X = st.ms.X, col = j * n;
+    if (this.two) return this.modeSensitivityTwo(j, out);
     if (S === 1) {
       // one scalar term: M = diag(L₀₀²)
       const t = st.terms[0], refs = t.term.refs, z = t.term.z, th = t.lambda[0], L = this.sys.L00;
@@ -229,6 +244,65 @@ export class LaplaceGradient {
       const a = W[i] * X[col + i];
       if (a === 0) continue;
       for (let k = i * S, end = k + S; k < end; k++) out[idx[k]] -= c[k] * a;
+    }
+    this.solveM(out);
+  }
+
+  /**
+   * betaGradient with zi random effects (two predictors per row; gradient-extended.ts has the
+   * derivation): H_i's entries as leverages of the conditional entries of c, the zi entries and
+   * both (h_ηζ by polarization), then r = Σ C_iᵀτ_i, M⁻¹r and v_i = C_iM⁻¹r.
+   */
+  private gradientTwo(out: Float64Array): void {
+    const { st, S, Sc, idx, c, r } = this;
+    const { n, p } = st;
+    const ext = st.ext!;
+    const { cC, cZ, d, h, tau, v, e } = this.two!;
+    const [hEE, hEZ, hZZ] = h;
+    twoRowDerivatives(ext, st.y, st.eta, st.prior, d);
+    this.setC();
+    if (this.sys.qR > 0) this.restInverse();
+    this.leverages(hEE, cC);
+    this.leverages(hZZ, cZ);
+    this.leverages(hEZ, c);
+    for (let i = 0; i < n; i++) hEZ[i] = (hEZ[i] - hEE[i] - hZZ[i]) / 2;
+    twoTraces(d, hEE, hEZ, hZZ, tau);
+    r.fill(0);
+    for (let i = 0; i < n; i++) {
+      const te = tau[2 * i], tz = tau[2 * i + 1];
+      for (let a = 0, k = i * S; a < S; a++, k++) r[idx[k]] += c[k] * (a < Sc ? te : tz);
+    }
+    this.solveM(r);
+    for (let i = 0; i < n; i++) {
+      let ve = 0, vz = 0;
+      for (let a = 0, k = i * S; a < S; a++, k++) {
+        const t = c[k] * r[idx[k]];
+        if (a < Sc) ve += t;
+        else vz += t;
+      }
+      v[2 * i] = ve;
+      v[2 * i + 1] = vz;
+    }
+    twoRowTerms(d, hEE, hEZ, hZZ, tau, v, e[0], e[1], e[2]);
+    columnSums(st.ms.X, n, p, e[0], out, 0);
+    if (out.length > p && ext.spec.zi) columnSums(ext.spec.zi.X, n, ext.pz, e[1], out, p);
+    if (out.length > p && ext.spec.disp) columnSums(ext.spec.disp.X, n, ext.pd, e[2], out, p + ext.pz);
+  }
+
+  /** modeSensitivity with zi random effects: ∂û/∂β_j = −M⁻¹Σ_i C_iᵀ(W_ηη, W_ηζ)_i X_ij */
+  private modeSensitivityTwo(j: number, out: Float64Array): void {
+    const { st, S, Sc, idx, c } = this;
+    const { n } = st;
+    const w5 = this.two!.w5, X = st.ms.X, col = j * n;
+    // (a = −ℓ_ηη, c = −ℓ_ηζ per row, from the deviance's own cache at the current predictors)
+    st.ext!.working2(st.eta, st.y, st.prior, w5);
+    this.setC();
+    out.fill(0);
+    for (let i = 0; i < n; i++) {
+      const x = X[col + i];
+      if (x === 0) continue;
+      const we = w5[5 * i] * x, wz = w5[5 * i + 2] * x;
+      for (let a = 0, k = i * S; a < S; a++, k++) out[idx[k]] -= c[k] * (a < Sc ? we : wz);
     }
     this.solveM(out);
   }
@@ -268,8 +342,8 @@ export class LaplaceGradient {
 
   /** c_i = Λᵀz_i for every row at the current λ (kept while λ does not change). */
   private setC(): void {
-    const { st, S, c, lambdaSeen } = this;
-    const { n, terms } = st;
+    const { st, S, c, lambdaSeen, terms } = this;
+    const { n } = st;
     let same = true;
     for (let t = 0, k = 0; t < terms.length; t++) {
       const lam = terms[t].lambda;
@@ -292,21 +366,29 @@ export class LaplaceGradient {
           }
       eoff += s;
     }
+    if (this.two) {
+      const { cC, cZ } = this.two, Sc = this.Sc;
+      for (let k = 0; k < n * S; k++) {
+        const cond = k % S < Sc;
+        cC[k] = cond ? c[k] : 0;
+        cZ[k] = cond ? 0 : c[k];
+      }
+    }
   }
 
   /**
    * h_i = c_iᵀM⁻¹c_i. With L = [L₀₀ 0; L_R0 L_RR] and y₀ = L₀₀⁻¹c₀ (term 0's level block),
    *   h = ‖y₀‖² + dᵀG d,  d = c_R − A_l y₀,  G = (L_RR L_RRᵀ)⁻¹,  A_l = level l's block of L_R0,
    * expanded per level (B_l = G A_l and P_l = A_lᵀG A_l on the block's rows) so that each data row
-   * costs O(S²); of G only the entries within blocks are formed (restInverse).
+   * costs O(S²); of G only the entries within blocks are formed (restInverse, called before).
+   * h_i for the row entries in c (this.c, or a copy with some entries zeroed: h_ηη, h_ζζ).
    */
-  private leverages(h: Float64Array): void {
-    const { st, sys, S, S0, idx, loc, c, y0, q0 } = this;
+  private leverages(h: Float64Array, c: Float64Array): void {
+    const { st, sys, S, S0, idx, loc, y0, q0 } = this;
     const { n } = st;
     const { qR, L00, rowPtr } = sys;
-    const refs0 = st.terms[0].term.refs;
+    const refs0 = this.terms[0].term.refs;
     const sp = sys.sparse;
-    if (qR > 0) this.restInverse();
     const G = this.G, B = this.B, P = this.P;
     for (let i = 0; i < n; i++) {
       const l = refs0[i];
