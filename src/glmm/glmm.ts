@@ -20,6 +20,7 @@ import { gaussHermite } from "./gauss-hermite.js";
 import { GLMMState } from "./pirls.js";
 import { hessianFD, hessianForward, hessianGradient, hessianCentralGradient, gradientForward, gradientMixed, activeInverse, type HessianResult } from "./hessian.js";
 import { LaplaceGradient, analyticGradientSupported } from "./gradient.js";
+import { FixedGradient, fixedGradientSupported } from "./gradient-fixed.js";
 import { conditionalVariances, ranefTables } from "../lmm/condvar.js";
 import { standardizeFixed, unstandardizeFit } from "./scaling.js";
 import { type BaseKind, ExtendedLikelihood, type SideDesign } from "./extended.js";
@@ -214,8 +215,8 @@ export class GeneralizedLinearMixedModel {
   readonly nExtra: number;
   /** the response family and link */
   readonly family: Family;
-  /** analytic ∂D/∂β for stage 2, when the family and terms allow it */
-  readonly gradient: LaplaceGradient | null;
+  /** analytic ∂D/∂β for stage 2, when the family and terms allow it (without random effects: exact, with the Hessian) */
+  readonly gradient: LaplaceGradient | FixedGradient | null;
   /** deviance evaluations so far */
   evaluations = 0;
   /** the last fit's optimum in the stage-2 coordinates (θ̃, β, extra): a nearby model's warm start */
@@ -226,6 +227,8 @@ export class GeneralizedLinearMixedModel {
   zeroPattern: Float64Array | null = null;
   private readonly onProgress?: (info: ProgressInfo) => void;
   private stage = "stage 1";
+  /** without random effects: stage 1 runs (Newton from the start failed) */
+  private stage1Needed = false;
   /** stage 1 holds zero-inflation logits that head to −∞ at their limit (off for the retry when that misled it) */
   private ziHold = true;
   /** Σ over rows of the constant c_i = log p(y_i | μ = y_i) is not used: we use full densities. */
@@ -262,7 +265,13 @@ export class GeneralizedLinearMixedModel {
       this.extra = "ext";
     }
     this.nExtra = this.extra === "none" ? 0 : this.extra === "family" ? fam.extra!.start(y, prior).length : this.extra === "ext" ? this.state.ext!.nPar : 1;
-    this.gradient = options.analyticGradient !== false && analyticGradientSupported(this.state, this.nAGQ) ? new LaplaceGradient(this.state) : null;
+    const analytic = options.analyticGradient !== false;
+    this.gradient = analytic && fixedGradientSupported(this.state) ? new FixedGradient(this.state) : analytic && analyticGradientSupported(this.state, this.nAGQ) ? new LaplaceGradient(this.state) : null;
+  }
+
+  /** the exact gradient and Hessian of a model without random effects, when they are in use */
+  private get exactFixed(): FixedGradient | null {
+    return this.gradient instanceof FixedGradient ? this.gradient : null;
   }
 
   private setExtra(v: ArrayLike<number>): void {
@@ -418,6 +427,7 @@ export class GeneralizedLinearMixedModel {
     let start1 = x1;
     const ev1 = this.evaluations;
     const warm = options.start?.x.length === nth + p + ne ? options.start.x : null;
+    const fromStart = !warm && this.exactFixed !== null && !this.stage1Needed;
     // (a start far from its own optimum costs Newton more steps than stage 1 would: the full fit)
     if (warm && !(this.objective2(th(warm), nth, p) < options.start!.maxDeviance)) return this.fit({ ...options, start: undefined });
     const f2 = (x: Float64Array) => this.objective2(th(x), nth, p);
@@ -440,6 +450,9 @@ export class GeneralizedLinearMixedModel {
     const joined = (x: Float64Array, beta: Float64Array) => Float64Array.from([...x.subarray(0, nth), ...beta, ...x.subarray(nth)]);
     // (a warm start: its θ and extra stand for stage 1's result, its β for stage 1's below)
     if (warm) r1 = { x: Float64Array.from([...warm.subarray(0, nth), ...warm.subarray(nth + p)]), fval: NaN, nfev: 0, converged: true, message: "warm start" };
+    // (no random effects, exact Hessians: Newton from the GLM start and the moment-based extras;
+    // the full route when it fails)
+    else if (fromStart) r1 = { x: x1, fval: NaN, nfev: 0, converged: true, message: "no random effects" };
     else if (quasi && !zeroInflated && ne >= 2) runQuasi(joined(x1, st.beta));
     else for (;;) {
       try {
@@ -519,6 +532,11 @@ export class GeneralizedLinearMixedModel {
       this.stage = "stage 1";
       return this.fit({ ...options, start: undefined });
     }
+    if (!nw && fromStart) {
+      this.stage = "stage 1";
+      this.stage1Needed = true;
+      return this.fit(options);
+    }
     if (nw) {
       xs = nw.x; fval = nw.f; h = nw.h;
     } else {
@@ -582,7 +600,8 @@ export class GeneralizedLinearMixedModel {
     if (!options.noHessian) {
       // (with the extended likelihood's analytic block: 1 + k evaluations and the θ pairs instead of k²)
       h ??= this.gradient && this.extra === "ext" ? this.hessianAnalytic(f2, xs, nth, null) : hessianFD(f2, xs);
-      if (this.extra === "ext") h = this.refinedHessian(f2, xs, h, lo2, nth);
+      // (the exact Hessian has no step to refine)
+      if (this.extra === "ext" && !this.exactFixed) h = this.refinedHessian(f2, xs, h, lo2, nth);
       // zero-inflation coefficients held at their limit (π → 0 or 1 for their rows): no SE
       const atLimit: number[] = [];
       for (let k = nth + p; k < xs.length; k++) if (Math.abs(xs[k]) >= up2[k] - 1e-3) atLimit.push(k);
@@ -723,7 +742,9 @@ export class GeneralizedLinearMixedModel {
         if (!exact) { atX = false; continue; }
       }
       if (!exact && approx) { schur = false; atX = false; continue; } // the approximate β block does not serve: the full one
-      const inv = exact ?? (this.ziTerms.length > 0 ? dampedInverse(h.hessian, x, lower, nth) : null);
+      // (the saddle-free step also from the start of a model without random effects: its exact
+      // Hessian can be indefinite there, between the GLM start and a zero-inflated optimum)
+      const inv = exact ?? (this.ziTerms.length > 0 || this.exactFixed ? dampedInverse(h.hessian, x, lower, nth) : null);
       if (!inv) return null;
       // wants to leave the boundary: downhill, or flat and curving down (at Λ = 0 the deviance is
       // stationary in every direction, as it depends on ΛΛᵀ: only the curvature tells)
@@ -795,7 +816,8 @@ export class GeneralizedLinearMixedModel {
         }
         // (the previous Hessian must have polished the gradient away: else a fresh one from here)
         if ((reusing || noSE) && inv.maxScaledGradient(g) > polishTol) slow = true;
-        if (!slow) return { x: xf, f: ff, h: { ...h, gradient: g, stale: approx || reusing || (this.gradient !== null && !smallStep(x, xf, nth, p)) } };
+        // (the exact Hessian without random effects costs one evaluation: always taken at the result)
+        if (!slow) return { x: xf, f: ff, h: { ...h, gradient: g, stale: approx || reusing || (this.gradient !== null && !smallStep(x, xf, nth, p)) || (this.exactFixed !== null && xf !== x) } };
         // the approximate (or previous) Hessian converges slowly here: on from the polished point with a fresh full one
         schur = false;
         x = xf;
@@ -1047,6 +1069,8 @@ export class GeneralizedLinearMixedModel {
    * pairs of the θ/extra coordinates), with hessianWarm's PIRLS warm starts.
    */
   private hessianAnalytic(f: (x: Float64Array) => number, x0: Float64Array, nth: number, betaH: Float64Array | null, f0?: number, free: readonly number[] | null = null): HessianResult {
+    const exact = this.exactFixed;
+    if (exact) return exactHessian(exact, f, x0, f0, free);
     const st = this.state;
     const q = st.q, p = this.ms.p;
     const lg = this.gradient!;
@@ -1387,6 +1411,21 @@ function sr1Updated(h: HessianResult, prev: { x: Float64Array; g: Float64Array }
   for (let i = 0; i < k; i++) { rs += r[i] * s[i]; rr += r[i] * r[i]; ss += s[i] * s[i]; }
   if (Math.abs(rs) > 1e-8 * Math.sqrt(rr * ss)) for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) H[i + j * k] += (r[i] * r[j]) / rs;
   return { ...h, hessian: H, gradient: g };
+}
+
+/**
+ * The exact gradient and Hessian without random effects (nth = 0): one evaluation at x0 (none
+ * when f0 is given, the state being at x0). `free`: the coordinates of a reduced vector.
+ */
+function exactHessian(exact: FixedGradient, f: (x: Float64Array) => number, x0: Float64Array, f0: number | undefined, free: readonly number[] | null): HessianResult {
+  if (f0 === undefined) f(Float64Array.from(x0));
+  const K = exact.size, g = new Float64Array(K), H = new Float64Array(K * K);
+  exact.gradientHessian(g, H);
+  if (!free) return { gradient: g, hessian: H, evaluations: f0 === undefined ? 1 : 0 };
+  const k = free.length;
+  const gr = Float64Array.from(free, (i) => g[i]), Hr = new Float64Array(k * k);
+  for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) Hr[a + b * k] = H[free[a] + free[b] * K];
+  return { gradient: gr, hessian: Hr, evaluations: f0 === undefined ? 1 : 0 };
 }
 
 /**

@@ -10,7 +10,10 @@ import { digamma, trigamma } from "../families/special.js";
 import { softplus } from "../families/link.js";
 import { log1mexp, type ExtendedLikelihood } from "./extended.js";
 
-/** jet of a function of (η, ω): [f, f_η, f_ηη, f_ηηη, f_ω, f_ηω, f_ηηω] */
+/**
+ * jet of a function of (η, ω): [f, f_η, f_ηη, f_ηηη, f_ω, f_ηω, f_ηηω], and f_ωω at [7] when the
+ * array has room for it (the Hessian without random effects, gradient-fixed.ts)
+ */
 type Jet = Float64Array;
 
 /** ψ″(x), the tetragamma function: recurrence up to x ≥ 10, then the asymptotic series */
@@ -28,15 +31,18 @@ export function tetragamma(x: number): number {
 
 /**
  * The base density's jet at response y (the value only for y = 0, which the mixtures need; the
- * y > 0 value is not used), η and ω = log dispersion.
+ * y > 0 value is not used), η and ω = log dispersion. Beta (logit link, precision e^ω) has the
+ * second derivatives only: its third ones are NaN.
  */
 export function baseJet(base: ExtendedLikelihood["spec"]["base"], y: number, eta: number, omega: number, o: Jet): void {
+  const wantOO = o.length > 7;
   switch (base) {
     case "poisson": {
       const mu = Math.exp(eta);
       o[0] = y === 0 ? -mu : 0;
       o[1] = y - mu; o[2] = -mu; o[3] = -mu;
       o[4] = 0; o[5] = 0; o[6] = 0;
+      if (wantOO) o[7] = 0;
       return;
     }
     case "nbinom2": {
@@ -50,6 +56,7 @@ export function baseJet(base: ExtendedLikelihood["spec"]["base"], y: number, eta
       o[4] = k * ((y === 0 ? 0 : digamma(y + k) - digamma(k)) + lr + (mu - y) / km);
       o[5] = (k * (y - mu) * mu) / (km * km);
       o[6] = (-k * mu * (2 * k * mu + y * mu - k * y)) / (km * km * km);
+      if (wantOO) o[7] = o[4] + k * ((y === 0 ? 0 : k * (trigamma(y + k) - trigamma(k))) + mu / km - (k * (mu - y)) / (km * km));
       return;
     }
     case "nbinom1": {
@@ -69,6 +76,7 @@ export function baseJet(base: ExtendedLikelihood["spec"]["base"], y: number, eta
       o[4] = -a - (k + y) * rho + y;
       o[5] = -o[2] - k * rho;
       o[6] = -o[3] - k * rho;
+      if (wantOO) o[7] = a + k2 + 2 * k * rho - (k + y) * rho * (1 - rho);
       return;
     }
     case "gaussian": {
@@ -76,6 +84,7 @@ export function baseJet(base: ExtendedLikelihood["spec"]["base"], y: number, eta
       o[0] = -0.5 * (Math.log(2 * Math.PI) + omega) - (r * r) / (2 * v);
       o[1] = r / v; o[2] = -1 / v; o[3] = 0;
       o[4] = -0.5 + (r * r) / (2 * v); o[5] = -r / v; o[6] = 1 / v;
+      if (wantOO) o[7] = -(r * r) / (2 * v);
       return;
     }
     case "Gamma": {
@@ -85,11 +94,26 @@ export function baseJet(base: ExtendedLikelihood["spec"]["base"], y: number, eta
       o[1] = s * (R - 1); o[2] = -s * R; o[3] = s * R;
       o[4] = s * (-digamma(s) + omega + 1 - eta + Math.log(y) - R);
       o[5] = o[1]; o[6] = o[2];
+      if (wantOO) o[7] = o[4] + s * (1 - s * trigamma(s));
       return;
     }
-    // (beta: no jet; derivativeKind keeps it off the analytic path)
-    case "beta":
-      throw new Error("baseJet: no third derivatives for the beta base");
+    case "beta": {
+      // μ = logistic(η), φ = e^ω, a = μφ, b = (1 − μ)φ; D = ∂ℓ/∂a − ∂ℓ/∂b
+      // (no third derivatives: derivativeKind keeps beta off the path with random effects)
+      const mu = 1 / (1 + Math.exp(-eta)), m1 = 1 / (1 + Math.exp(eta)), phi = Math.exp(omega);
+      const a = mu * phi, b = m1 * phi, me = mu * m1, ly = Math.log(y), l1y = Math.log1p(-y);
+      const pa = digamma(a), pb = digamma(b), ta = trigamma(a), tb = trigamma(b);
+      const D = ly - l1y - pa + pb;
+      o[0] = 0;
+      o[1] = phi * me * D;
+      o[2] = phi * me * (m1 - mu) * D - phi * phi * me * me * (ta + tb);
+      o[3] = NaN;
+      o[4] = phi * digamma(phi) + a * (ly - pa) + b * (l1y - pb);
+      o[5] = o[1] + phi * me * (b * tb - a * ta);
+      o[6] = NaN;
+      if (wantOO) o[7] = o[4] + phi * phi * trigamma(phi) - a * a * ta - b * b * tb;
+      return;
+    }
   }
 }
 
