@@ -103,6 +103,8 @@ export class GLMMState {
     this.sysBeta = sysBeta ?? new PLSSystem(sysTerms, rows, ms.p);
     // (separation can leave a β direction without information: damp PIRLS steps along it)
     this.sysBeta.ridgeBeta = true;
+    // (with zi random effects the system's X is rebuilt per row pass: two.fixedRows)
+    if (!this.two) this.sysBeta.constantX = ms.X;
     this.sysU = new PLSSystem(sysTerms, rows, 0, undefined, this.sysBeta);
     const all = this.allTerms;
     this.termOffset = new Int32Array(all.length + 1);

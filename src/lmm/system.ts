@@ -589,11 +589,15 @@ export class PLSSystem {
     const nz = p > 0 ? (this.nzRows ??= new Int32Array(n * p)) : new Int32Array(0);
     const nzLen = (this.nzLen ??= new Int32Array(p + 1));
     const few = n >> 1;
-    for (let j = 0; j < p; j++) {
-      let c = 0;
-      const o = j * n;
-      for (let i = 0; i < n; i++) if (X![o + i] !== 0) nz[o + c++] = i;
-      nzLen[j] = c;
+    // (found again unless X is constantX and was the last call's: a GLMM's per-row fixed design changes)
+    if (X !== this.nzFor || X !== this.constantX) {
+      for (let j = 0; j < p; j++) {
+        let c = 0;
+        const o = j * n;
+        for (let i = 0; i < n; i++) if (X![o + i] !== 0) nz[o + c++] = i;
+        nzLen[j] = c;
+      }
+      this.nzFor = X;
     }
     nzLen[p] = n; // (the response column counts as dense)
     const dense = (this.denseCols ??= new Int32Array(p + 1));
@@ -650,6 +654,13 @@ export class PLSSystem {
     }
   }
 
+  /**
+   * An X whose values never change while this system is in use (a GLMM's fixed-effects design, given
+   * to every PIRLS accumulate): accumulateXy finds its columns' nonzero rows once, not per call
+   */
+  constantX: Float64Array | null = null;
+  /** the X whose nonzero rows nzRows holds */
+  private nzFor: Float64Array | null = null;
   /** accumulateXy's work space: per X column its nonzero rows and their count; the dense columns */
   private nzRows: Int32Array | null = null;
   private nzLen: Int32Array | null = null;
