@@ -130,22 +130,40 @@ export class ExtendedLikelihood {
   }
 
   /**
-   * Marks duplicate rows (duplicateOf) from the caller's key per row (its conditional design: offset,
-   * X, random-effect terms) with the response and the side designs added here; rows of prior weight
-   * 0 are never marked nor referenced.
+   * Marks duplicate rows (duplicateOf) from the caller's key columns (its conditional design:
+   * offset, X, random-effect terms) with the response, the prior weight and the side designs added
+   * here; rows of prior weight 0 are never marked nor referenced. Two rows are duplicates when every
+   * key value is equal (±0 alike, NaN equal to NaN: what comparing the values' decimal strings did).
    */
-  markDuplicates(key: (i: number) => string, prior: Float64Array): void {
+  markDuplicates(cols: readonly KeyColumn[], prior: Float64Array): void {
     const { n, spec } = this;
-    const seen = new Map<string, number>();
+    const all: KeyColumn[] = [{ values: this.ys, start: 0, stride: 1 }, { values: prior, start: 0, stride: 1 }, ...cols];
+    for (const side of [spec.zi, spec.disp]) if (side) for (let j = 0; j < side.p; j++) all.push({ values: side.X, start: j * n, stride: 1 });
+    const K = all.length;
+    // row-major keys, −0 as 0 and every NaN as one NaN (so that equal keys have equal bits)
+    const key = new Float64Array(n * K);
+    for (let c = 0; c < K; c++) {
+      const { values, start, stride } = all[c];
+      for (let i = 0; i < n; i++) {
+        const v = values[start + i * stride];
+        key[i * K + c] = v === 0 ? 0 : v === v ? v : NaN;
+      }
+    }
+    const bits = new Int32Array(key.buffer);
+    // per hash of a key, the first rows of the distinct keys with that hash
+    const firsts = new Map<number, number[]>();
     const dup = new Int32Array(n).fill(-1);
     let any = false;
     for (let i = 0; i < n; i++) {
       if (prior[i] === 0) continue;
-      let k = `${this.ys[i]}|${prior[i]}|${key(i)}`;
-      for (const side of [spec.zi, spec.disp]) if (side) for (let j = 0; j < side.p; j++) k += `|${side.X[i + j * n]}`;
-      const first = seen.get(k);
-      if (first === undefined) seen.set(k, i);
-      else { dup[i] = first; any = true; }
+      let h = 0x811c9dc5;
+      for (let k = 2 * i * K; k < 2 * (i + 1) * K; k++) h = Math.imul(h ^ bits[k], 0x01000193);
+      const rows = firsts.get(h);
+      let first = -1;
+      if (rows !== undefined) for (const r of rows) if (sameKey(key, r * K, i * K, K)) { first = r; break; }
+      if (first >= 0) { dup[i] = first; any = true; }
+      else if (rows !== undefined) rows.push(i);
+      else firsts.set(h, [i]);
     }
     this.duplicateOf = any ? dup : null;
   }
@@ -480,6 +498,22 @@ export class ExtendedLikelihood {
     const e = this.etaZi[i];
     return e === -Infinity ? 0 : 1 / (1 + Math.exp(-e));
   }
+}
+
+/** one component of the rows' keys for markDuplicates: values[start + i·stride] for row i */
+export interface KeyColumn {
+  readonly values: ArrayLike<number>;
+  readonly start: number;
+  readonly stride: number;
+}
+
+/** key[a .. a+K) equals key[b .. b+K) (NaN equal to NaN) */
+function sameKey(key: Float64Array, a: number, b: number, K: number): boolean {
+  for (let c = 0; c < K; c++) {
+    const u = key[a + c], v = key[b + c];
+    if (u !== v && (u === u || v === v)) return false;
+  }
+  return true;
 }
 
 /** per row the index of its value among the distinct values, and a memo (key, value) per distinct value */

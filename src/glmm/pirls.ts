@@ -6,7 +6,7 @@ import type { Family } from "../families/family.js";
 import { type VectorKernels, vectorKernels } from "../families/kernels.js";
 import type { ModelStructure } from "../formula/types.js";
 import { PLSSystem } from "../lmm/system.js";
-import type { ExtendedLikelihood } from "./extended.js";
+import type { ExtendedLikelihood, KeyColumn } from "./extended.js";
 import { TwoPredictorRows } from "./zi-random.js";
 import { type SysTerm, applyLambda, levelEffects, penalty, setLambdas } from "../lmm/reterms.js";
 
@@ -161,16 +161,14 @@ export class GLMMState {
   private markDuplicates(ext: ExtendedLikelihood): void {
     this.duplicatesFor = ext;
     const { n, p, offset } = this;
-    const X = this.ms.X, all = this.allTerms;
-    ext.markDuplicates((i) => {
-      let k = `${offset[i]}`;
-      for (let j = 0; j < p; j++) k += `|${X[i + j * n]}`;
-      for (const t of all) {
-        k += `|${t.refs[i]}`;
-        for (let c = 0; c < t.s; c++) k += `:${t.term.z[i * t.s + c]}`;
-      }
-      return k;
-    }, this.prior);
+    const X = this.ms.X;
+    const cols: KeyColumn[] = [{ values: offset, start: 0, stride: 1 }];
+    for (let j = 0; j < p; j++) cols.push({ values: X, start: j * n, stride: 1 });
+    for (const t of this.allTerms) {
+      cols.push({ values: t.refs, start: 0, stride: 1 });
+      for (let c = 0; c < t.s; c++) cols.push({ values: t.term.z, start: c, stride: t.s });
+    }
+    ext.markDuplicates(cols, this.prior);
   }
 
   /** out += Z_t b_t (b = Λu of the last evaluate) */
