@@ -598,24 +598,34 @@ export class PLSSystem {
         nzLen[j] = c;
       }
       this.nzFor = X;
+      this.disjoint = X === this.constantX ? disjointColumns(nz, nzLen, n, p, few) : null;
     }
     nzLen[p] = n; // (the response column counts as dense)
     const dense = (this.denseCols ??= new Int32Array(p + 1));
+    const disjoint = this.disjoint;
     for (let j = 0; j <= p; j++) {
       const xj = j < p ? X! : y, oj = j < p ? j * n : 0;
-      for (let i = 0; i < n; i++) wx[i] = (w === null ? 1 : w[i]) * xj[oj + i];
+      const lj = nzLen[j];
+      // (w·x_j over every row only for a dense column, which alone has dense partners; the
+      // sparse sums form the same product (w_i x_ij) x_ik in place)
+      if (lj >= few) for (let i = 0; i < n; i++) wx[i] = (w === null ? 1 : w[i]) * xj[oj + i];
       const col = (qR + j) * m;
       let nd = 0;
       for (let k = j; k <= p; k++) {
-        const lj = nzLen[j], lk = nzLen[k];
+        const lk = nzLen[k];
         if (lj >= few && lk >= few) { dense[nd++] = k; continue; }
         const xk = k < p ? X! : y, ok = k < p ? k * n : 0;
-        // over the sparser column's nonzero rows, in row order
-        const o = (lj <= lk ? j : k) * n, len = lj <= lk ? lj : lk;
+        // over the sparser column's nonzero rows, in row order (none when the two have no row in
+        // common, as two dummies of one factor: every term is an exact 0)
+        const o = (lj <= lk ? j : k) * n, len = disjoint !== null && k < p && disjoint[j * p + k] === 1 ? 0 : lj <= lk ? lj : lk;
         let acc = 0;
-        for (let t = 0; t < len; t++) {
+        if (lj >= few) for (let t = 0; t < len; t++) {
           const i = nz[o + t];
           acc += wx[i] * xk[ok + i];
+        }
+        else for (let t = 0; t < len; t++) {
+          const i = nz[o + t];
+          acc += ((w === null ? 1 : w[i]) * xj[oj + i]) * xk[ok + i];
         }
         if (this.sparse !== null) this.sparse.setTail(k, j, acc);
         else ARR[col + qR + k] = acc;
@@ -661,6 +671,8 @@ export class PLSSystem {
   constantX: Float64Array | null = null;
   /** the X whose nonzero rows nzRows holds */
   private nzFor: Float64Array | null = null;
+  /** for constantX: disjointColumns of its pattern, else null */
+  private disjoint: Uint8Array | null = null;
   /** accumulateXy's work space: per X column its nonzero rows and their count; the dense columns */
   private nzRows: Int32Array | null = null;
   private nzLen: Int32Array | null = null;
@@ -1138,3 +1150,22 @@ function restUnits(t: SysTerm): number {
   return t.kfac !== null ? 1 : t.q / t.s;
 }
 
+/**
+ * Per pair of sparse X columns (j·p + k, both with fewer than `few` nonzero rows) 1 when no row
+ * has both nonzero: their cross-product is an exact 0 without a pass over the rows.
+ */
+function disjointColumns(nz: Int32Array, nzLen: Int32Array, n: number, p: number, few: number): Uint8Array {
+  const out = new Uint8Array(p * p);
+  const mark = new Int32Array(n).fill(-1);
+  for (let j = 0; j < p; j++) {
+    if (nzLen[j] >= few) continue;
+    for (let t = 0; t < nzLen[j]; t++) mark[nz[j * n + t]] = j;
+    for (let k = j + 1; k < p; k++) {
+      if (nzLen[k] >= few) continue;
+      let meet = false;
+      for (let t = 0; t < nzLen[k] && !meet; t++) meet = mark[nz[k * n + t]] === j;
+      if (!meet) out[j * p + k] = 1;
+    }
+  }
+  return out;
+}
