@@ -535,6 +535,9 @@ export class PLSSystem {
     const second = this.second, A00off = this.A00off, pos2 = this.unitPos2, off2 = this.treeOff;
     const dense = this.sparse === null;
     const refs2 = second ? second.refs : null, z2 = second ? second.term.z : null;
+    // (the constant design's nonzero columns per row: a zero x adds an exact 0 to a sum that started at +0)
+    const rowX = X !== null && X === this.constantX ? (this.rowX !== null && this.rowX.X === X ? this.rowX : (this.rowX = rowPattern(X, n, p))) : null;
+    const xPtr = rowX !== null ? rowX.ptr : null, xCol = rowX !== null ? rowX.col : null;
     for (let i = 0; i < n; i++) {
       const wi = w === null ? 1 : w[i];
       if (wi === 0) continue;
@@ -544,7 +547,8 @@ export class PLSSystem {
       const zw = z0[i] * wi;
       A00[l0] += zw * z0[i];
       const xl = r0 + nr - p - 1;
-      for (let j = 0; j < p; j++) AR0[xl + j] += X![i + j * n] * zw;
+      if (xPtr !== null) for (let t = xPtr[i]; t < xPtr[i + 1]; t++) { const j = xCol![t]; AR0[xl + j] += X![i + j * n] * zw; }
+      else for (let j = 0; j < p; j++) AR0[xl + j] += X![i + j * n] * zw;
       const yi = y[i];
       AR0[r0 + nr - 1] += yi * zw;
       if (refs2 !== null) {
@@ -671,6 +675,8 @@ export class PLSSystem {
   constantX: Float64Array | null = null;
   /** the X whose nonzero rows nzRows holds */
   private nzFor: Float64Array | null = null;
+  /** for constantX: its nonzero columns per row (accumulateRows) */
+  private rowX: { X: Float64Array; ptr: Int32Array; col: Int32Array } | null = null;
   /** for constantX: disjointColumns of its pattern, else null */
   private disjoint: Uint8Array | null = null;
   /** accumulateXy's work space: per X column its nonzero rows and their count; the dense columns */
@@ -1168,4 +1174,15 @@ function disjointColumns(nz: Int32Array, nzLen: Int32Array, n: number, p: number
     }
   }
   return out;
+}
+
+/** The nonzero columns of each row of the column-major n × p matrix X (CSR: row i's in col[ptr[i] .. ptr[i+1]), ascending). */
+function rowPattern(X: Float64Array, n: number, p: number): { X: Float64Array; ptr: Int32Array; col: Int32Array } {
+  const ptr = new Int32Array(n + 1);
+  for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) if (X[i + j * n] !== 0) ptr[i + 1]++;
+  for (let i = 0; i < n; i++) ptr[i + 1] += ptr[i];
+  const col = new Int32Array(ptr[n]);
+  const at = ptr.slice(0, n);
+  for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) if (X[i + j * n] !== 0) col[at[i]++] = j;
+  return { X, ptr, col };
 }
