@@ -230,8 +230,15 @@ export class GLMMState {
    * PIRLS at θ. With updateBeta, β is re-estimated with u (stage 1); otherwise β = this.beta is
    * fixed. Leaves the system factored at the mode's weights (for log|L|) and u, β, η, μ current.
    */
-  pirls(theta: ArrayLike<number>, updateBeta: boolean, maxIter = 60, tol = 1e-15, stepTol = this.newtonSteps ? 1e-6 : 1e-9): PirlsResult {
-    const sys = updateBeta ? this.sysBeta : this.sysU;
+  pirls(theta: ArrayLike<number>, updateBeta: boolean, maxIter = 60, tol = 1e-15, stepTolGiven?: number): PirlsResult {
+    // (the default's getter read on every call, not only when stepTolGiven is missing: V8 compiles
+    // this function during stage 1, which always gives it, and the first stage-2 call deoptimized it)
+    const newton = this.newtonSteps;
+    const stepTol = stepTolGiven !== undefined ? stepTolGiven : newton ? 1e-6 : 1e-9;
+    // (both read on every call, and the trial evaluation below one call for both stages: stage 2's
+    // first call found no type feedback for its own branches and deoptimized the stage-1 code)
+    const sysBeta = this.sysBeta, sysU = this.sysU;
+    const sys = updateBeta ? sysBeta : sysU;
     setLambdas(this.allTerms, theta);
     const { q, p } = this;
     let u: Float64Array = this.u;
@@ -276,8 +283,8 @@ export class GLMMState {
         if (updateBeta) {
           for (let j = 0; j < p; j++) bTry[j] = beta[j] + f * (bNew[j] - beta[j]);
           this.fixedPart(bTry, efTry);
-          pdevTry = this.evaluate(uTry, efTry);
-        } else pdevTry = this.evaluate(uTry, ef);
+        }
+        pdevTry = this.evaluate(uTry, updateBeta ? efTry : ef);
         if (Number.isFinite(pdevTry) && pdevTry <= pdev + 1e-12 * Math.abs(pdev)) { accepted = true; break; }
         f /= 2;
       }
