@@ -83,7 +83,9 @@ export class ExtendedLikelihood {
    * 644), and the row densities are most of an evaluation's arithmetic
    */
   duplicateOf: Int32Array | null = null;
-  /** beta: lgamma of the precision per row, updated with etaD; log y and log(1 − y) per row */
+  /** Gamma: gammaShapeTerm of the shape per row, updated with etaD */
+  private readonly gammaD: Float64Array;
+  /** beta: lgamma of the precision per row, updated with etaD; log y (also Gamma's) and log(1 − y) per row */
   private readonly lgD: Float64Array;
   private readonly logY: Float64Array;
   private readonly log1mY: Float64Array;
@@ -118,9 +120,10 @@ export class ExtendedLikelihood {
     this.d2 = new Float64Array(this.n);
     this.lrow = new Float64Array(this.n);
     this.ys = y;
-    const nb = spec.base === "beta" ? this.n : 0;
+    const nb = spec.base === "beta" ? this.n : 0, ng = spec.base === "Gamma" ? this.n : 0;
     this.lgD = new Float64Array(nb).fill(lgamma(1));
-    this.logY = Float64Array.from(y.subarray(0, nb), Math.log);
+    this.logY = Float64Array.from(y.subarray(0, Math.max(nb, ng)), Math.log);
+    this.gammaD = new Float64Array(ng).fill(gammaShapeTerm(1));
     this.log1mY = Float64Array.from(y.subarray(0, nb), (v) => Math.log1p(-v));
     this.betaEta = new Float64Array(nb).fill(NaN);
     this.betaPhi = new Float64Array(nb);
@@ -190,6 +193,7 @@ export class ExtendedLikelihood {
         expD[i] = Math.exp(etaD[i]);
         log1pD[i] = Math.log1p(expD[i]);
         if (spec.base === "beta") this.lgD[i] = lgamma(expD[i]);
+        else if (spec.base === "Gamma") this.gammaD[i] = gammaShapeTerm(expD[i]);
         this.keyD[i] = etaD[i];
       }
     }
@@ -264,7 +268,8 @@ export class ExtendedLikelihood {
       case "Gamma": {
         // shape s, scale μ/s (log link)
         const s = this.expD[i], r = y * Math.exp(-eta);
-        o[0] = -lgamma(s) + s * Math.log(s) - s * eta + (s - 1) * Math.log(y) - s * r;
+        // (the shape's term and log y kept per row: the same sum, left to right, as written out)
+        o[0] = this.gammaD[i] - s * eta + (s - 1) * this.logY[i] - s * r;
         o[1] = s * (r - 1);
         o[2] = -s * r;
         o[6] = Math.exp(eta);
@@ -532,6 +537,11 @@ function distinctIndex(y: ArrayLike<number>): DistinctIndex {
     index[i] = j;
   }
   return { index, memoK: new Float64Array(seen.size).fill(NaN), memoV: new Float64Array(seen.size) };
+}
+
+/** −lgamma(s) + s log s: the part of the Gamma log density with shape s that does not depend on η or y */
+function gammaShapeTerm(s: number): number {
+  return -lgamma(s) + s * Math.log(s);
 }
 
 /** log(1 − e^x) for x < 0, accurate at both ends */
