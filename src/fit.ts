@@ -166,7 +166,11 @@ export function fit(data: Frame, formula: string, options: FitOptions = {}): Fit
  */
 export function sideDesign(data: Frame, text: string, ms: ModelStructure, refLevels: Readonly<Record<string, string>> | undefined, flag: string): SideDesign | null {
   if (!/^\s*~/.test(text)) throw new UserError(`${flag} '${text}': expected a one-sided formula such as "~ 1" or "~ x"`);
-  const side = buildModel(data, text, { refLevels });
+  return sideDesignOf(buildModel(data, text, { refLevels }), text, ms, flag);
+}
+
+/** sideDesign from the side formula's model structure `side` (built on the same data as ms) */
+export function sideDesignOf(side: ModelStructure, text: string, ms: ModelStructure, flag: string): SideDesign | null {
   if (side.reTerms.length > 0 && flag !== "--zi") throw new UserError(`${flag} '${text}': random effects in the dispersion model are not supported yet (fixed effects only)`);
   if (side.offset) throw new UserError(`${flag} '${text}': offset() is not supported in the ${flag === "--zi" ? "zero-inflation" : "dispersion"} model`);
   if (side.p === 0 && side.reTerms.length === 0) return null;

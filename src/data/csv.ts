@@ -95,6 +95,8 @@ function checkNoNul(text: string, source: string): void {
  */
 function checkLooksLikeText(text: string, source: string): void {
   const n = Math.min(text.length, TEXT_PREFIX);
+  // (most files have none: one regex search instead of a character loop that runs interpreted)
+  if (!JUNK.test(n < text.length ? text.slice(0, n) : text)) return;
   let junk = 0;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -104,6 +106,9 @@ function checkLooksLikeText(text: string, source: string): void {
     throw new UserError(`${source} does not look like a text CSV/TSV file (it contains invalid UTF-8 or control characters)`);
   }
 }
+
+/** the characters checkLooksLikeText counts */
+const JUNK = /[\x00-\x08\x0e-\x1f\ufffd]/;
 
 /** The delimiter's character code; -1 when `text` ends inside the header line and more may follow. */
 function chooseDelimiter(text: string, given: string | undefined, source: string, complete: boolean): number {
@@ -392,11 +397,11 @@ class ColumnReader {
       this.addText(row, s.value(j));
       return;
     }
-    const b = row >>> BLOCK_BITS;
-    if (b === this.nums.length) this.nums.push(new Float64Array(BLOCK));
+    const nums = this.nums, b = row >>> BLOCK_BITS;
+    const blk = b < nums.length && (row & MASK) < nums[b].length ? nums[b] : blockFor(nums, row, newFloat64);
     if (this.fast && s.qv[j] === null) {
       const x = fastNumber(s.text, s.fs[j], s.fe[j]);
-      if (x === x) { this.nums[b][row & MASK] = x; return; }
+      if (x === x) { blk[row & MASK] = x; return; }
     }
     const v = s.value(j);
     const x = parseNumber(v, this.typing);
@@ -405,7 +410,7 @@ class ColumnReader {
       if (NUMERIC_NA.includes(t)) {
         const e = this.softNa.get(t);
         if (e) e.count++; else this.softNa.set(t, { first: row, count: 1 });
-        this.nums[b][row & MASK] = NaN;
+        blk[row & MASK] = NaN;
         return;
       }
       // text after all: the numbers so far are dropped and those rows read again
@@ -417,7 +422,7 @@ class ColumnReader {
       this.addText(row, v);
       return;
     }
-    this.nums[b][row & MASK] = x;
+    blk[row & MASK] = x;
     if (x !== x && v.trim().toLowerCase() === "nan") (this.nanRows ??= []).push(row);
   }
 
@@ -428,9 +433,9 @@ class ColumnReader {
   }
 
   private setCode(row: number, code: number): void {
-    const b = row >>> BLOCK_BITS;
-    while (this.codes.length <= b) this.codes.push(new Int32Array(BLOCK));
-    this.codes[b][row & MASK] = code;
+    const codes = this.codes, b = row >>> BLOCK_BITS;
+    const blk = b < codes.length && (row & MASK) < codes[b].length ? codes[b] : blockFor(codes, row, newInt32);
+    blk[row & MASK] = code;
     if (code < 0) return;
     if (code === this.counts.length) { this.counts.push(0); this.firstRow.push(row); }
     this.counts[code]++;
@@ -559,7 +564,31 @@ function sameText(s: string, t: string, a: number, b: number): boolean {
   return true;
 }
 
-/** Copy the filled part of fixed-size blocks into `out` (its length is the row count). */
+/** a column's first block starts this small and grows (a small file's columns stay small) */
+const FIRST_BLOCK = 1024;
+const newFloat64 = (n: number) => new Float64Array(n);
+const newInt32 = (n: number) => new Int32Array(n);
+
+/**
+ * The block of `blocks` that holds `row`, added (full size, the first one FIRST_BLOCK) or grown
+ * fourfold up to BLOCK (the first one) as rows come. A full block per column was half a megabyte
+ * zeroed per numeric column even for a file of a few hundred rows.
+ */
+function blockFor<T extends Float64Array | Int32Array>(blocks: T[], row: number, make: (n: number) => T): T {
+  const b = row >>> BLOCK_BITS, i = row & MASK;
+  while (blocks.length <= b) blocks.push(make(blocks.length === 0 ? FIRST_BLOCK : BLOCK));
+  const blk = blocks[b];
+  if (i >= blk.length) {
+    let len = blk.length * 4;
+    while (len <= i) len *= 4;
+    const grown = make(Math.min(len, BLOCK));
+    grown.set(blk);
+    blocks[b] = grown;
+  }
+  return blocks[b];
+}
+
+/** Copy the filled part of blocks (each BLOCK rows but the first, which may be shorter) into `out` (its length is the row count). */
 function joinBlocks<T extends Float64Array | Int32Array>(blocks: T[], out: T): T {
   for (let b = 0; b < blocks.length; b++) {
     const from = b * BLOCK;

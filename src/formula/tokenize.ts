@@ -30,12 +30,18 @@ export function formulaError(text: string, pos: number, message: string, hint?: 
   return new UserError(`formula: ${message} at position ${p + 1}${tail}\n  ${shown}\n  ${" ".repeat(p)}^`);
 }
 
+// (ASCII by character code: the Unicode classes' regexes only for other characters — compiling and
+// running them was a visible part of a small fit's start-up)
 function isNameStart(c: string): boolean {
-  return /[A-Za-z.]|\p{L}/u.test(c);
+  const k = c.charCodeAt(0);
+  if (k < 128) return (k >= 65 && k <= 90) || (k >= 97 && k <= 122) || k === 46;
+  return /\p{L}/u.test(c);
 }
 
 function isNameChar(c: string): boolean {
-  return /[A-Za-z0-9._]|\p{L}|\p{N}/u.test(c);
+  const k = c.charCodeAt(0);
+  if (k < 128) return (k >= 65 && k <= 90) || (k >= 97 && k <= 122) || (k >= 48 && k <= 57) || k === 46 || k === 95;
+  return /\p{L}|\p{N}/u.test(c);
 }
 
 const NUMBER = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;

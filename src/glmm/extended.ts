@@ -83,7 +83,9 @@ export class ExtendedLikelihood {
    * 644), and the row densities are most of an evaluation's arithmetic
    */
   duplicateOf: Int32Array | null = null;
-  /** beta: lgamma of the precision per row, updated with etaD; log y and log(1 − y) per row */
+  /** Gamma: gammaShapeTerm of the shape per row, updated with etaD */
+  private readonly gammaD: Float64Array;
+  /** beta: lgamma of the precision per row, updated with etaD; log y (also Gamma's) and log(1 − y) per row */
   private readonly lgD: Float64Array;
   private readonly logY: Float64Array;
   private readonly log1mY: Float64Array;
@@ -118,9 +120,10 @@ export class ExtendedLikelihood {
     this.d2 = new Float64Array(this.n);
     this.lrow = new Float64Array(this.n);
     this.ys = y;
-    const nb = spec.base === "beta" ? this.n : 0;
+    const nb = spec.base === "beta" ? this.n : 0, ng = spec.base === "Gamma" ? this.n : 0;
     this.lgD = new Float64Array(nb).fill(lgamma(1));
-    this.logY = Float64Array.from(y.subarray(0, nb), Math.log);
+    this.logY = Float64Array.from(y.subarray(0, Math.max(nb, ng)), Math.log);
+    this.gammaD = new Float64Array(ng).fill(gammaShapeTerm(1));
     this.log1mY = Float64Array.from(y.subarray(0, nb), (v) => Math.log1p(-v));
     this.betaEta = new Float64Array(nb).fill(NaN);
     this.betaPhi = new Float64Array(nb);
@@ -130,22 +133,40 @@ export class ExtendedLikelihood {
   }
 
   /**
-   * Marks duplicate rows (duplicateOf) from the caller's key per row (its conditional design: offset,
-   * X, random-effect terms) with the response and the side designs added here; rows of prior weight
-   * 0 are never marked nor referenced.
+   * Marks duplicate rows (duplicateOf) from the caller's key columns (its conditional design:
+   * offset, X, random-effect terms) with the response, the prior weight and the side designs added
+   * here; rows of prior weight 0 are never marked nor referenced. Two rows are duplicates when every
+   * key value is equal (±0 alike, NaN equal to NaN: what comparing the values' decimal strings did).
    */
-  markDuplicates(key: (i: number) => string, prior: Float64Array): void {
+  markDuplicates(cols: readonly KeyColumn[], prior: Float64Array): void {
     const { n, spec } = this;
-    const seen = new Map<string, number>();
+    const all: KeyColumn[] = [{ values: this.ys, start: 0, stride: 1 }, { values: prior, start: 0, stride: 1 }, ...cols];
+    for (const side of [spec.zi, spec.disp]) if (side) for (let j = 0; j < side.p; j++) all.push({ values: side.X, start: j * n, stride: 1 });
+    const K = all.length;
+    // row-major keys, −0 as 0 and every NaN as one NaN (so that equal keys have equal bits)
+    const key = new Float64Array(n * K);
+    for (let c = 0; c < K; c++) {
+      const { values, start, stride } = all[c];
+      for (let i = 0; i < n; i++) {
+        const v = values[start + i * stride];
+        key[i * K + c] = v === 0 ? 0 : v === v ? v : NaN;
+      }
+    }
+    const bits = new Int32Array(key.buffer);
+    // per hash of a key, the first rows of the distinct keys with that hash
+    const firsts = new Map<number, number[]>();
     const dup = new Int32Array(n).fill(-1);
     let any = false;
     for (let i = 0; i < n; i++) {
       if (prior[i] === 0) continue;
-      let k = `${this.ys[i]}|${prior[i]}|${key(i)}`;
-      for (const side of [spec.zi, spec.disp]) if (side) for (let j = 0; j < side.p; j++) k += `|${side.X[i + j * n]}`;
-      const first = seen.get(k);
-      if (first === undefined) seen.set(k, i);
-      else { dup[i] = first; any = true; }
+      let h = 0x811c9dc5;
+      for (let k = 2 * i * K; k < 2 * (i + 1) * K; k++) h = Math.imul(h ^ bits[k], 0x01000193);
+      const rows = firsts.get(h);
+      let first = -1;
+      if (rows !== undefined) for (const r of rows) if (sameKey(key, r * K, i * K, K)) { first = r; break; }
+      if (first >= 0) { dup[i] = first; any = true; }
+      else if (rows !== undefined) rows.push(i);
+      else firsts.set(h, [i]);
     }
     this.duplicateOf = any ? dup : null;
   }
@@ -172,6 +193,7 @@ export class ExtendedLikelihood {
         expD[i] = Math.exp(etaD[i]);
         log1pD[i] = Math.log1p(expD[i]);
         if (spec.base === "beta") this.lgD[i] = lgamma(expD[i]);
+        else if (spec.base === "Gamma") this.gammaD[i] = gammaShapeTerm(expD[i]);
         this.keyD[i] = etaD[i];
       }
     }
@@ -246,7 +268,8 @@ export class ExtendedLikelihood {
       case "Gamma": {
         // shape s, scale μ/s (log link)
         const s = this.expD[i], r = y * Math.exp(-eta);
-        o[0] = -lgamma(s) + s * Math.log(s) - s * eta + (s - 1) * Math.log(y) - s * r;
+        // (the shape's term and log y kept per row: the same sum, left to right, as written out)
+        o[0] = this.gammaD[i] - s * eta + (s - 1) * this.logY[i] - s * r;
         o[1] = s * (r - 1);
         o[2] = -s * r;
         o[6] = Math.exp(eta);
@@ -482,6 +505,22 @@ export class ExtendedLikelihood {
   }
 }
 
+/** one component of the rows' keys for markDuplicates: values[start + i·stride] for row i */
+export interface KeyColumn {
+  readonly values: ArrayLike<number>;
+  readonly start: number;
+  readonly stride: number;
+}
+
+/** key[a .. a+K) equals key[b .. b+K) (NaN equal to NaN) */
+function sameKey(key: Float64Array, a: number, b: number, K: number): boolean {
+  for (let c = 0; c < K; c++) {
+    const u = key[a + c], v = key[b + c];
+    if (u !== v && (u === u || v === v)) return false;
+  }
+  return true;
+}
+
 /** per row the index of its value among the distinct values, and a memo (key, value) per distinct value */
 interface DistinctIndex {
   readonly index: Int32Array;
@@ -498,6 +537,11 @@ function distinctIndex(y: ArrayLike<number>): DistinctIndex {
     index[i] = j;
   }
   return { index, memoK: new Float64Array(seen.size).fill(NaN), memoV: new Float64Array(seen.size) };
+}
+
+/** −lgamma(s) + s log s: the part of the Gamma log density with shape s that does not depend on η or y */
+function gammaShapeTerm(s: number): number {
+  return -lgamma(s) + s * Math.log(s);
 }
 
 /** log(1 − e^x) for x < 0, accurate at both ends */

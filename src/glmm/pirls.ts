@@ -6,7 +6,7 @@ import type { Family } from "../families/family.js";
 import { type VectorKernels, vectorKernels } from "../families/kernels.js";
 import type { ModelStructure } from "../formula/types.js";
 import { PLSSystem } from "../lmm/system.js";
-import type { ExtendedLikelihood } from "./extended.js";
+import type { ExtendedLikelihood, KeyColumn } from "./extended.js";
 import { TwoPredictorRows } from "./zi-random.js";
 import { type SysTerm, applyLambda, levelEffects, penalty, setLambdas } from "../lmm/reterms.js";
 
@@ -103,6 +103,8 @@ export class GLMMState {
     this.sysBeta = sysBeta ?? new PLSSystem(sysTerms, rows, ms.p);
     // (separation can leave a β direction without information: damp PIRLS steps along it)
     this.sysBeta.ridgeBeta = true;
+    // (with zi random effects the system's X is rebuilt per row pass: two.fixedRows)
+    if (!this.two) this.sysBeta.constantX = ms.X;
     this.sysU = new PLSSystem(sysTerms, rows, 0, undefined, this.sysBeta);
     const all = this.allTerms;
     this.termOffset = new Int32Array(all.length + 1);
@@ -159,16 +161,14 @@ export class GLMMState {
   private markDuplicates(ext: ExtendedLikelihood): void {
     this.duplicatesFor = ext;
     const { n, p, offset } = this;
-    const X = this.ms.X, all = this.allTerms;
-    ext.markDuplicates((i) => {
-      let k = `${offset[i]}`;
-      for (let j = 0; j < p; j++) k += `|${X[i + j * n]}`;
-      for (const t of all) {
-        k += `|${t.refs[i]}`;
-        for (let c = 0; c < t.s; c++) k += `:${t.term.z[i * t.s + c]}`;
-      }
-      return k;
-    }, this.prior);
+    const X = this.ms.X;
+    const cols: KeyColumn[] = [{ values: offset, start: 0, stride: 1 }];
+    for (let j = 0; j < p; j++) cols.push({ values: X, start: j * n, stride: 1 });
+    for (const t of this.allTerms) {
+      cols.push({ values: t.refs, start: 0, stride: 1 });
+      for (let c = 0; c < t.s; c++) cols.push({ values: t.term.z, start: c, stride: t.s });
+    }
+    ext.markDuplicates(cols, this.prior);
   }
 
   /** out += Z_t b_t (b = Λu of the last evaluate) */
@@ -230,8 +230,15 @@ export class GLMMState {
    * PIRLS at θ. With updateBeta, β is re-estimated with u (stage 1); otherwise β = this.beta is
    * fixed. Leaves the system factored at the mode's weights (for log|L|) and u, β, η, μ current.
    */
-  pirls(theta: ArrayLike<number>, updateBeta: boolean, maxIter = 60, tol = 1e-15, stepTol = this.newtonSteps ? 1e-6 : 1e-9): PirlsResult {
-    const sys = updateBeta ? this.sysBeta : this.sysU;
+  pirls(theta: ArrayLike<number>, updateBeta: boolean, maxIter = 60, tol = 1e-15, stepTolGiven?: number): PirlsResult {
+    // (the default's getter read on every call, not only when stepTolGiven is missing: V8 compiles
+    // this function during stage 1, which always gives it, and the first stage-2 call deoptimized it)
+    const newton = this.newtonSteps;
+    const stepTol = stepTolGiven !== undefined ? stepTolGiven : newton ? 1e-6 : 1e-9;
+    // (both read on every call, and the trial evaluation below one call for both stages: stage 2's
+    // first call found no type feedback for its own branches and deoptimized the stage-1 code)
+    const sysBeta = this.sysBeta, sysU = this.sysU;
+    const sys = updateBeta ? sysBeta : sysU;
     setLambdas(this.allTerms, theta);
     const { q, p } = this;
     let u: Float64Array = this.u;
@@ -276,8 +283,8 @@ export class GLMMState {
         if (updateBeta) {
           for (let j = 0; j < p; j++) bTry[j] = beta[j] + f * (bNew[j] - beta[j]);
           this.fixedPart(bTry, efTry);
-          pdevTry = this.evaluate(uTry, efTry);
-        } else pdevTry = this.evaluate(uTry, ef);
+        }
+        pdevTry = this.evaluate(uTry, updateBeta ? efTry : ef);
         if (Number.isFinite(pdevTry) && pdevTry <= pdev + 1e-12 * Math.abs(pdev)) { accepted = true; break; }
         f /= 2;
       }

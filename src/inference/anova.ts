@@ -11,7 +11,7 @@
 // back as contrasts in β at the treatment-coded solution (γ at the columns named as X's, zero
 // elsewhere). The hypotheses do not depend on the coding and hold for unbalanced data.
 import { UserError } from "../errors.js";
-import { sideDesign } from "../fit.js";
+import { sideDesignOf } from "../fit.js";
 import { buildModel } from "../formula/index.js";
 import { cholInverse, cholLower } from "../linalg/dense.js";
 import { pchisqUpper } from "./distributions.js";
@@ -260,7 +260,7 @@ export function sideModelFit(m: ModelFit, part: "zi" | "disp"): ModelFit | null 
   if (!side || text === undefined) return null;
   // (the term structure from the side formula itself, its design on the model's rows as fit() built it)
   const sm = buildModel(m.frame, text, { refLevels: m.options.refLevels });
-  const X = sideDesign(m.frame, text, m.ms, m.options.refLevels, `--${part}`)!.X;
+  const X = sideDesignOf(sm, text, m.ms, `--${part}`)!.X;
   const { n, rows } = m.ms;
   if (sm.xnames.join("\u0000") !== side.names.join("\u0000")) throw new Error(`sideModelFit: ${part} columns differ from the fit's`);
   const fit = { kind: "glmm", xnames: side.names, beta: side.estimate, vcov: side.vcov, terms: [] };

@@ -22,7 +22,9 @@ function norm(a: Float64Array, from: number, to: number): number {
     const v = a[i];
     if (v !== 0) {
       const av = Math.abs(v);
-      if (scale < av) { ssq = 1 + ssq * (scale / av) ** 2; scale = av; } else ssq += (av / scale) ** 2;
+      // (r * r, not r ** 2: the same bits — pow's exponent-2 case is x * x — without a call per element
+      // while this runs interpreted, as it does in every model build's rank check)
+      if (scale < av) { const r = scale / av; ssq = 1 + ssq * (r * r); scale = av; } else { const r = av / scale; ssq += r * r; }
     }
   }
   return scale * Math.sqrt(ssq);

@@ -535,6 +535,9 @@ export class PLSSystem {
     const second = this.second, A00off = this.A00off, pos2 = this.unitPos2, off2 = this.treeOff;
     const dense = this.sparse === null;
     const refs2 = second ? second.refs : null, z2 = second ? second.term.z : null;
+    // (the constant design's nonzero columns per row: a zero x adds an exact 0 to a sum that started at +0)
+    const rowX = X !== null && X === this.constantX ? (this.rowX !== null && this.rowX.X === X ? this.rowX : (this.rowX = rowPattern(X, n, p))) : null;
+    const xPtr = rowX !== null ? rowX.ptr : null, xCol = rowX !== null ? rowX.col : null;
     for (let i = 0; i < n; i++) {
       const wi = w === null ? 1 : w[i];
       if (wi === 0) continue;
@@ -544,7 +547,8 @@ export class PLSSystem {
       const zw = z0[i] * wi;
       A00[l0] += zw * z0[i];
       const xl = r0 + nr - p - 1;
-      for (let j = 0; j < p; j++) AR0[xl + j] += X![i + j * n] * zw;
+      if (xPtr !== null) for (let t = xPtr[i]; t < xPtr[i + 1]; t++) { const j = xCol![t]; AR0[xl + j] += X![i + j * n] * zw; }
+      else for (let j = 0; j < p; j++) AR0[xl + j] += X![i + j * n] * zw;
       const yi = y[i];
       AR0[r0 + nr - 1] += yi * zw;
       if (refs2 !== null) {
@@ -589,29 +593,43 @@ export class PLSSystem {
     const nz = p > 0 ? (this.nzRows ??= new Int32Array(n * p)) : new Int32Array(0);
     const nzLen = (this.nzLen ??= new Int32Array(p + 1));
     const few = n >> 1;
-    for (let j = 0; j < p; j++) {
-      let c = 0;
-      const o = j * n;
-      for (let i = 0; i < n; i++) if (X![o + i] !== 0) nz[o + c++] = i;
-      nzLen[j] = c;
+    // (found again unless X is constantX and was the last call's: a GLMM's per-row fixed design changes)
+    if (X !== this.nzFor || X !== this.constantX) {
+      for (let j = 0; j < p; j++) {
+        let c = 0;
+        const o = j * n;
+        for (let i = 0; i < n; i++) if (X![o + i] !== 0) nz[o + c++] = i;
+        nzLen[j] = c;
+      }
+      this.nzFor = X;
+      this.disjoint = X === this.constantX ? disjointColumns(nz, nzLen, n, p, few) : null;
     }
     nzLen[p] = n; // (the response column counts as dense)
     const dense = (this.denseCols ??= new Int32Array(p + 1));
+    const disjoint = this.disjoint;
     for (let j = 0; j <= p; j++) {
       const xj = j < p ? X! : y, oj = j < p ? j * n : 0;
-      for (let i = 0; i < n; i++) wx[i] = (w === null ? 1 : w[i]) * xj[oj + i];
+      const lj = nzLen[j];
+      // (w·x_j over every row only for a dense column, which alone has dense partners; the
+      // sparse sums form the same product (w_i x_ij) x_ik in place)
+      if (lj >= few) for (let i = 0; i < n; i++) wx[i] = (w === null ? 1 : w[i]) * xj[oj + i];
       const col = (qR + j) * m;
       let nd = 0;
       for (let k = j; k <= p; k++) {
-        const lj = nzLen[j], lk = nzLen[k];
+        const lk = nzLen[k];
         if (lj >= few && lk >= few) { dense[nd++] = k; continue; }
         const xk = k < p ? X! : y, ok = k < p ? k * n : 0;
-        // over the sparser column's nonzero rows, in row order
-        const o = (lj <= lk ? j : k) * n, len = lj <= lk ? lj : lk;
+        // over the sparser column's nonzero rows, in row order (none when the two have no row in
+        // common, as two dummies of one factor: every term is an exact 0)
+        const o = (lj <= lk ? j : k) * n, len = disjoint !== null && k < p && disjoint[j * p + k] === 1 ? 0 : lj <= lk ? lj : lk;
         let acc = 0;
-        for (let t = 0; t < len; t++) {
+        if (lj >= few) for (let t = 0; t < len; t++) {
           const i = nz[o + t];
           acc += wx[i] * xk[ok + i];
+        }
+        else for (let t = 0; t < len; t++) {
+          const i = nz[o + t];
+          acc += ((w === null ? 1 : w[i]) * xj[oj + i]) * xk[ok + i];
         }
         if (this.sparse !== null) this.sparse.setTail(k, j, acc);
         else ARR[col + qR + k] = acc;
@@ -650,6 +668,17 @@ export class PLSSystem {
     }
   }
 
+  /**
+   * An X whose values never change while this system is in use (a GLMM's fixed-effects design, given
+   * to every PIRLS accumulate): accumulateXy finds its columns' nonzero rows once, not per call
+   */
+  constantX: Float64Array | null = null;
+  /** the X whose nonzero rows nzRows holds */
+  private nzFor: Float64Array | null = null;
+  /** for constantX: its nonzero columns per row (accumulateRows) */
+  private rowX: { X: Float64Array; ptr: Int32Array; col: Int32Array } | null = null;
+  /** for constantX: disjointColumns of its pattern, else null */
+  private disjoint: Uint8Array | null = null;
   /** accumulateXy's work space: per X column its nonzero rows and their count; the dense columns */
   private nzRows: Int32Array | null = null;
   private nzLen: Int32Array | null = null;
@@ -1127,3 +1156,33 @@ function restUnits(t: SysTerm): number {
   return t.kfac !== null ? 1 : t.q / t.s;
 }
 
+/**
+ * Per pair of sparse X columns (j·p + k, both with fewer than `few` nonzero rows) 1 when no row
+ * has both nonzero: their cross-product is an exact 0 without a pass over the rows.
+ */
+function disjointColumns(nz: Int32Array, nzLen: Int32Array, n: number, p: number, few: number): Uint8Array {
+  const out = new Uint8Array(p * p);
+  const mark = new Int32Array(n).fill(-1);
+  for (let j = 0; j < p; j++) {
+    if (nzLen[j] >= few) continue;
+    for (let t = 0; t < nzLen[j]; t++) mark[nz[j * n + t]] = j;
+    for (let k = j + 1; k < p; k++) {
+      if (nzLen[k] >= few) continue;
+      let meet = false;
+      for (let t = 0; t < nzLen[k] && !meet; t++) meet = mark[nz[k * n + t]] === j;
+      if (!meet) out[j * p + k] = 1;
+    }
+  }
+  return out;
+}
+
+/** The nonzero columns of each row of the column-major n × p matrix X (CSR: row i's in col[ptr[i] .. ptr[i+1]), ascending). */
+function rowPattern(X: Float64Array, n: number, p: number): { X: Float64Array; ptr: Int32Array; col: Int32Array } {
+  const ptr = new Int32Array(n + 1);
+  for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) if (X[i + j * n] !== 0) ptr[i + 1]++;
+  for (let i = 0; i < n; i++) ptr[i + 1] += ptr[i];
+  const col = new Int32Array(ptr[n]);
+  const at = ptr.slice(0, n);
+  for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) if (X[i + j * n] !== 0) col[at[i]++] = j;
+  return { X, ptr, col };
+}

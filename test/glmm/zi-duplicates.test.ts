@@ -18,7 +18,7 @@ const spec = (base: "poisson" | "nbinom2"): ExtendedSpec => ({
   zi: { X: Xzi, p: 2, names: ["(Intercept)", "x"] },
   disp: base === "poisson" ? null : { X: new Float64Array(n).fill(1), p: 1, names: ["(Intercept)"] },
 });
-const key = (i: number) => String(i < 3 ? 0 : i < 6 ? 1 : i);
+const key = [{ values: Float64Array.from(y, (_, i) => (i < 3 ? 0 : i < 6 ? 1 : i)), start: 0, stride: 1 }];
 
 function pair(base: "poisson" | "nbinom2"): [ExtendedLikelihood, ExtendedLikelihood] {
   const plain = new ExtendedLikelihood(spec(base), y), dedup = new ExtendedLikelihood(spec(base), y);
@@ -32,6 +32,14 @@ function pair(base: "poisson" | "nbinom2"): [ExtendedLikelihood, ExtendedLikelih
 test("markDuplicates: the first earlier row with the same key, response and side designs", () => {
   const [, d] = pair("nbinom2");
   assert.deepEqual([...d.duplicateOf!], [-1, 0, 0, -1, 3, 3, -1, -1]);
+});
+
+test("markDuplicates: key values compare as numbers (−0 as 0, NaN as NaN), columns read with their stride", () => {
+  const e = new ExtendedLikelihood(spec("poisson"), y);
+  // row-major pairs: rows 1 and 2 repeat row 0 (−0 for 0), rows 4 and 5 repeat row 3 (NaN); row 5's second value differs in its last bit
+  const z = Float64Array.from([0, 5, -0, 5, 0, 5, NaN, 2, NaN, 2, NaN, 2 + 2 ** -51, 7, 7, 8, 8]);
+  e.markDuplicates([{ values: z, start: 0, stride: 2 }, { values: z, start: 1, stride: 2 }], prior);
+  assert.deepEqual([...e.duplicateOf!], [-1, 0, 0, -1, 3, -1, -1, -1]);
 });
 
 for (const base of ["poisson", "nbinom2"] as const) {
