@@ -67,6 +67,12 @@ export interface GLMMOptions {
   readonly disp?: SideDesign | null;
   /** hurdle model: zero-truncated count for y > 0 (truncated_poisson, truncated_nbinom2) */
   readonly hurdle?: boolean;
+  /**
+   * the extended likelihood even without zi, disp or hurdle: a model without random effects is
+   * then a GLM fit by maximum likelihood (the zero-inflation boundary check's model without
+   * zero-inflation, when the zi model has no random effects)
+   */
+  readonly extended?: boolean;
 }
 
 /** the coefficients of a zero-inflation or dispersion part */
@@ -237,7 +243,7 @@ export class GeneralizedLinearMixedModel {
     const fam = typeof options.family === "string" ? makeFamily(options.family, options.link) : options.family;
     if (!ms.response) throw new UserError("a GLMM needs a response (left-hand side of the formula)");
     // (the extended likelihood's family/link checks first: they say what to change)
-    const spec = options.zi || options.disp || options.hurdle || fam.name === "nbinom1" ? extendedSpec(fam, ms.n, options) : null;
+    const spec = options.zi || options.disp || options.hurdle || options.extended || fam.name === "nbinom1" ? extendedSpec(fam, ms.n, options) : null;
     // (the extended likelihood without random effects: the Laplace objective is the likelihood itself, as glmmTMB's)
     if (ms.reTerms.length === 0 && !spec && !fam.extra) throw new UserError("the formula has no random-effect terms such as (1 | group)");
     this.ms = ms;
@@ -1735,7 +1741,8 @@ function ziBoundaryCheck(ms: ModelStructure, options: GLMMOptions, f: FittedGLMM
   // (only when its deviance comes within 10 of the zi model's: farther, stage 1 lands closer)
   const x = optimum ? Float64Array.from([...optimum.subarray(0, nthC), ...optimum.subarray(nth, nth + p), ...optimum.subarray(nth + p + zi.p)]) : null;
   const start = x ? { x, maxDeviance: -2 * f.logLik + 10 } : undefined;
-  const f0 = fitGLMM(ms, { ...options, zi: null, noHessian: true, start });
+  // (without random effects the model without zi is a GLM: the extended likelihood fits it)
+  const f0 = fitGLMM(ms, { ...options, zi: null, noHessian: true, start, extended: ms.reTerms.length === 0 });
   const stat = Math.max(0, 2 * (f.logLik - f0.logLik));
   const pv = pchisqUpper(stat, zi.p);
   const where = atZero === n ? "every row" : `${atZero} of ${n} rows`;

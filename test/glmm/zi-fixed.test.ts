@@ -39,3 +39,15 @@ test("beta without random effects as glmmTMB (zi_fixed.json): logLik, coefficien
   // glmmTMB's sigma() of a beta fit is its precision φ
   assert.ok(Math.abs(d.family_params[0].estimate / ref.sigma - 1) < 1e-4, `phi ${d.family_params[0].estimate} vs ${ref.sigma}`);
 });
+
+test("ZINB2 without random effects at the zi boundary: the LRT's model without zero-inflation is the NB2 GLM", () => {
+  // It used to exit with "the formula has no random-effect terms" (the reduced model went to the
+  // mixed-model route). glmmTMB 1.1.5: glmmTMB(count ~ spp + mined, family = nbinom2) logLik
+  // −837.65298661 (its zi fit itself has no PD Hessian: logLik NA).
+  const r = run("fit", "--data", "test/fixtures/data/salamanders.csv", "--ref", "spp=GP", "--ref", "mined=yes", "--formula", "count ~ spp + mined", "--family", "nbinom2", "--zi", "~ spp", "--format", "json");
+  assert.equal(r.status, 0, r.stderr);
+  const b = JSON.parse(r.stdout).zi_boundary;
+  assert.ok(Math.abs(b.logLik_without - -837.65298661) < 1e-6, `logLik without zi ${b.logLik_without}`);
+  assert.equal(b.df, 7);
+  assert.match(r.stderr, /likelihood-ratio test against the model without zero-inflation: chi-square = 12\.94, df = 7/);
+});
