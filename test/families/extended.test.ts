@@ -95,7 +95,6 @@ test("extended families: bad input is one line naming the problem", () => {
   const cases: [string[], RegExp][] = [
     [["--data", data("wine.csv"), "--formula", "response ~ temp + (1 | judge)", "--family", "beta"], /family beta needs a response strictly between 0 and 1; data row 1 of 'response' is 36/],
     [["--data", data("wine.csv"), "--formula", "rating ~ temp + (1 | judge)", "--family", "ordinal", "--levels", "1,2,3"], /data row \d+ of 'rating' is '[45]', not one of the levels 1, 2, 3/],
-    [["--data", data("wine.csv"), "--formula", "rating ~ temp", "--family", "ordinal"], /family ordinal is fitted as a mixed model only/],
     [["--data", data("wine.csv"), "--formula", "rating ~ temp + (1 | judge)", "--family", "ordinal", "--link", "cloglog"], /link 'cloglog' is not available for family ordinal \(use logit, probit\)/],
     [["--data", data("beta_sim.csv"), "--formula", "y ~ x + (1 | g)", "--family", "betabinomial"], /family betabinomial needs a cbind\(successes, failures\) response/],
   ];

@@ -1,0 +1,84 @@
+// The extended families without random effects through the command line (issue 21): the Laplace
+// objective is then the likelihood itself. References: ordinal::clm on `wine` (logit, probit),
+// glmmTMB 1.1.5's betabinomial and tweedie (test/fixtures/reference/nore_families.R).
+// Criteria: logLik within 1e-3 and not below the reference (beyond 1e-6), fixed effects and
+// thresholds within 2% of their SE, SEs within 2%, φ and the tweedie power within 1%.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const data = (f: string) => join(root, "test", "fixtures", "data", f);
+const glmm = (...args: string[]) => spawnSync(process.execPath, [join(root, "bin", "glmm.js"), ...args], { encoding: "utf8" });
+const ref = JSON.parse(readFileSync(join(root, "test", "fixtures", "reference", "nore_families.json"), "utf8"));
+
+interface Coef { term?: string; name?: string; estimate: number; se: number }
+
+function fitJSON(file: string, formula: string, family: string, ...more: string[]) {
+  const r = glmm("fit", "--data", data(file), "--formula", formula, "--family", family, "--format", "json", ...more);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+function check(j: { logLik: number; df: number; fixef: Coef[]; varcorr: unknown[]; warnings: string[] }, R: { logLik: number; df: number; fixef: Coef[] }, what: string): void {
+  assert.ok(Math.abs(j.logLik - R.logLik) <= 1e-3, `${what} logLik ${j.logLik} vs ${R.logLik}`);
+  assert.ok(j.logLik >= R.logLik - 1e-6, `${what} logLik ${j.logLik} below the reference ${R.logLik}`);
+  assert.equal(j.df, R.df, what);
+  compareCoefs(j.fixef, R.fixef, what);
+  assert.deepEqual(j.varcorr, [], what);
+  assert.deepEqual(j.warnings, [], what);
+}
+
+function compareCoefs(got: Coef[], want: Coef[], what: string): void {
+  assert.equal(got.length, want.length, what);
+  got.forEach((g, k) => {
+    const w = want[k];
+    assert.equal(g.term ?? g.name, w.term, what);
+    assert.ok(Math.abs(g.estimate - w.estimate) <= 0.02 * w.se, `${what} ${w.term}: ${g.estimate} vs ${w.estimate} (SE ${w.se})`);
+    assert.ok(Math.abs(g.se / w.se - 1) <= 0.02, `${what} ${w.term} SE: ${g.se} vs ${w.se}`);
+  });
+}
+
+const param = (j: { family_params: Coef[] }, name: string) => j.family_params.find((f) => f.name === name)!.estimate;
+
+for (const link of ["logit", "probit"]) {
+  test(`ordinal (${link}) without random effects matches clm(rating ~ temp + contact)`, () => {
+    const R = ref[`wine_clm_${link}`];
+    const j = fitJSON("wine.csv", "rating ~ temp + contact", "ordinal", "--link", link);
+    check(j, R, `clm ${link}`);
+    compareCoefs(j.family_params, R.thresholds, `clm ${link} thresholds`);
+  });
+}
+
+test("betabinomial without random effects matches glmmTMB(cbind(k, n - k) ~ x)", () => {
+  const R = ref.betabinomial;
+  const j = fitJSON("betabinomial_sim.csv", "cbind(k, n - k) ~ x", "betabinomial");
+  check(j, R, "betabinomial");
+  assert.ok(Math.abs(param(j, "phi") / R.phi - 1) < 0.01, `phi ${param(j, "phi")} vs ${R.phi}`);
+});
+
+test("tweedie without random effects matches glmmTMB(y ~ x, family = tweedie())", () => {
+  const R = ref.tweedie;
+  const j = fitJSON("tweedie_sim.csv", "y ~ x", "tweedie");
+  check(j, R, "tweedie");
+  assert.ok(Math.abs(param(j, "phi") / R.phi - 1) < 0.01, `phi ${param(j, "phi")} vs ${R.phi}`);
+  assert.ok(Math.abs(param(j, "power") / R.power - 1) < 0.01, `power ${param(j, "power")} vs ${R.power}`);
+});
+
+test("the text summary of a model without random effects: maximum likelihood, no random-effects section", () => {
+  const cases: [string, string, string, RegExp][] = [
+    ["wine.csv", "rating ~ temp + contact", "ordinal", /Threshold coefficients:\n\s+Estimate Std. Error z value\n1\|2\s+-1\.344\d\s+0\.517\d/],
+    ["betabinomial_sim.csv", "cbind(k, n - k) ~ x", "betabinomial", /Dispersion parameter for betabinomial family \(phi\): 4\.066/],
+    ["tweedie_sim.csv", "y ~ x", "tweedie", /Tweedie power: 1\.598/],
+  ];
+  for (const [file, formula, family, re] of cases) {
+    const r = glmm("fit", "--data", data(file), "--formula", formula, "--family", family);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Generalized linear model fit by maximum likelihood\n/);
+    assert.doesNotMatch(r.stdout, /Random effects/);
+    assert.match(r.stdout, re);
+  }
+});
