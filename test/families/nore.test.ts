@@ -82,3 +82,21 @@ test("the text summary of a model without random effects: maximum likelihood, no
     assert.match(r.stdout, re);
   }
 });
+
+test("ordinal without random effects: profile intervals as clm's confint, and the LRT against (1 | judge) as anova(clm, clmm)", () => {
+  const R = ref.wine_clm_logit;
+  const c = glmm("confint", "--data", data("wine.csv"), "--formula", "rating ~ temp + contact", "--family", "ordinal", "--format", "json");
+  assert.equal(c.status, 0, c.stderr);
+  const iv = JSON.parse(c.stdout).intervals;
+  R.confint.forEach((w: { term: string; lower: number; upper: number }, k: number) => {
+    assert.equal(iv[k].parameter, w.term);
+    // (profile limits found by root search on both sides: 1e-3 is under 0.2% of the SE)
+    assert.ok(Math.abs(iv[k].lower - w.lower) < 1e-3 && Math.abs(iv[k].upper - w.upper) < 1e-3, `${w.term}: [${iv[k].lower}, ${iv[k].upper}] vs [${w.lower}, ${w.upper}]`);
+  });
+  const a = glmm("compare", "--data", data("wine.csv"), "--formula", "rating ~ temp + contact", "--formula", "rating ~ temp + contact + (1 | judge)", "--family", "ordinal");
+  assert.equal(a.status, 0, a.stderr);
+  const m = /^m2 .* (\d+\.\d+)\s+1\s+(\d\.\d+)$/m.exec(a.stdout);
+  assert.ok(m, a.stdout);
+  assert.ok(Math.abs(Number(m[1]) - R.lrt_judge.statistic) < 2e-3, `LRT ${m[1]} vs ${R.lrt_judge.statistic}`);
+  assert.ok(Math.abs(Number(m[2]) / R.lrt_judge.p - 1) < 1e-3, `p ${m[2]} vs ${R.lrt_judge.p}`);
+});
