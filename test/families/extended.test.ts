@@ -5,38 +5,9 @@
 // thresholds within 2% of their SE, SEs within 2%, the family's own parameters within 1%.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
+import { compareCoefs, compareLogLik, data, fitJSON, glmm, reference, type Coef } from "./cli.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const data = (f: string) => join(root, "test", "fixtures", "data", f);
-const glmm = (...args: string[]) => spawnSync(process.execPath, [join(root, "bin", "glmm.js"), ...args], { encoding: "utf8" });
-const ref = JSON.parse(readFileSync(join(root, "test", "fixtures", "reference", "extended_families.json"), "utf8"));
-
-interface Coef { term?: string; name?: string; estimate: number; se: number }
-
-function fitJSON(file: string, formula: string, family: string, ...more: string[]) {
-  const r = glmm("fit", "--data", data(file), "--formula", formula, "--family", family, "--format", "json", ...more);
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
-
-function compareCoefs(got: Coef[], want: Coef[], what: string): void {
-  assert.equal(got.length, want.length, what);
-  got.forEach((g, k) => {
-    const w = want[k];
-    assert.equal(g.term ?? g.name, w.term, what);
-    assert.ok(Math.abs(g.estimate - w.estimate) <= 0.02 * w.se, `${what} ${w.term}: ${g.estimate} vs ${w.estimate} (SE ${w.se})`);
-    assert.ok(Math.abs(g.se / w.se - 1) <= 0.02, `${what} ${w.term} SE: ${g.se} vs ${w.se}`);
-  });
-}
-
-function compareLogLik(got: number, want: number, what: string): void {
-  assert.ok(Math.abs(got - want) <= 1e-3, `${what} logLik ${got} vs ${want}`);
-  assert.ok(got >= want - 1e-6, `${what} logLik ${got} below the reference ${want}`);
-}
+const ref = reference("extended_families.json");
 
 for (const link of ["logit", "probit"]) {
   test(`ordinal (${link}) on wine matches clmm(rating ~ temp + contact + (1 | judge))`, () => {
