@@ -688,16 +688,12 @@ export class PLSSystem {
   /** an n-vector of work space for accumulateXy */
   private scratchN: Float64Array | null = null;
 
-  /** Factor Ω(θ). Returns false if a pivot is not positive (θ infeasible numerically). */
-  updateL(theta: ArrayLike<number>): boolean {
-    const { rest, s0, nl0, m, rowPtr } = this;
-    setLambdas(this.terms, theta);
-    const lam0 = this.first ? this.first.lambda : new Float64Array(0);
-    const { A00, L00, AR0, LR0, LRR } = this;
-    // --- term 0 diagonal blocks: L00 = chol(λ₀ᵀ A00 λ₀ + I)
+  /** L00 = chol(λ₀ᵀ A00 λ₀ + I), block by block (or along the tree); false if a pivot is not positive. */
+  private factorL00(lam0: Float64Array): boolean {
+    const { s0, nl0, A00, L00 } = this;
     const tree = this.tree;
     if (tree) {
-      if (!this.factorTree(lam0[0])) { this.ok = false; return false; }
+      if (!this.factorTree(lam0[0])) return false;
     } else if (s0 === 1) {
       const th = lam0[0], th2 = th * th;
       for (let l = 0; l < nl0; l++) L00[l] = Math.sqrt(th2 * A00[l] + 1);
@@ -707,62 +703,79 @@ export class PLSSystem {
         const o = l * s0 * s0;
         congruence(A00, o, lam0, s0, tmp);
         for (let c = 0; c < s0; c++) tmp[c + c * s0] += 1;
-        if (cholLower(tmp, s0) >= 0) { this.ok = false; return false; }
+        if (cholLower(tmp, s0) >= 0) return false;
         L00.set(tmp, o);
       }
     }
-    // --- L_R0 = Λ_Rᵀ A_R0 λ₀ L00⁻ᵀ, level by level
-    if (s0 > 0) {
-      LR0.set(AR0);
-      const scratch = new Float64Array(Math.max(this.maxS, s0));
-      for (let l = 0; l < nl0; l++) {
-        const nr = rowPtr[l + 1] - rowPtr[l];
-        const vb = s0 * rowPtr[l];
-        // rows of rest terms: left-multiply each unit by Λ_tᵀ
-        for (let u = this.unitPtr[l]; u < this.unitPtr[l + 1]; u++) {
-          const t = rest[this.unitTerm[u]];
-          const loc = this.unitLocal[u];
-          for (let c = 0; c < s0; c++) {
-            const col = vb + c * nr + loc;
-            if (t.kfac !== null) { applyLambdaT(t, LR0, col); continue; }
-            const s = t.s, lam = t.lambda;
-            if (s === 1) { LR0[col] *= lam[0]; continue; }
-            for (let r = 0; r < s; r++) {
-              let acc = 0;
-              for (let k = r; k < s; k++) acc += lam[k + r * s] * LR0[col + k];
-              scratch[r] = acc;
-            }
-            for (let r = 0; r < s; r++) LR0[col + r] = scratch[r];
+    return true;
+  }
+
+  /** L_R0 = Λ_Rᵀ A_R0 λ₀ L00⁻ᵀ, level by level (s0 > 0) */
+  private formLR0(lam0: Float64Array): void {
+    const { rest, s0, nl0, rowPtr, L00, AR0, LR0 } = this;
+    const tree = this.tree;
+    LR0.set(AR0);
+    const scratch = new Float64Array(Math.max(this.maxS, s0));
+    for (let l = 0; l < nl0; l++) {
+      const nr = rowPtr[l + 1] - rowPtr[l];
+      const vb = s0 * rowPtr[l];
+      // rows of rest terms: left-multiply each unit by Λ_tᵀ
+      for (let u = this.unitPtr[l]; u < this.unitPtr[l + 1]; u++) {
+        const t = rest[this.unitTerm[u]];
+        const loc = this.unitLocal[u];
+        for (let c = 0; c < s0; c++) {
+          const col = vb + c * nr + loc;
+          if (t.kfac !== null) { applyLambdaT(t, LR0, col); continue; }
+          const s = t.s, lam = t.lambda;
+          if (s === 1) { LR0[col] *= lam[0]; continue; }
+          for (let r = 0; r < s; r++) {
+            let acc = 0;
+            for (let k = r; k < s; k++) acc += lam[k + r * s] * LR0[col + k];
+            scratch[r] = acc;
           }
+          for (let r = 0; r < s; r++) LR0[col + r] = scratch[r];
         }
-        // right-multiply by λ₀ then solve with L00ᵀ from the right: X ← X λ₀ L00⁻ᵀ
-        if (tree) {
-          // (the solve along the tree follows, once every column is scaled; a nested block's tree
-          // nodes take the tree term's λ)
-          const th = this.second !== null && l >= this.treeOff ? this.second.lambda[0] : lam0[0];
-          for (let a = 0; a < nr; a++) LR0[vb + a] *= th;
-        } else if (s0 === 1) {
-          const f = lam0[0] / L00[l];
-          for (let a = 0; a < nr; a++) LR0[vb + a] *= f;
-        } else {
-          const o = l * s0 * s0;
-          for (let a = 0; a < nr; a++) {
-            for (let c = 0; c < s0; c++) {
-              let acc = 0;
-              for (let k = c; k < s0; k++) acc += LR0[vb + a + k * nr] * lam0[k + c * s0];
-              scratch[c] = acc;
-            }
-            // solve y L00ᵀ = x  ⇔  L00 yᵀ = xᵀ (forward substitution)
-            for (let c = 0; c < s0; c++) {
-              let acc = scratch[c];
-              for (let k = 0; k < c; k++) acc -= L00[o + c + k * s0] * scratch[k];
-              scratch[c] = acc / L00[o + c + c * s0];
-            }
-            for (let c = 0; c < s0; c++) LR0[vb + a + c * nr] = scratch[c];
+      }
+      // right-multiply by λ₀ then solve with L00ᵀ from the right: X ← X λ₀ L00⁻ᵀ
+      if (tree) {
+        // (the solve along the tree follows, once every column is scaled; a nested block's tree
+        // nodes take the tree term's λ)
+        const th = this.second !== null && l >= this.treeOff ? this.second.lambda[0] : lam0[0];
+        for (let a = 0; a < nr; a++) LR0[vb + a] *= th;
+      } else if (s0 === 1) {
+        const f = lam0[0] / L00[l];
+        for (let a = 0; a < nr; a++) LR0[vb + a] *= f;
+      } else {
+        const o = l * s0 * s0;
+        for (let a = 0; a < nr; a++) {
+          for (let c = 0; c < s0; c++) {
+            let acc = 0;
+            for (let k = c; k < s0; k++) acc += LR0[vb + a + k * nr] * lam0[k + c * s0];
+            scratch[c] = acc;
           }
+          // solve y L00ᵀ = x  ⇔  L00 yᵀ = xᵀ (forward substitution)
+          for (let c = 0; c < s0; c++) {
+            let acc = scratch[c];
+            for (let k = 0; k < c; k++) acc -= L00[o + c + k * s0] * scratch[k];
+            scratch[c] = acc / L00[o + c + c * s0];
+          }
+          for (let c = 0; c < s0; c++) LR0[vb + a + c * nr] = scratch[c];
         }
       }
     }
+  }
+
+  /** Factor Ω(θ). Returns false if a pivot is not positive (θ infeasible numerically). */
+  updateL(theta: ArrayLike<number>): boolean {
+    const { m } = this;
+    setLambdas(this.terms, theta);
+    const lam0 = this.first ? this.first.lambda : new Float64Array(0);
+    const { LR0, LRR, rowPtr, nl0, s0, rest } = this;
+    const tree = this.tree;
+    // (the steps are separate methods: V8 compiles one large function with loops at a much higher
+    // cost, and only the branches this model uses get compiled)
+    if (!this.factorL00(lam0)) { this.ok = false; return false; }
+    if (s0 > 0) this.formLR0(lam0);
     if (tree) this.solveTreeColumns();
     if (this.sparse !== null) {
       this.ok = this.sparse.factor(rest, LR0, rowPtr, nl0, s0);

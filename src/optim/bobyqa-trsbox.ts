@@ -140,11 +140,32 @@ export function trsbox(m: BobyqaModel, delta: number): TrustRegionStep {
   return { d, xnew, gnew: g, dsq, crvmin };
 }
 
+/** Scratch vectors and the secondary results of the helpers of rotateOnBoundary. */
+class RotationWork {
+  s: Float64Array;
+  df: Float64Array;
+  hd: Float64Array;
+  hs: Float64Array;
+  /** Variable whose bound limits the rotation (−1 if none) and which bound (±1). */
+  iact = -1;
+  side = 0;
+  /** Model change at the chosen angle and its grid index. */
+  qbest = 0;
+  kbest = 0;
+  constructor(n: number) {
+    this.s = new Float64Array(n);
+    this.df = new Float64Array(n);
+    this.hd = new Float64Array(n);
+    this.hs = new Float64Array(n);
+  }
+}
+
 /**
  * On the trust-region sphere: d(θ) = cos θ·d + sin θ·s on the free variables, s ⟂ d in the plane
  * of d and −g with ‖s‖ = ‖d‖, θ ∈ (0, θmax] where θmax ≤ π/2 keeps every free variable inside its
  * bounds. The model along θ is a trigonometric quadratic; it is minimized on a grid refined by a
- * parabola. Updates d, g (gradient at xopt + d) and fixed in place.
+ * parabola. Updates d, g (gradient at xopt + d) and fixed in place. Each part is its own small
+ * function: V8 compiles one large function with an outer loop at a much higher cost.
  */
 function rotateOnBoundary(
   m: BobyqaModel,
@@ -155,27 +176,16 @@ function rotateOnBoundary(
   qred: number,
 ): void {
   const { n, xopt, sl, su } = m;
-  const s = new Float64Array(n);
-  const df = new Float64Array(n);
-  const hd = new Float64Array(n);
-  const hs = new Float64Array(n);
+  const w = new RotationWork(n);
+  const { s, df, hd, hs } = w;
   for (let iter = 0; iter < 10 * n + 20; iter++) {
     if (nact >= n - 1) return;
     // A free variable that has reached its bound becomes fixed.
-    let newlyFixed = false;
-    for (let i = 0; i < n; i++) {
-      if (fixed[i] !== 0) continue;
-      if (xopt[i] + d[i] <= sl[i]) {
-        fixed[i] = -1;
-        d[i] = sl[i] - xopt[i];
-      } else if (xopt[i] + d[i] >= su[i]) {
-        fixed[i] = 1;
-        d[i] = su[i] - xopt[i];
-      } else continue;
-      nact++;
-      newlyFixed = true;
+    const newlyFixed = fixReached(m, d, fixed);
+    if (newlyFixed > 0) {
+      nact += newlyFixed;
+      continue;
     }
-    if (newlyFixed) continue;
     let dredsq = 0;
     let dredg = 0;
     let gredsq = 0;
@@ -193,32 +203,7 @@ function rotateOnBoundary(
       df[i] = fixed[i] !== 0 ? 0 : d[i];
     }
     const gs = -t;
-    // Largest rotation that keeps the free variables in bounds.
-    let thmax = Math.PI / 2;
-    let iact = -1;
-    let side = 0;
-    for (let i = 0; i < n; i++) {
-      if (fixed[i] !== 0) continue;
-      const r = Math.hypot(d[i], s[i]);
-      const up = su[i] - xopt[i];
-      if (r > up) {
-        const th = firstCrossing(d[i], s[i], up);
-        if (th < thmax) {
-          thmax = th;
-          iact = i;
-          side = 1;
-        }
-      }
-      const lo = xopt[i] - sl[i];
-      if (r > lo) {
-        const th = firstCrossing(-d[i], -s[i], lo);
-        if (th < thmax) {
-          thmax = th;
-          iact = i;
-          side = -1;
-        }
-      }
-    }
+    const thmax = maxRotation(m, d, fixed, w);
     if (!(thmax > 0)) return;
     m.hessVec(df, hd);
     m.hessVec(s, hs);
@@ -230,41 +215,10 @@ function rotateOnBoundary(
       dhs += s[i] * hd[i];
       shs += s[i] * hs[i];
     }
-    const gd = dredg;
-    // Change of the model when rotating by θ.
-    const q = (th: number): number => {
-      const cm = Math.cos(th) - 1;
-      const sn = Math.sin(th);
-      return cm * gd + sn * gs + 0.5 * (cm * cm * dhd + 2 * cm * sn * dhs + sn * sn * shs);
-    };
     const ngrid = Math.max(3, Math.ceil((20 * thmax) / (Math.PI / 2)));
-    let kbest = 0;
-    let qbest = 0;
-    let qprev = 0;
-    let qnext = 0;
-    const qs = new Float64Array(ngrid + 1);
-    for (let k = 1; k <= ngrid; k++) {
-      qs[k] = q((thmax * k) / ngrid);
-      if (qs[k] < qbest) {
-        qbest = qs[k];
-        kbest = k;
-      }
-    }
-    if (kbest === 0) return;
-    let thbest = (thmax * kbest) / ngrid;
-    if (kbest < ngrid) {
-      qprev = qs[kbest - 1];
-      qnext = qs[kbest + 1];
-      const den = qprev - 2 * qbest + qnext;
-      if (den > 0) {
-        const th = ((kbest + (0.5 * (qprev - qnext)) / den) * thmax) / ngrid;
-        const qt = q(th);
-        if (qt < qbest) {
-          qbest = qt;
-          thbest = th;
-        }
-      }
-    }
+    const thbest = bestAngle(thmax, ngrid, dredg, gs, dhd, dhs, shs, w);
+    if (w.kbest === 0) return;
+    const qbest = w.qbest;
     const cm = Math.cos(thbest) - 1;
     const sn = Math.sin(thbest);
     for (let i = 0; i < n; i++) {
@@ -272,14 +226,121 @@ function rotateOnBoundary(
       if (fixed[i] === 0) d[i] += cm * d[i] + sn * s[i];
     }
     qred -= qbest;
-    if (iact >= 0 && kbest === ngrid) {
-      fixed[iact] = side;
-      d[iact] = (side > 0 ? su[iact] : sl[iact]) - xopt[iact];
+    const iact = w.iact;
+    if (iact >= 0 && w.kbest === ngrid) {
+      fixed[iact] = w.side;
+      d[iact] = (w.side > 0 ? su[iact] : sl[iact]) - xopt[iact];
       nact++;
       continue;
     }
     if (!(-qbest > 0.01 * qred)) return;
   }
+}
+
+/** Fixes the free variables of xopt + d that reached a bound (setting d there); returns how many. */
+function fixReached(m: BobyqaModel, d: Float64Array, fixed: Int8Array): number {
+  const { n, xopt, sl, su } = m;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (fixed[i] !== 0) continue;
+    if (xopt[i] + d[i] <= sl[i]) {
+      fixed[i] = -1;
+      d[i] = sl[i] - xopt[i];
+    } else if (xopt[i] + d[i] >= su[i]) {
+      fixed[i] = 1;
+      d[i] = su[i] - xopt[i];
+    } else continue;
+    count++;
+  }
+  return count;
+}
+
+/** Largest rotation (≤ π/2) that keeps the free variables in bounds; sets w.iact and w.side. */
+function maxRotation(m: BobyqaModel, d: Float64Array, fixed: Int8Array, w: RotationWork): number {
+  const { n, xopt, sl, su } = m;
+  const s = w.s;
+  let thmax = Math.PI / 2;
+  let iact = -1;
+  let side = 0;
+  for (let i = 0; i < n; i++) {
+    if (fixed[i] !== 0) continue;
+    const r = Math.hypot(d[i], s[i]);
+    const up = su[i] - xopt[i];
+    if (r > up) {
+      const th = firstCrossing(d[i], s[i], up);
+      if (th < thmax) {
+        thmax = th;
+        iact = i;
+        side = 1;
+      }
+    }
+    const lo = xopt[i] - sl[i];
+    if (r > lo) {
+      const th = firstCrossing(-d[i], -s[i], lo);
+      if (th < thmax) {
+        thmax = th;
+        iact = i;
+        side = -1;
+      }
+    }
+  }
+  w.iact = iact;
+  w.side = side;
+  return thmax;
+}
+
+/** Change of the model when rotating by θ. */
+function rotationChange(th: number, gd: number, gs: number, dhd: number, dhs: number, shs: number): number {
+  const cm = Math.cos(th) - 1;
+  const sn = Math.sin(th);
+  return cm * gd + sn * gs + 0.5 * (cm * cm * dhd + 2 * cm * sn * dhs + sn * sn * shs);
+}
+
+/**
+ * Best θ on the grid thmax·k/ngrid, refined by a parabola through its neighbours; sets w.kbest
+ * (0: no decrease) and w.qbest, returns θ.
+ */
+function bestAngle(
+  thmax: number,
+  ngrid: number,
+  gd: number,
+  gs: number,
+  dhd: number,
+  dhs: number,
+  shs: number,
+  w: RotationWork,
+): number {
+  let kbest = 0;
+  let qbest = 0;
+  let qprev = 0;
+  let qnext = 0;
+  const qs = new Float64Array(ngrid + 1);
+  for (let k = 1; k <= ngrid; k++) {
+    qs[k] = rotationChange((thmax * k) / ngrid, gd, gs, dhd, dhs, shs);
+    if (qs[k] < qbest) {
+      qbest = qs[k];
+      kbest = k;
+    }
+  }
+  w.kbest = kbest;
+  w.qbest = qbest;
+  if (kbest === 0) return 0;
+  let thbest = (thmax * kbest) / ngrid;
+  if (kbest < ngrid) {
+    qprev = qs[kbest - 1];
+    qnext = qs[kbest + 1];
+    const den = qprev - 2 * qbest + qnext;
+    if (den > 0) {
+      const th = ((kbest + (0.5 * (qprev - qnext)) / den) * thmax) / ngrid;
+      const qt = rotationChange(th, gd, gs, dhd, dhs, shs);
+      if (qt < qbest) {
+        qbest = qt;
+        thbest = th;
+      }
+    }
+  }
+  w.qbest = qbest;
+  return thbest;
 }
 
 /** Smallest θ in (0, π/2] with a·cos θ + b·sin θ = c, given a < c < hypot(a, b); π/2 if none. */
