@@ -117,7 +117,7 @@ export function baseJet(base: ExtendedLikelihood["spec"]["base"], y: number, eta
   }
 }
 
-/** out[1..6] += the jet of F(g(η, ω)) with F′, F″, F‴ = f1, f2, f3 at g */
+/** out[1..6] (and out[7], f_ωω, when out has room) += the jet of F(g(η, ω)) with F′, F″, F‴ = f1, f2, f3 at g */
 function addComposed(g: Jet, f1: number, f2: number, f3: number, out: Jet): void {
   out[1] += f1 * g[1];
   out[2] += f1 * g[2] + f2 * g[1] * g[1];
@@ -125,6 +125,7 @@ function addComposed(g: Jet, f1: number, f2: number, f3: number, out: Jet): void
   out[4] += f1 * g[4];
   out[5] += f1 * g[5] + f2 * g[1] * g[4];
   out[6] += f1 * g[6] + f2 * (g[4] * g[2] + 2 * g[1] * g[5]) + f3 * g[4] * g[1] * g[1];
+  if (out.length > 7) out[7] += f1 * g[7] + f2 * g[4] * g[4];
 }
 
 /**
@@ -135,8 +136,10 @@ function addComposed(g: Jet, f1: number, f2: number, f3: number, out: Jet): void
  * q₃ = q(1 − 2r): F_b = r, F_ζ = 1 − r, F_bb = F_ζζ = −F_bζ = q, F_bbb = −F_bbζ = F_bζζ = −F_ζζζ = q₃;
  * and S′ = π, S″ = π(1 − π), S‴ = π(1 − π)(1 − 2π), π = σ(ζ). Elsewhere (y > 0, and the hurdle's
  * rows) ζ enters alone: ℓ = ±log π-type terms with ℓ_ζζ = −S″, ℓ_ζζζ = −S‴ and no cross terms.
+ * With b, g0 and l of length 8 and J of length J_LEN + 1, also ℓ_ωω at J[J_OO] (the Hessian
+ * without random effects, gradient-fixed.ts).
  */
-function rowJet(spec: ExtendedLikelihood["spec"], yi: number, eta: number, ez: number, om: number, b: Jet, g0: Jet, l: Jet, J: Float64Array): void {
+export function rowJet(spec: Pick<ExtendedLikelihood["spec"], "base" | "hurdle">, yi: number, eta: number, ez: number, om: number, b: Jet, g0: Jet, l: Jet, J: Float64Array): void {
   baseJet(spec.base, yi, eta, om, b);
   l.set(b);
   // ζ's derivatives: ℓ_ζ, ℓ_ηζ, ℓ_ηηζ, ℓ_ζζ, ℓ_ηζζ, ℓ_ζζζ, ℓ_ζω, ℓ_ηζω, ℓ_ζζω
@@ -178,12 +181,15 @@ function rowJet(spec: ExtendedLikelihood["spec"], yi: number, eta: number, ez: n
   J[J_O] = l[4]; J[J_EO] = l[5]; J[J_EEO] = l[6];
   J[J_Z] = lz; J[J_EZ] = lez; J[J_EEZ] = leez; J[J_ZZ] = lzz; J[J_EZZ] = lezz; J[J_ZZZ] = lzzz;
   J[J_ZO] = lzo; J[J_EZO] = lezo; J[J_ZZO] = lzzo;
+  if (J.length > J_LEN) J[J_OO] = l[7];
 }
 
 /** positions in rowJet's output: E = η, Z = ζ, O = ω, repeated letters for higher derivatives */
-const J_E = 0, J_EE = 1, J_EEE = 2, J_O = 3, J_EO = 4, J_EEO = 5, J_Z = 6, J_EZ = 7, J_EEZ = 8, J_ZZ = 9, J_EZZ = 10, J_ZZZ = 11, J_ZO = 12, J_EZO = 13, J_ZZO = 14;
-/** length of rowJet's output */
-const J_LEN = 15;
+export const J_E = 0, J_EE = 1, J_EEE = 2, J_O = 3, J_EO = 4, J_EEO = 5, J_Z = 6, J_EZ = 7, J_EEZ = 8, J_ZZ = 9, J_EZZ = 10, J_ZZZ = 11, J_ZO = 12, J_EZO = 13, J_ZZO = 14;
+/** length of rowJet's output (without ℓ_ωω) */
+export const J_LEN = 15;
+/** ℓ_ωω's position, after the others, when rowJet's output has room for it */
+export const J_OO = J_LEN;
 /** rowJet's layout by name (twoRowDerivatives' per-row entries), for its tests */
 export const TWO_LAYOUT = { E: J_E, EE: J_EE, EEE: J_EEE, O: J_O, EO: J_EO, EEO: J_EEO, Z: J_Z, EZ: J_EZ, EEZ: J_EEZ, ZZ: J_ZZ, EZZ: J_EZZ, ZZZ: J_ZZZ, ZO: J_ZO, EZO: J_EZO, ZZO: J_ZZO } as const;
 

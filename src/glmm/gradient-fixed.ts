@@ -4,10 +4,10 @@
 // predictors linear in their coefficients (η = Xβ + offset, ζ = X_zi β_zi, ω = X_d β_d), so
 //   ∂D/∂γ_A = −2 X_Aᵀ ℓ_A,   ∂²D/∂γ_A∂γ_B = −2 X_Aᵀ diag(ℓ_AB) X_B
 // from the per-row first and second derivatives of ℓ in (η, ζ, ω): the base density's jet in
-// (η, ω) (gradient-extended.ts, with f_ωω) through the zi mixture or hurdle truncation. The
+// (η, ω) (gradient-extended.ts, with f_ωω) through the zi mixture or hurdle truncation (rowJet). The
 // observed information, as glmmTMB's sdreport (TMB's Hessian of the same objective).
-import { log1mexp, type BaseKind, type SideDesign } from "./extended.js";
-import { baseJet } from "./gradient-extended.js";
+import type { BaseKind, SideDesign } from "./extended.js";
+import { J_E, J_EE, J_EO, J_EZ, J_LEN, J_O, J_OO, J_Z, J_ZO, J_ZZ, rowJet } from "./gradient-extended.js";
 import type { GLMMState } from "./pirls.js";
 
 /** the likelihood's parts that the derivatives read, at the state's last evaluation */
@@ -25,62 +25,24 @@ interface FixedModel {
 const N_ROW = 9;
 /** slot of the second derivative in predictors (a, b), 0 = η, 1 = ζ, 2 = ω */
 const SECOND = [[3, 4, 5], [4, 6, 7], [5, 7, 8]];
-
-/** out[1, 2, 4, 5, 7] += the first and second (η, ω) derivatives of F(g) with F′ = f1, F″ = f2 */
-function addComposed2(g: Float64Array, f1: number, f2: number, out: Float64Array): void {
-  out[1] += f1 * g[1];
-  out[2] += f1 * g[2] + f2 * g[1] * g[1];
-  out[4] += f1 * g[4];
-  out[5] += f1 * g[5] + f2 * g[1] * g[4];
-  out[7] += f1 * g[7] + f2 * g[4] * g[4];
-}
+/** rowJet's positions of the slots */
+const FROM_JET = [J_E, J_Z, J_O, J_EE, J_EZ, J_EO, J_ZZ, J_ZO, J_OO];
 
 /**
  * d[k][i] = m_i × the k-th derivative of row i's log density (slots as N_ROW) at η = eta[i] and
- * the model's ζ, ω, for the rows i in `rows` (default: all). Rows of prior weight 0 get zeros.
+ * the model's ζ, ω, for the rows i in `rows` (default: all): rowJet's (η, ζ, ω) jet with ℓ_ωω.
+ * Rows of prior weight 0 get zeros.
  */
 export function fixedRowDerivatives(mod: FixedModel, y: Float64Array, eta: Float64Array, prior: Float64Array, d: Float64Array[], rows: Int32Array | null = null): void {
-  const { base, hurdle, etaZi, etaD } = mod;
-  const b = new Float64Array(8), g0 = new Float64Array(8), l = new Float64Array(8);
+  const { etaZi, etaD } = mod;
+  const b = new Float64Array(8), g0 = new Float64Array(8), l = new Float64Array(8), J = new Float64Array(J_LEN + 1);
   const count = rows ? rows.length : y.length;
   for (let r = 0; r < count; r++) {
     const i = rows ? rows[r] : r;
-    const m = prior[i], yi = y[i], ez = etaZi[i];
-    let lz = 0, lzz = 0, lez = 0, loz = 0;
-    l.fill(0);
-    if (m !== 0) {
-      const pi = ez === -Infinity ? 0 : 1 / (1 + Math.exp(-ez));
-      if (hurdle && yi === 0) {
-        // ℓ = log π
-        lz = 1 - pi;
-        lzz = -pi * (1 - pi);
-      } else {
-        baseJet(base, yi, eta[i], etaD[i], b);
-        if (hurdle) {
-          // ℓ = log(1 − π) + b − log(1 − p₀): T(g) = −log(1 − e^g) at g = log p₀, T′ = t, T″ = t(1 + t)
-          l.set(b);
-          baseJet(base, 0, eta[i], etaD[i], g0);
-          const t = Math.exp(g0[0] - log1mexp(g0[0]));
-          addComposed2(g0, t, t * (1 + t), l);
-          lz = -pi;
-          lzz = -pi * (1 - pi);
-        } else if (ez === -Infinity || yi !== 0) {
-          l.set(b);
-          if (ez !== -Infinity) { lz = -pi; lzz = -pi * (1 - pi); }
-        } else {
-          // ℓ = log(π + (1 − π)e^b), r = σ(b − ζ) the posterior probability of a count-process zero
-          const r = 1 / (1 + Math.exp(ez - b[0])), q = r * (1 - r);
-          addComposed2(b, r, q, l);
-          lz = 1 - r - pi;
-          lzz = q - pi * (1 - pi);
-          lez = -q * b[1];
-          loz = -q * b[4];
-        }
-      }
-    }
-    d[0][i] = m * l[1]; d[1][i] = m * lz; d[2][i] = m * l[4];
-    d[3][i] = m * l[2]; d[4][i] = m * lez; d[5][i] = m * l[5];
-    d[6][i] = m * lzz; d[7][i] = m * loz; d[8][i] = m * l[7];
+    const m = prior[i];
+    if (m === 0) J.fill(0);
+    else rowJet(mod, y[i], eta[i], etaZi[i], etaD[i], b, g0, l, J);
+    for (let k = 0; k < N_ROW; k++) d[k][i] = m * J[FROM_JET[k]];
   }
 }
 
